@@ -1,0 +1,81 @@
+"""The backend registry and what every backend receives: the article, its resources and the theme."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from publish.errors import FormatError
+from publish.model import Article
+from publish.resources import Resources
+from publish.theme import Theme
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    """Everything a backend needs besides the article."""
+
+    theme: Theme
+    """The design tokens and the theme folder."""
+    resources: Resources
+    """Where the article's images are found."""
+    allow_remote: bool = False
+    """Whether the PDF renderer may fetch http(s) resources (off: nothing leaves the machine)."""
+
+
+class BackendModule(Protocol):
+    """What each backend module provides: one verb."""
+
+    def render(self, article: Article, context: RenderContext) -> bytes | str:
+        """The whole output file: text for HTML, bytes for the others."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BackendSpec:
+    """A registered backend."""
+
+    name: str
+    """The name given to --to."""
+    extension: str
+    """The output file's extension, with the dot."""
+    module: str
+    """The module that implements it, imported only when this format is asked for."""
+    summary: str
+    """One line for --help."""
+
+    def load(self) -> BackendModule:
+        """Import the backend's module (heavy libraries load here, not before)."""
+        return importlib.import_module(self.module)  # type: ignore[return-value]
+
+
+def _registry(*specs: BackendSpec) -> dict[str, BackendSpec]:
+    out: dict[str, BackendSpec] = {}
+    for spec in specs:
+        if spec.name in out:
+            raise FormatError(f"backend {spec.name!r} is registered twice ({out[spec.name].module}, {spec.module})")
+        out[spec.name] = spec
+    return out
+
+
+BACKENDS = _registry(
+    BackendSpec("html", ".html", "publish.backends.html", "print-ready HTML5 with paged-media CSS"),
+    BackendSpec("pdf", ".pdf", "publish.backends.pdf", "PDF rendered by WeasyPrint from the same HTML"),
+    BackendSpec("docx", ".docx", "publish.backends.docx", "Word document with named styles"),
+    BackendSpec("epub", ".epub", "publish.backends.epub", "EPUB 3 e-book"),
+)
+
+
+def backends_for(names: list[str]) -> list[BackendSpec]:
+    """The backends named, in the order given, refusing unknown names with the list of known ones."""
+    specs = []
+    for name in names:
+        key = name.strip().lower()
+        if key not in BACKENDS:
+            raise FormatError(f"unknown output format {name!r}; known: {', '.join(BACKENDS)}")
+        if BACKENDS[key] not in specs:
+            specs.append(BACKENDS[key])
+    if not specs:
+        raise FormatError(f"no output format given; known: {', '.join(BACKENDS)}")
+    return specs

@@ -1,0 +1,55 @@
+"""The PDF backend: WeasyPrint lays out the print-ready HTML, fetching nothing outside the allowed folders."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from publish import model
+from publish.backends import RenderContext
+from publish.backends import html as html_backend
+
+log = logging.getLogger("publish")
+
+
+class ContainedFetcher(URLFetcher):  # type: ignore[misc]
+    """Serves data: URIs and regular files inside the allowed folders; http(s) only when allowed; refuses the rest."""
+
+    def __init__(self, roots: tuple[Path, ...], allow_remote: bool) -> None:
+        super().__init__(timeout=10, allowed_protocols=None, allow_redirects=False, fail_on_errors=False)
+        self.roots = tuple(root.resolve() for root in roots)
+        self.allow_remote = allow_remote
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data" or (scheme in ("http", "https") and self.allow_remote):
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+            if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
+                return URLFetcherResponse(url, path.read_bytes())
+            reason = "outside the article's folder and the theme" if path.exists() else "not found"
+        else:
+            reason = "a remote resource (use --allow-remote to fetch it)" if scheme in ("http", "https") \
+                else f"a {scheme or 'schemeless'} URL"
+        self.refused.append(url)
+        log.warning("refused to fetch %s: %s", url, reason)
+        raise ValueError(f"publish refused {url}: {reason}")
+
+
+def render(article: model.Article, context: RenderContext) -> bytes:
+    """The PDF of the article's print-ready HTML: selectable text, embedded fonts, metadata and bookmarks."""
+    html = html_backend.render(article, context)
+    fetcher = ContainedFetcher((context.resources.base_dir, *context.resources.roots, context.theme.folder),
+                               context.allow_remote)
+    document = weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
+                               url_fetcher=fetcher)
+    pdf: bytes = document.write_pdf(pdf_identifier=article.meta.uid.encode("utf-8"), presentational_hints=True)
+    return pdf

@@ -1,0 +1,254 @@
+"""The article model: one closed set of frozen types that every reader returns and every backend renders.
+
+No I/O lives here. An `Article` is metadata plus a tuple of blocks; blocks hold inlines. The sets of block and
+inline types are closed (`BLOCK_TYPES`, `INLINE_TYPES`): a backend handles each of them or says which it cannot.
+Heading levels count from 1 below the headline: the headline is the article's title, level 1 is a subhead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import ClassVar, Union
+
+# --- inlines -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A run of plain text, exactly as written."""
+
+    kind: ClassVar[str] = "text"
+    text: str
+    """The characters of the run, quotes, dashes and spaces untouched."""
+
+
+@dataclass(frozen=True, slots=True)
+class Emphasis:
+    """Emphasised text (italics in most styles)."""
+
+    kind: ClassVar[str] = "emphasis"
+    content: tuple[Inline, ...]
+    """The emphasised inlines."""
+
+
+@dataclass(frozen=True, slots=True)
+class Strong:
+    """Strongly emphasised text (bold in most styles)."""
+
+    kind: ClassVar[str] = "strong"
+    content: tuple[Inline, ...]
+    """The strong inlines."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A hyperlink."""
+
+    kind: ClassVar[str] = "link"
+    content: tuple[Inline, ...]
+    """The link text."""
+    url: str
+    """The target, as written in the source."""
+    title: str = ""
+    """An advisory title (a tooltip in HTML)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """Inline code or a literal such as a file name."""
+
+    kind: ClassVar[str] = "code"
+    text: str
+    """The literal characters."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineBreak:
+    """A hard line break inside a paragraph."""
+
+    kind: ClassVar[str] = "line_break"
+
+
+Inline = Union[Text, Emphasis, Strong, Link, Code, LineBreak]
+INLINE_TYPES: tuple[type, ...] = (Text, Emphasis, Strong, Link, Code, LineBreak)
+
+Cell = tuple[Inline, ...]
+
+# --- blocks ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A subhead inside the article body."""
+
+    kind: ClassVar[str] = "heading"
+    level: int
+    """1 for a subhead directly below the headline, 2 below that, up to 6."""
+    content: tuple[Inline, ...]
+    """The heading text."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.level <= 6:
+            raise ValueError(f"heading level {self.level} is outside 1-6")
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph of body text."""
+
+    kind: ClassVar[str] = "paragraph"
+    content: tuple[Inline, ...]
+    """The paragraph's inlines."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlockQuote:
+    """A quoted passage, optionally with its attribution."""
+
+    kind: ClassVar[str] = "block_quote"
+    blocks: tuple[Block, ...]
+    """The quoted blocks."""
+    attribution: tuple[Inline, ...] = ()
+    """Who said or wrote it, as written (for example "— Jane Doe, minister"); empty when not given."""
+
+
+@dataclass(frozen=True, slots=True)
+class BulletList:
+    """A list whose items are not numbered."""
+
+    kind: ClassVar[str] = "bullet_list"
+    items: tuple[tuple[Block, ...], ...]
+    """Each item's blocks; a nested list is a block inside an item."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderedList:
+    """A numbered list."""
+
+    kind: ClassVar[str] = "ordered_list"
+    items: tuple[tuple[Block, ...], ...]
+    """Each item's blocks; a nested list is a block inside an item."""
+    start: int = 1
+    """The number of the first item."""
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    """A block of literal, preformatted text."""
+
+    kind: ClassVar[str] = "code_block"
+    text: str
+    """The literal lines, joined by newlines, without a final newline."""
+    language: str = ""
+    """The language named on the fence, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """An image with its alternative text, caption and credit."""
+
+    kind: ClassVar[str] = "figure"
+    src: str
+    """Where the image is, as written in the source: a path relative to the article's folder."""
+    alt: str
+    """Alternative text for readers who cannot see the image."""
+    caption: tuple[Inline, ...] = ()
+    """The visible caption."""
+    credit: str = ""
+    """Who made the image (photographer, agency)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table with one header row."""
+
+    kind: ClassVar[str] = "table"
+    header: tuple[Cell, ...]
+    """The header row's cells."""
+    rows: tuple[tuple[Cell, ...], ...]
+    """The body rows, each as long as the header."""
+    align: tuple[str, ...] = ()
+    """Per column: "", "left", "center" or "right"; empty for all default."""
+    caption: tuple[Inline, ...] = ()
+    """The table's caption."""
+
+    def __post_init__(self) -> None:
+        width = len(self.header)
+        for i, row in enumerate(self.rows, 1):
+            if len(row) != width:
+                raise ValueError(f"table row {i} has {len(row)} cells; the header has {width}")
+        if self.align and len(self.align) != width:
+            raise ValueError(f"table align has {len(self.align)} entries for {width} columns")
+        for a in self.align:
+            if a not in ALIGNMENTS:
+                raise ValueError(f"table alignment {a!r} is not one of {', '.join(map(repr, ALIGNMENTS))}")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A thematic break (a horizontal rule)."""
+
+    kind: ClassVar[str] = "rule"
+
+
+Block = Union[Heading, Paragraph, BlockQuote, BulletList, OrderedList, CodeBlock, Figure, Table, Rule]
+BLOCK_TYPES: tuple[type, ...] = (
+    Heading, Paragraph, BlockQuote, BulletList, OrderedList, CodeBlock, Figure, Table, Rule,
+)
+ALIGNMENTS = ("", "left", "center", "right")
+
+# --- metadata and the article ------------------------------------------------------------------------------
+
+Date = Union[dt.date, dt.datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """What is known about an article besides its body."""
+
+    headline: str
+    """The article's title."""
+    dek: str = ""
+    """The subtitle or standfirst below the headline."""
+    authors: tuple[str, ...] = ()
+    """The byline's names, in order."""
+    dateline: str = ""
+    """The place the story was filed from, for example "BISHKEK"."""
+    published: Date | None = None
+    """When the article was first published (a date, or a date and time)."""
+    updated: Date | None = None
+    """When it was last updated."""
+    source: str = ""
+    """The publisher or news agency."""
+    url: str = ""
+    """The canonical URL of the original."""
+    language: str = "en"
+    """The BCP 47 language tag of the text."""
+    keywords: tuple[str, ...] = ()
+    """Subject keywords."""
+    summary: str = ""
+    """A short abstract."""
+    rights: str = ""
+    """The copyright or licence statement."""
+    identifier: str = ""
+    """A stable identifier given by the source; see `uid` for the one always available."""
+
+    @property
+    def uid(self) -> str:
+        """The identifier, or one derived from the URL or headline and date (the same article, the same uid)."""
+        if self.identifier:
+            return self.identifier
+        seed = self.url or f"{self.headline}|{self.published.isoformat() if self.published else ''}"
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One story: metadata and body blocks."""
+
+    meta: Meta
+    """Headline, byline, dates and the rest."""
+    blocks: tuple[Block, ...] = field(default=())
+    """The body, in reading order."""

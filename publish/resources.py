@@ -1,0 +1,108 @@
+"""Resources an article refers to (its images): resolved inside allowed folders, checked to be real images."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from publish.errors import ResourceError
+
+MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
+EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif"}
+MAX_IMAGE_BYTES = 25 * 1024 * 1024
+MAX_IMAGE_PIXELS = 60_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image file read and checked."""
+
+    src: str
+    """The reference as written in the article."""
+    path: Path
+    """Where it was found."""
+    data: bytes
+    """The file's bytes."""
+    media_type: str
+    """image/png, image/jpeg or image/gif."""
+    width: int
+    """Width in pixels."""
+    height: int
+    """Height in pixels."""
+
+    @property
+    def file_name(self) -> str:
+        """A name unique to the content, safe in a ZIP or URL: the stem, a short hash and the right extension."""
+        stem = re.sub(r"[^A-Za-z0-9_-]+", "-", self.path.stem).strip("-")[:40] or "image"
+        digest = hashlib.sha256(self.data).hexdigest()[:8]
+        return f"{stem}-{digest}{EXTENSIONS[self.media_type]}"
+
+
+@dataclass
+class Resources:
+    """Finds an article's images relative to its folder, never outside the allowed roots."""
+
+    base_dir: Path
+    """The article's own folder: relative references resolve here."""
+    roots: tuple[Path, ...] = ()
+    """Other folders references may point into (the theme's); the base folder is always allowed."""
+    _cache: dict[str, Image] = field(default_factory=dict, repr=False)
+
+    def allowed(self, path: Path) -> bool:
+        """Whether a resolved path lies inside the article's folder or another allowed root."""
+        resolved = path.resolve()
+        return any(resolved.is_relative_to(root.resolve()) for root in (self.base_dir, *self.roots))
+
+    def image(self, src: str) -> Image:
+        """The checked image `src` refers to; ResourceError if it is remote, outside, missing or not an image."""
+        if src not in self._cache:
+            self._cache[src] = self._load(src)
+        return self._cache[src]
+
+    def _load(self, src: str) -> Image:
+        parts = urlsplit(src)
+        if parts.scheme and parts.scheme != "file" and len(parts.scheme) > 1:
+            raise ResourceError(f"image {src!r}: remote images are not fetched; save it beside the article "
+                                "and refer to it by a relative path")
+        raw = unquote(parts.path) if parts.scheme == "file" else src
+        candidate = Path(raw) if PurePosixPath(raw).is_absolute() else self.base_dir / raw
+        if not self.allowed(candidate):
+            raise ResourceError(f"image {src!r} is outside the article's folder; only files inside it are used")
+        if not candidate.is_file():
+            raise ResourceError(f"image {src!r} not found (looked for {candidate})")
+        size = candidate.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            raise ResourceError(f"image {src!r} is {size // 1024 // 1024} MiB; the limit is "
+                                f"{MAX_IMAGE_BYTES // 1024 // 1024} MiB")
+        data = candidate.read_bytes()
+        media_type, width, height = _inspect(data, src)
+        return Image(src=src, path=candidate, data=data, media_type=media_type, width=width, height=height)
+
+
+def _inspect(data: bytes, src: str) -> tuple[str, int, int]:
+    """The media type and size of an image, refusing non-images, unsupported formats and decompression bombs."""
+    from PIL import Image as PILImage  # Pillow is already loaded by WeasyPrint; imported late for the other paths
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            with PILImage.open(io.BytesIO(data)) as img:
+                fmt, (width, height) = img.format or "", img.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ResourceError(f"image {src!r} is {width}x{height} pixels; the limit is "
+                                        f"{MAX_IMAGE_PIXELS:,} pixels")
+                img.verify()
+    except ResourceError:
+        raise
+    except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
+        raise ResourceError(f"image {src!r} is too large to decode safely") from None
+    except Exception:  # Pillow raises many types for a file that is not an image
+        raise ResourceError(f"image {src!r} is not a readable image file") from None
+    if fmt not in MEDIA_TYPES:
+        raise ResourceError(f"image {src!r} is {fmt}; use PNG, JPEG or GIF")
+    return MEDIA_TYPES[fmt], width, height

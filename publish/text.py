@@ -1,0 +1,83 @@
+"""Plain-text views of the model shared by backends and checks: inline text, bylines, dates, word lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from publish import model
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku-arab", "ps", "sd", "ug", "ur", "yi"}
+
+
+def direction(language: str) -> str:
+    """"rtl" for languages written right to left (Arabic, Urdu, Persian, Hebrew...), else "ltr"."""
+    tag = language.lower()
+    return "rtl" if tag.split("-")[0] in RTL_LANGUAGES or tag in RTL_LANGUAGES or "-arab" in tag else "ltr"
+
+
+def plain(inlines: Iterable[model.Inline]) -> str:
+    """The text of inlines without formatting; a line break reads as a newline."""
+    return "".join(_plain(i) for i in inlines)
+
+
+def _plain(node: model.Inline) -> str:
+    if isinstance(node, (model.Text, model.Code)):
+        return node.text
+    if isinstance(node, model.LineBreak):
+        return "\n"
+    return plain(node.content)
+
+
+def byline(meta: model.Meta) -> str:
+    """"By A", "By A and B", "By A, B and C"; empty without authors."""
+    names = list(meta.authors)
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"By {names[0]}"
+    return f"By {', '.join(names[:-1])} and {names[-1]}"
+
+
+def human_date(value: dt.date | None) -> str:
+    """A date as a reader sees it: "12 June 2024", with "14:30" after a time of day."""
+    if value is None:
+        return ""
+    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    if isinstance(value, dt.datetime):
+        text += f", {value:%H:%M}"
+    return text
+
+
+def block_texts(blocks: Iterable[model.Block]) -> Iterator[str]:
+    """The text of each block in reading order (figures give alt-free caption and credit)."""
+    for block in blocks:
+        if isinstance(block, (model.Heading, model.Paragraph)):
+            yield plain(block.content)
+        elif isinstance(block, model.BlockQuote):
+            yield from block_texts(block.blocks)
+            if block.attribution:
+                yield plain(block.attribution)
+        elif isinstance(block, (model.BulletList, model.OrderedList)):
+            for item in block.items:
+                yield from block_texts(item)
+        elif isinstance(block, model.CodeBlock):
+            yield block.text
+        elif isinstance(block, model.Figure):
+            yield plain(block.caption)
+            yield block.credit
+        elif isinstance(block, model.Table):
+            yield plain(block.caption)
+            for row in (block.header, *block.rows):
+                for cell in row:
+                    yield plain(cell)
+
+
+def article_words(article: model.Article) -> list[str]:
+    """Every word of the article in reading order: headline, dek, then the body."""
+    texts = [article.meta.headline, article.meta.dek, *block_texts(article.blocks)]
+    return [w for t in texts for w in t.split()]

@@ -1,0 +1,1 @@
+"""The built-in Jinja2 templates, CSS templates and themes, shipped inside the wheel as publish.templates."""
