@@ -55,6 +55,11 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
 def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
@@ -65,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Turn news articles into print-ready HTML, PDF, DOCX and EPUB from one article model.",
     )
     parser.add_argument("--version", action="version", version=f"publish {__version__}")
-    parser.set_defaults(run=lambda args: parser.print_help() or 2)
+    parser.set_defaults(run=lambda args: _usage(parser))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     readers = ", ".join(f"{r.name} ({' '.join(r.extensions)})" for r in READERS.values())
 

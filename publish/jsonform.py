@@ -1,4 +1,4 @@
-"""The model's versioned JSON form: `dumps` and `loads` round-trip an `Article` exactly, and `loads` checks every field."""
+"""The model's versioned JSON form: `dumps` and `loads` round-trip an `Article` exactly; `loads` checks each field."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import ClassVar, Union
+from typing import ClassVar
 
 # --- inlines -----------------------------------------------------------------------------------------------
 
@@ -71,7 +71,7 @@ class LineBreak:
     kind: ClassVar[str] = "line_break"
 
 
-Inline = Union[Text, Emphasis, Strong, Link, Code, LineBreak]
+Inline = Text | Emphasis | Strong | Link | Code | LineBreak
 INLINE_TYPES: tuple[type, ...] = (Text, Emphasis, Strong, Link, Code, LineBreak)
 
 Cell = tuple[Inline, ...]
@@ -193,7 +193,7 @@ class Rule:
     kind: ClassVar[str] = "rule"
 
 
-Block = Union[Heading, Paragraph, BlockQuote, BulletList, OrderedList, CodeBlock, Figure, Table, Rule]
+Block = Heading | Paragraph | BlockQuote | BulletList | OrderedList | CodeBlock | Figure | Table | Rule
 BLOCK_TYPES: tuple[type, ...] = (
     Heading, Paragraph, BlockQuote, BulletList, OrderedList, CodeBlock, Figure, Table, Rule,
 )
@@ -201,7 +201,7 @@ ALIGNMENTS = ("", "left", "center", "right")
 
 # --- metadata and the article ------------------------------------------------------------------------------
 
-Date = Union[dt.date, dt.datetime]
+Date = dt.date | dt.datetime
 
 
 @dataclass(frozen=True, slots=True)

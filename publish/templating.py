@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib.resources
-from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -16,7 +16,6 @@ import jinja2
 from publish import __version__, model, text
 from publish.errors import RenderError
 from publish.theme import Theme
-
 
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
 

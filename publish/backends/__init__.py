@@ -47,7 +47,8 @@ class BackendSpec:
 
     def load(self) -> BackendModule:
         """Import the backend's module (heavy libraries load here, not before)."""
-        return importlib.import_module(self.module)  # type: ignore[return-value]
+        module: BackendModule = importlib.import_module(self.module)
+        return module
 
 
 def _registry(*specs: BackendSpec) -> dict[str, BackendSpec]:

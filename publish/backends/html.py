@@ -38,12 +38,13 @@ def stylesheet(theme: Theme, *, paged: bool) -> str:
 
 def json_ld(meta: model.Meta) -> str:
     """schema.org NewsArticle metadata, safe to place inside a <script> element."""
+    modified = meta.updated or meta.published
     data: dict[str, Any] = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": meta.headline}
     optional: dict[str, Any] = {
         "alternativeHeadline": meta.dek,
         "author": [{"@type": "Person", "name": name} for name in meta.authors],
         "datePublished": meta.published.isoformat() if meta.published else "",
-        "dateModified": (meta.updated or meta.published).isoformat() if (meta.updated or meta.published) else "",
+        "dateModified": modified.isoformat() if modified else "",
         "publisher": {"@type": "Organization", "name": meta.source} if meta.source else "",
         "inLanguage": meta.language,
         "keywords": ", ".join(meta.keywords),

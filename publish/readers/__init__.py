@@ -141,5 +141,5 @@ def read_file(path: Path, fmt: str | None = None) -> Reading:
     """Read one input file with the reader its extension (or `fmt`) selects."""
     spec = reader_for(path, fmt)
     text = load_text(path)
-    module: ReaderModule = importlib.import_module(spec.module)  # type: ignore[assignment]
+    module: ReaderModule = importlib.import_module(spec.module)
     return module.read(text, source=str(path))

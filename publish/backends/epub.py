@@ -1,0 +1,191 @@
+"""The EPUB 3 backend: the shared templates as one XHTML chapter, the theme's CSS, a nav and an NCX, reproducibly zipped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from typing import Any
+
+from ebooklib import epub
+from lxml import etree
+
+from publish import model, templating, text
+from publish.backends import RenderContext
+from publish.backends import html as html_backend
+from publish.errors import RenderError
+
+CHAPTER = "chapter.xhtml"
+STYLESHEET = "style.css"
+IMAGE_FOLDER = "images"
+ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+"""The earliest time a ZIP entry can carry."""
+
+
+def render(article: model.Article, context: RenderContext) -> bytes:
+    """The whole EPUB file, built in memory; the same article and theme give the same bytes."""
+    meta = article.meta
+    images: dict[str, epub.EpubImage] = {}
+
+    def image(src: str) -> templating.ImageRef:
+        found = context.resources.image(src)
+        href = f"{IMAGE_FOLDER}/{found.file_name}"
+        if href not in images:
+            images[href] = epub.EpubImage(uid=f"image-{len(images) + 1}", file_name=href,
+                                          media_type=found.media_type, content=found.data)
+        return templating.ImageRef(url=href, width=found.width, height=found.height)
+
+    values = templating.article_values(article, image)
+    chapter_xhtml = templating.render(context.theme, "epub/chapter.xhtml.j2", stylesheet=STYLESHEET, **values)
+    chapter_bytes = chapter_xhtml.encode("utf-8")
+    _check_well_formed(chapter_bytes)
+
+    book = _book(meta)
+    css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
+                        content=html_backend.stylesheet(context.theme, paged=False).encode("utf-8"))
+    chapter = epub.EpubItem(uid="chapter", file_name=CHAPTER, media_type="application/xhtml+xml",
+                            content=chapter_bytes)
+    nav = epub.EpubNav(uid="nav", direction=values["direction"])
+    nav.add_item(css)
+    for item in (chapter, css, *images.values(), nav, epub.EpubNcx(uid="ncx")):
+        book.add_item(item)
+    book.toc = [_toc(article, values["anchor"])]
+    book.spine = [chapter]  # the nav stays out: non-linear it must be linked from the chapter (OPF-096)
+
+    modified = modified_time(meta)
+    out = io.BytesIO()
+    writer = _Writer(out, book, modified, {
+        "mtime": modified,
+        "epub3_pages": False,
+        "epub3_landmark": False,
+        "epub2_guide": False,
+        "play_order": {"enabled": True, "start_from": 1},
+    })
+    writer.process()
+    writer.write()
+    return out.getvalue()
+
+
+def modified_time(meta: model.Meta) -> dt.datetime:
+    """When the e-book was last changed, in UTC to the second: the article's update or publication time, else
+    SOURCE_DATE_EPOCH, else now. A date without a time counts as midnight UTC, a time without a zone as UTC."""
+    stamp = meta.updated or meta.published
+    if stamp is not None:
+        return _utc(stamp)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            raise RenderError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds since 1970") from None
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _utc(value: model.Date) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC, microsecond=0)
+    return value.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _w3c_date(value: model.Date) -> str:
+    """A date as the OPF wants it (W3CDTF): a date alone, or a time with its zone (UTC when none is given)."""
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _book(meta: model.Meta) -> epub.EpubBook:
+    """The package metadata (Dublin Core), the language and the page progression direction."""
+    book = epub.EpubBook()
+    book.IDENTIFIER_ID = "uid"
+    book.set_identifier(meta.uid)  # replaces the random one EpubBook() starts with
+    book.set_title(meta.headline)
+    book.set_language(meta.language)
+    for i, name in enumerate(meta.authors or ((meta.source,) if meta.source else ()), 1):
+        book.add_author(name, uid=f"creator{i}")
+    optional: list[tuple[str, str]] = [
+        ("date", _w3c_date(meta.published) if meta.published else ""),
+        ("publisher", meta.source),
+        ("description", meta.summary or meta.dek),
+        *(("subject", keyword) for keyword in meta.keywords),
+        ("rights", meta.rights),
+        ("source", meta.url),
+    ]
+    for name, value in optional:
+        if value:
+            book.add_metadata("DC", name, value)
+    if text.direction(meta.language) == "rtl":
+        book.set_direction("rtl")
+    return book
+
+
+def _toc(article: model.Article, anchor: Any) -> Any:
+    """The headline linking to the chapter, with the subheads nested below it by level."""
+    root: list[Any] = []
+    stack: list[tuple[int, list[Any]]] = [(0, root)]
+    for heading in templating.headings(article.blocks):
+        while stack[-1][0] >= heading.level:
+            stack.pop()
+        link = epub.Link(f"{CHAPTER}#{anchor(heading)}", text.plain(heading.content).strip(), f"toc-{anchor(heading)}")
+        children: list[Any] = []
+        stack[-1][1].append((link, children))
+        stack.append((heading.level, children))
+    return _ebooklib_toc(epub.Link(CHAPTER, article.meta.headline, "toc-article"), root)
+
+
+def _ebooklib_toc(link: Any, children: list[Any]) -> Any:
+    """ebooklib's shape: a Link for a leaf, (Link, [children]) for a section (an empty list would give an empty <ol>)."""
+    if not children:
+        return link
+    return (link, [_ebooklib_toc(child, grandchildren) for child, grandchildren in children])
+
+
+def _check_well_formed(document: bytes) -> None:
+    """Refuse a chapter that is not well-formed XML (a template override can produce one), naming the line."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        etree.fromstring(document, parser)
+    except etree.XMLSyntaxError as exc:
+        raise RenderError(f"the EPUB chapter is not well-formed XHTML: {exc.msg}",
+                          path="epub/chapter.xhtml.j2 (rendered)", line=exc.lineno) from None
+
+
+class _StampedZip(zipfile.ZipFile):
+    """A ZipFile whose entries written by name all carry one fixed time and the same permissions."""
+
+    def __init__(self, file: io.BytesIO, stamp: dt.datetime, compresslevel: int) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+        moment = max(stamp, ZIP_EPOCH)
+        self.date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+
+    def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: bytes | str,
+                 compress_type: int | None = None, compresslevel: int | None = None) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.date_time)
+            info.compress_type = self.compression if compress_type is None else compress_type
+            info.external_attr = 0o644 << 16
+            zinfo_or_arcname = info
+        level = self.compresslevel if compresslevel is None else compresslevel
+        super().writestr(zinfo_or_arcname, data, compress_type, level)
+
+
+class _Writer(epub.EpubWriter):  # type: ignore[misc]
+    """ebooklib's writer with entries stamped with the e-book's modification time instead of now."""
+
+    def __init__(self, out: io.BytesIO, book: epub.EpubBook, stamp: dt.datetime, options: dict[str, Any]) -> None:
+        super().__init__(out, book, options)
+        self.stamp = stamp
+
+    def write(self) -> None:
+        """As EpubWriter.write: mimetype first and stored, then the container, the package and the items."""
+        self.out = _StampedZip(self.file_name, self.stamp, self.options["compresslevel"])
+        self.out.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        self._write_container()
+        self._write_opf()
+        self._write_items()
+        self.out.close()

@@ -1,0 +1,275 @@
+"""Reader for Markdown (CommonMark, pipe tables, Pandoc-style image attributes) with YAML front matter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import nh3
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from publish import model, text
+from publish.errors import InputError
+from publish.readers import Dropped, Inferred, Reading
+
+# Pandoc's metadata keys where they exist, then the news keys; aliases map to the same model field.
+META_KEYS: dict[str, str] = {
+    "title": "headline", "subtitle": "dek", "author": "authors", "date": "published", "lang": "language",
+    "keywords": "keywords", "abstract": "summary", "rights": "rights", "identifier": "identifier",
+    "dateline": "dateline", "source": "source", "url": "url", "updated": "updated",
+    # aliases
+    "headline": "headline", "dek": "dek", "authors": "authors", "byline": "authors", "language": "language",
+    "summary": "summary", "description": "summary", "publisher": "source", "date-modified": "updated",
+}
+ATTRIBUTION = re.compile(r"^\s*(?:—|―|–|--)\s*\S")
+
+_PARSER = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(attrs_plugin)
+
+
+def read(source_text: str, *, source: str) -> Reading:
+    """Parse Markdown into the model: front matter to metadata, blocks to typed blocks."""
+    return _Reader(source).read(source_text)
+
+
+class _Reader:
+    """One read of one file: collects the report as it converts."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.dropped: list[Dropped] = []
+        self.inferred: list[Inferred] = []
+
+    def read(self, source_text: str) -> Reading:
+        tree = SyntaxTreeNode(_PARSER.parse(source_text))
+        nodes = list(tree.children)
+        front: dict[str, Any] = {}
+        if nodes and nodes[0].type == "front_matter":
+            front = self.front_matter(nodes.pop(0))
+        blocks = list(self.blocks(nodes))
+        if "headline" not in front:
+            if not (blocks and isinstance(blocks[0], model.Heading) and blocks[0].level == 1):
+                raise InputError("no headline: give a `title:` in the YAML front matter or start with `# Headline`",
+                                 path=self.source)
+            first = blocks.pop(0)
+            assert isinstance(first, model.Heading)
+            front["headline"] = text.plain(first.content)
+            line = nodes[0].map[0] + 1 if nodes and nodes[0].map else 1
+            self.inferred.append(Inferred(line, front["headline"], "headline (the first level-1 heading)"))
+        blocks = _shift_headings(blocks)
+        meta = model.Meta(**front)
+        return Reading(model.Article(meta, tuple(blocks)), tuple(self.dropped), tuple(self.inferred))
+
+    # --- front matter ------------------------------------------------------------------------------------
+
+    def front_matter(self, node: SyntaxTreeNode) -> dict[str, Any]:
+        try:
+            data = yaml.safe_load(node.content) if node.content.strip() else {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 2 if mark is not None else 1  # +1 for the opening ---, +1 for 1-based lines
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            raise InputError(f"front matter is not valid YAML: {problem}", path=self.source, line=line) from None
+        if not isinstance(data, dict):
+            raise InputError(f"front matter must be a mapping of keys to values, not a {type(data).__name__}",
+                             path=self.source, line=1)
+        meta: dict[str, Any] = {}
+        for key, value in data.items():
+            field = META_KEYS.get(str(key).lower())
+            line = _key_line(node.content, str(key))
+            if field is None:
+                self.dropped.append(Dropped(line, f"{key}: {value}", "front matter key publish does not use"))
+                continue
+            if field in meta:
+                raise InputError(f"front matter gives {field} twice (key {key!r})", path=self.source, line=line)
+            if value is not None:
+                meta[field] = self.meta_value(field, key, value, line)
+        return meta
+
+    def meta_value(self, field: str, key: Any, value: Any, line: int) -> Any:
+        if field in ("published", "updated"):
+            return self.date(key, value, line)
+        if field == "authors":
+            names = [value] if isinstance(value, str) else value
+            if isinstance(names, list):
+                out = [n.get("name") if isinstance(n, dict) else n for n in names]
+                clean = [n.strip() for n in out if isinstance(n, str) and n.strip()]
+                if len(clean) == len(out):
+                    return tuple(clean)
+            raise InputError(f"{key}: give a name or a list of names", path=self.source, line=line)
+        if field == "keywords":
+            items = value.split(",") if isinstance(value, str) else value
+            if isinstance(items, list) and all(isinstance(k, (str, int, float)) for k in items):
+                return tuple(str(k).strip() for k in items if str(k).strip())
+            raise InputError(f"{key}: give a list of keywords or a comma-separated string", path=self.source,
+                             line=line)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value).strip()
+        raise InputError(f"{key}: expected text, not a {type(value).__name__}", path=self.source, line=line)
+
+    def date(self, key: Any, value: Any, line: int) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value) if len(value.strip()) == 10 else dt.datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        raise InputError(f"{key}: {value!r} is not a date; write YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+                         path=self.source, line=line)
+
+    # --- blocks ------------------------------------------------------------------------------------------
+
+    def blocks(self, nodes: Iterable[SyntaxTreeNode]) -> Iterable[model.Block]:
+        for node in nodes:
+            block = self.block(node)
+            if block is not None:
+                yield block
+
+    def block(self, node: SyntaxTreeNode) -> model.Block | None:
+        kind = node.type
+        if kind == "paragraph":
+            return self.paragraph(node)
+        if kind == "heading":
+            return model.Heading(int(node.tag[1]), self.inlines(node.children[0]))
+        if kind == "blockquote":
+            return self.block_quote(node)
+        if kind in ("bullet_list", "ordered_list"):
+            items = tuple(tuple(self.blocks(item.children)) for item in node.children)
+            if kind == "bullet_list":
+                return model.BulletList(items)
+            return model.OrderedList(items, start=int(node.attrs.get("start", 1)))
+        if kind in ("fence", "code_block"):
+            language = node.info.split()[0] if node.info.strip() else ""
+            return model.CodeBlock(node.content.removesuffix("\n"), language)
+        if kind == "hr":
+            return model.Rule()
+        if kind == "table":
+            return self.table(node)
+        if kind == "html_block":
+            return self.raw_html(node)
+        raise InputError(f"unsupported Markdown construct {kind!r}", path=self.source, line=_line(node))
+
+    def paragraph(self, node: SyntaxTreeNode) -> model.Block:
+        inline = node.children[0]
+        parts = [c for c in inline.children if not (c.type == "text" and not c.content.strip())]
+        if len(parts) == 1 and parts[0].type == "image":
+            image = parts[0]
+            caption = self.inlines(image)
+            alt = str(image.attrs.get("alt") or text.plain(caption))
+            return model.Figure(src=str(image.attrs["src"]), alt=alt, caption=caption,
+                                credit=str(image.attrs.get("credit", "")))
+        return model.Paragraph(self.inlines(inline, line=_line(node)))
+
+    def block_quote(self, node: SyntaxTreeNode) -> model.BlockQuote:
+        """A quote; a last line that starts with a dash ("— Jane Doe") is its attribution, kept as written."""
+        children = list(node.children)
+        attribution: tuple[model.Inline, ...] = ()
+        if children and children[-1].type == "paragraph":
+            last = children[-1]
+            parts = list(last.children[0].children)
+            breaks = [i for i, part in enumerate(parts) if part.type in ("softbreak", "hardbreak")]
+            start = breaks[-1] + 1 if breaks else 0
+            tail = parts[start:]
+            if (breaks or len(children) > 1) and tail and tail[0].type == "text" and ATTRIBUTION.match(tail[0].content):
+                attribution = self.convert(tail, _line(last))
+                kept = self.convert(parts[: breaks[-1]], _line(last)) if breaks else ()
+                blocks = [*self.blocks(children[:-1]), *([model.Paragraph(kept)] if kept else [])]
+                return model.BlockQuote(tuple(blocks), attribution)
+        return model.BlockQuote(tuple(self.blocks(children)))
+
+    def table(self, node: SyntaxTreeNode) -> model.Table:
+        rows = [tr for section in node.children for tr in section.children]
+        header, body = rows[0], rows[1:]
+        align = tuple(_alignment(cell) for cell in header.children)
+        return model.Table(
+            header=tuple(self.inlines(cell.children[0]) if cell.children else () for cell in header.children),
+            rows=tuple(tuple(self.inlines(cell.children[0]) if cell.children else () for cell in tr.children)
+                       for tr in body),
+            align=align if any(align) else (),
+        )
+
+    def raw_html(self, node: SyntaxTreeNode) -> model.Block | None:
+        cleaned = html.unescape(nh3.clean(node.content, tags=set())).strip()
+        line = _line(node)
+        if not cleaned:
+            self.dropped.append(Dropped(line, node.content.strip(), "raw HTML with no text"))
+            return None
+        self.inferred.append(Inferred(line, node.content.strip(), "raw HTML reduced to its text"))
+        return model.Paragraph((model.Text(" ".join(cleaned.split())),))
+
+    # --- inlines -----------------------------------------------------------------------------------------
+
+    def inlines(self, node: SyntaxTreeNode, line: int | None = None) -> tuple[model.Inline, ...]:
+        return self.convert(node.children, line)
+
+    def convert(self, nodes: Iterable[SyntaxTreeNode], line: int | None = None) -> tuple[model.Inline, ...]:
+        out: list[model.Inline] = []
+        for child in nodes:
+            converted = self.inline(child, line)
+            if converted is None:
+                continue
+            if isinstance(converted, model.Text) and out and isinstance(out[-1], model.Text):
+                out[-1] = model.Text(out[-1].text + converted.text)
+            else:
+                out.append(converted)
+        return tuple(out)
+
+    def inline(self, node: SyntaxTreeNode, line: int | None) -> model.Inline | None:
+        kind = node.type
+        if kind == "text":
+            return model.Text(node.content)
+        if kind == "softbreak":
+            return model.Text(" ")
+        if kind == "hardbreak":
+            return model.LineBreak()
+        if kind == "em":
+            return model.Emphasis(self.inlines(node, line))
+        if kind == "strong":
+            return model.Strong(self.inlines(node, line))
+        if kind == "code_inline":
+            return model.Code(node.content)
+        if kind == "link":
+            return model.Link(self.inlines(node, line), str(node.attrs["href"]), str(node.attrs.get("title", "")))
+        if kind == "html_inline":
+            if re.fullmatch(r"<br\s*/?>", node.content.strip(), re.IGNORECASE):
+                return model.LineBreak()
+            self.dropped.append(Dropped(line or 0, node.content, "inline HTML tag (its text is kept)"))
+            return None
+        if kind == "image":
+            raise InputError("an image inside a paragraph of text; put the image in a paragraph of its own "
+                             "so it becomes a figure", path=self.source, line=line)
+        raise InputError(f"unsupported Markdown inline {kind!r}", path=self.source, line=line)
+
+
+def _line(node: SyntaxTreeNode) -> int:
+    return node.map[0] + 1 if node.map else 0
+
+
+def _key_line(yaml_text: str, key: str) -> int:
+    """The 1-based file line of a top-level front matter key (the opening --- is line 1)."""
+    for i, line in enumerate(yaml_text.splitlines()):
+        if line.startswith(f"{key}:"):
+            return i + 2
+    return 1
+
+
+def _alignment(cell: SyntaxTreeNode) -> str:
+    style = str(cell.attrs.get("style", ""))
+    match = re.search(r"text-align:\s*(left|center|right)", style)
+    return match.group(1) if match else ""
+
+
+def _shift_headings(blocks: list[model.Block]) -> list[model.Block]:
+    """Make the highest body heading level 1, since the headline sits above every subhead."""
+    levels = [b.level for b in blocks if isinstance(b, model.Heading)]
+    shift = min(levels) - 1 if levels else 0
+    if not shift:
+        return blocks
+    return [model.Heading(b.level - shift, b.content) if isinstance(b, model.Heading) else b for b in blocks]
