@@ -96,7 +96,7 @@ def epub_text(data: bytes) -> list[str]:
     """The text of an EPUB's content documents in spine order (the navigation document left out)."""
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         container = etree.fromstring(package.read("META-INF/container.xml"))
-        opf_path = container.find(".//{*}rootfile").get("full-path")  # type: ignore[union-attr]
+        opf_path = container.find(".//{*}rootfile").get("full-path")
         opf = etree.fromstring(package.read(opf_path))
         items = {item.get("id"): item for item in opf.iterfind(".//{*}manifest/{*}item")}
         out: list[str] = []

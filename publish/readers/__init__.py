@@ -139,7 +139,7 @@ def load_text(path: Path) -> str:
 
 def read_file(path: Path, fmt: str | None = None) -> Reading:
     """Read one input file with the reader its extension (or `fmt`) selects."""
-    spec = reader_for(path, fmt)
     text = load_text(path)
+    spec = reader_for(path, fmt)
     module: ReaderModule = importlib.import_module(spec.module)
     return module.read(text, source=str(path))

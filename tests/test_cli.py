@@ -1,0 +1,113 @@
+"""The command line: one clear line and a non-zero exit for every user mistake, no traceback, no partial output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from publish import __version__
+from publish.cli import main
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def _bad_inputs(folder: Path) -> dict[str, tuple[list[str], str]]:
+    (folder / "empty.txt").write_text("")
+    (folder / "blank.md").write_text("  \n\n")
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (folder / "latin1.txt").write_bytes("Headline\n\nCaf\xe9 society.\n".encode("latin-1"))
+    (folder / "broken.md").write_text("---\ntitle: Fine\nauthor: [unclosed\n---\n\nBody.\n")
+    (folder / "listy.md").write_text("---\n- a\n---\n\nBody.\n")
+    (folder / "noimage.md").write_text("---\ntitle: T\n---\n\n![A photo](missing.png)\n")
+    (folder / "ok.md").write_text("---\ntitle: T\n---\n\nBody.\n")
+    (folder / "ok.odt").write_text("Headline\n\nBody text.\n")
+    return {
+        "missing": (["missing.txt"], "missing.txt: no such file"),
+        "empty": (["empty.txt"], "empty.txt: is empty"),
+        "blank": (["blank.md"], "blank.md: is empty"),
+        "binary": (["binary.txt"], "binary.txt:3: is a binary file"),
+        "latin1": (["latin1.txt"], "latin1.txt:3: is not UTF-8 text"),
+        "broken front matter": (["broken.md"], "broken.md:3: front matter is not valid YAML"),
+        "front matter list": (["listy.md"], "listy.md:1: front matter must be a mapping"),
+        "missing image": (["noimage.md"], "noimage.md: image 'missing.png' not found"),
+        "unknown format": (["ok.md", "--to", "odt"], "unknown output format 'odt'; known: html, pdf, docx, epub"),
+        "unknown extension": (["ok.odt"], "ok.odt: cannot tell the input format"),
+        "folder": (["."], ".: is a folder"),
+    }
+
+
+BAD_CASES = ["missing", "empty", "blank", "binary", "latin1", "broken front matter", "front matter list",
+             "missing image", "unknown format", "unknown extension", "folder"]
+
+
+@pytest.mark.parametrize("case", BAD_CASES)
+def test_bad_input_is_one_line_and_no_output(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    args, message = _bad_inputs(tmp_path)[case]
+    code = main(["build", *args, "--out", "out"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert len(err.splitlines()) == 1 and err.startswith(f"publish: error: {message}"), err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_real_process_shows_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "broken.md").write_text("---\ntitle: [x\n---\n")
+    done = subprocess.run([sys.executable, "-m", "publish", "build", "broken.md"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("publish: error: broken.md:") and "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_failed_build_keeps_the_earlier_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("story.md").write_text("---\ntitle: First\n---\n\nBody.\n")
+    assert main(["build", "story.md", "--to", "html"]) == 0
+    before = Path("out/story.html").read_bytes()
+    Path("story.md").write_text("---\ntitle: [broken\n---\n\nBody.\n")
+    assert main(["build", "story.md", "--to", "html"]) == 1
+    assert Path("out/story.html").read_bytes() == before
+    assert [p.name for p in Path("out").iterdir()] == ["story.html"]  # no temporary file left behind
+
+
+def test_build_reports_each_file_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", str(SAMPLES / "feature-tour.md"), "--to", "html,pdf", "--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in lines] == [f"wrote {tmp_path / 'feature-tour.html'}",
+                                                       f"wrote {tmp_path / 'feature-tour.pdf'}"]
+    assert (tmp_path / "feature-tour.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_inspect_prints_the_model_and_the_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    source = tmp_path / "a.md"
+    source.write_text("---\ntitle: T\nflavour: mint\n---\n\nBody.\n")
+    assert main(["inspect", str(source)]) == 0
+    out = capsys.readouterr()
+    data = json.loads(out.out)
+    assert data["meta"]["headline"] == "T" and data["blocks"] == [
+        {"type": "paragraph", "content": [{"type": "text", "text": "Body."}]}]
+    assert f"{source}:3: dropped (front matter key publish does not use): 'flavour: mint'" in out.err
+
+
+def test_inspect_output_builds_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(SAMPLES / "feature-tour.md")]) == 0
+    (tmp_path / "tour.json").write_text(capsys.readouterr().out)
+    assert main(["build", str(tmp_path / "tour.json"), "--to", "html", "--out", str(tmp_path / "o")]) == 1
+    # the JSON sits outside the samples folder, so its relative image is (rightly) not found there
+    assert "image 'harbour-at-dawn.png' not found" in capsys.readouterr().err
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.strip() == f"publish {__version__}"
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    assert "--to FORMATS" in capsys.readouterr().out
