@@ -50,14 +50,19 @@ def every_type_article() -> m.Article:
         m.Heading(2, (t("Timetable"),)),
         m.Table(
             header=((t("Departure"),), (t("Arrival"),), (t("Fare (Rs)"),)),
-            rows=(((t("22:00"),), (t("22:35"),), (t("120"),)), ((t("22:40"),), (t("23:15"),), (m.Strong((t("120"),)),))),
+            rows=(
+                ((t("22:00"),), (t("22:35"),), (t("120"),)),
+                ((t("22:40"),), (t("23:15"),), (m.Strong((t("120"),)),)),
+            ),
             align=("left", "left", "right"),
             caption=(t("Weeknight timetable for the trial month"),),
         ),
         m.Figure(src="harbour-at-dawn.png", alt="Tower blocks behind the water at dawn, a ferry in the foreground",
                  caption=(t("The new district seen from Pier 7"),), credit="Photo: Harbour Daily"),
-        m.BlockQuote((m.Paragraph((t("We have waited ten years for this boat."), m.LineBreak(), t("Now it is here."))),),
-                     attribution=(t("— Saima Baig, night-shift nurse"),)),
+        m.BlockQuote(
+            (m.Paragraph((t("We have waited ten years for this boat."), m.LineBreak(), t("Now it is here."))),),
+            attribution=(t("— Saima Baig, night-shift nurse"),),
+        ),
         m.Rule(),
         m.CodeBlock("route 7N\n  depart 22:00\n  arrive 22:35", language="text"),
         m.Paragraph((t("Read the "), m.Link((t("full timetable"),), "https://news.example/timetable", title="PDF"),

@@ -29,7 +29,8 @@ def test_semantic_article_header(context: RenderContext) -> None:
     assert article.find("./header/address").text_content() == "By Amina Qureshi and Tomás Ríos"
     times = {t.get("class"): t.get("datetime") for t in article.iterfind(".//header//time")}
     assert times == {"published": "2024-06-12", "updated": "2024-06-13T09:30:00+05:00"}
-    assert [h.tag for h in article.iterfind(".//div[@class='article-body']/*") if re.fullmatch("h[1-6]", h.tag)] == ["h2", "h3"]
+    body = article.iterfind(".//div[@class='article-body']/*")
+    assert [h.tag for h in body if re.fullmatch("h[1-6]", h.tag)] == ["h2", "h3"]
 
 
 def test_body_blocks_are_the_right_elements(context: RenderContext) -> None:
