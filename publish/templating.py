@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib.resources
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,16 +77,22 @@ def render(theme: Theme, template: str, **values: Any) -> str:
 
 def article_values(article: model.Article, image: Callable[[str], ImageRef]) -> dict[str, Any]:
     """What the article templates need: the article, its meta, anchors for headings, and how to show images."""
-    anchors = {id(h): f"s{i}" for i, h in enumerate(headings(article.blocks), 1)}
+    numbers = itertools.count(1)
     return {
         "article": article,
         "meta": article.meta,
         "article_id": "article",
         "direction": text.direction(article.meta.language),
-        "anchor": lambda node: anchors[id(node)],
+        # Headings are numbered s1, s2... in rendering order, which is the order `headings` walks them in.
+        "anchor": lambda node: heading_anchor(next(numbers)),
         "image": image,
         "version": __version__,
     }
+
+
+def heading_anchor(number: int) -> str:
+    """The id of the `number`th heading (from 1) in an article, as the templates write it."""
+    return f"s{number}"
 
 
 def headings(blocks: Iterable[model.Block]) -> Iterator[model.Heading]:
@@ -116,6 +123,8 @@ def _unsupported(node: object) -> NoReturn:
 
 
 def _isodate(value: dt.date | None) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
     return "" if value is None else value.isoformat()
 
 

@@ -93,3 +93,10 @@ def test_input_cannot_inject_markup_or_script_links(context: RenderContext) -> N
 def test_right_to_left_language_sets_dir(context: RenderContext) -> None:
     article = m.Article(m.Meta(headline="سرخی", language="ur"), (m.Paragraph((m.Text("متن"),)),))
     assert _doc(article, context).get("dir") == "rtl"
+
+
+def test_heading_ids_are_unique_even_for_repeated_headings(context: RenderContext) -> None:
+    heading = m.Heading(1, (m.Text("Same"),))
+    article = m.Article(m.Meta(headline="H"), (heading, m.Paragraph((m.Text("a"),)), heading))
+    ids = [h.get("id") for h in _doc(article, context).iterfind(".//h2")]
+    assert ids == ["s1", "s2"]

@@ -1,4 +1,4 @@
-"""The EPUB 3 backend: the shared templates as one XHTML chapter, the theme's CSS, a nav and an NCX, reproducibly zipped."""
+"""The EPUB 3 backend: the shared templates as one XHTML chapter, with the theme's CSS, a nav and an NCX."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import io
 import os
 import zipfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ebooklib import epub
 from lxml import etree
@@ -16,15 +16,21 @@ from publish.backends import RenderContext
 from publish.backends import html as html_backend
 from publish.errors import RenderError
 
+if TYPE_CHECKING:
+    from _typeshed import SizedBuffer
+
 CHAPTER = "chapter.xhtml"
 STYLESHEET = "style.css"
 IMAGE_FOLDER = "images"
-ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+ZIP_FIRST = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 """The earliest time a ZIP entry can carry."""
+ZIP_LAST = dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.UTC)
+"""The latest."""
 
 
 def render(article: model.Article, context: RenderContext) -> bytes:
-    """The whole EPUB file, built in memory; the same article and theme give the same bytes."""
+    """The whole EPUB file, built in memory. An article with a date (or SOURCE_DATE_EPOCH set) and the same theme
+    give the same bytes every time."""
     meta = article.meta
     images: dict[str, epub.EpubImage] = {}
 
@@ -50,7 +56,7 @@ def render(article: model.Article, context: RenderContext) -> bytes:
     nav.add_item(css)
     for item in (chapter, css, *images.values(), nav, epub.EpubNcx(uid="ncx")):
         book.add_item(item)
-    book.toc = [_toc(article, values["anchor"])]
+    book.toc = [_toc(article)]
     book.spine = [chapter]  # the nav stays out: non-linear it must be linked from the chapter (OPF-096)
 
     modified = modified_time(meta)
@@ -101,6 +107,10 @@ def _w3c_date(value: model.Date) -> str:
 
 def _book(meta: model.Meta) -> epub.EpubBook:
     """The package metadata (Dublin Core), the language and the page progression direction."""
+    for field, value in (("headline", meta.headline), ("language", meta.language)):
+        if not value.strip():
+            raise RenderError(f"an EPUB needs a {field} (dc:{'title' if field == 'headline' else field}); "
+                              "this article has none")
     book = epub.EpubBook()
     book.IDENTIFIER_ID = "uid"
     book.set_identifier(meta.uid)  # replaces the random one EpubBook() starts with
@@ -124,14 +134,15 @@ def _book(meta: model.Meta) -> epub.EpubBook:
     return book
 
 
-def _toc(article: model.Article, anchor: Any) -> Any:
+def _toc(article: model.Article) -> Any:
     """The headline linking to the chapter, with the subheads nested below it by level."""
     root: list[Any] = []
     stack: list[tuple[int, list[Any]]] = [(0, root)]
-    for heading in templating.headings(article.blocks):
+    for number, heading in enumerate(templating.headings(article.blocks), 1):
         while stack[-1][0] >= heading.level:
             stack.pop()
-        link = epub.Link(f"{CHAPTER}#{anchor(heading)}", text.plain(heading.content).strip(), f"toc-{anchor(heading)}")
+        anchor = templating.heading_anchor(number)
+        link = epub.Link(f"{CHAPTER}#{anchor}", text.plain(heading.content).strip(), f"toc-{anchor}")
         children: list[Any] = []
         stack[-1][1].append((link, children))
         stack.append((heading.level, children))
@@ -139,7 +150,7 @@ def _toc(article: model.Article, anchor: Any) -> Any:
 
 
 def _ebooklib_toc(link: Any, children: list[Any]) -> Any:
-    """ebooklib's shape: a Link for a leaf, (Link, [children]) for a section (an empty list would give an empty <ol>)."""
+    """ebooklib's shape: a Link for a leaf, (Link, [children]) for a section (no children would make an empty <ol>)."""
     if not children:
         return link
     return (link, [_ebooklib_toc(child, grandchildren) for child, grandchildren in children])
@@ -160,10 +171,10 @@ class _StampedZip(zipfile.ZipFile):
 
     def __init__(self, file: io.BytesIO, stamp: dt.datetime, compresslevel: int) -> None:
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
-        moment = max(stamp, ZIP_EPOCH)
+        moment = min(max(stamp, ZIP_FIRST), ZIP_LAST)
         self.date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
-    def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: bytes | str,
+    def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: SizedBuffer | str,
                  compress_type: int | None = None, compresslevel: int | None = None) -> None:
         if isinstance(zinfo_or_arcname, str):
             info = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.date_time)
