@@ -1,0 +1,517 @@
+"""Benchmark `publish build` against the equivalent Pandoc runs: median wall time, ratio and peak memory.
+
+Every case runs `publish` and Pandoc (from the `pypandoc-binary` wheel, PDF through WeasyPrint) in one
+session, interleaved (publish, pandoc, publish, pandoc...) after one warm-up of each command, so that
+machine noise hits both. Each command runs as its own process; its wall time is taken around
+`subprocess.Popen` ... `os.wait4`, and its peak resident memory is the `ru_maxrss` that `wait4` returns,
+which on Linux covers the process and every descendant it waited for (Pandoc's `weasyprint` child).
+
+Cases:
+  seed       samples/dar-bishkek.txt into html, pdf, docx and epub: one `publish build` process against the
+             sum of four Pandoc processes fed the same article as Markdown (made via `publish inspect`).
+  seed-docx  the same article into DOCX only.
+  200        a generated Markdown file of 200 pseudo-news articles into all four formats, plus one row per
+             format.
+
+Usage: python3 benchmarks/bench.py [--repeat N] [--cases seed,seed-docx,200] [--quick]
+Results are printed as a table and written to benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+SEED = REPO / "samples" / "dar-bishkek.txt"
+RESULTS = HERE / "results" / "latest.json"
+FORMATS = ("html", "pdf", "docx", "epub")
+CASES = ("seed", "seed-docx", "200")
+GENERATED_ARTICLES = 200
+GENERATOR_SEED = 20240612
+
+
+class BenchError(Exception):
+    """A problem that stops the benchmark; its message is printed as one line."""
+
+
+# --- running and measuring one process ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One process to time: an argument list and a short name for the report."""
+
+    key: str
+    """A unique name within the case, such as "publish all" or "pandoc pdf"."""
+    argv: tuple[str, ...]
+    """The program and its arguments."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One timed run of one command."""
+
+    seconds: float
+    """Wall time from spawn to reaping."""
+    peak_kib: int
+    """ru_maxrss from wait4: the largest peak RSS of the process and its waited-for descendants, in KiB."""
+
+
+def run(command: Command, env: dict[str, str], log_dir: Path) -> Sample:
+    """Run the command to completion; raise BenchError with its stderr if it fails."""
+    log = log_dir / f"{command.key.replace(' ', '-')}.stderr"
+    with log.open("wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so tell Popen not to wait again
+    if proc.returncode != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-8:]
+        raise BenchError(f"{command.key} exited with {proc.returncode}: {' '.join(command.argv)}\n  "
+                         + "\n  ".join(tail))
+    return Sample(seconds, usage.ru_maxrss)
+
+
+# --- cases -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the report: publish commands against Pandoc commands, each side summed per repetition."""
+
+    case: str
+    """The case name and, for a per-format row, the format."""
+    publish: tuple[str, ...]
+    """Keys of the publish commands on this row."""
+    pandoc: tuple[str, ...]
+    """Keys of the Pandoc commands on this row."""
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """Commands in the interleaved order they run each repetition, and the rows built from their samples."""
+
+    name: str
+    """The name given to --cases."""
+    schedule: tuple[Command, ...]
+    """Every command, once per repetition, publish and Pandoc alternating."""
+    rows: tuple[Row, ...]
+    """What the report shows."""
+
+
+@dataclass
+class Tools:
+    """How to call each tool, and the folder everything is written to."""
+
+    publish: tuple[str, ...]
+    """The publish command line prefix."""
+    pandoc: str
+    """The Pandoc binary."""
+    work: Path
+    """The temporary folder for inputs and outputs."""
+    env: dict[str, str] = field(default_factory=dict)
+    """The environment every process gets (weasyprint on PATH)."""
+
+
+def publish_command(tools: Tools, key: str, source: Path, formats: Sequence[str]) -> Command:
+    """`publish build SOURCE --to FORMATS --out DIR`, each command with its own output folder."""
+    out = tools.work / "out" / key.replace(" ", "-")
+    return Command(key, (*tools.publish, "build", str(source), "--to", ",".join(formats), "--out", str(out)))
+
+
+def pandoc_command(tools: Tools, key: str, source: Path, fmt: str, resources: Path) -> Command:
+    """The Pandoc run that corresponds to `publish build --to FMT`; images are looked up in `resources`."""
+    out = tools.work / "out" / key.replace(" ", "-") / f"{source.stem}.{fmt}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    extra = {"html": ("-s",), "pdf": ("--pdf-engine=weasyprint",)}.get(fmt, ())
+    return Command(key, (tools.pandoc, str(source), *extra, f"--resource-path={resources}", "-o", str(out)))
+
+
+def all_formats_case(name: str, tools: Tools, publish_input: Path, pandoc_input: Path, formats: Sequence[str],
+                     per_format: bool) -> Case:
+    """One publish process for every format against one Pandoc process per format; optionally a row per format."""
+    pub_all = publish_command(tools, f"{name} publish all", publish_input, formats)
+    schedule = [pub_all]
+    rows = [Row(f"{name} ({'+'.join(formats)})", (pub_all.key,), tuple(f"{name} pandoc {f}" for f in formats))]
+    for fmt in formats:
+        schedule.append(pandoc_command(tools, f"{name} pandoc {fmt}", pandoc_input, fmt,
+                                       publish_input.parent))
+        if per_format:
+            schedule.append(publish_command(tools, f"{name} publish {fmt}", publish_input, (fmt,)))
+            rows.append(Row(f"{name} {fmt}", (f"{name} publish {fmt}",), (f"{name} pandoc {fmt}",)))
+    return Case(name, tuple(schedule), tuple(rows))
+
+
+def single_format_case(name: str, tools: Tools, publish_input: Path, pandoc_input: Path, fmt: str) -> Case:
+    """`publish build --to FMT` against the one Pandoc run."""
+    pub = publish_command(tools, f"{name} publish {fmt}", publish_input, (fmt,))
+    pan = pandoc_command(tools, f"{name} pandoc {fmt}", pandoc_input, fmt, publish_input.parent)
+    return Case(name, (pub, pan), (Row(name, (pub.key,), (pan.key,)),))
+
+
+# --- inputs: the seed as Markdown, and the generated 200 articles ------------------------------------------
+
+
+def seed_markdown(tools: Tools, seed: Path) -> Path:
+    """Read the seed with `publish inspect` and write the same article as Markdown for Pandoc."""
+    done = subprocess.run([*tools.publish, "inspect", str(seed)], capture_output=True, text=True, env=tools.env,
+                          check=False)
+    if done.returncode != 0:
+        raise BenchError(f"publish inspect {seed} failed:\n  {done.stderr.strip()}")
+    target = tools.work / "input" / f"{seed.stem}.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(model_to_markdown(json.loads(done.stdout)), encoding="utf-8")
+    return target
+
+
+def model_to_markdown(data: dict[str, Any]) -> str:
+    """The model's JSON form as Pandoc Markdown: meta as YAML front matter, subheads as ##, text verbatim."""
+    meta = data["meta"]
+    front = {"title": meta.get("headline"), "subtitle": meta.get("dek"), "author": meta.get("authors"),
+             "date": meta.get("published"), "lang": meta.get("language")}
+    lines = ["---"]
+    for key, value in front.items():
+        if value:  # JSON strings and lists are valid YAML flow scalars and sequences
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    lines += ["---", ""]
+    return "\n".join(lines) + "\n" + "\n\n".join(_block(b) for b in data["blocks"]) + "\n"
+
+
+def _block(block: dict[str, Any]) -> str:
+    kind = block["type"]
+    if kind == "heading":
+        return "#" * (int(block["level"]) + 1) + " " + _inlines(block["content"])
+    if kind == "paragraph":
+        return _inlines(block["content"])
+    if kind == "block_quote":
+        inner = [_block(b) for b in block["blocks"]]
+        if block.get("attribution"):
+            inner.append("— " + _inlines(block["attribution"]).lstrip("—–- "))
+        return "\n".join("> " + line if line else ">" for line in "\n\n".join(inner).splitlines())
+    if kind in ("bullet_list", "ordered_list"):
+        start = block.get("start", 1)
+        items = []
+        for n, item in enumerate(block["items"]):
+            marker = "-" if kind == "bullet_list" else f"{start + n}."
+            body = "\n\n".join(_block(b) for b in item).splitlines() or [""]
+            pad = " " * (len(marker) + 1)
+            items.append("\n".join([f"{marker} {body[0]}", *(pad + line if line else "" for line in body[1:])]))
+        return "\n".join(items)
+    if kind == "code_block":
+        return f"```{block.get('language', '')}\n{block['text']}\n```"
+    if kind == "figure":
+        caption = _inlines(block.get("caption", [])) or block["alt"]
+        return f"![{caption}]({block['src']})"
+    if kind == "table":
+        header = [_inlines(c) for c in block["header"]]
+        align = block.get("align") or [""] * len(header)
+        rules = {"": "---", "left": ":--", "center": ":-:", "right": "--:"}
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rules[a] for a in align) + "|"]
+        lines += ["| " + " | ".join(_inlines(c) for c in row) + " |" for row in block["rows"]]
+        if block.get("caption"):
+            lines += ["", ": " + _inlines(block["caption"])]
+        return "\n".join(lines)
+    if kind == "rule":
+        return "* * *"
+    raise BenchError(f"the Markdown converter has no case for block type {kind!r}")
+
+
+def _inlines(inlines: Iterable[dict[str, Any]]) -> str:
+    out = []
+    for node in inlines:
+        kind = node["type"]
+        if kind == "text":
+            out.append(str(node["text"]))
+        elif kind == "emphasis":
+            out.append(f"*{_inlines(node['content'])}*")
+        elif kind == "strong":
+            out.append(f"**{_inlines(node['content'])}**")
+        elif kind == "link":
+            title = f' "{node["title"]}"' if node.get("title") else ""
+            out.append(f"[{_inlines(node['content'])}]({node['url']}{title})")
+        elif kind == "code":
+            fence = "``" if "`" in node["text"] else "`"
+            out.append(f"{fence}{node['text']}{fence}")
+        elif kind == "line_break":
+            out.append("\\\n")
+        else:
+            raise BenchError(f"the Markdown converter has no case for inline type {kind!r}")
+    return "".join(out)
+
+
+_PLACES = ("Bishkek", "Karachi", "Almaty", "Dushanbe", "Tashkent", "Lahore", "Osh", "Astana", "Quetta", "Herat",
+           "Samarkand", "Gwadar", "Khujand", "Peshawar", "Naryn", "Multan")
+_PEOPLE = ("the finance minister", "the city council", "a spokeswoman for the ministry", "the harbour authority",
+           "opposition leaders", "the central bank", "local traders", "the regional governor", "union officials",
+           "the health department", "farmers' groups", "the transport regulator", "a senior diplomat")
+_VERBS = ("announced", "warned", "confirmed", "denied", "proposed", "criticised", "welcomed", "postponed",
+          "approved", "questioned", "promised", "reviewed")
+_THINGS = ("a new rail link", "the water tariff", "emergency funding", "the border crossing", "a trade agreement",
+           "winter fuel subsidies", "the hospital expansion", "the textile export quota", "visa rules",
+           "a bridge repair programme", "the grain reserve", "school meal funding", "the airport tender")
+_WHEN = ("on Monday", "on Tuesday", "late on Wednesday", "on Thursday", "after a three-hour meeting",
+         "this week", "before the holiday", "in a statement on Friday", "at a press briefing")
+_CLAUSES = ("citing rising costs", "after weeks of protests", "despite objections from business groups",
+            "in a move analysts had expected", "ahead of next month's budget", "following a court ruling",
+            "as prices climbed for a third month", "under pressure from donors")
+_SUBHEADS = ("What changes", "Reaction", "The numbers", "Background", "What comes next", "Questions remain",
+             "Who is affected", "A long dispute")
+
+
+def _sentence(rng: random.Random) -> str:
+    who = rng.choice(_PEOPLE)
+    text = f"{who[0].upper()}{who[1:]} in {rng.choice(_PLACES)} {rng.choice(_VERBS)} {rng.choice(_THINGS)} "
+    text += f"{rng.choice(_WHEN)}, {rng.choice(_CLAUSES)}"
+    if rng.random() < 0.3:
+        text += f", and said about {rng.randint(2, 95)} percent of the {rng.randint(3, 900)} million som would be spent"
+    return text + "."
+
+
+def _paragraph(rng: random.Random) -> str:
+    sentences = [_sentence(rng) for _ in range(rng.randint(2, 5))]
+    if rng.random() < 0.25:
+        sentences.append(f"“We will not wait {rng.randint(2, 12)} more months,” *one resident* said.")
+    if rng.random() < 0.15:
+        sentences.append(f"The figure is **{rng.randint(10, 99)} percent** higher than last year.")
+    return " ".join(sentences)
+
+
+def generated_markdown(count: int, seed: int) -> str:
+    """`count` pseudo-news articles as ## sections of one Markdown file, the same text for the same seed."""
+    rng = random.Random(seed)
+    parts = ["---", f'title: "Benchmark digest: {count} generated articles"', "lang: en", "---", ""]
+    for n in range(1, count + 1):
+        place = rng.choice(_PLACES)
+        who = rng.choice(_PEOPLE)
+        parts += [f"## {place}: {who[0].upper()}{who[1:]} {rng.choice(_VERBS)} {rng.choice(_THINGS)}", ""]
+        subhead_at = set(rng.sample(range(1, 6), rng.randint(2, 3)))
+        for p in range(6):
+            if p in subhead_at:
+                parts += [f"### {rng.choice(_SUBHEADS)}", ""]
+            parts += [_paragraph(rng), ""]
+            if p == 3 and n % 5 == 0:
+                parts += [f"- {rng.choice(_THINGS).capitalize()} {rng.choice(_WHEN)}" for _ in range(rng.randint(3, 5))]
+                parts.append("")
+            if p == 4 and n % 7 == 0:
+                parts += ["| City | Budget (million som) | Change |", "|:--|--:|--:|"]
+                parts += [f"| {rng.choice(_PLACES)} | {rng.randint(10, 900)} | {rng.randint(-20, 30):+d}% |"
+                          for _ in range(rng.randint(3, 6))]
+                parts.append("")
+    return "\n".join(parts)
+
+
+# --- the run -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """The samples of every command of one case, in run order."""
+
+    case: Case
+    """What was run."""
+    samples: dict[str, list[Sample]]
+    """Per command key, one sample per repetition."""
+
+    def side(self, keys: Sequence[str]) -> tuple[float, int, list[float]]:
+        """Median over repetitions of the summed wall time, the peak RSS over all runs, and the sums."""
+        repeats = len(self.samples[keys[0]])
+        sums = [sum(self.samples[k][i].seconds for k in keys) for i in range(repeats)]
+        peak = max(s.peak_kib for k in keys for s in self.samples[k])
+        return statistics.median(sums), peak, sums
+
+
+def measure(case: Case, tools: Tools, repeat: int, warm_up: bool) -> Result:
+    """Warm every command up once, then run the schedule `repeat` times, interleaved."""
+    logs = tools.work / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    if warm_up:
+        _status(f"{case.name}: warm-up")
+        for command in case.schedule:
+            run(command, tools.env, logs)
+    samples: dict[str, list[Sample]] = {c.key: [] for c in case.schedule}
+    for i in range(repeat):
+        _status(f"{case.name}: repetition {i + 1}/{repeat}")
+        for command in case.schedule:
+            samples[command.key].append(run(command, tools.env, logs))
+    return Result(case, samples)
+
+
+def _status(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def find_pandoc() -> str:
+    """The Pandoc binary from the pypandoc-binary wheel, or a BenchError saying how to install it."""
+    hint = "pandoc is needed for the benchmark: pip install pypandoc-binary"
+    try:
+        import pypandoc  # type: ignore[import-untyped]
+    except ImportError:
+        raise BenchError(hint) from None
+    try:
+        path = str(pypandoc.get_pandoc_path())
+    except OSError:
+        raise BenchError(hint) from None
+    if not path or not os.access(path, os.X_OK):
+        raise BenchError(hint)
+    return path
+
+
+def environment() -> dict[str, str]:
+    """This environment with this interpreter's scripts folder first on PATH, so Pandoc finds `weasyprint`."""
+    env = dict(os.environ)
+    folders = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
+    env["PATH"] = os.pathsep.join([*dict.fromkeys(folders), env.get("PATH", "")])
+    if shutil.which("weasyprint", path=env["PATH"]) is None:
+        raise BenchError("weasyprint's command is not on PATH; Pandoc needs it for PDF: pip install weasyprint")
+    return env
+
+
+def version(argv: Sequence[str], env: dict[str, str]) -> str:
+    """The first line a tool prints for --version."""
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "unknown"
+
+
+def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str]) -> list[Case]:
+    """Write the inputs each named case needs and describe its commands."""
+    cases = []
+    if {"seed", "seed-docx"} & set(names):
+        seed_md = seed_markdown(tools, SEED)
+    for name in names:
+        if name == "seed":
+            cases.append(all_formats_case("seed", tools, SEED, seed_md, formats, per_format=False))
+        elif name == "seed-docx":
+            if "docx" not in formats:
+                _status("seed-docx skipped: docx is not among --formats")
+                continue
+            cases.append(single_format_case("seed-docx", tools, SEED, seed_md, "docx"))
+        elif name == "200":
+            source = tools.work / "input" / f"digest-{GENERATED_ARTICLES}.md"
+            source.parent.mkdir(parents=True, exist_ok=True)
+            source.write_text(generated_markdown(GENERATED_ARTICLES, GENERATOR_SEED), encoding="utf-8")
+            cases.append(all_formats_case("200", tools, source, source, formats, per_format=True))
+    return cases
+
+
+def report(results: list[Result]) -> list[dict[str, Any]]:
+    """One dict per row: medians, ratio, peaks, and every repetition's time."""
+    rows = []
+    for result in results:
+        for row in result.case.rows:
+            pub_s, pub_kib, pub_all = result.side(row.publish)
+            pan_s, pan_kib, pan_all = result.side(row.pandoc)
+            rows.append({
+                "case": row.case,
+                "publish_median_s": round(pub_s, 3),
+                "pandoc_median_s": round(pan_s, 3),
+                "ratio": round(pub_s / pan_s, 2),
+                "publish_peak_mib": round(pub_kib / 1024, 1),
+                "pandoc_peak_mib": round(pan_kib / 1024, 1),
+                "publish_runs_s": [round(s, 3) for s in pub_all],
+                "pandoc_runs_s": [round(s, 3) for s in pan_all],
+                "publish_commands": len(row.publish),
+                "pandoc_commands": len(row.pandoc),
+            })
+    return rows
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The rows as a plain-text table."""
+    head = ("case", "publish s", "pandoc s", "publish/pandoc", "publish peak MiB", "pandoc peak MiB")
+    body = [(r["case"], f"{r['publish_median_s']:.3f}", f"{r['pandoc_median_s']:.3f}", f"{r['ratio']:.2f}",
+             f"{r['publish_peak_mib']:.1f}", f"{r['pandoc_peak_mib']:.1f}") for r in rows]
+    widths = [max(len(line[i]) for line in (head, *body)) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True)))
+             for line in (head, *body)]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=3, metavar="N", help="timed runs of each command (default 3)")
+    parser.add_argument("--cases", default=",".join(CASES), metavar="LIST",
+                        help=f"comma-separated cases to run: {', '.join(CASES)} (default: all)")
+    parser.add_argument("--formats", default=",".join(FORMATS), metavar="LIST",
+                        help="formats for the all-formats cases (default: html,pdf,docx,epub)")
+    parser.add_argument("--quick", action="store_true", help="one timed run and no warm-up (a CI smoke test)")
+    args = parser.parse_args(argv)
+    args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    args.formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    for name in args.cases:
+        if name not in CASES:
+            parser.error(f"unknown case {name!r}; known: {', '.join(CASES)}")
+    for fmt in args.formats:
+        if fmt not in FORMATS:
+            parser.error(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    if not args.cases or not args.formats:
+        parser.error("give at least one case and one format")
+    if args.quick:
+        args.repeat = 1
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; return 0, or 1 with a one-line reason."""
+    args = parse_args(argv)
+    try:
+        pandoc = find_pandoc()
+        env = environment()
+        with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
+            tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env)
+            cases = build_cases(args.cases, tools, args.formats)
+            results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
+            rows = report(results)
+            versions = {"publish": version([*tools.publish, "--version"], env),
+                        "pandoc": version([pandoc, "--version"], env),
+                        "weasyprint": version(["weasyprint", "--version"], env)}
+    except BenchError as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 1
+    command = "python3 benchmarks/bench.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
+    print(f"{command}\n{versions['publish']}; {versions['pandoc']}; {versions['weasyprint']}; "
+          f"Python {platform.python_version()}; {os.cpu_count()} CPUs; median of {args.repeat} run(s)"
+          f"{'' if args.quick else ' after one warm-up'}\n")
+    print(table(rows))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "command": command,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": versions,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "repeat": args.repeat,
+        "warm_up": not args.quick,
+        "memory": "peak RSS per process from os.wait4 ru_maxrss (includes reaped descendants such as "
+                  "Pandoc's weasyprint); a row with several processes reports the largest",
+        "rows": rows,
+    }, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {RESULTS.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
