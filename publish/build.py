@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from publish.backends import BACKENDS, RenderContext, backends_for
+from publish.backends import BACKENDS, BackendSpec, RenderContext, backends_for
 from publish.errors import InputError, PublishError
+from publish.model import Article
 from publish.readers import Reading, read_file
 from publish.resources import Resources
 from publish.theme import load_theme
@@ -57,21 +60,40 @@ def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written
     for path, reading in readings:
         context = RenderContext(theme=theme, resources=Resources(base_dir=path.parent.resolve(), roots=(theme.folder,)),
                                 allow_remote=options.allow_remote)
-        rendered: list[tuple[Path, bytes | str, float]] = []
-        for spec in specs:
-            started = time.perf_counter()
-            try:
-                data = spec.load().render(reading.article, context)
-            except PublishError as exc:
-                if exc.path is None:
-                    exc.path = str(path)
-                raise
-            rendered.append((options.out_dir / f"{path.stem}{spec.extension}", data, time.perf_counter() - started))
-        for target, data, seconds in rendered:  # every format of this article rendered: now write them all
-            size = write_atomic(target, data)
-            written.append(Written(target, size, seconds))
+        try:
+            rendered = _render_formats(specs, reading.article, context)
+        except PublishError as exc:
+            if exc.path is None:
+                exc.path = str(path)
+            raise
+        for spec, (data, seconds) in zip(specs, rendered, strict=True):  # all rendered: now write them all
+            target = options.out_dir / f"{path.stem}{spec.extension}"
+            written.append(Written(target, write_atomic(target, data), seconds))
             progress(written[-1])
     return written
+
+
+def _render_formats(specs: list[BackendSpec], article: Article, context: RenderContext,
+                    ) -> list[tuple[bytes | str, float]]:
+    """Every format's output and render time, in the order of `specs`.
+
+    The PDF is by far the slowest format (WeasyPrint's import and layout). With other formats to render and a
+    second core, it renders in a forked worker process while this process renders the rest.
+    """
+    slow = next((spec for spec in specs if spec.name == "pdf"), None)
+    if slow is None or len(specs) == 1 or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+        return [_render_timed(spec, article, context) for spec in specs]
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
+        pdf = pool.submit(_render_timed, slow, article, context)
+        others = {spec.name: _render_timed(spec, article, context) for spec in specs if spec is not slow}
+        others[slow.name] = pdf.result()
+    return [others[spec.name] for spec in specs]
+
+
+def _render_timed(spec: BackendSpec, article: Article, context: RenderContext) -> tuple[bytes | str, float]:
+    started = time.perf_counter()
+    data = spec.load().render(article, context)
+    return data, time.perf_counter() - started
 
 
 def write_atomic(target: Path, data: bytes | str) -> int:

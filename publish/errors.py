@@ -14,6 +14,10 @@ class PublishError(Exception):
         self.path = None if path is None else str(path)
         self.line = line
 
+    def __reduce__(self) -> tuple[type, tuple[str], dict[str, object]]:
+        """Keep the path and line when the error crosses a process boundary (formats render in parallel)."""
+        return (type(self), (self.message,), self.__dict__)
+
     def __str__(self) -> str:
         where = self.path or ""
         if where and self.line is not None:
