@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,31 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["build", "--help"])
     assert "--to FORMATS" in capsys.readouterr().out
+
+
+def test_weasyprint_is_imported_only_for_a_pdf(tmp_path: Path) -> None:
+    probe = ("import sys; from publish.cli import main; code = main(sys.argv[1:]); "
+             "print(code, 'weasyprint' in sys.modules)")
+    args = [str(SAMPLES / "feature-tour.md"), "--out", str(tmp_path)]
+    without = subprocess.run([sys.executable, "-c", probe, "build", *args, "--to", "html,docx,epub"],
+                             capture_output=True, text=True, timeout=120)
+    assert without.stdout.split() == ["0", "False"], without.stderr
+    with_pdf = subprocess.run([sys.executable, "-c", probe, "build", *args, "--to", "pdf"],
+                              capture_output=True, text=True, timeout=120)
+    assert with_pdf.stdout.split() == ["0", "True"], with_pdf.stderr
+
+
+def test_errors_keep_file_and_line_across_processes() -> None:
+    from publish.errors import InputError
+
+    error = pickle.loads(pickle.dumps(InputError("front matter is not valid YAML", path="a.md", line=3)))
+    assert isinstance(error, InputError) and str(error) == "a.md:3: front matter is not valid YAML"
+
+
+def test_parallel_pdf_matches_a_pdf_built_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # font subsetting may otherwise stamp the time
+    source = str(SAMPLES / "feature-tour.md")
+    assert main(["build", source, "--to", "pdf", "--out", str(tmp_path / "alone")]) == 0
+    assert main(["build", source, "--to", "html,pdf,docx", "--out", str(tmp_path / "together")]) == 0
+    assert (tmp_path / "alone" / "feature-tour.pdf").read_bytes() == (tmp_path / "together" / "feature-tour.pdf"
+                                                                      ).read_bytes()
