@@ -252,3 +252,56 @@ class Article:
     """Headline, byline, dates and the rest."""
     blocks: tuple[Block, ...] = field(default=())
     """The body, in reading order."""
+
+
+# --- collections -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled group of articles in a collection."""
+
+    title: str
+    """The section's title ("World", "Business"); empty for a collection with one untitled section."""
+    articles: tuple[Article, ...]
+    """The section's articles, in order, each with its own metadata."""
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """Many articles under one title: a press brief, an e-book digest, an editor's packet."""
+
+    title: str
+    """The collection's title ("Morning Brief")."""
+    sections: tuple[Section, ...]
+    """The sections, in order."""
+    subtitle: str = ""
+    """A line below the title."""
+    edition: Date | None = None
+    """The edition's date."""
+    publisher: str = ""
+    """Who publishes the collection."""
+    language: str = "en"
+    """The BCP 47 language tag of the collection as a whole."""
+    logo: str = ""
+    """The publisher's logo: a path relative to the collection's folder, or empty."""
+    cover: str = ""
+    """A cover image: a path relative to the collection's folder, or empty (one is generated)."""
+    identifier: str = ""
+    """A stable identifier; see `uid`."""
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        """Every article in reading order."""
+        return tuple(article for section in self.sections for article in section.articles)
+
+    @property
+    def uid(self) -> str:
+        """The identifier, or one derived from the title, edition and publisher."""
+        if self.identifier:
+            return self.identifier
+        seed = f"collection|{self.title}|{self.edition.isoformat() if self.edition else ''}|{self.publisher}"
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
+Document = Article | Collection

@@ -75,24 +75,31 @@ def render(theme: Theme, template: str, **values: Any) -> str:
         raise RenderError(f"template syntax error: {exc.message}", path=exc.filename, line=exc.lineno) from None
 
 
-def article_values(article: model.Article, image: Callable[[str], ImageRef]) -> dict[str, Any]:
-    """What the article templates need: the article, its meta, anchors for headings, and how to show images."""
+def article_values(article: model.Article, image: Callable[[str], ImageRef], *, article_id: str = "article",
+                   heading_offset: int = 0) -> dict[str, Any]:
+    """What the article partial needs: the article, its meta, heading ids, and how to show images.
+
+    In a collection each article gets its own `article_id` (heading ids are prefixed with it, so they stay
+    unique in one document) and `heading_offset` 1, since section titles sit above the headlines.
+    """
     numbers = itertools.count(1)
+    prefix = "" if article_id == "article" else f"{article_id}-"
     return {
         "article": article,
         "meta": article.meta,
-        "article_id": "article",
+        "article_id": article_id,
+        "heading_offset": heading_offset,
         "direction": text.direction(article.meta.language),
-        # Headings are numbered s1, s2... in rendering order, which is the order `headings` walks them in.
-        "anchor": lambda node: heading_anchor(next(numbers)),
+        # Headings are numbered in rendering order, which is the order `headings` walks them in.
+        "anchor": lambda node: heading_anchor(next(numbers), prefix),
         "image": image,
         "version": __version__,
     }
 
 
-def heading_anchor(number: int) -> str:
+def heading_anchor(number: int, prefix: str = "") -> str:
     """The id of the `number`th heading (from 1) in an article, as the templates write it."""
-    return f"s{number}"
+    return f"{prefix}s{number}"
 
 
 def headings(blocks: Iterable[model.Block]) -> Iterator[model.Heading]:

@@ -59,7 +59,7 @@ def test_page_numbers_and_running_head(reader: PdfReader) -> None:
     pages = [page.extract_text() for page in reader.pages]
     assert len(pages) >= 2
     for number, page in enumerate(pages, 1):
-        assert f"{number} / {len(pages)}" in page
+        assert f"Page {number} of {len(pages)}" in page
     headline = "Harbour Authority Opens Night Ferry Line"
     assert " ".join(pages[0].split()).count(headline) == 1  # the headline itself; no running head on page 1
     assert headline in pages[1]  # the running head: page 2 holds no other copy of the headline

@@ -243,6 +243,7 @@ class _Writer:
         for footer in (section.footer, section.first_page_footer):
             foot = footer.paragraphs[0]._p
             _set_style(foot, self.style_ids["Footer"])
+            self._run(foot, "Page ", ())
             self._field(foot, "PAGE", "1")
             self._run(foot, " of ", ())
             self._field(foot, "NUMPAGES", "1")
