@@ -4,7 +4,8 @@ Every case runs `publish` and Pandoc (from the `pypandoc-binary` wheel, PDF thro
 session, interleaved (publish, pandoc, publish, pandoc...) after one warm-up of each command, so that
 machine noise hits both. Each command runs as its own process; its wall time is taken around
 `subprocess.Popen` ... `os.wait4`, and its peak resident memory is the `ru_maxrss` that `wait4` returns,
-which on Linux covers the process and every descendant it waited for (Pandoc's `weasyprint` child).
+which on Linux covers the process and every descendant it waited for (Pandoc's `weasyprint` child, publish's
+forked PDF worker): the peak of the largest single process in the tree, not the sum of those alive together.
 
 Cases:
   seed       samples/dar-bishkek.txt into html, pdf, docx and epub: one `publish build` process against the
@@ -12,8 +13,15 @@ Cases:
   seed-docx  the same article into DOCX only.
   200        a generated Markdown file of 200 pseudo-news articles into all four formats, plus one row per
              format.
+  digest-50, digest-200, digest-500
+             publish alone (no Pandoc side): N generated article files, each with YAML front matter, listed in
+             a collection manifest of 2-4 sections; `publish build MANIFEST --to FMT` for each format and once
+             for all four. A growth table follows: time and memory ratios 50->200->500 per format.
+  digest-200-vs-pandoc
+             the same 200 files: `publish build MANIFEST --to epub` / `--to docx` against
+             `pandoc FILE1 ... FILE200 -o x.epub` / `-o x.docx`.
 
-Usage: python3 benchmarks/bench.py [--repeat N] [--cases seed,seed-docx,200] [--quick]
+Usage: python3 benchmarks/bench.py [--repeat N] [--cases seed,seed-docx,200,...] [--formats html,...] [--quick]
 Results are printed as a table and written to benchmarks/results/latest.json.
 """
 
@@ -25,6 +33,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -34,6 +43,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +52,18 @@ REPO = HERE.parent
 SEED = REPO / "samples" / "dar-bishkek.txt"
 RESULTS = HERE / "results" / "latest.json"
 FORMATS = ("html", "pdf", "docx", "epub")
-CASES = ("seed", "seed-docx", "200")
+DIGEST_COUNTS = {"digest-50": 50, "digest-200": 200, "digest-500": 500}
+"""The publish-only collection cases and their article counts."""
+DIGEST_VS_PANDOC = "digest-200-vs-pandoc"
+DIGEST_VS_PANDOC_ARTICLES = 200
+DIGEST_VS_PANDOC_FORMATS = ("epub", "docx")
+CASES = ("seed", "seed-docx", "200", *DIGEST_COUNTS, DIGEST_VS_PANDOC)
 GENERATED_ARTICLES = 200
 GENERATOR_SEED = 20240612
+DIGEST_REPEAT = 3
+"""Timed runs of the digest-N cases when --repeat is not given."""
+DUPLICATE_WARNING = "is the same story as"
+"""What publish logs for a story it finds twice in a collection (publish/build.py); a digest run must not."""
 
 
 class BenchError(Exception):
@@ -62,6 +81,8 @@ class Command:
     """A unique name within the case, such as "publish all" or "pandoc pdf"."""
     argv: tuple[str, ...]
     """The program and its arguments."""
+    fail_if_logged: str = ""
+    """A phrase that fails the benchmark if the command writes it to stderr ("" checks nothing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +109,12 @@ def run(command: Command, env: dict[str, str], log_dir: Path) -> Sample:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-8:]
         raise BenchError(f"{command.key} exited with {proc.returncode}: {' '.join(command.argv)}\n  "
                          + "\n  ".join(tail))
+    if command.fail_if_logged:
+        found = [line for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+                 if command.fail_if_logged in line]
+        if found:
+            raise BenchError(f"{command.key} reported {command.fail_if_logged!r} {len(found)} time(s), first:\n  "
+                             f"{found[0]}")
     return Sample(seconds, usage.ru_maxrss)
 
 
@@ -103,7 +130,7 @@ class Row:
     publish: tuple[str, ...]
     """Keys of the publish commands on this row."""
     pandoc: tuple[str, ...]
-    """Keys of the Pandoc commands on this row."""
+    """Keys of the Pandoc commands on this row; empty for a publish-only row (the digest cases)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +143,8 @@ class Case:
     """Every command, once per repetition, publish and Pandoc alternating."""
     rows: tuple[Row, ...]
     """What the report shows."""
+    repeat: int = 3
+    """Timed runs when --repeat is not given."""
 
 
 @dataclass
@@ -132,18 +161,24 @@ class Tools:
     """The environment every process gets (weasyprint on PATH)."""
 
 
-def publish_command(tools: Tools, key: str, source: Path, formats: Sequence[str]) -> Command:
+def publish_command(tools: Tools, key: str, source: Path, formats: Sequence[str], fail_if_logged: str = "",
+                    ) -> Command:
     """`publish build SOURCE --to FORMATS --out DIR`, each command with its own output folder."""
     out = tools.work / "out" / key.replace(" ", "-")
-    return Command(key, (*tools.publish, "build", str(source), "--to", ",".join(formats), "--out", str(out)))
+    return Command(key, (*tools.publish, "build", str(source), "--to", ",".join(formats), "--out", str(out)),
+                   fail_if_logged)
 
 
-def pandoc_command(tools: Tools, key: str, source: Path, fmt: str, resources: Path) -> Command:
-    """The Pandoc run that corresponds to `publish build --to FMT`; images are looked up in `resources`."""
-    out = tools.work / "out" / key.replace(" ", "-") / f"{source.stem}.{fmt}"
+def pandoc_command(tools: Tools, key: str, source: Path | Sequence[Path], fmt: str, resources: Path) -> Command:
+    """The Pandoc run that corresponds to `publish build --to FMT`; images are looked up in `resources`.
+
+    Several sources are given to Pandoc in order, which reads them as one document.
+    """
+    sources = (source,) if isinstance(source, Path) else tuple(source)
+    out = tools.work / "out" / key.replace(" ", "-") / f"{sources[0].stem}.{fmt}"
     out.parent.mkdir(parents=True, exist_ok=True)
     extra = {"html": ("-s",), "pdf": ("--pdf-engine=weasyprint",)}.get(fmt, ())
-    return Command(key, (tools.pandoc, str(source), *extra, f"--resource-path={resources}", "-o", str(out)))
+    return Command(key, (tools.pandoc, *map(str, sources), *extra, f"--resource-path={resources}", "-o", str(out)))
 
 
 def all_formats_case(name: str, tools: Tools, publish_input: Path, pandoc_input: Path, formats: Sequence[str],
@@ -166,6 +201,36 @@ def single_format_case(name: str, tools: Tools, publish_input: Path, pandoc_inpu
     pub = publish_command(tools, f"{name} publish {fmt}", publish_input, (fmt,))
     pan = pandoc_command(tools, f"{name} pandoc {fmt}", pandoc_input, fmt, publish_input.parent)
     return Case(name, (pub, pan), (Row(name, (pub.key,), (pan.key,)),))
+
+
+def digest_case(name: str, tools: Tools, manifest: Path, formats: Sequence[str]) -> Case:
+    """publish alone on a generated collection: one process for all formats, then one process per format.
+
+    Every run fails the benchmark if publish reports a near-duplicate story, which it would otherwise drop,
+    making the collection smaller than its name says.
+    """
+    schedule = []
+    rows = []
+    if len(formats) > 1:
+        schedule.append(publish_command(tools, f"{name} publish all", manifest, formats, DUPLICATE_WARNING))
+        rows.append(Row(f"{name} all ({'+'.join(formats)})", (schedule[-1].key,), ()))
+    for fmt in formats:
+        schedule.append(publish_command(tools, f"{name} publish {fmt}", manifest, (fmt,), DUPLICATE_WARNING))
+        rows.append(Row(f"{name} {fmt}", (schedule[-1].key,), ()))
+    return Case(name, tuple(schedule), tuple(rows), DIGEST_REPEAT)
+
+
+def digest_pandoc_case(name: str, tools: Tools, manifest: Path, files: Sequence[Path], formats: Sequence[str],
+                       ) -> Case:
+    """`publish build MANIFEST --to FMT` against `pandoc FILE1 FILE2 ... -o x.FMT`, for each format asked."""
+    schedule = []
+    rows = []
+    for fmt in formats:
+        pub = publish_command(tools, f"{name} publish {fmt}", manifest, (fmt,), DUPLICATE_WARNING)
+        pan = pandoc_command(tools, f"{name} pandoc {fmt}", files, fmt, manifest.parent)
+        schedule += [pub, pan]
+        rows.append(Row(f"{name} {fmt}", (pub.key,), (pan.key,)))
+    return Case(name, tuple(schedule), tuple(rows))
 
 
 # --- inputs: the seed as Markdown, and the generated 200 articles ------------------------------------------
@@ -286,13 +351,17 @@ def _sentence(rng: random.Random) -> str:
     return text + "."
 
 
-def _paragraph(rng: random.Random) -> str:
+def _paragraph_sentences(rng: random.Random) -> list[str]:
     sentences = [_sentence(rng) for _ in range(rng.randint(2, 5))]
     if rng.random() < 0.25:
         sentences.append(f"“We will not wait {rng.randint(2, 12)} more months,” *one resident* said.")
     if rng.random() < 0.15:
         sentences.append(f"The figure is **{rng.randint(10, 99)} percent** higher than last year.")
-    return " ".join(sentences)
+    return sentences
+
+
+def _paragraph(rng: random.Random) -> str:
+    return " ".join(_paragraph_sentences(rng))
 
 
 def generated_markdown(count: int, seed: int) -> str:
@@ -317,6 +386,91 @@ def generated_markdown(count: int, seed: int) -> str:
                           for _ in range(rng.randint(3, 6))]
                 parts.append("")
     return "\n".join(parts)
+
+
+_FIRST_NAMES = ("Aziza", "Omar", "Dilnoza", "Bakyt", "Amina", "Farrukh", "Gulnara", "Imran", "Nodira", "Timur",
+                "Saule", "Kamran", "Zarina", "Rustam", "Malika", "Yusuf", "Aigerim", "Bilal", "Feruza", "Daniyar")
+_LAST_NAMES = ("Karimova", "Farooq", "Usmanov", "Qureshi", "Abdyldaeva", "Rahimov", "Siddiqui", "Nurlanov",
+               "Tursunova", "Baig", "Sadykov", "Yusupova", "Mirza", "Kasymov", "Akhmedova", "Hashmi")
+_SECTIONS = ("Region", "City", "Business", "World")
+DIGEST_FIRST_DATE = dt.date(2024, 1, 1)
+
+
+def generated_article(number: int, seed: int) -> str:
+    """Article `number` of a digest as one Markdown file with YAML front matter (title, author, date, keywords).
+
+    Each article has its own random generator (seeded with `seed` and `number`), so the same call always gives
+    the same text while articles differ from one another as much as the shared vocabulary allows: about 450-500
+    words (counting list items and table cells), 2-3 `##` subheads, a bullet list in every fifth article and a
+    table in every seventh, as in `generated_markdown`.
+    """
+    rng = random.Random(f"{seed}:{number}")
+    place, thing = rng.choice(_PLACES), rng.choice(_THINGS)
+    who = rng.choice(_PEOPLE)
+    title = f"{place}: {who[0].upper()}{who[1:]} {rng.choice(_VERBS)} {thing}"
+    author = f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}"
+    date = DIGEST_FIRST_DATE + dt.timedelta(days=number % 366)
+    keywords = [place, thing.removeprefix("a ").removeprefix("the "), rng.choice(_PLACES)]
+    extras: dict[int, list[str]] = {}  # blocks after the paragraph with that index
+    if number % 5 == 0:
+        extras[3] = [f"- {rng.choice(_THINGS).capitalize()} {rng.choice(_WHEN)}" for _ in range(rng.randint(3, 5))]
+    if number % 7 == 0:
+        extras[4] = ["| City | Budget (million som) | Change |", "|:--|--:|--:|"]
+        extras[4] += [f"| {rng.choice(_PLACES)} | {rng.randint(10, 900)} | {rng.randint(-20, 30):+d}% |"
+                      for _ in range(rng.randint(3, 6))]
+    subheads = rng.sample(_SUBHEADS, rng.randint(2, 3))
+    words = sum(_word_count(line) for line in (*subheads, *(x for block in extras.values() for x in block)))
+    target = rng.randint(450, 470)
+    paragraphs: list[str] = []
+    while words < target:
+        sentences = []
+        for sentence in _paragraph_sentences(rng):
+            if words >= target:
+                break
+            sentences.append(sentence)
+            words += _word_count(sentence)
+        paragraphs.append(" ".join(sentences))
+    paragraphs[0] = f"{place.upper()} — {paragraphs[0]}"
+    subhead_at = dict(zip(sorted(rng.sample(range(1, len(paragraphs)), len(subheads))), subheads, strict=True))
+    front = {"title": title, "author": author, "date": date.isoformat(), "keywords": keywords, "lang": "en"}
+    parts = ["---", *(f"{key}: {json.dumps(value, ensure_ascii=False)}" for key, value in front.items()), "---", ""]
+    for index, paragraph in enumerate(paragraphs):
+        if index in subhead_at:
+            parts += [f"## {subhead_at[index]}", ""]
+        parts += [paragraph, ""]
+        for after in sorted(extras):  # a short article still gets its list and table, after its last paragraph
+            if after == index or (index == len(paragraphs) - 1 and after > index):
+                parts += [*extras.pop(after), ""]
+    return "\n".join(parts)
+
+
+def _word_count(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def write_digest(folder: Path, count: int, seed: int) -> tuple[Path, list[Path]]:
+    """Write `count` article files and a manifest listing them in 2-4 sections; return the manifest and files.
+
+    The manifest is `folder/digest-COUNT.yaml` (so publish's outputs are `digest-COUNT.*`); the articles are
+    `folder/digest-COUNT/NNN.md`, in reading order. Fewer than 200 articles make two sections, 200-399 three and
+    400 or more four, each a consecutive run of the articles of about equal length.
+    """
+    articles = folder / f"digest-{count}"
+    articles.mkdir(parents=True, exist_ok=True)
+    files = []
+    for number in range(1, count + 1):
+        files.append(articles / f"{number:03d}.md")
+        files[-1].write_text(generated_article(number, seed), encoding="utf-8")
+    sections = min(len(_SECTIONS), 2 + count // 200)
+    bounds = [round(i * count / sections) for i in range(sections + 1)]
+    lines = [f'title: "Benchmark digest: {count} generated articles"', "edition: 2024-06-12",
+             "publisher: Benchmark Daily", "language: en", "sections:"]
+    for title, start, end in zip(_SECTIONS, bounds, bounds[1:], strict=False):
+        lines += [f"  - title: {title}", "    articles:"]
+        lines += [f"      - {file.relative_to(folder).as_posix()}" for file in files[start:end]]
+    manifest = folder / f"digest-{count}.yaml"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return manifest, files
 
 
 # --- the run -----------------------------------------------------------------------------------------------
@@ -396,6 +550,14 @@ def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str]) -> l
     cases = []
     if {"seed", "seed-docx"} & set(names):
         seed_md = seed_markdown(tools, SEED)
+    digests: dict[int, tuple[Path, list[Path]]] = {}
+
+    def digest(count: int) -> tuple[Path, list[Path]]:
+        if count not in digests:
+            _status(f"writing {count} article files and a manifest")
+            digests[count] = write_digest(tools.work / "input", count, GENERATOR_SEED)
+        return digests[count]
+
     for name in names:
         if name == "seed":
             cases.append(all_formats_case("seed", tools, SEED, seed_md, formats, per_format=False))
@@ -409,23 +571,33 @@ def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str]) -> l
             source.parent.mkdir(parents=True, exist_ok=True)
             source.write_text(generated_markdown(GENERATED_ARTICLES, GENERATOR_SEED), encoding="utf-8")
             cases.append(all_formats_case("200", tools, source, source, formats, per_format=True))
+        elif name in DIGEST_COUNTS:
+            manifest, _ = digest(DIGEST_COUNTS[name])
+            cases.append(digest_case(name, tools, manifest, formats))
+        elif name == DIGEST_VS_PANDOC:
+            chosen = [f for f in DIGEST_VS_PANDOC_FORMATS if f in formats]
+            if not chosen:
+                _status(f"{name} skipped: neither of {', '.join(DIGEST_VS_PANDOC_FORMATS)} is among --formats")
+                continue
+            manifest, files = digest(DIGEST_VS_PANDOC_ARTICLES)
+            cases.append(digest_pandoc_case(name, tools, manifest, files, chosen))
     return cases
 
 
 def report(results: list[Result]) -> list[dict[str, Any]]:
-    """One dict per row: medians, ratio, peaks, and every repetition's time."""
+    """One dict per row: medians, ratio, peaks, and every repetition's time (Pandoc's None on publish-only rows)."""
     rows = []
     for result in results:
         for row in result.case.rows:
             pub_s, pub_kib, pub_all = result.side(row.publish)
-            pan_s, pan_kib, pan_all = result.side(row.pandoc)
+            pan_s, pan_kib, pan_all = result.side(row.pandoc) if row.pandoc else (None, None, [])
             rows.append({
                 "case": row.case,
                 "publish_median_s": round(pub_s, 3),
-                "pandoc_median_s": round(pan_s, 3),
-                "ratio": round(pub_s / pan_s, 2),
+                "pandoc_median_s": None if pan_s is None else round(pan_s, 3),
+                "ratio": None if pan_s is None else round(pub_s / pan_s, 2),
                 "publish_peak_mib": round(pub_kib / 1024, 1),
-                "pandoc_peak_mib": round(pan_kib / 1024, 1),
+                "pandoc_peak_mib": None if pan_kib is None else round(pan_kib / 1024, 1),
                 "publish_runs_s": [round(s, 3) for s in pub_all],
                 "pandoc_runs_s": [round(s, 3) for s in pan_all],
                 "publish_commands": len(row.publish),
@@ -434,11 +606,70 @@ def report(results: list[Result]) -> list[dict[str, Any]]:
     return rows
 
 
+def growth(results: list[Result]) -> list[dict[str, Any]]:
+    """For each digest row (all formats, html, ...), how publish's time and peak memory grow with the articles.
+
+    Each step goes from one article count that ran to the next (50 to 200, 200 to 500): the ratios of the median
+    times and of the peaks, against the ratio of article counts (4 and 2.5), and the extra milliseconds per extra
+    article, which leaves out the fixed cost of starting Python and importing (equal per-article figures in both
+    steps mean the growth is linear).
+    """
+    measured: dict[str, dict[int, tuple[float, int]]] = {}
+    for result in results:
+        count = DIGEST_COUNTS.get(result.case.name)
+        if count is None:
+            continue
+        for row in result.case.rows:
+            seconds, kib, _ = result.side(row.publish)
+            label = row.case.removeprefix(result.case.name).strip()
+            measured.setdefault(label, {})[count] = (seconds, kib)
+    out = []
+    for label, by_count in measured.items():
+        counts = sorted(by_count)
+        for small, large in pairwise(counts):
+            (s_small, k_small), (s_large, k_large) = by_count[small], by_count[large]
+            out.append({
+                "format": label,
+                "from": small,
+                "to": large,
+                "articles_ratio": round(large / small, 2),
+                "time_ratio": round(s_large / s_small, 2),
+                "memory_ratio": round(k_large / k_small, 2),
+                "ms_per_added_article": round((s_large - s_small) / (large - small) * 1000, 1),
+                "mib_per_100_added_articles": round((k_large - k_small) / 1024 / (large - small) * 100, 1),
+            })
+    return out
+
+
 def table(rows: list[dict[str, Any]]) -> str:
-    """The rows as a plain-text table."""
+    """The rows as a plain-text table; "-" where a publish-only row has no Pandoc side."""
     head = ("case", "publish s", "pandoc s", "publish/pandoc", "publish peak MiB", "pandoc peak MiB")
-    body = [(r["case"], f"{r['publish_median_s']:.3f}", f"{r['pandoc_median_s']:.3f}", f"{r['ratio']:.2f}",
-             f"{r['publish_peak_mib']:.1f}", f"{r['pandoc_peak_mib']:.1f}") for r in rows]
+    body = [(r["case"], f"{r['publish_median_s']:.3f}", _cell(r["pandoc_median_s"], 3), _cell(r["ratio"], 2),
+             f"{r['publish_peak_mib']:.1f}", _cell(r["pandoc_peak_mib"], 1)) for r in rows]
+    return _aligned(head, body)
+
+
+def growth_table(steps: list[dict[str, Any]]) -> str:
+    """The growth figures: one line per format; time ratios, memory ratios, then milliseconds per added article."""
+    pairs = list(dict.fromkeys((s["from"], s["to"]) for s in steps))
+    columns = (("time", "time_ratio", 2), ("mem", "memory_ratio", 2), ("ms/article", "ms_per_added_article", 1))
+    head = ("format", *(f"{name} {large}/{small}" if name != "ms/article" else f"{name} {small}->{large}"
+                        for name, _, _ in columns for small, large in pairs))
+    body = []
+    for label in dict.fromkeys(s["format"] for s in steps):
+        by_pair = {(s["from"], s["to"]): s for s in steps if s["format"] == label}
+        body.append((label, *(_cell(by_pair[pair][key] if pair in by_pair else None, digits)
+                               for _, key, digits in columns for pair in pairs)))
+    ratios = ", ".join(f"{large}/{small} = {large / small:g}" for small, large in pairs)
+    return f"growth with the number of articles ({ratios}):\n" + _aligned(head, body)
+
+
+def _cell(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _aligned(head: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
+    """A plain-text table: first column left-aligned, the others right-aligned, a rule under the header."""
     widths = [max(len(line[i]) for line in (head, *body)) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True)))
              for line in (head, *body)]
@@ -449,7 +680,8 @@ def table(rows: list[dict[str, Any]]) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--repeat", type=int, default=3, metavar="N", help="timed runs of each command (default 3)")
+    parser.add_argument("--repeat", type=int, default=None, metavar="N",
+                        help=f"timed runs of each command (default 3; {DIGEST_REPEAT} for the digest-N cases)")
     parser.add_argument("--cases", default=",".join(CASES), metavar="LIST",
                         help=f"comma-separated cases to run: {', '.join(CASES)} (default: all)")
     parser.add_argument("--formats", default=",".join(FORMATS), metavar="LIST",
@@ -468,7 +700,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("give at least one case and one format")
     if args.quick:
         args.repeat = 1
-    if args.repeat < 1:
+    if args.repeat is not None and args.repeat < 1:
         parser.error("--repeat must be at least 1")
     return args
 
@@ -482,8 +714,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
             tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env)
             cases = build_cases(args.cases, tools, args.formats)
-            results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
+            repeats = {case.name: args.repeat or case.repeat for case in cases}
+            results = [measure(case, tools, repeats[case.name], warm_up=not args.quick) for case in cases]
             rows = report(results)
+            steps = growth(results)
             versions = {"publish": version([*tools.publish, "--version"], env),
                         "pandoc": version([pandoc, "--version"], env),
                         "weasyprint": version(["weasyprint", "--version"], env)}
@@ -492,9 +726,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     command = "python3 benchmarks/bench.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     print(f"{command}\n{versions['publish']}; {versions['pandoc']}; {versions['weasyprint']}; "
-          f"Python {platform.python_version()}; {os.cpu_count()} CPUs; median of {args.repeat} run(s)"
+          f"Python {platform.python_version()}; {os.cpu_count()} CPUs; {_repeats_note(repeats)}"
           f"{'' if args.quick else ' after one warm-up'}\n")
     print(table(rows))
+    if steps:
+        print("\n" + growth_table(steps))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "command": command,
@@ -503,14 +739,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "repeat": args.repeat,
+        "repeat": repeats,
         "warm_up": not args.quick,
         "memory": "peak RSS per process from os.wait4 ru_maxrss (includes reaped descendants such as "
-                  "Pandoc's weasyprint); a row with several processes reports the largest",
+                  "Pandoc's weasyprint and publish's forked PDF worker: the largest single process of the tree, "
+                  "not the sum); a row with several processes reports the largest",
         "rows": rows,
+        "growth": steps,
     }, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {RESULTS.relative_to(REPO)}")
     return 0
+
+
+def _repeats_note(repeats: dict[str, int]) -> str:
+    """"median of 3 run(s)", naming the cases that ran a different number of times."""
+    if not repeats:
+        return "no cases run"
+    usual = statistics.mode(repeats.values())
+    others = ", ".join(f"{name}: {n}" for name, n in repeats.items() if n != usual)
+    return f"median of {usual} run(s)" + (f" ({others})" if others else "")
 
 
 if __name__ == "__main__":

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from publish import __version__, jsonform
+from publish import __version__, jsonform, model
 from publish.backends import BACKENDS
 from publish.build import DEFAULT_FORMATS, BuildOptions, Written, build
+from publish.config import CONFIG_NAME, load_config
+from publish.conformance import PDF_VARIANTS
 from publish.errors import PublishError
 from publish.readers import READERS, read_file
+from publish.theme import BASE_THEME, PAGE_SIZES_MM, list_themes, load_theme, page_size_name
+
+if TYPE_CHECKING:
+    from publish.checks import CheckReport
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,13 +39,99 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     options = BuildOptions(
-        formats=tuple(f for f in args.to.split(",") if f.strip()) if args.to else DEFAULT_FORMATS,
-        out_dir=Path(args.out),
+        **_project_options(args),
         input_format=args.input_format,
-        theme=args.theme,
         allow_remote=args.allow_remote,
+        collection=args.collection,
+        article_break=args.article_break,
+        docx_per_article=args.docx_per_article,
+        keep_duplicates=args.keep_duplicates,
+        pdf_variant=args.pdf_variant,
     )
-    build([Path(p) for p in args.inputs], options, progress=_progress)
+    written = build([Path(p) for p in args.inputs], options, progress=_progress)
+    if not args.check:
+        return 0
+    from publish import checks
+
+    sources = _sources_by_output(args, [w.path for w in written])
+    report = checks.check_outputs([w.path for w in written], sources, checks.CheckOptions(pdf_variant=args.pdf_variant))
+    return _report(report, as_json=False)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from publish import checks
+    from publish.validators import TOOLS
+
+    skip = frozenset(name.strip() for name in (args.skip or "").split(",") if name.strip())
+    unknown = sorted(skip - set(TOOLS))
+    if unknown:
+        raise PublishError(f"unknown check {unknown[0]!r} for --skip; known: {', '.join(TOOLS)}")
+    outputs = [Path(p) for p in args.outputs]
+    sources: dict[str, model.Document | None] = {Path(name).stem: read_file(Path(name), args.input_format).article
+                                                 for name in args.source or ()}
+    if len(sources) == 1:  # one source: every output was made from it
+        by_output = dict.fromkeys(outputs, next(iter(sources.values())))
+    else:  # several: each output's source has its name (story.md made out/story.pdf)
+        by_output = {path: sources.get(path.stem) for path in outputs}
+    report = checks.check_outputs(outputs, by_output,
+                                  checks.CheckOptions(pdf_variant=args.pdf_variant, strict=args.strict, skip=skip))
+    return _report(report, as_json=args.json)
+
+
+def _sources_by_output(args: argparse.Namespace, outputs: list[Path]) -> dict[Path, model.Document | None]:
+    """For `build --check`: each output's article, read again from the input of the same name (a collection's
+    outputs have none here, and are checked without parity)."""
+    if args.collection:
+        return {}
+    articles: dict[str, model.Document] = {}
+    for name in args.inputs:
+        path = Path(name)
+        if args.input_format or any(path.suffix.lower() in spec.extensions for spec in READERS.values()):
+            articles[path.stem] = read_file(path, args.input_format).article
+    return {output: articles.get(output.stem) for output in outputs}
+
+
+def _report(report: CheckReport, *, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(report.lines()))
+    if report.ok:
+        return 0
+    failed = sum(1 for file in report.files if file.failed(report.strict))
+    print(f"publish: error: {failed} of {len(report.files)} output{'' if len(report.files) == 1 else 's'} "
+          "failed the checks", file=sys.stderr)
+    return 1
+
+
+def _project_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Formats, output folder, theme, templates, page size, publisher and logo: each from its flag when given,
+    else from publish.toml (--config, or the working folder's), else the default."""
+    config = load_config(Path(args.config) if args.config else None)
+    formats = tuple(f for f in args.to.split(",") if f.strip()) if args.to else config.formats or DEFAULT_FORMATS
+    return {
+        "formats": formats,
+        "out_dir": Path(args.out) if args.out else config.out or Path("out"),
+        "theme": args.theme or config.theme or BASE_THEME,
+        "templates": tuple(Path(t) for t in args.templates) if args.templates else config.templates,
+        "page_size": args.page_size or config.page_size,
+        "publisher": config.publisher,
+        "logo": config.logo,
+    }
+
+
+def _themes(args: argparse.Namespace) -> int:
+    """List the built-in themes (and the project's own, if publish.toml names a theme folder)."""
+    config = load_config(Path(args.config) if args.config else None)
+    themes = list_themes()
+    if config.theme and config.theme not in {t.name for t in themes}:
+        themes.append(load_theme(config.theme))
+    width = max(len(t.name) for t in themes)
+    for theme in themes:
+        fonts = f"{theme.fonts.body[0]} / {theme.fonts.heading[0]}"
+        print(f"{theme.name:<{width}}  {theme.page.size:<6} {fonts:<34} {theme.description}")
+    print(f"\nUse one with --theme NAME (or a theme folder), another page size with --page-size "
+          f"{'|'.join(PAGE_SIZES_MM)}.", file=sys.stderr)
     return 0
 
 
@@ -60,6 +154,13 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
+def _page_size(value: str) -> str:
+    try:
+        return page_size_name(value)
+    except PublishError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
 def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
@@ -76,14 +177,60 @@ def _parser() -> argparse.ArgumentParser:
 
     b = commands.add_parser("build", help="render articles into output files",
                             description="Render each INPUT into every format asked for.")
-    b.add_argument("inputs", nargs="+", metavar="INPUT", help=f"article files: {readers}")
+    b.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help=f"article files ({readers}) or collection manifests (.yaml)")
     b.add_argument("--to", metavar="FORMATS",
                    help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: all)")
-    b.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
+    b.add_argument("--out", metavar="DIR", help="output folder (default: publish.toml's out, else out)")
     b.add_argument("--from", dest="input_format", choices=list(READERS), help="input format, overriding the extension")
-    b.add_argument("--theme", default="default", metavar="NAME|PATH", help="theme name or folder (default: default)")
+    b.add_argument("--theme", metavar="NAME|PATH",
+                   help="theme name or folder (default: publish.toml's theme, else default; see `publish themes`)")
+    b.add_argument("--templates", action="append", metavar="DIR",
+                   help="a folder of templates searched before the theme's and the built-in ones (repeatable)")
+    b.add_argument("--page-size", type=_page_size, metavar="SIZE",
+                   help=f"page size replacing the theme's: {', '.join(PAGE_SIZES_MM)}")
+    b.add_argument("--config", metavar="FILE", help=f"project file of defaults (default: ./{CONFIG_NAME} if present)")
     b.add_argument("--allow-remote", action="store_true", help="let the PDF renderer fetch http(s) resources")
+    b.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
+                   help=f"make the PDF conform to a standard and declare it: {', '.join(PDF_VARIANTS)}")
+    b.add_argument("--check", action="store_true",
+                   help="validate every file written, as `publish check` does, and compare its words with the input")
+    c = b.add_argument_group("collections (a brief, digest or packet: a manifest, or --collection)")
+    c.add_argument("--collection", metavar="TITLE",
+                   help="render all inputs, in order, as one collection with this title")
+    c.add_argument("--article-break", action=argparse.BooleanOptionalAction, default=None,
+                   help="start each article on a new page (default: as the manifest says; off)")
+    c.add_argument("--docx-per-article", action=argparse.BooleanOptionalAction, default=None,
+                   help="write the DOCX packet as one file per article in NAME-docx/")
+    c.add_argument("--keep-duplicates", action=argparse.BooleanOptionalAction, default=None,
+                   help="keep both copies of a story found twice (default: keep the first only)")
     b.set_defaults(run=_build)
+
+    k = commands.add_parser("check", help="validate output files and compare their words with the source",
+                            description="Validate each OUTPUT (HTML with the Nu HTML Checker, PDF with pypdf and "
+                                        "qpdf, DOCX part by part and in LibreOffice, EPUB with epubcheck and its "
+                                        "accessibility metadata) and, given --source, check that every word of the "
+                                        "article is there, in order. Exit status 1 when any check fails.")
+    k.add_argument("outputs", nargs="+", metavar="OUTPUT",
+                   help="files written by publish build (.html .pdf .docx .epub)")
+    k.add_argument("--source", metavar="INPUT", action="append",
+                   help="the article the outputs were made from, for word parity; repeat it for outputs of several "
+                        "articles (each output is matched to the source of the same name)")
+    k.add_argument("--from", dest="input_format", choices=list(READERS), help="the source's format, overriding "
+                                                                               "its extension")
+    k.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
+                   help=f"require every PDF to declare this conformance: {', '.join(PDF_VARIANTS)}")
+    k.add_argument("--json", action="store_true", help="print the report as JSON")
+    k.add_argument("--strict", action="store_true", help="count warnings as errors")
+    k.add_argument("--skip", metavar="CHECKS", help="comma-separated checks to leave out: epubcheck, html-checker, "
+                                                    "qpdf, libreoffice, parity")
+    k.set_defaults(run=_check)
+
+    t = commands.add_parser("themes", help="list the themes",
+                            description="List the built-in themes: name, page size, body and heading fonts, "
+                                        "description (and the theme publish.toml names, if it is a folder).")
+    t.add_argument("--config", metavar="FILE", help=f"project file (default: ./{CONFIG_NAME} if present)")
+    t.set_defaults(run=_themes)
 
     i = commands.add_parser("inspect", help="print the article model as JSON and what the reader dropped",
                             description="Print INPUT's article model as JSON on stdout and the reader's report "
@@ -99,8 +246,16 @@ class _OneLine(logging.Formatter):
         return f"publish: {record.levelname.lower()}: {record.getMessage()}"
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to sys.stderr as it is when a record comes (a caller, or a test, may have replaced it since)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def _configure_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Stderr(sys.stderr)
     handler.setFormatter(_OneLine())
     for name in ("publish", "weasyprint"):
         logger = logging.getLogger(name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -198,6 +199,17 @@ BLOCK_TYPES: tuple[type, ...] = (
     Heading, Paragraph, BlockQuote, BulletList, OrderedList, CodeBlock, Figure, Table, Rule,
 )
 ALIGNMENTS = ("", "left", "center", "right")
+
+def iter_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
+    """Every block in reading order, including those inside quotes and list items."""
+    for block in blocks:
+        yield block
+        if isinstance(block, BlockQuote):
+            yield from iter_blocks(block.blocks)
+        elif isinstance(block, (BulletList, OrderedList)):
+            for item in block.items:
+                yield from iter_blocks(item)
+
 
 # --- metadata and the article ------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -73,13 +74,19 @@ class Resources:
         candidate = Path(raw) if PurePosixPath(raw).is_absolute() else self.base_dir / raw
         if not self.allowed(candidate):
             raise ResourceError(f"image {src!r} is outside the article's folder; only files inside it are used")
-        if not candidate.is_file():
-            raise ResourceError(f"image {src!r} not found (looked for {candidate})")
-        size = candidate.stat().st_size
-        if size > MAX_IMAGE_BYTES:
-            raise ResourceError(f"image {src!r} is {size // 1024 // 1024} MiB; the limit is "
+        try:
+            info = candidate.stat()
+        except OSError:
+            raise ResourceError(f"image {src!r} not found (looked for {candidate})") from None
+        if not stat.S_ISREG(info.st_mode):  # a folder, device, pipe or socket: never read
+            raise ResourceError(f"image {src!r} is not a regular file (looked at {candidate})")
+        if info.st_size > MAX_IMAGE_BYTES:
+            raise ResourceError(f"image {src!r} is {info.st_size // 1024 // 1024} MiB; the limit is "
                                 f"{MAX_IMAGE_BYTES // 1024 // 1024} MiB")
-        data = candidate.read_bytes()
+        with candidate.open("rb") as handle:
+            data = handle.read(MAX_IMAGE_BYTES + 1)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise ResourceError(f"image {src!r} grew past {MAX_IMAGE_BYTES // 1024 // 1024} MiB while being read")
         media_type, width, height = _inspect(data, src)
         return Image(src=src, path=candidate, data=data, media_type=media_type, width=width, height=height)
 

@@ -1,4 +1,4 @@
-"""The shared Jinja2 environment: theme templates before the built-in ones, autoescape and strict undefined."""
+"""The shared Jinja2 environment: user, then theme, then built-in templates; autoescape and strict undefined."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import importlib.resources
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ import jinja2
 
 from publish import __version__, model, text
 from publish.errors import RenderError
-from publish.theme import Theme
+from publish.labels import labels_for
+from publish.theme import GENERIC_FAMILIES, Theme
 
 SAFE_SCHEMES = {"", "http", "https", "mailto"}
 
@@ -38,13 +40,15 @@ def builtin_templates_dir() -> Path:
     return Path(str(importlib.resources.files("publish.templates")))
 
 
-@functools.lru_cache(maxsize=8)
-def environment(theme_folder: Path) -> jinja2.Environment:
-    """One environment per theme: its folder is searched first; "builtin/NAME" always reaches the shipped one."""
+@functools.lru_cache(maxsize=16)
+def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
+    """One environment per template search path: the user's template folders, then the theme's folder and those
+    of the themes it extends, then the built-in templates. "builtin/NAME" always reaches the shipped template, so
+    an override can extend the template it replaces."""
     builtin = jinja2.FileSystemLoader(builtin_templates_dir())
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(theme_folder),
+            *(jinja2.FileSystemLoader(folder) for folder in search_path),
             builtin,
             jinja2.PrefixLoader({"builtin": builtin}),
         ]),
@@ -56,23 +60,39 @@ def environment(theme_folder: Path) -> jinja2.Environment:
     )
     env.globals["unsupported"] = _unsupported
     env.globals["safe_href"] = safe_href
+    env.globals["labels_for"] = labels_for
+    env.globals["script_rules"] = script_rules
     env.filters["plain"] = text.plain
     env.filters["human_date"] = text.human_date
     env.filters["isodate"] = _isodate
     env.filters["mm"] = lambda value: f"{value:g}mm"
     env.filters["pt"] = lambda value: f"{value:g}pt"
     env.filters["font_stack"] = _font_stack
+    env.filters["css_string"] = css_string
+    env.filters["css_content"] = css_content
+    env.filters["is_url"] = _is_url
     return env
 
 
 def render(theme: Theme, template: str, **values: Any) -> str:
     """Render one template with the theme in scope."""
+    search_path = theme.template_path
     try:
-        return environment(theme.folder).get_template(template).render(theme=theme, **values)
+        return environment(search_path).get_template(template).render(theme=theme, **values)
     except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"template {exc.name!r} not found in {theme.folder} or the built-in templates") from None
+        raise RenderError(f"template {exc.name!r} not found; {_available(search_path)}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template syntax error: {exc.message}", path=exc.filename, line=exc.lineno) from None
+
+
+def _available(search_path: tuple[Path, ...]) -> str:
+    """Where templates were looked for and which exist there, for an error message."""
+    folders = [*search_path, builtin_templates_dir()]
+    names = sorted({str(p.relative_to(folder)) for folder in folders for p in folder.rglob("*.j2")
+                    if "themes" not in p.relative_to(folder).parts[:1]})
+    where = ", ".join(str(f) for f in search_path)
+    return (f"looked in {where + ', ' if where else ''}the built-in templates; templates there: {', '.join(names)} "
+            "(an override can extend the one it replaces as \"builtin/NAME\")")
 
 
 def article_values(article: model.Article, image: Callable[[str], ImageRef], *, article_id: str = "article",
@@ -90,6 +110,7 @@ def article_values(article: model.Article, image: Callable[[str], ImageRef], *, 
         "article_id": article_id,
         "heading_offset": heading_offset,
         "direction": text.direction(article.meta.language),
+        "labels": labels_for(article.meta.language),
         # Headings are numbered in rendering order, which is the order `headings` walks them in.
         "anchor": lambda node: heading_anchor(next(numbers), prefix),
         "image": image,
@@ -135,6 +156,50 @@ def _isodate(value: dt.date | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-def _font_stack(families: tuple[str, ...]) -> str:
-    generic = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
-    return ", ".join(f if f in generic else '"' + f.replace('"', "") + '"' for f in families)
+@jinja2.pass_context
+def _font_stack(context: jinja2.runtime.Context, families: tuple[str, ...], language: str = "") -> str:
+    """A CSS font-family list. Given one of the theme's own stacks (fonts.body, fonts.heading, fonts.mono), the
+    fonts of the theme's other scripts join it as fallbacks, and `language`'s script fonts lead it."""
+    theme = context.get("theme")
+    if isinstance(theme, Theme):
+        fonts = theme.fonts
+        role = next((name for name in ("body", "heading", "mono") if getattr(fonts, name) is families), None) or \
+            next((name for name in ("body", "heading", "mono") if getattr(fonts, name) == families), None)
+        if role is not None:
+            families = fonts.stack(role, language)
+    return css_families(families)
+
+
+def css_families(families: Iterable[str]) -> str:
+    """Font families as CSS writes them: generic families bare, the others quoted."""
+    return ", ".join(f if f in GENERIC_FAMILIES else css_string(f) for f in families)
+
+
+def css_string(value: str) -> str:
+    """A CSS string literal holding `value` exactly: quotes, backslashes and line breaks escaped, and nothing that
+    could close a <style> element (the HTML backend refuses "</")."""
+    escaped = "".join(c if c.isprintable() and c not in '"\\<>' else f"\\{ord(c):x} " for c in value)
+    return f'"{escaped}"'
+
+
+def css_content(parts: Iterable[str]) -> str:
+    """A CSS `content` value from text pieces and the markers "{page}" and "{pages}" (page counters)."""
+    counters = {"{page}": "counter(page)", "{pages}": "counter(pages)"}
+    return " ".join(counters.get(part) or css_string(part) for part in parts) or "none"
+
+
+def script_rules(theme: Theme) -> list[dict[str, Any]]:
+    """For each script table, most general first: the `:lang()` selectors it applies to and its font stacks."""
+    ordered = sorted(theme.fonts.scripts, key=lambda s: min(lang.count("-") for lang in s.languages))
+    return [{
+        "script": script,
+        "langs": script.languages,
+        "body": css_families(theme.fonts.stack("body", script.languages[0])),
+        "heading": css_families(theme.fonts.stack("heading", script.languages[0])),
+        "mono": css_families(theme.fonts.stack("mono", script.languages[0])),
+    } for script in ordered]
+
+
+def _is_url(value: str) -> bool:
+    """Whether link text is itself a web or e-mail address (it then breaks anywhere and is never hyphenated)."""
+    return bool(re.match(r"(?i)^(https?://|www\.|mailto:)\S+$|^[^\s@]+@[^\s@]+\.\w+$", value.strip()))

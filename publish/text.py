@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 
 from publish import model
@@ -18,6 +20,12 @@ def direction(language: str) -> str:
     """"rtl" for languages written right to left (Arabic, Urdu, Persian, Hebrew...), else "ltr"."""
     tag = language.lower()
     return "rtl" if tag.split("-")[0] in RTL_LANGUAGES or tag in RTL_LANGUAGES or "-arab" in tag else "ltr"
+
+
+def slug(value: str, limit: int = 48) -> str:
+    """A file-name-safe form of a title: lower-case ASCII words joined by hyphens ("article" if none are left)."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:limit].rstrip("-") or "article"
 
 
 def plain(inlines: Iterable[model.Inline]) -> str:

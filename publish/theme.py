@@ -1,22 +1,76 @@
-"""Themes: a folder whose theme.toml holds the design tokens every backend reads."""
+"""Themes: a folder whose theme.toml holds the design tokens every backend reads, and its template overrides.
+
+A theme names only what differs from the theme it extends (`extends` in its [theme] table; the built-in default
+theme when not given), so a house style can be "the brief, in our colours, with our logo" in a dozen lines.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.resources
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from publish.errors import PublishError
 
+if TYPE_CHECKING:
+    from publish.resources import Image
+
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "Letter": (215.9, 279.4), "Legal": (215.9, 355.6)}
 RUNNING_HEADS = ("headline", "source", "none")
+HEAD_POSITIONS = ("start", "center", "end", "outside")
+"""Where a running head or page number sits: the start or end of the line (left and right in a left-to-right
+article, mirrored in a right-to-left one), centred, or on the outer corner of facing pages."""
+FOLIOS = ("page-of-pages", "page", "none")
+"""How pages are numbered: "Page 2 of 5" (in the article's language), "2", or not at all."""
+PARAGRAPH_STYLES = ("spaced", "indented")
+"""Paragraphs set apart by space (reports, the web) or by a first-line indent (books)."""
+EAST_ASIAN_LANGUAGES = {"zh", "ja", "ko"}
+BASE_THEME = "default"
+"""The built-in theme every other theme extends, directly or not; it names every token."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptFonts:
+    """The fonts for a writing system the Latin fonts do not cover (Arabic, Urdu, Chinese...), and its needs."""
+
+    name: str
+    """The table's name in theme.toml: [fonts.urdu] is "urdu"."""
+    languages: tuple[str, ...]
+    """BCP 47 tags of the languages set in these fonts: "ur", or "zh-Hant" for one variety."""
+    body: tuple[str, ...]
+    """Body text, first choice first."""
+    heading: tuple[str, ...]
+    """Headline and subheads."""
+    line_height: float
+    """Body line height for text in this script (Nastaliq needs far more than Latin)."""
+    scale: float = 1.0
+    """Body size as a multiple of the theme's body size (some scripts read small at the same point size)."""
+    first_line_indent: float = 0.0
+    """Paragraph first-line indent in em, as the language's typography expects (2 for Chinese); 0 for none."""
+
+    def serves(self, language: str) -> int:
+        """How closely one of this table's tags matches `language`: its number of subtags, or 0 for no match."""
+        tag = language.lower()
+        best = 0
+        for own in self.languages:
+            own = own.lower()
+            if tag == own or tag.startswith(own + "-"):
+                best = max(best, own.count("-") + 1)
+        return best
+
+    @property
+    def east_asian(self) -> bool:
+        """Whether Word files these fonts as East Asian (Chinese, Japanese, Korean) rather than complex-script."""
+        return any(lang.split("-")[0].lower() in EAST_ASIAN_LANGUAGES for lang in self.languages)
 
 
 @dataclass(frozen=True, slots=True)
 class Fonts:
-    """Font families, each a list of fallbacks, first choice first."""
+    """Font families, each a list of fallbacks, first choice first, and the fonts for other writing systems."""
 
     body: tuple[str, ...]
     """Body text."""
@@ -24,6 +78,50 @@ class Fonts:
     """Headline and subheads."""
     mono: tuple[str, ...]
     """Code."""
+    scripts: tuple[ScriptFonts, ...] = ()
+    """Fonts per writing system ([fonts.NAME] tables), in the order the theme lists them."""
+
+    def script_for(self, language: str) -> ScriptFonts | None:
+        """The script table that serves `language` most specifically ("zh-Hant" over "zh"), if any."""
+        ranked = [(script.serves(language), index, script) for index, script in enumerate(self.scripts)]
+        best = max(ranked, default=(0, 0, None), key=lambda item: (item[0], -item[1]))
+        return best[2] if best[0] else None
+
+    def stack(self, role: str, language: str = "") -> tuple[str, ...]:
+        """The whole font stack for `role` (body, heading or mono) in `language`.
+
+        The language's own script fonts come first (their Latin glyphs, if any, are the ones that fit them),
+        then the Latin fonts, then every other script's fonts, so a stray word in another script still finds
+        its glyphs, and the generic family last.
+        """
+        own: tuple[str, ...] = getattr(self, role)
+        generic = tuple(f for f in own if f in GENERIC_FAMILIES)
+        named = [f for f in own if f not in GENERIC_FAMILIES]
+        mine = self.script_for(language) if language else None
+        first = list(_script_role(mine, role)) if mine else []
+        others = [f for script in self.scripts if script is not mine for f in _script_role(script, role)]
+        return tuple(dict.fromkeys([*first, *named, *others, *generic]))
+
+    def complex_script(self, language: str) -> ScriptFonts | None:
+        """The fonts Word uses for complex scripts (Arabic, Urdu, Hebrew...): the language's own, or the first."""
+        mine = self.script_for(language)
+        if mine is not None and not mine.east_asian:
+            return mine
+        return next((s for s in self.scripts if not s.east_asian), None)
+
+    def east_asian(self, language: str) -> ScriptFonts | None:
+        """The fonts Word uses for Chinese, Japanese and Korean: the language's own, or the first."""
+        mine = self.script_for(language)
+        if mine is not None and mine.east_asian:
+            return mine
+        return next((s for s in self.scripts if s.east_asian), None)
+
+
+GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
+
+
+def _script_role(script: ScriptFonts, role: str) -> tuple[str, ...]:
+    return script.heading if role == "heading" else script.body
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +160,13 @@ class Colors:
     """Bylines, captions, running heads."""
     rule: str
     """Table and horizontal rules."""
+    tint: str = "#f4f5f7"
+    """A light background: table heads, code blocks."""
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """The printed page, in millimetres."""
+    """The printed page, in millimetres, and what its margins show."""
 
     size: str
     """A named size: A4, A5, Letter or Legal."""
@@ -79,7 +179,15 @@ class Page:
     margin_outer: float
     """Outer margin."""
     running_head: str
-    """What the running head shows: the headline, the source, or none."""
+    """What the running head shows (from the second page): the headline, the source, or none."""
+    running_head_position: str = "center"
+    """Where it sits: start, center, end or outside."""
+    folio: str = "page-of-pages"
+    """How pages are numbered: page-of-pages ("Page 2 of 5"), page ("2") or none."""
+    folio_position: str = "center"
+    """Where the page number sits: start, center, end or outside."""
+    footer_text: str = ""
+    """Fixed text in the footer, opposite the page number ("For immediate release"); empty for none."""
 
     @property
     def width_mm(self) -> float:
@@ -93,8 +201,44 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class Typography:
+    """How text is set: hyphenation, justification, paragraph separation, widows and orphans."""
+
+    hyphenate: bool = True
+    """Hyphenate by the article's language (headings, URLs and code never are)."""
+    justify: bool = False
+    """Justify body text; ragged (aligned to the start) when false."""
+    paragraph_style: str = "spaced"
+    """spaced (space between paragraphs) or indented (a first-line indent, no space, as in books)."""
+    widows: int = 2
+    """The fewest lines of a paragraph left alone at the top of a page."""
+    orphans: int = 2
+    """The fewest lines of a paragraph left alone at the foot of a page."""
+    header_align: str = "start"
+    """The article header (headline, dek, byline, dateline): start (left in left-to-right text) or center."""
+    headline_bold: bool = True
+    """A bold headline; a regular one when false (book-like themes)."""
+    subhead_style: str = "bold"
+    """Subheads in bold, italic or small-caps."""
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    """Who publishes: the letterhead the print outputs carry on their first page."""
+
+    publisher: str = ""
+    """The publisher's name; the article's source is used when empty."""
+    logo: Path | None = None
+    """A PNG, JPEG or GIF logo (a path in theme.toml is relative to its folder); None for none."""
+    letterhead: bool = False
+    """Show a letterhead (logo or publisher, a label and the date) above the headline in the PDF, HTML and DOCX."""
+    label: str = ""
+    """The letterhead's label, such as "Press brief"; empty for none."""
+
+
+@dataclass(frozen=True, slots=True)
 class Theme:
-    """A theme's tokens and where its folder is (for its own templates and assets)."""
+    """A theme's tokens, where its folders are (for its templates and assets) and the user's template folders."""
 
     name: str
     """The theme's name."""
@@ -108,6 +252,33 @@ class Theme:
     """Colours."""
     page: Page
     """Page size and margins."""
+    typography: Typography = Typography()
+    """Hyphenation, justification and breaks."""
+    brand: Brand = Brand()
+    """Publisher, logo and letterhead."""
+    description: str = ""
+    """One line for `publish themes`."""
+    lineage: tuple[Path, ...] = ()
+    """The folders of the themes this one extends, nearest first (searched for templates after `folder`)."""
+    templates: tuple[Path, ...] = ()
+    """The user's template folders (--templates, publish.toml), searched before every theme folder."""
+
+    @property
+    def template_path(self) -> tuple[Path, ...]:
+        """Where templates are looked for, in order, before the built-in ones."""
+        return tuple(dict.fromkeys((*self.templates, self.folder, *self.lineage)))
+
+    def logo_image(self) -> Image | None:
+        """The logo, read and checked to be a real image; None when the brand has none."""
+        from publish.resources import Resources
+
+        logo = self.brand.logo
+        if logo is None:
+            return None
+        return Resources(base_dir=logo.parent).image(logo.name)
+
+
+# --- loading -------------------------------------------------------------------------------------------------
 
 
 def builtin_themes_dir() -> Path:
@@ -115,61 +286,211 @@ def builtin_themes_dir() -> Path:
     return Path(str(importlib.resources.files("publish.templates"))) / "themes"
 
 
-def load_theme(name_or_path: str = "default") -> Theme:
-    """Load a built-in theme by name, or a theme folder by path."""
+def builtin_theme_names() -> list[str]:
+    """The names of the built-in themes, sorted."""
+    return sorted(p.name for p in builtin_themes_dir().iterdir() if (p / "theme.toml").is_file())
+
+
+def load_theme(name_or_path: str = BASE_THEME, *, page_size: str | None = None, templates: tuple[Path, ...] = (),
+               publisher: str | None = None, logo: Path | None = None) -> Theme:
+    """Load a built-in theme by name, or a theme folder by path, and apply the project's overrides.
+
+    `page_size` replaces the theme's page size, `templates` are the user's template folders (searched first),
+    `publisher` and `logo` replace the brand's.
+    """
+    folder = _theme_folder(name_or_path)
+    data, lineage = _merged(folder, ())
+    theme = _build(folder, data, tuple(lineage))
+    if page_size is not None:
+        theme = dataclasses.replace(theme, page=dataclasses.replace(theme.page, size=page_size_name(page_size)))
+    for template_dir in templates:
+        if not template_dir.is_dir():
+            raise PublishError("template folder not found", path=template_dir)
+    brand = theme.brand
+    if publisher is not None:
+        brand = dataclasses.replace(brand, publisher=publisher)
+    if logo is not None:
+        if not logo.is_file():
+            raise PublishError("logo not found", path=logo)
+        brand = dataclasses.replace(brand, logo=logo.resolve())
+    return dataclasses.replace(theme, templates=tuple(p.resolve() for p in templates), brand=brand)
+
+
+def list_themes() -> list[Theme]:
+    """Every built-in theme, loaded (so a broken one shows here, not in the middle of a build)."""
+    return [load_theme(name) for name in builtin_theme_names()]
+
+
+def page_size_name(value: str) -> str:
+    """The page size's canonical name ("letter" is "Letter"); an unknown one is an error naming the known ones."""
+    for name in PAGE_SIZES_MM:
+        if name.lower() == value.strip().lower():
+            return name
+    raise PublishError(f"unknown page size {value!r}; known sizes: {', '.join(PAGE_SIZES_MM)}")
+
+
+def _theme_folder(name_or_path: str) -> Path:
     folder = Path(name_or_path)
-    if not (folder / "theme.toml").is_file():
-        folder = builtin_themes_dir() / name_or_path
+    if (folder / "theme.toml").is_file():
+        return folder.resolve()
+    builtin = builtin_themes_dir() / name_or_path
+    if "/" not in name_or_path and (builtin / "theme.toml").is_file():
+        return builtin
+    hint = f"{folder} has no theme.toml; " if folder.is_dir() else ""
+    raise PublishError(f"unknown theme {name_or_path!r}; {hint}built-in themes: {', '.join(builtin_theme_names())} "
+                       "(or give a folder holding a theme.toml)")
+
+
+def _merged(folder: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path]]:
+    """The theme's tokens over those of the themes it extends, and those themes' folders, nearest first."""
     toml_path = folder / "theme.toml"
-    if not toml_path.is_file():
-        known = sorted(p.name for p in builtin_themes_dir().iterdir() if (p / "theme.toml").is_file())
-        raise PublishError(f"unknown theme {name_or_path!r}; built-in themes: {', '.join(known)}")
+    if folder in seen:
+        chain = " -> ".join(str(p) for p in (*seen, folder))
+        raise PublishError(f"themes extend each other in a circle: {chain}", path=toml_path)
+    data = _read(toml_path)
+    meta = data.get("theme", {})
+    parent_name = meta.get("extends", "" if folder == builtin_themes_dir() / BASE_THEME else BASE_THEME)
+    if not parent_name:
+        return data, []
+    relative = folder / parent_name
+    parent = relative.resolve() if (relative / "theme.toml").is_file() else _theme_folder(parent_name)
+    parent_data, lineage = _merged(parent, (*seen, folder))
+    merged = _deep_merge(parent_data, data)
+    merged.setdefault("theme", {})["name"] = meta.get("name", folder.name)
+    merged["theme"]["description"] = meta.get("description", "")
+    return merged, [parent, *lineage]
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
+            else value
+    return out
+
+
+# --- reading and checking one theme.toml ------------------------------------------------------------------------
+
+
+def _read(toml_path: Path) -> dict[str, Any]:
+    """One theme.toml, every value checked (types, choices, colours) and paths made absolute."""
     try:
         data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PublishError(f"not a valid theme file: {exc}", path=toml_path) from None
-    return Theme(
-        name=str(data.get("theme", {}).get("name", folder.name)),
-        folder=folder,
-        fonts=_section(Fonts, data, "fonts", toml_path),
-        sizes=_section(Sizes, data, "sizes", toml_path),
-        colors=_section(Colors, data, "colors", toml_path),
-        page=_section(Page, data, "page", toml_path),
-    )
+    known = {"theme", "fonts", "sizes", "colors", "page", "typography", "brand"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise PublishError(f"unknown table(s) [{'], ['.join(unknown)}]; a theme has [{'], ['.join(sorted(known))}]",
+                           path=toml_path)
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise PublishError(f"{name} must be a table ([{name}])", path=toml_path)
+    _check_table("theme", data.get("theme", {}), THEME_KEYS, toml_path)
+    fonts = data.get("fonts", {})
+    _check_table("fonts", {k: v for k, v in fonts.items() if not isinstance(v, dict)}, _keys(Fonts, "scripts"),
+                 toml_path)
+    for script_name, script in fonts.items():
+        if isinstance(script, dict):
+            _check_table(f"fonts.{script_name}", script, _keys(ScriptFonts, "name"), toml_path)
+    for name, cls in SECTIONS.items():
+        _check_table(name, data.get(name, {}), _keys(cls), toml_path)
+    logo = data.get("brand", {}).get("logo")
+    if logo:
+        path = (toml_path.parent / logo).resolve()
+        if not path.is_file():
+            raise PublishError(f"[brand] logo {logo!r} not found (looked for {path})", path=toml_path)
+        data["brand"]["logo"] = str(path)
+    return data
 
 
-def _section(cls: Any, data: dict[str, Any], name: str, path: Path) -> Any:
-    table = data.get(name)
-    fields = cls.__dataclass_fields__
-    if not isinstance(table, dict):
-        raise PublishError(f"missing [{name}] table with keys {', '.join(fields)}", path=path)
-    unknown = sorted(set(table) - set(fields))
-    missing = [k for k in fields if k not in table]
-    if unknown or missing:
-        problem = f"unknown key(s) {', '.join(unknown)}" if unknown else f"missing key(s) {', '.join(missing)}"
-        raise PublishError(f"[{name}]: {problem}; expected {', '.join(fields)}", path=path)
-    values: dict[str, Any] = {}
+Check = Callable[[Any], bool]
+
+
+def _keys(cls: Any, *leave_out: str) -> dict[str, Check]:
+    """A checker per field of a token dataclass, from its annotation."""
+    checks: dict[str, Check] = {
+        "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0,
+        "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+        "str": lambda v: isinstance(v, str),
+        "bool": lambda v: isinstance(v, bool),
+        "Path | None": lambda v: isinstance(v, str),
+    }
+    return {f.name: checks[str(f.type)] for f in dataclasses.fields(cls) if f.name not in leave_out}
+
+
+THEME_KEYS: dict[str, Check] = {"name": lambda v: isinstance(v, str), "description": lambda v: isinstance(v, str),
+                                "extends": lambda v: isinstance(v, str)}
+SECTIONS: dict[str, Any] = {"sizes": Sizes, "colors": Colors, "page": Page, "typography": Typography, "brand": Brand}
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("page", "size"): tuple(PAGE_SIZES_MM),
+    ("page", "running_head"): RUNNING_HEADS,
+    ("page", "running_head_position"): HEAD_POSITIONS,
+    ("page", "folio"): FOLIOS,
+    ("page", "folio_position"): HEAD_POSITIONS,
+    ("typography", "paragraph_style"): PARAGRAPH_STYLES,
+    ("typography", "header_align"): ("start", "center"),
+    ("typography", "subhead_style"): ("bold", "italic", "small-caps"),
+}
+TYPE_WORDS = {"tuple[str, ...]": "a list of font names", "float": "a number", "int": "a whole number of 1 or more",
+              "str": "a string", "bool": "true or false", "Path | None": "a file path"}
+
+
+def _check_table(name: str, table: dict[str, Any], checks: dict[str, Check], path: Path) -> None:
+    unknown = sorted(set(table) - set(checks))
+    if unknown:
+        raise PublishError(f"[{name}]: unknown key(s) {', '.join(unknown)}; known: {', '.join(checks)}", path=path)
+    section = name.split(".")[0]
+    cls = SECTIONS.get(section, ScriptFonts if name.startswith("fonts.") else Fonts)
+    kinds = {f.name: str(f.type) for f in dataclasses.fields(cls)} if section != "theme" else {}
     for key, value in table.items():
-        kind = fields[key].type
-        if kind == "tuple[str, ...]" and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            values[key] = tuple(value)
-        elif kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            values[key] = float(value)
-        elif kind == "str" and isinstance(value, str):
-            values[key] = value
-        else:
-            raise PublishError(f"[{name}] {key} = {value!r} is not a valid {kind}", path=path)
-    if name == "colors":
-        bad = [k for k, v in values.items() if not (len(v) == 7 and v.startswith("#") and _is_hex(v[1:]))]
-        if bad:
-            raise PublishError(f"[colors] {', '.join(bad)}: colours are written #rrggbb", path=path)
-    if name == "page":
-        if values["size"] not in PAGE_SIZES_MM:
-            raise PublishError(f"[page] size {values['size']!r}; known sizes: {', '.join(PAGE_SIZES_MM)}", path=path)
-        if values["running_head"] not in RUNNING_HEADS:
-            raise PublishError(f"[page] running_head must be one of {', '.join(RUNNING_HEADS)}", path=path)
-    return cls(**values)
+        if not checks[key](value):
+            raise PublishError(f"[{name}] {key} = {value!r} is not {TYPE_WORDS.get(kinds.get(key, 'str'), 'valid')}",
+                               path=path)
+        choices = CHOICES.get((section, key))
+        if choices and value not in choices:
+            raise PublishError(f"[{name}] {key} = {value!r}; choose one of {', '.join(choices)}", path=path)
+        if section == "colors" and not (len(value) == 7 and value.startswith("#") and _is_hex(value[1:])):
+            raise PublishError(f"[colors] {key} = {value!r}: colours are written #rrggbb", path=path)
+
+
+def _build(folder: Path, data: dict[str, Any], lineage: tuple[Path, ...]) -> Theme:
+    """The Theme from merged tokens; every key must be set somewhere along the chain."""
+    where = folder / "theme.toml"
+
+    def section(cls: Any, name: str, table: dict[str, Any]) -> Any:
+        missing = [f.name for f in dataclasses.fields(cls) if f.name not in table
+                   and f.default is dataclasses.MISSING and f.name not in ("name", "scripts")]
+        if missing:
+            raise PublishError(f"[{name}]: missing key(s) {', '.join(missing)}", path=where)
+        kinds = {f.name: str(f.type) for f in dataclasses.fields(cls)}
+        values = {key: tuple(value) if isinstance(value, list) else float(value) if kinds[key] == "float" else value
+                  for key, value in table.items()}
+        return cls(**values)
+
+    fonts_table = data.get("fonts", {})
+    scripts = tuple(section(ScriptFonts, f"fonts.{key}", {"name": key, **value})
+                    for key, value in fonts_table.items() if isinstance(value, dict) and value.get("languages"))
+    fonts = section(Fonts, "fonts", {k: v for k, v in fonts_table.items() if not isinstance(v, dict)})
+    brand_table = dict(data.get("brand", {}))
+    brand_table["logo"] = Path(brand_table["logo"]) if brand_table.get("logo") else None
+    meta = data.get("theme", {})
+    return Theme(
+        name=str(meta.get("name", folder.name)),
+        folder=folder,
+        fonts=dataclasses.replace(fonts, scripts=scripts),
+        sizes=section(Sizes, "sizes", data.get("sizes", {})),
+        colors=section(Colors, "colors", data.get("colors", {})),
+        page=section(Page, "page", data.get("page", {})),
+        typography=section(Typography, "typography", data.get("typography", {})),
+        brand=section(Brand, "brand", brand_table),
+        description=str(meta.get("description", "")),
+        lineage=lineage,
+    )
 
 
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdefABCDEF" for c in text)
+
+

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from publish.errors import FormatError
-from publish.model import Article
+from publish.model import Document
 from publish.resources import Resources
 from publish.theme import Theme
 
@@ -22,13 +22,17 @@ class RenderContext:
     """Where the article's images are found."""
     allow_remote: bool = False
     """Whether the PDF renderer may fetch http(s) resources (off: nothing leaves the machine)."""
+    article_break: bool = False
+    """In a collection, start every article on a new page."""
+    pdf_variant: str = ""
+    """A PDF conformance level for the PDF to declare ("pdf/a-3b", "pdf/ua-1"; see publish.conformance), or ""."""
 
 
 class BackendModule(Protocol):
     """What each backend module provides: one verb."""
 
-    def render(self, article: Article, context: RenderContext) -> bytes | str:
-        """The whole output file: text for HTML, bytes for the others."""
+    def render(self, document: Document, context: RenderContext) -> bytes | str:
+        """The whole output file for an article or a collection: text for HTML, bytes for the others."""
         ...
 
 

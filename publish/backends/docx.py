@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from typing import Any
 import docx
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
@@ -26,8 +28,10 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from publish import model
 from publish.backends import RenderContext
 from publish.errors import RenderError
-from publish.text import byline, human_date, plain
-from publish.theme import Theme
+from publish.labels import labels_for
+from publish.text import human_date, plain
+from publish.text import direction as text_direction
+from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
 
 # WordprocessingML names, qualified once.
 W_P, W_PPR, W_PSTYLE, W_JC = qn("w:p"), qn("w:pPr"), qn("w:pStyle"), qn("w:jc")
@@ -78,57 +82,149 @@ class Look:
     """The #rrggbb colour of a rule below the paragraph."""
     border_left: str | None = None
     """The #rrggbb colour of a bar left of the paragraph."""
+    border_right: str | None = None
+    """The #rrggbb colour of a bar right of the paragraph (a right-to-left quote's)."""
+    borderless: bool | None = None
+    """Remove the template's borders (when no border is named)."""
+    right_indent: float | None = None
+    """Right indent in millimetres."""
+    all_caps: bool | None = None
+    """Letters shown as capitals."""
+    font_cs: str | None = None
+    """The font for complex scripts (Arabic, Urdu, Hebrew...): Word's w:cs font."""
+    font_east_asia: str | None = None
+    """The font for Chinese, Japanese and Korean: Word's w:eastAsia font."""
+    size_cs: float | None = None
+    """The type size of complex-script text in points (Word keeps it apart from the Latin size)."""
+    line_at_least: float | None = None
+    """Line height in points, as a minimum (taller glyphs, such as Nastaliq's, still fit); replaces line_spacing."""
+    first_line_indent: float | None = None
+    """First-line indent in points."""
+    widow_control: bool | None = None
+    """Keep a paragraph's first and last lines from standing alone on a page."""
+    suppress_hyphens: bool | None = None
+    """Never hyphenate this paragraph (headings, code)."""
+    small_caps: bool | None = None
+    """Lower-case letters as small capitals."""
+    right_to_left: bool | None = None
+    """A right-to-left paragraph (w:bidi): its start is on the right."""
+    tabs: tuple[tuple[float, str], ...] = ()
+    """Tab stops: (position in millimetres, "center" or "end")."""
 
 
-ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
+ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT,
+         # transitional WordprocessingML: in a right-to-left paragraph "left" is its start (the right side)
+         "start": WD_ALIGN_PARAGRAPH.LEFT, "end": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
+THEME_PARAGRAPH_STYLES = ("First Paragraph", "Letterhead")
+"""Paragraph styles the theme adds: a body paragraph without an indent, and the first page's letterhead."""
 # Our own paragraph styles, each based on Normal; the built-in ones restyled below are already in the template.
 OWN_PARAGRAPH_STYLES = ("Byline", "Dateline", "Quote Attribution", "Figure", "Image Credit", "Source Code",
-                        "Table Heading", "Table Contents", "Horizontal Rule")
+                        "Table Heading", "Table Contents", "Horizontal Rule", "Section Heading", "toc 1", "toc 2")
+TOC_FIELD = 'TOC \\h \\z \\t "Section Heading,1,Heading 1,2"'
+"""Contents: section headings at level 1, article headlines (Heading 1 in a packet) at level 2."""
 
 
-def paragraph_looks(theme: Theme) -> dict[str, Look]:
-    """Every paragraph style the backend uses, built-in or ours, with the theme's tokens."""
-    fonts, sizes, colors = theme.fonts, theme.sizes, theme.colors
-    body, heading, mono = fonts.body[0], fonts.heading[0], fonts.mono[0]
+def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
+    """Every paragraph style the backend uses, built-in or ours, with the theme's tokens for an article in
+    `language` (its script's fonts, line height and paragraph indent; right to left where it is written so)."""
+    fonts, sizes, colors, typo = theme.fonts, theme.sizes, theme.colors, theme.typography
+    complex_script, east_asian = fonts.complex_script(language), fonts.east_asian(language)
+    own = fonts.script_for(language)
+    scale = complex_script.scale if complex_script else 1.0
+
+    def role(name: str) -> dict[str, Any]:
+        """The fonts of a role (body, heading, mono) for Latin, complex-script and East Asian text."""
+        return {"font": getattr(fonts, name)[0],
+                "font_cs": _script_font(complex_script, name), "font_east_asia": _script_font(east_asian, name)}
+
+    body, heading, mono = role("body"), role("heading"), role("mono")
+    header_align = "center" if typo.header_align == "center" else "start"
+    line_height = own.line_height if own else sizes.line_height
+    indent = sizes.body * (own.first_line_indent if own and own.first_line_indent else 0)
+    if typo.paragraph_style == "indented" and not indent:
+        indent = sizes.body * 1.3
     sub = {1: sizes.heading1, 2: sizes.heading2}
+    rtl = text_direction(language) == "rtl"
     quote_indent = 8.0
+    # a quote's bar and indent sit at the start of the line: the left, or the right in right-to-left text
+    quote_side = {"right_indent": quote_indent, "left_indent": 0.0} if rtl else {"left_indent": quote_indent}
+    # under a letterhead (its own rule in the accent colour) the title block ends with a hairline
+    title_rule = None if header_align == "center" or theme.brand.letterhead else colors.accent
+    dateline_rule = colors.accent if header_align == "center" else colors.rule if theme.brand.letterhead else None
     looks = {
-        "Normal": Look(font=body, size=sizes.body, color=colors.text, space_before=0,
-                       space_after=round(sizes.body * 0.7, 1), line_spacing=sizes.line_height),
-        "Title": Look(font=heading, size=sizes.headline, color=colors.heading, bold=True,
+        "Normal": Look(**body, size=sizes.body, size_cs=round(sizes.body * scale, 1), color=colors.text,
+                       space_before=0, space_after=0 if typo.paragraph_style == "indented" else round(sizes.body * 0.7, 1),
+                       line_at_least=round(sizes.body * line_height, 1), first_line_indent=indent,
+                       alignment="justify" if typo.justify else "start", widow_control=typo.widows > 1,
+                       right_to_left=rtl),
+        "First Paragraph": Look(first_line_indent=sizes.body * own.first_line_indent if own else 0),
+        "Title": Look(**heading, size=sizes.headline, color=colors.heading, bold=typo.headline_bold,
                       space_after=sizes.headline / 3, line_spacing=1.1, keep_with_next=True,
-                      border_bottom=colors.accent),
-        "Subtitle": Look(font=body, size=sizes.dek, color=colors.text, italic=False, space_after=sizes.dek * 0.8,
-                         line_spacing=1.3, keep_with_next=True),
-        "Byline": Look(font=heading, size=sizes.body, color=colors.text, bold=True, space_after=1,
-                       keep_with_next=True),
-        "Dateline": Look(font=heading, size=sizes.small, color=colors.muted, space_after=sizes.body * 1.5,
-                         keep_with_next=True),
-        "Quote": Look(font=body, color=colors.text, italic=True, left_indent=quote_indent, border_left=colors.accent),
-        "Quote Attribution": Look(font=body, size=sizes.small, color=colors.muted, left_indent=quote_indent,
-                                  space_after=sizes.body * 1.2),
+                      border_bottom=title_rule, borderless=title_rule is None, alignment=header_align,
+                      suppress_hyphens=True, first_line_indent=0),
+        "Subtitle": Look(**body, size=sizes.dek, color=colors.muted if header_align == "center" else colors.text,
+                         italic=header_align == "center", space_after=sizes.dek * 0.8, line_spacing=1.3,
+                         keep_with_next=True, alignment=header_align, suppress_hyphens=True, first_line_indent=0),
+        "Byline": Look(**heading, size=sizes.body, color=colors.text, bold=True, space_after=1,
+                       keep_with_next=True, alignment=header_align, first_line_indent=0),
+        "Dateline": Look(**heading, size=sizes.small, color=colors.muted, space_after=sizes.body * 1.5,
+                         keep_with_next=True, alignment=header_align, first_line_indent=0,
+                         border_bottom=dateline_rule),
+        "Quote": Look(**body, color=colors.text, italic=True, **quote_side, first_line_indent=0, alignment="start",
+                      border_left=None if rtl else colors.accent, border_right=colors.accent if rtl else None),
+        "Quote Attribution": Look(**body, size=sizes.small, color=colors.muted, **quote_side,
+                                  space_after=sizes.body * 1.2, first_line_indent=0, alignment="start"),
         "Figure": Look(alignment="center", line_spacing=1.0, space_before=sizes.body / 2, space_after=3,
-                       keep_with_next=True),
-        "Caption": Look(font=heading, size=sizes.small, color=colors.muted, bold=False, italic=False, space_after=2,
-                        line_spacing=1.2, keep_with_next=True),
-        "Image Credit": Look(font=heading, size=sizes.small * 0.9, color=colors.muted, space_after=sizes.body,
-                             line_spacing=1.2),
-        "Source Code": Look(font=mono, size=sizes.body * 0.9, line_spacing=1.15, left_indent=5,
-                            keep_together=True),
-        "Table Heading": Look(font=heading, size=sizes.small, color=colors.heading, bold=True, space_after=0,
-                              line_spacing=1.1, keep_with_next=True),
-        "Table Contents": Look(size=sizes.small * 1.1, space_after=0, line_spacing=1.1),
+                       keep_with_next=True, first_line_indent=0),
+        "Caption": Look(**heading, size=sizes.small, color=colors.muted, bold=False, italic=False, space_after=2,
+                        line_spacing=1.2, keep_with_next=True, first_line_indent=0, alignment="start"),
+        "Image Credit": Look(**heading, size=sizes.small * 0.9, color=colors.muted, space_after=sizes.body,
+                             line_spacing=1.2, first_line_indent=0, alignment="start"),
+        "Source Code": Look(**mono, size=sizes.body * 0.9, line_spacing=1.15, left_indent=5,
+                            keep_together=True, suppress_hyphens=True, first_line_indent=0, alignment="left",
+                            right_to_left=False),
+        "Table Heading": Look(**heading, size=sizes.small, color=colors.heading, bold=True, space_after=0,
+                              line_spacing=1.1, keep_with_next=True, first_line_indent=0, alignment="start"),
+        "Table Contents": Look(size=sizes.small * 1.1, space_after=0, line_spacing=1.1, first_line_indent=0,
+                               alignment="start"),
         "Horizontal Rule": Look(size=sizes.small, space_before=sizes.body / 2, space_after=sizes.body * 1.2,
-                                line_spacing=1.0, border_bottom=colors.rule),
-        "Header": Look(font=heading, size=sizes.small, color=colors.muted, alignment="center"),
-        "Footer": Look(font=heading, size=sizes.small, color=colors.muted, alignment="center"),
+                                line_spacing=1.0, border_bottom=colors.rule, first_line_indent=0),
+        "Section Heading": Look(**heading, size=sizes.headline, color=colors.accent, bold=True,
+                                space_before=sizes.headline * 4, space_after=sizes.headline, keep_with_next=True,
+                                first_line_indent=0, suppress_hyphens=True),
+        "TOC Heading": Look(**heading, size=sizes.heading1, color=colors.heading, bold=True,
+                            space_after=sizes.heading1, first_line_indent=0),
+        "toc 1": Look(**heading, size=sizes.small, color=colors.accent, bold=True, space_before=sizes.body,
+                      space_after=2, keep_with_next=True, first_line_indent=0),
+        "toc 2": Look(**body, size=sizes.body, color=colors.text, space_after=3, left_indent=4, first_line_indent=0),
+        "Header": Look(**heading, size=sizes.small, color=colors.muted, alignment="start", first_line_indent=0,
+                       space_after=0, line_spacing=1.0, tabs=_page_tabs(theme)),
+        "Footer": Look(**heading, size=sizes.small, color=colors.muted, alignment="start", first_line_indent=0,
+                       space_after=0, line_spacing=1.0, tabs=_page_tabs(theme)),
+        "Letterhead": Look(**heading, size=sizes.small, color=colors.muted, alignment="start", first_line_indent=0,
+                           space_after=0, line_spacing=1.0, border_bottom=colors.accent, tabs=_page_tabs(theme)[1:]),
     }
     for level in range(1, 7):
         size = sub.get(level, sizes.heading3)
-        looks[f"Heading {level}"] = Look(font=heading, size=size, color=colors.heading, bold=True, italic=False,
+        looks[f"Heading {level}"] = Look(**heading, size=size, color=colors.heading,
+                                         bold=typo.subhead_style == "bold", italic=typo.subhead_style == "italic",
+                                         small_caps=typo.subhead_style == "small-caps",
                                          space_before=size * 1.2, space_after=size * 0.4, line_spacing=1.15,
-                                         keep_with_next=True)
+                                         keep_with_next=True, suppress_hyphens=True, first_line_indent=0)
     return looks
+
+
+def _script_font(script: ScriptFonts | None, role: str) -> str | None:
+    if script is None:
+        return None
+    return (script.heading if role == "heading" else script.body)[0]
+
+
+def _page_tabs(theme: Theme) -> tuple[tuple[float, str], ...]:
+    """Centre and end tab stops across the text block, for running heads, footers and the letterhead."""
+    page = theme.page
+    width = page.width_mm - page.margin_inner - page.margin_outer
+    return ((round(width / 2, 1), "center"), (round(width, 1), "end"))
 
 
 # The character styles, in the order their names join when marks nest (emphasis inside a link).
@@ -137,21 +233,58 @@ CHARACTER_LOOKS: dict[str, Callable[[Theme], Look]] = {
     "Emphasis": lambda theme: Look(italic=True),
     "Verbatim Char": lambda theme: Look(font=theme.fonts.mono[0]),
     "Hyperlink": lambda theme: Look(color=theme.colors.accent, underline=True),
+    "Letterhead Label": lambda theme: Look(color=theme.colors.accent, bold=True, all_caps=True),
+    "Letterhead Publisher": lambda theme: Look(font=theme.fonts.heading[0], size=round(theme.sizes.headline * 0.62, 1),
+                                               color=theme.colors.heading, bold=True),
 }
+LOGO_HEIGHT_MM = 13.0
+"""The letterhead logo's height, as in the print CSS."""
 
 
-def render(article: model.Article, context: RenderContext) -> bytes:
-    """The article as a DOCX file."""
+def render(document: model.Document, context: RenderContext) -> bytes:
+    """The article as a DOCX file, or a collection as an editor's packet."""
+    if isinstance(document, model.Collection):
+        return _packet(document, context)
+    article = document
     when = _document_dates(article.meta)
     writer = _Writer(context, article.meta.language)
-    writer.page(article.meta)  # first: tables take their width from the page
+    writer.page({"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its width
+                 "date": labels_for(article.meta.language).date_text(article.meta.published or article.meta.updated)})
     writer.front_matter(article.meta)
     for block in article.blocks:
         writer.block(block, writer.top)
+    finish(writer.document, context.theme, article.meta.language)
     _set_properties(writer.document, article.meta, when)
     out = io.BytesIO()
     writer.document.save(out)
     return _with_fixed_times(out.getvalue(), when[1])
+
+
+def _packet(collection: model.Collection, context: RenderContext) -> bytes:
+    """A collection as one DOCX packet: a title page, a contents field, then per section a divider page and its
+    articles, each starting on a new page under a Heading 1 headline with its byline and dateline."""
+    created = _utc(collection.edition) or _source_date_epoch()
+    writer = _Writer(context, collection.language)
+    writer.page({"headline": collection.title, "source": collection.publisher or collection.title})
+    writer.heading_offset = 1
+    styles = writer.document.styles
+    for name in ("Heading 1", "Section Heading", "TOC Heading"):  # in a packet these start a page
+        styles[name].paragraph_format.page_break_before = True
+    writer.title_page(collection)
+    writer.contents(collection)
+    for section in collection.sections:
+        if section.title:
+            writer.paragraph("Section Heading", section.title)
+        for article in section.articles:
+            writer.front_matter(article.meta, headline_style="Heading 1")
+            for block in article.blocks:
+                writer.block(block, writer.top)
+    _set_collection_properties(writer.document, collection, created)
+    settings = writer.document.settings.element  # Word fills in the contents' page numbers on opening
+    etree.SubElement(settings, qn("w:updateFields")).set(W_VAL, "true")
+    out = io.BytesIO()
+    writer.document.save(out)
+    return _with_fixed_times(out.getvalue(), created)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +303,7 @@ class _Writer:
     def __init__(self, context: RenderContext, language: str) -> None:
         self.document: Document = docx.Document()
         self.theme = context.theme
+        self.language = language
         self.resources = context.resources
         self.style_ids = _define_styles(self.document, self.theme, language)
         self.top = _Scope(self.style_ids["Normal"])
@@ -180,6 +314,8 @@ class _Writer:
         self._list_abstract = {level: _abstract_num_id(self.document, self.style_ids[_list_style(True, level)])
                                for level in range(1, LIST_LEVELS + 1)}
         self._character_ids: dict[tuple[str, ...], str | None] = {(): None}
+        self.heading_offset = 0
+        """Added to every body heading's level: 1 in a packet, where headlines are Heading 1."""
         self._shape_id = 0
         page = self.theme.page
         self._text_width = Mm(page.width_mm - page.margin_inner - page.margin_outer)
@@ -206,20 +342,57 @@ class _Writer:
 
     # --- the parts around the body ---------------------------------------------------------------------
 
-    def front_matter(self, meta: model.Meta) -> None:
-        """Headline, dek, byline and dateline, each in its style; empty ones are left out."""
-        dates = human_date(meta.published)
+    def front_matter(self, meta: model.Meta, headline_style: str = "Title") -> None:
+        """Headline, dek, byline and dateline, each in its style and the article's language; empty ones are left
+        out."""
+        labels = labels_for(meta.language)
+        dates = labels.date_text(meta.published)
         if meta.updated is not None:
-            updated = f"updated {human_date(meta.updated)}"
-            dates = f"{dates} ({updated})" if dates else updated.capitalize()
-        dateline = ", ".join(part for part in (meta.dateline, dates) if part)
-        for style, text in (("Title", meta.headline), ("Subtitle", meta.dek), ("Byline", byline(meta)),
-                            ("Dateline", dateline)):
+            updated = labels.date_text(meta.updated)
+            dates = f"{dates} ({labels.updated_note} {updated})" if dates else f"{labels.updated} {updated}"
+        dateline = labels.comma.join(part for part in (meta.dateline, dates) if part)
+        for style, text in ((headline_style, meta.headline), ("Subtitle", meta.dek),
+                            ("Byline", labels.byline_text(meta.authors)), ("Dateline", dateline)):
             if text:
-                self._run(self._new_paragraph(self.style_ids[style]), text, ())
+                self.paragraph(style, text)
 
-    def page(self, meta: model.Meta) -> None:
-        """Page size and margins, the running head (not on the first page, which has the headline) and page numbers."""
+    def paragraph(self, style: str, text: str) -> None:
+        """A paragraph of plain text in a named style."""
+        self._run(self._new_paragraph(self.style_ids[style]), text, ())
+
+    def title_page(self, collection: model.Collection) -> None:
+        """The packet's first page: logo, title, subtitle, and the edition's date and publisher."""
+        if collection.logo:
+            self._figure(model.Figure(collection.logo, collection.publisher or collection.title), self.top)
+        self.paragraph("Title", collection.title)
+        if collection.subtitle:
+            self.paragraph("Subtitle", collection.subtitle)
+        edition = ", ".join(part for part in (human_date(collection.edition), collection.publisher) if part)
+        if edition:
+            self.paragraph("Dateline", edition)
+
+    def contents(self, collection: model.Collection) -> None:
+        """A contents page: a TOC field listing sections and headlines, filled in with the entries (Word adds
+        the page numbers when it updates the field on opening)."""
+        self.paragraph("TOC Heading", "Contents")
+        entries = [(level, title) for section in collection.sections for level, title in
+                   ([(1, section.title)] if section.title else []) + [(2, a.meta.headline) for a in section.articles]]
+        for number, (level, title) in enumerate(entries or [(1, "")]):
+            p = self._new_paragraph(self.style_ids[f"toc {level}"])
+            if number == 0:
+                etree.SubElement(etree.SubElement(p, W_R), W_FLDCHAR).set(qn("w:fldCharType"), "begin")
+                code = etree.SubElement(etree.SubElement(p, W_R), W_INSTRTEXT)
+                code.text = f" {TOC_FIELD} "
+                code.set(XML_SPACE, "preserve")
+                etree.SubElement(etree.SubElement(p, W_R), W_FLDCHAR).set(qn("w:fldCharType"), "separate")
+            self._run(p, title, ())
+        end = etree.SubElement(p, W_R)
+        etree.SubElement(end, W_FLDCHAR).set(qn("w:fldCharType"), "end")
+
+    def page(self, heads: dict[str, str]) -> None:
+        """Page size and margins; on the first page the letterhead (or nothing above the headline), from the second
+        the running head; page numbers and the theme's footer text, each where the theme places it. `heads` holds
+        what the running head may show (headline, source) and the letterhead's date."""
         page = self.theme.page
         section = self.document.sections[0]
         section.page_width, section.page_height = Mm(page.width_mm), Mm(page.height_mm)
@@ -233,20 +406,85 @@ class _Writer:
             zoom.addnext(mirror)
         else:
             settings.insert(0, mirror)
+        if self.theme.typography.hyphenate:  # Word hyphenates by each run's language; headings suppress it
+            tab_stop = settings.find(qn("w:defaultTabStop"))
+            for name in ("w:doNotHyphenateCaps", "w:autoHyphenation"):
+                flag = etree.Element(qn(name))
+                if tab_stop is not None:
+                    tab_stop.addnext(flag)
+                else:
+                    settings.append(flag)
         section.different_first_page_header_footer = True
         section.first_page_header.is_linked_to_previous = False  # an empty head above the headline
-        running_head = {"headline": meta.headline, "source": meta.source}.get(page.running_head, "")
-        if running_head:
-            head = section.header.paragraphs[0]._p
-            _set_style(head, self.style_ids["Header"])
-            self._run(head, running_head, ())
-        for footer in (section.footer, section.first_page_footer):
-            foot = footer.paragraphs[0]._p
-            _set_style(foot, self.style_ids["Footer"])
-            self._run(foot, "Page ", ())
-            self._field(foot, "PAGE", "1")
-            self._run(foot, " of ", ())
-            self._field(foot, "NUMPAGES", "1")
+        # "outside" needs a head and foot for even pages; in a right-to-left section Word mirrors start and end
+        outside = "outside" in (page.running_head_position, page.folio_position)
+        sides = [("odd", section.header, section.footer)]
+        if outside:
+            self.document.settings.odd_and_even_pages_header_footer = True
+            sides.append(("even", section.even_page_header, section.even_page_footer))
+        labels = labels_for(self.language)
+        folio = labels.page_parts(page.folio)
+        footer_at = "center" if page.folio_position == "outside" else "end" if page.folio_position == "start" \
+            else "start"
+        running_head = heads.get(page.running_head, "")
+        for side, header, footer in sides:
+            if running_head:
+                self._page_line(header.paragraphs[0]._p, "Header",
+                                {_slot(page.running_head_position, side): [running_head]})
+            slots: dict[str, list[str]] = {}
+            if folio:
+                slots[_slot(page.folio_position, side)] = folio
+            if page.footer_text:
+                slots.setdefault(footer_at, []).append(page.footer_text)
+            feet = [footer, section.first_page_footer] if side == "odd" else [footer]
+            for foot in feet:
+                if slots:
+                    self._page_line(foot.paragraphs[0]._p, "Footer", slots)
+        if self.theme.brand.letterhead:
+            self._letterhead(section.first_page_header, heads)
+
+    def _page_line(self, p: Any, style: str, slots: dict[str, list[str]]) -> None:
+        """A header or footer line: text at its start, centre and end; "{page}" and "{pages}" become fields."""
+        order = [name for name in ("start", "center", "end") if name in slots]
+        if len(order) == 1:
+            _set_style(p, self.style_ids[style], {"start": "", "center": "center", "end": "right"}[order[0]])
+        else:
+            _set_style(p, self.style_ids[style])
+        for name in ("start", "center", "end"):  # the style's tab stops: the centre, then the end of the line
+            if len(order) > 1 and (name == "center" and order[-1] != "start" or name == "end" and "end" in slots):
+                etree.SubElement(etree.SubElement(p, W_R), W_TAB)
+            for piece in slots.get(name, []):
+                if piece in ("{page}", "{pages}"):
+                    self._field(p, "PAGE" if piece == "{page}" else "NUMPAGES", "1")
+                else:
+                    self._run(p, piece, ())
+
+    def _letterhead(self, header: Any, heads: dict[str, str]) -> None:
+        """The first page's letterhead: the logo (or the publisher's name) at the start; label and date at the end."""
+        brand = self.theme.brand
+        p = header.paragraphs[0]._p
+        _set_style(p, self.style_ids["Letterhead"])
+        logo = self.theme.logo_image()
+        publisher = brand.publisher or heads.get("source", "")
+        if logo is not None:
+            height = Mm(LOGO_HEIGHT_MM)
+            width = height * logo.width // logo.height
+            r_id, _ = header.part.get_or_add_image(io.BytesIO(logo.data))
+            self._shape_id += 1
+            inline = CT_Inline.new_pic_inline(self._shape_id, r_id, logo.file_name, Emu(width), Emu(height))
+            inline.docPr.set("descr", publisher or "Logo")
+            etree.SubElement(etree.SubElement(p, W_R), W_DRAWING).append(inline)
+        elif publisher:
+            self._run(p, publisher, ("Letterhead Publisher",))
+        label, date = brand.label, heads.get("date", "")
+        if label or date:
+            etree.SubElement(etree.SubElement(p, W_R), W_TAB)
+            if label:
+                self._run(p, label, ("Letterhead Label",))
+            if label and date:
+                self._run(p, "  ·  ", ())
+            if date:
+                self._run(p, date, ())
 
     # --- blocks ----------------------------------------------------------------------------------------
 
@@ -262,7 +500,8 @@ class _Writer:
         self._inlines(self._new_paragraph(scope.paragraph_style), block.content)
 
     def _heading(self, block: model.Heading, scope: _Scope) -> None:
-        self._inlines(self._new_paragraph(self.style_ids[f"Heading {block.level}"]), block.content)
+        level = min(block.level + self.heading_offset, 6)
+        self._inlines(self._new_paragraph(self.style_ids[f"Heading {level}"]), block.content)
 
     def _block_quote(self, block: model.BlockQuote, scope: _Scope) -> None:
         inner = _Scope(self.style_ids["Quote"], scope.list_depth)
@@ -445,6 +684,13 @@ class _Writer:
         return style_id
 
 
+def _slot(position: str, side: str) -> str:
+    """Where on a header or footer line something placed at `position` goes on an odd or even page."""
+    if position == "outside":
+        return "end" if side == "odd" else "start"
+    return position
+
+
 def _list_style(ordered: bool, level: int) -> str:
     return ("List Number" if ordered else "List Bullet") + (f" {level}" if level > 1 else "")
 
@@ -472,7 +718,7 @@ def _define_styles(document: Document, theme: Theme, language: str) -> dict[str,
     """Restyle the template's built-in styles and add ours from the theme; the style ids by name."""
     styles = document.styles
     normal = styles["Normal"]
-    for name in OWN_PARAGRAPH_STYLES:
+    for name in (*OWN_PARAGRAPH_STYLES, *THEME_PARAGRAPH_STYLES):
         style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
         style.next_paragraph_style = normal
@@ -481,11 +727,12 @@ def _define_styles(document: Document, theme: Theme, language: str) -> dict[str,
         hyperlink = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER, builtin=True)
         hyperlink.base_style = styles["Default Paragraph Font"]
         hyperlink.unhide_when_used = True
-    if "Verbatim Char" not in styles:
-        verbatim = styles.add_style("Verbatim Char", WD_STYLE_TYPE.CHARACTER)
-        verbatim.base_style = styles["Default Paragraph Font"]
-        verbatim.quick_style = True
-    looks = paragraph_looks(theme)
+    for name in ("Verbatim Char", "Letterhead Label", "Letterhead Publisher"):
+        if name not in styles:
+            character = styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
+            character.base_style = styles["Default Paragraph Font"]
+            character.quick_style = name == "Verbatim Char"
+    looks = paragraph_looks(theme, language)
     for name, look in looks.items():
         _apply_look(styles[name], look)
     for name, character_look in CHARACTER_LOOKS.items():
@@ -494,7 +741,7 @@ def _define_styles(document: Document, theme: Theme, language: str) -> dict[str,
     if subtitle_numbering is not None and subtitle_numbering.numPr is not None:
         subtitle_numbering.remove(subtitle_numbering.numPr)
     _set_language(normal.element.get_or_add_rPr(), language)
-    _set_document_defaults(styles.element, theme.fonts.body[0], language)
+    _set_document_defaults(styles.element, looks["Normal"], language)
     for border in styles["Table Grid"].element.iterfind(f"{qn('w:tblPr')}/{qn('w:tblBorders')}/*"):
         border.set(qn("w:color"), theme.colors.rule[1:].upper())
     names = [*looks, *CHARACTER_LOOKS, "Table Grid", "List Continue", "List Continue 2", "List Continue 3",
@@ -504,40 +751,68 @@ def _define_styles(document: Document, theme: Theme, language: str) -> dict[str,
 
 def _apply_look(style: CharacterStyle, look: Look) -> None:
     """Set a style's font and paragraph properties from a Look, leaving what it does not name."""
-    if look.border_bottom or look.border_left:  # borders first: later properties then land in schema order
-        _set_border(style, look.border_bottom, look.border_left)
+    if look.border_bottom or look.border_left or look.border_right:  # first: later properties follow in order
+        _set_border(style, look.border_bottom, look.border_left, look.border_right)
+    elif look.borderless and isinstance(style, ParagraphStyle):
+        old_borders = style.element.get_or_add_pPr().find(qn("w:pBdr"))
+        if old_borders is not None:
+            old_borders.getparent().remove(old_borders)
     font = style.font
     if look.font is not None:
         font.name = look.font
         fonts = style.element.rPr.rFonts
-        fonts.set(qn("w:cs"), look.font)
-        for theme_attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme"):  # theme fonts would win over ours
+        fonts.set(qn("w:cs"), look.font_cs or look.font)  # Arabic-script and Hebrew text; Latin if the theme has none
+        if look.font_east_asia:
+            fonts.set(qn("w:eastAsia"), look.font_east_asia)
+        for theme_attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):  # they would win
             fonts.attrib.pop(qn(theme_attribute), None)
-    if look.size is not None:  # complex scripts (Arabic, Urdu, Hebrew) get the same size, weight and slant
+    if look.size is not None:  # complex scripts (Arabic, Urdu, Hebrew) get their own size, weight and slant
         font.size = Pt(look.size)
         size = style.element.rPr.sz
         cs_size = size.getnext()
         if cs_size is None or cs_size.tag != qn("w:szCs"):
             cs_size = etree.Element(qn("w:szCs"))
             size.addnext(cs_size)
-        cs_size.set(W_VAL, size.get(W_VAL))
+        cs_size.set(W_VAL, str(round((look.size_cs or look.size) * 2)))
     if look.color is not None:
         font.color.rgb = RGBColor.from_string(look.color[1:])
     if look.bold is not None:
         font.bold = font.cs_bold = look.bold
     if look.italic is not None:
-        font.italic = font.cs_italic = look.italic
+        font.italic = look.italic
+        font.cs_italic = look.italic and not look.font_cs  # Arabic script has no italics: never slant it
     if look.underline is not None:
         font.underline = look.underline
+    if look.small_caps is not None:
+        font.small_caps = look.small_caps
+    if look.all_caps is not None:
+        font.all_caps = look.all_caps
     if not isinstance(style, ParagraphStyle):
         return
     fmt = style.paragraph_format
+    ppr = style.element.get_or_add_pPr()
+    if look.widow_control is not None:
+        fmt.widow_control = look.widow_control
+    if look.suppress_hyphens is not None:
+        _set_flag(ppr, "w:suppressAutoHyphens", look.suppress_hyphens)
+    if look.right_to_left is not None:
+        _set_flag(ppr, "w:bidi", look.right_to_left)
+    if look.tabs:
+        fmt.tab_stops.clear_all()
+        for position, kind in look.tabs:
+            fmt.tab_stops.add_tab_stop(Mm(position), WD_TAB_ALIGNMENT.CENTER if kind == "center"
+                                       else WD_TAB_ALIGNMENT.RIGHT)
+    if look.first_line_indent is not None:
+        fmt.first_line_indent = Pt(look.first_line_indent)
     if look.space_before is not None:
         fmt.space_before = Pt(look.space_before)
     if look.space_after is not None:
         fmt.space_after = Pt(look.space_after)
     if look.line_spacing is not None:
         fmt.line_spacing = look.line_spacing
+    if look.line_at_least is not None:
+        fmt.line_spacing = Pt(look.line_at_least)
+        fmt.line_spacing_rule = WD_LINE_SPACING.AT_LEAST
     if look.keep_with_next is not None:
         fmt.keep_with_next = look.keep_with_next
     if look.keep_together is not None:
@@ -546,14 +821,16 @@ def _apply_look(style: CharacterStyle, look: Look) -> None:
         fmt.alignment = ALIGN[look.alignment]
     if look.left_indent is not None:
         fmt.left_indent = Mm(look.left_indent)
+    if look.right_indent is not None:
+        fmt.right_indent = Mm(look.right_indent)
 
 
-def _set_border(style: CharacterStyle, bottom: str | None, left: str | None) -> None:
+def _set_border(style: CharacterStyle, bottom: str | None, left: str | None, right: str | None = None) -> None:
     """A paragraph border in a style's pPr (replacing the template's), as a thin single line."""
     ppr = style.element.get_or_add_pPr()
     old = ppr.find(qn("w:pBdr"))
     borders = etree.Element(qn("w:pBdr"))
-    for side, color, space in (("w:left", left, "8"), ("w:bottom", bottom, "4")):
+    for side, color, space in (("w:left", left, "8"), ("w:bottom", bottom, "4"), ("w:right", right, "8")):
         if color:
             etree.SubElement(borders, qn(side), {qn("w:val"): "single", qn("w:sz"): "8", qn("w:space"): space,
                                                  qn("w:color"): color[1:].upper()})
@@ -572,26 +849,62 @@ _PPR_AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w
 
 
 def _set_language(rpr: Any, language: str) -> None:
-    """The w:lang of a run-properties element (spell checking and hyphenation follow it)."""
+    """The w:lang of a run-properties element (spell checking and hyphenation follow it): the language for Latin
+    text, and for right-to-left or East Asian text too when it is written so."""
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = etree.Element(qn("w:lang"))
         rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
     lang.set(W_VAL, language)
+    if text_direction(language) == "rtl":
+        lang.set(qn("w:bidi"), language)
+    if language.split("-")[0].lower() in EAST_ASIAN_LANGUAGES:
+        lang.set(qn("w:eastAsia"), language)
 
 
-def _set_document_defaults(styles_element: Any, font: str, language: str) -> None:
-    """The template's document defaults name theme fonts and en-US; give them the body font and the language."""
+def _set_document_defaults(styles_element: Any, normal: Look, language: str) -> None:
+    """The template's document defaults name theme fonts and en-US; give them the body fonts and the language
+    (and, for Chinese, Japanese and Korean, the hint that shared punctuation is set in the East Asian font)."""
     rpr = styles_element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
     if rpr is None:
         return
     fonts = rpr.find(qn("w:rFonts"))
-    if fonts is not None:
-        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme"):
+    if fonts is not None and normal.font:
+        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
             fonts.attrib.pop(qn(attribute), None)
-        for attribute in ("w:ascii", "w:hAnsi", "w:cs"):
-            fonts.set(qn(attribute), font)
+        for attribute, font in (("w:ascii", normal.font), ("w:hAnsi", normal.font),
+                                ("w:cs", normal.font_cs or normal.font), ("w:eastAsia", normal.font_east_asia)):
+            if font:
+                fonts.set(qn(attribute), font)
+        if language.split("-")[0].lower() in EAST_ASIAN_LANGUAGES:
+            fonts.set(qn("w:hint"), "eastAsia")
     _set_language(rpr, language)
+
+
+PPR_ORDER = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+             "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku",
+             "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+             "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+             "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+             "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+"""The order WordprocessingML requires of a paragraph's properties."""
+
+
+def _set_flag(ppr: Any, tag: str, on: bool) -> None:
+    """Set or clear an on/off paragraph property (w:bidi, w:suppressAutoHyphens) in schema order."""
+    name = qn(tag)
+    old = ppr.find(name)
+    if old is not None:
+        ppr.remove(old)
+    flag = etree.Element(name)
+    if not on:
+        flag.set(W_VAL, "0")
+    later = {qn(t) for t in PPR_ORDER[PPR_ORDER.index(tag) + 1:]}
+    follower = next((child for child in ppr if child.tag in later), None)
+    if follower is not None:
+        follower.addprevious(flag)
+    else:
+        ppr.append(flag)
 
 
 def _abstract_num_id(document: Document, style_id: str) -> int:
@@ -657,6 +970,27 @@ def _set_properties(document: Document, meta: model.Meta, when: tuple[dt.datetim
                 del package.rels[r_id]
 
 
+def _set_collection_properties(document: Document, collection: model.Collection, created: dt.datetime) -> None:
+    """Core properties of a packet: the collection's title, publisher, language and date, every article's
+    keywords."""
+    props = document.core_properties
+    props.title = _limited(collection.title)
+    props.author = props.last_modified_by = _limited(collection.publisher)
+    props.language = collection.language
+    props.keywords = _limited(", ".join(dict.fromkeys(k for a in collection.articles for k in a.meta.keywords)))
+    props.subject = _limited(collection.subtitle)
+    props.identifier = _limited(collection.uid)
+    props.category = _limited(collection.publisher)
+    props.comments = ""
+    props.revision = 1
+    props.created = props.modified = created
+    package = document.part.package
+    if package is not None:
+        for r_id, rel in list(package.rels.items()):
+            if rel.reltype == RT.THUMBNAIL:
+                del package.rels[r_id]
+
+
 def _limited(text: str) -> str:
     """A core property within python-docx's 255-character limit (the body keeps the full text)."""
     return text if len(text) <= CORE_PROPERTY_LIMIT else text[: CORE_PROPERTY_LIMIT - 1] + "…"
@@ -673,3 +1007,130 @@ def _with_fixed_times(data: bytes, when: dt.datetime) -> bytes:
             entry.external_attr = 0o644 << 16
             target.writestr(entry, source.read(info))
     return out.getvalue()
+
+
+# --- direction and paragraph shapes, after the body is written ------------------------------------------------
+
+
+def finish(document: Document, theme: Theme, language: str) -> None:
+    """What depends on the whole text: in a right-to-left language every paragraph, table and the section run
+    right to left; in any language, runs are split where the script changes direction so right-to-left words are
+    marked w:rtl (and take the complex-script font) while Latin names and numbers keep theirs; with indented
+    paragraphs, a body paragraph that follows no other takes "First Paragraph" (no indent), as in Pandoc."""
+    rtl = text_direction(language) == "rtl"
+    parts = [document.element.body]
+    for section in document.sections:
+        for story in (section.header, section.footer, section.first_page_header, section.first_page_footer,
+                      section.even_page_header, section.even_page_footer):
+            if not story.is_linked_to_previous:
+                parts.append(story._element)
+    for root in parts:
+        for p in root.iter(W_P):
+            if rtl:
+                ppr = p.find(W_PPR)
+                if ppr is None:
+                    ppr = etree.Element(W_PPR)
+                    p.insert(0, ppr)
+                _set_flag(ppr, "w:bidi", True)
+            for run in list(p.iter(W_R)):
+                _split_by_direction(run, "R" if rtl else "L")
+    if rtl:
+        for tbl_pr in document.element.body.iter(qn("w:tblPr")):
+            tbl_pr.insert_element_before(etree.Element(qn("w:bidiVisual")), "w:tblStyleRowBandSize",
+                                         "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd",
+                                         "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook",
+                                         "w:tblCaption", "w:tblDescription", "w:tblPrChange")
+        for sect_pr in document.element.body.iter(qn("w:sectPr")):
+            sect_pr.insert_element_before(etree.Element(qn("w:bidi")), "w:rtlGutter", "w:docGrid",
+                                          "w:printerSettings", "w:sectPrChange")
+    if theme.typography.paragraph_style == "indented":
+        _first_paragraphs(document)
+
+
+def _first_paragraphs(document: Document) -> None:
+    styles = document.styles
+    normal, first = styles["Normal"].style_id, styles["First Paragraph"].style_id
+    previous = None
+    for block in document.element.body.iterchildren(W_P, qn("w:tbl")):
+        style = block.find(f"{W_PPR}/{W_PSTYLE}") if block.tag == W_P else None
+        style_id = style.get(W_VAL) if style is not None else (normal if block.tag == W_P else None)
+        if style_id == normal and previous not in (normal, first):
+            if style is None:
+                _set_style(block, first)
+            else:
+                style.set(W_VAL, first)
+            style_id = first
+        previous = style_id
+
+
+def _split_by_direction(run: Any, embedding: str) -> None:
+    """Split a run whose text mixes right-to-left and left-to-right script into runs of one direction each; the
+    right-to-left ones get w:rtl. Neutral characters (spaces, punctuation, digits) go with their neighbours when
+    both run the same way, else with the paragraph's direction, as the Unicode bidi algorithm resolves them."""
+    texts = run.findall(W_T)
+    if not any(_strong(c) == "R" for t in texts for c in (t.text or "")):
+        return
+    pieces: list[tuple[str, Any]] = []  # (direction, a w:t / w:tab / w:br element)
+    for child in run:
+        if child.tag == W_RPR:
+            continue
+        if child.tag != W_T:
+            pieces.append(("", child))
+            continue
+        for direction, chunk in _direction_chunks(child.text or "", embedding):
+            t = etree.Element(W_T)
+            t.text = chunk
+            t.set(XML_SPACE, "preserve")
+            pieces.append((direction, t))
+    resolved: list[tuple[str, Any]] = []
+    for direction, element in pieces:  # tabs and breaks go with what precedes them
+        resolved.append((direction or (resolved[-1][0] if resolved else embedding), element))
+    rpr = run.find(W_RPR)
+    anchor = run
+    group: list[Any] = []
+    for index, (direction, element) in enumerate(resolved):
+        group.append(element)
+        if index + 1 < len(resolved) and resolved[index + 1][0] == direction:
+            continue
+        new = etree.Element(W_R)
+        props = copy.deepcopy(rpr) if rpr is not None else None
+        if direction == "R":
+            if props is None:
+                props = etree.Element(W_RPR)
+            props.append(etree.Element(qn("w:rtl")))  # after w:rStyle, the only run property this backend sets
+        if props is not None:
+            new.append(props)
+        new.extend(group)
+        anchor.addnext(new)
+        anchor, group = new, []
+    run.getparent().remove(run)
+
+
+def _strong(char: str) -> str:
+    kind = unicodedata.bidirectional(char)
+    return "R" if kind in ("R", "AL") else "L" if kind == "L" else ""
+
+
+def _direction_chunks(value: str, embedding: str) -> list[tuple[str, str]]:
+    """`value` cut into (direction, text) chunks: "R" or "L", neutrals resolved between their strong neighbours."""
+    kinds = [_strong(c) for c in value]
+    resolved = list(kinds)
+    index = 0
+    while index < len(kinds):
+        if kinds[index]:
+            index += 1
+            continue
+        end = index
+        while end < len(kinds) and not kinds[end]:
+            end += 1
+        before = kinds[index - 1] if index else embedding
+        after = kinds[end] if end < len(kinds) else embedding
+        resolved[index:end] = [before if before == after else embedding] * (end - index)
+        index = end
+    chunks: list[tuple[str, str]] = []
+    for char, direction in zip(value, resolved, strict=True):
+        if chunks and chunks[-1][0] == direction:
+            chunks[-1] = (direction, chunks[-1][1] + char)
+        else:
+            chunks.append((direction, char))
+    return chunks

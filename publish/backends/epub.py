@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 from ebooklib import epub
 from lxml import etree
 
-from publish import model, templating, text
+from publish import accessibility, model, templating, text
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
+from publish.cover import draw_cover
 from publish.errors import RenderError
 
 if TYPE_CHECKING:
@@ -28,55 +29,114 @@ ZIP_LAST = dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.UTC)
 """The latest."""
 
 
-def render(article: model.Article, context: RenderContext) -> bytes:
-    """The whole EPUB file, built in memory. An article with a date (or SOURCE_DATE_EPOCH set) and the same theme
-    give the same bytes every time."""
-    meta = article.meta
-    images: dict[str, epub.EpubImage] = {}
+def render(document: model.Document, context: RenderContext) -> bytes:
+    """The whole EPUB file, built in memory: an article as one chapter, a collection as a digest. The same input
+    with a date (or SOURCE_DATE_EPOCH set) and the same theme gives the same bytes every time."""
+    if isinstance(document, model.Collection):
+        return _digest(document, context)
+    article, meta = document, document.meta
+    package = _Package(context, text.direction(meta.language))
+    chapter = package.chapter(CHAPTER, "chapter", "epub/chapter.xhtml.j2",
+                              templating.article_values(article, package.image))
+    book = _book(meta)
+    accessibility.declare_epub(book, accessibility.describe([article]))
+    book.toc = [_toc(article, CHAPTER)]
+    return package.write(book, [chapter], modified_time(meta.updated or meta.published), nav_in_spine=False)
 
-    def image(src: str) -> templating.ImageRef:
-        found = context.resources.image(src)
+
+def _digest(collection: model.Collection, context: RenderContext) -> bytes:
+    """A digest: a cover, the contents (nav), then per section a title page and one document per article."""
+    package = _Package(context, text.direction(collection.language))
+    book = _collection_book(collection)
+    accessibility.declare_epub(book, accessibility.describe(collection.articles, cover=True))
+    cover_image = package.context.resources.image(collection.cover).data if collection.cover else \
+        draw_cover(collection, context.theme, package.context.resources.image(collection.logo).data
+                   if collection.logo else None)
+    book.set_cover(f"{IMAGE_FOLDER}/cover.png", cover_image, create_page=False)
+    spine: list[Any] = [package.chapter("cover.xhtml", "cover", "epub/cover.xhtml.j2", {
+        "collection": collection, "image": f"{IMAGE_FOLDER}/cover.png", "direction": package.direction})]
+    toc: list[Any] = []
+    number = 0
+    for index, section in enumerate(collection.sections, 1):
+        entries, chapters = [], []
+        for article in section.articles:
+            number += 1
+            name = f"article-{number:03d}.xhtml"
+            chapters.append(package.chapter(name, f"article-{number}", "epub/chapter.xhtml.j2",
+                                            templating.article_values(article, package.image)))
+            byline = text.byline(article.meta)
+            entries.append({"href": name, "headline": article.meta.headline, "byline": byline,
+                            "link": epub.Link(name, f"{article.meta.headline} — {byline}" if byline
+                                              else article.meta.headline, f"toc-article-{number}")})
+        if section.title:
+            page = package.chapter(f"section-{index}.xhtml", f"section-{index}", "epub/section.xhtml.j2", {
+                "title": section.title, "entries": entries, "direction": package.direction,
+                "language": collection.language})
+            toc.append((epub.Section(section.title, href=page.file_name), [e["link"] for e in entries]))
+            spine.append(page)
+        else:
+            toc.extend(e["link"] for e in entries)
+        spine.extend(chapters)
+    book.toc = toc
+    dates = [d for a in collection.articles for d in (a.meta.updated, a.meta.published) if d is not None]
+    latest = collection.edition or (max(dates, key=_utc) if dates else None)
+    return package.write(book, spine, modified_time(latest), nav_in_spine=True)
+
+
+class _Package:
+    """What every EPUB holds besides its metadata: the theme's stylesheet, images (each stored once) and content
+    documents rendered from the shared templates."""
+
+    def __init__(self, context: RenderContext, direction: str) -> None:
+        self.context = context
+        self.direction = direction
+        self.images: dict[str, epub.EpubImage] = {}
+        self.documents: list[epub.EpubItem] = []
+        css = html_backend.stylesheet(context.theme, paged=False, collection=True)
+        self.css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode())
+
+    def image(self, src: str) -> templating.ImageRef:
+        """Add the image once; what a template writes in src."""
+        found = self.context.resources.image(src)
         href = f"{IMAGE_FOLDER}/{found.file_name}"
-        if href not in images:
-            images[href] = epub.EpubImage(uid=f"image-{len(images) + 1}", file_name=href,
-                                          media_type=found.media_type, content=found.data)
+        if href not in self.images:
+            self.images[href] = epub.EpubImage(uid=f"image-{len(self.images) + 1}", file_name=href,
+                                               media_type=found.media_type, content=found.data)
         return templating.ImageRef(url=href, width=found.width, height=found.height)
 
-    values = templating.article_values(article, image)
-    chapter_xhtml = templating.render(context.theme, "epub/chapter.xhtml.j2", stylesheet=STYLESHEET, **values)
-    chapter_bytes = chapter_xhtml.encode("utf-8")
-    _check_well_formed(chapter_bytes)
+    def chapter(self, file_name: str, uid: str, template: str, values: dict[str, Any]) -> epub.EpubItem:
+        """A content document from a template, checked to be well-formed XHTML."""
+        document = templating.render(self.context.theme, template, stylesheet=STYLESHEET, **values).encode()
+        _check_well_formed(document, template)
+        item = epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml", content=document)
+        self.documents.append(item)
+        return item
 
-    book = _book(meta)
-    css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
-                        content=html_backend.stylesheet(context.theme, paged=False).encode("utf-8"))
-    chapter = epub.EpubItem(uid="chapter", file_name=CHAPTER, media_type="application/xhtml+xml",
-                            content=chapter_bytes)
-    nav = epub.EpubNav(uid="nav", direction=values["direction"])
-    nav.add_item(css)
-    for item in (chapter, css, *images.values(), nav, epub.EpubNcx(uid="ncx")):
-        book.add_item(item)
-    book.toc = [_toc(article)]
-    book.spine = [chapter]  # the nav stays out: non-linear it must be linked from the chapter (OPF-096)
-
-    modified = modified_time(meta)
-    out = io.BytesIO()
-    writer = _Writer(out, book, modified, {
-        "mtime": modified,
-        "epub3_pages": False,
-        "epub3_landmark": False,
-        "epub2_guide": False,
-        "play_order": {"enabled": True, "start_from": 1},
-    })
-    writer.process()
-    writer.write()
-    return out.getvalue()
+    def write(self, book: epub.EpubBook, spine: list[Any], modified: dt.datetime, *, nav_in_spine: bool) -> bytes:
+        """Package everything: the nav (linear in a digest, left out of a single article's reading order, where
+        a non-linear one would have to be linked from the chapter: OPF-096), the NCX, and a stamped ZIP."""
+        nav = epub.EpubNav(uid="nav", direction=self.direction)
+        nav.add_item(self.css)
+        for item in (*self.documents, self.css, *self.images.values(), nav, epub.EpubNcx(uid="ncx")):
+            book.add_item(item)
+        book.spine = [spine[0], nav, *spine[1:]] if nav_in_spine else spine
+        out = io.BytesIO()
+        writer = _Writer(out, book, modified, {
+            "mtime": modified,
+            "epub3_pages": False,
+            "epub3_landmark": False,
+            "epub2_guide": False,
+            "play_order": {"enabled": True, "start_from": 1},
+        })
+        writer.process()
+        writer.write()
+        return out.getvalue()
 
 
-def modified_time(meta: model.Meta) -> dt.datetime:
-    """When the e-book was last changed, in UTC to the second: the article's update or publication time, else
-    SOURCE_DATE_EPOCH, else now. A date without a time counts as midnight UTC, a time without a zone as UTC."""
-    stamp = meta.updated or meta.published
+def modified_time(stamp: model.Date | None) -> dt.datetime:
+    """When the e-book was last changed, in UTC to the second: the given date (an article's update or publication
+    time, a collection's edition), else SOURCE_DATE_EPOCH, else now. A date without a time counts as midnight UTC,
+    a time without a zone as UTC."""
     if stamp is not None:
         return _utc(stamp)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -134,7 +194,33 @@ def _book(meta: model.Meta) -> epub.EpubBook:
     return book
 
 
-def _toc(article: model.Article) -> Any:
+def _collection_book(collection: model.Collection) -> epub.EpubBook:
+    """The digest's package metadata: the collection's own, with every article's authors and keywords."""
+    if not collection.title.strip():
+        raise RenderError("an EPUB needs a title (dc:title); this collection has none")
+    book = epub.EpubBook()
+    book.IDENTIFIER_ID = "uid"
+    book.set_identifier(collection.uid)
+    book.set_title(collection.title)
+    book.set_language(collection.language)
+    authors = dict.fromkeys(name for a in collection.articles for name in a.meta.authors)
+    for i, name in enumerate(authors or ((collection.publisher,) if collection.publisher else ()), 1):
+        book.add_author(name, uid=f"creator{i}")
+    optional: list[tuple[str, str]] = [
+        ("date", _w3c_date(collection.edition) if collection.edition else ""),
+        ("publisher", collection.publisher),
+        ("description", collection.subtitle),
+        *(("subject", k) for k in dict.fromkeys(k for a in collection.articles for k in a.meta.keywords)),
+    ]
+    for name, value in optional:
+        if value:
+            book.add_metadata("DC", name, value)
+    if text.direction(collection.language) == "rtl":
+        book.set_direction("rtl")
+    return book
+
+
+def _toc(article: model.Article, chapter: str) -> Any:
     """The headline linking to the chapter, with the subheads nested below it by level."""
     root: list[Any] = []
     stack: list[tuple[int, list[Any]]] = [(0, root)]
@@ -142,11 +228,11 @@ def _toc(article: model.Article) -> Any:
         while stack[-1][0] >= heading.level:
             stack.pop()
         anchor = templating.heading_anchor(number)
-        link = epub.Link(f"{CHAPTER}#{anchor}", text.plain(heading.content).strip(), f"toc-{anchor}")
+        link = epub.Link(f"{chapter}#{anchor}", text.plain(heading.content).strip(), f"toc-{anchor}")
         children: list[Any] = []
         stack[-1][1].append((link, children))
         stack.append((heading.level, children))
-    return _ebooklib_toc(epub.Link(CHAPTER, article.meta.headline, "toc-article"), root)
+    return _ebooklib_toc(epub.Link(chapter, article.meta.headline, "toc-article"), root)
 
 
 def _ebooklib_toc(link: Any, children: list[Any]) -> Any:
@@ -156,14 +242,14 @@ def _ebooklib_toc(link: Any, children: list[Any]) -> Any:
     return (link, [_ebooklib_toc(child, grandchildren) for child, grandchildren in children])
 
 
-def _check_well_formed(document: bytes) -> None:
+def _check_well_formed(document: bytes, template: str) -> None:
     """Refuse a chapter that is not well-formed XML (a template override can produce one), naming the line."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         etree.fromstring(document, parser)
     except etree.XMLSyntaxError as exc:
         raise RenderError(f"the EPUB chapter is not well-formed XHTML: {exc.msg}",
-                          path="epub/chapter.xhtml.j2 (rendered)", line=exc.lineno) from None
+                          path=f"{template} (rendered)", line=exc.lineno) from None
 
 
 class _StampedZip(zipfile.ZipFile):

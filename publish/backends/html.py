@@ -8,28 +8,72 @@ from typing import Any
 
 from markupsafe import Markup
 
-from publish import model, templating
+from publish import __version__, model, templating, text
 from publish.backends import RenderContext
 from publish.errors import RenderError
+from publish.labels import labels_for
 from publish.theme import Theme
 
 
-def render(article: model.Article, context: RenderContext) -> str:
+def render(document: model.Document, context: RenderContext) -> str:
     """The whole HTML document; images are embedded as data: URIs so the file stands alone."""
+    if isinstance(document, model.Collection):
+        return render_collection(document, context)
+    article = document
     return templating.render(
         context.theme,
         "article.html.j2",
-        css=Markup(stylesheet(context.theme, paged=True)),
+        css=Markup(stylesheet(context.theme, paged=True, language=article.meta.language)),
         json_ld=Markup(json_ld(article.meta)),
+        letterhead=letterhead(article.meta, context.theme),
         **templating.article_values(article, lambda src: _embedded(src, context)),
     )
 
 
-def stylesheet(theme: Theme, *, paged: bool) -> str:
-    """The theme's CSS, with the paged-media rules for print when `paged`."""
+def render_collection(collection: model.Collection, context: RenderContext) -> str:
+    """A collection as one document: cover, linked contents (with page numbers in print), sections of articles."""
+    def image(src: str) -> templating.ImageRef:
+        return _embedded(src, context)
+
+    sections = []
+    number = 0
+    for index, section in enumerate(collection.sections, 1):
+        items = []
+        for article in section.articles:
+            number += 1
+            values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=1)
+            items.append({**values, "byline": text.byline(article.meta)})
+        sections.append({"id": f"section-{index}", "title": section.title, "entries": items})
+    keywords = list(dict.fromkeys(k for a in collection.articles for k in a.meta.keywords))
+    return templating.render(
+        context.theme,
+        "collection.html.j2",
+        collection=collection,
+        sections=sections,
+        keywords=keywords,
+        logo=image(collection.logo) if collection.logo else None,
+        article_break=context.article_break,
+        direction=text.direction(collection.language),
+        version=__version__,
+        css=Markup(stylesheet(context.theme, paged=True, collection=True)),
+        json_ld=Markup(_script_safe(collection_json_ld(collection))),
+    )
+
+
+def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language: str = "en") -> str:
+    """The theme's CSS, with the paged-media rules for print when `paged`, and the collection's when asked.
+
+    `language` sets the page furniture: its words ("Page 2 of 5") and, for a right-to-left language, which side
+    the running head and page numbers take.
+    """
     parts = [templating.render(theme, "theme.css.j2")]
     if paged:
-        parts.append(templating.render(theme, "print.css.j2"))
+        parts.append(templating.render(theme, "print.css.j2", direction=text.direction(language),
+                                       labels=labels_for(language)))
+    if collection:
+        parts.append(templating.render(theme, "collection.css.j2"))
+    if collection and paged:
+        parts.append(templating.render(theme, "collection-print.css.j2"))
     css = "".join(parts)
     if "</" in css:
         raise RenderError("the theme's CSS contains '</', which would end the <style> element", path=theme.folder)
@@ -38,6 +82,28 @@ def stylesheet(theme: Theme, *, paged: bool) -> str:
 
 def json_ld(meta: model.Meta) -> str:
     """schema.org NewsArticle metadata, safe to place inside a <script> element."""
+    return _script_safe(news_article(meta))
+
+
+def collection_json_ld(collection: model.Collection) -> dict[str, Any]:
+    """schema.org PublicationIssue metadata whose parts are the articles' NewsArticle records."""
+    data: dict[str, Any] = {"@context": "https://schema.org", "@type": "PublicationIssue", "name": collection.title,
+                            "identifier": collection.uid, "inLanguage": collection.language}
+    if collection.edition:
+        data["datePublished"] = collection.edition.isoformat()
+    if collection.publisher:
+        data["publisher"] = {"@type": "Organization", "name": collection.publisher}
+    data["hasPart"] = [{k: v for k, v in news_article(a.meta).items() if k != "@context"}
+                       for a in collection.articles]
+    return data
+
+
+def _script_safe(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def news_article(meta: model.Meta) -> dict[str, Any]:
+    """schema.org NewsArticle metadata as data."""
     modified = meta.updated or meta.published
     data: dict[str, Any] = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": meta.headline}
     optional: dict[str, Any] = {
@@ -56,7 +122,20 @@ def json_ld(meta: model.Meta) -> str:
         "contentLocation": {"@type": "Place", "name": meta.dateline} if meta.dateline else "",
     }
     data.update({key: value for key, value in optional.items() if value})
-    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return data
+
+
+def letterhead(meta: model.Meta, theme: Theme) -> dict[str, Any] | None:
+    """What the letterhead shows, when the theme has one: the logo (embedded), publisher, label and date."""
+    brand = theme.brand
+    if not brand.letterhead:
+        return None
+    logo = theme.logo_image()
+    embedded = None if logo is None else templating.ImageRef(
+        url=f"data:{logo.media_type};base64,{base64.b64encode(logo.data).decode('ascii')}",
+        width=logo.width, height=logo.height)
+    return {"logo": embedded, "publisher": brand.publisher or meta.source, "label": brand.label,
+            "date": meta.published or meta.updated}
 
 
 def _embedded(src: str, context: RenderContext) -> templating.ImageRef:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import ctypes.util
 import logging
+import stat
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -13,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from publish import model
+from publish import conformance, model, reproducible
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 
@@ -48,6 +50,19 @@ def _import_weasyprint() -> ModuleType:
 weasyprint = _import_weasyprint()
 URLFetcher: Any = weasyprint.urls.URLFetcher
 log = logging.getLogger("publish")
+MAX_FETCH_BYTES = 64 * 1024 * 1024
+"""The largest file the renderer reads for a stylesheet, font or image."""
+
+
+class _RefusalsReported(logging.Filter):
+    """WeasyPrint logs an error for every resource it could not load; for one publish refused, the warning
+    publish gave already says which and why."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "publish refused" not in record.getMessage()
+
+
+logging.getLogger("weasyprint").addFilter(_RefusalsReported())
 
 
 class ContainedFetcher(URLFetcher):  # type: ignore[misc]
@@ -65,9 +80,13 @@ class ContainedFetcher(URLFetcher):  # type: ignore[misc]
             return super().fetch(url, headers)
         if scheme == "file":
             path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
-            if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
-                return weasyprint.urls.URLFetcherResponse(url, path.read_bytes())
-            reason = "outside the article's folder and the theme" if path.exists() else "not found"
+            reason = self._refusal(path)
+            if reason is None:
+                with path.open("rb") as handle:
+                    data = handle.read(MAX_FETCH_BYTES + 1)
+                if len(data) <= MAX_FETCH_BYTES:
+                    return weasyprint.urls.URLFetcherResponse(url, data)
+                reason = f"larger than {MAX_FETCH_BYTES // 1024 // 1024} MiB"
         else:
             reason = "a remote resource (use --allow-remote to fetch it)" if scheme in ("http", "https") \
                 else f"a {scheme or 'schemeless'} URL"
@@ -75,13 +94,42 @@ class ContainedFetcher(URLFetcher):  # type: ignore[misc]
         log.warning("refused to fetch %s: %s", url, reason)
         raise ValueError(f"publish refused {url}: {reason}")
 
+    def _refusal(self, path: Path) -> str | None:
+        """Why a local file may not be read (outside the allowed folders, missing, not a regular file), or None."""
+        if not any(path.is_relative_to(root) for root in self.roots):
+            return "outside the article's folder and the theme"
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            return "not found"
+        return None if stat.S_ISREG(mode) else "not a regular file (a device, pipe or socket)"
 
-def render(article: model.Article, context: RenderContext) -> bytes:
-    """The PDF of the article's print-ready HTML: selectable text, embedded fonts, metadata and bookmarks."""
+
+def render(article: model.Document, context: RenderContext) -> bytes:
+    """The PDF of the print-ready HTML of an article or a collection: selectable text, embedded fonts,
+    metadata and bookmarks."""
     html = html_backend.render(article, context)
     fetcher = ContainedFetcher((context.resources.base_dir, *context.resources.roots, context.theme.folder),
                                context.allow_remote)
     document = weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
                                url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf(pdf_identifier=article.meta.uid.encode("utf-8"), presentational_hints=True)
+    uid = article.uid if isinstance(article, model.Collection) else article.meta.uid
+    return _write(document, article, uid, context.pdf_variant)
+
+
+def _write(html: Any, source: model.Document, uid: str, variant_name: str) -> bytes:
+    """Lay out and write the PDF reproducibly: the identifier from the uid, no "now" anywhere (the dates are the
+    document's own, else SOURCE_DATE_EPOCH's, else none), and the conformance level asked for declared."""
+    variant = conformance.pdf_variant(variant_name)
+    options: dict[str, Any] = {"presentational_hints": True, "pdf_identifier": uid.encode("utf-8")}
+    if variant is not None:
+        options["pdf_variant"] = variant.name
+    with reproducible.epoch_from(source):
+        document = html.render(**options)
+        epoch = reproducible.source_date_epoch()
+        if epoch is not None and reproducible.document_date(source) is None:
+            document.metadata.created = document.metadata.modified = reproducible.w3c(epoch)
+        with warnings.catch_warnings():  # WeasyPrint 70 opens its sRGB profile (PDF/A) and never closes it
+            warnings.simplefilter("ignore", ResourceWarning)
+            pdf: bytes = document.write_pdf(**options)
     return pdf

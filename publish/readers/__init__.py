@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from publish import limits, sanitise
 from publish.errors import FormatError, InputError
 from publish.model import Article
 
-MAX_INPUT_BYTES = 64 * 1024 * 1024
+MAX_INPUT_BYTES = 10 * 1024 * 1024
+"""The largest input read: about twenty novels of plain text, far past any article or collection part."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +114,25 @@ def reader_for(path: Path, name: str | None = None) -> ReaderSpec:
 
 
 def load_text(path: Path) -> str:
-    """The file's text, refusing what is missing, empty, binary, oversized or not UTF-8, with one clear line."""
+    """The file's text, refusing what is missing, empty, binary, oversized or not UTF-8, with one clear line.
+
+    Control characters are removed (form feed and vertical tab become line breaks) and runs of zero-width
+    characters or combining marks cut short, each with a warning: no output format can hold or show them.
+    """
     try:
         if path.is_dir():
             raise InputError("is a folder, not a file", path=path)
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError(f"is {size // (1024 * 1024)} MiB; inputs over {MAX_INPUT_BYTES // (1024 * 1024)} MiB "
-                             "are refused", path=path)
-        data = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a device, a pipe or a socket: reading it may never end
+            raise InputError("is not a regular file (a device, pipe or socket); give a text file", path=path)
+        if info.st_size > MAX_INPUT_BYTES:
+            raise InputError(f"is {info.st_size / (1024 * 1024):.0f} MiB; inputs over "
+                             f"{MAX_INPUT_BYTES // (1024 * 1024)} MiB are refused (split it into several articles)",
+                             path=path)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)  # the file may grow between stat and read
+        if len(data) > MAX_INPUT_BYTES:
+            raise InputError(f"grew past {MAX_INPUT_BYTES // (1024 * 1024)} MiB while being read", path=path)
     except FileNotFoundError:
         raise InputError("no such file", path=path) from None
     except PermissionError:
@@ -134,7 +150,12 @@ def load_text(path: Path) -> str:
                          path=path, line=line) from None
     if not text.strip():
         raise InputError("is empty", path=path)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = sanitise.clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+    for line, note in cleaned.notes:
+        log.warning("%s:%d: %s", path, line, note)
+    if not sanitise.is_visible(cleaned.text):
+        raise InputError("has no visible text (only spaces, control or zero-width characters)", path=path)
+    return cleaned.text
 
 
 def read_file(path: Path, fmt: str | None = None) -> Reading:
@@ -142,4 +163,11 @@ def read_file(path: Path, fmt: str | None = None) -> Reading:
     text = load_text(path)
     spec = reader_for(path, fmt)
     module: ReaderModule = importlib.import_module(spec.module)
-    return module.read(text, source=str(path))
+    try:
+        reading = module.read(text, source=str(path))
+    except RecursionError:  # a JSON model nested thousands deep: the parser runs out of stack before any check
+        raise InputError(f"nests far too deeply to read; publish renders at most {limits.MAX_DEPTH} levels of "
+                         "lists, quotes and marks", path=path) from None
+    for warning in limits.check_article(reading.article, str(path)):
+        log.warning("%s: %s", path, warning)
+    return reading

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections.abc import Iterable
 from typing import Any
 
-import nh3
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from publish import model, text
+from publish import limits, model, sanitise, text
 from publish.errors import InputError
 from publish.readers import Dropped, Inferred, Reading
 
@@ -30,12 +29,37 @@ META_KEYS: dict[str, str] = {
 }
 ATTRIBUTION = re.compile(r"^\s*(?:—|―|–|--)\s*\S")
 
-_PARSER = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(attrs_plugin)
+SCRIPT_OPEN = re.compile(rf"<({'|'.join(sanitise.SCRIPT_LIKE)})\b[^>]*>", re.IGNORECASE)
+MAX_BLOCK_LEVEL = 2 * limits.MAX_DEPTH + 4
+"""markdown-it's token nesting (a list is two levels: list and item) past which the reader stops: markdown-it
+itself would silently skip the rest of the file at its own limit."""
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _nesting_guard(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A block rule that never matches: it stops the parse, naming the line, where blocks nest too deep."""
+    if state.level >= MAX_BLOCK_LEVEL:
+        raise _TooDeep(start_line + 1)
+    return False
+
+
+_PARSER = MarkdownIt("commonmark", {"maxNesting": MAX_BLOCK_LEVEL + 8}).enable("table").use(front_matter_plugin) \
+    .use(attrs_plugin)
+_PARSER.block.ruler.before("front_matter", "nesting_guard", _nesting_guard)
 
 
 def read(source_text: str, *, source: str) -> Reading:
     """Parse Markdown into the model: front matter to metadata, blocks to typed blocks."""
-    return _Reader(source).read(source_text)
+    try:
+        return _Reader(source).read(source_text)
+    except _TooDeep as exc:
+        raise InputError(f"lists or quotes nest more than {limits.MAX_DEPTH} levels deep here; publish renders at "
+                         f"most {limits.MAX_DEPTH}", path=source, line=exc.line) from None
 
 
 class _Reader:
@@ -79,6 +103,9 @@ class _Reader:
         if not isinstance(data, dict):
             raise InputError(f"front matter must be a mapping of keys to values, not a {type(data).__name__}",
                              path=self.source, line=1)
+        if _too_many_values(data):
+            raise InputError(f"front matter holds more than {MAX_FRONT_MATTER_VALUES:,} values once its YAML "
+                             "aliases are expanded; write the values out", path=self.source, line=1)
         meta: dict[str, Any] = {}
         for key, value in data.items():
             field = META_KEYS.get(str(key).lower())
@@ -196,7 +223,7 @@ class _Reader:
         )
 
     def raw_html(self, node: SyntaxTreeNode) -> model.Block | None:
-        cleaned = html.unescape(nh3.clean(node.content, tags=set())).strip()
+        cleaned = sanitise.html_to_text(node.content).strip()
         line = _line(node)
         if not cleaned:
             self.dropped.append(Dropped(line, node.content.strip(), "raw HTML with no text"))
@@ -211,7 +238,18 @@ class _Reader:
 
     def convert(self, nodes: Iterable[SyntaxTreeNode], line: int | None = None) -> tuple[model.Inline, ...]:
         out: list[model.Inline] = []
+        inside: str | None = None  # an inline <script>, <style>... whose content is code, not text
         for child in nodes:
+            tag = child.content.strip() if child.type == "html_inline" else ""
+            if inside is not None:
+                if re.fullmatch(rf"</{inside}\s*>", tag, re.IGNORECASE):
+                    inside = None
+                continue
+            opening = SCRIPT_OPEN.fullmatch(tag)
+            if opening:
+                inside = opening.group(1).lower()
+                self.dropped.append(Dropped(line or 0, child.content, f"inline HTML <{inside}> and its content"))
+                continue
             converted = self.inline(child, line)
             if converted is None:
                 continue
@@ -246,6 +284,28 @@ class _Reader:
             raise InputError("an image inside a paragraph of text; put the image in a paragraph of its own "
                              "so it becomes a figure", path=self.source, line=line)
         raise InputError(f"unsupported Markdown inline {kind!r}", path=self.source, line=line)
+
+
+MAX_FRONT_MATTER_VALUES = 10_000
+"""More values than any article's metadata needs: YAML aliases can make a few lines stand for billions."""
+
+
+def _too_many_values(data: Any) -> bool:
+    """Whether the loaded YAML, aliases expanded, holds more than MAX_FRONT_MATTER_VALUES values (counted with an
+    early stop, so a "billion laughs" document costs no more than the limit)."""
+    budget = MAX_FRONT_MATTER_VALUES
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        budget -= 1
+        if budget < 0:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def _line(node: SyntaxTreeNode) -> int:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from publish import sanitise
 from publish.errors import InputError
 from publish.model import Article, Block, BulletList, Date, Heading, Meta, OrderedList, Paragraph, Rule, Text
 from publish.readers import Dropped, Inferred, Reading
@@ -421,6 +422,7 @@ class _Report:
 
 def read(text: str, *, source: str) -> Reading:
     """Turn scraped page text into an article, reporting every line left out and every role inferred."""
+    text, markup = sanitise.strip_markup(text)  # raw HTML in the scrape: its text is kept, its tags are not
     units = _units([_classify(number, raw) for number, raw in enumerate(text.split("\n"), 1)])
     if not units:
         raise InputError("no story found: the text is empty", path=source)
@@ -443,6 +445,8 @@ def read(text: str, *, source: str) -> Reading:
     meta = Meta(headline=units[headline].text, dek=report.dek, authors=report.authors, dateline=dateline,
                 published=report.published, updated=report.updated, source=report.source, language=language,
                 keywords=report.keywords, rights=report.rights)
+    report.dropped.extend(Dropped(m.line, m.before, "raw HTML with no text") for m in markup if not m.after)
+    report.inferred.extend(Inferred(m.line, m.before, "raw HTML reduced to its text") for m in markup if m.after)
     return Reading(
         Article(meta, tuple(block for block, _ in placed)),
         tuple(sorted(report.dropped, key=lambda d: d.line)),

@@ -1,0 +1,319 @@
+"""Collections: a YAML manifest (or a plain list of inputs) read into a Collection, near-duplicate stories found."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from publish import model, text
+from publish.errors import InputError
+from publish.readers import load_text, read_file
+
+MANIFEST_EXTENSIONS = (".yaml", ".yml")
+SHINGLE_WORDS = 3
+"""Stories are compared as sets of overlapping three-word runs (shingles)."""
+DUPLICATE_SIMILARITY = 0.6
+"""Two stories sharing this share of their shingles (Jaccard) are the same story, give or take some edits."""
+COMMON_SHINGLE = 50
+"""A shingle found in more stories than this is stock phrasing, not evidence of a copy."""
+TOP_KEYS = {"title", "subtitle", "edition", "date", "publisher", "language", "lang", "logo", "cover", "identifier",
+            "options", "sections", "articles"}
+OPTION_KEYS = {"article_break", "docx", "duplicates"}
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionOptions:
+    """How a collection is rendered; a manifest's `options:` and the command line set these."""
+
+    article_break: bool = False
+    """Start every article on a new page (PDF and print HTML; DOCX packets always do)."""
+    docx_per_article: bool = False
+    """Write the DOCX packet as one file per article in a folder instead of one document."""
+    keep_duplicates: bool = False
+    """Keep both copies of a story found twice; by default the later copy is left out."""
+
+    def merged(self, article_break: bool | None, docx_per_article: bool | None, keep_duplicates: bool | None,
+               ) -> CollectionOptions:
+        """These options with the command line's choices (None: not given) taking precedence."""
+        return CollectionOptions(
+            self.article_break if article_break is None else article_break,
+            self.docx_per_article if docx_per_article is None else docx_per_article,
+            self.keep_duplicates if keep_duplicates is None else keep_duplicates,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A story left out (or kept, if asked) because an earlier article in the collection is the same story."""
+
+    kept: Path
+    """The file of the earlier copy, which stays."""
+    duplicate: Path
+    """The file of the later copy."""
+    similarity: float
+    """Jaccard similarity of their three-word shingles, 0 to 1."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedCollection:
+    """A collection read from its files, with where its references resolve and what was noticed on the way."""
+
+    collection: model.Collection
+    """The collection; figure paths are relative to `folder`."""
+    folder: Path
+    """The collection's folder: the manifest's, or the working folder for a list of inputs."""
+    article_folders: tuple[Path, ...]
+    """Each article file's folder, for resources referenced from there."""
+    options: CollectionOptions
+    """The manifest's rendering options."""
+    files: tuple[Path, ...]
+    """The file of each article, in reading order."""
+    duplicates: tuple[Duplicate, ...] = ()
+    """Near-duplicate stories found."""
+    stem: str = "collection"
+    """The base name of the output files."""
+
+
+def is_manifest(path: Path) -> bool:
+    """Whether the input is a collection manifest (by extension)."""
+    return path.suffix.lower() in MANIFEST_EXTENSIONS
+
+
+def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollection:
+    """Read a manifest and every article it lists; any problem names the manifest or the article file."""
+    source = load_text(path)
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise InputError(f"manifest is not valid YAML: {problem}", path=path,
+                         line=mark.line + 1 if mark is not None else None) from None
+    if not isinstance(data, dict):
+        raise InputError("a manifest is a mapping with title: and sections: (see samples/morning-brief.yaml)",
+                         path=path, line=1)
+    where = _Where(path, source)
+    unknown = sorted(set(map(str, data)) - TOP_KEYS)
+    if unknown:
+        raise where.error(unknown[0], f"unknown manifest key {unknown[0]!r}; known: {', '.join(sorted(TOP_KEYS))}")
+    title = _string(data, "title", where, required=True)
+    folder = path.parent.resolve()
+    sections_data = data.get("sections")
+    if sections_data is None and "articles" in data:
+        sections_data = [{"title": "", "articles": data["articles"]}]
+    if not isinstance(sections_data, list) or not sections_data:
+        raise where.error("sections", "give sections: a list of {title, articles}, or articles: a list of files")
+    entries: list[tuple[str, list[tuple[Path, str | None]]]] = []
+    for number, section in enumerate(sections_data, 1):
+        if not isinstance(section, dict) or not isinstance(section.get("articles"), list):
+            raise where.error("articles", f"section {number}: give title: and articles: (a list of files)")
+        files = [_article_entry(item, folder, where) for item in section["articles"]]
+        entries.append((str(section.get("title") or ""), files))
+    options = _options(data.get("options") or {}, where)
+    language = _string(data, "language", where) or _string(data, "lang", where)
+    meta = {
+        "title": title,
+        "subtitle": _string(data, "subtitle", where),
+        "edition": _date(data.get("edition", data.get("date")), where),
+        "publisher": _string(data, "publisher", where),
+        "logo": _local_file(data, "logo", folder, where),
+        "cover": _local_file(data, "cover", folder, where),
+        "identifier": _string(data, "identifier", where),
+    }
+    return _assemble(meta, language, entries, folder, options, stem=path.stem, input_format=input_format)
+
+
+def from_inputs(title: str, paths: list[Path], input_format: str | None = None) -> LoadedCollection:
+    """A collection of one untitled section holding the inputs in the order given (`--collection TITLE`)."""
+    if not title.strip():
+        raise InputError("--collection needs a title, for example --collection \"Morning brief\"")
+    entries = [("", [(p, input_format) for p in paths])]
+    return _assemble({"title": title.strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
+                     stem=text.slug(title), input_format=input_format)
+
+
+def _assemble(meta: dict[str, Any], language: str, entries: list[tuple[str, list[tuple[Path, str | None]]]],
+              folder: Path, options: CollectionOptions, *, stem: str, input_format: str | None,
+              ) -> LoadedCollection:
+    """Read every article, rebase its figures onto the collection's folder, and find near-duplicate stories."""
+    read: list[tuple[str, list[tuple[Path, model.Article]]]] = []
+    for section_title, listed in entries:
+        articles = []
+        for file, fmt in listed:
+            article = read_file(file, fmt or input_format).article
+            articles.append((file, rebase_figures(article, _relative_folder(file.parent, folder))))
+        read.append((section_title, articles))
+    everything = [(file, article) for _, articles in read for file, article in articles]
+    collection = model.Collection(
+        sections=tuple(model.Section(title, tuple(a for _, a in articles)) for title, articles in read),
+        language=language or everything[0][1].meta.language,
+        **{k: v for k, v in meta.items() if v not in (None, "")},
+    )
+    folders = tuple(dict.fromkeys(file.parent.resolve() for file, _ in everything))
+    files = tuple(file for file, _ in everything)
+    return LoadedCollection(collection, folder, folders, options, files, tuple(find_duplicates(everything)), stem)
+
+
+def without_duplicates(loaded: LoadedCollection) -> LoadedCollection:
+    """The collection with each later copy of a story left out (and sections left empty by that removed)."""
+    dropped = {d.duplicate for d in loaded.duplicates}
+    if not dropped:
+        return loaded
+    source = iter(loaded.files)
+    sections = []
+    for section in loaded.collection.sections:
+        kept = tuple(article for article in section.articles if next(source) not in dropped)
+        if kept:
+            sections.append(model.Section(section.title, kept))
+    files = tuple(f for f in loaded.files if f not in dropped)
+    collection = dataclasses.replace(loaded.collection, sections=tuple(sections))
+    return dataclasses.replace(loaded, collection=collection, files=files)
+
+
+# --- near-duplicate stories ---------------------------------------------------------------------------------
+
+
+def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Duplicate]:
+    """Pairs of articles that are the same story: each later copy with the earliest one it repeats.
+
+    Each story becomes a set of three-word shingles of its body; an inverted index counts the shingles each pair
+    shares (skipping stock phrases found in many stories), so the work grows with the shared text, not with the
+    square of the number of stories.
+    """
+    shingles = [_shingles(article) for _, article in articles]
+    index: dict[int, list[int]] = {}
+    for number, story in enumerate(shingles):
+        for shingle in story:
+            index.setdefault(shingle, []).append(number)
+    shared: Counter[tuple[int, int]] = Counter()
+    for holders in index.values():
+        if 1 < len(holders) <= COMMON_SHINGLE:
+            shared.update(combinations(holders, 2))
+    seen: set[int] = set()
+    for (first, later), count in sorted(shared.items()):
+        if later in seen:
+            continue
+        similarity = count / (len(shingles[first]) + len(shingles[later]) - count)
+        if similarity >= DUPLICATE_SIMILARITY:
+            seen.add(later)
+            yield Duplicate(articles[first][0], articles[later][0], round(similarity, 3))
+
+
+def _shingles(article: model.Article) -> set[int]:
+    words = [w for t in text.block_texts(article.blocks) for w in re.findall(r"\w+", t.lower())]
+    return {hash(tuple(words[i:i + SHINGLE_WORDS])) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
+
+
+# --- figures ------------------------------------------------------------------------------------------------
+
+
+def rebase_figures(article: model.Article, prefix: str) -> model.Article:
+    """The article with relative figure paths made relative to a folder `prefix` levels above its own."""
+    if not prefix:
+        return article
+    return dataclasses.replace(article, blocks=tuple(_rebased(b, prefix) for b in article.blocks))
+
+
+def _rebased(block: model.Block, prefix: str) -> model.Block:
+    if isinstance(block, model.Figure) and not urlsplit(block.src).scheme and not block.src.startswith("/"):
+        return dataclasses.replace(block, src=posixpath.normpath(posixpath.join(prefix, block.src)))
+    if isinstance(block, model.BlockQuote):
+        return dataclasses.replace(block, blocks=tuple(_rebased(b, prefix) for b in block.blocks))
+    if isinstance(block, (model.BulletList, model.OrderedList)):
+        return dataclasses.replace(block, items=tuple(tuple(_rebased(b, prefix) for b in item)
+                                                      for item in block.items))
+    return block
+
+
+def _relative_folder(folder: Path, base: Path) -> str:
+    """`folder` relative to `base` in POSIX form ("" when they are the same; may climb with "..")."""
+    relative = os.path.relpath(folder.resolve(), base)
+    return "" if relative == "." else PurePosixPath(*Path(relative).parts).as_posix()
+
+
+# --- manifest fields ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Finds the line a manifest key or value is on, for error messages."""
+
+    path: Path
+    source: str
+
+    def error(self, needle: str, message: str) -> InputError:
+        line = next((i for i, text_line in enumerate(self.source.splitlines(), 1) if needle in text_line), None)
+        return InputError(message, path=self.path, line=line)
+
+
+def _string(data: dict[str, Any], key: str, where: _Where, *, required: bool = False) -> str:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise where.error(key, f"the manifest needs a {key}:")
+        return ""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value).strip()
+    raise where.error(key, f"{key}: expected text, not a {type(value).__name__}")
+
+
+def _date(value: Any, where: _Where) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise where.error("edition", f"edition: {value!r} is not a date; write YYYY-MM-DD")
+
+
+def _local_file(data: dict[str, Any], key: str, folder: Path, where: _Where) -> str:
+    value = _string(data, key, where)
+    if value and not (folder / value).is_file():
+        raise where.error(key, f"{key}: {value!r} not found beside the manifest")
+    return value
+
+
+def _article_entry(item: Any, folder: Path, where: _Where) -> tuple[Path, str | None]:
+    if isinstance(item, str):
+        name, fmt = item, None
+    elif isinstance(item, dict) and isinstance(item.get("path"), str):
+        name, fmt = item["path"], item.get("from")
+    else:
+        raise where.error(str(item), f"an article entry is a file name or {{path: ..., from: ...}}, not {item!r}")
+    file = folder / name
+    if not file.is_file():
+        raise where.error(name, f"article {name!r} not found (looked for {file})")
+    return file, fmt
+
+
+def _options(data: Any, where: _Where) -> CollectionOptions:
+    if not isinstance(data, dict):
+        raise where.error("options", "options: expected a mapping")
+    unknown = sorted(set(map(str, data)) - OPTION_KEYS)
+    if unknown:
+        raise where.error(unknown[0], f"unknown option {unknown[0]!r}; known: {', '.join(sorted(OPTION_KEYS))}")
+    article_break = data.get("article_break", False)
+    docx = data.get("docx", "single")
+    duplicates = data.get("duplicates", "drop")
+    if article_break not in (True, False, "page", "none"):
+        raise where.error("article_break", "options.article_break: true (each article on a new page) or false")
+    if docx not in ("single", "per-article"):
+        raise where.error("docx", "options.docx: single (one packet) or per-article (a folder of files)")
+    if duplicates not in ("drop", "keep"):
+        raise where.error("duplicates", "options.duplicates: drop (keep the first copy) or keep")
+    return CollectionOptions(article_break=article_break in (True, "page"), docx_per_article=docx == "per-article",
+                             keep_duplicates=duplicates == "keep")
