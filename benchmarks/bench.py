@@ -60,8 +60,13 @@ DIGEST_VS_PANDOC_FORMATS = ("epub", "docx")
 CASES = ("seed", "seed-docx", "200", *DIGEST_COUNTS, DIGEST_VS_PANDOC)
 GENERATED_ARTICLES = 200
 GENERATOR_SEED = 20240612
-DIGEST_REPEAT = 3
-"""Timed runs of the digest-N cases when --repeat is not given."""
+REPEAT = 3
+"""Timed runs of each command when --repeat is not given."""
+DIGEST_LONG_PDF = {"digest-200", "digest-500"}
+"""Digest cases whose PDF-rendering runs (20-90 s each here) get no warm-up and, unless --repeat is given, one
+timed run, so that a default run of every case stays under 15 minutes on a two-core machine. A cold start's
+fraction of a second is lost in such runs, and the runs before them have loaded Python, WeasyPrint and the
+inputs into the page cache."""
 DUPLICATE_WARNING = "is the same story as"
 """What publish logs for a story it finds twice in a collection (publish/build.py); a digest run must not."""
 
@@ -143,8 +148,8 @@ class Case:
     """Every command, once per repetition, publish and Pandoc alternating."""
     rows: tuple[Row, ...]
     """What the report shows."""
-    repeat: int = 3
-    """Timed runs when --repeat is not given."""
+    once: frozenset[str] = frozenset()
+    """Keys of long commands: no warm-up, and one timed run unless --repeat is given."""
 
 
 @dataclass
@@ -207,17 +212,15 @@ def digest_case(name: str, tools: Tools, manifest: Path, formats: Sequence[str])
     """publish alone on a generated collection: one process for all formats, then one process per format.
 
     Every run fails the benchmark if publish reports a near-duplicate story, which it would otherwise drop,
-    making the collection smaller than its name says.
+    making the collection smaller than its name says. In a case of DIGEST_LONG_PDF the commands that render a
+    PDF run only once by default, without warm-up.
     """
-    schedule = []
-    rows = []
-    if len(formats) > 1:
-        schedule.append(publish_command(tools, f"{name} publish all", manifest, formats, DUPLICATE_WARNING))
-        rows.append(Row(f"{name} all ({'+'.join(formats)})", (schedule[-1].key,), ()))
-    for fmt in formats:
-        schedule.append(publish_command(tools, f"{name} publish {fmt}", manifest, (fmt,), DUPLICATE_WARNING))
-        rows.append(Row(f"{name} {fmt}", (schedule[-1].key,), ()))
-    return Case(name, tuple(schedule), tuple(rows), DIGEST_REPEAT)
+    runs = [(f"{name} all ({'+'.join(formats)})", f"{name} publish all", tuple(formats))] if len(formats) > 1 else []
+    runs += [(f"{name} {fmt}", f"{name} publish {fmt}", (fmt,)) for fmt in formats]
+    schedule = tuple(publish_command(tools, key, manifest, chosen, DUPLICATE_WARNING) for _, key, chosen in runs)
+    rows = tuple(Row(label, (key,), ()) for label, key, _ in runs)
+    once = frozenset(key for _, key, chosen in runs if "pdf" in chosen and name in DIGEST_LONG_PDF)
+    return Case(name, schedule, rows, once)
 
 
 def digest_pandoc_case(name: str, tools: Tools, manifest: Path, files: Sequence[Path], formats: Sequence[str],
@@ -487,25 +490,32 @@ class Result:
 
     def side(self, keys: Sequence[str]) -> tuple[float, int, list[float]]:
         """Median over repetitions of the summed wall time, the peak RSS over all runs, and the sums."""
-        repeats = len(self.samples[keys[0]])
+        repeats = min(len(self.samples[k]) for k in keys)
         sums = [sum(self.samples[k][i].seconds for k in keys) for i in range(repeats)]
         peak = max(s.peak_kib for k in keys for s in self.samples[k])
         return statistics.median(sums), peak, sums
 
 
-def measure(case: Case, tools: Tools, repeat: int, warm_up: bool) -> Result:
-    """Warm every command up once, then run the schedule `repeat` times, interleaved."""
+def measure(case: Case, tools: Tools, repeat: int | None, warm_up: bool) -> Result:
+    """Warm every command up once, then run the schedule `repeat` times (default REPEAT), interleaved.
+
+    The case's `once` commands are left out of the warm-up and, when `repeat` is None, timed only in the first
+    repetition.
+    """
     logs = tools.work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     if warm_up:
         _status(f"{case.name}: warm-up")
         for command in case.schedule:
-            run(command, tools.env, logs)
+            if command.key not in case.once:
+                run(command, tools.env, logs)
+    runs = {c.key: repeat or (1 if c.key in case.once else REPEAT) for c in case.schedule}
     samples: dict[str, list[Sample]] = {c.key: [] for c in case.schedule}
-    for i in range(repeat):
-        _status(f"{case.name}: repetition {i + 1}/{repeat}")
+    for i in range(max(runs.values())):
+        _status(f"{case.name}: repetition {i + 1}/{max(runs.values())}")
         for command in case.schedule:
-            samples[command.key].append(run(command, tools.env, logs))
+            if i < runs[command.key]:
+                samples[command.key].append(run(command, tools.env, logs))
     return Result(case, samples)
 
 
@@ -681,7 +691,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=None, metavar="N",
-                        help=f"timed runs of each command (default 3; {DIGEST_REPEAT} for the digest-N cases)")
+                        help=f"timed runs of each command (default {REPEAT}; 1 for the PDF runs of "
+                             f"{' and '.join(sorted(DIGEST_LONG_PDF))})")
     parser.add_argument("--cases", default=",".join(CASES), metavar="LIST",
                         help=f"comma-separated cases to run: {', '.join(CASES)} (default: all)")
     parser.add_argument("--formats", default=",".join(FORMATS), metavar="LIST",
@@ -714,8 +725,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
             tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env)
             cases = build_cases(args.cases, tools, args.formats)
-            repeats = {case.name: args.repeat or case.repeat for case in cases}
-            results = [measure(case, tools, repeats[case.name], warm_up=not args.quick) for case in cases]
+            results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
             rows = report(results)
             steps = growth(results)
             versions = {"publish": version([*tools.publish, "--version"], env),
@@ -726,8 +736,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     command = "python3 benchmarks/bench.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     print(f"{command}\n{versions['publish']}; {versions['pandoc']}; {versions['weasyprint']}; "
-          f"Python {platform.python_version()}; {os.cpu_count()} CPUs; {_repeats_note(repeats)}"
-          f"{'' if args.quick else ' after one warm-up'}\n")
+          f"Python {platform.python_version()}; {os.cpu_count()} CPUs; median of {args.repeat or REPEAT} run(s)"
+          f"{'' if args.quick else ' after one warm-up'}{_once_note(cases, args.repeat, args.quick)}\n")
     print(table(rows))
     if steps:
         print("\n" + growth_table(steps))
@@ -739,8 +749,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "repeat": repeats,
+        "repeat": args.repeat or REPEAT,
         "warm_up": not args.quick,
+        "not_warmed_up": [] if args.quick else sorted(key for case in cases for key in case.once),
+        "timed_once": [] if args.repeat else sorted(key for case in cases for key in case.once),
         "memory": "peak RSS per process from os.wait4 ru_maxrss (includes reaped descendants such as "
                   "Pandoc's weasyprint and publish's forked PDF worker: the largest single process of the tree, "
                   "not the sum); a row with several processes reports the largest",
@@ -751,13 +763,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _repeats_note(repeats: dict[str, int]) -> str:
-    """"median of 3 run(s)", naming the cases that ran a different number of times."""
-    if not repeats:
-        return "no cases run"
-    usual = statistics.mode(repeats.values())
-    others = ", ".join(f"{name}: {n}" for name, n in repeats.items() if n != usual)
-    return f"median of {usual} run(s)" + (f" ({others})" if others else "")
+def _once_note(cases: list[Case], repeat: int | None, quick: bool) -> str:
+    """What the long PDF runs of the digest cases did differently, for the header ("" if nothing)."""
+    names = [case.name for case in cases if case.once]
+    if not names or quick:
+        return ""
+    return f"; the PDF runs of {' and '.join(names)}: {'' if repeat else 'one run, '}no warm-up"
 
 
 if __name__ == "__main__":

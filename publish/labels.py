@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +78,9 @@ ENGLISH = Labels(
     date="{day} {month} {year}", date_time="{date}, {time}",
 )
 
-_ARABIC_SCRIPT = {"comma": "، ", "date": "{day} {month} {year}", "date_time": "{date}، {time}"}
-_CJK_DATE = {"date": "{year}年{month_number}月{day}日", "date_time": "{date} {time}", "comma": "、", "and_": "、",
-             "months": ENGLISH.months}
+_ARABIC_SCRIPT: dict[str, Any] = {"comma": "، ", "date": "{day} {month} {year}", "date_time": "{date}، {time}"}
+_CJK_DATE: dict[str, Any] = {"date": "{year}年{month_number}月{day}日", "date_time": "{date} {time}", "comma": "、",
+                             "and_": "、"}
 
 LABELS: dict[str, Labels] = {label.language: label for label in (
     ENGLISH,
@@ -114,13 +115,15 @@ LABELS: dict[str, Labels] = {label.language: label for label in (
         page_of_pages="{page} / {pages}", original="원문:", date="{year}년 {month_number}월 {day}일",
         date_time="{date} {time}"),
     dataclasses.replace(
-        ENGLISH, language="fr", byline="Par {names}", and_=" et ", updated="Mis à jour le", updated_note="mis à jour le",
+        ENGLISH, language="fr", byline="Par {names}", and_=" et ", updated="Mis à jour le",
+        updated_note="mis à jour le",
         page_of_pages="Page {page} sur {pages}", original="Article original :", date_time="{date} à {time}",
         months=("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
                 "novembre", "décembre")),
     dataclasses.replace(
         ENGLISH, language="de", byline="Von {names}", and_=" und ", updated="Aktualisiert am",
-        updated_note="aktualisiert am", page_of_pages="Seite {page} von {pages}", original="Original:", date="{day}. {month} {year}",
+        updated_note="aktualisiert am", page_of_pages="Seite {page} von {pages}", original="Original:",
+        date="{day}. {month} {year}",
         date_time="{date}, {time} Uhr",
         months=("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
                 "November", "Dezember")),

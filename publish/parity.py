@@ -173,6 +173,42 @@ def compare(expected: Sequence[Passage], found_text: Iterable[str], *, rejoin_hy
     return problems
 
 
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_LOOSE_DROP = {ord(ch): None for ch in INVISIBLE + BIDI_CONTROLS}
+
+
+def loose_key(word: str) -> str:
+    """A word as it survives text extraction from a right-to-left PDF: without punctuation (brackets come back
+    mirrored, commas on the other side), diacritics (a mark can come back as a word of its own) or direction marks."""
+    decomposed = unicodedata.normalize("NFKD", word.translate(_LOOSE_DROP))
+    kept = "".join(ch for ch in decomposed if unicodedata.category(ch)[0] in "LN")
+    return unicodedata.normalize("NFC", kept).casefold()
+
+
+def compare_words(expected: Sequence[Passage], found_text: Iterable[str]) -> list[Problem]:
+    """Every passage with words the output does not have, order aside: for text whose extraction does not keep
+    the reading order (right-to-left lines with left-to-right words in them, from a PDF)."""
+    marks_as_spaces = {ord(ch): " " for ch in BIDI_CONTROLS}  # an extractor's direction marks separate words
+    available = Counter(k for line in found_text for k in (loose_key(w) for w in line.translate(marks_as_spaces)
+                                                              .split()) if k)
+    problems: list[Problem] = []
+    for passage in expected:
+        words = [k for k in (loose_key(w) for w in passage.text.split()) if k]
+        gone = []
+        for word in words:
+            if available[word] > 0:
+                available[word] -= 1
+            else:
+                gone.append(word)
+        if gone and len(gone) == len(words):
+            problems.append(Problem("missing", passage, f"{passage.quoted()} is missing"))
+        elif gone:
+            shown = " ".join(gone[:8]) + (" …" if len(gone) > 8 else "")
+            problems.append(Problem("changed", passage, f"{passage.quoted()}: {len(gone)} of {len(words)} words "
+                                                        f"missing or changed (“{shown}”)"))
+    return problems
+
+
 def align(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
     """Matched index pairs of a common subsequence of `a` and `b`: anchored on words unique to both, difflib
     between anchors (greedy where a range is too large for it)."""
@@ -306,13 +342,15 @@ def _find(haystack: Sequence[str], needle: Sequence[str]) -> int:
 
 
 def _rejoin(found: list[str], vocabulary: set[str]) -> list[str]:
-    """Words a PDF broke at a line-end hyphen, joined again when the joined word is the model's."""
+    """Words a PDF broke across two lines (at a hyphen, or anywhere in a narrow column), joined again when the
+    piece alone is not one of the model's words and the joined word is."""
     out: list[str] = []
     i = 0
     while i < len(found):
         word = found[i]
-        if word.endswith(HYPHENS) and word not in vocabulary and i + 1 < len(found):
-            kept, dropped = word + found[i + 1], word[:-1] + found[i + 1]
+        if word not in vocabulary and i + 1 < len(found):
+            kept = word + found[i + 1]
+            dropped = word[:-1] + found[i + 1] if word.endswith(HYPHENS) else ""
             joined = kept if kept in vocabulary else dropped if dropped in vocabulary else None
             if joined is not None:
                 out.append(joined)

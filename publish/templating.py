@@ -83,6 +83,20 @@ def render(theme: Theme, template: str, **values: Any) -> str:
         raise RenderError(f"template {exc.name!r} not found; {_available(search_path)}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"template syntax error: {exc.message}", path=exc.filename, line=exc.lineno) from None
+    except jinja2.UndefinedError as exc:  # an override using a value the templates are not given
+        path, line = _template_frame(exc)
+        raise RenderError(f"template error: {exc.message}", path=path, line=line) from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in an error's traceback (Jinja2 rewrites it to show them)."""
+    found: tuple[str | None, int | None] = (None, None)
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename.endswith(".j2"):
+            found = (trace.tb_frame.f_code.co_filename, trace.tb_lineno)
+        trace = trace.tb_next
+    return found
 
 
 def _available(search_path: tuple[Path, ...]) -> str:

@@ -313,7 +313,13 @@ def load_theme(name_or_path: str = BASE_THEME, *, page_size: str | None = None, 
         if not logo.is_file():
             raise PublishError("logo not found", path=logo)
         brand = dataclasses.replace(brand, logo=logo.resolve())
-    return dataclasses.replace(theme, templates=tuple(p.resolve() for p in templates), brand=brand)
+    theme = dataclasses.replace(theme, templates=tuple(p.resolve() for p in templates), brand=brand)
+    if brand.logo is not None:  # a bad logo is the theme's or the project's mistake, not the article's
+        try:
+            theme.logo_image()
+        except PublishError as exc:
+            raise PublishError(f"logo: {exc.message}", path=brand.logo) from None
+    return theme
 
 
 def list_themes() -> list[Theme]:

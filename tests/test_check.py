@@ -92,11 +92,10 @@ def test_a_file_removed_from_the_epub_is_named(built: Path, tmp_path: Path,
         image = next(name for name in package.namelist() if name.endswith(".png"))
     _rezip(built / "feature-tour.epub", broken, {image: None})
 
-    code, report = _check(capsys, str(broken), "--source", str(SAMPLES["feature-tour"]))
+    code, report = _check(capsys, str(broken), "--source", str(SAMPLES["feature-tour"]), FAST)
     assert code == 1 and report["ok"] is False
     messages = [f"{f['check']}: {f['message']}" for f in report["files"][0]["findings"]]  # type: ignore[index]
-    assert f"package: the manifest lists {image}, which is not in the package" in messages
-    assert any(m.startswith("epubcheck: RSC-001") and image in m for m in messages), messages
+    assert messages == [f"package: the manifest lists {image}, which is not in the package"]
 
 
 def test_a_truncated_pdf_is_named(built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

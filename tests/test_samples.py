@@ -110,7 +110,8 @@ def test_seed_pdf(built: Path) -> None:
     assert reader.metadata.title == SEED_HEADLINE
     outline = reader.outline
     assert outline[0].title == SEED_HEADLINE and [o.title for o in outline[1]] == SEED_SUBHEADS
-    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    # the text as checks reads it: words the renderer hyphenated at a line end are whole again
+    text = " ".join(" ".join(page.split()) for page in checks.pdf_text((built / "dar-bishkek.pdf").read_bytes()))
     for paragraph in _seed_story_paragraphs():
         assert " ".join(paragraph.split()) in text
 

@@ -29,8 +29,8 @@ from publish import model
 from publish.backends import RenderContext
 from publish.errors import RenderError
 from publish.labels import labels_for
-from publish.text import human_date, plain
 from publish.text import direction as text_direction
+from publish.text import human_date, plain
 from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
 
 # WordprocessingML names, qualified once.
@@ -147,13 +147,14 @@ def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
     rtl = text_direction(language) == "rtl"
     quote_indent = 8.0
     # a quote's bar and indent sit at the start of the line: the left, or the right in right-to-left text
-    quote_side = {"right_indent": quote_indent, "left_indent": 0.0} if rtl else {"left_indent": quote_indent}
+    quote_left, quote_right = (0.0, quote_indent) if rtl else (quote_indent, None)
     # under a letterhead (its own rule in the accent colour) the title block ends with a hairline
     title_rule = None if header_align == "center" or theme.brand.letterhead else colors.accent
     dateline_rule = colors.accent if header_align == "center" else colors.rule if theme.brand.letterhead else None
     looks = {
         "Normal": Look(**body, size=sizes.body, size_cs=round(sizes.body * scale, 1), color=colors.text,
-                       space_before=0, space_after=0 if typo.paragraph_style == "indented" else round(sizes.body * 0.7, 1),
+                       space_before=0,
+                       space_after=0 if typo.paragraph_style == "indented" else round(sizes.body * 0.7, 1),
                        line_at_least=round(sizes.body * line_height, 1), first_line_indent=indent,
                        alignment="justify" if typo.justify else "start", widow_control=typo.widows > 1,
                        right_to_left=rtl),
@@ -170,9 +171,11 @@ def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
         "Dateline": Look(**heading, size=sizes.small, color=colors.muted, space_after=sizes.body * 1.5,
                          keep_with_next=True, alignment=header_align, first_line_indent=0,
                          border_bottom=dateline_rule),
-        "Quote": Look(**body, color=colors.text, italic=True, **quote_side, first_line_indent=0, alignment="start",
+        "Quote": Look(**body, color=colors.text, italic=True, left_indent=quote_left, right_indent=quote_right,
+                      first_line_indent=0, alignment="start",
                       border_left=None if rtl else colors.accent, border_right=colors.accent if rtl else None),
-        "Quote Attribution": Look(**body, size=sizes.small, color=colors.muted, **quote_side,
+        "Quote Attribution": Look(**body, size=sizes.small, color=colors.muted, left_indent=quote_left,
+                                  right_indent=quote_right,
                                   space_after=sizes.body * 1.2, first_line_indent=0, alignment="start"),
         "Figure": Look(alignment="center", line_spacing=1.0, space_before=sizes.body / 2, space_after=3,
                        keep_with_next=True, first_line_indent=0),
@@ -451,7 +454,8 @@ class _Writer:
         else:
             _set_style(p, self.style_ids[style])
         for name in ("start", "center", "end"):  # the style's tab stops: the centre, then the end of the line
-            if len(order) > 1 and (name == "center" and order[-1] != "start" or name == "end" and "end" in slots):
+            to_centre = name == "center" and order[-1] != "start"
+            if len(order) > 1 and (to_centre or (name == "end" and "end" in slots)):
                 etree.SubElement(etree.SubElement(p, W_R), W_TAB)
             for piece in slots.get(name, []):
                 if piece in ("{page}", "{pages}"):

@@ -52,6 +52,8 @@ class Inspection:
     """What was measured: pages, fonts, bookmarks, declared conformance..."""
     text: list[str] | None = None
     """The text of the file, block by block or page by page; None when it could not be read."""
+    second_reading: list[str] | None = None
+    """The same text read by a second extractor, where one is installed (poppler for a PDF)."""
 
     def error(self, check: str, message: str, where: str = "") -> None:
         """Record an error."""
