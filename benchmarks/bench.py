@@ -725,7 +725,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
             tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env)
             cases = build_cases(args.cases, tools, args.formats)
+            load = [os.getloadavg()[0]]
             results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
+            load.append(os.getloadavg()[0])
             rows = report(results)
             steps = growth(results)
             versions = {"publish": version([*tools.publish, "--version"], env),
@@ -737,7 +739,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = "python3 benchmarks/bench.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     print(f"{command}\n{versions['publish']}; {versions['pandoc']}; {versions['weasyprint']}; "
           f"Python {platform.python_version()}; {os.cpu_count()} CPUs; median of {args.repeat or REPEAT} run(s)"
-          f"{'' if args.quick else ' after one warm-up'}{_once_note(cases, args.repeat, args.quick)}\n")
+          f"{'' if args.quick else ' after one warm-up'}{_once_note(cases, args.repeat, args.quick)}\n"
+          f"load average (1 min) {load[0]:.2f} before the first run, {load[1]:.2f} after the last (the benchmark "
+          f"itself adds about 1; more is other work on the machine, which slows the runs)\n")
     print(table(rows))
     if steps:
         print("\n" + growth_table(steps))
@@ -749,6 +753,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "load_average_1min": {"start": round(load[0], 2), "end": round(load[1], 2)},
         "repeat": args.repeat or REPEAT,
         "warm_up": not args.quick,
         "not_warmed_up": [] if args.quick else sorted(key for case in cases for key in case.once),

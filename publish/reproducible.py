@@ -25,6 +25,14 @@ def source_date_epoch() -> dt.datetime | None:
         raise RenderError(f"{ENV}={raw!r} is not a whole number of seconds since 1970") from None
 
 
+def moment(stamp: model.Date | None) -> dt.datetime:
+    """The time an output records, in UTC to the second: `stamp` (the document's own date) when given, else
+    SOURCE_DATE_EPOCH, else now."""
+    if stamp is not None:
+        return utc(stamp)
+    return source_date_epoch() or dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 def document_date(document: model.Document) -> model.Date | None:
     """The latest date the document itself carries: an article's update or publication, a collection's edition
     or else its newest article's."""

@@ -91,8 +91,9 @@ class Fonts:
         """The whole font stack for `role` (body, heading or mono) in `language`.
 
         The language's own script fonts come first (their Latin glyphs, if any, are the ones that fit them),
-        then the Latin fonts, then every other script's fonts, so a stray word in another script still finds
-        its glyphs, and the generic family last.
+        then the first Latin font, then every other script's fonts, so a stray word in another script is set
+        whole in that script's font, then the other Latin fallbacks (DejaVu and the like, which cover some of
+        Arabic or Hebrew but not all of it: a word would be set in two fonts), and the generic family last.
         """
         own: tuple[str, ...] = getattr(self, role)
         generic = tuple(f for f in own if f in GENERIC_FAMILIES)
@@ -100,7 +101,7 @@ class Fonts:
         mine = self.script_for(language) if language else None
         first = list(_script_role(mine, role)) if mine else []
         others = [f for script in self.scripts if script is not mine for f in _script_role(script, role)]
-        return tuple(dict.fromkeys([*first, *named, *others, *generic]))
+        return tuple(dict.fromkeys([*first, *named[:1], *others, *named[1:], *generic]))
 
     def complex_script(self, language: str) -> ScriptFonts | None:
         """The fonts Word uses for complex scripts (Arabic, Urdu, Hebrew...): the language's own, or the first."""

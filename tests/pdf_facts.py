@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pypdf import PdfReader
 
@@ -14,13 +15,14 @@ PX = 0.75
 
 @dataclass(frozen=True)
 class Run:
-    """A piece of text as drawn: its page (from 0), size in points, and position in points from the top left."""
+    """A piece of text as drawn: its page (from 0), size in points, position in points from the top left, font."""
 
     text: str
     page: int
     size: float
     x: float
     y: float
+    font: str = ""
 
 
 def reader(data: bytes) -> PdfReader:
@@ -54,9 +56,10 @@ def runs(pdf: PdfReader) -> list[Run]:
     out: list[Run] = []
     for number, page in enumerate(pdf.pages):
 
-        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float, number: int = number) -> None:
+        def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float, number: int = number) -> None:
             if text.strip():  # WeasyPrint's page matrix flips y: the text matrix counts down from the top
-                out.append(Run(text.strip(), number, round(size * PX, 2), tm[4] * PX, tm[5] * PX))
+                name = str(font.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1] if font else ""
+                out.append(Run(text.strip(), number, round(size * PX, 2), tm[4] * PX, tm[5] * PX, name))
 
         page.extract_text(visitor_text=visit)
     return out

@@ -96,6 +96,9 @@ def test_urdu_pdf_is_set_in_an_embedded_arabic_script_font_with_no_missing_glyph
     used = fonts(reader(data))
     assert used.get("Noto-Naskh-Arabic") is True and used.get("Noto-Naskh-Arabic-Bold") is True, used
     assert all(used.values()), used
+    # every Urdu letter, the running head's and the page number's too, in the Urdu font: no word set in two fonts
+    urdu = [run for run in runs(reader(data)) if letters(run.text)]
+    assert urdu and {run.font for run in urdu} == {"Noto-Naskh-Arabic", "Noto-Naskh-Arabic-Bold"}
 
 
 def test_urdu_pdf_text_has_every_letter_and_the_latin_names_and_numbers_in_order(urdu_pdf) -> None:
@@ -230,6 +233,9 @@ def test_japanese_pdf_uses_the_japanese_cjk_font_and_keeps_every_character() -> 
     assert [message for message in log if ".notdef" in message] == []
     used = fonts(reader(data))
     assert any(name.startswith("Noto-Serif-CJK-JP") for name in used) and all(used.values()), used
+    kana_or_kanji = [run for run in runs(reader(data)) if any("\u3040" <= c <= "\u9fff" for c in run.text)]
+    assert kana_or_kanji and {run.font.rsplit("-", 1)[0] if run.font.endswith("-Bold") else run.font
+                              for run in kana_or_kanji} == {"Noto-Serif-CJK-JP"}, {r.font for r in kana_or_kanji}
     flat = "".join("".join(checks.pdf_text(data)).split())
     for passage in text.block_texts(JAPANESE.blocks):  # lines break anywhere in Japanese: compare without them
         assert "".join(passage.split()) in flat, passage

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import os
 import re
 import unicodedata
 import zipfile
@@ -25,7 +24,7 @@ from docx.shared import Emu, Mm, Pt, RGBColor
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from publish import model
+from publish import model, reproducible
 from publish.backends import RenderContext
 from publish.errors import RenderError
 from publish.labels import labels_for
@@ -266,7 +265,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
 def _packet(collection: model.Collection, context: RenderContext) -> bytes:
     """A collection as one DOCX packet: a title page, a contents field, then per section a divider page and its
     articles, each starting on a new page under a Heading 1 headline with its byline and dateline."""
-    created = _utc(collection.edition) or _source_date_epoch()
+    created = reproducible.moment(collection.edition).replace(tzinfo=None)
     writer = _Writer(context, collection.language)
     writer.page({"headline": collection.title, "source": collection.publisher or collection.title})
     writer.heading_offset = 1
@@ -283,6 +282,7 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
             for block in article.blocks:
                 writer.block(block, writer.top)
     _set_collection_properties(writer.document, collection, created)
+    finish(writer.document, context.theme, collection.language)
     settings = writer.document.settings.element  # Word fills in the contents' page numbers on opening
     etree.SubElement(settings, qn("w:updateFields")).set(W_VAL, "true")
     out = io.BytesIO()
@@ -927,30 +927,9 @@ def _abstract_num_id(document: Document, style_id: str) -> int:
 def _document_dates(meta: model.Meta) -> tuple[dt.datetime, dt.datetime]:
     """Created and modified, in UTC without a zone (as python-docx writes them): from the article when it has
     dates, else from SOURCE_DATE_EPOCH, else now."""
-    fallback = _source_date_epoch()
-    created = _utc(meta.published or meta.updated) or fallback
-    modified = _utc(meta.updated or meta.published) or fallback
-    return created, modified
-
-
-def _utc(value: model.Date | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day)
-    if value.tzinfo is None:
-        return value
-    return value.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def _source_date_epoch() -> dt.datetime:
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not raw:
-        return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    try:
-        return dt.datetime.fromtimestamp(int(raw), dt.UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError, OSError):
-        raise RenderError(f"SOURCE_DATE_EPOCH={raw!r} is not a number of seconds since 1970") from None
+    created = reproducible.moment(meta.published or meta.updated)
+    modified = reproducible.moment(meta.updated or meta.published)
+    return created.replace(tzinfo=None), modified.replace(tzinfo=None)
 
 
 def _set_properties(document: Document, meta: model.Meta, when: tuple[dt.datetime, dt.datetime]) -> None:

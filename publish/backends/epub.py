@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import zipfile
 from typing import TYPE_CHECKING, Any
 
 from ebooklib import epub
 from lxml import etree
 
-from publish import accessibility, model, templating, text
+from publish import accessibility, model, reproducible, templating, text
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 from publish.cover import draw_cover
@@ -79,7 +78,7 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
         spine.extend(chapters)
     book.toc = toc
     dates = [d for a in collection.articles for d in (a.meta.updated, a.meta.published) if d is not None]
-    latest = collection.edition or (max(dates, key=_utc) if dates else None)
+    latest = collection.edition or (max(dates, key=reproducible.utc) if dates else None)
     return package.write(book, spine, modified_time(latest), nav_in_spine=True)
 
 
@@ -134,26 +133,9 @@ class _Package:
 
 
 def modified_time(stamp: model.Date | None) -> dt.datetime:
-    """When the e-book was last changed, in UTC to the second: the given date (an article's update or publication
-    time, a collection's edition), else SOURCE_DATE_EPOCH, else now. A date without a time counts as midnight UTC,
-    a time without a zone as UTC."""
-    if stamp is not None:
-        return _utc(stamp)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        except (ValueError, OverflowError, OSError):
-            raise RenderError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds since 1970") from None
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _utc(value: model.Date) -> dt.datetime:
-    if not isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC, microsecond=0)
-    return value.astimezone(dt.UTC).replace(microsecond=0)
+    """When the e-book was last changed (dcterms:modified and the ZIP entries' time): the given date (an article's
+    update or publication time, a collection's edition), else SOURCE_DATE_EPOCH, else now."""
+    return reproducible.moment(stamp)
 
 
 def _w3c_date(value: model.Date) -> str:

@@ -55,7 +55,7 @@ def render_collection(collection: model.Collection, context: RenderContext) -> s
         article_break=context.article_break,
         direction=text.direction(collection.language),
         version=__version__,
-        css=Markup(stylesheet(context.theme, paged=True, collection=True)),
+        css=Markup(stylesheet(context.theme, paged=True, collection=True, language=collection.language)),
         json_ld=Markup(_script_safe(collection_json_ld(collection))),
     )
 
@@ -69,7 +69,7 @@ def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language:
     parts = [templating.render(theme, "theme.css.j2")]
     if paged:
         parts.append(templating.render(theme, "print.css.j2", direction=text.direction(language),
-                                       labels=labels_for(language)))
+                                       labels=labels_for(language), language=language))
     if collection:
         parts.append(templating.render(theme, "collection.css.j2"))
     if collection and paged:
