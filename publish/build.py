@@ -82,6 +82,8 @@ class Written:
     """Its size in bytes."""
     seconds: float
     """How long rendering it took."""
+    document: Document
+    """What it was rendered from (an article, or a collection), for checking its words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +123,12 @@ def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written
             if exc.path is None:
                 exc.path = str(job.source)
             raise
-        outputs = [(options.out_dir / f"{job.stem}{spec.extension}", data, seconds)
+        outputs = [(options.out_dir / f"{job.stem}{spec.extension}", data, seconds, job.document)
                    for spec, (data, seconds) in zip(together, rendered, strict=True)]
-        outputs += [(options.out_dir / f"{job.stem}-docx" / name, data, seconds) for name, data, seconds in separate]
-        for target, data, seconds in outputs:  # all rendered: now write them all
-            written.append(Written(target, write_atomic(target, data), seconds))
+        outputs += [(options.out_dir / f"{job.stem}-docx" / name, data, seconds, article)
+                    for name, data, seconds, article in separate]
+        for target, data, seconds, document in outputs:  # all rendered: now write them all
+            written.append(Written(target, write_atomic(target, data), seconds, document))
             progress(written[-1])
     return written
 
@@ -173,14 +176,15 @@ def _check_images(articles: list[tuple[Path, Article]], resources: Resources) ->
                     raise
 
 
-def _render_articles(document: Document, context: RenderContext, backend: str) -> list[tuple[str, bytes | str, float]]:
+def _render_articles(document: Document, context: RenderContext, backend: str,
+                     ) -> list[tuple[str, bytes | str, float, Article]]:
     """Each article of a collection as a file of its own: "01-headline-words.docx" and so on, in reading order."""
     assert isinstance(document, Collection)
     spec = BACKENDS[backend]
     out = []
     for number, article in enumerate(document.articles, 1):
         data, seconds = _render_timed(spec, article, context)
-        out.append((f"{number:02d}-{slug(article.meta.headline)}{spec.extension}", data, seconds))
+        out.append((f"{number:02d}-{slug(article.meta.headline)}{spec.extension}", data, seconds, article))
     return out
 
 

@@ -53,7 +53,7 @@ def _build(args: argparse.Namespace) -> int:
         return 0
     from publish import checks
 
-    sources = _sources_by_output(args, [w.path for w in written])
+    sources = {w.path: w.document for w in written}
     report = checks.check_outputs([w.path for w in written], sources, checks.CheckOptions(pdf_variant=args.pdf_variant))
     return _report(report, as_json=False)
 
@@ -67,7 +67,7 @@ def _check(args: argparse.Namespace) -> int:
     if unknown:
         raise PublishError(f"unknown check {unknown[0]!r} for --skip; known: {', '.join(TOOLS)}")
     outputs = [Path(p) for p in args.outputs]
-    sources: dict[str, model.Document | None] = {Path(name).stem: read_file(Path(name), args.input_format).article
+    sources: dict[str, model.Document | None] = {Path(name).stem: _document(Path(name), args.input_format)
                                                  for name in args.source or ()}
     if len(sources) == 1:  # one source: every output was made from it
         by_output = dict.fromkeys(outputs, next(iter(sources.values())))
@@ -78,17 +78,14 @@ def _check(args: argparse.Namespace) -> int:
     return _report(report, as_json=args.json)
 
 
-def _sources_by_output(args: argparse.Namespace, outputs: list[Path]) -> dict[Path, model.Document | None]:
-    """For `build --check`: each output's article, read again from the input of the same name (a collection's
-    outputs have none here, and are checked without parity)."""
-    if args.collection:
-        return {}
-    articles: dict[str, model.Document] = {}
-    for name in args.inputs:
-        path = Path(name)
-        if args.input_format or any(path.suffix.lower() in spec.extensions for spec in READERS.values()):
-            articles[path.stem] = read_file(path, args.input_format).article
-    return {output: articles.get(output.stem) for output in outputs}
+def _document(path: Path, input_format: str | None) -> model.Document:
+    """A source for `publish check --source`: an article, or a collection manifest."""
+    from publish.collection import is_manifest, load_manifest, without_duplicates
+
+    if is_manifest(path):
+        loaded = load_manifest(path, input_format)
+        return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection
+    return read_file(path, input_format).article
 
 
 def _report(report: CheckReport, *, as_json: bool) -> int:

@@ -114,7 +114,7 @@ def article_values(article: model.Article, image: Callable[[str], ImageRef], *, 
     """What the article partial needs: the article, its meta, heading ids, and how to show images.
 
     In a collection each article gets its own `article_id` (heading ids are prefixed with it, so they stay
-    unique in one document) and `heading_offset` 1, since section titles sit above the headlines.
+    unique in one document) and `heading_offset` 2: the collection title (h1) and section titles (h2) sit above.
     """
     numbers = itertools.count(1)
     prefix = "" if article_id == "article" else f"{article_id}-"

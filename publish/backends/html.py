@@ -41,7 +41,7 @@ def render_collection(collection: model.Collection, context: RenderContext) -> s
         items = []
         for article in section.articles:
             number += 1
-            values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=1)
+            values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=2)
             items.append({**values, "byline": text.byline(article.meta)})
         sections.append({"id": f"section-{index}", "title": section.title, "entries": items})
     keywords = list(dict.fromkeys(k for a in collection.articles for k in a.meta.keywords))
