@@ -17,6 +17,7 @@ Cases:
              publish alone (no Pandoc side): N generated article files, each with YAML front matter, listed in
              a collection manifest of 2-4 sections; `publish build MANIFEST --to FMT` for each format and once
              for all four. A growth table follows: time and memory ratios 50->200->500 per format.
+             Without --repeat, the PDF-rendering runs of digest-200 and digest-500 are timed once, unwarmed.
   digest-200-vs-pandoc
              the same 200 files: `publish build MANIFEST --to epub` / `--to docx` against
              `pandoc FILE1 ... FILE200 -o x.epub` / `-o x.docx`.
@@ -660,25 +661,22 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def growth_table(steps: list[dict[str, Any]]) -> str:
-    """The growth figures: one line per format; time ratios, memory ratios, then milliseconds per added article."""
-    pairs = list(dict.fromkeys((s["from"], s["to"]) for s in steps))
-    columns = (("time", "time_ratio", 2), ("mem", "memory_ratio", 2), ("ms/article", "ms_per_added_article", 1))
-    head = ("format", *(f"{name} {large}/{small}" if name != "ms/article" else f"{name} {small}->{large}"
-                        for name, _, _ in columns for small, large in pairs))
-    body = []
-    for label in dict.fromkeys(s["format"] for s in steps):
-        by_pair = {(s["from"], s["to"]): s for s in steps if s["format"] == label}
-        body.append((label, *(_cell(by_pair[pair][key] if pair in by_pair else None, digits)
-                               for _, key, digits in columns for pair in pairs)))
-    ratios = ", ".join(f"{large}/{small} = {large / small:g}" for small, large in pairs)
-    return f"growth with the number of articles ({ratios}):\n" + _aligned(head, body)
+    """The growth figures, one line per format and step: the ratios of articles, time and memory, then the cost
+    of each added article (linear growth: time and memory ratios near the article ratio once the fixed cost of
+    a run is small, and the same per-article cost in both steps)."""
+    head = ("format", "articles", "x articles", "x time", "x memory", "ms/added article", "MiB/100 added articles")
+    body = [(s["format"], f"{s['from']}->{s['to']}", f"{s['articles_ratio']:.2f}", f"{s['time_ratio']:.2f}",
+             f"{s['memory_ratio']:.2f}", f"{s['ms_per_added_article']:.1f}", f"{s['mib_per_100_added_articles']:.1f}")
+            for s in steps]
+    return ("growth with the number of articles (x = larger / smaller, of the times and peaks above):\n"
+            + _aligned(head, body))
 
 
 def _cell(value: float | None, digits: int) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _aligned(head: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
+def _aligned(head: tuple[str, ...], body: Sequence[tuple[str, ...]]) -> str:
     """A plain-text table: first column left-aligned, the others right-aligned, a rule under the header."""
     widths = [max(len(line[i]) for line in (head, *body)) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True)))
