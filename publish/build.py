@@ -106,6 +106,20 @@ def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written
           ) -> list[Written]:
     """Read all inputs first (a bad one stops the build before anything is written), then render and write."""
     specs = backends_for(list(options.formats))
+    worker = _PdfWorker.start(specs)
+    try:
+        written = _build(inputs, options, specs, worker, progress)
+    except BaseException:
+        if worker is not None:
+            worker.pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    if worker is not None:
+        worker.pool.shutdown()
+    return written
+
+
+def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], worker: _PdfWorker | None,
+           progress: Callable[[Written], None]) -> list[Written]:
     theme = options.load_theme()
     jobs = _jobs(inputs, options, theme.folder)
     _check_distinct_stems(jobs)
@@ -116,7 +130,7 @@ def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written
         split = job.options.docx_per_article and isinstance(job.document, Collection)
         together = [spec for spec in specs if not (split and spec.name == "docx")]
         try:
-            rendered = _render_formats(together, job.document, context) if together else []
+            rendered = _render_formats(together, job.document, context, worker) if together else []
             separate = _render_articles(job.document, context, "docx") if split and len(together) < len(specs) \
                 else []
         except PublishError as exc:
@@ -188,20 +202,41 @@ def _render_articles(document: Document, context: RenderContext, backend: str,
     return out
 
 
-def _render_formats(specs: list[BackendSpec], document: Document, context: RenderContext,
-                    ) -> list[tuple[bytes | str, float]]:
-    """Every format's output and render time, in the order of `specs`.
+@dataclass(frozen=True, slots=True)
+class _PdfWorker:
+    """A second process for the PDF, by far the slowest format (WeasyPrint's import and layout).
 
-    The PDF is by far the slowest format (WeasyPrint's import and layout). With other formats to render and a
-    second core, it renders in a forked worker process while this process renders the rest.
+    It starts with the build, so WeasyPrint loads while this process reads the inputs; then the PDF of each
+    document renders there while this process renders the other formats. Used when a PDF is asked for with other
+    formats, there is a second core, and processes can fork.
     """
+
+    pool: ProcessPoolExecutor
+    """One forked worker process, kept for the whole build."""
+
+    @classmethod
+    def start(cls, specs: list[BackendSpec]) -> _PdfWorker | None:
+        if "pdf" not in {spec.name for spec in specs} or len(specs) == 1 or (os.cpu_count() or 1) < 2 \
+                or "fork" not in mp.get_all_start_methods():
+            return None
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+        pool.submit(_load_backend, BACKENDS["pdf"])
+        return cls(pool)
+
+
+def _load_backend(spec: BackendSpec) -> None:
+    spec.load()
+
+
+def _render_formats(specs: list[BackendSpec], document: Document, context: RenderContext,
+                    worker: _PdfWorker | None = None) -> list[tuple[bytes | str, float]]:
+    """Every format's output and render time, in the order of `specs`; the PDF in the worker when there is one."""
     slow = next((spec for spec in specs if spec.name == "pdf"), None)
-    if slow is None or len(specs) == 1 or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+    if worker is None or slow is None or len(specs) == 1:
         return [_render_timed(spec, document, context) for spec in specs]
-    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
-        pdf = pool.submit(_render_timed, slow, document, context)
-        others = {spec.name: _render_timed(spec, document, context) for spec in specs if spec is not slow}
-        others[slow.name] = pdf.result()
+    pdf = worker.pool.submit(_render_timed, slow, document, context)
+    others = {spec.name: _render_timed(spec, document, context) for spec in specs if spec is not slow}
+    others[slow.name] = pdf.result()
     return [others[spec.name] for spec in specs]
 
 

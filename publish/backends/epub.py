@@ -34,7 +34,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     if isinstance(document, model.Collection):
         return _digest(document, context)
     article, meta = document, document.meta
-    package = _Package(context, text.direction(meta.language))
+    package = _Package(context, article)
     chapter = package.chapter(CHAPTER, "chapter", "epub/chapter.xhtml.j2",
                               templating.article_values(article, package.image))
     book = _book(meta)
@@ -45,7 +45,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
 
 def _digest(collection: model.Collection, context: RenderContext) -> bytes:
     """A digest: a cover, the contents (nav), then per section a title page and one document per article."""
-    package = _Package(context, text.direction(collection.language))
+    package = _Package(context, collection)
     book = _collection_book(collection)
     accessibility.declare_epub(book, accessibility.describe(collection.articles, cover=True))
     cover_image = package.context.resources.image(collection.cover).data if collection.cover else \
@@ -86,12 +86,14 @@ class _Package:
     """What every EPUB holds besides its metadata: the theme's stylesheet, images (each stored once) and content
     documents rendered from the shared templates."""
 
-    def __init__(self, context: RenderContext, direction: str) -> None:
+    def __init__(self, context: RenderContext, document: model.Document) -> None:
+        language = document.meta.language if isinstance(document, model.Article) else document.language
         self.context = context
-        self.direction = direction
+        self.direction = text.direction(language)
         self.images: dict[str, epub.EpubImage] = {}
         self.documents: list[epub.EpubItem] = []
-        css = html_backend.stylesheet(context.theme, paged=False, collection=True)
+        css = html_backend.stylesheet(context.theme, paged=False, collection=True,
+                                      languages=html_backend.document_languages(document))
         self.css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode())
 
     def image(self, src: str) -> templating.ImageRef:

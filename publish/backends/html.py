@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from markupsafe import Markup
@@ -23,7 +24,8 @@ def render(document: model.Document, context: RenderContext) -> str:
     return templating.render(
         context.theme,
         "article.html.j2",
-        css=Markup(stylesheet(context.theme, paged=True, language=article.meta.language)),
+        css=Markup(stylesheet(context.theme, paged=True, language=article.meta.language,
+                              languages=document_languages(article))),
         json_ld=Markup(json_ld(article.meta)),
         letterhead=letterhead(article.meta, context.theme),
         **templating.article_values(article, lambda src: _embedded(src, context)),
@@ -55,18 +57,20 @@ def render_collection(collection: model.Collection, context: RenderContext) -> s
         article_break=context.article_break,
         direction=text.direction(collection.language),
         version=__version__,
-        css=Markup(stylesheet(context.theme, paged=True, collection=True, language=collection.language)),
+        css=Markup(stylesheet(context.theme, paged=True, collection=True, language=collection.language,
+                              languages=document_languages(collection))),
         json_ld=Markup(_script_safe(collection_json_ld(collection))),
     )
 
 
-def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language: str = "en") -> str:
+def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language: str = "en",
+               languages: Iterable[str] | None = None) -> str:
     """The theme's CSS, with the paged-media rules for print when `paged`, and the collection's when asked.
 
     `language` sets the page furniture: its words ("Page 2 of 5") and, for a right-to-left language, which side
     the running head and page numbers take.
     """
-    parts = [templating.render(theme, "theme.css.j2")]
+    parts = [templating.render(theme, "theme.css.j2", languages=None if languages is None else sorted(languages))]
     if paged:
         parts.append(templating.render(theme, "print.css.j2", direction=text.direction(language),
                                        labels=labels_for(language), language=language))
@@ -78,6 +82,13 @@ def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language:
     if "</" in css:
         raise RenderError("the theme's CSS contains '</', which would end the <style> element", path=theme.folder)
     return css
+
+
+def document_languages(document: model.Document) -> set[str]:
+    """Every language a document is written in (its articles', and a collection's own)."""
+    if isinstance(document, model.Article):
+        return {document.meta.language}
+    return {document.language, *(a.meta.language for a in document.articles)}
 
 
 def json_ld(meta: model.Meta) -> str:

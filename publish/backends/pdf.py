@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from publish import conformance, model, reproducible
+from publish import cache, conformance, model, reproducible
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 
@@ -114,6 +114,9 @@ def render(article: model.Document, context: RenderContext) -> bytes:
     document = weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
                                url_fetcher=fetcher)
     uid = article.uid if isinstance(article, model.Collection) else article.meta.uid
+    if context.theme.typography.hyphenate:
+        articles = article.articles if isinstance(article, model.Collection) else (article,)
+        cache.load_hyphenation({a.meta.language for a in articles})
     return _write(document, article, uid, context.pdf_variant)
 
 
