@@ -68,7 +68,8 @@ heading1 = 20
                                                                                 "Noto Serif Display", "20pt")):
         page = lxml_html.document_fromstring(html_backend.render(article, ctx))
         css = page.findtext(".//style")
-        assert f"color: {colour}" in css and f'font-family: "{font}"' in css and f"h2, .subhead-1 {{ font-size: {size}" in css
+        assert f"color: {colour}" in css and f'font-family: "{font}"' in css
+        assert f"h2, .subhead-1 {{ font-size: {size}" in css
         book_css = epub_css(epub_backend.render(article, ctx))
         assert f"color: {colour}" in book_css and f'"{font}"' in book_css and f"font-size: {size}" in book_css
         styles = docx.Document(io.BytesIO(docx_backend.render(article, ctx))).styles
