@@ -150,56 +150,49 @@ def _w3c_date(value: model.Date) -> str:
 
 
 def _book(meta: model.Meta) -> epub.EpubBook:
-    """The package metadata (Dublin Core), the language and the page progression direction."""
+    """An article's package metadata: its own Dublin Core fields."""
     for field, value in (("headline", meta.headline), ("language", meta.language)):
         if not value.strip():
             raise RenderError(f"an EPUB needs a {field} (dc:{'title' if field == 'headline' else field}); "
                               "this article has none")
-    book = epub.EpubBook()
-    book.IDENTIFIER_ID = "uid"
-    book.set_identifier(meta.uid)  # replaces the random one EpubBook() starts with
-    book.set_title(meta.headline)
-    book.set_language(meta.language)
-    for i, name in enumerate(meta.authors or ((meta.source,) if meta.source else ()), 1):
-        book.add_author(name, uid=f"creator{i}")
-    optional: list[tuple[str, str]] = [
+    return _new_book(meta.uid, meta.headline, meta.language, meta.authors or ((meta.source,) if meta.source else ()), [
         ("date", _w3c_date(meta.published) if meta.published else ""),
         ("publisher", meta.source),
         ("description", meta.summary or meta.dek),
         *(("subject", keyword) for keyword in meta.keywords),
         ("rights", meta.rights),
         ("source", meta.url),
-    ]
-    for name, value in optional:
-        if value:
-            book.add_metadata("DC", name, value)
-    if text.direction(meta.language) == "rtl":
-        book.set_direction("rtl")
-    return book
+    ])
 
 
 def _collection_book(collection: model.Collection) -> epub.EpubBook:
     """The digest's package metadata: the collection's own, with every article's authors and keywords."""
     if not collection.title.strip():
         raise RenderError("an EPUB needs a title (dc:title); this collection has none")
-    book = epub.EpubBook()
-    book.IDENTIFIER_ID = "uid"
-    book.set_identifier(collection.uid)
-    book.set_title(collection.title)
-    book.set_language(collection.language)
-    authors = dict.fromkeys(name for a in collection.articles for name in a.meta.authors)
-    for i, name in enumerate(authors or ((collection.publisher,) if collection.publisher else ()), 1):
-        book.add_author(name, uid=f"creator{i}")
-    optional: list[tuple[str, str]] = [
+    authors = tuple(dict.fromkeys(name for a in collection.articles for name in a.meta.authors))
+    return _new_book(collection.uid, collection.title, collection.language,
+                     authors or ((collection.publisher,) if collection.publisher else ()), [
         ("date", _w3c_date(collection.edition) if collection.edition else ""),
         ("publisher", collection.publisher),
         ("description", collection.subtitle),
         *(("subject", k) for k in dict.fromkeys(k for a in collection.articles for k in a.meta.keywords)),
-    ]
+    ])
+
+
+def _new_book(identifier: str, title: str, language: str, creators: tuple[str, ...],
+              optional: list[tuple[str, str]]) -> epub.EpubBook:
+    """A book with its Dublin Core metadata (empty optional fields left out) and page progression direction."""
+    book = epub.EpubBook()
+    book.IDENTIFIER_ID = "uid"
+    book.set_identifier(identifier)  # replaces the random one EpubBook() starts with
+    book.set_title(title)
+    book.set_language(language)
+    for i, name in enumerate(creators, 1):
+        book.add_author(name, uid=f"creator{i}")
     for name, value in optional:
         if value:
             book.add_metadata("DC", name, value)
-    if text.direction(collection.language) == "rtl":
+    if text.direction(language) == "rtl":
         book.set_direction("rtl")
     return book
 
