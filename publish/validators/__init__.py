@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import shutil
 import subprocess
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -66,6 +68,15 @@ class Inspection:
     def info(self, check: str, message: str, where: str = "") -> None:
         """Record a note."""
         self.findings.append(Finding("info", check, message, where))
+
+
+def open_package(data: bytes, found: Inspection) -> zipfile.ZipFile | None:
+    """The ZIP package of a DOCX or EPUB, or None with the error recorded when it is not one."""
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        found.error("package", f"not a ZIP package: {exc} (truncated or damaged?)")
+        return None
 
 
 def java(tool: str) -> str:

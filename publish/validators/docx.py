@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from publish.validators import Finding, Inspection, run
+from publish.validators import Finding, Inspection, open_package, run
 
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -28,10 +28,8 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False
 def inspect(data: bytes) -> Inspection:
     """Check the package, its parts and relationships, and reopen it with python-docx."""
     found = Inspection()
-    try:
-        package = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        found.error("package", f"not a ZIP package: {exc} (truncated or damaged?)")
+    package = open_package(data, found)
+    if package is None:
         return found
     with package:
         names = [info.filename for info in package.infolist() if not info.is_dir()]

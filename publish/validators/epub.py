@@ -3,7 +3,6 @@ Accessibility 1.1 asks for, verified against the content (images with alt text, 
 
 from __future__ import annotations
 
-import io
 import json
 import posixpath
 import tempfile
@@ -15,7 +14,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from publish.accessibility import SCHEMA_PROPERTIES
-from publish.validators import JAVA_OPTIONS, Finding, Inspection, Severity, bundled_jar, java, run
+from publish.validators import JAVA_OPTIONS, Finding, Inspection, Severity, bundled_jar, java, open_package, run
 
 OPF_NS = "http://www.idpf.org/2007/opf"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -27,10 +26,8 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False
 def inspect(data: bytes) -> Inspection:
     """Read the package document and content documents; check the accessibility metadata against them."""
     found = Inspection()
-    try:
-        package = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        found.error("package", f"not a ZIP package: {exc} (truncated or damaged?)")
+    package = open_package(data, found)
+    if package is None:
         return found
     with package:
         try:
