@@ -425,3 +425,17 @@ def test_libreoffice_opens_the_document(tour_article, context, tmp_path):
                      "The new district seen from Pier 7", "full timetable"):
         assert expected in text
     assert text.index(HEADLINE) < text.index("What riders get") < text.index("Read the")
+
+
+def test_unsafe_link_targets_keep_their_words_but_lose_the_link(context):
+    article = m.Article(m.Meta(headline="Links"), (m.Paragraph((
+        m.Link((m.Text("run me"),), "javascript:alert(1)"), m.Text(" and "),
+        m.Link((m.Text("read me"),), "file:///etc/hostname"), m.Text(" but "),
+        m.Link((m.Text("visit us"),), "https://news.example/"))),))
+    data = render(article, context)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        rels = package.read("word/_rels/document.xml.rels").decode()
+        body = package.read("word/document.xml").decode()
+    assert "javascript:" not in rels and "file:" not in rels and "https://news.example/" in rels
+    assert body.count("<w:hyperlink") == 1
+    assert "run me" in body and "read me" in body

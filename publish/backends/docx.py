@@ -28,6 +28,7 @@ from publish import model, reproducible
 from publish.backends import RenderContext
 from publish.errors import RenderError
 from publish.labels import labels_for
+from publish.templating import safe_href
 from publish.text import direction as text_direction
 from publish.text import human_date, plain
 from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
@@ -624,8 +625,12 @@ class _Writer:
     def _link(self, node: model.Link, parent: Any, marks: tuple[str, ...]) -> None:
         if parent.tag == W_HYPERLINK:
             raise RenderError(f"a link to {node.url!r} sits inside another link; Word cannot nest hyperlinks")
+        href = safe_href(node.url)
+        if not href:  # javascript:, file: and the like: the words stay, the link does not (as in the HTML)
+            self._inlines(parent, node.content, marks)
+            return
         link = etree.SubElement(parent, W_HYPERLINK)
-        link.set(R_ID, self.document.part.relate_to(node.url, RT.HYPERLINK, is_external=True))
+        link.set(R_ID, self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
         if node.title:
             link.set(qn("w:tooltip"), node.title)
         link.set(qn("w:history"), "1")
