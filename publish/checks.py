@@ -8,9 +8,8 @@ import os
 import posixpath
 import shutil
 import time
-import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,43 +25,6 @@ from publish.validators import Finding, Inspection
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 SKIPPED_HTML = {"script", "style", "head", "title"}
-
-
-@dataclass(frozen=True, slots=True)
-class ParityGap:
-    """Where an output stops following the model's words."""
-
-    index: int
-    """The position of the first model word not found in order."""
-    word: str
-    """That word."""
-    context: str
-    """The model's words around it, to find the passage."""
-
-    def __str__(self) -> str:
-        return f"word {self.index + 1} {self.word!r} is missing or out of order (in “{self.context}”)"
-
-
-def words(texts: Iterable[str]) -> list[str]:
-    """Whitespace-separated words, Unicode-normalised (NFC) so the same text compares equal in every format."""
-    return [w for t in texts for w in unicodedata.normalize("NFC", t).split()]
-
-
-def model_words(article: model.Article) -> list[str]:
-    """The article's words in reading order."""
-    return words(text.article_words(article))
-
-
-def parity_gap(expected: Sequence[str], found: Sequence[str]) -> ParityGap | None:
-    """None if every expected word appears in `found` in order (other words may come between), else the first gap."""
-    position = 0
-    for i, word in enumerate(expected):
-        try:
-            position = found.index(word, position) + 1
-        except ValueError:
-            context = " ".join(expected[max(0, i - 6): i + 7])
-            return ParityGap(i, word, context)
-    return None
 
 
 def output_text(path: Path) -> list[str]:
@@ -367,25 +329,45 @@ def _inspect(path: Path, kind: str, variant: conformance.PdfVariant | None) -> I
 
 
 def _parity(inspection: Inspection, document: model.Document, kind: str, path: Path) -> None:
-    expected = parity.passages(document)
-    languages = [document.meta.language] if isinstance(document, model.Article) else \
-        [document.language, *(a.meta.language for a in document.articles)]
-    # A PDF is read twice where poppler is installed: pypdf glues words drawn in two fonts, poppler misplaces
-    # table cells and reorders right-to-left lines. Neither invents words in the right order, so the PDF holds
-    # every word in order when either reading has them.
     readings = [inspection.text or [], *([inspection.second_reading] if inspection.second_reading else [])]
-    if kind == "pdf" and any(text.direction(language) == "rtl" for language in languages):
-        problems = min((parity.compare_words(expected, reading) for reading in readings[::-1]), key=len)
+    problems, right_to_left = _compare(document, kind, readings)
+    if right_to_left:
         inspection.info("parity", "right-to-left text in a PDF: every word is checked, not the order of words "
                                   "(PDF text extraction does not keep the reading order of mixed-direction lines)")
-    else:
-        problems = min((parity.compare(expected, reading, rejoin_hyphens=kind == "pdf") for reading in readings),
-                       key=len)
     for problem in problems[:parity.MAX_FINDINGS]:
         inspection.error("parity", problem.message)
     if len(problems) > parity.MAX_FINDINGS:
         inspection.error("parity", f"and {len(problems) - parity.MAX_FINDINGS} more passages differ")
-    inspection.facts["words"] = sum(len(parity.key_words(p.text)) for p in expected)
+    inspection.facts["words"] = sum(len(parity.key_words(p.text)) for p in parity.passages(document))
+
+
+def parity_problems(document: model.Document, path: Path) -> list[parity.Problem]:
+    """Every passage of `document` missing, changed, moved or repeated in the output file at `path`, as
+    `publish check --source` finds them (no validators run)."""
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise PublishError(f"cannot check this kind of file; publish checks {', '.join(FORMATS)}", path=path)
+    readings = [output_text(path)]
+    if kind == "pdf":
+        poppler = poppler_text(path)
+        readings += [rejoin_hyphenation(poppler)] if poppler is not None else []
+    return _compare(document, kind, readings)[0]
+
+
+def _compare(document: model.Document, kind: str, readings: list[list[str]]) -> tuple[list[parity.Problem], bool]:
+    """The problems of the best reading, and whether only the words (not their order) could be checked.
+
+    A PDF is read twice where poppler is installed: pypdf glues words drawn in two fonts, poppler misplaces
+    table cells and reorders right-to-left lines. Neither invents words in the right order, so the PDF holds
+    every word in order when either reading has them.
+    """
+    expected = parity.passages(document)
+    languages = [document.meta.language] if isinstance(document, model.Article) else \
+        [document.language, *(a.meta.language for a in document.articles)]
+    if kind == "pdf" and any(text.direction(language) == "rtl" for language in languages):
+        return min((parity.compare_words(expected, reading) for reading in readings[::-1]), key=len), True
+    return min((parity.compare(expected, reading, rejoin_hyphens=kind == "pdf") for reading in readings),
+               key=len), False
 
 
 def poppler_text(path: Path) -> list[str] | None:

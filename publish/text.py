@@ -83,9 +83,3 @@ def block_texts(blocks: Iterable[model.Block]) -> Iterator[str]:
             for row in (block.header, *block.rows):
                 for cell in row:
                     yield plain(cell)
-
-
-def article_words(article: model.Article) -> list[str]:
-    """Every word of the article in reading order: headline, dek, then the body."""
-    texts = [article.meta.headline, article.meta.dek, *block_texts(article.blocks)]
-    return [w for t in texts for w in t.split()]

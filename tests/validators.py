@@ -37,3 +37,12 @@ def describe(message: dict[str, Any]) -> str:
     """One epubcheck message as a line: severity, ID, text and where."""
     where = ", ".join(f"{loc.get('path')}:{loc.get('line')}:{loc.get('column')}" for loc in message["locations"][:3])
     return f"{message['severity']} {message['ID']}: {message['message']} ({where})"
+
+
+def assert_same_words(document: Any, path: Path) -> None:
+    """Fail, naming each passage, unless every word of `document` is in the output at `path`, in order and once
+    (the comparison `publish check --source` makes)."""
+    from publish import checks
+
+    problems = checks.parity_problems(document, path)
+    assert not problems, f"{path.name}:\n" + "\n".join(problem.message for problem in problems)

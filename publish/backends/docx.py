@@ -951,11 +951,7 @@ def _set_properties(document: Document, meta: model.Meta, when: tuple[dt.datetim
     props.category = _limited(meta.source)
     props.revision = 1
     props.created, props.modified = when
-    package = document.part.package
-    if package is not None:  # the template's thumbnail shows another document
-        for r_id, rel in list(package.rels.items()):
-            if rel.reltype == RT.THUMBNAIL:
-                del package.rels[r_id]
+    _drop_thumbnail(document)
 
 
 def _set_collection_properties(document: Document, collection: model.Collection, created: dt.datetime) -> None:
@@ -972,6 +968,11 @@ def _set_collection_properties(document: Document, collection: model.Collection,
     props.comments = ""
     props.revision = 1
     props.created = props.modified = created
+    _drop_thumbnail(document)
+
+
+def _drop_thumbnail(document: Document) -> None:
+    """Remove python-docx's template thumbnail, which shows another document."""
     package = document.part.package
     if package is not None:
         for r_id, rel in list(package.rels.items()):
