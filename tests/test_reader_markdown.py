@@ -10,7 +10,7 @@ import pytest
 from publish import model as m
 from publish.errors import InputError
 from publish.readers import read_file
-from publish.readers.markdown import read
+from publish.readers.markdown import read_text as read
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

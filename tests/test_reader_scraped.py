@@ -20,7 +20,7 @@ from publish import jsonform
 from publish import model as m
 from publish.errors import InputError
 from publish.readers import Reading, load_text
-from publish.readers.scraped import read
+from publish.readers.scraped import read_text as read
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "samples" / "dar-bishkek.txt"

@@ -55,11 +55,55 @@ class Reading:
     """Structure the reader inferred rather than read."""
 
 
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An input as a reader receives it: its bytes, the name messages use, and where it lives."""
+
+    name: str
+    """The file or URL as the user gave it; every message about the input names it."""
+    data: bytes
+    """The bytes as read: a text reader decodes them with `text()`; a binary reader takes them as they are."""
+    path: Path | None = None
+    """The file on disk, when the input is one (its folder is where relative images resolve)."""
+    charset: str | None = None
+    """An encoding declared outside the bytes (an HTTP header), or None."""
+
+    @classmethod
+    def from_path(cls, path: Path) -> Source:
+        """Read a file, refusing what is missing, not a regular file, or oversized, with one clear line."""
+        return cls(str(path), load_bytes(path), path)
+
+    def text(self) -> str:
+        """The bytes as UTF-8 text, refusing binary, non-UTF-8, empty or invisible input with one clear line.
+
+        Control characters are removed (form feed and vertical tab become line breaks) and runs of zero-width
+        characters or combining marks cut short, each with a warning: no output format can hold or show them.
+        """
+        data, name = self.data, self.name
+        if b"\x00" in data:
+            line = data[: data.index(b"\x00")].count(b"\n") + 1
+            raise InputError("is a binary file (NUL byte), not text", path=name, line=line)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                             path=name, line=line) from None
+        if not text.strip():
+            raise InputError("is empty", path=name)
+        cleaned = sanitise.clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+        for line, note in cleaned.notes:
+            log.warning("%s:%d: %s", name, line, note)
+        if not sanitise.is_visible(cleaned.text):
+            raise InputError("has no visible text (only spaces, control or zero-width characters)", path=name)
+        return cleaned.text
+
+
 class ReaderModule(Protocol):
     """What each reader module provides."""
 
-    def read(self, text: str, *, source: str) -> Reading:
-        """Turn the source text into a Reading; raise InputError naming `source` on bad input."""
+    def read(self, source: Source) -> Reading:
+        """Turn the source into a Reading; raise InputError naming `source.name` on bad input."""
         ...
 
 
@@ -113,12 +157,8 @@ def reader_for(path: Path, name: str | None = None) -> ReaderSpec:
                       f"use --from {'|'.join(READERS)} or one of {known}", path=path)
 
 
-def load_text(path: Path) -> str:
-    """The file's text, refusing what is missing, empty, binary, oversized or not UTF-8, with one clear line.
-
-    Control characters are removed (form feed and vertical tab become line breaks) and runs of zero-width
-    characters or combining marks cut short, each with a warning: no output format can hold or show them.
-    """
+def load_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing what is missing, a folder, a device or pipe, or oversized, with one clear line."""
     try:
         if path.is_dir():
             raise InputError("is a folder, not a file", path=path)
@@ -139,32 +179,26 @@ def load_text(path: Path) -> str:
         raise InputError("permission denied", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputError("is a binary file (NUL byte), not text", path=path, line=line)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                         path=path, line=line) from None
-    if not text.strip():
-        raise InputError("is empty", path=path)
-    cleaned = sanitise.clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
-    for line, note in cleaned.notes:
-        log.warning("%s:%d: %s", path, line, note)
-    if not sanitise.is_visible(cleaned.text):
-        raise InputError("has no visible text (only spaces, control or zero-width characters)", path=path)
-    return cleaned.text
+    return data
+
+
+def load_text(path: Path) -> str:
+    """The file's text (see `Source.text`): for manifests and other text the readers do not own."""
+    return Source.from_path(path).text()
 
 
 def read_file(path: Path, fmt: str | None = None) -> Reading:
     """Read one input file with the reader its extension (or `fmt`) selects."""
-    text = load_text(path)
-    spec = reader_for(path, fmt)
+    return read_source(Source.from_path(path), fmt)
+
+
+def read_source(source: Source, fmt: str | None = None) -> Reading:
+    """Read one input with the reader named, or the one its name's extension selects."""
+    spec = reader_for(Path(source.name), fmt)
     module: ReaderModule = importlib.import_module(spec.module)
+    path = source.name
     try:
-        reading = module.read(text, source=str(path))
+        reading = module.read(source)
     except RecursionError:  # a JSON model nested thousands deep: the parser runs out of stack before any check
         raise InputError(f"nests far too deeply to read; publish renders at most {limits.MAX_DEPTH} levels of "
                          "lists, quotes and marks", path=path) from None

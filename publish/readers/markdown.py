@@ -16,7 +16,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from publish import limits, model, sanitise, text
 from publish.errors import InputError
-from publish.readers import Dropped, Inferred, Reading
+from publish.readers import Dropped, Inferred, Reading, Source
 
 # Pandoc's metadata keys where they exist, then the news keys; aliases map to the same model field.
 META_KEYS: dict[str, str] = {
@@ -53,7 +53,12 @@ _PARSER = MarkdownIt("commonmark", {"maxNesting": MAX_BLOCK_LEVEL + 8}).enable("
 _PARSER.block.ruler.before("front_matter", "nesting_guard", _nesting_guard)
 
 
-def read(source_text: str, *, source: str) -> Reading:
+def read(source: Source) -> Reading:
+    """Read the source as UTF-8 text (see `read_text`)."""
+    return read_text(source.text(), source=source.name)
+
+
+def read_text(source_text: str, *, source: str) -> Reading:
     """Parse Markdown into the model: front matter to metadata, blocks to typed blocks."""
     try:
         return _Reader(source).read(source_text)

@@ -14,7 +14,7 @@ from typing import Literal
 from publish import sanitise
 from publish.errors import InputError
 from publish.model import Article, Block, BulletList, Date, Heading, Meta, OrderedList, Paragraph, Rule, Text
-from publish.readers import Dropped, Inferred, Reading
+from publish.readers import Dropped, Inferred, Reading, Source
 
 # --- limits ------------------------------------------------------------------------------------------------
 
@@ -420,7 +420,12 @@ class _Report:
 # --- the reader --------------------------------------------------------------------------------------------
 
 
-def read(text: str, *, source: str) -> Reading:
+def read(source: Source) -> Reading:
+    """Read the source as UTF-8 text (see `read_text`)."""
+    return read_text(source.text(), source=source.name)
+
+
+def read_text(text: str, *, source: str) -> Reading:
     """Turn scraped page text into an article, reporting every line left out and every role inferred."""
     text, markup = sanitise.strip_markup(text)  # raw HTML in the scrape: its text is kept, its tags are not
     units = _units([_classify(number, raw) for number, raw in enumerate(text.split("\n"), 1)])
