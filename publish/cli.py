@@ -1,4 +1,4 @@
-"""The command line: `publish build`, `publish inspect`; user errors print one line and exit non-zero."""
+"""The command line: `publish build`, `serve`, `inspect`, `check`; user errors print one line and exit non-zero."""
 
 from __future__ import annotations
 
@@ -56,6 +56,16 @@ def _build(args: argparse.Namespace) -> int:
     sources = {w.path: w.document for w in written}
     report = checks.check_outputs([w.path for w in written], sources, checks.CheckOptions(pdf_variant=args.pdf_variant))
     return _report(report, as_json=False)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from publish.serve import ServeOptions, serve
+
+    args.to, args.out = None, None
+    options = BuildOptions(**{**_project_options(args), "formats": DEFAULT_FORMATS},
+                           input_format=args.input_format, allow_remote=args.allow_remote)
+    return serve(Path(args.input), options, ServeOptions(host=args.host, port=args.port, open_browser=args.open,
+                                                         run_checks=args.checks))
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -228,6 +238,27 @@ def _parser() -> argparse.ArgumentParser:
                                         "description (and the theme publish.toml names, if it is a folder).")
     t.add_argument("--config", metavar="FILE", help=f"project file (default: ./{CONFIG_NAME} if present)")
     t.set_defaults(run=_themes)
+
+    s = commands.add_parser("serve", help="preview every format in a browser, rebuilt as you edit",
+                            description="Serve a live preview of INPUT (an article or a manifest) on 127.0.0.1: the "
+                                        "HTML, the PDF's pages, the DOCX as LibreOffice lays it out, the EPUB's "
+                                        "chapters, the reader's report and the checks. Saving the input, a file a "
+                                        "manifest lists, the theme or a template rebuilds and reloads the page.")
+    s.add_argument("input", metavar="INPUT")
+    s.add_argument("--from", dest="input_format", choices=list(READERS), help="input format, overriding the extension")
+    s.add_argument("--theme", metavar="NAME|PATH", help="theme name or folder (default: publish.toml's, else default)")
+    s.add_argument("--templates", action="append", metavar="DIR", help="a folder of template overrides (repeatable)")
+    s.add_argument("--page-size", type=_page_size, metavar="SIZE",
+                   help=f"page size replacing the theme's: {', '.join(PAGE_SIZES_MM)}")
+    s.add_argument("--config", metavar="FILE", help=f"project file of defaults (default: ./{CONFIG_NAME} if present)")
+    s.add_argument("--allow-remote", action="store_true", help="let the PDF renderer fetch http(s) resources")
+    s.add_argument("--port", type=int, default=8000, help="TCP port (default: 8000)")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only; anything else warns)")
+    s.add_argument("--open", action="store_true", help="open the preview in the default browser")
+    s.add_argument("--no-checks", dest="checks", action="store_false",
+                   help="do not run `publish check` after each build")
+    s.set_defaults(run=_serve)
 
     i = commands.add_parser("inspect", help="print the article model as JSON and what the reader dropped",
                             description="Print INPUT's article model as JSON on stdout and the reader's report "
