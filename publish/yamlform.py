@@ -159,7 +159,10 @@ def load(text: str, *, what: str, first_line: int = 1) -> Any:
     except YamlProblem as exc:
         raise YamlProblem(f"{what} {exc.message}", exc.line) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        mark = getattr(exc, "problem_mark", None)
+        context = getattr(exc, "context_mark", None)
+        if context is not None and (mark is None or mark.line >= len(text.splitlines())):
+            mark = context  # an unclosed [ or {: the end of the text is no help, where it opened is
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise YamlProblem(f"{what} is not valid YAML: {problem}",
                           None if mark is None else mark.line + first_line) from None
