@@ -313,8 +313,8 @@ def _date(value: Any, key: str, path: Path, line: int | None) -> dt.date | None:
         try:
             return yamlform.iso_date(value)
         except ValueError as exc:
-            raise InputError(f"{key}: {value!r} {exc}", path=path, line=line) from None
-    raise InputError(f"{key}: {value!r} is not a date; write YYYY-MM-DD", path=path, line=line)
+            raise InputError(f"{key}: {yamlform.shown(value)} {exc}", path=path, line=line) from None
+    raise InputError(f"{key}: {yamlform.shown(value)} is not a date; write YYYY-MM-DD", path=path, line=line)
 
 
 def _inside(folder: Path, name: str, what: str, path: Path, line: int | None) -> Path:

@@ -14,6 +14,8 @@ ENV = "SOURCE_DATE_EPOCH"
 """The reproducible-builds.org variable: seconds since 1970, the time a build stamps instead of now."""
 
 
+EARLIEST_EPOCH = -62_135_596_800
+"""0001-01-01 00:00:00 UTC, the first second a date can hold."""
 LATEST_EPOCH = 253_402_300_799
 """9999-12-31 23:59:59 UTC, the last second a date can hold."""
 ZIP_FIRST = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
@@ -30,10 +32,10 @@ def source_date_epoch() -> dt.datetime | None:
         return None
     if not raw.isascii() or not raw.lstrip("-").isdigit():
         raise RenderError(f"{ENV}={raw[:40]!r} is not a whole number of seconds since 1970")
-    if len(raw) > len(str(LATEST_EPOCH)) or not 0 <= int(raw) <= LATEST_EPOCH:
+    if len(raw) > len(str(EARLIEST_EPOCH)) or not EARLIEST_EPOCH <= int(raw) <= LATEST_EPOCH:
         shown = raw if len(raw) <= 40 else f"{raw[:20]}… ({len(raw):,} digits)"
-        raise RenderError(f"{ENV}={shown} is out of range: give seconds since 1970, from 0 to {LATEST_EPOCH} "
-                          "(the end of the year 9999)")
+        raise RenderError(f"{ENV}={shown} is out of range: give seconds since 1970, from {EARLIEST_EPOCH} to "
+                          f"{LATEST_EPOCH} (the years 1 to 9999)")
     return dt.datetime.fromtimestamp(int(raw), dt.UTC)
 
 
@@ -47,9 +49,10 @@ def zip_date_time(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
 def moment(stamp: model.Date | None) -> dt.datetime:
     """The time an output records, in UTC to the second: `stamp` (the document's own date) when given, else
     SOURCE_DATE_EPOCH, else now."""
+    epoch = source_date_epoch()  # checked even when unused, so every format refuses a broken one alike
     if stamp is not None:
         return utc(stamp)
-    return source_date_epoch() or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return epoch or dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def document_date(document: model.Document) -> model.Date | None:
@@ -88,6 +91,7 @@ def epoch_from(document: model.Document) -> Iterator[None]:
     """Within the block, SOURCE_DATE_EPOCH is set to the document's own date when it was not set: libraries that
     stamp "now" (fontTools writes it into every subset font it makes) stamp that date instead."""
     if os.environ.get(ENV, "").strip():
+        source_date_epoch()  # a broken value is refused here, before a library reads it
         yield
         return
     stamp = document_date(document)

@@ -210,3 +210,11 @@ def iso_date(value: str) -> dt.date:
                 reason = "its time zone offset must be under 24 hours"
             raise ValueError(f"is not a real date ({reason})") from None
     raise ValueError("is not a date; write YYYY-MM-DD or YYYY-MM-DDTHH:MM")
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A value for a message, as Python writes it, cut short (with its length) when long."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 1]}… ({len(str(value)):,} characters)"

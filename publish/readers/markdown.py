@@ -142,8 +142,8 @@ class _Reader:
             try:
                 return yamlform.iso_date(value)
             except ValueError as exc:
-                raise InputError(f"{key}: {value!r} {exc}", path=self.source, line=line) from None
-        raise InputError(f"{key}: {value!r} is not a date; write YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+                raise InputError(f"{key}: {yamlform.shown(value)} {exc}", path=self.source, line=line) from None
+        raise InputError(f"{key}: {yamlform.shown(value)} is not a date; write YYYY-MM-DD or YYYY-MM-DDTHH:MM",
                          path=self.source, line=line)
 
     # --- blocks ------------------------------------------------------------------------------------------
