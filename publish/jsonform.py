@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
 import types
 import typing
 from typing import Any, Union
@@ -18,9 +17,6 @@ VERSION = 1
 MAX_DIGITS = 9
 """The longest whole number the model takes (a list's first number), as CommonMark allows: Word's numbering and
 Python's int-to-text conversion (4,300 digits) both have limits well below what JSON can write."""
-UNWRITABLE = re.compile(f"{sanitise.CONTROLS.pattern[:-1]}\ud800-\udfff]")
-"""Characters no output format can hold: controls (tab and newline aside), XML's two non-characters, and lone
-surrogate halves (JSON can escape them, UTF-8 cannot encode them)."""
 
 
 class _LongNumber:
@@ -132,7 +128,7 @@ def _decode(value: Any, hint: Any, where: str, source: str) -> Any:
     if hint is str:
         if not isinstance(value, str):
             raise _fail(where, source, "expected a string")
-        bad = UNWRITABLE.search(value)
+        bad = sanitise.UNWRITABLE.search(value)
         if bad:
             raise _fail(where, source, f"holds U+{ord(bad.group()):04X} (a control character or half a surrogate "
                                        "pair), which no output format can hold")

@@ -562,7 +562,8 @@ def _build(folder: Path, data: dict[str, Any], lineage: tuple[Path, ...]) -> The
         missing = [f.name for f in dataclasses.fields(cls) if f.name not in table
                    and f.default is dataclasses.MISSING and f.name not in ("name", "scripts")]
         if missing:
-            raise PublishError(f"[{name}]: missing key(s) {', '.join(missing)}", path=where)
+            raise PublishError(f"[{name}]: missing key(s) {', '.join(missing)}", path=where,
+                               line=toml_line(where.read_text(encoding="utf-8"), name))
         kinds = {f.name: str(f.type) for f in dataclasses.fields(cls)}
         values = {key: tuple(value) if isinstance(value, list) else float(value) if kinds[key] == "float" else value
                   for key, value in table.items()}
@@ -570,7 +571,7 @@ def _build(folder: Path, data: dict[str, Any], lineage: tuple[Path, ...]) -> The
 
     fonts_table = data.get("fonts", {})
     scripts = tuple(section(ScriptFonts, f"fonts.{key}", {"name": key, **value})
-                    for key, value in fonts_table.items() if isinstance(value, dict) and value.get("languages"))
+                    for key, value in fonts_table.items() if isinstance(value, dict))
     fonts = section(Fonts, "fonts", {k: v for k, v in fonts_table.items() if not isinstance(v, dict)})
     brand_table = dict(data.get("brand", {}))
     brand_table["logo"] = Path(brand_table["logo"]) if brand_table.get("logo") else None

@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 
 import yaml
 
+from publish import sanitise
+
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_VALUES = 10_000
@@ -120,6 +122,14 @@ class _Loader(_Base):  # type: ignore[misc]
         yield data
         data.extend(self.construct_sequence(node))
         data.lines = [self._line(item) for item in node.value]
+
+    def construct_scalar(self, node: yaml.ScalarNode) -> Any:
+        value = super().construct_scalar(node)
+        bad = sanitise.UNWRITABLE.search(value) if isinstance(value, str) else None
+        if bad:  # written as an escape ("\x07", "\0"), past the reader's cleaning of the raw text
+            raise YamlProblem(f"holds U+{ord(bad.group()):04X} (a control character or half a surrogate pair), "
+                              "which no output format can hold", self._line(node))
+        return value
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
