@@ -18,8 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from publish import model, text, yamlform
-from publish.errors import InputError
-from publish.readers import READERS, load_text, read_file
+from publish.errors import InputError, PublishError
+from publish.readers import READERS, load_text, read_file, reader_for
 
 MANIFEST_EXTENSIONS = (".yaml", ".yml")
 SHINGLE_WORDS = 3
@@ -139,7 +139,7 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
             empty.append(f"{path}:{yamlform.line_of(section, 'articles', line)}: section {number}{named} lists no "
                          "articles; it is left out")
             continue
-        files = [_article_entry(item, folder, path, yamlform.line_of(listed, index, line))
+        files = [_article_entry(item, folder, path, yamlform.line_of(listed, index, line), input_format)
                  for index, item in enumerate(listed)]
         entries.append((section_title, files))
     if not entries:
@@ -320,21 +320,22 @@ def _date(value: Any, key: str, path: Path, line: int | None) -> dt.date | None:
 def _inside(folder: Path, name: str, what: str, path: Path, line: int | None) -> Path:
     """The file `name` (relative to the manifest's `folder`), refused unless it is a regular file inside it."""
     listed = folder / name
+    shown = yamlform.shown(name, 80)
     try:
         resolved = listed.resolve()
         if not resolved.is_relative_to(folder):
-            raise InputError(f"{what} {name!r} is outside the manifest's folder ({folder}); a manifest lists only "
+            raise InputError(f"{what} {shown} is outside the manifest's folder ({folder}); a manifest lists only "
                              "files inside its own folder", path=path, line=line)
         info = resolved.stat()
     except FileNotFoundError:
-        raise InputError(f"{what} {name!r} not found (looked for {listed})", path=path, line=line) from None
+        raise InputError(f"{what} {shown} not found (looked for {listed})", path=path, line=line) from None
     except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long, permission denied
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "symlink loop"
-        raise InputError(f"{what} {name!r} cannot be read: {reason}", path=path, line=line) from None
+        raise InputError(f"{what} {shown} cannot be read: {reason}", path=path, line=line) from None
     if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"{what} {name!r} is a folder, not a file", path=path, line=line)
+        raise InputError(f"{what} {shown} is a folder, not a file", path=path, line=line)
     if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{what} {name!r} is not a regular file (a device, pipe or socket)", path=path, line=line)
+        raise InputError(f"{what} {shown} is not a regular file (a device, pipe or socket)", path=path, line=line)
     return listed
 
 
@@ -345,7 +346,8 @@ def _local_file(data: dict[str, Any], key: str, folder: Path, path: Path) -> str
     return value
 
 
-def _article_entry(item: Any, folder: Path, path: Path, line: int | None) -> tuple[Path, str | None]:
+def _article_entry(item: Any, folder: Path, path: Path, line: int | None, input_format: str | None,
+                   ) -> tuple[Path, str | None]:
     fmt: Any = None
     if isinstance(item, str) and item.strip():
         name = item
@@ -355,9 +357,14 @@ def _article_entry(item: Any, folder: Path, path: Path, line: int | None) -> tup
             raise InputError(f"from: {fmt!r} is not an input format; known: {', '.join(READERS)}", path=path,
                              line=yamlform.line_of(item, "from", line))
     else:
-        raise InputError(f"an article entry is a file name or {{path: ..., from: ...}}, not {item!r}"[:300],
+        raise InputError(f"an article entry is a file name or {{path: ..., from: ...}}, not {yamlform.shown(item)}",
                          path=path, line=line)
-    return _inside(folder, name, "article", path, line), fmt
+    file = _inside(folder, name, "article", path, line)
+    try:
+        reader_for(file, fmt or input_format)
+    except PublishError as exc:
+        raise InputError(f"article {yamlform.shown(name, 80)}: {exc.message}", path=path, line=line) from None
+    return file, fmt
 
 
 def _options(data: Any, where: _Where) -> CollectionOptions:
