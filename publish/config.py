@@ -61,6 +61,8 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> ProjectCon
         data = tomllib.loads(source)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PublishError(f"not a valid project file: {exc}", path=path) from None
+    except OSError as exc:
+        raise PublishError(f"cannot read: {exc.strerror}", path=path) from None
     except ValueError:  # an integer too long for Python to read
         raise PublishError(f"not a valid project file: {HUGE_NUMBER}", path=path,
                            line=huge_number_line(source)) from None

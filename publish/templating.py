@@ -94,6 +94,9 @@ def render(theme: Theme, template: str, **values: Any) -> str:
     except jinja2.UndefinedError as exc:  # an override using a value the templates are not given
         path, line = _template_frame(exc)
         raise RenderError(f"template error: {exc.message}", path=path, line=line) from None
+    except UnicodeDecodeError as exc:  # a template file that is not UTF-8, met while Jinja2 loads it
+        raise RenderError(f"template is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+                          path=_loading(exc)) from None
     except RecursionError as exc:
         path, line = _template_frame(exc, search_path)
         if path is None:
@@ -117,6 +120,17 @@ def _template_frame(exc: BaseException, inside: tuple[Path, ...] | None = None) 
         filename = trace.tb_frame.f_code.co_filename
         if filename.endswith(".j2") if folders is None else filename.startswith(tuple(folders)):
             found = (filename, trace.tb_lineno)
+        trace = trace.tb_next
+    return found
+
+
+def _loading(exc: BaseException) -> str | None:
+    """The template file a Jinja2 loader was reading when `exc` was raised, if any."""
+    found = None
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == "get_source" and isinstance(trace.tb_frame.f_locals.get("filename"), str):
+            found = trace.tb_frame.f_locals["filename"]
         trace = trace.tb_next
     return found
 

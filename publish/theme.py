@@ -411,6 +411,8 @@ def _read(toml_path: Path) -> dict[str, Any]:
         data = tomllib.loads(source)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PublishError(f"not a valid theme file: {exc}", path=toml_path) from None
+    except OSError as exc:
+        raise PublishError(f"cannot read: {exc.strerror}", path=toml_path) from None
     except ValueError:  # tomllib leaves Python's own limit unwrapped: an integer of 5,000 digits
         raise PublishError(f"not a valid theme file: {HUGE_NUMBER}", path=toml_path,
                            line=huge_number_line(source)) from None

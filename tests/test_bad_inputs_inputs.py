@@ -57,6 +57,11 @@ def _templates(name: str, body: str) -> Callable[[Path], None]:
     return make
 
 
+def _latin1_template(folder: Path) -> None:
+    (folder / "tpl").mkdir()
+    (folder / "tpl" / "article.html.j2").write_bytes(b"\xff{{ meta.headline }}")
+
+
 def _desk(manifest: str, link: bool = False) -> Callable[[Path], None]:
     """A desk folder holding the manifest, beside an outside folder holding a secret."""
     def make(folder: Path) -> None:
@@ -139,6 +144,13 @@ CATALOGUE: dict[str, Case] = {
                                                                 "the key 'title' twice (lines 1 and 3); keep one"),
     "a list as a front matter key": Case(["list-key.md"], "publish: error: list-key.md:3: front matter is not valid "
                                                           "YAML: found unhashable key"),
+    "a control character written as an escape": Case(["escaped-control.md"], "publish: error: escaped-control.md:2: "
+                                                                             "front matter holds U+0007 (a control "
+                                                                             "character or half a surrogate pair), "
+                                                                             "which no output format can hold"),
+    "manifest entry from: an unknown reader": Case(["unknown-reader.yaml"], "publish: error: unknown-reader.yaml:4: "
+                                                                            "from: 'word' is not an input format; "
+                                                                            "known: scraped, markdown, json"),
     # sections
     "a section with articles: []": Case(["empty-section.yaml"], "publish: warning: empty-section.yaml:4: section 1 "
                                                                 "('Sport') lists no articles; it is left out",
@@ -212,6 +224,10 @@ CATALOGUE: dict[str, Case] = {
                                             make=_templates("tpl", "{% macro again(n) %}{{ again(n + 1) }}"
                                                                    "{% endmacro %}\n{% block article %}{{ again(1) }}"
                                                                    "{% endblock %}\n")),
+    "template file not UTF-8": Case(["fine.md", "--templates", "tpl"], "publish: error: {dir}/tpl/article.html.j2: "
+                                                                       "template is not UTF-8 text (byte 0xff at "
+                                                                       "offset 0)",
+                                    make=_latin1_template),
 }
 
 
