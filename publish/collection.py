@@ -296,14 +296,7 @@ def _string(data: dict[str, Any], key: str, where: _Where, *, required: bool = F
         return ""
     if isinstance(value, (str, dt.date)):  # YAML numbers are read as written, so text
         return str(value).strip()
-    raise InputError(f"{key}: expected text, not {_kind(value)}", path=where.path, line=line)
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true or false"
-    return "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else \
-        f"a {type(value).__name__}"
+    raise InputError(f"{key}: expected text, not {yamlform.kind(value)}", path=where.path, line=line)
 
 
 def _date(value: Any, key: str, path: Path, line: int | None) -> dt.date | None:

@@ -228,3 +228,14 @@ def shown(value: Any, limit: int = 40) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit - 1]}… ({len(str(value)):,} characters)"
+
+
+def kind(value: Any) -> str:
+    """What a loaded YAML value is, in a message's words: "a list", "a mapping", "true or false", "a date"."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "a date" if isinstance(value, dt.date) else f"a {type(value).__name__}"

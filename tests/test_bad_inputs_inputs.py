@@ -301,3 +301,14 @@ def test_yaml_reads_numbers_as_written_and_only_true_false_as_booleans(tmp_path:
     (tmp_path / "numbers.md").write_text("---\ntitle: No\nidentifier: 0012\nkeywords: [1.10, 2024]\n---\n\nText.\n")
     meta = read_file(tmp_path / "numbers.md").article.meta
     assert (meta.headline, meta.identifier, meta.keywords) == ("No", "0012", ("1.10", "2024"))
+
+
+def test_a_yaml_merge_overriding_a_key_is_not_a_duplicate(tmp_path: Path) -> None:
+    """`<<: *defaults` then `title:` overrides a merged key, as YAML means it to; only a key written twice is refused."""
+    from publish import yamlform
+
+    data = yamlform.load("base: &base {title: Old, lang: en}\narticle:\n  <<: *base\n  title: New\n", what="manifest")
+    assert data["article"] == {"title": "New", "lang": "en"}
+    assert yamlform.line_of(data["article"], "title") == 4
+    with pytest.raises(yamlform.YamlProblem, match=r"manifest gives the key 'title' twice \(lines 3 and 4\)"):
+        yamlform.load("article:\n  lang: en\n  title: Old\n  title: New\n", what="manifest")

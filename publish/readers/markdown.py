@@ -99,7 +99,7 @@ class _Reader:
         except yamlform.YamlProblem as exc:
             raise InputError(exc.message, path=self.source, line=exc.line or 1) from None
         if not isinstance(data, dict):
-            raise InputError(f"front matter must be a mapping of keys to values, not {_kind(data)}",
+            raise InputError(f"front matter must be a mapping of keys to values, not {yamlform.kind(data)}",
                              path=self.source, line=1)
         meta: dict[str, Any] = {}
         for key, value in data.items():
@@ -133,7 +133,7 @@ class _Reader:
                              line=line)
         if isinstance(value, (str, dt.date)):  # a date where text is wanted (`title: 2024-05-01`) is that text
             return str(value).strip()
-        raise InputError(f"{key}: expected text, not {_kind(value)}", path=self.source, line=line)
+        raise InputError(f"{key}: expected text, not {yamlform.kind(value)}", path=self.source, line=line)
 
     def date(self, key: Any, value: Any, line: int) -> dt.date:
         if isinstance(value, dt.date):
@@ -279,17 +279,6 @@ class _Reader:
             raise InputError("an image inside a paragraph of text; put the image in a paragraph of its own "
                              "so it becomes a figure", path=self.source, line=line)
         raise InputError(f"unsupported Markdown inline {kind!r}", path=self.source, line=line)
-
-
-def _kind(value: Any) -> str:
-    """What a YAML value is, in words: "a list", "a mapping", "true or false"."""
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return "a date" if isinstance(value, dt.date) else f"a {type(value).__name__}"
 
 
 def _line(node: SyntaxTreeNode) -> int:
