@@ -303,8 +303,8 @@ def test_yaml_reads_numbers_as_written_and_only_true_false_as_booleans(tmp_path:
     assert (meta.headline, meta.identifier, meta.keywords) == ("No", "0012", ("1.10", "2024"))
 
 
-def test_a_yaml_merge_overriding_a_key_is_not_a_duplicate(tmp_path: Path) -> None:
-    """`<<: *defaults` then `title:` overrides a merged key, as YAML means it to; only a key written twice is refused."""
+def test_a_yaml_merge_overriding_a_key_is_not_a_duplicate() -> None:
+    """`<<: *base` then `title:` overrides a merged key, as YAML means it to; only a key written twice is refused."""
     from publish import yamlform
 
     data = yamlform.load("base: &base {title: Old, lang: en}\narticle:\n  <<: *base\n  title: New\n", what="manifest")
