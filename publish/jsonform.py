@@ -19,6 +19,13 @@ MAX_DIGITS = 9
 Python's int-to-text conversion (4,300 digits) both have limits well below what JSON can write."""
 
 
+class _NotJson:
+    """NaN, Infinity or -Infinity, which Python's JSON reader takes but JSON has not: refused where it stands."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
 class _LongNumber:
     """A whole number in the JSON too long to be one of the model's numbers, kept as its digit count."""
 
@@ -40,12 +47,9 @@ def dumps(article: model.Article) -> str:
 def loads(text: str, *, source: str = "<json>") -> model.Article:
     """Parse and check the JSON form; any problem is a `ModelError` naming `source` and where in it."""
     try:
-        data = json.loads(text, parse_int=_whole_number, parse_constant=_no_constant)
+        data = json.loads(text, parse_int=_whole_number, parse_constant=_NotJson)
     except json.JSONDecodeError as exc:
         raise ModelError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
-    except ValueError as exc:  # NaN or Infinity (JSON has neither)
-        line = text.count("\n", 0, text.find(str(exc))) + 1
-        raise ModelError(f"not valid JSON: {exc} is not a JSON value", path=source, line=line) from None
     return from_data(data, source=source)
 
 
@@ -91,10 +95,6 @@ def _whole_number(digits: str) -> int | _LongNumber:
     return int(digits) if len(digits.lstrip("-")) <= MAX_DIGITS else _LongNumber(digits)
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
 def _fail(where: str, source: str, message: str) -> ModelError:
     return ModelError(f"{where}: {message}", path=source)
 
@@ -125,6 +125,8 @@ def _decode_dataclass(cls: type, data: Any, where: str, source: str) -> Any:
 
 def _decode(value: Any, hint: Any, where: str, source: str) -> Any:
     origin = typing.get_origin(hint)
+    if isinstance(value, _NotJson):
+        raise _fail(where, source, f"{value.name} is not a JSON value")
     if hint is str:
         if not isinstance(value, str):
             raise _fail(where, source, "expected a string")

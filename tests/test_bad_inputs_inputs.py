@@ -133,6 +133,7 @@ CATALOGUE: dict[str, Case] = {
     "5,000-digit number in JSON": Case(["huge-number.json"], "publish: error: huge-number.json: blocks[0].level: a "
                                                              "number of 5,000 digits; expected a whole number of at "
                                                              "most 9 digits", make=_huge_json),
+    "NaN in JSON": Case(["nan.json"], "publish: error: nan.json: blocks[0].start: NaN is not a JSON value"),
     "control character in JSON": Case(["control-json.json"], "publish: error: control-json.json: meta.headline: holds "
                                                              "U+0007 (a control character or half a surrogate pair), "
                                                              "which no output format can hold"),
