@@ -26,7 +26,7 @@ ZIP_LAST = dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.UTC)
 
 def source_date_epoch() -> dt.datetime | None:
     """SOURCE_DATE_EPOCH as a UTC time, None when unset; RenderError naming the variable when it is not a whole
-    number of seconds or lies past the year 9999."""
+    number of seconds or lies outside the years 1 to 9999."""
     raw = os.environ.get(ENV, "").strip()
     if not raw:
         return None
