@@ -174,11 +174,15 @@ def load(text: str, *, what: str, first_line: int = 1) -> Any:
         if context is not None and (mark is None or mark.line >= len(text.splitlines())):
             mark = context  # an unclosed [ or {: the end of the text is no help, where it opened is
         problem = getattr(exc, "problem", None) or "invalid YAML"
+        line = None if mark is None else mark.line + first_line
         if problem == "found unhashable key":  # valid YAML, but no key publish reads is a list or a mapping
             raise YamlProblem(f"{what} uses a list or a mapping as a key; keys are names such as title:",
-                              None if mark is None else mark.line + first_line) from None
-        raise YamlProblem(f"{what} is not valid YAML: {problem}",
-                          None if mark is None else mark.line + first_line) from None
+                              line) from None
+        tag = re.match(r"could not determine a constructor for the tag '(.*)'", problem)
+        if tag:  # valid YAML too: !include, !!python/object...; the safe loader makes nothing of them
+            raise YamlProblem(f"{what} uses the tag {tag.group(1).replace('tag:yaml.org,2002:', '!!', 1)!r}, which "
+                              "publish does not read; write the value without it", line) from None
+        raise YamlProblem(f"{what} is not valid YAML: {problem}", line) from None
     except RecursionError:  # thousands of nested [[[[: the constructor runs out of stack
         raise YamlProblem(f"{what} nests far too deeply to read", first_line) from None
     finally:

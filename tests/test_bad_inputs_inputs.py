@@ -152,6 +152,9 @@ CATALOGUE: dict[str, Case] = {
     "manifest entry from: an unknown reader": Case(["unknown-reader.yaml"], "publish: error: unknown-reader.yaml:4: "
                                                                             "from: 'word' is not an input format; "
                                                                             "known: scraped, markdown, json"),
+    "a YAML tag publish does not read": Case(["yaml-tag.md"], "publish: error: yaml-tag.md:3: front matter uses the "
+                                                              "tag '!include', which publish does not read; write the "
+                                                              "value without it"),
     # sections
     "a section with articles: []": Case(["empty-section.yaml"], "publish: warning: empty-section.yaml:4: section 1 "
                                                                 "('Sport') lists no articles; it is left out",
