@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import os
 import posixpath
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,11 +17,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
-from publish import model, text
-from publish.errors import InputError
-from publish.readers import load_text, read_file
+from publish import model, text, yamlform
+from publish.errors import InputError, PublishError
+from publish.readers import READERS, load_text, read_file, reader_for
 
 MANIFEST_EXTENSIONS = (".yaml", ".yml")
 SHINGLE_WORDS = 3
@@ -31,6 +31,8 @@ COMMON_SHINGLE = 50
 TOP_KEYS = {"title", "subtitle", "edition", "date", "publisher", "language", "lang", "logo", "cover", "identifier",
             "options", "sections", "articles"}
 OPTION_KEYS = {"article_break", "docx", "duplicates"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,15 +94,17 @@ def is_manifest(path: Path) -> bool:
 
 
 def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollection:
-    """Read a manifest and every article it lists; any problem names the manifest or the article file."""
+    """Read a manifest and every article it lists; any problem names the manifest (and its line) or the article.
+
+    Articles, logo and cover must lie inside the manifest's folder (symlinks followed): a manifest is often
+    written by someone other than the person who builds it, and must not publish /proc/self/status or
+    ../outside/secret.md, nor make an outside folder one images may come from.
+    """
     source = load_text(path)
     try:
-        data = yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise InputError(f"manifest is not valid YAML: {problem}", path=path,
-                         line=mark.line + 1 if mark is not None else None) from None
+        data = yamlform.load(source, what="manifest")
+    except yamlform.YamlProblem as exc:
+        raise InputError(exc.message, path=path, line=exc.line or 1) from None
     if not isinstance(data, dict):
         raise InputError("a manifest is a mapping with title: and sections: (see samples/morning-brief.yaml)",
                          path=path, line=1)
@@ -111,25 +115,48 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
     title = _string(data, "title", where, required=True)
     folder = path.parent.resolve()
     sections_data = data.get("sections")
+    sections_line = yamlform.line_of(data, "sections")
     if sections_data is None and "articles" in data:
         sections_data = [{"title": "", "articles": data["articles"]}]
+        sections_line = yamlform.line_of(data, "articles")
     if not isinstance(sections_data, list) or not sections_data:
-        raise where.error("sections", "give sections: a list of {title, articles}, or articles: a list of files")
+        raise InputError("give sections: a list of {title, articles}, or articles: a list of files", path=path,
+                         line=sections_line)
     entries: list[tuple[str, list[tuple[Path, str | None]]]] = []
+    empty: list[str] = []
     for number, section in enumerate(sections_data, 1):
+        line = yamlform.line_of(sections_data, number - 1, sections_line)
         if not isinstance(section, dict) or not isinstance(section.get("articles"), list):
-            raise where.error("articles", f"section {number}: give title: and articles: (a list of files)")
-        files = [_article_entry(item, folder, where) for item in section["articles"]]
-        entries.append((str(section.get("title") or ""), files))
+            raise InputError(f"section {number}: give title: and articles: (a list of files)", path=path, line=line)
+        extra = sorted(set(map(str, section)) - {"title", "articles"})
+        if extra:
+            raise InputError(f"section {number}: unknown key {extra[0]!r}; a section has title: and articles:",
+                             path=path, line=yamlform.line_of(section, extra[0], line))
+        section_title = _string(section, "title", where, line=yamlform.line_of(section, "title", line))
+        listed = section["articles"]
+        if not listed:  # a section planned before its stories are filed: the rest of the brief still builds
+            named = f" ({section_title!r})" if section_title else ""
+            empty.append(f"{path}:{yamlform.line_of(section, 'articles', line)}: section {number}{named} lists no "
+                         "articles; it is left out")
+            continue
+        files = [_article_entry(item, folder, path, yamlform.line_of(listed, index, line), input_format)
+                 for index, item in enumerate(listed)]
+        entries.append((section_title, files))
+    if not entries:
+        raise InputError("no section lists an article; give each section's articles: a list of files", path=path,
+                         line=sections_line)
+    for warning in empty:
+        log.warning("%s", warning)
     options = _options(data.get("options") or {}, where)
     language = _string(data, "language", where) or _string(data, "lang", where)
+    edition_key = "edition" if "edition" in data else "date"
     meta = {
         "title": title,
         "subtitle": _string(data, "subtitle", where),
-        "edition": _date(data.get("edition", data.get("date")), where),
+        "edition": _date(data.get(edition_key), edition_key, path, yamlform.line_of(data, edition_key)),
         "publisher": _string(data, "publisher", where),
-        "logo": _local_file(data, "logo", folder, where),
-        "cover": _local_file(data, "cover", folder, where),
+        "logo": _local_file(data, "logo", folder, path),
+        "cover": _local_file(data, "cover", folder, path),
         "identifier": _string(data, "identifier", where),
     }
     return _assemble(meta, language, entries, folder, options, stem=path.stem, input_format=input_format)
@@ -258,45 +285,78 @@ class _Where:
         return InputError(message, path=self.path, line=line)
 
 
-def _string(data: dict[str, Any], key: str, where: _Where, *, required: bool = False) -> str:
+def _string(data: dict[str, Any], key: str, where: _Where, *, required: bool = False, line: int | None = None,
+            ) -> str:
     value = data.get(key)
+    if line is None:
+        line = yamlform.line_of(data, key)
     if value is None or value == "":
         if required:
             raise where.error(key, f"the manifest needs a {key}:")
         return ""
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+    if isinstance(value, (str, dt.date)):  # YAML numbers are read as written, so text
         return str(value).strip()
-    raise where.error(key, f"{key}: expected text, not a {type(value).__name__}")
+    raise InputError(f"{key}: expected text, not {yamlform.kind(value)}", path=where.path, line=line)
 
 
-def _date(value: Any, where: _Where) -> dt.date | None:
+def _date(value: Any, key: str, path: Path, line: int | None) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
-        except ValueError:
-            pass
-    raise where.error("edition", f"edition: {value!r} is not a date; write YYYY-MM-DD")
+            return yamlform.iso_date(value)
+        except ValueError as exc:
+            raise InputError(f"{key}: {yamlform.shown(value)} {exc}", path=path, line=line) from None
+    raise InputError(f"{key}: {yamlform.shown(value)} is not a date; write YYYY-MM-DD", path=path, line=line)
 
 
-def _local_file(data: dict[str, Any], key: str, folder: Path, where: _Where) -> str:
-    value = _string(data, key, where)
-    if value and not (folder / value).is_file():
-        raise where.error(key, f"{key}: {value!r} not found beside the manifest")
+def _inside(folder: Path, name: str, what: str, path: Path, line: int | None) -> Path:
+    """The file `name` (relative to the manifest's `folder`), refused unless it is a regular file inside it."""
+    listed = folder / name
+    shown = yamlform.shown(name, 80)
+    try:
+        resolved = listed.resolve()
+        if not resolved.is_relative_to(folder):
+            raise InputError(f"{what} {shown} is outside the manifest's folder ({folder}); a manifest lists only "
+                             "files inside its own folder", path=path, line=line)
+        info = resolved.stat()
+    except FileNotFoundError:
+        raise InputError(f"{what} {shown} not found (looked for {listed})", path=path, line=line) from None
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long, permission denied
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "symlink loop"
+        raise InputError(f"{what} {shown} cannot be read: {reason}", path=path, line=line) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{what} {shown} is a folder, not a file", path=path, line=line)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{what} {shown} is not a regular file (a device, pipe or socket)", path=path, line=line)
+    return listed
+
+
+def _local_file(data: dict[str, Any], key: str, folder: Path, path: Path) -> str:
+    value = _string(data, key, _Where(path, ""))
+    if value:
+        _inside(folder, value, key, path, yamlform.line_of(data, key))
     return value
 
 
-def _article_entry(item: Any, folder: Path, where: _Where) -> tuple[Path, str | None]:
-    if isinstance(item, str):
-        name, fmt = item, None
-    elif isinstance(item, dict) and isinstance(item.get("path"), str):
+def _article_entry(item: Any, folder: Path, path: Path, line: int | None, input_format: str | None,
+                   ) -> tuple[Path, str | None]:
+    fmt: Any = None
+    if isinstance(item, str) and item.strip():
+        name = item
+    elif isinstance(item, dict) and isinstance(item.get("path"), str) and set(map(str, item)) <= {"path", "from"}:
         name, fmt = item["path"], item.get("from")
+        if fmt is not None and not (isinstance(fmt, str) and fmt in READERS):
+            raise InputError(f"from: {fmt!r} is not an input format; known: {', '.join(READERS)}", path=path,
+                             line=yamlform.line_of(item, "from", line))
     else:
-        raise where.error(str(item), f"an article entry is a file name or {{path: ..., from: ...}}, not {item!r}")
-    file = folder / name
-    if not file.is_file():
-        raise where.error(name, f"article {name!r} not found (looked for {file})")
+        raise InputError(f"an article entry is a file name or {{path: ..., from: ...}}, not {yamlform.shown(item)}",
+                         path=path, line=line)
+    file = _inside(folder, name, "article", path, line)
+    try:
+        reader_for(file, fmt or input_format)
+    except PublishError as exc:
+        raise InputError(f"article {yamlform.shown(name, 80)}: {exc.message}", path=path, line=line) from None
     return file, fmt
 
 

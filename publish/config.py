@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from publish.errors import PublishError
-from publish.theme import page_size_name
+from publish.sanitise import CONTROLS
+from publish.theme import HUGE_NUMBER, huge_number_line, page_size_name, toml_line
 
 CONFIG_NAME = "publish.toml"
 """The file looked for in the working folder."""
@@ -56,13 +57,20 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> ProjectCon
     elif not path.is_file():
         raise PublishError("project file not found", path=path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        data = tomllib.loads(source)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PublishError(f"not a valid project file: {exc}", path=path) from None
+    except OSError as exc:
+        raise PublishError(f"cannot read: {exc.strerror}", path=path) from None
+    except ValueError:  # an integer too long for Python to read
+        raise PublishError(f"not a valid project file: {HUGE_NUMBER}", path=path,
+                           line=huge_number_line(source)) from None
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         known = "; ".join(f"{key} ({meaning})" for key, meaning in KEYS.items())
-        raise PublishError(f"unknown key(s) {', '.join(unknown)}; a project file may set {known}", path=path)
+        raise PublishError(f"unknown key(s) {', '.join(unknown)}; a project file may set {known}", path=path,
+                           line=_line(path, unknown[0]))
     folder = path.resolve().parent
     return ProjectConfig(
         path=path,
@@ -81,8 +89,25 @@ def _string(data: dict[str, Any], key: str, path: Path) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise PublishError(f"{key} = {value!r} must be a string ({KEYS[key]})", path=path)
+        raise PublishError(f"{key} = {value!r} must be a string ({KEYS[key]})", path=path, line=_line(path, key))
+    _no_controls(key, value, path)
     return value
+
+
+def _no_controls(key: str, value: str, path: Path) -> None:
+    """Refuse a control character (a NUL, an escape) in a name or path: no file system or font name holds one."""
+    bad = CONTROLS.search(value)
+    if bad:
+        raise PublishError(f"{key} = {value!r} holds the control character U+{ord(bad.group()):04X}",
+                           path=path, line=_line(path, key))
+
+
+def _line(path: Path, key: str) -> int | None:
+    """The line of a top-level key in the project file, for a message."""
+    try:
+        return toml_line(path.read_text(encoding="utf-8"), "", key)
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _theme(value: str | None, folder: Path) -> str | None:
@@ -100,7 +125,7 @@ def _formats(value: Any, path: Path) -> tuple[str, ...] | None:
         value = [part for part in value.split(",") if part.strip()]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise PublishError(f"formats = {value!r} must be a list of output formats, such as [\"pdf\", \"docx\"]",
-                           path=path)
+                           path=path, line=_line(path, "formats"))
     return tuple(v.strip() for v in value)
 
 
@@ -113,12 +138,15 @@ def _templates(value: Any, folder: Path, path: Path) -> tuple[Path, ...]:
         return ()
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise PublishError(f"templates = {value!r} must be a folder or a list of folders", path=path)
+        raise PublishError(f"templates = {value!r} must be a folder or a list of folders", path=path,
+                           line=_line(path, "templates"))
     out = []
     for item in values:
+        _no_controls("templates", item, path)
         candidate = (folder / item).resolve()
         if not candidate.is_dir():
-            raise PublishError(f"templates: folder {item!r} not found (looked for {candidate})", path=path)
+            raise PublishError(f"templates: folder {item!r} not found (looked for {candidate})", path=path,
+                               line=_line(path, "templates"))
         out.append(candidate)
     return tuple(out)
 
@@ -129,7 +157,7 @@ def _page_size(value: str | None, path: Path) -> str | None:
     try:
         return page_size_name(value)
     except PublishError as exc:
-        raise PublishError(f"page_size: {exc.message}", path=path) from None
+        raise PublishError(f"page_size: {exc.message}", path=path, line=_line(path, "page_size")) from None
 
 
 def _file(value: str | None, folder: Path, key: str, path: Path) -> Path | None:
@@ -137,5 +165,6 @@ def _file(value: str | None, folder: Path, key: str, path: Path) -> Path | None:
         return None
     candidate = (folder / value).resolve()
     if not candidate.is_file():
-        raise PublishError(f"{key}: file {value!r} not found (looked for {candidate})", path=path)
+        raise PublishError(f"{key}: file {value!r} not found (looked for {candidate})", path=path,
+                           line=_line(path, key))
     return candidate

@@ -9,11 +9,29 @@ import types
 import typing
 from typing import Any, Union
 
-from publish import model
+from publish import model, sanitise
 from publish.errors import ModelError
 
 FORMAT = "publish-article"
 VERSION = 1
+MAX_DIGITS = 9
+"""The longest whole number the model takes (a list's first number), as CommonMark allows: Word's numbering and
+Python's int-to-text conversion (4,300 digits) both have limits well below what JSON can write."""
+
+
+class _NotJson:
+    """NaN, Infinity or -Infinity, which Python's JSON reader takes but JSON has not: refused where it stands."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _LongNumber:
+    """A whole number in the JSON too long to be one of the model's numbers, kept as its digit count."""
+
+    def __init__(self, digits: str) -> None:
+        self.digits = len(digits.lstrip("-"))
+
 
 def to_data(article: model.Article) -> dict[str, Any]:
     """The article as plain JSON-ready data: meta in full, nodes without their default fields."""
@@ -29,7 +47,7 @@ def dumps(article: model.Article) -> str:
 def loads(text: str, *, source: str = "<json>") -> model.Article:
     """Parse and check the JSON form; any problem is a `ModelError` naming `source` and where in it."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_whole_number, parse_constant=_NotJson)
     except json.JSONDecodeError as exc:
         raise ModelError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
     return from_data(data, source=source)
@@ -72,6 +90,11 @@ def _encode(value: Any) -> Any:
 # --- decoding ----------------------------------------------------------------------------------------------
 
 
+def _whole_number(digits: str) -> int | _LongNumber:
+    """A JSON integer; one too long for the model is kept as its length (int() refuses past 4,300 digits)."""
+    return int(digits) if len(digits.lstrip("-")) <= MAX_DIGITS else _LongNumber(digits)
+
+
 def _fail(where: str, source: str, message: str) -> ModelError:
     return ModelError(f"{where}: {message}", path=source)
 
@@ -102,11 +125,20 @@ def _decode_dataclass(cls: type, data: Any, where: str, source: str) -> Any:
 
 def _decode(value: Any, hint: Any, where: str, source: str) -> Any:
     origin = typing.get_origin(hint)
+    if isinstance(value, _NotJson):
+        raise _fail(where, source, f"{value.name} is not a JSON value")
     if hint is str:
         if not isinstance(value, str):
             raise _fail(where, source, "expected a string")
+        bad = sanitise.UNWRITABLE.search(value)
+        if bad:
+            raise _fail(where, source, f"holds U+{ord(bad.group()):04X} (a control character or half a surrogate "
+                                       "pair), which no output format can hold")
         return value
     if hint is int:
+        if isinstance(value, _LongNumber):
+            raise _fail(where, source, f"a number of {value.digits:,} digits; expected a whole number of at most "
+                                       f"{MAX_DIGITS} digits")
         if not isinstance(value, int) or isinstance(value, bool):
             raise _fail(where, source, "expected a whole number")
         return value

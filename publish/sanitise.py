@@ -14,6 +14,9 @@ LINE_SEPARATORS = {"\x0b": "\n", "\x0c": "\n", "\x85": "\n"}
 """Controls that mean "new line" (vertical tab, form feed, next line): kept as a line break."""
 CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 """C0 and C1 controls except tab and newline, DEL, and the two non-characters XML cannot hold."""
+UNWRITABLE = re.compile(f"{CONTROLS.pattern[:-1]}\ud800-\udfff]")
+"""What no output format can hold, where an escape lets it through (JSON's \\u0007, YAML's "\\x07"): the
+controls above and lone surrogate halves (UTF-8 cannot encode them)."""
 INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
 """Zero-width format characters: one has a use (a joiner in an emoji or a script, a mark of direction); a run
 of them has none and can make a single "word" megabytes long."""

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from publish import __version__, cache, model, text
-from publish.errors import RenderError
+from publish.errors import PublishError, RenderError
 from publish.labels import labels_for
 from publish.theme import GENERIC_FAMILIES, Theme
 
@@ -76,10 +76,17 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
 
 
 def render(theme: Theme, template: str, **values: Any) -> str:
-    """Render one template with the theme in scope."""
+    """Render one template with the theme in scope.
+
+    A mistake in a user's or a theme's template (a syntax error, an undefined value, `{{ 1/0 }}`, a macro that
+    calls itself) is one RenderError naming that template's file and line; an error raised in a built-in
+    template alone is publish's own bug and keeps its traceback.
+    """
     search_path = theme.template_path
     try:
         return environment(search_path).get_template(template).render(theme=theme, **values)
+    except PublishError:
+        raise  # publish's own messages (an image refused, a node the templates cannot render) pass as they are
     except jinja2.TemplateNotFound as exc:
         raise RenderError(f"template {exc.name!r} not found; {_available(search_path)}") from None
     except jinja2.TemplateSyntaxError as exc:
@@ -87,17 +94,50 @@ def render(theme: Theme, template: str, **values: Any) -> str:
     except jinja2.UndefinedError as exc:  # an override using a value the templates are not given
         path, line = _template_frame(exc)
         raise RenderError(f"template error: {exc.message}", path=path, line=line) from None
+    except UnicodeDecodeError as exc:  # a template file that is not UTF-8, met while Jinja2 loads it
+        raise RenderError(f"template is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+                          path=_loading(exc)) from None
+    except RecursionError as exc:
+        path, line = _template_frame(exc, search_path)
+        if path is None:
+            raise
+        raise RenderError("the template recurses without end (a macro or include that calls itself)", path=path,
+                          line=line) from None
+    except Exception as exc:  # anything else a template's own code raised: ZeroDivisionError, TypeError...
+        path, line = _template_frame(exc, search_path)
+        if path is None:
+            raise
+        raise RenderError(f"template error: {exc} ({type(exc).__name__})"[:300], path=path, line=line) from None
 
 
-def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
-    """The innermost template file and line in an error's traceback (Jinja2 rewrites it to show them)."""
+def _template_frame(exc: BaseException, inside: tuple[Path, ...] | None = None) -> tuple[str | None, int | None]:
+    """The innermost template file and line in an error's traceback (Jinja2 rewrites it to show them); with
+    `inside`, the innermost one from those folders (the user's and the theme's templates), else (None, None)."""
     found: tuple[str | None, int | None] = (None, None)
+    folders = None if inside is None else [str(folder) + "/" for folder in inside if not _builtin(folder)]
     trace = exc.__traceback__
     while trace is not None:
-        if trace.tb_frame.f_code.co_filename.endswith(".j2"):
-            found = (trace.tb_frame.f_code.co_filename, trace.tb_lineno)
+        filename = trace.tb_frame.f_code.co_filename
+        if filename.endswith(".j2") if folders is None else filename.startswith(tuple(folders)):
+            found = (filename, trace.tb_lineno)
         trace = trace.tb_next
     return found
+
+
+def _loading(exc: BaseException) -> str | None:
+    """The template file a Jinja2 loader was reading when `exc` was raised, if any."""
+    found = None
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_name == "get_source" and isinstance(trace.tb_frame.f_locals.get("filename"), str):
+            found = trace.tb_frame.f_locals["filename"]
+        trace = trace.tb_next
+    return found
+
+
+def _builtin(folder: Path) -> bool:
+    """Whether a template folder is one shipped with publish (a built-in theme's), not the user's."""
+    return folder.resolve().is_relative_to(builtin_templates_dir().resolve())
 
 
 def _available(search_path: tuple[Path, ...]) -> str:

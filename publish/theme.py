@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import math
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,23 +35,29 @@ BASE_THEME = "default"
 """The built-in theme every other theme extends, directly or not; it names every token."""
 
 
+def _range(low: float, high: float, unit: str) -> dict[str, Any]:
+    """A number token's field metadata: the range its value must lie in (a theme outside it is refused), and the
+    unit the message names."""
+    return {"range": (low, high), "unit": unit}
+
+
 @dataclass(frozen=True, slots=True)
 class ScriptFonts:
     """The fonts for a writing system the Latin fonts do not cover (Arabic, Urdu, Chinese...), and its needs."""
 
     name: str
     """The table's name in theme.toml: [fonts.urdu] is "urdu"."""
-    languages: tuple[str, ...]
+    languages: tuple[str, ...] = dataclasses.field(metadata={"what": "a list of language tags"})
     """BCP 47 tags of the languages set in these fonts: "ur", or "zh-Hant" for one variety."""
     body: tuple[str, ...]
     """Body text, first choice first."""
     heading: tuple[str, ...]
     """Headline and subheads."""
-    line_height: float
+    line_height: float = dataclasses.field(metadata=_range(0.8, 4, "times the type size"))
     """Body line height for text in this script (Nastaliq needs far more than Latin)."""
-    scale: float = 1.0
+    scale: float = dataclasses.field(default=1.0, metadata=_range(0.5, 3, "times the theme's body size"))
     """Body size as a multiple of the theme's body size (some scripts read small at the same point size)."""
-    first_line_indent: float = 0.0
+    first_line_indent: float = dataclasses.field(default=0.0, metadata=_range(0, 10, "em"))
     """Paragraph first-line indent in em, as the language's typography expects (2 for Chinese); 0 for none."""
 
     def serves(self, language: str) -> int:
@@ -129,21 +137,21 @@ def _script_role(script: ScriptFonts, role: str) -> tuple[str, ...]:
 class Sizes:
     """Type sizes in points, and the body line height as a ratio."""
 
-    body: float
+    body: float = dataclasses.field(metadata=_range(4, 72, "points"))
     """Body text."""
-    line_height: float
+    line_height: float = dataclasses.field(metadata=_range(0.8, 4, "times the body size"))
     """Body line height, as a multiple of the body size."""
-    headline: float
+    headline: float = dataclasses.field(metadata=_range(4, 144, "points"))
     """The headline."""
-    dek: float
+    dek: float = dataclasses.field(metadata=_range(4, 144, "points"))
     """The dek below the headline."""
-    heading1: float
+    heading1: float = dataclasses.field(metadata=_range(4, 144, "points"))
     """Level-1 subheads."""
-    heading2: float
+    heading2: float = dataclasses.field(metadata=_range(4, 144, "points"))
     """Level-2 subheads."""
-    heading3: float
+    heading3: float = dataclasses.field(metadata=_range(4, 144, "points"))
     """Level-3 and deeper subheads."""
-    small: float
+    small: float = dataclasses.field(metadata=_range(4, 72, "points"))
     """Captions, credits, running heads and footers."""
 
 
@@ -171,13 +179,13 @@ class Page:
 
     size: str
     """A named size: A4, A5, Letter or Legal."""
-    margin_top: float
+    margin_top: float = dataclasses.field(metadata=_range(0, 100, "mm"))
     """Top margin."""
-    margin_bottom: float
+    margin_bottom: float = dataclasses.field(metadata=_range(0, 100, "mm"))
     """Bottom margin."""
-    margin_inner: float
+    margin_inner: float = dataclasses.field(metadata=_range(0, 100, "mm"))
     """Inner (binding-side) margin."""
-    margin_outer: float
+    margin_outer: float = dataclasses.field(metadata=_range(0, 100, "mm"))
     """Outer margin."""
     running_head: str
     """What the running head shows (from the second page): the headline, the source, or none."""
@@ -211,9 +219,9 @@ class Typography:
     """Justify body text; ragged (aligned to the start) when false."""
     paragraph_style: str = "spaced"
     """spaced (space between paragraphs) or indented (a first-line indent, no space, as in books)."""
-    widows: int = 2
+    widows: int = dataclasses.field(default=2, metadata=_range(1, 10, "lines"))
     """The fewest lines of a paragraph left alone at the top of a page."""
-    orphans: int = 2
+    orphans: int = dataclasses.field(default=2, metadata=_range(1, 10, "lines"))
     """The fewest lines of a paragraph left alone at the foot of a page."""
     header_align: str = "start"
     """The article header (headline, dek, byline, dateline): start (left in left-to-right text) or center."""
@@ -304,6 +312,7 @@ def load_theme(name_or_path: str = BASE_THEME, *, page_size: str | None = None, 
     theme = _build(folder, data, tuple(lineage))
     if page_size is not None:
         theme = dataclasses.replace(theme, page=dataclasses.replace(theme.page, size=page_size_name(page_size)))
+    _check_text_block(theme.page, folder / "theme.toml")
     for template_dir in templates:
         if not template_dir.is_dir():
             raise PublishError("template folder not found", path=template_dir)
@@ -321,6 +330,21 @@ def load_theme(name_or_path: str = BASE_THEME, *, page_size: str | None = None, 
         except PublishError as exc:
             raise PublishError(f"logo: {exc.message}", path=brand.logo) from None
     return theme
+
+
+MIN_TEXT_BLOCK_MM = (40.0, 60.0)
+"""The narrowest and shortest text block the margins may leave: a column of a few words, a few lines deep."""
+
+
+def _check_text_block(page: Page, toml_path: Path) -> None:
+    """Refuse margins that leave (almost) no room for text on the page size chosen."""
+    width = page.width_mm - page.margin_inner - page.margin_outer
+    height = page.height_mm - page.margin_top - page.margin_bottom
+    for size, least, edges, dimension in ((width, MIN_TEXT_BLOCK_MM[0], "margin_inner and margin_outer", "wide"),
+                                          (height, MIN_TEXT_BLOCK_MM[1], "margin_top and margin_bottom", "high")):
+        if size < least:
+            raise PublishError(f"[page] {edges} leave a text block {size:g} mm {dimension} on {page.size} paper; "
+                               f"leave at least {least:g} mm", path=toml_path)
 
 
 def list_themes() -> list[Theme]:
@@ -380,55 +404,114 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read(toml_path: Path) -> dict[str, Any]:
-    """One theme.toml, every value checked (types, choices, colours) and paths made absolute."""
+    """One theme.toml, every value checked (types, ranges, choices, colours) and paths made absolute; a mistake
+    names the file and the line of the key."""
     try:
-        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        source = toml_path.read_text(encoding="utf-8")
+        data = tomllib.loads(source)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PublishError(f"not a valid theme file: {exc}", path=toml_path) from None
+    except OSError as exc:
+        raise PublishError(f"cannot read: {exc.strerror}", path=toml_path) from None
+    except ValueError:  # tomllib leaves Python's own limit unwrapped: an integer of 5,000 digits
+        raise PublishError(f"not a valid theme file: {HUGE_NUMBER}", path=toml_path,
+                           line=huge_number_line(source)) from None
     known = {"theme", "fonts", "sizes", "colors", "page", "typography", "brand"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise PublishError(f"unknown table(s) [{'], ['.join(unknown)}]; a theme has [{'], ['.join(sorted(known))}]",
-                           path=toml_path)
+                           path=toml_path, line=toml_line(source, unknown[0]))
     for name, table in data.items():
         if not isinstance(table, dict):
-            raise PublishError(f"{name} must be a table ([{name}])", path=toml_path)
-    _check_table("theme", data.get("theme", {}), THEME_KEYS, toml_path)
+            raise PublishError(f"{name} must be a table ([{name}])", path=toml_path, line=toml_line(source, "", name))
+    where = _TomlWhere(toml_path, source)
+    _check_table("theme", data.get("theme", {}), THEME_KEYS, where)
     fonts = data.get("fonts", {})
-    _check_table("fonts", {k: v for k, v in fonts.items() if not isinstance(v, dict)}, _keys(Fonts, "scripts"),
-                 toml_path)
+    _check_table("fonts", {k: v for k, v in fonts.items() if not isinstance(v, dict)}, _tokens(Fonts, "scripts"),
+                 where)
     for script_name, script in fonts.items():
         if isinstance(script, dict):
-            _check_table(f"fonts.{script_name}", script, _keys(ScriptFonts, "name"), toml_path)
+            _check_table(f"fonts.{script_name}", script, _tokens(ScriptFonts, "name"), where)
     for name, cls in SECTIONS.items():
-        _check_table(name, data.get(name, {}), _keys(cls), toml_path)
+        _check_table(name, data.get(name, {}), _tokens(cls), where)
     logo = data.get("brand", {}).get("logo")
     if logo:
         path = (toml_path.parent / logo).resolve()
         if not path.is_file():
-            raise PublishError(f"[brand] logo {logo!r} not found (looked for {path})", path=toml_path)
+            raise PublishError(f"[brand] logo {logo!r} not found (looked for {path})", path=toml_path,
+                               line=toml_line(source, "brand", "logo"))
         data["brand"]["logo"] = str(path)
     return data
 
 
-Check = Callable[[Any], bool]
+HUGE_NUMBER = "a number is written with thousands of digits; no token needs more than a few"
 
 
-def _keys(cls: Any, *leave_out: str) -> dict[str, Check]:
-    """A checker per field of a token dataclass, from its annotation."""
-    checks: dict[str, Check] = {
-        "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v),
-        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0,
-        "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
-        "str": lambda v: isinstance(v, str),
-        "bool": lambda v: isinstance(v, bool),
-        "Path | None": lambda v: isinstance(v, str),
-    }
-    return {f.name: checks[str(f.type)] for f in dataclasses.fields(cls) if f.name not in leave_out}
+def huge_number_line(source: str) -> int | None:
+    """The line of the first number too long for Python to read (over 4,300 digits), if any."""
+    match = re.search(r"\d{4300,}", source)
+    return None if match is None else source.count("\n", 0, match.start()) + 1
 
 
-THEME_KEYS: dict[str, Check] = {"name": lambda v: isinstance(v, str), "description": lambda v: isinstance(v, str),
-                                "extends": lambda v: isinstance(v, str)}
+@dataclass(frozen=True, slots=True)
+class _TomlWhere:
+    """A theme.toml and its text, to name the line of a key in an error."""
+
+    path: Path
+    source: str
+
+    def error(self, table: str, key: str | None, message: str) -> PublishError:
+        return PublishError(message, path=self.path, line=toml_line(self.source, table, key))
+
+
+def toml_line(source: str, table: str, key: str | None = None) -> int | None:
+    """The line of `key` in the [table] of a TOML text (of the table's header when `key` is None), if it is
+    written in the usual way (one key per line, under its table's header)."""
+    current = ""
+    for number, line in enumerate(source.splitlines(), 1):
+        stripped = line.strip()
+        header = re.match(r"\[\s*([^\[\]]+?)\s*\](?:\s*#.*)?$", stripped)
+        if header:
+            current = re.sub(r"[\s\"']", "", header.group(1))
+            if key is None and current == table:
+                return number
+            continue
+        if key is not None and current == table and re.match(rf"[\"']?{re.escape(key)}[\"']?\s*=", stripped):
+            return number
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What a token's value must be: its type (as the field annotates it) and, for numbers, its range."""
+
+    type: str
+    """The field's annotation: "float", "int", "str", "bool", "tuple[str, ...]", "Path | None"."""
+    what: str = ""
+    """How the message names a list ("a list of language tags"); the type's own words when empty."""
+    range: tuple[float, float] | None = None
+    """The lowest and highest value allowed."""
+    unit: str = ""
+    """The range's unit in the message: points, mm, lines..."""
+
+
+def _tokens(cls: Any, *leave_out: str) -> dict[str, _Kind]:
+    """What each token of a token dataclass must be, from its annotation and its field's metadata."""
+    return {f.name: _Kind(str(f.type), f.metadata.get("what", ""), f.metadata.get("range"), f.metadata.get("unit", ""))
+            for f in dataclasses.fields(cls) if f.name not in leave_out}
+
+
+TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "tuple[str, ...]": (lambda v: isinstance(v, list) and bool(v) and all(isinstance(x, str) and x.strip()
+                                                                         for x in v), "a list of font names"),
+    "float": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and not math.isnan(v), "a number"),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "Path | None": (lambda v: isinstance(v, str), "a file path"),
+}
+"""Each annotation's check, and how a message names it."""
+THEME_KEYS: dict[str, _Kind] = {"name": _Kind("str"), "description": _Kind("str"), "extends": _Kind("str")}
 SECTIONS: dict[str, Any] = {"sizes": Sizes, "colors": Colors, "page": Page, "typography": Typography, "brand": Brand}
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("page", "size"): tuple(PAGE_SIZES_MM),
@@ -440,26 +523,37 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("typography", "header_align"): ("start", "center"),
     ("typography", "subhead_style"): ("bold", "italic", "small-caps"),
 }
-TYPE_WORDS = {"tuple[str, ...]": "a list of font names", "float": "a number", "int": "a whole number of 1 or more",
-              "str": "a string", "bool": "true or false", "Path | None": "a file path"}
 
 
-def _check_table(name: str, table: dict[str, Any], checks: dict[str, Check], path: Path) -> None:
-    unknown = sorted(set(table) - set(checks))
+def _check_table(name: str, table: dict[str, Any], kinds: dict[str, _Kind], where: _TomlWhere) -> None:
+    unknown = sorted(set(table) - set(kinds))
     if unknown:
-        raise PublishError(f"[{name}]: unknown key(s) {', '.join(unknown)}; known: {', '.join(checks)}", path=path)
+        raise where.error(name, unknown[0], f"[{name}]: unknown key(s) {', '.join(unknown)}; known: "
+                                            f"{', '.join(kinds)}")
     section = name.split(".")[0]
-    cls = SECTIONS.get(section, ScriptFonts if name.startswith("fonts.") else Fonts)
-    kinds = {f.name: str(f.type) for f in dataclasses.fields(cls)} if section != "theme" else {}
     for key, value in table.items():
-        if not checks[key](value):
-            raise PublishError(f"[{name}] {key} = {value!r} is not {TYPE_WORDS.get(kinds.get(key, 'str'), 'valid')}",
-                               path=path)
+        kind = kinds[key]
+        shown = _shown(value)
+        check, words = TYPES[kind.type]
+        if not check(value):
+            raise where.error(name, key, f"[{name}] {key} = {shown} is not {kind.what or words}")
+        if kind.range is not None:
+            low, high = kind.range
+            if not low <= value <= high:
+                raise where.error(name, key, f"[{name}] {key} = {shown}: must be between {low:g} and {high:g} "
+                                             f"{kind.unit}")
         choices = CHOICES.get((section, key))
         if choices and value not in choices:
-            raise PublishError(f"[{name}] {key} = {value!r}; choose one of {', '.join(choices)}", path=path)
+            raise where.error(name, key, f"[{name}] {key} = {shown}; choose one of {', '.join(choices)}")
         if section == "colors" and not (len(value) == 7 and value.startswith("#") and _is_hex(value[1:])):
-            raise PublishError(f"[colors] {key} = {value!r}: colours are written #rrggbb", path=path)
+            raise where.error(name, key, f"[colors] {key} = {shown}: colours are written #rrggbb")
+
+
+def _shown(value: Any) -> str:
+    """A token's value for a message, as TOML-like Python writes it, cut short when long."""
+    text = repr(value) if not isinstance(value, int) or len(str(abs(value))) < 40 else \
+        f"{str(value)[:20]}… ({len(str(abs(value))):,} digits)"
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _build(folder: Path, data: dict[str, Any], lineage: tuple[Path, ...]) -> Theme:
@@ -470,7 +564,8 @@ def _build(folder: Path, data: dict[str, Any], lineage: tuple[Path, ...]) -> The
         missing = [f.name for f in dataclasses.fields(cls) if f.name not in table
                    and f.default is dataclasses.MISSING and f.name not in ("name", "scripts")]
         if missing:
-            raise PublishError(f"[{name}]: missing key(s) {', '.join(missing)}", path=where)
+            raise PublishError(f"[{name}]: missing key(s) {', '.join(missing)}", path=where,
+                               line=toml_line(where.read_text(encoding="utf-8"), name))
         kinds = {f.name: str(f.type) for f in dataclasses.fields(cls)}
         values = {key: tuple(value) if isinstance(value, list) else float(value) if kinds[key] == "float" else value
                   for key, value in table.items()}
@@ -478,7 +573,7 @@ def _build(folder: Path, data: dict[str, Any], lineage: tuple[Path, ...]) -> The
 
     fonts_table = data.get("fonts", {})
     scripts = tuple(section(ScriptFonts, f"fonts.{key}", {"name": key, **value})
-                    for key, value in fonts_table.items() if isinstance(value, dict) and value.get("languages"))
+                    for key, value in fonts_table.items() if isinstance(value, dict))
     fonts = section(Fonts, "fonts", {k: v for k, v in fonts_table.items() if not isinstance(v, dict)})
     brand_table = dict(data.get("brand", {}))
     brand_table["logo"] = Path(brand_table["logo"]) if brand_table.get("logo") else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -151,9 +152,10 @@ def test_every_article_word_in_order(built: Path, fmt: str) -> None:
 
 def _duplicate_manifest(folder: Path, options: str = "") -> Path:
     manifest = folder / "wires.yaml"
+    for name in ("wire-a.md", "other.md", "wire-b.md"):  # a manifest lists only files inside its own folder
+        shutil.copy(DUPLICATES / name, folder / name)
     manifest.write_text(f"title: Wires\n{options}sections:\n  - title: North\n    articles:\n"
-                        f"      - {DUPLICATES / 'wire-a.md'}\n      - {DUPLICATES / 'other.md'}\n"
-                        f"      - {DUPLICATES / 'wire-b.md'}\n")
+                        "      - wire-a.md\n      - other.md\n      - wire-b.md\n")
     return manifest
 
 
@@ -236,7 +238,7 @@ def test_a_bad_article_names_its_file(tmp_path: Path, capsys: pytest.CaptureFixt
         ("title: B\nsections: []\n", "brief.yaml:2: give sections:"),
         ("title: B\ncolour: red\nsections: []\n", "brief.yaml:2: unknown manifest key 'colour'"),
         ("title: B\noptions: {docx: many}\narticles: [a.md]\n", "brief.yaml:2: options.docx: single"),
-        ("title: [B\n", "brief.yaml:2: manifest is not valid YAML"),
+        ("title: [B\n", "brief.yaml:1: manifest is not valid YAML"),  # where the [ opened
         ("- a\n- b\n", "brief.yaml:1: a manifest is a mapping"),
     ],
 )

@@ -72,11 +72,11 @@ def test_themes_lists_the_project_theme(project: Path, capsys: pytest.CaptureFix
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('them = "brief"\n', "publish.toml: unknown key(s) them; a project file may set theme"),
-    ("formats = 3\n", "publish.toml: formats = 3 must be a list of output formats"),
-    ('page_size = "B5"\n', "publish.toml: page_size: unknown page size 'B5'; known sizes: A4, A5, Letter, Legal"),
-    ('logo = "missing.png"\n', "publish.toml: logo: file 'missing.png' not found"),
-    ('templates = ["nowhere"]\n', "publish.toml: templates: folder 'nowhere' not found"),
+    ('them = "brief"\n', "publish.toml:1: unknown key(s) them; a project file may set theme"),
+    ("formats = 3\n", "publish.toml:1: formats = 3 must be a list of output formats"),
+    ('page_size = "B5"\n', "publish.toml:1: page_size: unknown page size 'B5'; known sizes: A4, A5, Letter, Legal"),
+    ('logo = "missing.png"\n', "publish.toml:1: logo: file 'missing.png' not found"),
+    ('templates = ["nowhere"]\n', "publish.toml:1: templates: folder 'nowhere' not found"),
     ("theme = [\n", "publish.toml: not a valid project file"),
     ('theme = "no-such-theme"\n', "unknown theme 'no-such-theme'"),
     ('formats = ["odt"]\n', "unknown output format 'odt'; known: html, pdf, docx, epub"),

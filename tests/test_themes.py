@@ -150,7 +150,7 @@ def test_every_theme_css_is_understood_by_weasyprint(theme: str, caplog: pytest.
     ('[sizes]\nbody = "ten"\n', "[sizes] body = 'ten' is not a number"),
     ('[page]\nsize = "B5"\n', "[page] size = 'B5'; choose one of A4, A5, Letter, Legal"),
     ('[page]\nfolio_position = "left"\n', "choose one of start, center, end, outside"),
-    ('[typography]\nwidows = 0\n', "[typography] widows = 0 is not a whole number of 1 or more"),
+    ('[typography]\nwidows = 0\n', "[typography] widows = 0: must be between 1 and 10 lines"),
     ('[fonts]\nbody = "Arial"\n', "[fonts] body = 'Arial' is not a list of font names"),
     ('[fonts.urdu]\nlanguage = ["ur"]\n', "[fonts.urdu]: unknown key(s) language"),
     ('[brand]\nlogo = "missing.png"\n', "[brand] logo 'missing.png' not found"),

@@ -987,7 +987,7 @@ def _limited(text: str) -> str:
 
 def _with_fixed_times(data: bytes, when: dt.datetime) -> bytes:
     """The same package with every ZIP entry dated `when`, so the same article gives the same bytes."""
-    stamp = max(when, dt.datetime(1980, 1, 1)).timetuple()[:6]
+    stamp = reproducible.zip_date_time(when)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():

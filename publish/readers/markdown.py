@@ -7,14 +7,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from publish import limits, model, sanitise, text
+from publish import limits, model, sanitise, text, yamlform
 from publish.errors import InputError
 from publish.readers import Dropped, Inferred, Reading, Source
 
@@ -98,23 +97,19 @@ class _Reader:
     # --- front matter ------------------------------------------------------------------------------------
 
     def front_matter(self, node: SyntaxTreeNode) -> dict[str, Any]:
-        try:
-            data = yaml.safe_load(node.content) if node.content.strip() else {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 2 if mark is not None else 1  # +1 for the opening ---, +1 for 1-based lines
-            problem = getattr(exc, "problem", None) or "invalid YAML"
-            raise InputError(f"front matter is not valid YAML: {problem}", path=self.source, line=line) from None
+        if not node.content.strip():
+            return {}
+        try:  # the front matter's first line is the file's second, after the opening ---
+            data = yamlform.load(node.content, what="front matter", first_line=2)
+        except yamlform.YamlProblem as exc:
+            raise InputError(exc.message, path=self.source, line=exc.line or 1) from None
         if not isinstance(data, dict):
-            raise InputError(f"front matter must be a mapping of keys to values, not a {type(data).__name__}",
+            raise InputError(f"front matter must be a mapping of keys to values, not {yamlform.kind(data)}",
                              path=self.source, line=1)
-        if _too_many_values(data):
-            raise InputError(f"front matter holds more than {MAX_FRONT_MATTER_VALUES:,} values once its YAML "
-                             "aliases are expanded; write the values out", path=self.source, line=1)
         meta: dict[str, Any] = {}
         for key, value in data.items():
             field = META_KEYS.get(str(key).lower())
-            line = _key_line(node.content, str(key))
+            line = yamlform.line_of(data, key, 1) or 1
             if field is None:
                 self.dropped.append(Dropped(line, f"{key}: {value}", "front matter key publish does not use"))
                 continue
@@ -137,23 +132,23 @@ class _Reader:
             raise InputError(f"{key}: give a name or a list of names", path=self.source, line=line)
         if field == "keywords":
             items = value.split(",") if isinstance(value, str) else value
-            if isinstance(items, list) and all(isinstance(k, (str, int, float)) for k in items):
+            if isinstance(items, list) and all(isinstance(k, (str, dt.date)) for k in items):
                 return tuple(str(k).strip() for k in items if str(k).strip())
             raise InputError(f"{key}: give a list of keywords or a comma-separated string", path=self.source,
                              line=line)
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        if isinstance(value, (str, dt.date)):  # a date where text is wanted (`title: 2024-05-01`) is that text
             return str(value).strip()
-        raise InputError(f"{key}: expected text, not a {type(value).__name__}", path=self.source, line=line)
+        raise InputError(f"{key}: expected text, not {yamlform.kind(value)}", path=self.source, line=line)
 
     def date(self, key: Any, value: Any, line: int) -> dt.date:
         if isinstance(value, dt.date):
             return value
         if isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value) if len(value.strip()) == 10 else dt.datetime.fromisoformat(value)
-            except ValueError:
-                pass
-        raise InputError(f"{key}: {value!r} is not a date; write YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+                return yamlform.iso_date(value)
+            except ValueError as exc:
+                raise InputError(f"{key}: {yamlform.shown(value)} {exc}", path=self.source, line=line) from None
+        raise InputError(f"{key}: {yamlform.shown(value)} is not a date; write YYYY-MM-DD or YYYY-MM-DDTHH:MM",
                          path=self.source, line=line)
 
     # --- blocks ------------------------------------------------------------------------------------------
@@ -291,38 +286,8 @@ class _Reader:
         raise InputError(f"unsupported Markdown inline {kind!r}", path=self.source, line=line)
 
 
-MAX_FRONT_MATTER_VALUES = 10_000
-"""More values than any article's metadata needs: YAML aliases can make a few lines stand for billions."""
-
-
-def _too_many_values(data: Any) -> bool:
-    """Whether the loaded YAML, aliases expanded, holds more than MAX_FRONT_MATTER_VALUES values (counted with an
-    early stop, so a "billion laughs" document costs no more than the limit)."""
-    budget = MAX_FRONT_MATTER_VALUES
-    stack = [data]
-    while stack:
-        value = stack.pop()
-        budget -= 1
-        if budget < 0:
-            return True
-        if isinstance(value, dict):
-            stack.extend(value.keys())
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-    return False
-
-
 def _line(node: SyntaxTreeNode) -> int:
     return node.map[0] + 1 if node.map else 0
-
-
-def _key_line(yaml_text: str, key: str) -> int:
-    """The 1-based file line of a top-level front matter key (the opening --- is line 1)."""
-    for i, line in enumerate(yaml_text.splitlines()):
-        if line.startswith(f"{key}:"):
-            return i + 2
-    return 1
 
 
 def _alignment(cell: SyntaxTreeNode) -> str:
