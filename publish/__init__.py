@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 # `build` is both this function and the module publish.build: importing publish.api here first loads that module
 # (which the import system binds as `publish.build`), and the function below takes the name back for good.
 from publish.api import FormatInfo, build, check, list_formats, read, render
+from publish.backends import BackendSpec, RenderContext
 from publish.build import BuildOptions, Written
 from publish.errors import PublishError
 from publish.model import (
@@ -40,13 +41,14 @@ from publish.model import (
     Table,
     Text,
 )
-from publish.readers import Dropped, Inferred, Reading, Source
+from publish.readers import Dropped, Inferred, ReaderSpec, Reading, Source
 
 if TYPE_CHECKING:
     from publish.checks import CheckOptions, CheckReport
 
 __all__ = [
     "Article",
+    "BackendSpec",
     "Block",
     "BlockQuote",
     "BuildOptions",
@@ -70,7 +72,9 @@ __all__ = [
     "OrderedList",
     "Paragraph",
     "PublishError",
+    "ReaderSpec",
     "Reading",
+    "RenderContext",
     "Rule",
     "Section",
     "Source",

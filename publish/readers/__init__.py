@@ -133,16 +133,18 @@ ReaderSpec; see publish.plugins). A plugin's spec loads when first looked up; it
 
 
 def reader_for(path: Path, name: str | None = None) -> ReaderSpec:
-    """The reader named, or the one the file's extension selects."""
+    """The reader named, or the one the file's extension selects (every reader's spec is loaded for that, so an
+    extension two readers claim is an error naming both, whichever file is read)."""
     if name is not None:
         if name not in READERS:
             raise FormatError(f"unknown input format {name!r}; known: {', '.join(READERS)}")
         return READERS[name]
     ext = path.suffix.lower()
-    for spec in READERS.values():
+    specs = list(READERS.values())
+    for spec in specs:
         if ext in spec.extensions:
             return spec
-    known = ", ".join(e for s in READERS.values() for e in s.extensions)
+    known = ", ".join(e for s in specs for e in s.extensions)
     raise FormatError(f"cannot tell the input format from the extension {ext or '(none)'!r}; "
                       f"use --from {'|'.join(READERS)} or one of {known}", path=path)
 
