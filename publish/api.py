@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from publish.backends import BACKENDS, RenderContext, backends_for
 from publish.build import BuildOptions, Written
 from publish.build import build as _build
+from publish.collection import MANIFEST_EXTENSIONS
 from publish.errors import FormatError, PublishError
 from publish.model import Article, Collection, Document
 from publish.readers import READERS, Reading, Source, read_file, read_source
@@ -43,6 +44,9 @@ def read(source: PathLike | bytes, format: str | None = None, *, name: str | Non
                               path=name)
         return read_source(Source(name or "<bytes>", bytes(source)), format)
     path = Path(source)
+    if path.suffix.lower() in MANIFEST_EXTENSIONS:
+        raise FormatError("is a collection manifest; `read` reads one article (`build` renders a manifest)",
+                          path=path)
     if name is None:
         return read_file(path, format)
     loaded = Source.from_path(path)

@@ -103,7 +103,8 @@ def _themes(args: argparse.Namespace) -> int:
     config = load_config(Path(args.config) if args.config else None)
     themes = [(name, load_theme(name), package) for name, package in theme_names().items()]
     if config.theme and config.theme not in {name for name, _, _ in themes}:
-        themes.append((config.theme, load_theme(config.theme), str(config.path)))
+        own = load_theme(config.theme)
+        themes.append((own.name, own, str(config.path)))
     width = max(len(name) for name, _, _ in themes)
     for name, theme, package in themes:
         fonts = f"{theme.fonts.body[0]} / {theme.fonts.heading[0]}"

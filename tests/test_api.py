@@ -61,6 +61,10 @@ def test_bytes_without_a_format_or_a_named_extension_are_one_clear_error() -> No
     with pytest.raises(publish.PublishError) as info:
         publish.read(b"Headline\n\nBody.\n", "odt")
     assert str(info.value) == "unknown input format 'odt'; known: scraped, markdown, json"
+    with pytest.raises(publish.PublishError) as info:
+        publish.read(SAMPLES / "morning-brief.yaml")
+    assert str(info.value) == (f"{SAMPLES / 'morning-brief.yaml'}: is a collection manifest; `read` reads one "
+                               "article (`build` renders a manifest)")
 
 
 def test_render_returns_each_format_as_bytes() -> None:
