@@ -152,6 +152,10 @@ class Registry(Mapping[str, S], Generic[S]):
         if spec.name != name:
             raise FormatError(f"plugin {plugin} names a {self.kind} called {spec.name!r}; the entry point and the "
                               "spec must have the same name")
+        odd = [claim for claim in self._claims(spec) if not claim.startswith(".") or claim != claim.lower()]
+        if odd:
+            raise FormatError(f"plugin {plugin} claims the extension {odd[0]!r}; write extensions in lower case "
+                              "with the dot, such as '.note'")
         self._claim(spec, plugin.package)
         self._loaded[name] = spec
         return spec

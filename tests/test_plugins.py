@@ -138,6 +138,10 @@ CLASHES = {
     "a spec of the wrong kind": ("html",
         '[project.entry-points."publish.readers"]\nweb = "publish_clash:WEB"\n',
         "plugin 'web' from package publish-clash (publish_clash:WEB) names a BackendSpec, not a ReaderSpec"),
+    "an extension without its dot": ("html",
+        '[project.entry-points."publish.readers"]\nodd = "publish_clash:ODD"\n',
+        "plugin 'odd' from package publish-clash (publish_clash:ODD) claims the extension 'Note'; write extensions "
+        "in lower case with the dot, such as '.note'"),
     "a module that is not there": ("html",
         '[project.entry-points."publish.readers"]\ngone = "publish_gone:READER"\n',
         "plugin 'gone' (publish.readers = 'publish_gone:READER', package publish-clash) cannot be loaded: "
@@ -162,7 +166,8 @@ def test_a_name_or_extension_taken_twice_is_one_line_naming_both(case: str, plug
         'WIKI = ReaderSpec("wiki", (".wiki", ".md"), "publish_clash", "wiki text")\n'
         'MEMO = ReaderSpec("memo", (".note",), "publish_clash", "memos")\n'
         'PLAINTEXT = BackendSpec("plaintext", ".text", "publish_clash", "more plain text")\n'
-        'WEB = BackendSpec("web", ".html", "publish_clash", "another HTML")\n', encoding="utf-8")
+        'WEB = BackendSpec("web", ".html", "publish_clash", "another HTML")\n'
+        'ODD = ReaderSpec("odd", ("Note",), "publish_clash", "odd notes")\n', encoding="utf-8")
     (package / "publish_clash" / "theme.toml").write_text('[theme]\nname = "brief"\n', encoding="utf-8")
     clash = _install(package, tmp_path / "site")
     (tmp_path / "harbour.note").write_text(NOTE, encoding="utf-8")
