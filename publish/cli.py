@@ -51,9 +51,16 @@ def _build(args: argparse.Namespace) -> int:
     written = api.build(args.inputs, options=options, progress=_progress)
     if not args.check:
         return 0
-    from publish.checks import CheckOptions
+    from publish.checks import FORMATS, CheckOptions
 
-    return _report(api.check(written, options=CheckOptions(pdf_variant=args.pdf_variant)), as_json=False)
+    checkable = [w for w in written if w.path.suffix.lower() in FORMATS]
+    for w in written:
+        if w not in checkable:  # a plugin's format: publish has no checks for it
+            logging.getLogger("publish").warning("%s: not checked: publish checks %s files", w.path,
+                                                 ", ".join(FORMATS))
+    if not checkable:
+        return 0
+    return _report(api.check(checkable, options=CheckOptions(pdf_variant=args.pdf_variant)), as_json=False)
 
 
 def _check(args: argparse.Namespace) -> int:

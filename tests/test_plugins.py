@@ -46,9 +46,13 @@ def _publish(args: list[str], cwd: Path, *paths: Path) -> subprocess.CompletedPr
 
 def test_a_plugin_reader_backend_and_theme_build_from_the_command_line(plugin_path: Path, tmp_path: Path) -> None:
     (tmp_path / "harbour.note").write_text(NOTE, encoding="utf-8")
-    done = _publish(["build", "harbour.note", "--to", "plaintext,html", "--theme", "example-theme"], tmp_path,
-                    plugin_path)
-    assert done.returncode == 0, done.stderr
+    done = _publish(["build", "harbour.note", "--to", "plaintext,html", "--theme", "example-theme", "--check"],
+                    tmp_path, plugin_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # --check validates the HTML and says, in one line, that nothing checks the plugin's format
+    assert "ok     out/harbour.html: all 26 words in order" in done.stdout
+    assert "publish: warning: out/harbour.txt: not checked: publish checks .html, .pdf, .docx, .epub files" \
+        in done.stderr.splitlines()
     assert (tmp_path / "out" / "harbour.txt").read_text(encoding="utf-8") == (
         "Harbour reopens after the storm\n\nThe harbour reopened on Tuesday after three days of gales.\n\n"
         "Fishing boats returned at dawn, and the ferry ran on time.\n")
