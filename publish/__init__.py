@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 # `build` is both this function and the module publish.build: importing publish.api here first loads that module
 # (which the import system binds as `publish.build`), and the function below takes the name back for good.
-from publish.api import FormatInfo, build, check, list_formats, read, render
+from publish.api import FormatInfo, ThemeInfo, build, check, list_formats, list_themes, read, render
 from publish.backends import BackendSpec, RenderContext
 from publish.build import BuildOptions, Written
 from publish.errors import PublishError
@@ -42,6 +42,7 @@ from publish.model import (
     Text,
 )
 from publish.readers import Dropped, Inferred, ReaderSpec, Reading, Source
+from publish.theme import Theme, load_theme
 
 if TYPE_CHECKING:
     from publish.checks import CheckOptions, CheckReport
@@ -81,11 +82,15 @@ __all__ = [
     "Strong",
     "Table",
     "Text",
+    "Theme",
+    "ThemeInfo",
     "Written",
     "__version__",
     "build",
     "check",
     "list_formats",
+    "list_themes",
+    "load_theme",
     "read",
     "render",
 ]

@@ -20,7 +20,7 @@ from publish.errors import FormatError, PublishError
 from publish.model import Article, Collection, Document
 from publish.readers import READERS, Reading, Source, read_file, read_source
 from publish.resources import Resources
-from publish.theme import BASE_THEME, Theme, load_theme
+from publish.theme import BASE_THEME, Theme, load_theme, theme_names
 
 if TYPE_CHECKING:
     from publish.checks import CheckOptions, CheckReport
@@ -171,3 +171,20 @@ def list_formats() -> list[FormatInfo]:
     backends = [FormatInfo("backend", spec.name, (spec.extension,), spec.summary, BACKENDS.origin(spec.name))
                 for spec in BACKENDS.values()]
     return readers + backends
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeInfo:
+    """A theme a name selects, as `publish themes` lists it."""
+
+    name: str
+    """The name given to --theme (theme= in `render` and `build`)."""
+    package: str
+    """The package it comes from: "publish" for a built-in, else the plugin's distribution."""
+    theme: Theme
+    """The theme, loaded (its tokens, description and folder)."""
+
+
+def list_themes() -> list[ThemeInfo]:
+    """Every built-in and plugin theme, by name, each loaded (so a broken one is reported here)."""
+    return [ThemeInfo(name, package, load_theme(name)) for name, package in theme_names().items()]

@@ -17,7 +17,7 @@ from publish.config import CONFIG_NAME, load_config
 from publish.conformance import PDF_VARIANTS
 from publish.errors import PublishError
 from publish.readers import READERS
-from publish.theme import BASE_THEME, PAGE_SIZES_MM, load_theme, page_size_name, theme_names
+from publish.theme import BASE_THEME, PAGE_SIZES_MM, load_theme, page_size_name
 
 if TYPE_CHECKING:
     from publish.checks import CheckReport
@@ -108,7 +108,7 @@ def _project_options(args: argparse.Namespace) -> dict[str, Any]:
 def _themes(args: argparse.Namespace) -> int:
     """List the built-in and plugin themes (and the project's own, if publish.toml names a theme folder)."""
     config = load_config(Path(args.config) if args.config else None)
-    themes = [(name, load_theme(name), package) for name, package in theme_names().items()]
+    themes = [(info.name, info.theme, info.package) for info in api.list_themes()]
     if config.theme and config.theme not in {name for name, _, _ in themes}:
         own = load_theme(config.theme)
         themes.append((own.name, own, str(config.path)))

@@ -126,6 +126,18 @@ def test_build_options_carry_the_rest_and_arguments_win(tmp_path: Path) -> None:
         publish.build([tmp_path / "missing.md"], "html", tmp_path / "out")
 
 
+def test_a_theme_loaded_once_renders_many_articles() -> None:
+    themes = {info.name: info for info in publish.list_themes()}
+    assert {"default", "brief", "digest"} <= set(themes) and themes["digest"].package == "publish"
+    assert themes["digest"].theme.fonts.body[0] == "Charis SIL"
+    letter = publish.load_theme("digest", page_size="Letter")
+    for path in (TOUR, SAMPLES / "dar-bishkek.txt"):
+        word = docx.Document(io.BytesIO(publish.render(publish.read(path).article, "docx", theme=letter,
+                                                       base_dir=SAMPLES)))
+        assert round(word.sections[0].page_width.inches, 1) == 8.5
+        assert word.styles["Normal"].font.name == "Charis SIL"
+
+
 def test_list_formats_names_readers_and_backends() -> None:
     found = {(f.kind, f.name): f for f in publish.list_formats()}
     assert found["reader", "markdown"].extensions == (".md", ".markdown")
