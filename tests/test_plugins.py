@@ -1,5 +1,6 @@
 """Plugins: a package installed beside publish adds a reader, a backend and a theme through entry points, and the
-command line uses them; a plugin loads only when used; a name or extension taken twice is one line naming both.
+command line and the API use them; a plugin loads only when used. (A plugin that clashes with another, or cannot
+be loaded: tests/test_bad_inputs_api.py.)
 
 The example package (tests/plugin_example) is built and installed with pip into a folder of the test's own, offline
 (`--no-index --no-build-isolation`: its build backend, flit_core, is in the test extra), and that folder is put on
@@ -114,70 +115,3 @@ def test_a_plugin_is_imported_only_when_its_format_is_used(plugin_path: Path, tm
     # or backend; reading a note loads its reader, still not the backend
     assert done.stdout.splitlines() == ["['publish_note_example']",
                                         "['publish_note_example', 'publish_note_example.reader']"]
-
-
-CLASHES = {
-    "a reader's name": ("html",
-        '[project.entry-points."publish.readers"]\nmarkdown = "publish_clash:MARKDOWN"\n',
-        "reader 'markdown' is registered twice: built into publish, and by plugin 'markdown' from package "
-        "publish-clash (publish_clash:MARKDOWN)"),
-    "a reader's extension": ("html",
-        '[project.entry-points."publish.readers"]\nwiki = "publish_clash:WIKI"\n',
-        "extension .md is claimed by readers 'markdown' (publish) and 'wiki' (publish-clash)"),
-    "an extension between plugins": ("html",
-        '[project.entry-points."publish.readers"]\nmemo = "publish_clash:MEMO"\n',
-        "extension .note is claimed by readers 'memo' (publish-clash) and 'note' (publish-note-example)"),
-    "a backend's name": ("html",
-        '[project.entry-points."publish.backends"]\nplaintext = "publish_clash:PLAINTEXT"\n',
-        "backend 'plaintext' is registered twice: by plugin 'plaintext' from package publish-clash "
-        "(publish_clash:PLAINTEXT), and by plugin 'plaintext' from package publish-note-example "
-        "(publish_note_example:BACKEND)"),
-    "a backend's extension": ("web",
-        '[project.entry-points."publish.backends"]\nweb = "publish_clash:WEB"\n',
-        "extension .html is claimed by backends 'html' (publish) and 'web' (publish-clash)"),
-    "a theme's name": ("html",
-        '[project.entry-points."publish.themes"]\nbrief = "publish_clash"\n',
-        "theme 'brief' is registered twice: built into publish, and by plugin 'brief' from package publish-clash "
-        "(publish_clash)"),
-    "a spec of the wrong kind": ("html",
-        '[project.entry-points."publish.readers"]\nweb = "publish_clash:WEB"\n',
-        "plugin 'web' from package publish-clash (publish_clash:WEB) names a BackendSpec, not a ReaderSpec"),
-    "an extension without its dot": ("html",
-        '[project.entry-points."publish.readers"]\nodd = "publish_clash:ODD"\n',
-        "plugin 'odd' from package publish-clash (publish_clash:ODD) claims the extension 'Note'; write extensions "
-        "in lower case with the dot, such as '.note'"),
-    "a module that is not there": ("html",
-        '[project.entry-points."publish.readers"]\ngone = "publish_gone:READER"\n',
-        "plugin 'gone' (publish.readers = 'publish_gone:READER', package publish-clash) cannot be loaded: "
-        "ModuleNotFoundError: No module named 'publish_gone'"),
-}
-
-
-@pytest.mark.parametrize("case", list(CLASHES))
-def test_a_name_or_extension_taken_twice_is_one_line_naming_both(case: str, plugin_path: Path,
-                                                                 tmp_path: Path) -> None:
-    to, entry_points, message = CLASHES[case]  # a backend's spec loads when its format is asked for
-    package = tmp_path / "clash"
-    (package / "publish_clash").mkdir(parents=True)
-    (package / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["flit_core>=3.4,<5"]\nbuild-backend = "flit_core.buildapi"\n\n'
-        '[project]\nname = "publish-clash"\nversion = "1.0"\ndescription = "Clashes with others."\n\n'
-        + entry_points, encoding="utf-8")
-    (package / "publish_clash" / "__init__.py").write_text(
-        '"""Specs that clash."""\n'
-        "from publish import BackendSpec, ReaderSpec\n"
-        'MARKDOWN = ReaderSpec("markdown", (".mdown",), "publish_clash", "another Markdown")\n'
-        'WIKI = ReaderSpec("wiki", (".wiki", ".md"), "publish_clash", "wiki text")\n'
-        'MEMO = ReaderSpec("memo", (".note",), "publish_clash", "memos")\n'
-        'PLAINTEXT = BackendSpec("plaintext", ".text", "publish_clash", "more plain text")\n'
-        'WEB = BackendSpec("web", ".html", "publish_clash", "another HTML")\n'
-        'ODD = ReaderSpec("odd", ("Note",), "publish_clash", "odd notes")\n', encoding="utf-8")
-    (package / "publish_clash" / "theme.toml").write_text('[theme]\nname = "brief"\n', encoding="utf-8")
-    clash = _install(package, tmp_path / "site")
-    (tmp_path / "harbour.note").write_text(NOTE, encoding="utf-8")
-    for args in (["formats"], ["build", "harbour.note", "--to", to]):
-        if case == "a theme's name" and args == ["formats"]:
-            args = ["themes"]
-        done = _publish(args, tmp_path, plugin_path, clash)
-        assert (done.returncode, done.stderr) == (1, f"publish: error: {message}\n"), args
-    assert not (tmp_path / "out").exists()
