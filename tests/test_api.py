@@ -100,6 +100,14 @@ def test_a_hand_built_article_renders() -> None:
     assert "Ferry Runs Late</h1>" in html and "<em>forty minutes late</em>" in html
 
 
+def test_a_collection_of_readings_renders_as_one_document() -> None:
+    articles = tuple(publish.read(path).article for path in (TOUR, SAMPLES / "dar-bishkek.txt"))
+    brief = publish.Collection("Morning brief", (publish.Section("", articles),))
+    book = docx.Document(io.BytesIO(publish.render(brief, "docx", base_dir=SAMPLES)))
+    headings = [p.text for p in book.paragraphs if p.style is not None and p.style.name == "Heading 1"]
+    assert headings == [article.meta.headline for article in articles]
+
+
 def test_build_then_check_with_word_parity(tmp_path: Path) -> None:
     seen: list[publish.Written] = []
     written = publish.build([TOUR], "html,docx", tmp_path / "out", theme="digest", progress=seen.append)
