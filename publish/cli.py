@@ -15,6 +15,7 @@ from publish.build import DEFAULT_FORMATS, BuildOptions, Written, build
 from publish.config import CONFIG_NAME, load_config
 from publish.conformance import PDF_VARIANTS
 from publish.errors import PublishError
+from publish.processes import DEFAULT_TIMEOUT
 from publish.readers import READERS, read_file
 from publish.theme import BASE_THEME, PAGE_SIZES_MM, list_themes, load_theme, page_size_name
 
@@ -47,6 +48,7 @@ def _build(args: argparse.Namespace) -> int:
         docx_per_article=args.docx_per_article,
         keep_duplicates=args.keep_duplicates,
         pdf_variant=args.pdf_variant,
+        timeout=args.timeout,
     )
     written = build([Path(p) for p in args.inputs], options, progress=_progress)
     if not args.check:
@@ -158,6 +160,16 @@ def _page_size(value: str) -> str:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0 or more; 0 for no limit)")
+    return seconds
+
+
 def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
@@ -190,6 +202,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--allow-remote", action="store_true", help="let the PDF renderer fetch http(s) resources")
     b.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
                    help=f"make the PDF conform to a standard and declare it: {', '.join(PDF_VARIANTS)}")
+    b.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"stop with an error when one document's PDF takes longer than this to lay out (default: "
+                        f"{DEFAULT_TIMEOUT:g}; 0 for no limit)")
     b.add_argument("--check", action="store_true",
                    help="validate every file written, as `publish check` does, and compare its words with the input")
     c = b.add_argument_group("collections (a brief, digest or packet: a manifest, or --collection)")
