@@ -23,6 +23,8 @@ LONG_PARAGRAPH = 100_000
 """A paragraph longer than this (in characters) takes the PDF's layout more than a few seconds: warned about."""
 MANY_BLOCKS = 30_000
 """More paragraphs, headings and other blocks than this take the PDF's layout a minute or more: warned about."""
+MANY_ARTICLES = 2_000
+"""More articles than this in one collection take the PDF's layout a minute or more: warned about."""
 
 
 def check_article(article: model.Article, source: str) -> list[str]:
@@ -100,7 +102,10 @@ def layout_warnings(document: model.Document, timeout: float) -> list[str]:
                 longest = max(longest, sum(len(_text(node)) for node in block.content))
     stops = f"--timeout stops it after {timeout:g} s" if timeout > 0 else "no --timeout is set"
     warnings = []
-    if blocks > MANY_BLOCKS:
+    if len(articles) > MANY_ARTICLES:
+        warnings.append(f"{len(articles):,} articles in one collection; a PDF this long takes minutes to lay out "
+                        f"({stops})")
+    elif blocks > MANY_BLOCKS:
         warnings.append(f"{blocks:,} paragraphs, headings and other blocks; a PDF this long takes minutes to lay out "
                         f"({stops})")
     if longest > LONG_PARAGRAPH:
