@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -135,10 +136,12 @@ class PdfWorker:
             self.stop()
             raise timeout_error(limit)
         try:
-            kind, value = self.connection.recv()
+            kind, value, lines = self.connection.recv()
         except (EOFError, OSError):
             self.process.join(5)
             raise RuntimeError(f"the PDF worker stopped unexpectedly (exit code {self.process.exitcode})") from None
+        for level, line in lines:  # the worker's warnings, said here, where stderr is the build's
+            logging.getLogger("publish").log(level, "%s", line)
         if kind == "done":
             output: tuple[bytes | str, float] = value
             return output
@@ -172,6 +175,10 @@ def _serve(connection: Connection, builds_end: Connection, parent: int, render: 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
+    lines = _Lines()
+    for name in ("publish", "weasyprint"):
+        logging.getLogger(name).handlers[:] = [lines]
+        logging.getLogger(name).propagate = False
     with contextlib.suppress(Exception):
         warm_up()  # a failure to load shows again, as an answer, when the first PDF is asked for
     while True:
@@ -179,16 +186,28 @@ def _serve(connection: Connection, builds_end: Connection, parent: int, render: 
             request = connection.recv()
         except (EOFError, OSError):
             return
+        lines.said.clear()
         try:
-            answer: tuple[str, Any] = ("done", render(*request))
+            answer: tuple[str, Any, list[tuple[int, str]]] = ("done", render(*request), lines.said)
         except PublishError as exc:
-            answer = ("error", exc)
+            answer = ("error", exc, lines.said)
         except Exception:
-            answer = ("bug", traceback.format_exc())
+            answer = ("bug", traceback.format_exc(), lines.said)
         try:
             connection.send(answer)
         except (OSError, ValueError):
             return
+
+
+class _Lines(logging.Handler):
+    """The worker's log lines, kept to be sent with its answer and said by the build."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append((record.levelno, record.getMessage()))
 
 
 def _die_with_parent(parent: int) -> None:
