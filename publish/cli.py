@@ -48,7 +48,6 @@ def _build(args: argparse.Namespace) -> int:
         docx_per_article=args.docx_per_article,
         keep_duplicates=args.keep_duplicates,
         pdf_variant=args.pdf_variant,
-        timeout=args.timeout,
     )
     written = build([Path(p) for p in args.inputs], options, progress=_progress)
     if not args.check:
@@ -104,7 +103,7 @@ def _report(report: CheckReport, *, as_json: bool) -> int:
 
 
 def _project_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Formats, output folder, theme, templates, page size, publisher and logo: each from its flag when given,
+    """Formats, output folder, theme, templates, page size, publisher, logo and timeout: each from its flag when given,
     else from publish.toml (--config, or the working folder's), else the default."""
     config = load_config(Path(args.config) if args.config else None)
     formats = tuple(f for f in args.to.split(",") if f.strip()) if args.to else config.formats or DEFAULT_FORMATS
@@ -116,6 +115,7 @@ def _project_options(args: argparse.Namespace) -> dict[str, Any]:
         "page_size": args.page_size or config.page_size,
         "publisher": config.publisher,
         "logo": config.logo,
+        "timeout": next(t for t in (args.timeout, config.timeout, DEFAULT_TIMEOUT) if t is not None),
     }
 
 
@@ -202,9 +202,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--allow-remote", action="store_true", help="let the PDF renderer fetch http(s) resources")
     b.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
                    help=f"make the PDF conform to a standard and declare it: {', '.join(PDF_VARIANTS)}")
-    b.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+    b.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                    help=f"stop with an error when one document's PDF takes longer than this to lay out (default: "
-                        f"{DEFAULT_TIMEOUT:g}; 0 for no limit)")
+                        f"publish.toml's timeout, else {DEFAULT_TIMEOUT:g}; 0 for no limit)")
     b.add_argument("--check", action="store_true",
                    help="validate every file written, as `publish check` does, and compare its words with the input")
     c = b.add_argument_group("collections (a brief, digest or packet: a manifest, or --collection)")

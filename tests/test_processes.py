@@ -135,6 +135,22 @@ def test_the_time_limit_stops_a_slow_pdf_with_one_line(tmp_path: Path, formats: 
     assert not _running(lambda ppid, pgrp: ppid == os.getpid())  # no worker left behind by the failed build
 
 
+def test_the_time_limit_from_the_project_file(tmp_path: Path) -> None:
+    _slow(tmp_path)
+    (tmp_path / "publish.toml").write_text("timeout = 1\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "publish", "build", "slow.md", "--to", "pdf"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (1, "publish: error: slow.md: the PDF took longer than 1 s to lay out; "
+                                                 "give a longer --timeout (0 for no limit), or split the document into "
+                                                 "smaller ones\n")
+    (tmp_path / "publish.toml").write_text('timeout = "soon"\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "publish", "build", "slow.md", "--to", "pdf"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (1, f"publish: error: {tmp_path}/publish.toml: timeout = 'soon' must be "
+                                                 "the seconds one document's PDF may take to lay out, 0 or more (0 for "
+                                                 "no limit)\n")
+
+
 def test_a_bad_timeout_is_a_usage_error(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "publish", "build", "x.md", "--timeout", "soon"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
