@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from publish import cache, limits, processes
+from publish import cache, limits, processes, speedups
 from publish.backends import BACKENDS, BackendSpec, RenderContext, backends_for
 from publish.collection import (
     CollectionOptions,
@@ -113,6 +113,7 @@ def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written
     temporary file beside its target, and only when all are done rename them into place: a failure, a full disk
     or a signal leaves the earlier outputs as they were."""
     specs = backends_for(list(options.formats))
+    speedups.turned_off()  # a bad switch is one line before anything runs
     cache.root()  # decided (and any warning given) once, before the worker is forked
     with processes.stop_on_signals():
         worker = _start_worker(specs, options)
@@ -195,8 +196,8 @@ def _render_job(job: _Job, targets: list[tuple[Path, Document]], context: Render
 
 def _start_worker(specs: list[BackendSpec], options: BuildOptions) -> processes.PdfWorker | None:
     """The forked PDF worker, when a PDF is asked for with other formats, there is a second core, and it is on."""
-    if not options.pdf_worker or "pdf" not in {spec.name for spec in specs} or len(specs) == 1 \
-            or (os.cpu_count() or 1) < 2:
+    wanted = options.pdf_worker and speedups.on("pdf-worker")
+    if not wanted or "pdf" not in {spec.name for spec in specs} or len(specs) == 1 or (os.cpu_count() or 1) < 2:
         return None
     return processes.PdfWorker.start(render_timed, BACKENDS["pdf"].load)
 

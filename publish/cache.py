@@ -30,7 +30,7 @@ from typing import Any
 
 import jinja2
 
-from publish import __version__
+from publish import __version__, speedups
 
 OFF = {"off", "0", "no", "false"}
 log = logging.getLogger("publish")
@@ -44,7 +44,7 @@ def root() -> Path | None:
     (owned by another user, or writable by others: then one warning says so). Decided once per folder and
     process."""
     configured = os.environ.get("PUBLISH_CACHE_DIR", "").strip()
-    if configured.lower() in OFF:
+    if configured.lower() in OFF or not speedups.on("cache"):
         return None
     if configured:
         return _checked(Path(configured))

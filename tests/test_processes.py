@@ -254,3 +254,21 @@ def test_a_full_disk_leaves_the_earlier_outputs_whole(tmp_path: Path, mode: str)
     assert "dar-bishkek.html" not in lines[0]  # the failure came after some files were stored, not before
     assert result["after"] == result["before"]  # every earlier output whole, none replaced
     assert result["left"] == sorted(result["before"])  # and no temporary file left
+
+
+def test_the_speed_hacks_switched_off_give_the_same_files(tmp_path: Path) -> None:
+    """The benchmark's switches (PUBLISH_SPEEDUPS_OFF) change how long a build takes, never what it writes."""
+    base = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PUBLISH_CACHE_DIR": str(tmp_path / "cache")}
+    source = str(ROOT / "samples" / "dar-bishkek.txt")
+    for out, off in (("off", "pdf-worker,cache,library-patch"), ("on", "")):
+        done = subprocess.run([sys.executable, "-m", "publish", "build", source, "--out", str(tmp_path / out)],
+                              env={**base, "PUBLISH_SPEEDUPS_OFF": off}, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "cache").exists() is (out == "on")  # the cache was not touched while off
+    for fmt in FORMATS:
+        assert (tmp_path / "on" / f"dar-bishkek.{fmt}").read_bytes() == (tmp_path / "off" / f"dar-bishkek.{fmt}") \
+            .read_bytes()
+    done = subprocess.run([sys.executable, "-m", "publish", "build", source, "--out", str(tmp_path / "x")],
+                          env={**base, "PUBLISH_SPEEDUPS_OFF": "turbo"}, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (1, "publish: error: PUBLISH_SPEEDUPS_OFF: unknown speed hack 'turbo'; "
+                                                 "known: pdf-worker, cache, library-patch\n")

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from publish import cache, conformance, model, reproducible
+from publish import cache, conformance, model, reproducible, speedups
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 
@@ -38,7 +38,7 @@ def _direct_library_loading() -> Iterator[None]:
 
 def _import_weasyprint() -> ModuleType:
     try:
-        with _direct_library_loading():
+        with _direct_library_loading() if speedups.on("library-patch") else contextlib.nullcontext():
             import weasyprint
     except OSError:  # a system whose libraries are found only by the search: import again with it
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
