@@ -136,6 +136,8 @@ def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], 
     plans = [(job, _targets(job, specs, options.out_dir)) for job in jobs]
     _check_targets([target for _, targets in plans for target, _ in targets])
     staged: list[_Staged] = []
+    new_folders = _missing_folders([target for _, targets in plans for target, _ in targets])
+    done = False
     try:
         for job, targets in plans:
             context = RenderContext(theme=theme, resources=job.resources, allow_remote=options.allow_remote,
@@ -151,15 +153,25 @@ def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], 
                 raise
             for (target, document), (data, seconds) in zip(targets, rendered, strict=True):
                 staged.append(_stage(target, data, seconds, document))
-        for item in staged:  # all rendered and stored: now put them in place
-            assert item.temporary is not None
-            os.replace(item.temporary, item.target)
-            item.temporary = None
-            progress(Written(item.target, item.size, item.seconds, item.document))
+        with processes.signals_held():  # all rendered and stored: now put them all in place, uninterrupted
+            for item in staged:
+                assert item.temporary is not None
+                try:
+                    os.replace(item.temporary, item.target)
+                except OSError as exc:
+                    raise PublishError(f"cannot put the new file in place: {exc.strerror}", path=item.target) from None
+                item.temporary = None
+        done = True
     finally:
         for item in staged:
             if item.temporary is not None:
                 item.temporary.unlink(missing_ok=True)
+        if not done:
+            for folder in new_folders:  # folders made for this build's files, left empty by its failure
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+    for item in staged:
+        progress(Written(item.target, item.size, item.seconds, item.document))
     return [Written(item.target, item.size, item.seconds, item.document) for item in staged]
 
 
@@ -279,6 +291,17 @@ def _stage(target: Path, data: bytes | str, seconds: float, document: Document) 
         temporary.unlink(missing_ok=True)
         raise
     return _Staged(target, temporary, len(payload), seconds, document)
+
+
+def _missing_folders(targets: list[Path]) -> list[Path]:
+    """The folders the targets need that do not exist yet, deepest first."""
+    missing: set[Path] = set()
+    for target in targets:
+        for folder in (target.parent, *target.parent.parents):
+            if folder.exists():
+                break
+            missing.add(folder)
+    return sorted(missing, key=lambda folder: len(folder.parts), reverse=True)
 
 
 def _check_targets(targets: list[Path]) -> None:

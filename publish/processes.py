@@ -93,6 +93,21 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(getattr(signal, name), handler)
 
 
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP while the block runs (the renames that put a build's files in place), so
+    a signal cannot leave half the new set beside half the old; one that came meanwhile acts after the block."""
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {getattr(signal, name) for name in names})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 Render = Callable[..., tuple[bytes | str, float]]
 """What the worker runs for each request: a function of the request's arguments giving (output, seconds)."""
 

@@ -143,6 +143,7 @@ def test_the_time_limit_from_the_project_file(tmp_path: Path) -> None:
     assert (done.returncode, done.stderr) == (1, "publish: error: slow.md: the PDF took longer than 1 s to lay out; "
                                                  "give a longer --timeout (0 for no limit), or split the document into "
                                                  "smaller ones\n")
+    assert not (tmp_path / "out").exists()  # the output folder the failed build would have made is not left
     (tmp_path / "publish.toml").write_text('timeout = "soon"\n', encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "publish", "build", "slow.md", "--to", "pdf"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
