@@ -134,9 +134,9 @@ def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], 
     jobs = _jobs(inputs, options, theme.folder)
     _check_distinct_stems(jobs)
     plans = [(job, _targets(job, specs, options.out_dir)) for job in jobs]
-    _check_targets([target for _, targets in plans for target, _ in targets])
+    _check_targets([output.path for _, targets in plans for output in targets])
     staged: list[_Staged] = []
-    new_folders = _missing_folders([target for _, targets in plans for target, _ in targets])
+    new_folders = _missing_folders([output.path for _, targets in plans for output in targets])
     done = False
     try:
         for job, targets in plans:
@@ -151,8 +151,8 @@ def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], 
                 if exc.path is None:
                     exc.path = str(job.source)
                 raise
-            for (target, document), (data, seconds) in zip(targets, rendered, strict=True):
-                staged.append(_stage(target, data, seconds, document))
+            for output, (data, seconds) in zip(targets, rendered, strict=True):
+                staged.append(_stage(output.path, data, seconds, output.document))
         with processes.signals_held():  # all rendered and stored: now put them all in place, uninterrupted
             for item in staged:
                 assert item.temporary is not None
@@ -175,31 +175,44 @@ def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], 
     return [Written(item.target, item.size, item.seconds, item.document) for item in staged]
 
 
-def _targets(job: _Job, specs: list[BackendSpec], out_dir: Path) -> list[tuple[Path, Document]]:
+@dataclass(frozen=True, slots=True)
+class _Output:
+    """One file a build writes."""
+
+    path: Path
+    """Where it goes."""
+    backend: str
+    """The backend that renders it."""
+    document: Document
+    """What it is rendered from."""
+
+
+def _targets(job: _Job, specs: list[BackendSpec], out_dir: Path) -> list[_Output]:
     """Every file a job writes and what each is rendered from: one per format, or, for a collection's DOCX one
     file per article, "NAME-docx/01-headline-words.docx" and so on, in reading order."""
-    targets: list[tuple[Path, Document]] = []
+    targets: list[_Output] = []
     for spec in specs:
         if spec.name == "docx" and job.options.docx_per_article and isinstance(job.document, Collection):
-            targets += [(out_dir / f"{job.stem}-docx" / f"{number:02d}-{slug(article.meta.headline)}{spec.extension}",
-                         article) for number, article in enumerate(job.document.articles, 1)]
+            targets += [_Output(out_dir / f"{job.stem}-docx" / f"{number:02d}-{slug(article.meta.headline)}"
+                                f"{spec.extension}", spec.name, article)
+                        for number, article in enumerate(job.document.articles, 1)]
         else:
-            targets.append((out_dir / f"{job.stem}{spec.extension}", job.document))
+            targets.append(_Output(out_dir / f"{job.stem}{spec.extension}", spec.name, job.document))
     return targets
 
 
-def _render_job(job: _Job, targets: list[tuple[Path, Document]], context: RenderContext,
+def _render_job(job: _Job, targets: list[_Output], context: RenderContext,
                 worker: processes.PdfWorker | None, timeout: float) -> list[tuple[bytes | str, float]]:
     """Each target's output and render time, in order; the PDF in the worker, if there is one, meanwhile."""
-    pdf = next((i for i, (target, _) in enumerate(targets) if target.suffix == BACKENDS["pdf"].extension), None)
+    pdf = next((i for i, output in enumerate(targets) if output.backend == "pdf"), None)
     remote = worker is not None and pdf is not None and len(targets) > 1
     if remote:
         assert worker is not None and pdf is not None
-        worker.submit("pdf", targets[pdf][1], context, str(job.source), timeout)
+        worker.submit("pdf", targets[pdf].document, context, str(job.source), timeout)
     out: list[tuple[bytes | str, float] | None] = []
-    for i, (target, document) in enumerate(targets):
-        name = next(spec.name for spec in BACKENDS.values() if spec.extension == target.suffix)
-        out.append(None if remote and i == pdf else render_timed(name, document, context, str(job.source), timeout))
+    for i, output in enumerate(targets):
+        out.append(None if remote and i == pdf else
+                   render_timed(output.backend, output.document, context, str(job.source), timeout))
     if remote:
         assert worker is not None and pdf is not None
         out[pdf] = worker.result(timeout)
