@@ -81,8 +81,8 @@ def _inline_depth(inlines: tuple[model.Inline, ...], depth: int) -> int:
 
 
 def capped(article: model.Article) -> tuple[model.Article, list[str]]:
-    """The article with every paragraph's marks past MAX_MARKS set as plain text (every word kept, in order),
-    and a warning for each paragraph changed."""
+    """The article with the marks past MAX_MARKS of every paragraph, subhead and table cell set as plain text
+    (every word kept, in order), and a warning for each one changed."""
     warnings: list[str] = []
     blocks = _capped_blocks(article.blocks, warnings)
     if not warnings:
@@ -118,18 +118,28 @@ def _capped_blocks(blocks: tuple[model.Block, ...], warnings: list[str]) -> tupl
     out: list[model.Block] = []
     for block in blocks:
         if isinstance(block, model.Paragraph):
-            marks = sum(_marks(node) for node in block.content)
-            if marks > MAX_MARKS:
-                warnings.append(f"a paragraph holds {marks:,} emphasis, strong, code and link marks; past the first "
-                                f"{MAX_MARKS} they are set as plain text (every word kept), as laying out so many "
-                                "takes minutes")
-                block = model.Paragraph(_plain_after(block.content, MAX_MARKS))
+            block = model.Paragraph(_capped_inlines(block.content, "a paragraph", warnings))
+        elif isinstance(block, model.Heading):
+            block = dataclasses.replace(block, content=_capped_inlines(block.content, "a subhead", warnings))
+        elif isinstance(block, model.Table):
+            header = tuple(_capped_inlines(cell, "a table cell", warnings) for cell in block.header)
+            rows = tuple(tuple(_capped_inlines(cell, "a table cell", warnings) for cell in row) for row in block.rows)
+            block = dataclasses.replace(block, header=header, rows=rows)
         elif isinstance(block, model.BlockQuote):
             block = dataclasses.replace(block, blocks=_capped_blocks(block.blocks, warnings))
         elif isinstance(block, (model.BulletList, model.OrderedList)):
             block = dataclasses.replace(block, items=tuple(_capped_blocks(item, warnings) for item in block.items))
         out.append(block)
     return tuple(out)
+
+
+def _capped_inlines(content: tuple[model.Inline, ...], what: str, warnings: list[str]) -> tuple[model.Inline, ...]:
+    marks = sum(_marks(node) for node in content)
+    if marks <= MAX_MARKS:
+        return content
+    warnings.append(f"{what} holds {marks:,} emphasis, strong, code and link marks; past the first {MAX_MARKS} they "
+                    "are set as plain text (every word kept), as laying out so many takes minutes")
+    return _plain_after(content, MAX_MARKS)
 
 
 def _marks(node: model.Inline) -> int:
