@@ -83,10 +83,17 @@ def _inline_depth(inlines: tuple[model.Inline, ...], depth: int) -> int:
 def capped(article: model.Article) -> tuple[model.Article, list[str]]:
     """The article with the marks past MAX_MARKS of every paragraph, subhead and table cell set as plain text
     (every word kept, in order), and a warning for each one changed."""
-    warnings: list[str] = []
-    blocks = _capped_blocks(article.blocks, warnings)
-    if not warnings:
+    found: list[tuple[str, int]] = []
+    blocks = _capped_blocks(article.blocks, found)
+    if not found:
         return article, []
+    warnings = []
+    for what in dict.fromkeys(what for what, _ in found):  # one line per kind of place, in order of appearance
+        counts = [marks for kind, marks in found if kind == what]
+        many = f"{what} holds {counts[0]:,}" if len(counts) == 1 else \
+            f"{len(counts):,} {what.removeprefix('a ')}s hold up to {max(counts):,}"
+        warnings.append(f"{many} emphasis, strong, code and link marks; past the first {MAX_MARKS} they are set as "
+                        "plain text (every word kept), as laying out so many takes minutes")
     return dataclasses.replace(article, blocks=blocks), warnings
 
 
@@ -114,31 +121,31 @@ def layout_warnings(document: model.Document, timeout: float) -> list[str]:
     return warnings
 
 
-def _capped_blocks(blocks: tuple[model.Block, ...], warnings: list[str]) -> tuple[model.Block, ...]:
+def _capped_blocks(blocks: tuple[model.Block, ...], found: list[tuple[str, int]]) -> tuple[model.Block, ...]:
     out: list[model.Block] = []
     for block in blocks:
         if isinstance(block, model.Paragraph):
-            block = model.Paragraph(_capped_inlines(block.content, "a paragraph", warnings))
+            block = model.Paragraph(_capped_inlines(block.content, "a paragraph", found))
         elif isinstance(block, model.Heading):
-            block = dataclasses.replace(block, content=_capped_inlines(block.content, "a subhead", warnings))
+            block = dataclasses.replace(block, content=_capped_inlines(block.content, "a subhead", found))
         elif isinstance(block, model.Table):
-            header = tuple(_capped_inlines(cell, "a table cell", warnings) for cell in block.header)
-            rows = tuple(tuple(_capped_inlines(cell, "a table cell", warnings) for cell in row) for row in block.rows)
+            header = tuple(_capped_inlines(cell, "a table cell", found) for cell in block.header)
+            rows = tuple(tuple(_capped_inlines(cell, "a table cell", found) for cell in row) for row in block.rows)
             block = dataclasses.replace(block, header=header, rows=rows)
         elif isinstance(block, model.BlockQuote):
-            block = dataclasses.replace(block, blocks=_capped_blocks(block.blocks, warnings))
+            block = dataclasses.replace(block, blocks=_capped_blocks(block.blocks, found))
         elif isinstance(block, (model.BulletList, model.OrderedList)):
-            block = dataclasses.replace(block, items=tuple(_capped_blocks(item, warnings) for item in block.items))
+            block = dataclasses.replace(block, items=tuple(_capped_blocks(item, found) for item in block.items))
         out.append(block)
     return tuple(out)
 
 
-def _capped_inlines(content: tuple[model.Inline, ...], what: str, warnings: list[str]) -> tuple[model.Inline, ...]:
+def _capped_inlines(content: tuple[model.Inline, ...], what: str, found: list[tuple[str, int]],
+                    ) -> tuple[model.Inline, ...]:
     marks = sum(_marks(node) for node in content)
     if marks <= MAX_MARKS:
         return content
-    warnings.append(f"{what} holds {marks:,} emphasis, strong, code and link marks; past the first {MAX_MARKS} they "
-                    "are set as plain text (every word kept), as laying out so many takes minutes")
+    found.append((what, marks))
     return _plain_after(content, MAX_MARKS)
 
 

@@ -142,13 +142,14 @@ def test_a_folder_in_the_way_of_a_per_article_docx(tmp_path: Path, monkeypatch: 
 def test_marks_are_capped_in_subheads_and_table_cells_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     runs = "*a*b" * 300
-    _write("places.md", "Places", f"## {runs}\n\n| Where | What |\n|---|---|\n| Pier | {runs} |\n")(tmp_path)
+    _write("places.md", "Places", f"## {runs}\n\n| Where | What |\n|---|---|\n| Pier | {runs} |\n"
+                                  f"| Quay | {'*a*b' * 400} |\n")(tmp_path)
     monkeypatch.chdir(tmp_path)
     assert main(["build", "places.md", "--to", "html", "--out", "out"]) == 0
     notices = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("wrote ")]
-    assert notices == [f"publish: warning: places.md: {what} holds 300 emphasis, strong, code and link marks; past "
-                       "the first 100 they are set as plain text (every word kept), as laying out so many takes "
-                       "minutes" for what in ("a subhead", "a table cell")]
+    assert notices == [f"publish: warning: places.md: {what} emphasis, strong, code and link marks; past the first 100 "
+                       "they are set as plain text (every word kept), as laying out so many takes minutes"
+                       for what in ("a subhead holds 300", "2 table cells hold up to 400")]
     html = (tmp_path / "out" / "places.html").read_text(encoding="utf-8")
-    assert html.count("<em>a</em>") == 200 and "ab" * 200 in html  # 100 marks kept in each, the rest plain
+    assert html.count("<em>a</em>") == 300 and "ab" * 200 in html  # 100 marks kept in each, the rest plain
     assert_same_words(read_file(Path("places.md")).article, tmp_path / "out" / "places.html")
