@@ -56,10 +56,15 @@ MAX_FETCH_BYTES = 64 * 1024 * 1024
 
 class _RefusalsReported(logging.Filter):
     """WeasyPrint logs an error for every resource it could not load; for one publish refused, the warning
-    publish gave already says which and why."""
+    publish gave already says which and why. Its other lines are advice, never a build's error: warnings (a
+    render names its input in them too, see publish.build)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "publish refused" not in record.getMessage()
+        if "publish refused" in record.getMessage():
+            return False
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 logging.getLogger("weasyprint").addFilter(_RefusalsReported())
