@@ -129,13 +129,18 @@ class PdfWorker:
     @classmethod
     def start(cls, render: Render, warm_up: Callable[[], object]) -> PdfWorker | None:
         """Fork the worker, which runs `warm_up` (loading the PDF backend) and then serves `render` calls; None
-        where processes cannot fork."""
+        where processes cannot fork, or the system will not make one now."""
         if "fork" not in mp.get_all_start_methods():
             return None
         ours, theirs = mp.get_context("fork").Pipe()
         process = mp.get_context("fork").Process(target=_serve, args=(theirs, ours, os.getpid(), render, warm_up),
                                                  name="publish-pdf-worker", daemon=True)
-        process.start()
+        try:
+            process.start()
+        except OSError:  # no memory or process slot for a second process: the build renders the PDF itself
+            ours.close()
+            theirs.close()
+            return None
         theirs.close()  # so the build sees EOF when the worker dies
         return cls(process, ours)
 
