@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import glob
 import logging
 import os
 import tempfile
@@ -137,6 +138,7 @@ def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], 
     _check_targets([output.path for _, targets in plans for output in targets])
     staged: list[_Staged] = []
     new_folders = _missing_folders([output.path for _, targets in plans for output in targets])
+    _remove_stale([output.path for _, targets in plans for output in targets])
     done = False
     try:
         for job, targets in plans:
@@ -288,7 +290,7 @@ def _stage(target: Path, data: bytes | str, seconds: float, document: Document) 
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
     except OSError as exc:
         raise PublishError(f"cannot write here: {exc.strerror}", path=target.parent) from None
     temporary = Path(name)
@@ -304,6 +306,29 @@ def _stage(target: Path, data: bytes | str, seconds: float, document: Document) 
         temporary.unlink(missing_ok=True)
         raise
     return _Staged(target, temporary, len(payload), seconds, document)
+
+
+def _remove_stale(targets: list[Path]) -> None:
+    """Remove the temporary files an earlier build of these targets left when it was killed (SIGKILL, a power
+    cut): ".NAME.PID.XXXX.tmp" whose process is gone. Another build's, still running, are left alone."""
+    for target in targets:
+        if not target.parent.is_dir():
+            continue
+        for temporary in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+            pid = temporary.name[len(target.name) + 2:].split(".", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _missing_folders(targets: list[Path]) -> list[Path]:

@@ -56,15 +56,15 @@ def _start_build(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
     return build, out
 
 
-def _worker_mid_pdf(build: subprocess.Popen[str]) -> int:
-    """Wait until the build's PDF worker has imported WeasyPrint (0.3 s of CPU) and is laying out the PDF (1 s of
-    its CPU time in all, of about 5)."""
+def _worker_mid_pdf(build: subprocess.Popen[str], cpu: float = 1.0) -> int:
+    """Wait until the build's PDF worker has imported WeasyPrint (0.3-0.5 s of CPU) and is laying out the PDF
+    (`cpu` seconds of its CPU time in all, of about 5.5)."""
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         assert build.poll() is None, f"the build ended before its PDF was under way: {build.stderr.read()}"  # type: ignore[union-attr]
         for pid in _running(lambda ppid, pgrp: ppid == build.pid):
             info = _stat(pid)
-            if info is not None and info[3] >= 1.0:
+            if info is not None and info[3] >= cpu:
                 return pid
         time.sleep(0.05)
     raise AssertionError("no PDF worker got under way")
@@ -111,10 +111,30 @@ def test_a_killed_build_takes_its_worker_with_it(tmp_path: Path) -> None:
     _untouched(out)
 
 
+def test_the_next_build_removes_what_a_killed_batch_left(tmp_path: Path) -> None:
+    """A batch stores each document's files as it goes: killed while laying out a later PDF, it leaves the earlier
+    document's temporary files (hidden, beside the untouched outputs); the next build removes them."""
+    _slow(tmp_path)
+    (tmp_path / "quick.md").write_text("---\ntitle: Quick\n---\n\nA short story.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build = subprocess.Popen([sys.executable, "-m", "publish", "build", "quick.md", "slow.md", "--timeout", "0"],
+                             cwd=tmp_path, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    worker = _worker_mid_pdf(build, cpu=2.0)  # the quick PDF is done; the slow one under way
+    build.kill()
+    build.communicate(timeout=60)
+    assert _gone([worker], build.pid)
+    left = sorted(p.name for p in out.iterdir())
+    assert left and all(name.startswith(".quick.") and name.endswith(".tmp") for name in left), left
+    done = subprocess.run([sys.executable, "-m", "publish", "build", "quick.md"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [f"quick.{fmt}" for fmt in sorted(FORMATS)]
+
+
 def _slow(folder: Path) -> Path:
-    """An article whose PDF takes seconds to lay out: 20 paragraphs of 90 marks each (under the cap)."""
+    """An article whose PDF takes about 5 s of CPU to lay out: 60 paragraphs of 90 marks each (under the cap)."""
     path = folder / "slow.md"
-    path.write_text("---\ntitle: A Slow Page\n---\n\n" + ("*a* b " * 90 + "\n\n") * 20, encoding="utf-8")
+    path.write_text("---\ntitle: A Slow Page\n---\n\n" + ("*a* b " * 90 + "\n\n") * 60, encoding="utf-8")
     return path
 
 
