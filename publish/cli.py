@@ -16,6 +16,7 @@ from publish.build import DEFAULT_FORMATS, BuildOptions, Written
 from publish.config import CONFIG_NAME, load_config
 from publish.conformance import PDF_VARIANTS
 from publish.errors import PublishError
+from publish.processes import DEFAULT_TIMEOUT
 from publish.readers import READERS
 from publish.theme import BASE_THEME, PAGE_SIZES_MM, load_theme, page_size_name
 
@@ -100,7 +101,7 @@ def _report(report: CheckReport, *, as_json: bool) -> int:
 
 
 def _project_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Formats, output folder, theme, templates, page size, publisher and logo: each from its flag when given,
+    """Formats, output folder, theme, templates, page size, publisher, logo and timeout: each from its flag when given,
     else from publish.toml (--config, or the working folder's), else the default."""
     config = load_config(Path(args.config) if args.config else None)
     formats = tuple(f for f in args.to.split(",") if f.strip()) if args.to else config.formats or DEFAULT_FORMATS
@@ -112,6 +113,7 @@ def _project_options(args: argparse.Namespace) -> dict[str, Any]:
         "page_size": args.page_size or config.page_size,
         "publisher": config.publisher,
         "logo": config.logo,
+        "timeout": next(t for t in (args.timeout, config.timeout, DEFAULT_TIMEOUT) if t is not None),
     }
 
 
@@ -172,6 +174,16 @@ def _page_size(value: str) -> str:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0 or more; 0 for no limit)")
+    return seconds
+
+
 def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
@@ -204,6 +216,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--allow-remote", action="store_true", help="let the PDF renderer fetch http(s) resources")
     b.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
                    help=f"make the PDF conform to a standard and declare it: {', '.join(PDF_VARIANTS)}")
+    b.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                   help=f"stop with an error when one document's PDF takes longer than this to lay out (default: "
+                        f"publish.toml's timeout, else {DEFAULT_TIMEOUT:g}; 0 for no limit)")
     b.add_argument("--check", action="store_true",
                    help="validate every file written, as `publish check` does, and compare its words with the input")
     c = b.add_argument_group("collections (a brief, digest or packet: a manifest, or --collection)")
