@@ -67,7 +67,7 @@ def _build(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from publish.serve import ServeOptions, serve
 
-    args.to, args.out = None, None
+    args.to, args.out, args.timeout = None, None, None
     options = BuildOptions(**{**_project_options(args), "formats": DEFAULT_FORMATS},
                            input_format=args.input_format, allow_remote=args.allow_remote)
     return serve(Path(args.input), options, ServeOptions(host=args.host, port=args.port, open_browser=args.open,
