@@ -49,12 +49,18 @@ STORY_LIKE_MIN_WORDS = 10
 """A finished sentence this long is story-like: above a headline it is kept, and dropping it counts for the
 warning about lost text."""
 HEADLINE_USUAL_MIN_WORDS = 4
+HEADLINE_BODY_WINDOW = 10
+"""Body text this many lines under a title-like line, past short lines that are not titles, still makes it a
+candidate headline."""
 SECTION_LABEL_MAX_WORDS = 3
 HEADLINE_EVIDENCE: dict[str, float] = {
     "matches the page title": 6.0,
+    "is part of the page title": 4.0,
     "byline or date under it": 3.0,
     "dek under it": 1.0,
-    "headline length": 1.0,
+    "each short line between it and the body": -0.5,
+    "headline length": 1.5,
+    "set out to the left of the body (lynx prints headings at the margin)": 2.0,
     "a short line in capitals (a section label)": -1.0,
     "share of the story under it": 4.0,
     "story above it": -6.0,
@@ -289,6 +295,9 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
     )),
 )
 RELATED_BLOCK = "related-articles block"
+LINK_HEADER = Debris("link header of a text dump", re.compile(r"#.*"))
+LINK_HEADER_FILL = 60
+"""A link header line this long (in columns) was wrapped: the next line carries it on."""
 
 # --- metadata lines ----------------------------------------------------------------------------------------
 
@@ -478,7 +487,7 @@ class _Report:
     def drop(self, unit: _Unit, reason: str) -> None:
         self.dropped.extend(Dropped(line.number, line.raw, reason) for line in unit.lines)
         if _is_story_like(unit):
-            self.story_words_dropped += len(unit.text.split())
+            self.story_words_dropped += _words(unit.text)
 
     def infer(self, unit: _Unit, role: str) -> None:
         self.inferred.append(Inferred(unit.first.number, unit.text, role))
@@ -490,7 +499,7 @@ class _Report:
 def read(text: str, *, source: str) -> Reading:
     """Turn scraped page text into an article, reporting every line left out and every role inferred."""
     text, markup = sanitise.strip_markup(text)  # raw HTML in the scrape: its text is kept, its tags are not
-    units = _units([_classify(number, raw) for number, raw in enumerate(text.split("\n"), 1)])
+    units = _units(_link_header([_classify(number, raw) for number, raw in enumerate(text.split("\n"), 1)]))
     if not units:
         raise InputError("no story found: the text is empty", path=source)
     if not any(unit.kind in ("text", "item") for unit in units):
@@ -511,7 +520,7 @@ def read(text: str, *, source: str) -> Reading:
     report.infer(units[headline], "headline")
     _header(units[headline + 1:body], dek, report)
     kept = above + _story(units[body:], report)
-    kept_words = sum(len(unit.text.split()) for unit in kept)
+    kept_words = sum(_words(unit.text) for unit in kept)
     if report.story_words_dropped > kept_words:
         log.warning("%s: more story-like text was dropped (%d words) than kept (%d words); the headline taken "
                     "is %s: see `publish inspect` for what was dropped", source, report.story_words_dropped,
@@ -555,6 +564,20 @@ def _classify(number: int, raw: str) -> _Line:
                          content=item["content"])
     facts = _metadata(text)
     return _Line(number, raw, text, "meta" if facts else "text", facts=facts, content=text)
+
+
+def _link_header(lines: list[_Line]) -> list[_Line]:
+    """The lines with the link header a text browser's dump opens with ("#Start RSS Feed alternate ...", the page's
+    <link> elements; lynx prints it first, marked with "#") made debris, with the lines it wraps onto."""
+    opening = [i for i, line in enumerate(lines) if line.kind != "blank"][:2]  # a pasted title may stand above it
+    first = next((i for i in opening if lines[i].text.startswith("#") and not lines[i].text.startswith("# ")), None)
+    if first is None:
+        return lines
+    end = first + 1
+    while end < len(lines) and lines[end].kind != "blank" and _columns(lines[end - 1].raw) >= LINK_HEADER_FILL:
+        end += 1
+    header = [dataclasses.replace(line, kind="debris", debris=LINK_HEADER) for line in lines[first:end]]
+    return [*lines[:first], *header, *lines[end:]]
 
 
 def _normalised(text: str) -> str:
@@ -766,11 +789,33 @@ def _units(lines: list[_Line]) -> list[_Unit]:
 
 
 def _wrap_width(lines: list[_Line]) -> int | None:
-    """The width the text was wrapped at, judged from lines that break mid-sentence; None if it is not wrapped."""
-    widths = [len(a.text) for a, b in itertools.pairwise(lines)
-              if a.kind in ("text", "item") and b.kind == "text" and b.text[0].islower()]
+    """The width (in columns) the text was wrapped at, judged from lines that break mid-sentence: before a
+    lower-case letter, or before a letter of a script without case (Arabic, Chinese, Thai...) where the line
+    above does not end a sentence; None if it is not wrapped."""
+    widths = [_columns(a.text) for a, b in itertools.pairwise(lines)
+              if a.kind in ("text", "item") and b.kind == "text" and _breaks_mid_sentence(a.text, b.text)]
     width = max(widths, default=0)
     return width if WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH else None
+
+
+def _breaks_mid_sentence(above: str, below: str) -> bool:
+    first = below[0]
+    caseless = first.isalpha() and not first.isupper() and not first.islower()
+    return first.islower() or (caseless and _last_char(above) not in FULL_STOPS + QUESTION_MARKS)
+
+
+def _columns(text: str) -> int:
+    """The columns a text dump gives the text: wide (East Asian) characters take two."""
+    return len(text) + sum(1 for ch in text if ord(ch) >= 0x1100 and unicodedata.east_asian_width(ch) in "WF")
+
+
+def _words(text: str) -> int:
+    """About how many words a text holds: spaced words, and the characters of scripts written without spaces
+    counted as words of two (CJK) or four (Thai, Lao, Khmer, Myanmar) characters."""
+    wide = sum(1 for ch in text if ord(ch) >= 0x2E80 and unicodedata.east_asian_width(ch) in "WF")
+    unspaced = sum(1 for ch in text if 0x0E00 <= ord(ch) <= 0x0EFF or 0x1000 <= ord(ch) <= 0x109F
+                   or 0x1780 <= ord(ch) <= 0x17FF)
+    return len(text.split()) + wide // 2 + unspaced // 4
 
 
 def _continues(before: _Line, line: _Line, width: int | None) -> bool:
@@ -782,7 +827,8 @@ def _continues(before: _Line, line: _Line, width: int | None) -> bool:
     if width is None:
         return False
     next_word = line.text.split()[0]
-    return len(before.text) >= WRAP_FILL * width and len(before.text) + 1 + len(next_word) > width
+    above = _columns(before.text)
+    return above >= WRAP_FILL * width and above + 1 + _columns(next_word) > width
 
 
 # --- telling titles from prose -----------------------------------------------------------------------------
@@ -794,7 +840,7 @@ def _last_char(text: str) -> str:
 
 def _is_prose(text: str) -> bool:
     """Body text: a finished sentence, or too long for a title."""
-    words, last = len(text.split()), _last_char(text)
+    words, last = _words(text), _last_char(text)
     return (last in FULL_STOPS or (last in QUESTION_MARKS and words > SUBHEAD_MAX_WORDS)
             or words >= PROSE_MIN_WORDS or len(text) >= PROSE_MIN_CHARS)
 
@@ -805,7 +851,7 @@ def _is_whole_quote(text: str) -> bool:
 
 def _is_title(text: str, max_words: int, max_chars: int) -> bool:
     """Short, unfinished (or a question), not a quotation or a credit line: a headline or subhead."""
-    if _is_prose(text) or len(text.split()) > max_words or len(text) > max_chars:
+    if _is_prose(text) or _words(text) > max_words or len(text) > max_chars:
         return False
     if _last_char(text) in DANGLING_ENDS or text[0].islower() or text[0] in "([":
         return False
@@ -843,7 +889,8 @@ def _next_content(units: list[_Unit], start: int) -> int | None:
 
 def _candidates(units: list[_Unit]) -> list[tuple[int, int | None, int]]:
     """Every possible headline: a title-like line with body text after it (perhaps past a dek, byline or date
-    lines and debris): its index, the dek's (or None) and the first body unit's."""
+    lines, debris, and a few short lines such as captions and credits): its index, the dek's (or None) and the
+    index of the first unit of the story."""
     found: list[tuple[int, int | None, int]] = []
     for index, unit in enumerate(units):
         if not _is_headline(unit):
@@ -854,26 +901,47 @@ def _candidates(units: list[_Unit]) -> list[tuple[int, int | None, int]]:
         body = _body_after_dek(units, index, following)
         if body is not None:
             found.append((index, following, body))
-        elif _is_body(units[following]):
+        elif _first_body(units, following) is not None:
             found.append((index, None, following))
     return found
 
 
+def _first_body(units: list[_Unit], start: int) -> int | None:
+    """The first body text from `start` on, within a few short lines (captions, credits, a date line the reader
+    cannot parse); None if there is none that near."""
+    seen = 0
+    for i in range(start, len(units)):
+        if units[i].kind not in ("text", "item"):
+            continue
+        if _is_body(units[i]):
+            return i
+        seen += 1
+        if seen > HEADLINE_BODY_WINDOW:
+            return None
+    return None
+
+
 def _is_story_like(unit: _Unit) -> bool:
     """A long finished sentence or more: text a reader would miss if it were dropped."""
-    return unit.kind == "text" and _is_prose(unit.text) and len(unit.text.split()) >= STORY_LIKE_MIN_WORDS
+    return unit.kind in ("text", "item") and _is_prose(unit.content) and _words(unit.content) >= STORY_LIKE_MIN_WORDS
 
 
 def _story_words(units: list[_Unit]) -> list[int]:
     """For each unit, the story-like words in the units before it (and, last, in all of them)."""
     totals = [0]
     for unit in units:
-        totals.append(totals[-1] + (len(unit.text.split()) if _is_story_like(unit) else 0))
+        totals.append(totals[-1] + (_words(unit.text) if _is_story_like(unit) else 0))
     return totals
 
 
 def _title_key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).translate(QUOTE_FORMS).casefold().split())
+    """A title for comparison: compatibility forms, quotes, case and all spaces ignored (a dump breaks and
+    spaces Chinese or Japanese text where the title does not)."""
+    return "".join(unicodedata.normalize("NFKC", text).translate(QUOTE_FORMS).casefold().split())
+
+
+def _indent(unit: _Unit) -> int:
+    return len(unit.first.raw) - len(unit.first.raw.lstrip())
 
 
 def _page_titles(units: list[_Unit]) -> tuple[int | None, frozenset[str]]:
@@ -884,7 +952,7 @@ def _page_titles(units: list[_Unit]) -> tuple[int | None, frozenset[str]]:
         return None, frozenset()
     text = units[first].text
     parts = [text, *TITLE_SEPARATOR.split(text)]
-    return first, frozenset(_title_key(part) for part in parts if len(part.split()) >= 2 or len(part) >= 4)
+    return first, frozenset(_title_key(part) for part in parts if _words(part) >= 2 or len(part) >= 4)
 
 
 def _is_bio_name(units: list[_Unit], index: int, body: int) -> bool:
@@ -896,23 +964,45 @@ def _is_bio_name(units: list[_Unit], index: int, body: int) -> bool:
     return any(word in units[body].text.split()[:6] for word in name.split() if len(word) > 2)
 
 
+def _title_match(text: str, titles: tuple[int | None, frozenset[str]], index: int) -> str:
+    """How the line matches the page's title line: "same" (the title, or its headline part), "part" (one holds
+    the other, as "Headline" in "Section: Headline"), or ""."""
+    title_line, forms = titles
+    if index == title_line or not forms:
+        return ""
+    key = _title_key(text)
+    if key in forms:
+        return "same"
+    shortest = min(len(form) for form in forms)
+    if _words(text) >= HEADLINE_USUAL_MIN_WORDS and any(key in form or form in key for form in forms
+                                                       if len(form) > shortest or len(forms) == 1):
+        return "part"
+    return ""
+
+
 def _evidence(units: list[_Unit], candidate: tuple[int, int | None, int], story: list[int],
               titles: tuple[int | None, frozenset[str]]) -> float:
     """How strongly the page says this line is its headline; the weights are in HEADLINE_EVIDENCE."""
-    index, dek, body = candidate
+    index, dek, start = candidate
     text = units[index].text
-    words = len(text.split())
+    words = _words(text)
     weights = HEADLINE_EVIDENCE
     score = 0.0
-    title_line, title_forms = titles
-    if index != title_line and _title_key(text) in title_forms:
-        score += weights["matches the page title"]
+    match = _title_match(text, titles, index)
+    if match:
+        score += weights["matches the page title" if match == "same" else "is part of the page title"]
+    body = _first_body(units, start) if dek is None else start
+    body = start if body is None else body
     if any(unit.kind == "meta" for unit in units[index + 1:body]):
         score += weights["byline or date under it"]
     if dek is not None:
         score += weights["dek under it"]
+    between = sum(1 for unit in units[index + 1:body] if unit.kind in ("text", "item")) - (dek is not None)
+    score += weights["each short line between it and the body"] * between
     if words >= HEADLINE_USUAL_MIN_WORDS:
         score += weights["headline length"]
+    if _indent(units[index]) < _indent(units[body]):
+        score += weights["set out to the left of the body (lynx prints headings at the margin)"]
     if text.isupper() and words <= SECTION_LABEL_MAX_WORDS:
         score += weights["a short line in capitals (a section label)"]
     total = story[-1]
@@ -941,10 +1031,11 @@ def _body_after_dek(units: list[_Unit], headline: int, dek: int) -> int | None:
         return None
     if not _is_prose(units[dek].text) and not _is_unpunctuated_dek(units, headline, dek):
         return None
-    body = _next_content(units, dek + 1)
-    if body is None or not _is_body(units[body]):
+    start = _next_content(units, dek + 1)
+    body = None if start is None else _first_body(units, start)
+    if start is None or body is None:
         return None
-    return body if any(u.kind == "meta" for u in units[dek + 1:body]) else None
+    return start if any(u.kind == "meta" for u in units[dek + 1:body]) else None
 
 
 def _is_unpunctuated_dek(units: list[_Unit], headline: int, dek: int) -> bool:
@@ -994,12 +1085,16 @@ def _header(units: list[_Unit], dek: int | None, report: _Report) -> None:
 
 
 def _story(units: list[_Unit], report: _Report) -> list[_Unit]:
-    """The story's units from the first body paragraph on, debris dropped; it ends at a comment form or footer."""
+    """The story's units from the first body paragraph on, debris dropped; it ends at a comment form, footer or
+    copyright line, unless more story-like text follows that line than the story kept above it (then the line
+    is a widget in the page's header or inside the story: "Comments (12)", "Topics")."""
     kept: list[_Unit] = []
     in_related = False
+    story = _story_words(units)
     for index, unit in enumerate(units):
         if unit.kind == "debris" and unit.first.debris is not None:
-            if unit.first.debris.effect == "end":
+            above, below = sum(_words(u.text) for u in kept), story[-1] - story[index + 1]
+            if unit.first.debris.effect == "end" and below <= above:
                 _after_story(units[index:], report)
                 break
             in_related = in_related or unit.first.debris.effect == "related"
