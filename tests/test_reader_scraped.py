@@ -417,14 +417,21 @@ def test_debris_only_input_is_refused_naming_the_source() -> None:
     assert str(caught.value).startswith("debris.txt: no story found: every line looks like page debris")
 
 
-def test_text_without_a_headline_is_refused() -> None:
+def test_text_without_a_headline_takes_its_first_line_and_warns(caplog: pytest.LogCaptureFixture) -> None:
     prose = ("The talks ended without a deal on Friday, officials said.\n\n"
              "Both sides said they would meet again next month in Geneva.\n")
-    with pytest.raises(InputError, match="no headline found") as caught:
-        read(prose, source="prose.txt")
-    assert caught.value.path == "prose.txt"
+    reading = read(prose, source="prose.txt")
+    assert _story(reading.article) == ["The talks ended without a deal on Friday, officials said.",
+                                       "Both sides said they would meet again next month in Geneva."]
+    assert [r.getMessage() for r in caplog.records] == [
+        "prose.txt:1: no headline found (no short line is followed by body text); the first line is taken as "
+        "the headline: “The talks ended without a deal on Friday, officials said.”"]
 
 
-def test_a_title_with_no_body_after_it_is_refused() -> None:
-    with pytest.raises(InputError, match="no headline found"):
-        read("Talks end without a deal\n\nShare\nRelated Articles\n", source="title.txt")
+def test_a_title_with_no_body_after_it_is_the_headline_and_nothing_is_refused(
+        caplog: pytest.LogCaptureFixture) -> None:
+    reading = read("Talks end without a deal\n\nShare\nRelated Articles\n", source="title.txt")
+    assert reading.article.meta.headline == "Talks end without a deal"
+    assert reading.article.blocks == ()
+    assert [(d.line, d.reason) for d in reading.dropped] == [(3, "share buttons"), (4, "related-articles block")]
+    assert "title.txt:1: no headline found" in caplog.text

@@ -45,11 +45,24 @@ WRAP_MIN_WIDTH, WRAP_MAX_WIDTH = 40, 120
 """The line widths at which hard-wrapped text is recognised."""
 WRAP_FILL = 0.6
 """A wrapped line is at least this fraction of the wrap width."""
+WRAP_SAMPLE, WRAP_QUANTILE = 20, 0.9
+"""With this many lines broken mid-sentence, the wrap width is taken at this quantile of their widths, not at
+the longest (a page's few unwrapped long lines would spoil it)."""
 STORY_LIKE_MIN_WORDS = 10
 """A finished sentence this long is story-like: above a headline it is kept, and dropping it counts for the
 warning about lost text."""
+TEXT_LINE_MIN_WORDS = 5
+"""A line of this many words is text, not a menu item or a label: after a footer line, enough of it means the
+story goes on."""
 HEADLINE_USUAL_MIN_WORDS = 4
-HEADLINE_BODY_WINDOW = 10
+HEADLINE_FULL_WORDS = 8
+"""A title-like line of 4 words is as long as a headline may be; one of 8 or more is as long as most are."""
+BYLINE_WINDOW = 2
+"""A byline or date line at most this many lines under a title-like line makes it a candidate headline."""
+BETWEEN_MAX_COUNTED = 6
+"""Short lines between a headline and its body count against it up to this many (a page may put a whole
+toolbar there)."""
+HEADLINE_BODY_WINDOW = 25
 """Body text this many lines under a title-like line, past short lines that are not titles, still makes it a
 candidate headline."""
 SECTION_LABEL_MAX_WORDS = 3
@@ -59,7 +72,7 @@ HEADLINE_EVIDENCE: dict[str, float] = {
     "byline or date under it": 3.0,
     "dek under it": 1.0,
     "each short line between it and the body": -0.5,
-    "headline length": 1.5,
+    "headline length": 2.0,
     "set out to the left of the body (lynx prints headings at the margin)": 2.0,
     "a short line in capitals (a section label)": -1.0,
     "share of the story under it": 4.0,
@@ -210,6 +223,8 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         r"subscribe to (?:continue|keep) reading.{0,60}", r"already (?:a subscriber|have an account)\??(?: .{0,30})?",
         r"create (?:a )?free account.{0,40}", r"this (?:article|content) is (?:for|available to) subscribers only\.?",
         r"(?:unlock|get) (?:full|unlimited) access.{0,60}", r"you have \d+ free articles? (?:left|remaining).{0,40}",
+        r"(?:don['’]?t|do not) have an account\??(?: .{0,40})?", r"(?:create|register for) (?:an |a free )?account.{0,40}",
+        r"forgot (?:your )?(?:password|username)\??", r"(?:sign|log) ?in (?:with|to|using) .{1,40}",
     )),
     Debris("comment form", _any_of(
         r"(?:your )?(?:name|e-?mail|website|comment|message)(?: address)? ?\*", r"(?:your )?(?:name|website|comment)",
@@ -222,14 +237,19 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
     Debris("social links", _any_of(
         r"follow us(?: on .{1,60})?", rf"(?:join|follow) (?:us|our .{{1,40}}) on {SOCIAL}(?: .{{0,30}})?",
         r"like us on facebook", r"connect with us",
+        r"(?:don['’]?t|never) miss (?:a |any |our )?(?:story|stories|thing|out|an update)[.!]?(?: follow .{1,40})?",
+        rf"follow (?:the )?\S+(?: \S+)? on {SOCIAL}",
     )),
+    Debris("share buttons", _any_of(
+        r"(?:この)?(?:ニュース|記事)を(?:シェア|保存|印刷)(?:する)?", r"記事保存", r"シェア(?:する)?", r"ツイート", r"印刷",
+    ), languages=_for("ja")),
     Debris("page widget", _any_of(
         r"(?:image|photo|picture|slide|gallery|video|item)s? \d+ (?:of|/) \d+(?: .{0,60})?",
         r"\(button\)(?: .{0,80})?", r"(?:read|save(?: (?:it|this|story|article))?) (?:for )?later",
         r"share (?:this|the)?(?: article| story| post| page| video| photo)? ?(?:on|via|to|with) \S.{0,40}",
         r"(?:click|tap) (?:here )?to (?:share|enlarge|expand|play|copy|see|view|read).{0,60}",
         r"(?:enlarge|expand) (?:this )?(?:image|photo|picture|gallery)", r"(?:hide|show) caption",
-        r"(?:open|close|toggle|show|hide) (?:the )?(?:navigation|menu|search|alert|sidebar|gallery)(?: menu)?",
+        r"(?:open|close|toggle|show|hide) (?:the )?(?:search|alert|sidebar|gallery)",
         r"(?:i?frame|embed|object|video|audio): ?.{0,300}", r"play(?: video)?", r"(?:full ?screen|mute|unmute|pause)",
         r"(?:\[(?:img|image|inline|link|video|iframe|embed|button|\d+)\] ?)+",
     )),
@@ -296,6 +316,8 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
 )
 RELATED_BLOCK = "related-articles block"
 LINK_HEADER = Debris("link header of a text dump", re.compile(r"#.*"))
+LINK_MARKER = re.compile(r"\[(?:\d+|img|image|inline|link|button)\]", re.IGNORECASE)
+"""What lynx and w3m print for a link or an image: "[12]Home", "[IMG]"."""
 LINK_HEADER_FILL = 60
 """A link header line this long (in columns) was wrapped: the next line carries it on."""
 
@@ -499,7 +521,9 @@ class _Report:
 def read(text: str, *, source: str) -> Reading:
     """Turn scraped page text into an article, reporting every line left out and every role inferred."""
     text, markup = sanitise.strip_markup(text)  # raw HTML in the scrape: its text is kept, its tags are not
-    units = _units(_link_header([_classify(number, raw) for number, raw in enumerate(text.split("\n"), 1)]))
+    page_language = _script_language(" ".join(text.split()))
+    lines = [_classify(number, raw, page_language) for number, raw in enumerate(text.split("\n"), 1)]
+    units = _units(_link_header(lines))
     if not units:
         raise InputError("no story found: the text is empty", path=source)
     if not any(unit.kind in ("text", "item") for unit in units):
@@ -548,13 +572,14 @@ def _quoted(text: str, limit: int = 60) -> str:
 # --- classifying single lines ------------------------------------------------------------------------------
 
 
-def _classify(number: int, raw: str) -> _Line:
+def _classify(number: int, raw: str, language: str = "") -> _Line:
+    """What one line looks like on its own, on a page in `language` (which selects the debris rows that apply)."""
     text = raw.strip()
     if not text:
         return _Line(number, raw, text, "blank")
     if RULE.fullmatch(text):
         return _Line(number, raw, text, "rule")
-    debris = _debris(text)
+    debris = _debris(text, language)
     if debris is not None:
         return _Line(number, raw, text, "debris", debris=debris[0], keywords=debris[1])
     for list_kind, pattern in (("bullet", BULLET_ITEM), ("ordered", ORDERED_ITEM)):
@@ -581,15 +606,20 @@ def _link_header(lines: list[_Line]) -> list[_Line]:
 
 
 def _normalised(text: str) -> str:
-    return " ".join(text.split()).lstrip(DECORATION + "*").rstrip(DECORATION)
+    """The line as the debris patterns see it: link markers of a text dump ("[12]", "[IMG]") removed, spaces
+    collapsed, decoration trimmed."""
+    return " ".join(LINK_MARKER.sub(" ", text).split()).lstrip(DECORATION + "*").rstrip(DECORATION)
 
 
-def _debris(text: str) -> tuple[Debris, str] | None:
-    """The first kind of debris the whole line is, and the keywords it carries; None for story text."""
+def _debris(text: str, language: str = "") -> tuple[Debris, str] | None:
+    """The first kind of debris the whole line is (among the rows for every language and for `language`), and
+    the keywords it carries; None for story text."""
     if len(text) > DEBRIS_MAX_CHARS:
         return None
     line = _normalised(text)
     for debris in DEBRIS:
+        if debris.languages and language not in debris.languages:
+            continue
         match = debris.pattern.fullmatch(line)
         if match:
             return debris, (match.groupdict().get("keywords") or "")
@@ -792,8 +822,10 @@ def _wrap_width(lines: list[_Line]) -> int | None:
     """The width (in columns) the text was wrapped at, judged from lines that break mid-sentence: before a
     lower-case letter, or before a letter of a script without case (Arabic, Chinese, Thai...) where the line
     above does not end a sentence; None if it is not wrapped."""
-    widths = [_columns(a.text) for a, b in itertools.pairwise(lines)
-              if a.kind in ("text", "item") and b.kind == "text" and _breaks_mid_sentence(a.text, b.text)]
+    widths = sorted(_columns(a.text) for a, b in itertools.pairwise(lines)
+                    if a.kind in ("text", "item") and b.kind == "text" and _breaks_mid_sentence(a.text, b.text))
+    if len(widths) >= WRAP_SAMPLE:  # a long text: a few lines that were never wrapped may be longer
+        widths = widths[:int(len(widths) * WRAP_QUANTILE) + 1]
     width = max(widths, default=0)
     return width if WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH else None
 
@@ -901,9 +933,22 @@ def _candidates(units: list[_Unit]) -> list[tuple[int, int | None, int]]:
         body = _body_after_dek(units, index, following)
         if body is not None:
             found.append((index, following, body))
-        elif _first_body(units, following) is not None:
+        elif _first_body(units, following) is not None or _byline_near(units, index + 1):
             found.append((index, None, following))
     return found
+
+
+def _byline_near(units: list[_Unit], start: int) -> bool:
+    """A byline or date line within the next few lines: a headline's, even where a video carousel or a gallery
+    stands between it and the story."""
+    content = 0
+    for unit in units[start:]:
+        if unit.kind == "meta" and not _is_weak_metadata(unit):
+            return True
+        content += unit.kind in ("text", "item")
+        if content > BYLINE_WINDOW:
+            return False
+    return False
 
 
 def _first_body(units: list[_Unit], start: int) -> int | None:
@@ -931,6 +976,16 @@ def _story_words(units: list[_Unit]) -> list[int]:
     totals = [0]
     for unit in units:
         totals.append(totals[-1] + (_words(unit.text) if _is_story_like(unit) else 0))
+    return totals
+
+
+def _text_words(units: list[_Unit]) -> list[int]:
+    """For each unit, the words in the lines of text before it that are longer than a menu item or a label (and,
+    last, in all of them): a story's verse and short lines count here, though they are not story-like."""
+    totals = [0]
+    for unit in units:
+        words = _words(unit.text) if unit.kind in ("text", "item") else 0
+        totals.append(totals[-1] + (words if words >= TEXT_LINE_MIN_WORDS else 0))
     return totals
 
 
@@ -998,9 +1053,9 @@ def _evidence(units: list[_Unit], candidate: tuple[int, int | None, int], story:
     if dek is not None:
         score += weights["dek under it"]
     between = sum(1 for unit in units[index + 1:body] if unit.kind in ("text", "item")) - (dek is not None)
-    score += weights["each short line between it and the body"] * between
-    if words >= HEADLINE_USUAL_MIN_WORDS:
-        score += weights["headline length"]
+    score += weights["each short line between it and the body"] * min(between, BETWEEN_MAX_COUNTED)
+    if HEADLINE_USUAL_MIN_WORDS <= words <= HEADLINE_MAX_WORDS:
+        score += weights["headline length"] * min(1.0, words / HEADLINE_FULL_WORDS)
     if _indent(units[index]) < _indent(units[body]):
         score += weights["set out to the left of the body (lynx prints headings at the margin)"]
     if text.isupper() and words <= SECTION_LABEL_MAX_WORDS:
@@ -1086,15 +1141,15 @@ def _header(units: list[_Unit], dek: int | None, report: _Report) -> None:
 
 def _story(units: list[_Unit], report: _Report) -> list[_Unit]:
     """The story's units from the first body paragraph on, debris dropped; it ends at a comment form, footer or
-    copyright line, unless more story-like text follows that line than the story kept above it (then the line
-    is a widget in the page's header or inside the story: "Comments (12)", "Topics")."""
+    copyright line, unless no story was kept yet or more text follows that line than the story kept above it
+    (then the line is a widget in the page's header or inside the story: "Comments (12)", "Topics")."""
     kept: list[_Unit] = []
     in_related = False
-    story = _story_words(units)
+    text = _text_words(units)
     for index, unit in enumerate(units):
         if unit.kind == "debris" and unit.first.debris is not None:
-            above, below = sum(_words(u.text) for u in kept), story[-1] - story[index + 1]
-            if unit.first.debris.effect == "end" and below <= above:
+            above, below = sum(_words(u.text) for u in kept), text[-1] - text[index + 1]
+            if unit.first.debris.effect == "end" and kept and below <= above:
                 _after_story(units[index:], report)
                 break
             in_related = in_related or unit.first.debris.effect == "related"
@@ -1267,7 +1322,15 @@ def _script(ch: str) -> str:
 
 def _language(headline: _Unit, kept: list[_Unit], report: _Report) -> str:
     """"en", unless most letters are of one non-Latin script: then a guess from the script, reported."""
-    text = " ".join([headline.text, *(unit.text for unit in kept)])[:LANGUAGE_SAMPLE_CHARS]
+    language = _script_language(" ".join([headline.text, *(unit.text for unit in kept)]))
+    if language != "en":
+        report.infer(headline, "language")
+    return language
+
+
+def _script_language(text: str) -> str:
+    """"en", unless most letters of the text's start are of one non-Latin script: then a guess from the script."""
+    text = text[:LANGUAGE_SAMPLE_CHARS]
     counts = collections.Counter(_script(ch) for ch in text if ch.isalpha())
     kana = counts.pop("kana", 0)
     counts["cjk"] += kana
@@ -1280,5 +1343,4 @@ def _language(headline: _Unit, kept: list[_Unit], report: _Report) -> str:
         language = "ur" if URDU_LETTERS & present else "fa" if PERSIAN_LETTERS & present else "ar"
     elif script == "cjk":
         language = "ja" if kana >= JAPANESE_MIN_KANA * counts[script] else "zh"
-    report.infer(headline, "language")
     return language
