@@ -36,8 +36,8 @@ QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "‹": '
 
 
 def _tokens(text: str) -> list[str]:
-    """The text's words for comparison: case, width, quotes and punctuation ignored; wide-script characters one
-    by one (a text dump breaks their lines anywhere)."""
+    """The text's words for comparison: case and width ignored, split at every character that is not a letter or
+    digit; wide-script characters one by one (a text dump breaks their lines anywhere)."""
     out: list[str] = []
     for word in unicodedata.normalize("NFKC", text).casefold().split():
         current = ""
@@ -47,6 +47,9 @@ def _tokens(text: str) -> list[str]:
                 current = ""
             elif ch.isalnum():
                 current += ch
+            elif current:  # "[12]Home" (a lynx link marker) is "12", "home"; "don't" is "don", "t" on both sides
+                out.append(current)
+                current = ""
         if current:
             out.append(current)
     return out

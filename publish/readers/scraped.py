@@ -66,6 +66,7 @@ HEADLINE_BODY_WINDOW = 25
 """Body text this many lines under a title-like line, past short lines that are not titles, still makes it a
 candidate headline."""
 SECTION_LABEL_MAX_WORDS = 3
+HEADLINE_MIN_EVIDENCE = 0.0
 HEADLINE_EVIDENCE: dict[str, float] = {
     "matches the page title": 6.0,
     "is part of the page title": 4.0,
@@ -76,7 +77,7 @@ HEADLINE_EVIDENCE: dict[str, float] = {
     "set out to the left of the body (lynx prints headings at the margin)": 2.0,
     "a short line in capitals (a section label)": -1.0,
     "share of the story under it": 4.0,
-    "story above it": -6.0,
+    "text above it": -6.0,
     "an author's name over a bio": -8.0,
 }
 """What speaks for (and against) a title-like line being the headline, and how much; the line with the highest
@@ -1035,7 +1036,7 @@ def _title_match(text: str, titles: tuple[int | None, frozenset[str]], index: in
     return ""
 
 
-def _evidence(units: list[_Unit], candidate: tuple[int, int | None, int], story: list[int],
+def _evidence(units: list[_Unit], candidate: tuple[int, int | None, int], story: list[int], text_words: list[int],
               titles: tuple[int | None, frozenset[str]]) -> float:
     """How strongly the page says this line is its headline; the weights are in HEADLINE_EVIDENCE."""
     index, dek, start = candidate
@@ -1063,7 +1064,8 @@ def _evidence(units: list[_Unit], candidate: tuple[int, int | None, int], story:
     total = story[-1]
     if total:
         score += weights["share of the story under it"] * (total - story[index]) / total
-        score += weights["story above it"] * story[index] / total
+    if text_words[-1]:
+        score += weights["text above it"] * text_words[index] / text_words[-1]
     if _is_bio_name(units, index, body):
         score += weights["an author's name over a bio"]
     return score
@@ -1071,12 +1073,15 @@ def _evidence(units: list[_Unit], candidate: tuple[int, int | None, int], story:
 
 def _find_headline(units: list[_Unit]) -> tuple[int, int | None, int] | None:
     """The headline's index, the dek's (or None) and the first body unit's: the candidate with the most
-    evidence, the earliest of equals; None when no title-like line has body text after it."""
+    evidence, the earliest of equals; None when no title-like line has body text after it, or the best has more
+    evidence against it than for it (most of the page's text above it)."""
     candidates = _candidates(units)
     if not candidates:
         return None
-    story, titles = _story_words(units), _page_titles(units)
-    return max(candidates, key=lambda c: (_evidence(units, c, story, titles), -c[0]))
+    story, text_words, titles = _story_words(units), _text_words(units), _page_titles(units)
+    scored = [(_evidence(units, c, story, text_words, titles), -c[0], c) for c in candidates]
+    score, _, best = max(scored)
+    return best if score >= HEADLINE_MIN_EVIDENCE else None
 
 
 def _body_after_dek(units: list[_Unit], headline: int, dek: int) -> int | None:
