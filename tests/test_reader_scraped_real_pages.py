@@ -61,14 +61,28 @@ def _headline_key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).translate(QUOTES).casefold().split())
 
 
+def _page(dump: Path) -> str:
+    """The page a dump is of: NAME in pages/NAME.KIND.txt (a NAME may hold a dot: "cleveland.com1")."""
+    return dump.name.removesuffix(".txt").rsplit(".", 1)[0]
+
+
 def _expected(dump: Path) -> dict[str, object]:
-    name = dump.name.split(".")[0] if not dump.name.startswith("newspaper4k-cleveland") else "newspaper4k-cleveland.com1"
+    name = _page(dump)
     loaded: dict[str, object] = json.loads((PAGES / "expected" / f"{name}.json").read_text(encoding="utf-8"))
     return loaded
 
 
-def measure(dump: Path) -> tuple[float, bool | None, str, str]:
-    """The story recall, whether the headline is right (None when the page names none), and both headlines."""
+def _printed(dump: Path, headline: str) -> bool:
+    """Whether the page prints its headline: the expected headline stands in its w3m dump (past the title line
+    pasted above it). Some packages give the <title> or og:title as the headline where the page itself shows
+    another: no reader of the page's text can find those, so they are not judged."""
+    shown = (PAGES / "pages" / f"{_page(dump)}.w3m.txt").read_text(encoding="utf-8").split("\n", 1)[1]
+    return _headline_key(headline) in _headline_key(shown)
+
+
+def measure(dump: Path) -> tuple[float, bool | None, bool | None, str, str]:
+    """The story recall; whether the headline is right, on pages that print it and on all that name one (None
+    when not judged); and both headlines."""
     expected = _expected(dump)
     article = read(load_text(dump), source=str(dump)).article
     story = _tokens(str(expected["story"]))
@@ -76,24 +90,24 @@ def measure(dump: Path) -> tuple[float, bool | None, str, str]:
     recall = len(parity.align(story, found)) / len(story)
     headline = str(expected["headline"])
     right = _headline_key(article.meta.headline) == _headline_key(headline) if headline else None
-    return recall, right, article.meta.headline, headline
+    return recall, right if headline and _printed(dump, headline) else None, right, article.meta.headline, headline
 
 
 def test_there_are_enough_real_pages() -> None:
-    assert len({_expected(dump)["source"] for dump in DUMPS}) >= MIN_PAGES
+    assert len({_page(dump) for dump in DUMPS}) >= MIN_PAGES
 
 
 @pytest.mark.parametrize("dump", DUMPS, ids=lambda dump: dump.name.removesuffix(".txt"))
 def test_no_story_is_lost(dump: Path, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.ERROR):
-        recall, _, headline, _ = measure(dump)
+        recall, _, _, headline, _ = measure(dump)
     assert recall >= MIN_RECALL, f"only {recall:.1%} of the story kept (headline taken: {headline!r})"
 
 
 def test_the_headline_is_the_pages_own_on_most_pages(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.ERROR):
         judged = [right for right in (measure(dump)[1] for dump in DUMPS) if right is not None]
-    assert len(judged) >= MIN_PAGES
+    assert len(judged) >= MIN_PAGES  # dumps, of pages that print the headline their package names
     assert sum(judged) / len(judged) >= MIN_HEADLINES_RIGHT, f"{sum(judged)} of {len(judged)} headlines right"
 
 
@@ -102,16 +116,19 @@ def main() -> None:
     logging.disable(logging.WARNING)
     recalls: list[float] = []
     judged: list[bool] = []
+    named: list[bool] = []
     for dump in DUMPS:
-        recall, right, got, want = measure(dump)
+        recall, right, any_right, got, want = measure(dump)
         recalls.append(recall)
-        if right is not None:
-            judged.append(right)
-        mark = {True: "ok", False: "WRONG", None: "-"}[right]
-        print(f"{recall:6.1%} {mark:5} {dump.name}: {got[:60]!r}" + ("" if right in (True, None) else f" want {want[:60]!r}"))
-    print(f"{len(DUMPS)} dumps of {len({_expected(d)['source'] for d in DUMPS})} pages; recall min {min(recalls):.3f} "
-          f"mean {statistics.mean(recalls):.3f}, {sum(r >= MIN_RECALL for r in recalls)} at least {MIN_RECALL}; "
-          f"headline right {sum(judged)} of {len(judged)} ({sum(judged) / len(judged):.1%})")
+        judged += [] if right is None else [right]
+        named += [] if any_right is None else [any_right]
+        mark = {True: "ok", False: "WRONG", None: "-" if any_right is None else "(not printed)"}[right]
+        print(f"{recall:6.1%} {mark:5} {dump.name}: {got[:60]!r}" + ("" if right or not want else f" want {want[:60]!r}"))
+    print(f"{len(DUMPS)} dumps of {len({_page(d) for d in DUMPS})} pages; story recall min {min(recalls):.3f} "
+          f"mean {statistics.mean(recalls):.3f}, {sum(r >= MIN_RECALL for r in recalls)} of {len(recalls)} at least "
+          f"{MIN_RECALL}; headline right on {sum(judged)} of {len(judged)} dumps whose page prints its headline "
+          f"({sum(judged) / len(judged):.1%}), {sum(named)} of {len(named)} of all that name one "
+          f"({sum(named) / len(named):.1%})")
 
 
 if __name__ == "__main__":

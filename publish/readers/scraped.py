@@ -138,9 +138,10 @@ def _any_of(*alternatives: str) -> re.Pattern[str]:
 
 SOCIAL = (r"(?:facebook|twitter|x|whats ?app|linked ?in|e-?mail|print|reddit|pinterest|telegram|messenger"
           r"|threads|bluesky|tumblr|vk|viber|mastodon|flipboard|pocket|sms|google\+?|youtube|instagram|tiktok"
-          r"|copy(?: the)? link)")
+          r"|copy(?: the)? link|digg|stumble(?: ?upon)?|delicious|slashdot|newsvine|buzz)")
 SHARE_TOKEN = (rf"(?:share(?: (?:on|via|to|with))? )?{SOCIAL}(?: \d+)?|share(?: (?:this|the)(?: article| story| post"
-               r"| page)?)?(?: \d+)?|\d+ shares?|tweet(?: this)?|pin(?: it)?|شیئر کریں|شئیر کریں")
+               r"| page)?)?(?: \d+)?|\d+ shares?|tweet(?: this)?|pin(?: it)?|submit (?:this )?(?:story|article|link)"
+               r"(?: to)?|شیئر کریں|شئیر کریں")
 FOOTER_TOKEN = (r"about(?: us)?|contact(?: us)?|advertise(?: with us)?|careers|jobs|privacy(?: policy| notice)?"
                 r"|terms(?: of (?:use|service))?|terms (?:and|&) conditions|cookie policy|site ?map|rss(?: feeds?)?"
                 r"|faqs?|help|accessibility|imprint|code of conduct|editorial (?:policy|standards)"
@@ -214,6 +215,7 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         r"get (?:the|our|all the|breaking|the latest|the best) .{0,80}(?:in|to|straight to) your inbox.{0,60}",
         r".{0,80}delivered (?:straight |directly )?to your inbox.{0,60}",
         r"(?:enter|type) your e-?mail(?: address)?(?: here| below)?\.?",
+        r"subscribe to .{1,60} (?:via|by|on|with) (?:rss|e-?mail|feed|itunes|podcasts?|youtube)",
         r"thanks? (?:you )?for (?:signing up|subscribing|registering).{0,80}",
         r"by (?:signing up|subscribing|clicking).{0,60}you agree to.{0,160}",
         r"(?:invalid|please enter a valid) e-?mail(?: address)?[.!]?",
@@ -426,6 +428,9 @@ KANA = ((0x3040, 0x30FF), (0x31F0, 0x31FF))
 LANGUAGE_SAMPLE_CHARS = 20_000
 """The script is judged on the headline and the story's first characters, up to this many."""
 JAPANESE_MIN_KANA = 0.05
+PAGE_SCRIPT_SHARE = 0.2
+"""A page whose letters are this much of one non-Latin script gets that script's language's debris rows (its
+menus, links and reference list may be in Latin letters)."""
 """The share of kana among CJK characters above which the text is Japanese rather than Chinese."""
 
 
@@ -522,7 +527,7 @@ class _Report:
 def read(text: str, *, source: str) -> Reading:
     """Turn scraped page text into an article, reporting every line left out and every role inferred."""
     text, markup = sanitise.strip_markup(text)  # raw HTML in the scrape: its text is kept, its tags are not
-    page_language = _script_language(" ".join(text.split()))
+    page_language = _script_language(" ".join(text.split()), PAGE_SCRIPT_SHARE)
     lines = [_classify(number, raw, page_language) for number, raw in enumerate(text.split("\n"), 1)]
     units = _units(_link_header(lines))
     if not units:
@@ -553,7 +558,7 @@ def read(text: str, *, source: str) -> Reading:
     placed = _blocks(_trim_rules(kept, report), report)
     dateline = _dateline([unit for block, unit in placed if isinstance(block, Paragraph)][:1], report)
     language = _language(units[headline], kept, report)
-    meta = Meta(headline=units[headline].text, dek=report.dek, authors=report.authors, dateline=dateline,
+    meta = Meta(headline=_unmarked(units[headline].text), dek=report.dek, authors=report.authors, dateline=dateline,
                 published=report.published, updated=report.updated, source=report.source, language=language,
                 keywords=report.keywords, rights=report.rights)
     report.dropped.extend(Dropped(m.line, m.before, "raw HTML with no text") for m in markup if not m.after)
@@ -588,7 +593,7 @@ def _classify(number: int, raw: str, language: str = "") -> _Line:
         if item:
             return _Line(number, raw, text, "item", list_kind=list_kind, marker=item["marker"],
                          content=item["content"])
-    facts = _metadata(text)
+    facts = _metadata(_unmarked(text))
     return _Line(number, raw, text, "meta" if facts else "text", facts=facts, content=text)
 
 
@@ -604,6 +609,11 @@ def _link_header(lines: list[_Line]) -> list[_Line]:
         end += 1
     header = [dataclasses.replace(line, kind="debris", debris=LINK_HEADER) for line in lines[first:end]]
     return [*lines[:first], *header, *lines[end:]]
+
+
+def _unmarked(text: str) -> str:
+    """The text without a text dump's link markers ("[115]Federal Reserve's ..." is a linked headline)."""
+    return " ".join(LINK_MARKER.sub("", text).split()) if "[" in text else text
 
 
 def _normalised(text: str) -> str:
@@ -899,7 +909,9 @@ def _is_weak_metadata(unit: _Unit) -> bool:
 
 def _is_headline(unit: _Unit) -> bool:
     """Title-like: short, not a byline; a headline may end in "!" or "?" ("Ferries are back!")."""
-    text = unit.text
+    text = _unmarked(unit.text)
+    if not text:
+        return False
     enough = len(text.split()) >= 2 or (len(text) >= 4 and any(ord(ch) >= 0x2E80 for ch in text))
     if not ((unit.kind == "text" or _is_weak_metadata(unit)) and enough and not BY_START.match(text)):
         return False
@@ -1047,14 +1059,15 @@ def _evidence(units: list[_Unit], candidate: tuple[int, int | None, int], story:
     match = _title_match(text, titles, index)
     if match:
         score += weights["matches the page title" if match == "same" else "is part of the page title"]
-    body = _first_body(units, start) if dek is None else start
-    body = start if body is None else body
-    if any(unit.kind == "meta" for unit in units[index + 1:body]):
+    found = _first_body(units, start) if dek is None else start
+    body = start if found is None else found
+    if any(unit.kind == "meta" for unit in units[index + 1:body]) or _byline_near(units, index + 1):
         score += weights["byline or date under it"]
     if dek is not None:
         score += weights["dek under it"]
     between = sum(1 for unit in units[index + 1:body] if unit.kind in ("text", "item")) - (dek is not None)
-    score += weights["each short line between it and the body"] * min(between, BETWEEN_MAX_COUNTED)
+    between = BETWEEN_MAX_COUNTED if found is None else min(between, BETWEEN_MAX_COUNTED)
+    score += weights["each short line between it and the body"] * between
     if HEADLINE_USUAL_MIN_WORDS <= words <= HEADLINE_MAX_WORDS:
         score += weights["headline length"] * min(1.0, words / HEADLINE_FULL_WORDS)
     if _indent(units[index]) < _indent(units[body]):
@@ -1333,14 +1346,15 @@ def _language(headline: _Unit, kept: list[_Unit], report: _Report) -> str:
     return language
 
 
-def _script_language(text: str) -> str:
-    """"en", unless most letters of the text's start are of one non-Latin script: then a guess from the script."""
+def _script_language(text: str, share: float = 0.5) -> str:
+    """"en", unless more than `share` of the letters of the text's start are of one non-Latin script: then a
+    guess from the script."""
     text = text[:LANGUAGE_SAMPLE_CHARS]
     counts = collections.Counter(_script(ch) for ch in text if ch.isalpha())
     kana = counts.pop("kana", 0)
     counts["cjk"] += kana
     script = max((s for s in counts if s != "latin"), key=counts.__getitem__, default="")
-    if not script or counts[script] * 2 <= counts.total():
+    if not script or counts[script] <= share * counts.total():
         return "en"
     language = SCRIPT_LANGUAGES[script]
     if script == "arabic":
