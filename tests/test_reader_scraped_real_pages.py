@@ -123,7 +123,8 @@ def main() -> None:
         judged += [] if right is None else [right]
         named += [] if any_right is None else [any_right]
         mark = {True: "ok", False: "WRONG", None: "-" if any_right is None else "(not printed)"}[right]
-        print(f"{recall:6.1%} {mark:5} {dump.name}: {got[:60]!r}" + ("" if right or not want else f" want {want[:60]!r}"))
+        wanted = "" if right or not want else f" want {want[:60]!r}"
+        print(f"{recall:6.1%} {mark:5} {dump.name}: {got[:60]!r}{wanted}")
     print(f"{len(DUMPS)} dumps of {len({_page(d) for d in DUMPS})} pages; story recall min {min(recalls):.3f} "
           f"mean {statistics.mean(recalls):.3f}, {sum(r >= MIN_RECALL for r in recalls)} of {len(recalls)} at least "
           f"{MIN_RECALL}; headline right on {sum(judged)} of {len(judged)} dumps whose page prints its headline "

@@ -226,7 +226,8 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         r"subscribe to (?:continue|keep) reading.{0,60}", r"already (?:a subscriber|have an account)\??(?: .{0,30})?",
         r"create (?:a )?free account.{0,40}", r"this (?:article|content) is (?:for|available to) subscribers only\.?",
         r"(?:unlock|get) (?:full|unlimited) access.{0,60}", r"you have \d+ free articles? (?:left|remaining).{0,40}",
-        r"(?:don['’]?t|do not) have an account\??(?: .{0,40})?", r"(?:create|register for) (?:an |a free )?account.{0,40}",
+        r"(?:don['’]?t|do not) have an account\??(?: .{0,40})?",
+        r"(?:create|register for) (?:an |a free )?account.{0,40}",
         r"forgot (?:your )?(?:password|username)\??", r"(?:sign|log) ?in (?:with|to|using) .{1,40}",
     )),
     Debris("comment form", _any_of(
@@ -244,7 +245,8 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         rf"follow (?:the )?\S+(?: \S+)? on {SOCIAL}",
     )),
     Debris("share buttons", _any_of(
-        r"(?:この)?(?:ニュース|記事)を(?:シェア|保存|印刷)(?:する)?", r"記事保存", r"シェア(?:する)?", r"ツイート", r"印刷",
+        r"(?:この)?(?:ニュース|記事)を(?:シェア|保存|印刷)(?:する)?", r"記事保存", r"シェア(?:する)?", r"ツイート",
+        r"印刷",
     ), languages=_for("ja")),
     Debris("page widget", _any_of(
         r"(?:image|photo|picture|slide|gallery|video|item)s? \d+ (?:of|/) \d+(?: .{0,60})?",
@@ -266,7 +268,8 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         r"(?:sale |regular |our )?price ?:? ?(?:[a-z]{0,3}[$€£¥₹]|rs\.?) ?\d[\d.,]*.{0,40}",
         r"(?:[a-z]{0,3}[$€£¥₹]|rs\.?) ?\d[\d.,]*(?: (?:usd|eur|gbp|inr|pkr))?",
         r"sponsored(?: by| content from| content by)? .{1,60}", r"(?:presented|brought to you|paid for) by .{1,60}",
-        r"free (?:shipping|delivery|returns)\b.{0,80}", r"(?:use|with) (?:the )?(?:promo |coupon |discount )?code \S.{0,60}",
+        r"free (?:shipping|delivery|returns)\b.{0,80}",
+        r"(?:use|with) (?:the )?(?:promo |coupon |discount )?code \S.{0,60}",
         r"read more ?(?:…|\.{3})(?: ?\S.{0,200})?", r"continue reading ?(?:…|\.{3}|»|›)?",
         r"(?:partner|affiliate) (?:content|links?)(?: .{0,80})?",
         r"we (?:may )?earn (?:a )?(?:commission|money).{0,160}",
@@ -510,11 +513,11 @@ class _Report:
     keywords: tuple[str, ...] = ()
     dek: str = ""
     story_words_dropped: int = 0
-    """The words of story-like units dropped, whatever the reason."""
+    """The words of the long sentences dropped, whatever the reason (debris by rule included)."""
 
     def drop(self, unit: _Unit, reason: str) -> None:
         self.dropped.extend(Dropped(line.number, line.raw, reason) for line in unit.lines)
-        if _is_story_like(unit):
+        if _reads_as_story(unit.text):
             self.story_words_dropped += _words(unit.text)
 
     def infer(self, unit: _Unit, role: str) -> None:
@@ -980,8 +983,12 @@ def _first_body(units: list[_Unit], start: int) -> int | None:
 
 
 def _is_story_like(unit: _Unit) -> bool:
-    """A long finished sentence or more: text a reader would miss if it were dropped."""
-    return unit.kind in ("text", "item") and _is_prose(unit.content) and _words(unit.content) >= STORY_LIKE_MIN_WORDS
+    """A line of text that is a long finished sentence or more: text a reader would miss if it were dropped."""
+    return unit.kind in ("text", "item") and _reads_as_story(unit.content)
+
+
+def _reads_as_story(text: str) -> bool:
+    return _is_prose(text) and _words(text) >= STORY_LIKE_MIN_WORDS
 
 
 def _story_words(units: list[_Unit]) -> list[int]:
@@ -1104,6 +1111,8 @@ def _body_after_dek(units: list[_Unit], headline: int, dek: int) -> int | None:
         return None
     if not _is_prose(units[dek].text) and not _is_unpunctuated_dek(units, headline, dek):
         return None
+    if _is_headline(units[dek]) and not _is_unpunctuated_dek(units, headline, dek):
+        return None  # a short line ending in "!" or "?" is a headline itself, under a site's name or a label
     start = _next_content(units, dek + 1)
     body = None if start is None else _first_body(units, start)
     if start is None or body is None:
