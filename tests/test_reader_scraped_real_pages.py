@@ -9,6 +9,7 @@ and w3m). Run this file as a script to print the numbers per dump and overall:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import statistics
@@ -80,6 +81,7 @@ def _printed(dump: Path, headline: str) -> bool:
     return _headline_key(headline) in _headline_key(shown)
 
 
+@functools.cache
 def measure(dump: Path) -> tuple[float, bool | None, bool | None, str, str]:
     """The story recall; whether the headline is right, on pages that print it and on all that name one (None
     when not judged); and both headlines."""
