@@ -132,6 +132,11 @@ def main() -> None:
           f"{MIN_RECALL}; headline right on {sum(judged)} of {len(judged)} dumps whose page prints its headline "
           f"({sum(judged) / len(judged):.1%}), {sum(named)} of {len(named)} of all that name one "
           f"({sum(named) / len(named):.1%})")
+    for kind in ("lynx", "lynx-refs", "w3m"):
+        results = [measure(dump) for dump in DUMPS if dump.name.endswith(f".{kind}.txt")]
+        right = [r[1] for r in results if r[1] is not None]
+        print(f"  {kind}: recall min {min(r[0] for r in results):.3f}, headline right on {sum(right)} of "
+              f"{len(right)} ({sum(right) / len(right):.1%})")
 
 
 if __name__ == "__main__":

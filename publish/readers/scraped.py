@@ -155,8 +155,10 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
     Debris("copyright line", _any_of(
         r"(?=.{0,120}\d{4})©.{0,200}", r"\(c\) ?\d{4}.{0,200}", r"copyright ?(?:©|\(c\))? ?\d{4}.{0,200}",
         r"copyright ?©.{0,200}",
-        r".{0,150}\ball rights reserved\b.{0,80}", r"جملہ حقوق محفوظ ہیں.{0,100}",
+        r".{0,150}\ball rights reserved\b.{0,80}",
     ), effect="end", keeps="rights"),
+    Debris("copyright line", _any_of(r"جملہ حقوق محفوظ ہیں.{0,100}"), effect="end", keeps="rights",
+           languages=_for("ur")),
     Debris("comment form", _any_of(
         r"please enter your (?:comment|name|e-?mail(?: address)?)(?: here)?!?",
         r"you have entered an incorrect e-?mail address!?",
@@ -183,8 +185,8 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
     Debris("related-article link", _any_of(
         r"(?:read (?:more|also|next)|also (?:read|see|watch)|see also|related(?: (?:article|story|news))?|watch"
         r"|listen|recommended) ?(?:[:|»›]|\s[-–—]) ?\S.{1,200}",
-        r"(?:یہ بھی پڑھیں|مزید پڑھیں) ?[:：] ?\S.{1,200}",
     )),
+    Debris("related-article link", _any_of(r"(?:یہ بھی پڑھیں|مزید پڑھیں) ?[:：] ?\S.{1,200}"), languages=_for("ur")),
     Debris("related-articles block", _any_of(
         r"related(?: (?:articles?|posts?|stories|news|content|coverage|reading|links|videos))?",
         r"you (?:may|might|could) (?:also )?(?:like|enjoy|be interested in)(?: reading)?",
@@ -196,8 +198,10 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         r"trending(?: now| stories| news| topics)?", r"popular(?: posts| stories| now| today)?",
         r"editor['’]?s['’]? (?:picks?|choice)", r"don['’]?t miss(?: this)?", r"what to read next",
         r"top (?:stories|news|headlines)", r"latest(?: (?:news|stories|posts|articles|headlines|updates))?",
-        r"in case you missed it", r"مزید پڑھیں", r"یہ بھی پڑھیں", r"متعلقہ خبریں",
+        r"in case you missed it",
     ), effect="related"),
+    Debris("related-articles block", _any_of(r"مزید پڑھیں", r"یہ بھی پڑھیں", r"متعلقہ خبریں"), effect="related",
+           languages=_for("ur")),
     Debris("cookie banner", _any_of(
         r"(?:this (?:web)?site|we(?: and our (?:partners|vendors))?|our (?:web)?site) uses? cookies\b.{0,280}",
         r"by (?:continuing|using|browsing)\b(?=.*\b(?:cookies?|site|privacy)\b).{0,250}",
@@ -294,8 +298,9 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         r"paid (?:content|post|partnership)",
         r"(?:story|article|content|text) continues (?:below|after)(?: (?:this |the )?(?:advertisement|ad))?",
         r"continue reading (?:below|after (?:the )?(?:ad|advertisement))",
-        r"scroll (?:down )?to continue(?: with content| reading)?", r"اشتہار",
+        r"scroll (?:down )?to continue(?: with content| reading)?",
     )),
+    Debris("advertisement", _any_of(r"اشتہار"), languages=_for("ur")),
     Debris("article toolbar", _any_of(
         r"\d+ ?(?:- ?)?min(?:ute)?s?\.? read", r"reading time:? ?\d+ ?min(?:ute)?s?",
         r"listen(?: to (?:this )?(?:article|story))?(?: \d+ min(?:ute)?s?)?", r"(?:font|text) size",
