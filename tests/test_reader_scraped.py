@@ -543,3 +543,29 @@ def test_warns_when_more_long_sentences_are_dropped_than_kept(caplog: pytest.Log
     assert [r.getMessage() for r in caplog.records] == [
         "cookies.txt: more story-like text was dropped (46 words) than kept (4 words); the headline taken is "
         "“Bridge reopens”: see `publish inspect` for what was dropped"]
+
+
+def test_a_headline_matching_the_pasted_page_title_wins_and_the_title_line_is_reported() -> None:
+    page = ("Council approves new tram line to the airport | Valley News\n\nMost read\n\nTeachers win pay rise\n\n"
+            "Teachers in the valley will get a 6 percent rise from April after a two-week strike, the union said.\n\n"
+            "Council approves new tram line to the airport\n\n"
+            "The council approved the airport tram line on Monday by 31 votes to 12, ending a decade of debate.\n\n"
+            "Work will start next spring and the line should open in 2029, officials said.\n")
+    reading = read(page, source="title.txt")
+    assert reading.article.meta.headline == "Council approves new tram line to the airport"
+    assert {(d.line, d.reason) for d in reading.dropped} >= {(1, "page title")}
+    story = _story(reading.article)
+    assert story[1].startswith("Teachers in the valley")  # a long sentence above the headline is kept
+    assert story[-1] == "Work will start next spring and the line should open in 2029, officials said."
+
+
+def test_a_story_without_a_headline_and_a_bio_at_the_end_loses_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    paragraphs = [f"The school board met on {day} and voted to keep the library open on weekends through the summer, "
+                  "after parents collected more than 2,000 signatures." for day in ("Monday", "Tuesday", "Friday")]
+    page = "\n\n".join([*paragraphs, "Ana Ruiz",
+                        "Ana Ruiz covers education for the Metro desk. She joined the paper in 2020."]) + "\n"
+    reading = read(page, source="bio.txt")
+    assert reading.article.meta.headline != "Ana Ruiz"
+    words = " ".join(_story(reading.article)).split()
+    assert words == page.split()  # every word kept, in order
+    assert "no headline found" in caplog.text
