@@ -91,6 +91,15 @@ QUESTION_MARKS = "?？؟"
 EXCLAMATIONS = "!！"
 SENTENCE_BREAK = re.compile(r"[.!?。！？؟۔][\"'”’»)]*\s+\S")
 """A sentence ending inside a line: the line holds more than one sentence."""
+WIDE_CHARACTER = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
+"""Characters a text dump prints two columns wide (East Asian Wide and Fullwidth)."""
+WIDE_PUNCTUATION = re.compile("[\uac00-\ud7a3\u1100-\u115f\u3000-\u303e\uff00-\uff0f\uff1a-\uff20]")
+"""Wide characters not counted as words of two: Hangul (written with spaces between words), ideographic
+spaces and punctuation, full-width marks."""
+UNSPACED_CHARACTER = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+"""Thai, Lao, Myanmar and Khmer letters: scripts written without spaces between words."""
 QUOTE_FORMS = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 TITLE_SEPARATOR = re.compile(r" (?:[|\-–—·•»:]|::) ")
 """Between a page title's headline and its site name: "Headline | Site", "Site - Headline"."""
@@ -535,7 +544,7 @@ class _Report:
 def read(text: str, *, source: str) -> Reading:
     """Turn scraped page text into an article, reporting every line left out and every role inferred."""
     text, markup = sanitise.strip_markup(text)  # raw HTML in the scrape: its text is kept, its tags are not
-    page_language = _script_language(" ".join(text.split()), PAGE_SCRIPT_SHARE)
+    page_language = _script_language(" ".join(text[:LANGUAGE_SAMPLE_CHARS * 4].split()), PAGE_SCRIPT_SHARE)
     lines = [_classify(number, raw, page_language) for number, raw in enumerate(text.split("\n"), 1)]
     units = _units(_link_header(lines))
     if not units:
@@ -857,16 +866,16 @@ def _breaks_mid_sentence(above: str, below: str) -> bool:
 
 def _columns(text: str) -> int:
     """The columns a text dump gives the text: wide (East Asian) characters take two."""
-    return len(text) + sum(1 for ch in text if ord(ch) >= 0x1100 and unicodedata.east_asian_width(ch) in "WF")
+    return len(text) if text.isascii() else len(text) + len(WIDE_CHARACTER.findall(text))
 
 
 def _words(text: str) -> int:
     """About how many words a text holds: spaced words, and the characters of scripts written without spaces
     counted as words of two (CJK) or four (Thai, Lao, Khmer, Myanmar) characters."""
-    wide = sum(1 for ch in text if ord(ch) >= 0x2E80 and unicodedata.east_asian_width(ch) in "WF")
-    unspaced = sum(1 for ch in text if 0x0E00 <= ord(ch) <= 0x0EFF or 0x1000 <= ord(ch) <= 0x109F
-                   or 0x1780 <= ord(ch) <= 0x17FF)
-    return len(text.split()) + wide // 2 + unspaced // 4
+    if text.isascii():
+        return len(text.split())
+    wide = len(WIDE_CHARACTER.findall(text)) - len(WIDE_PUNCTUATION.findall(text))
+    return len(text.split()) + wide // 2 + len(UNSPACED_CHARACTER.findall(text)) // 4
 
 
 def _continues(before: _Line, line: _Line, width: int | None) -> bool:
@@ -1178,9 +1187,10 @@ def _story(units: list[_Unit], report: _Report) -> list[_Unit]:
     kept: list[_Unit] = []
     in_related = False
     text = _text_words(units)
+    above = 0  # the words kept so far
     for index, unit in enumerate(units):
         if unit.kind == "debris" and unit.first.debris is not None:
-            above, below = sum(_words(u.text) for u in kept), text[-1] - text[index + 1]
+            below = text[-1] - text[index + 1]
             if unit.first.debris.effect == "end" and kept and below <= above:
                 _after_story(units[index:], report)
                 break
@@ -1193,6 +1203,7 @@ def _story(units: list[_Unit], report: _Report) -> list[_Unit]:
         else:
             in_related = False
             kept.append(dataclasses.replace(unit, kind="text") if unit.kind == "meta" else unit)
+            above += _words(unit.text)
     return kept
 
 
