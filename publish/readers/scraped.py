@@ -56,6 +56,9 @@ TEXT_LINE_MIN_WORDS = 5
 story goes on."""
 HEADLINE_USUAL_MIN_WORDS = 4
 HEADLINE_FULL_WORDS = 8
+TITLE_PART_MIN_CHARS = 20
+"""A title this long (spaces aside) may hold a headline, or be held in one; a shorter one is too likely to
+stand inside any line by chance."""
 """A title-like line of 4 words is as long as a headline may be; one of 8 or more is as long as most are."""
 BYLINE_WINDOW = 2
 """A byline or date line at most this many lines under a title-like line makes it a candidate headline."""
@@ -1034,14 +1037,15 @@ def _indent(unit: _Unit) -> int:
 
 
 def _page_titles(units: list[_Unit]) -> tuple[int | None, frozenset[str]]:
-    """The page's title line, as text dumps start with it ("Headline | Site", "Headline - Site"), and the forms
-    a headline matching it may take: the whole line, and each part of it between site separators."""
+    """The page's title line, as text dumps start with it ("Headline | Site", "Site - Headline"), and the forms a
+    headline repeating it may take: the whole line, and its longest part between site separators (the others
+    name the site or the section)."""
     first = next((i for i, unit in enumerate(units) if unit.kind in ("text", "meta", "item")), None)
     if first is None or len(units[first].text) > HEADLINE_MAX_CHARS * 2:
         return None, frozenset()
     text = units[first].text
-    parts = [text, *TITLE_SEPARATOR.split(text)]
-    return first, frozenset(_title_key(part) for part in parts if _words(part) >= 2 or len(part) >= 4)
+    longest = max(TITLE_SEPARATOR.split(text), key=len)
+    return first, frozenset(_title_key(form) for form in (text, longest) if _words(form) >= 2 or len(form) >= 4)
 
 
 def _is_bio_name(units: list[_Unit], index: int, body: int) -> bool:
@@ -1062,9 +1066,8 @@ def _title_match(text: str, titles: tuple[int | None, frozenset[str]], index: in
     key = _title_key(text)
     if key in forms:
         return "same"
-    shortest = min(len(form) for form in forms)
     if _words(text) >= HEADLINE_USUAL_MIN_WORDS and any(key in form or form in key for form in forms
-                                                       if len(form) > shortest or len(forms) == 1):
+                                                       if len(form) >= TITLE_PART_MIN_CHARS):
         return "part"
     return ""
 
