@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import posixpath
+import re
 import shutil
 import time
 import zipfile
@@ -13,14 +14,17 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from publish import conformance, model, parity, text, validators
+from publish import conformance, model, parity, sanitise, text, validators
 from publish.errors import PublishError
 from publish.validators import Finding, Inspection
+
+if TYPE_CHECKING:
+    from publish.readers import Reading
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -229,10 +233,12 @@ class CheckReport:
 
 
 def check_outputs(outputs: Sequence[Path], sources: Mapping[Path, model.Document | None],
-                  options: CheckOptions = CheckOptions()) -> CheckReport:
+                  options: CheckOptions = CheckOptions(),
+                  source_files: Mapping[Path, SourceWords | None] | None = None) -> CheckReport:
     """Validate each output file and compare its words with the document it was made from (`sources[path]`,
-    when known). External validators run in parallel with the in-process checks. PublishError when a file is
-    missing or of an unknown kind, or a validator needed is not installed."""
+    when known) and with the words of the source file itself (`source_files[path]`, when known), so that what
+    a reader lost shows too. External validators run in parallel with the in-process checks. PublishError when
+    a file is missing or of an unknown kind, or a validator needed is not installed."""
     started = time.perf_counter()
     variant = conformance.pdf_variant(options.pdf_variant)
     kinds: dict[Path, str] = {}
@@ -256,6 +262,9 @@ def check_outputs(outputs: Sequence[Path], sources: Mapping[Path, model.Document
                                           "--source INPUT)")
             elif inspection.text is not None:
                 _parity(inspection, document, kinds[path], path)
+                raw = (source_files or {}).get(path)
+                if raw is not None:
+                    _source_parity(inspection, document, raw, kinds[path])
         reports = []
         for path, inspection in inspections.items():
             findings = list(inspection.findings)
@@ -341,6 +350,19 @@ def _parity(inspection: Inspection, document: model.Document, kind: str, path: P
     inspection.facts["words"] = sum(len(parity.key_words(p.text)) for p in parity.passages(document))
 
 
+def _source_parity(inspection: Inspection, document: model.Document, source: SourceWords, kind: str) -> None:
+    """The source file's own words, less what its reader reported dropping, are in the output."""
+    readings = [inspection.text or [], *([inspection.second_reading] if inspection.second_reading else [])]
+    problems = min((source_problems(source, reading, unordered=_unordered(document, kind),
+                                               rejoin_hyphens=kind == "pdf") for reading in readings),
+                   key=len)
+    for message in problems[:parity.MAX_FINDINGS]:
+        inspection.error("source", message)
+    if len(problems) > parity.MAX_FINDINGS:
+        inspection.error("source", f"and {len(problems) - parity.MAX_FINDINGS} more passages of "
+                                   f"{source.path.name} are missing")
+
+
 def parity_problems(document: model.Document, path: Path) -> list[parity.Problem]:
     """Every passage of `document` missing, changed, moved or repeated in the output file at `path`, as
     `publish check --source` finds them (no validators run)."""
@@ -362,12 +384,17 @@ def _compare(document: model.Document, kind: str, readings: list[list[str]]) -> 
     every word in order when either reading has them.
     """
     expected = parity.passages(document)
-    languages = [document.meta.language] if isinstance(document, model.Article) else \
-        [document.language, *(a.meta.language for a in document.articles)]
-    if kind == "pdf" and any(text.direction(language) == "rtl" for language in languages):
+    if _unordered(document, kind):
         return min((parity.compare_words(expected, reading) for reading in readings[::-1]), key=len), True
     return min((parity.compare(expected, reading, rejoin_hyphens=kind == "pdf") for reading in readings),
                key=len), False
+
+
+def _unordered(document: model.Document, kind: str) -> bool:
+    """Whether only the words, not their order, can be checked: a PDF with right-to-left text."""
+    languages = [document.meta.language] if isinstance(document, model.Article) else \
+        [document.language, *(a.meta.language for a in document.articles)]
+    return kind == "pdf" and any(text.direction(language) == "rtl" for language in languages)
 
 
 def poppler_text(path: Path) -> list[str] | None:
@@ -393,7 +420,154 @@ def _summary(report: FileReport) -> str:
         parts.append(f"declares {facts['conformance']}")
     if "images" in facts:
         parts.append(f"{facts['images']} image{'' if facts['images'] == 1 else 's'}")
-    if "words" in facts and not any(f.check == "parity" and f.severity == "error" for f in report.findings):
+    if "words" in facts and not any(f.check in ("parity", "source") and f.severity == "error"
+                                    for f in report.findings):
         ordered = not any(f.check == "parity" and "not the order" in f.message for f in report.findings)
         parts.append(f"all {facts['words']:,} words{' in order' if ordered else ''}")
     return ", ".join(parts) or report.format.upper()
+
+
+# --- the source's own words: what a reader lost without saying so ------------------------------------------
+
+METADATA_ROLES = ("byline", "source", "published", "updated", "date", "dateline", "rights", "keywords")
+"""Lines a reader turns into metadata: their words come back reworded (a date formatted, "By" added), so they
+are not compared word for word."""
+
+
+POSITIONAL_DROPS = ("before the headline", "after the story")
+"""Reasons a reader gives for dropping a line because of where it stands, not what it is."""
+STORY_WORDS = 15
+
+
+def story_like(line: str) -> bool:
+    """Whether a line reads as story text: a sentence of STORY_WORDS words or more."""
+    return len(line.split()) >= STORY_WORDS and any(mark in line for mark in ".!?。؟")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceWords:
+    """The words of a source file as written, less what its reader reported dropping: the story as the file
+    holds it, independent of what the reader made of it."""
+
+    path: Path
+    """The source file."""
+    passages: tuple[parity.Passage, ...]
+    """Runs of lines ("lines 12-15"), each a passage the output must hold."""
+    dropped_as: dict[str, str]
+    """For a passage the reader dropped for its place though it reads as story text: the reader's reason."""
+
+
+def source_words(path: Path, input_format: str | None = None, reading: Reading | None = None,
+                 ) -> SourceWords | None:
+    """The source's own words, for a text or Markdown source (None for the model's JSON form, which is the
+    model): every line except those the reader's report (`reading`, else the reader is run again) turned into
+    metadata or dropped as page debris. A story-like line (a sentence of STORY_WORDS words or more) dropped only
+    for where it stands ("before the headline") is kept: a reader that took the wrong headline loses such lines.
+    The file must have been read once with `read_file`, which refuses what is not text."""
+    import importlib
+
+    from publish.readers import reader_for
+
+    spec = reader_for(path, input_format)
+    if spec.name not in ("scraped", "markdown"):
+        return None
+    content = sanitise.clean_text(path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+                                  .replace("\r", "\n")).text  # as read_file has it, without its warnings again
+    if reading is None:
+        reading = importlib.import_module(spec.module).read(content, source=str(path))
+    excused = {d.line for d in reading.dropped if not (d.reason in POSITIONAL_DROPS and story_like(d.text))}
+    excused |= {i.line for i in reading.inferred if i.role.startswith(METADATA_ROLES)}
+    dropped_as = {d.line: d.reason for d in reading.dropped if d.line not in excused}
+    lines = _markdown_lines(content) if spec.name == "markdown" else \
+        list(enumerate(sanitise.strip_markup(content)[0].split("\n"), 1))
+    passages: list[parity.Passage] = []
+    reasons: dict[str, str] = {}
+    run: list[tuple[int, str]] = []
+
+    def close() -> None:
+        if run:
+            first, last = run[0][0], run[-1][0]
+            label = f"{path.name} line {first}" if first == last else f"{path.name} lines {first}-{last}"
+            words = [w for _, line in run for w in line.split() if not _marker(w)]
+            passages.append(parity.Passage(label, " ".join(words)))
+            if first in dropped_as:
+                reasons[label] = dropped_as[first]
+            run.clear()
+
+    for number, line in lines:
+        if number in excused:
+            close()
+        elif line.strip():
+            previous = run[-1][0] if run else 0
+            # a paragraph is a run of lines; what the reader dropped for its place is one run, blank lines and all
+            if run and (dropped_as.get(previous) != dropped_as.get(number) or
+                        (previous != number - 1 and number not in dropped_as)):
+                close()
+            run.append((number, line))
+        elif run and run[-1][0] not in dropped_as:
+            close()
+    close()
+    return SourceWords(path, tuple(p for p in passages if parity.key_words(p.text)), reasons)
+
+
+LIST_MARKER = re.compile(r"[(\[]?(\d{1,3}|[a-z]|[ivx]{1,4})[.)\]]", re.IGNORECASE)
+
+
+def _marker(word: str) -> bool:
+    """Whether a word of plain text is a list marker or ornament ("•", "1)", "a.", "* * *") an output draws
+    rather than writes."""
+    return LIST_MARKER.fullmatch(word) is not None or not any(ch.isalnum() for ch in word)
+
+
+def _markdown_lines(content: str) -> list[tuple[int, str]]:
+    """The text of a Markdown file by source line as CommonMark reads it (markup gone, entities decoded, raw HTML
+    reduced to its text), without the front matter and images (their text is metadata or alternative text)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.attrs import attrs_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    parser = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(attrs_plugin)
+    out: list[tuple[int, str]] = []
+    for token in parser.parse(content):
+        if token.map is None or token.type == "front_matter":
+            continue
+        first = token.map[0] + 1
+        if token.type in ("fence", "code_block"):
+            out.extend((first + (token.type == "fence") + n, line) for n, line in enumerate(token.content.split("\n")))
+        elif token.type == "html_block":
+            out.extend((first + n, line) for n, line in enumerate(sanitise.html_to_text(token.content).split("\n")))
+        elif token.type == "inline":
+            number, parts = first, list[str]()
+            for child in token.children or []:
+                if child.type in ("softbreak", "hardbreak"):
+                    out.append((number, "".join(parts)))
+                    number, parts = number + 1, []
+                elif child.type in ("text", "code_inline"):
+                    parts.append(child.content)
+                elif child.type == "html_inline":
+                    parts.append(sanitise.html_to_text(child.content))
+                elif child.type == "image":
+                    parts.append(" ")
+            out.append((number, "".join(parts)))
+    return out
+
+
+def source_problems(source: SourceWords, found_text: Sequence[str], *, unordered: bool = False,
+                    rejoin_hyphens: bool = False) -> list[str]:
+    """A message for each passage of the source file that is missing (or partly missing) from the output's text
+    although the reader did not report dropping it (`unordered`: order aside, for right-to-left PDFs)."""
+    out = []
+    compared = parity.compare_words(source.passages, found_text) if unordered else \
+        parity.compare(source.passages, found_text, rejoin_hyphens=rejoin_hyphens)
+    for problem in compared:
+        passage = problem.passage
+        reason = source.dropped_as.get(passage.label)
+        if problem.kind == "missing" and reason:
+            out.append(f"{passage.quoted()} is missing from the output: the reader dropped it as “{reason}”, but "
+                       "it reads as story text")
+        elif problem.kind == "missing":
+            out.append(f"{passage.quoted()} is missing from the output, and the reader did not report dropping it")
+        elif problem.kind == "changed":
+            detail = problem.message[len(passage.quoted()) + 2:]
+            out.append(f"{passage.quoted()}: {detail}, and the reader did not report dropping them")
+    return out

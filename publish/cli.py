@@ -19,7 +19,7 @@ from publish.readers import READERS, read_file
 from publish.theme import BASE_THEME, PAGE_SIZES_MM, list_themes, load_theme, page_size_name
 
 if TYPE_CHECKING:
-    from publish.checks import CheckReport
+    from publish.checks import CheckReport, SourceWords
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +54,10 @@ def _build(args: argparse.Namespace) -> int:
     from publish import checks
 
     sources = {w.path: w.document for w in written}
-    report = checks.check_outputs([w.path for w in written], sources, checks.CheckOptions(pdf_variant=args.pdf_variant))
+    files = {Path(name).stem: _source_words(Path(name), args.input_format) for name in args.inputs}
+    raw = {w.path: files.get(w.path.stem) for w in written} if args.collection is None else {}
+    report = checks.check_outputs([w.path for w in written], sources, checks.CheckOptions(pdf_variant=args.pdf_variant),
+                                  raw)
     return _report(report, as_json=False)
 
 
@@ -67,25 +70,39 @@ def _check(args: argparse.Namespace) -> int:
     if unknown:
         raise PublishError(f"unknown check {unknown[0]!r} for --skip; known: {', '.join(TOOLS)}")
     outputs = [Path(p) for p in args.outputs]
-    sources: dict[str, model.Document | None] = {Path(name).stem: _document(Path(name), args.input_format)
-                                                 for name in args.source or ()}
+    read = {Path(name).stem: _document(Path(name), args.input_format) for name in args.source or ()}
+    sources: dict[str, model.Document | None] = {stem: document for stem, (document, _) in read.items()}
+    files = {stem: words for stem, (_, words) in read.items()}
     if len(sources) == 1:  # one source: every output was made from it
         by_output = dict.fromkeys(outputs, next(iter(sources.values())))
+        raw = dict.fromkeys(outputs, next(iter(files.values())))
     else:  # several: each output's source has its name (story.md made out/story.pdf)
         by_output = {path: sources.get(path.stem) for path in outputs}
+        raw = {path: files.get(path.stem) for path in outputs}
     report = checks.check_outputs(outputs, by_output,
-                                  checks.CheckOptions(pdf_variant=args.pdf_variant, strict=args.strict, skip=skip))
+                                  checks.CheckOptions(pdf_variant=args.pdf_variant, strict=args.strict, skip=skip),
+                                  raw)
     return _report(report, as_json=args.json)
 
 
-def _document(path: Path, input_format: str | None) -> model.Document:
-    """A source for `publish check --source`: an article, or a collection manifest."""
+def _document(path: Path, input_format: str | None) -> tuple[model.Document, SourceWords | None]:
+    """A source for `publish check --source`: an article and its file's own words, or a collection manifest."""
+    from publish.checks import source_words
     from publish.collection import is_manifest, load_manifest, without_duplicates
 
     if is_manifest(path):
         loaded = load_manifest(path, input_format)
-        return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection
-    return read_file(path, input_format).article
+        return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection, None
+    reading = read_file(path, input_format)
+    return reading.article, source_words(path, input_format, reading)
+
+
+def _source_words(path: Path, input_format: str | None) -> SourceWords | None:
+    """The words of an article's source file as written (None for a collection manifest or a JSON model)."""
+    from publish.checks import source_words
+    from publish.collection import is_manifest
+
+    return None if is_manifest(path) else source_words(path, input_format)
 
 
 def _report(report: CheckReport, *, as_json: bool) -> int:
