@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import posixpath
@@ -40,9 +41,11 @@ def output_text(path: Path) -> list[str]:
 
 
 def html_text(data: bytes) -> list[str]:
-    """The visible text of an HTML document's body."""
+    """The visible text of an HTML document's body: what its own CSS or the hidden attribute hides is left out."""
+    from publish.validators.html import hidden_elements
+
     root = lxml_html.document_fromstring(data)
-    return _element_text(root.body)
+    return _element_text(root.body, frozenset(hidden_elements(root)))
 
 
 def pdf_text(data: bytes) -> list[str]:
@@ -122,22 +125,23 @@ BLOCK_TAGS = {
 }
 
 
-def _element_text(element: etree._Element) -> list[str]:
-    """The text of an element tree as a reader sees it: inline runs joined, blocks apart, script and style skipped."""
+def _element_text(element: etree._Element, hidden: frozenset[etree._Element] = frozenset()) -> list[str]:
+    """The text of an element tree as a reader sees it: inline runs joined, blocks apart, script and style skipped
+    (and the `hidden` elements)."""
     parts: list[str] = []
-    _flatten(element, parts)
+    _flatten(element, parts, hidden)
     return "".join(parts).split("\n")
 
 
-def _flatten(node: etree._Element, parts: list[str]) -> None:
+def _flatten(node: etree._Element, parts: list[str], hidden: frozenset[etree._Element]) -> None:
     tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
-    if tag and tag not in SKIPPED_HTML:
+    if tag and tag not in SKIPPED_HTML and node not in hidden:
         block = tag in BLOCK_TAGS
         if block:
             parts.append("\n")
         parts.append(node.text or "")
         for child in node:
-            _flatten(child, parts)
+            _flatten(child, parts, hidden)
         if block:
             parts.append("\n")
     parts.append(node.tail or "")
@@ -261,10 +265,10 @@ def check_outputs(outputs: Sequence[Path], sources: Mapping[Path, model.Document
                 inspection.info("parity", "word parity was not checked: the source is not known (give it with "
                                           "--source INPUT)")
             elif inspection.text is not None:
-                _parity(inspection, document, kinds[path], path)
+                problems = _parity(inspection, document, kinds[path], path)
                 raw = (source_files or {}).get(path)
                 if raw is not None:
-                    _source_parity(inspection, document, raw, kinds[path])
+                    _source_parity(inspection, document, raw, kinds[path], problems)
         reports = []
         for path, inspection in inspections.items():
             findings = list(inspection.findings)
@@ -337,7 +341,7 @@ def _inspect(path: Path, kind: str, variant: conformance.PdfVariant | None) -> I
     return inspection
 
 
-def _parity(inspection: Inspection, document: model.Document, kind: str, path: Path) -> None:
+def _parity(inspection: Inspection, document: model.Document, kind: str, path: Path) -> list[parity.Problem]:
     readings = [inspection.text or [], *([inspection.second_reading] if inspection.second_reading else [])]
     problems, right_to_left = _compare(document, kind, readings)
     if right_to_left:
@@ -348,19 +352,29 @@ def _parity(inspection: Inspection, document: model.Document, kind: str, path: P
     if len(problems) > parity.MAX_FINDINGS:
         inspection.error("parity", f"and {len(problems) - parity.MAX_FINDINGS} more passages differ")
     inspection.facts["words"] = sum(len(parity.key_words(p.text)) for p in parity.passages(document))
+    return problems
 
 
-def _source_parity(inspection: Inspection, document: model.Document, source: SourceWords, kind: str) -> None:
-    """The source file's own words, less what its reader reported dropping, are in the output."""
+def _source_parity(inspection: Inspection, document: model.Document, source: SourceWords, kind: str,
+                   known: list[parity.Problem]) -> None:
+    """The source file's own words, less what its reader reported dropping, are in the output (passages the
+    model's parity already named are not named twice)."""
     readings = [inspection.text or [], *([inspection.second_reading] if inspection.second_reading else [])]
-    problems = min((source_problems(source, reading, unordered=_unordered(document, kind),
-                                               rejoin_hyphens=kind == "pdf") for reading in readings),
-                   key=len)
+    named = [set(parity.key_words(problem.passage.text)) for problem in known]
+    trimmed = dataclasses.replace(source, passages=tuple(
+        p for p in source.passages if not any(_overlap(set(parity.key_words(p.text)), words) for words in named)))
+    problems = min((source_problems(trimmed, reading, unordered=_unordered(document, kind),
+                                    rejoin_hyphens=kind == "pdf") for reading in readings), key=len)
     for message in problems[:parity.MAX_FINDINGS]:
         inspection.error("source", message)
     if len(problems) > parity.MAX_FINDINGS:
         inspection.error("source", f"and {len(problems) - parity.MAX_FINDINGS} more passages of "
                                    f"{source.path.name} are missing")
+
+
+def _overlap(a: set[str], b: set[str]) -> bool:
+    """Whether two passages share at least half the words of the shorter one."""
+    return bool(a and b) and len(a & b) * 2 >= min(len(a), len(b))
 
 
 def parity_problems(document: model.Document, path: Path) -> list[parity.Problem]:
