@@ -11,6 +11,7 @@ import re
 import shutil
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -51,9 +52,16 @@ def html_text(data: bytes) -> list[str]:
 def pdf_text(data: bytes) -> list[str]:
     """The text of each page of a PDF, as a PDF text extractor (pypdf) reads it, with the words the renderer
     hyphenated at line ends joined again."""
+    return rejoin_hyphenation(pdf_pages(data))
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page of a PDF as pypdf reads it (empty where it gives up)."""
     from pypdf import PdfReader
 
-    return rejoin_hyphenation([page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages])
+    from publish.validators.pdf import page_text
+
+    return [page_text(page) or "" for page in PdfReader(io.BytesIO(data)).pages]
 
 
 RENDERER_HYPHEN = "\u2010"
@@ -327,9 +335,11 @@ def _inspect(path: Path, kind: str, variant: conformance.PdfVariant | None) -> I
     if kind == "pdf":
         inspection = pdf_checks.inspect(data, variant)
         if inspection.text is not None:
+            raw, ordered = poppler_text(path, raw=True), poppler_text(path)
+            if raw is not None:
+                inspection.text = on_page(inspection.text, raw)
             inspection.text = rejoin_hyphenation(inspection.text)
-            poppler = poppler_text(path)
-            inspection.second_reading = rejoin_hyphenation(poppler) if poppler is not None else None
+            inspection.other_readings = [rejoin_hyphenation(r) for r in (raw, ordered) if r is not None]
         return inspection
     inspection = {"html": html_checks.inspect, "docx": docx_checks.inspect, "epub": epub_checks.inspect}[kind](data)
     if not any(finding.check == "package" for finding in inspection.findings):
@@ -341,8 +351,43 @@ def _inspect(path: Path, kind: str, variant: conformance.PdfVariant | None) -> I
     return inspection
 
 
+def on_page(pages: list[str], cropped: list[str]) -> list[str]:
+    """pypdf's reading of each page less the words poppler (`cropped`, its reading inside the crop box) does not
+    see on that page: pypdf reads text drawn off the page too, in runs too long to place word by word. Where pypdf
+    gave up on a page or read nothing, poppler's reading stands in."""
+    out = []
+    for number, page in enumerate(pages):
+        seen = Counter(parity.key_words(cropped[number])) if number < len(cropped) else Counter()
+        if not page.split():
+            out.append(cropped[number] if number < len(cropped) else page)
+            continue
+        lines = []
+        for line in page.split("\n"):
+            kept = []
+            for word in line.split():
+                k = parity.key(word)
+                if seen[k] > 0 or not k:
+                    seen[k] -= 1
+                    kept.append(word)
+                elif _glued(k, seen):
+                    kept.append(word)
+            lines.append(" ".join(kept))
+        out.append("\n".join(lines))
+    return out
+
+
+def _glued(word: str, seen: Counter[str]) -> bool:
+    """Whether a word pypdf read is two or three words poppler saw, glued (pypdf joins words drawn in two fonts)."""
+    return any(word[:i] in seen and seen[word[:i]] > 0 and (word[i:] in seen or _glued_tail(word[i:], seen))
+               for i in range(1, len(word)))
+
+
+def _glued_tail(rest: str, seen: Counter[str]) -> bool:
+    return any(rest[:i] in seen and rest[i:] in seen for i in range(1, len(rest)))
+
+
 def _parity(inspection: Inspection, document: model.Document, kind: str, path: Path) -> list[parity.Problem]:
-    readings = [inspection.text or [], *([inspection.second_reading] if inspection.second_reading else [])]
+    readings = [inspection.text or [], *inspection.other_readings]
     problems, right_to_left = _compare(document, kind, readings)
     if right_to_left:
         inspection.info("parity", "right-to-left text in a PDF: every word is checked, not the order of words "
@@ -359,14 +404,14 @@ def _source_parity(inspection: Inspection, document: model.Document, source: Sou
                    known: list[parity.Problem]) -> None:
     """The source file's own words, less what its reader reported dropping, are in the output (passages the
     model's parity already named are not named twice)."""
-    readings = [inspection.text or [], *([inspection.second_reading] if inspection.second_reading else [])]
+    readings = [inspection.text or [], *inspection.other_readings]
     named = [set(parity.key_words(problem.passage.text)) for problem in known]
     trimmed = dataclasses.replace(source, passages=tuple(
         p for p in source.passages if not any(_overlap(set(parity.key_words(p.text)), words) for words in named)))
-    problems = min((source_problems(trimmed, reading, unordered=_unordered(document, kind),
-                                    rejoin_hyphens=kind == "pdf") for reading in readings), key=len)
-    for message in problems[:parity.MAX_FINDINGS]:
-        inspection.error("source", message)
+    problems = _agreed([source_problems(trimmed, reading, unordered=_unordered(document, kind),
+                                        rejoin_hyphens=kind == "pdf") for reading in readings])
+    for problem in problems[:parity.MAX_FINDINGS]:
+        inspection.error("source", problem.message)
     if len(problems) > parity.MAX_FINDINGS:
         inspection.error("source", f"and {len(problems) - parity.MAX_FINDINGS} more passages of "
                                    f"{source.path.name} are missing")
@@ -385,23 +430,32 @@ def parity_problems(document: model.Document, path: Path) -> list[parity.Problem
         raise PublishError(f"cannot check this kind of file; publish checks {', '.join(FORMATS)}", path=path)
     readings = [output_text(path)]
     if kind == "pdf":
-        poppler = poppler_text(path)
-        readings += [rejoin_hyphenation(poppler)] if poppler is not None else []
+        raw, ordered = poppler_text(path, raw=True), poppler_text(path)
+        readings = [rejoin_hyphenation(on_page(pdf_pages(path.read_bytes()), raw))] if raw is not None else readings
+        readings += [rejoin_hyphenation(r) for r in (raw, ordered) if r is not None]
     return _compare(document, kind, readings)[0]
 
 
 def _compare(document: model.Document, kind: str, readings: list[list[str]]) -> tuple[list[parity.Problem], bool]:
-    """The problems of the best reading, and whether only the words (not their order) could be checked.
+    """The problems every reading has, and whether only the words (not their order) could be checked.
 
-    A PDF is read twice where poppler is installed: pypdf glues words drawn in two fonts, poppler misplaces
-    table cells and reorders right-to-left lines. Neither invents words in the right order, so the PDF holds
-    every word in order when either reading has them.
+    A PDF is read three times where poppler is installed: pypdf glues words drawn in two fonts; pdftotext in
+    content order (-raw) keeps hyphens at line ends but not the order of right-to-left lines; pdftotext in reading
+    order rejoins "--" at a line end into "-" and misplaces table cells. None invents words in the right order,
+    so the PDF holds a passage when any reading has it.
     """
     expected = parity.passages(document)
     if _unordered(document, kind):
-        return min((parity.compare_words(expected, reading) for reading in readings[::-1]), key=len), True
-    return min((parity.compare(expected, reading, rejoin_hyphens=kind == "pdf") for reading in readings),
-               key=len), False
+        return _agreed([parity.compare_words(expected, reading) for reading in readings[::-1]]), True
+    return _agreed([parity.compare(expected, reading, rejoin_hyphens=kind == "pdf") for reading in readings]), False
+
+
+def _agreed(results: list[list[parity.Problem]]) -> list[parity.Problem]:
+    """The problems of the first reading whose passage every other reading has a problem with too."""
+    if not results:
+        return []
+    common = set.intersection(*({problem.passage.label for problem in result} for result in results))
+    return [problem for problem in results[0] if problem.passage.label in common]
 
 
 def _unordered(document: model.Document, kind: str) -> bool:
@@ -411,13 +465,16 @@ def _unordered(document: model.Document, kind: str) -> bool:
     return kind == "pdf" and any(text.direction(language) == "rtl" for language in languages)
 
 
-def poppler_text(path: Path) -> list[str] | None:
-    """A PDF's text, page by page, as poppler's pdftotext reads it: words drawn in several fonts stay whole and
-    right-to-left lines come back in logical order (pypdf does neither); None where pdftotext is not installed."""
+def poppler_text(path: Path, *, raw: bool = False) -> list[str] | None:
+    """A PDF's text, page by page, as poppler's pdftotext reads it, only what is inside each page's crop box:
+    words drawn in several fonts stay whole (pypdf glues them). In reading order, right-to-left lines come back
+    in logical order; `raw` (content order) keeps a hyphen at a line end as it is. None where pdftotext is not
+    installed."""
     program = shutil.which("pdftotext")
     if program is None:
         return None
-    done = validators.run([program, "-enc", "UTF-8", str(path), "-"], "pdftotext", timeout=120)
+    mode = ["-raw"] if raw else []
+    done = validators.run([program, "-enc", "UTF-8", "-cropbox", *mode, str(path), "-"], "pdftotext", timeout=120)
     return done.stdout.split("\f") if done.returncode == 0 else None
 
 
@@ -567,9 +624,9 @@ def _markdown_lines(content: str) -> list[tuple[int, str]]:
 
 
 def source_problems(source: SourceWords, found_text: Sequence[str], *, unordered: bool = False,
-                    rejoin_hyphens: bool = False) -> list[str]:
-    """A message for each passage of the source file that is missing (or partly missing) from the output's text
-    although the reader did not report dropping it (`unordered`: order aside, for right-to-left PDFs)."""
+                    rejoin_hyphens: bool = False) -> list[parity.Problem]:
+    """Each passage of the source file missing (or partly missing) from the output's text although the reader did
+    not report dropping it, with a message saying so (`unordered`: order aside, for right-to-left PDFs)."""
     out = []
     compared = parity.compare_words(source.passages, found_text) if unordered else \
         parity.compare(source.passages, found_text, rejoin_hyphens=rejoin_hyphens)
@@ -577,11 +634,14 @@ def source_problems(source: SourceWords, found_text: Sequence[str], *, unordered
         passage = problem.passage
         reason = source.dropped_as.get(passage.label)
         if problem.kind == "missing" and reason:
-            out.append(f"{passage.quoted()} is missing from the output: the reader dropped it as “{reason}”, but "
-                       "it reads as story text")
+            message = f"{passage.quoted()} is missing from the output: the reader dropped it as “{reason}”, but " \
+                "it reads as story text"
         elif problem.kind == "missing":
-            out.append(f"{passage.quoted()} is missing from the output, and the reader did not report dropping it")
+            message = f"{passage.quoted()} is missing from the output, and the reader did not report dropping it"
         elif problem.kind == "changed":
             detail = problem.message[len(passage.quoted()) + 2:]
-            out.append(f"{passage.quoted()}: {detail}, and the reader did not report dropping them")
+            message = f"{passage.quoted()}: {detail}, and the reader did not report dropping them"
+        else:
+            continue
+        out.append(dataclasses.replace(problem, message=message))
     return out

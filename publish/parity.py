@@ -27,7 +27,10 @@ shorter ones (a table cell, "Page 2") repeat by chance."""
 MAX_FINDINGS = 12
 DIFFLIB_LIMIT = 400_000
 """Above this many word pairs between two anchors, difflib is too slow: the range is aligned greedily."""
-_DROP = {ord(ch): None for ch in INVISIBLE}
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+VARIATION_SELECTORS = "".join(chr(c) for c in range(0xFE00, 0xFE10))
+"""Emoji and text presentation selectors (U+FE0F after ❤): an extractor may keep or drop them."""
+_DROP = {ord(ch): None for ch in INVISIBLE + BIDI_CONTROLS + VARIATION_SELECTORS + "\x00"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +119,8 @@ def _article_passages(article: model.Article, prefix: str) -> list[Passage]:
 
 def key(word: str) -> str:
     """How a word compares across formats: compatibility-normalised (ligatures, full-width forms), without
-    zero-width characters, case-folded (a style may set a heading in capitals)."""
+    zero-width characters, direction controls, variation selectors or NULs, case-folded (a style may set a
+    heading in capitals)."""
     return unicodedata.normalize("NFKC", word).translate(_DROP).casefold()
 
 
@@ -173,8 +177,7 @@ def compare(expected: Sequence[Passage], found_text: Iterable[str], *, rejoin_hy
     return problems
 
 
-BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_LOOSE_DROP = {ord(ch): None for ch in INVISIBLE + BIDI_CONTROLS}
+_LOOSE_DROP = _DROP
 
 
 def loose_key(word: str) -> str:
