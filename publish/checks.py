@@ -71,11 +71,13 @@ FURNITURE_LINES = 12
 its word, which can be on the next page."""
 
 
-def rejoin_hyphenation(pages: list[str]) -> list[str]:
+def rejoin_hyphenation(pages: list[str], vocabulary: set[str] | None = None) -> list[str]:
     """Pages with every word the renderer broke at a line end ("vis‐" ... "ited") whole again on the first line.
 
-    The rest of the word is the next line that starts with a lower-case letter; lines in between (markers drawn
-    after the text, the running head and page number, the next page's top) are left where they are.
+    The rest of the word is the next line that starts with a lower-case letter, or, given the `vocabulary` (the
+    comparison keys of the words expected), the next line whose first word completes a word of it ("Git‐" ...
+    "Lab."); lines in between (markers drawn after the text, the running head and page number, the next page's
+    top) are left where they are.
     """
     lines = [[line for line in page.split("\n")] for page in pages]
     flat = [(p, i) for p, page in enumerate(lines) for i in range(len(page))]
@@ -83,10 +85,11 @@ def rejoin_hyphenation(pages: list[str]) -> list[str]:
         line = lines[p][i].rstrip()
         if not line.endswith(RENDERER_HYPHEN):
             continue
+        start = line[: -len(RENDERER_HYPHEN)].rsplit(None, 1)[-1] if line[: -len(RENDERER_HYPHEN)].strip() else ""
         for q, j in flat[position + 1: position + 1 + FURNITURE_LINES]:
             rest = lines[q][j].lstrip()
-            if rest[:1].islower():
-                head, _, tail = rest.partition(" ")
+            head, _, tail = rest.partition(" ")
+            if (parity.key(start + head) in vocabulary) if vocabulary is not None else rest[:1].islower():
                 lines[p][i] = line[: -len(RENDERER_HYPHEN)] + head
                 lines[q][j] = tail
                 break
@@ -338,8 +341,7 @@ def _inspect(path: Path, kind: str, variant: conformance.PdfVariant | None) -> I
             raw, ordered = poppler_text(path, raw=True), poppler_text(path)
             if raw is not None:
                 inspection.text = on_page(inspection.text, raw)
-            inspection.text = rejoin_hyphenation(inspection.text)
-            inspection.other_readings = [rejoin_hyphenation(r) for r in (raw, ordered) if r is not None]
+            inspection.other_readings = [r for r in (raw, ordered) if r is not None]  # rejoined by _compare
         return inspection
     inspection = {"html": html_checks.inspect, "docx": docx_checks.inspect, "epub": epub_checks.inspect}[kind](data)
     if not any(finding.check == "package" for finding in inspection.findings):
@@ -409,7 +411,8 @@ def _source_parity(inspection: Inspection, document: model.Document, source: Sou
     trimmed = dataclasses.replace(source, passages=tuple(
         p for p in source.passages if not any(_overlap(set(parity.key_words(p.text)), words) for words in named)))
     problems = _agreed([source_problems(trimmed, reading, unordered=_unordered(document, kind),
-                                        rejoin_hyphens=kind == "pdf") for reading in readings])
+                                        rejoin_hyphens=kind == "pdf")
+                        for reading in _rejoined(readings, trimmed.passages, kind)])
     for problem in problems[:parity.MAX_FINDINGS]:
         inspection.error("source", problem.message)
     if len(problems) > parity.MAX_FINDINGS:
@@ -431,8 +434,8 @@ def parity_problems(document: model.Document, path: Path) -> list[parity.Problem
     readings = [output_text(path)]
     if kind == "pdf":
         raw, ordered = poppler_text(path, raw=True), poppler_text(path)
-        readings = [rejoin_hyphenation(on_page(pdf_pages(path.read_bytes()), raw))] if raw is not None else readings
-        readings += [rejoin_hyphenation(r) for r in (raw, ordered) if r is not None]
+        readings = [on_page(pdf_pages(path.read_bytes()), raw)] if raw is not None else [pdf_pages(path.read_bytes())]
+        readings += [r for r in (raw, ordered) if r is not None]
     return _compare(document, kind, readings)[0]
 
 
@@ -445,9 +448,18 @@ def _compare(document: model.Document, kind: str, readings: list[list[str]]) -> 
     so the PDF holds a passage when any reading has it.
     """
     expected = parity.passages(document)
+    readings = _rejoined(readings, expected, kind)
     if _unordered(document, kind):
         return _agreed([parity.compare_words(expected, reading) for reading in readings[::-1]]), True
     return _agreed([parity.compare(expected, reading, rejoin_hyphens=kind == "pdf") for reading in readings]), False
+
+
+def _rejoined(readings: list[list[str]], expected: Sequence[parity.Passage], kind: str) -> list[list[str]]:
+    """A PDF's readings with the words the renderer hyphenated at line ends whole again (words of `expected`)."""
+    if kind != "pdf":
+        return readings
+    vocabulary = {word for passage in expected for word in parity.key_words(passage.text)}
+    return [rejoin_hyphenation(reading, vocabulary) for reading in readings]
 
 
 def _agreed(results: list[list[parity.Problem]]) -> list[parity.Problem]:

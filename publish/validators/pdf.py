@@ -16,6 +16,8 @@ from publish.validators import Finding, Inspection, Severity, run
 
 XMP_IDS = {"a": "http://www.aiim.org/pdfa/ns/id/", "ua": "http://www.aiim.org/pdfua/ns/id/"}
 EMBEDDED_FONT_KEYS = ("/FontFile", "/FontFile2", "/FontFile3")
+MISREAD = {code: None for code in range(32) if chr(code) not in "\t\n"}
+"""Control characters pypdf puts between the characters of some two-byte fonts (NUL most often): never text."""
 EDGE = 1.0
 """How far (in points) outside the page a text run may start and still count as on it (rounding)."""
 
@@ -36,6 +38,9 @@ def inspect(data: bytes, variant: PdfVariant | None) -> Inspection:
     texts = [page_text(page) for page in pages]
     found.text = [text or "" for text in texts]
     found.facts["unread_pages"] = [number for number, text in enumerate(texts, 1) if text is None]
+    if found.facts["unread_pages"]:
+        found.info("text", f"pypdf cannot read the text of page {', '.join(map(str, found.facts['unread_pages']))}; "
+                           "the parity check reads it with pdftotext (where installed)")
     if not pages:
         found.error("pages", "the PDF has no pages")
     _fonts(pages, found)
@@ -47,7 +52,8 @@ def inspect(data: bytes, variant: PdfVariant | None) -> Inspection:
 
 def page_text(page: Any) -> str | None:
     """The text of one page as pypdf reads it: only what is drawn inside the page (its crop box), so text that
-    fell off the page counts as missing; NULs (pypdf puts them between the characters of some fonts) removed.
+    fell off the page counts as missing (where a run of text starts off the page; poppler's reading crops each
+    character); NULs and other control characters pypdf puts between the characters of some fonts removed.
     None when pypdf gives up on the page (it raises on some content streams qpdf and poppler accept)."""
     try:
         box = page.cropbox
@@ -69,7 +75,7 @@ def page_text(page: Any) -> str | None:
         page.extract_text(visitor_text=visit)
     except Exception:  # pypdf raises many kinds (and RecursionError) on content it cannot follow
         return None
-    return "".join(parts).replace("\x00", "")
+    return "".join(parts).translate(MISREAD)
 
 
 def qpdf(path: Path) -> list[Finding]:
