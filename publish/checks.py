@@ -640,10 +640,13 @@ def source_problems(source: SourceWords, found_text: Sequence[str], *, unordered
     """Each passage of the source file missing (or partly missing) from the output's text although the reader did
     not report dropping it, with a message saying so (`unordered`: order aside, for right-to-left PDFs)."""
     out = []
-    compared = parity.compare_words(source.passages, found_text) if unordered else \
-        parity.compare(source.passages, found_text, rejoin_hyphens=rejoin_hyphens)
+    loose = [dataclasses.replace(p, text=_loose(p.text)) for p in source.passages]
+    original = {p.label: p for p in source.passages}
+    found = [_loose(line) for line in found_text]  # punctuation aside: "{AsyncResource}" is "AsyncResource"
+    compared = parity.compare_words(loose, found) if unordered else \
+        parity.compare(loose, found, rejoin_hyphens=rejoin_hyphens)
     for problem in compared:
-        passage = problem.passage
+        passage = original[problem.passage.label]
         reason = source.dropped_as.get(passage.label)
         if problem.kind == "missing" and reason:
             message = f"{passage.quoted()} is missing from the output: the reader dropped it as “{reason}”, but " \
@@ -651,9 +654,14 @@ def source_problems(source: SourceWords, found_text: Sequence[str], *, unordered
         elif problem.kind == "missing":
             message = f"{passage.quoted()} is missing from the output, and the reader did not report dropping it"
         elif problem.kind == "changed":
-            detail = problem.message[len(passage.quoted()) + 2:]
+            detail = problem.message[len(problem.passage.quoted()) + 2:]
             message = f"{passage.quoted()}: {detail}, and the reader did not report dropping them"
         else:
             continue
-        out.append(dataclasses.replace(problem, message=message))
+        out.append(parity.Problem(problem.kind, passage, message))
     return out
+
+
+def _loose(line: str) -> str:
+    """A line's words by their letters and digits only (parity.loose_key)."""
+    return " ".join(k for k in (parity.loose_key(word) for word in line.split()) if k)
