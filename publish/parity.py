@@ -356,7 +356,8 @@ MAX_PIECES = 8
 
 def _rejoin(found: list[str], vocabulary: set[str]) -> list[str]:
     """Words a PDF broke across lines (at a hyphen, or anywhere in a narrow column or a long URL), joined again
-    when the piece alone is not one of the model's words and the pieces joined are."""
+    when a piece alone is not one of the model's words and the pieces joined are ("libproc/" "version.c." is
+    "libproc/version.c." even where "libproc/" is a word elsewhere)."""
     ordered = sorted(vocabulary)
 
     def starts_a_word(prefix: str) -> bool:
@@ -367,7 +368,7 @@ def _rejoin(found: list[str], vocabulary: set[str]) -> list[str]:
     i = 0
     while i < len(found):
         word = found[i]
-        if word not in vocabulary and i + 1 < len(found):
+        if i + 1 < len(found) and (word not in vocabulary or found[i + 1] not in vocabulary):
             kept = word + found[i + 1]
             dropped = word[:-1] + found[i + 1] if word.endswith(HYPHENS) else ""
             joined = kept if kept in vocabulary else dropped if dropped in vocabulary else None
@@ -376,7 +377,8 @@ def _rejoin(found: list[str], vocabulary: set[str]) -> list[str]:
                 i += 2
                 continue
             pieces = 2
-            while joined is None and pieces < MAX_PIECES and i + pieces < len(found) and starts_a_word(kept):
+            while joined is None and word not in vocabulary and pieces < MAX_PIECES and i + pieces < len(found) \
+                    and starts_a_word(kept):
                 kept += found[i + pieces]
                 pieces += 1
                 joined = kept if kept in vocabulary else None
