@@ -368,24 +368,12 @@ def on_page(pages: list[str], cropped: list[str]) -> list[str]:
             kept = []
             for word in line.split():
                 k = parity.key(word)
-                if seen[k] > 0 or not k:
+                if seen[k] > 0 or not k:  # a word pypdf glued to its neighbour goes too: poppler's reading has it
                     seen[k] -= 1
-                    kept.append(word)
-                elif _glued(k, seen):
                     kept.append(word)
             lines.append(" ".join(kept))
         out.append("\n".join(lines))
     return out
-
-
-def _glued(word: str, seen: Counter[str]) -> bool:
-    """Whether a word pypdf read is two or three words poppler saw, glued (pypdf joins words drawn in two fonts)."""
-    return any(word[:i] in seen and seen[word[:i]] > 0 and (word[i:] in seen or _glued_tail(word[i:], seen))
-               for i in range(1, len(word)))
-
-
-def _glued_tail(rest: str, seen: Counter[str]) -> bool:
-    return any(rest[:i] in seen and rest[i:] in seen for i in range(1, len(rest)))
 
 
 def _parity(inspection: Inspection, document: model.Document, kind: str, path: Path) -> list[parity.Problem]:
