@@ -502,7 +502,8 @@ def _summary(report: FileReport) -> str:
 
 METADATA_ROLES = ("byline", "source", "published", "updated", "date", "dateline", "rights", "keywords")
 """Lines a reader turns into metadata: their words come back reworded (a date formatted, "By" added), so they
-are not compared word for word."""
+are not compared word for word, unless they read as story text (a first paragraph that opens with a dateline
+stays a paragraph)."""
 
 
 POSITIONAL_DROPS = ("before the headline", "after the story")
@@ -532,8 +533,9 @@ def source_words(path: Path, input_format: str | None = None, reading: Reading |
                  ) -> SourceWords | None:
     """The source's own words, for a text or Markdown source (None for the model's JSON form, which is the
     model): every line except those the reader's report (`reading`, else the reader is run again) turned into
-    metadata or dropped as page debris. A story-like line (a sentence of STORY_WORDS words or more) dropped only
-    for where it stands ("before the headline") is kept: a reader that took the wrong headline loses such lines.
+    metadata (short lines: bylines, dates) or dropped as page debris. A story-like line (a sentence of STORY_WORDS
+    words or more) dropped only for where it stands ("before the headline") is kept: a reader that took the wrong
+    headline loses such lines.
     The file must have been read once with `read_file`, which refuses what is not text."""
     import importlib
 
@@ -547,7 +549,7 @@ def source_words(path: Path, input_format: str | None = None, reading: Reading |
     if reading is None:
         reading = importlib.import_module(spec.module).read(content, source=str(path))
     excused = {d.line for d in reading.dropped if not (d.reason in POSITIONAL_DROPS and story_like(d.text))}
-    excused |= {i.line for i in reading.inferred if i.role.startswith(METADATA_ROLES)}
+    excused |= {i.line for i in reading.inferred if i.role.startswith(METADATA_ROLES) and not story_like(i.text)}
     dropped_as = {d.line: d.reason for d in reading.dropped if d.line not in excused}
     lines = _markdown_lines(content) if spec.name == "markdown" else \
         list(enumerate(sanitise.strip_markup(content)[0].split("\n"), 1))
