@@ -574,7 +574,7 @@ def source_words(path: Path, input_format: str | None = None, reading: Reading |
             previous = run[-1][0] if run else 0
             # a paragraph is a run of lines; what the reader dropped for its place is one run, blank lines and all
             if run and (dropped_as.get(previous) != dropped_as.get(number) or
-                        (previous != number - 1 and number not in dropped_as)):
+                        (number - previous > 1 and number not in dropped_as)):  # table cells share a line
                 close()
             run.append((number, line))
         elif run and run[-1][0] not in dropped_as:
@@ -633,8 +633,11 @@ def source_problems(source: SourceWords, found_text: Sequence[str], *, unordered
     loose = [dataclasses.replace(p, text=_loose(p.text)) for p in source.passages]
     original = {p.label: p for p in source.passages}
     found = [_loose(line) for line in found_text]  # punctuation aside: "{AsyncResource}" is "AsyncResource"
-    compared = parity.compare_words(loose, found) if unordered else \
-        parity.compare(loose, found, rejoin_hyphens=rejoin_hyphens)
+    if unordered:
+        compared = parity.compare_words(loose, found)
+    else:  # a passage is there when its words are, compared as they are written or by letters and digits only
+        compared = _agreed([parity.compare(loose, found, rejoin_hyphens=rejoin_hyphens),
+                            parity.compare(source.passages, found_text, rejoin_hyphens=rejoin_hyphens)])
     for problem in compared:
         passage = original[problem.passage.label]
         reason = source.dropped_as.get(passage.label)

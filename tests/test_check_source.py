@@ -81,3 +81,7 @@ def test_debris_the_reader_reported_is_not_a_loss(tmp_path: Path, capsys: pytest
         assert code == 0, (source, capsys.readouterr().out)
     words = source_words(SEED)
     assert words is not None and len(words.passages) == 9  # headline, 3 subheads, 5 paragraphs; no debris lines
+    tour = source_words(ROOT / "samples" / "feature-tour.md")
+    assert tour is not None
+    labels = [p.label for p in tour.passages]
+    assert len(labels) == len(set(labels))  # the cells of a table row are one passage, its line
