@@ -61,7 +61,9 @@ def _build(args: argparse.Namespace) -> int:
                                                  ", ".join(FORMATS))
     if not checkable:
         return 0
-    return _report(api.check(checkable, options=CheckOptions(pdf_variant=args.pdf_variant)), as_json=False)
+    sources = args.inputs if args.collection is None else None  # each output's own file: its words, as written
+    return _report(api.check(checkable, sources, input_format=args.input_format,
+                             options=CheckOptions(pdf_variant=args.pdf_variant)), as_json=False)
 
 
 def _serve(args: argparse.Namespace) -> int:

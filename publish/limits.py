@@ -9,10 +9,15 @@ from collections.abc import Iterable
 
 from publish import model
 from publish.errors import InputError
+from publish.model import iter_blocks
+from publish.text import plain
 
 MAX_DEPTH = 32
 """The most lists, quotes and inline marks (emphasis, strong, links) one piece of text may sit inside (Word
 numbers 9 list levels; 32 is far past any real story, and keeps every backend's recursion bounded)."""
+LEGIBLE_COLUMNS = 20
+"""The most table columns a page holds legibly: past this, even landscape pages and the smallest table type
+(about 5 pt) leave a column too narrow for a word."""
 LONG_HEADLINE = 300
 """A headline longer than this (in characters) is most likely a paragraph or a whole story in the title field."""
 MAX_MARKS = 100
@@ -39,6 +44,15 @@ def check_article(article: model.Article, source: str) -> list[str]:
         start = " ".join(article.meta.headline.split()[:8])
         warnings.append(f"the headline is {length:,} characters long (“{start} …”); headlines over "
                         f"{LONG_HEADLINE} characters are usually a paragraph given as the title")
+    tables = [block for block in iter_blocks(article.blocks) if isinstance(block, model.Table)]
+    for number, table in enumerate(tables, 1):
+        columns = max(len(row) for row in (table.header, *table.rows))
+        if columns > LEGIBLE_COLUMNS:
+            caption = " ".join(" ".join(plain(table.caption).split()).split()[:6])
+            named = f"table {number}" + (f" (“{caption}”)" if caption else "")
+            warnings.append(f"{named} has {columns} columns; a page holds about {LEGIBLE_COLUMNS} legibly, so its "
+                            "type is set very small and cells may overlap: split it into narrower tables, or give "
+                            "it landscape pages with wide_tables = \"landscape\" in the theme's [typography]")
     return warnings
 
 
