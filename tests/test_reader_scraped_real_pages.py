@@ -21,7 +21,7 @@ import pytest
 
 from publish import parity
 from publish.readers import load_text
-from publish.readers.scraped import read
+from publish.readers.scraped import read_text as read
 
 PAGES = Path(__file__).parent / "fixtures" / "real-pages"
 DUMPS = sorted((PAGES / "pages").glob("*.txt"))
