@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 done, 1 a user error, 2 a usage error)."""
-    _configure_logging()
+    restore = _configure_logging()
     try:
         args = _parser().parse_args(argv)  # the parser lists plugin formats: a broken plugin is one line too
         return int(args.run(args))
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("publish: interrupted", file=sys.stderr)
         return 130
+    finally:
+        restore()
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -308,14 +311,26 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
-def _configure_logging() -> None:
+def _configure_logging() -> Callable[[], None]:
+    """Print publish's and WeasyPrint's warnings as one line each; return what puts the loggers back as they were
+    (main may run again in the same process: a test, a program calling it)."""
     handler = _Stderr(sys.stderr)
     handler.setFormatter(_OneLine())
+    saved = []
     for name in ("publish", "weasyprint"):
         logger = logging.getLogger(name)
+        saved.append((logger, logger.handlers[:], logger.level, logger.propagate))
         logger.handlers[:] = [handler]
         logger.setLevel(logging.WARNING)
         logger.propagate = False
+
+    def restore() -> None:
+        for logger, handlers, level, propagate in saved:
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+    return restore
 
 
 if __name__ == "__main__":
