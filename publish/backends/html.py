@@ -28,7 +28,7 @@ def render(document: model.Document, context: RenderContext) -> str:
                               languages=document_languages(article))),
         json_ld=Markup(json_ld(article.meta)),
         letterhead=letterhead(article.meta, context.theme),
-        **templating.article_values(article, lambda src: _embedded(src, context)),
+        **templating.article_values(article, lambda src: _embedded(src, context), remote_images=context.allow_remote),
     )
 
 
@@ -43,7 +43,8 @@ def render_collection(collection: model.Collection, context: RenderContext) -> s
         items = []
         for article in section.articles:
             number += 1
-            values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=2)
+            values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=2,
+                                               remote_images=context.allow_remote)
             items.append({**values, "byline": text.byline(article.meta)})
         sections.append({"id": f"section-{index}", "title": section.title, "entries": items})
     keywords = list(dict.fromkeys(k for a in collection.articles for k in a.meta.keywords))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterable
+from pathlib import PurePath
 from typing import Any
 
 import yaml
@@ -14,7 +16,7 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from publish import limits, model, sanitise, text
+from publish import language, limits, model, sanitise, text
 from publish.errors import InputError
 from publish.readers import Dropped, Inferred, Reading
 
@@ -48,6 +50,8 @@ def _nesting_guard(state: StateBlock, start_line: int, end_line: int, silent: bo
     return False
 
 
+log = logging.getLogger(__name__)
+
 _PARSER = MarkdownIt("commonmark", {"maxNesting": MAX_BLOCK_LEVEL + 8}).enable("table").use(front_matter_plugin) \
     .use(attrs_plugin)
 _PARSER.block.ruler.before("front_matter", "nesting_guard", _nesting_guard)
@@ -74,21 +78,50 @@ class _Reader:
         tree = SyntaxTreeNode(_PARSER.parse(source_text))
         nodes = list(tree.children)
         front: dict[str, Any] = {}
+        front_node = None
         if nodes and nodes[0].type == "front_matter":
-            front = self.front_matter(nodes.pop(0))
+            front_node = nodes.pop(0)
+            front = self.front_matter(front_node)
+        if "language" in front:
+            front["language"] = self.language(front["language"], front_node)
         blocks = list(self.blocks(nodes))
-        if "headline" not in front:
-            if not (blocks and isinstance(blocks[0], model.Heading) and blocks[0].level == 1):
-                raise InputError("no headline: give a `title:` in the YAML front matter or start with `# Headline`",
-                                 path=self.source)
-            first = blocks.pop(0)
-            assert isinstance(first, model.Heading)
-            front["headline"] = text.plain(first.content)
-            line = nodes[0].map[0] + 1 if nodes and nodes[0].map else 1
-            self.inferred.append(Inferred(line, front["headline"], "headline (the first level-1 heading)"))
+        if not front.get("headline"):  # none given, or `title: ""`
+            front["headline"] = self.headline(blocks, nodes)
         blocks = _shift_headings(blocks)
         meta = model.Meta(**front)
         return Reading(model.Article(meta, tuple(blocks)), tuple(self.dropped), tuple(self.inferred))
+
+    def language(self, value: str, front_node: SyntaxTreeNode | None) -> str:
+        """The front matter's language as a BCP 47 tag (en_US becomes en-US); a malformed one is refused."""
+        try:
+            return language.bcp47(value)
+        except ValueError as exc:
+            content = front_node.content if front_node is not None else ""
+            key = next((k for k in ("lang", "language") if re.search(rf"(?m)^{k}\s*:", content)), "lang")
+            raise InputError(f"{key}: {exc}", path=self.source, line=_key_line(content, key)) from None
+
+    def headline(self, blocks: list[model.Block], nodes: list[SyntaxTreeNode]) -> str:
+        """The headline of a file without a title: a first `# Heading` (taken out of the body); else the first
+        heading of any level (taken out too), else the file's name, each with a warning."""
+        at = next((i for i, b in enumerate(blocks) if isinstance(b, model.Heading) and text.plain(b.content).strip()),
+                  None)
+        line = _first_heading_line(nodes)
+        if at is not None:
+            first = blocks.pop(at)
+            assert isinstance(first, model.Heading)
+            headline = " ".join(text.plain(first.content).split())
+            if at == 0 and first.level == 1:
+                self.inferred.append(Inferred(line, headline, "headline (the first level-1 heading)"))
+                return headline
+            log.warning("%s:%d: no title: the headline is the first heading, “%s” (give `title:` in the front "
+                        "matter to choose another)", self.source, line, headline)
+            self.inferred.append(Inferred(line, headline, "headline (the first heading)"))
+            return headline
+        headline = _readable_name(self.source)
+        log.warning("%s: no title and no heading: the headline is the file's name, “%s” (give `title:` in the front "
+                    "matter to choose another)", self.source, headline)
+        self.inferred.append(Inferred(1, headline, "headline (the file's name)"))
+        return headline
 
     # --- front matter ------------------------------------------------------------------------------------
 
@@ -280,9 +313,9 @@ class _Reader:
                 return model.LineBreak()
             self.dropped.append(Dropped(line or 0, node.content, "inline HTML tag (its text is kept)"))
             return None
-        if kind == "image":
-            raise InputError("an image inside a paragraph of text; put the image in a paragraph of its own "
-                             "so it becomes a figure", path=self.source, line=line)
+        if kind == "image":  # inside a line of text (a badge, an icon); alone in its paragraph it is a Figure
+            alt = str(node.attrs.get("alt") or "") or text.plain(self.inlines(node, line))
+            return model.Image(str(node.attrs["src"]), " ".join(alt.split()), str(node.attrs.get("title") or ""))
         raise InputError(f"unsupported Markdown inline {kind!r}", path=self.source, line=line)
 
 
@@ -306,6 +339,18 @@ def _too_many_values(data: Any) -> bool:
         elif isinstance(value, list):
             stack.extend(value)
     return False
+
+
+def _first_heading_line(nodes: list[SyntaxTreeNode]) -> int:
+    """The file line of the first heading at the top level of the file (1 when it is inside a list or quote)."""
+    return next((_line(node) for node in nodes if node.type == "heading"), 1)
+
+
+def _readable_name(source: str) -> str:
+    """A file's name as a headline: the stem, its hyphens and underscores as spaces ("release_notes" →
+    "Release notes"); "Untitled" for a name with no letters or digits."""
+    words = re.sub(r"[-_.\s]+", " ", PurePath(source).stem).strip()
+    return (words[:1].upper() + words[1:]) if words else "Untitled"
 
 
 def _line(node: SyntaxTreeNode) -> int:
