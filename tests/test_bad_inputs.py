@@ -178,8 +178,9 @@ CATALOGUE: dict[str, Case] = {
     "YAML alias bomb": Case(["yaml-alias-bomb.md"], "publish: error: yaml-alias-bomb.md:1: front matter holds more "
                                                     "than 10,000 values once its YAML aliases are expanded; write the "
                                                     "values out"),
-    "no headline": Case(["no-headline.md"], "publish: error: no-headline.md: no headline: give a `title:` in the "
-                                            "YAML front matter or start with `# Headline`"),
+    "no headline": Case(["no-headline.md"], "publish: warning: no-headline.md: no title and no heading: the "
+                                            "headline is the file's name, “No headline” (give `title:` in the front "
+                                            "matter to choose another)", builds=True),
     "title of 5,000 characters": Case(["long-title.md"], "publish: warning: long-title.md: the headline is 5,000 "
                                                          "characters long (“Harbour authority authority authority "
                                                          "authority authority authority authority …”); headlines over "
