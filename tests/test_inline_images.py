@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from built import assert_valid, build
 from lxml import etree
 from PIL import Image as PILImage
 from pypdf import PdfReader
@@ -20,8 +21,6 @@ from publish.backends import RenderContext, html
 from publish.readers.markdown import read
 from publish.resources import Resources
 from publish.theme import load_theme
-
-from built import assert_valid, build
 
 FIXTURES = Path(__file__).parent / "fixtures" / "model"
 WP_DOCPR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"

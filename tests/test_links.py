@@ -10,6 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from built import assert_valid, build
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from lxml import html as lxml_html
@@ -17,8 +18,6 @@ from lxml import html as lxml_html
 from publish import jsonform, language, links
 from publish import model as m
 from publish.errors import ModelError
-
-from built import assert_valid, build
 
 FIXTURES = Path(__file__).parent / "fixtures" / "model"
 
