@@ -137,10 +137,10 @@ class Targets:
             elif isinstance(node, model.Image) and is_remote(node.src):
                 remote.append(node)
         if remote:
-            what = f"the image {remote[0].src} is" if len(remote) == 1 else \
-                f"{len(remote)} images ({remote[0].src}, …) are"
-            out.append(f"{what} on the web and not fetched; {'its' if len(remote) == 1 else 'their'} alt text is "
-                       "shown instead (--allow-remote shows them in HTML and PDF)")
+            one = len(remote) == 1
+            what = f"the image {remote[0].src} is" if one else f"{len(remote)} images ({remote[0].src}, …) are"
+            out.append(f"{what} on the web and not fetched; {'its' if one else 'their'} alt text is shown instead "
+                       f"(--allow-remote shows {'it' if one else 'them'} in HTML and PDF)")
         return out
 
 
