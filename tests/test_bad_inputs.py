@@ -132,6 +132,11 @@ def _long_title_everywhere(out: Path) -> None:
     assert title in (out / "long-title.html").read_text(encoding="utf-8")
 
 
+def _remote_image_not_fetched(out: Path) -> None:
+    page = (out / "remote-image.html").read_text(encoding="utf-8")
+    assert "127.0.0.1" not in page and "<p>A chart</p>" in page
+
+
 CATALOGUE: dict[str, Case] = {
     "empty file": Case(["empty.md"], "publish: error: empty.md: is empty"),
     "binary file": Case(["binary.txt"], "publish: error: binary.txt:3: is a binary file (NUL byte), not text"),
@@ -169,9 +174,10 @@ CATALOGUE: dict[str, Case] = {
                                                                  "files inside it are used", make=_symlink_image),
     "image at /dev/urandom": Case(["outside-image.md"], "publish: error: outside-image.md: image '/dev/urandom' is "
                                                         "outside the article's folder; only files inside it are used"),
-    "remote image": Case(["remote-image.md"], "publish: error: remote-image.md: image "
-                                              "'http://127.0.0.1:9/chart.png': remote images are not fetched; save "
-                                              "it beside the article and refer to it by a relative path"),
+    "remote image": Case(["remote-image.md"], "publish: warning: remote-image.md: the image "
+                                              "http://127.0.0.1:9/chart.png is on the web and not fetched; its alt "
+                                              "text is shown instead (--allow-remote shows it in HTML and PDF)",
+                         builds=True, formats="html,pdf,docx,epub", check=_remote_image_not_fetched),
     "front matter not a mapping": Case(["front-matter-list.md"], "publish: error: front-matter-list.md:1: front "
                                                                  "matter must be a mapping of keys to values, not a "
                                                                  "list"),

@@ -217,9 +217,11 @@ class _Reader:
         raise InputError(f"unsupported Markdown construct {kind!r}", path=self.source, line=_line(node))
 
     def paragraph(self, node: SyntaxTreeNode) -> model.Block:
+        """A paragraph; one that is only a local image is a figure (an image from the web stays an inline image,
+        shown as its alt text: publish does not fetch it)."""
         inline = node.children[0]
         parts = [c for c in inline.children if not (c.type == "text" and not c.content.strip())]
-        if len(parts) == 1 and parts[0].type == "image":
+        if len(parts) == 1 and parts[0].type == "image" and not model.is_remote(str(parts[0].attrs["src"])):
             image = parts[0]
             caption = self.inlines(image)
             alt = str(image.attrs.get("alt") or text.plain(caption))
