@@ -155,3 +155,34 @@ def test_docx_inline_picture_no_wider_than_the_text(tmp_path: Path) -> None:
     text_width = (theme.page.width_mm - theme.page.margin_inner - theme.page.margin_outer) * 36000
     assert int(extent.get("cx")) <= text_width + 1
     assert int(extent.get("cy")) * 100 == int(extent.get("cx"))  # the aspect ratio is kept
+
+
+def test_a_collection_shows_inline_images_from_article_folders_and_links_within_each_article(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from publish.collection import load_manifest
+
+    (tmp_path / "stories").mkdir()
+    icon(tmp_path / "stories" / "sign.png")
+    (tmp_path / "stories" / "one.md").write_text(
+        "# First story\n\nLook for the ![ferry sign](sign.png) sign. See [details](#details).\n\n## Details\n\nMore.\n",
+        encoding="utf-8")
+    (tmp_path / "stories" / "two.md").write_text("# Second story\n\nSee [details](#details) of the first? No.\n\n"
+                                                 "## Details\n\nOther.\n", encoding="utf-8")
+    manifest = tmp_path / "brief.yaml"
+    manifest.write_text("title: Test brief\nsections:\n  - title: News\n"
+                        "    articles: [stories/one.md, stories/two.md]\n", encoding="utf-8")
+    outputs, err = build(manifest, capsys)
+    assert err == []
+    collection = load_manifest(manifest).collection
+    report = checks.check_outputs(list(outputs.values()), dict.fromkeys(outputs.values(), collection),
+                                  checks.CheckOptions(strict=True, skip=frozenset({"libreoffice"})))
+    assert report.ok, "\n".join(report.lines())
+    page = outputs["html"].read_text(encoding="utf-8")
+    assert re.search(r'the <img class="inline" src="data:image/png;base64,[^"]+" alt="ferry sign"', page)
+    # each article's "#details" goes to its own subhead
+    assert page.count('<a href="#a1-s1">details</a>') == 1 and page.count('<a href="#a2-s1">details</a>') == 1
+    with zipfile.ZipFile(outputs["docx"]) as package:
+        body = package.read("word/document.xml").decode()
+    assert 'w:anchor="a1_s1"' in body and 'w:anchor="a2_s1"' in body
+    assert 'w:name="a1_s1"' in body and 'w:name="a2_s1"' in body
+    assert 'descr="ferry sign"' in body
