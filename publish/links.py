@@ -83,12 +83,14 @@ class Targets:
             seen[name] = count + 1
             anchors.setdefault(name if count == 0 else f"{name}-{count}", target)
 
+        anchors[""] = HEADLINE  # "#" and "#top" go to the top of the document in a browser: the headline
         for slug in dict.fromkeys(slugs(article.meta.headline)):
             add(slug, HEADLINE)
         for number, heading in enumerate(headings(article.blocks), 1):
             anchors[heading_id(number)] = heading_id(number)
             for slug in dict.fromkeys(slugs(text.plain(heading.content))):
                 add(slug, heading_id(number))
+        anchors.setdefault("top", HEADLINE)
         base = article.meta.url if scheme(article.meta.url) in REMOTE_SCHEMES else ""
         return cls(anchors, base)
 

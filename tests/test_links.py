@@ -162,3 +162,4 @@ def test_heading_slugs_follow_github_and_pandoc() -> None:
     assert targets.href("#project") == "#article-headline"
     assert targets.href("#usage", article_id="a3") == "#a3-s2"  # in a collection
     assert targets.href("#nowhere") == ""
+    assert targets.href("#") == targets.href("#top") == "#article-headline"  # the top of the page, as in a browser

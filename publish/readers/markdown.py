@@ -101,8 +101,8 @@ class _Reader:
             raise InputError(f"{key}: {exc}", path=self.source, line=_key_line(content, key)) from None
 
     def headline(self, blocks: list[model.Block], nodes: list[SyntaxTreeNode]) -> str:
-        """The headline of a file without a title: a first `# Heading` (taken out of the body); else the first
-        heading of any level (taken out too), else the file's name, each with a warning."""
+        """The headline of a file without a title: a first `# Heading`, taken out of the body; else, with a
+        warning, the first heading of any level (taken out too), else the file's name made readable."""
         at = next((i for i, b in enumerate(blocks) if isinstance(b, model.Heading) and text.plain(b.content).strip()),
                   None)
         line = _first_heading_line(nodes)
