@@ -19,6 +19,7 @@ import yaml
 
 from publish import model, text
 from publish.errors import InputError
+from publish.language import bcp47
 from publish.readers import load_text, read_file
 
 MANIFEST_EXTENSIONS = (".yaml", ".yml")
@@ -123,6 +124,12 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
         entries.append((str(section.get("title") or ""), files))
     options = _options(data.get("options") or {}, where)
     language = _string(data, "language", where) or _string(data, "lang", where)
+    if language:
+        try:
+            language = bcp47(language)
+        except ValueError as exc:
+            key = "language" if data.get("language") else "lang"
+            raise where.error(key, f"{key}: {exc}") from None
     meta = {
         "title": title,
         "subtitle": _string(data, "subtitle", where),

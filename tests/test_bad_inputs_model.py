@@ -101,6 +101,7 @@ CATALOGUE: dict[str, Case] = {
     "lang: english": Case(["bad-lang.md"], f"publish: error: bad-lang.md:3: lang: 'english' {LANG}"),
     "language: english (JSON)": Case(["bad-lang.json"], f"publish: error: bad-lang.json: meta.language: 'english' "
                                                         f"{LANG}"),
+    "lang: english (manifest)": Case(["bad-lang.yaml"], f"publish: error: bad-lang.yaml:2: lang: 'english' {LANG}"),
     "link to #nowhere": Case(["link-nowhere.md"], "publish: warning: link-nowhere.md: the link “the notes” goes to "
                                                   "#nowhere, which is no heading of this article; its words are kept "
                                                   "without the link", builds=True, check=_no_link_to("#nowhere")),
