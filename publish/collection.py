@@ -129,7 +129,7 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
             language = bcp47(language)
         except ValueError as exc:
             key = "language" if data.get("language") else "lang"
-            raise where.error(key, f"{key}: {exc}") from None
+            raise where.error(f"{key}:", f"{key}: {exc}") from None
     meta = {
         "title": title,
         "subtitle": _string(data, "subtitle", where),
