@@ -105,8 +105,9 @@ class _Reader:
         warning, the first heading of any level (taken out too), else the file's name made readable."""
         at = next((i for i, b in enumerate(blocks) if isinstance(b, model.Heading) and text.plain(b.content).strip()),
                   None)
-        line = _first_heading_line(nodes)
         if at is not None:
+            nth = sum(1 for b in blocks[:at] if isinstance(b, model.Heading))
+            line = [_line(node) for node in nodes if node.type == "heading"][nth]
             first = blocks.pop(at)
             assert isinstance(first, model.Heading)
             headline = " ".join(text.plain(first.content).split())
@@ -341,11 +342,6 @@ def _too_many_values(data: Any) -> bool:
         elif isinstance(value, list):
             stack.extend(value)
     return False
-
-
-def _first_heading_line(nodes: list[SyntaxTreeNode]) -> int:
-    """The file line of the first heading at the top level of the file (1 when it is inside a list or quote)."""
-    return next((_line(node) for node in nodes if node.type == "heading"), 1)
 
 
 def _readable_name(source: str) -> str:
