@@ -124,6 +124,7 @@ class Targets:
         """One line per link that does not go where it says in every output, and per image not shown."""
         out = []
         remote: list[model.Image] = []
+        relative: list[tuple[str, str]] = []  # (words, target) of links to files beside the article
         for node in model.iter_article_inlines(article.blocks):
             if isinstance(node, model.Link):
                 words = " ".join(text.plain(node.content).split()) or node.url
@@ -132,12 +133,20 @@ class Targets:
                     out.append(f"the link “{words}” goes to {written}, which is no heading of this article; its "
                                "words are kept without the link")
                 elif scheme(written) == "" and written and not written.startswith(("#", "//")):
-                    where = f"it points to {urljoin(self.base, written)} in those" if self.base else \
-                        "its words are kept without the link in those"
-                    out.append(f"the link “{words}” goes to {written}, a file beside the article that EPUB and "
-                               f"DOCX cannot hold; {where}")
+                    relative.append((words, written))
             elif isinstance(node, model.Image) and is_remote(node.src):
                 remote.append(node)
+        if len(relative) == 1:
+            (words, written), = relative
+            where = f"it points to {urljoin(self.base, written)} in those" if self.base else \
+                "its words are kept without the link in those"
+            out.append(f"the link “{words}” goes to {written}, a file beside the article that EPUB and DOCX cannot "
+                       f"hold; {where}")
+        elif relative:
+            where = f"they point to the same paths under {self.base} in those" if self.base else \
+                "their words are kept without the links in those"
+            out.append(f"{len(relative)} links go to files beside the article ({relative[0][1]}, …) that EPUB and "
+                       f"DOCX cannot hold; {where}")
         if remote:
             one = len(remote) == 1
             what = f"the image {remote[0].src} is" if one else f"{len(remote)} images ({remote[0].src}, …) are"

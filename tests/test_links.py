@@ -163,3 +163,12 @@ def test_heading_slugs_follow_github_and_pandoc() -> None:
     assert targets.href("#usage", article_id="a3") == "#a3-s2"  # in a collection
     assert targets.href("#nowhere") == ""
     assert targets.href("#") == targets.href("#top") == "#article-headline"  # the top of the page, as in a browser
+
+
+def test_many_links_to_files_beside_the_article_make_one_warning() -> None:
+    article = m.Article(m.Meta("Guide", url="https://example.org/guide/"), (m.Paragraph((
+        m.Link((m.Text("install"),), "docs/install.md"), m.Text(" and "), m.Link((m.Text("usage"),), "docs/usage.md"),
+    )),))
+    assert links.Targets.of(article).warnings(article) == [
+        "2 links go to files beside the article (docs/install.md, …) that EPUB and DOCX cannot hold; they point to "
+        "the same paths under https://example.org/guide/ in those"]
