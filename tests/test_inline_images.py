@@ -52,6 +52,13 @@ def test_an_image_in_a_line_of_text_is_an_inline_image() -> None:
     )),)
 
 
+def test_an_image_from_the_web_alone_in_its_paragraph_is_an_inline_image_with_its_credit_kept() -> None:
+    article = read('# T\n\n![A chart](https://example.org/c.png){credit="Chart: Harbour Daily"}\n',
+                   source="a.md").article
+    assert article.blocks == (m.Paragraph((m.Image("https://example.org/c.png", "A chart"),
+                                           m.Text(" Chart: Harbour Daily"))),)
+
+
 def test_an_image_alone_in_its_paragraph_stays_a_figure() -> None:
     article = read("# T\n\n![The pier at dawn](pier.png){alt=\"Boats at a pier\"}\n", source="a.md").article
     assert article.blocks == (m.Figure("pier.png", "Boats at a pier", (m.Text("The pier at dawn"),)),)

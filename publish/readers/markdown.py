@@ -293,6 +293,8 @@ class _Reader:
                 out[-1] = model.Text(out[-1].text + converted.text)
             else:
                 out.append(converted)
+            if isinstance(converted, model.Image) and str(child.attrs.get("credit") or "").strip():
+                out.append(model.Text(f" {child.attrs['credit']}"))  # a figure's credit, kept with its words
         return tuple(out)
 
     def inline(self, node: SyntaxTreeNode, line: int | None) -> model.Inline | None:
