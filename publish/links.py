@@ -58,7 +58,7 @@ def slugs(value: str) -> Iterator[str]:
     lowered = unicodedata.normalize("NFC", value).strip().lower()
     github = re.sub(r"[^\w\- ]", "", lowered).replace(" ", "-")
     yield github
-    pandoc = re.sub(r"^[^a-z]+", "", re.sub(r"[^\w\-_. ]", "", lowered)).strip()
+    pandoc = re.sub(r"^[\W\d_]+", "", re.sub(r"[^\w\-_. ]", "", lowered)).strip()  # from the first letter
     yield re.sub(r"\s+", "-", pandoc) or "section"
 
 

@@ -154,7 +154,7 @@ def test_fragments_hold_only_what_a_url_fragment_may(url: str, encoded: str) -> 
 def test_heading_slugs_follow_github_and_pandoc() -> None:
     article = m.Article(m.Meta("Project"), (
         m.Heading(1, (m.Text("2.0.0 (2024-01-15)"),)), m.Heading(1, (m.Text("Usage"),)),
-        m.Heading(2, (m.Text("Usage"),)),
+        m.Heading(2, (m.Text("Usage"),)), m.Heading(1, (m.Text("Über uns (2.0)"),)),
     ))
     targets = links.Targets.of(article)
     assert targets.href("#200-2024-01-15") == "#s1"  # GitHub keeps the leading digits
@@ -162,6 +162,7 @@ def test_heading_slugs_follow_github_and_pandoc() -> None:
     assert targets.href("#project") == "#article-headline"
     assert targets.href("#usage", article_id="a3") == "#a3-s2"  # in a collection
     assert targets.href("#nowhere") == ""
+    assert targets.href("#über-uns-20") == targets.href("#%C3%BCber-uns-2.0") == "#s4"  # GitHub's; Pandoc's, escaped
     assert targets.href("#") == targets.href("#top") == "#article-headline"  # the top of the page, as in a browser
 
 
