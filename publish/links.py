@@ -151,7 +151,7 @@ class Targets:
             one = len(remote) == 1
             what = f"the image {remote[0].src} is" if one else f"{len(remote)} images ({remote[0].src}, …) are"
             out.append(f"{what} on the web and not fetched; {'its' if one else 'their'} alt text is shown instead "
-                       f"(--allow-remote shows {'it' if one else 'them'} in HTML and PDF)")
+                       f"(--allow-remote shows {'it' if one else 'them'} in the PDF)")
         return out
 
 

@@ -116,7 +116,7 @@ def article_values(article: model.Article, image: Callable[[str], ImageRef], *, 
     In a collection each article gets its own `article_id` (heading ids are prefixed with it, so they stay
     unique in one document) and `heading_offset` 2: the collection title (h1) and section titles (h2) sit above.
     `packaged` (an EPUB) drops or makes absolute relative links to files the package does not hold;
-    `remote_images` (HTML and PDF with --allow-remote) shows an inline image from the web, else its alt text.
+    `remote_images` (the PDF's HTML with --allow-remote) shows an inline image from the web, else its alt text.
     """
     numbers = itertools.count(1)
     prefix = "" if article_id == "article" else f"{article_id}-"

@@ -176,7 +176,7 @@ CATALOGUE: dict[str, Case] = {
                                                         "outside the article's folder; only files inside it are used"),
     "remote image": Case(["remote-image.md"], "publish: warning: remote-image.md: the image "
                                               "http://127.0.0.1:9/chart.png is on the web and not fetched; its alt "
-                                              "text is shown instead (--allow-remote shows it in HTML and PDF)",
+                                              "text is shown instead (--allow-remote shows it in the PDF)",
                          builds=True, formats="html,pdf,docx,epub", check=_remote_image_not_fetched),
     "front matter not a mapping": Case(["front-matter-list.md"], "publish: error: front-matter-list.md:1: front "
                                                                  "matter must be a mapping of keys to values, not a "

@@ -113,7 +113,7 @@ CATALOGUE: dict[str, Case] = {
     "text fragment with a second #": Case(["text-fragment.md"], "", builds=True, check=_encoded_fragment),
     "badge from the web": Case(["badge.md"], "publish: warning: badge.md: the image https://img.shields.io/badge/"
                                              "build-passing-green.svg is on the web and not fetched; its alt text is "
-                                             "shown instead (--allow-remote shows it in HTML and PDF)", builds=True,
+                                             "shown instead (--allow-remote shows it in the PDF)", builds=True,
                                check=_alt_text_shown),
     "missing inline image": Case(["missing-inline-image.md"], "publish: error: missing-inline-image.md: image "
                                                               "'gone.png' not found (looked for {dir}/gone.png)"),

@@ -3,9 +3,13 @@ in all four formats; one from the web is not fetched, and its alt text stands in
 
 from __future__ import annotations
 
+import http.server
+import io
 import re
 import shutil
+import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import docx
@@ -17,7 +21,7 @@ from pypdf import PdfReader
 
 from publish import checks, jsonform, text
 from publish import model as m
-from publish.backends import RenderContext, html
+from publish.backends import RenderContext
 from publish.readers.markdown import read
 from publish.resources import Resources
 from publish.theme import load_theme
@@ -86,7 +90,7 @@ def test_badges_readme_builds_to_every_format_with_alt_text_and_one_warning(
     outputs, err = build(source, capsys)
     assert err == [f"publish: warning: {source}: 5 images (https://github.com/executablebooks/mdit-py-plugins/"
                    "workflows/continuous-integration/badge.svg, …) are on the web and not fetched; their alt text is "
-                   "shown instead (--allow-remote shows them in HTML and PDF)"]
+                   "shown instead (--allow-remote shows them in the PDF)"]
     assert_valid(outputs, source)
     for fmt, path in outputs.items():
         shown = " ".join(checks.output_text(path))
@@ -99,13 +103,53 @@ def test_badges_readme_builds_to_every_format_with_alt_text_and_one_warning(
         assert not [name for name in epub.namelist() if name.endswith(".svg")]
 
 
-def test_with_allow_remote_the_html_shows_a_badge_from_the_web() -> None:
-    article = read("# T\n\nStatus: ![PyPI](https://img.shields.io/pypi/v/x.svg) ok\n", source="a.md").article
-    context = RenderContext(theme=load_theme("default"), resources=Resources(base_dir=FIXTURES), allow_remote=True)
-    page = html.render(article, context)
-    assert '<img class="inline" src="https://img.shields.io/pypi/v/x.svg" alt="PyPI"/>' in page
-    closed = RenderContext(theme=load_theme("default"), resources=Resources(base_dir=FIXTURES))
-    assert "<p>Status: PyPI ok</p>" in html.render(article, closed)
+@pytest.fixture
+def badge_server(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server in a thread serving one PNG badge: its URL, and the paths requested from it."""
+    data = io.BytesIO()
+    PILImage.new("RGB", (40, 12), (30, 140, 60)).save(data, "PNG")
+    requests: list[str] = []
+
+    class Badge(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(data.getvalue())
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Badge)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/badge.png", requests
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def test_only_the_pdf_fetches_a_badge_and_only_with_allow_remote(
+        tmp_path: Path, badge_server: tuple[str, list[str]], capsys: pytest.CaptureFixture[str]) -> None:
+    url, requests = badge_server
+    source = tmp_path / "status.md"
+    source.write_text(f"# Status\n\nBuild: ![build passing]({url}) on main.\n", encoding="utf-8")
+    outputs, _ = build(source, capsys)
+    assert requests == []  # nothing fetched
+    assert not PdfReader(outputs["pdf"]).pages[0].images
+    assert "Build: build passing on main." in " ".join(checks.output_text(outputs["pdf"]))
+
+    outputs, err = build(source, capsys, "--allow-remote")
+    assert err == [f"publish: warning: {source}: the image {url} is on the web and not fetched; its alt text is "
+                   "shown instead (--allow-remote shows it in the PDF)"]
+    assert requests == ["/badge.png"]
+    assert [image.image.size for image in PdfReader(outputs["pdf"]).pages[0].images] == [(40, 12)]
+    page = outputs["html"].read_text(encoding="utf-8")
+    assert "<p>Build: build passing on main.</p>" in page and "<img" not in page  # the HTML stands alone
+    assert_valid(outputs, source)
 
 
 # --- a local inline image: in the line, in all four formats -------------------------------------------------
