@@ -199,7 +199,7 @@ def test_docx_inline_picture_no_wider_than_the_text(tmp_path: Path) -> None:
     article = m.Article(m.Meta("T"), (m.Paragraph((m.Text("a "), m.Image("wide.png", "a wide strip"))),))
     data = docx_backend.render(article, RenderContext(theme=load_theme("default"),
                                                       resources=Resources(base_dir=tmp_path)))
-    with zipfile.ZipFile(__import__("io").BytesIO(data)) as package:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
         body = etree.fromstring(package.read("word/document.xml"))
     extent = body.find(".//{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent")
     theme = load_theme("default")
