@@ -49,7 +49,7 @@ def test_the_samples_pass_every_check(built: Path, capsys: pytest.CaptureFixture
     assert problems == []  # not even a note: every validator ran (Java, qpdf and LibreOffice are installed)
     by_name = {Path(f["path"]).name: f["facts"] for f in files}
     assert by_name["feature-tour.pdf"]["bookmarks"] == 5 and by_name["feature-tour.pdf"]["pages"] >= 1
-    assert by_name["feature-tour.epub"]["images"] == 1
+    assert by_name["feature-tour.epub"]["images"] == 2  # the figure, and the inline ferry sign
     assert by_name["feature-tour.epub"]["accessibility"]["accessibilityFeature"] == [
         "alternativeText", "displayTransformability", "readingOrder", "structuralNavigation", "tableOfContents",
         "unlocked"]
