@@ -24,7 +24,7 @@ from publish.collection import (
     without_duplicates,
 )
 from publish.errors import InputError, PublishError
-from publish.model import Article, Collection, Document, Figure, iter_blocks
+from publish.model import Article, Collection, Document, image_sources
 from publish.readers import read_file
 from publish.resources import Resources
 from publish.text import slug
@@ -401,15 +401,15 @@ def _capped(article: Article, path: Path) -> Article:
 
 
 def _check_images(articles: list[tuple[Path, Article]], resources: Resources) -> None:
-    """Load every figure's image now, so a bad one is reported with the article file that refers to it."""
+    """Load every image (figures and local inline images) now, so a bad one is reported with the article file
+    that refers to it."""
     for path, article in articles:
-        for block in iter_blocks(article.blocks):
-            if isinstance(block, Figure):
-                try:
-                    resources.image(block.src)
-                except PublishError as exc:
-                    exc.path = str(path)
-                    raise
+        for src in image_sources(article.blocks):
+            try:
+                resources.image(src)
+            except PublishError as exc:
+                exc.path = str(path)
+                raise
 
 
 def _check_distinct_stems(jobs: list[_Job]) -> None:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from publish import model, text, yamlform
 from publish.errors import InputError, PublishError
+from publish.language import bcp47
 from publish.readers import READERS, load_text, read_file, reader_for
 
 MANIFEST_EXTENSIONS = (".yaml", ".yml")
@@ -150,6 +151,12 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
     options = _options(data.get("options") or {}, where)
     language = _string(data, "language", where) or _string(data, "lang", where)
     edition_key = "edition" if "edition" in data else "date"
+    if language:
+        try:
+            language = bcp47(language)
+        except ValueError as exc:
+            key = "language" if data.get("language") else "lang"
+            raise where.error(f"{key}:", f"{key}: {exc}") from None
     meta = {
         "title": title,
         "subtitle": _string(data, "subtitle", where),
@@ -254,14 +261,45 @@ def rebase_figures(article: model.Article, prefix: str) -> model.Article:
 
 
 def _rebased(block: model.Block, prefix: str) -> model.Block:
-    if isinstance(block, model.Figure) and not urlsplit(block.src).scheme and not block.src.startswith("/"):
-        return dataclasses.replace(block, src=posixpath.normpath(posixpath.join(prefix, block.src)))
+    if isinstance(block, model.Figure):
+        caption = _rebased_inlines(block.caption, prefix)
+        src = _rebased_src(block.src, prefix)
+        return block if (caption, src) == (block.caption, block.src) else \
+            dataclasses.replace(block, src=src, caption=caption)
+    if isinstance(block, (model.Paragraph, model.Heading)):
+        content = _rebased_inlines(block.content, prefix)
+        return block if content == block.content else dataclasses.replace(block, content=content)
+    if isinstance(block, model.Table):
+        return dataclasses.replace(block, caption=_rebased_inlines(block.caption, prefix),
+                                   header=tuple(_rebased_inlines(cell, prefix) for cell in block.header),
+                                   rows=tuple(tuple(_rebased_inlines(cell, prefix) for cell in row)
+                                              for row in block.rows))
     if isinstance(block, model.BlockQuote):
-        return dataclasses.replace(block, blocks=tuple(_rebased(b, prefix) for b in block.blocks))
+        return dataclasses.replace(block, blocks=tuple(_rebased(b, prefix) for b in block.blocks),
+                                   attribution=_rebased_inlines(block.attribution, prefix))
     if isinstance(block, (model.BulletList, model.OrderedList)):
         return dataclasses.replace(block, items=tuple(tuple(_rebased(b, prefix) for b in item)
                                                       for item in block.items))
     return block
+
+
+def _rebased_src(src: str, prefix: str) -> str:
+    """A relative image path made relative to the folder `prefix` above; a URL or an absolute path as it is."""
+    if urlsplit(src).scheme or src.startswith("/"):
+        return src
+    return posixpath.normpath(posixpath.join(prefix, src))
+
+
+def _rebased_inlines(inlines: tuple[model.Inline, ...], prefix: str) -> tuple[model.Inline, ...]:
+    """Inlines with their images' relative paths rebased (images sit inside emphasis, strong text and links)."""
+    out: list[model.Inline] = []
+    for node in inlines:
+        if isinstance(node, model.Image):
+            node = dataclasses.replace(node, src=_rebased_src(node.src, prefix))
+        elif isinstance(node, (model.Emphasis, model.Strong, model.Link)):
+            node = dataclasses.replace(node, content=_rebased_inlines(node.content, prefix))
+        out.append(node)
+    return tuple(out)
 
 
 def _relative_folder(folder: Path, base: Path) -> str:
