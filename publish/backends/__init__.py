@@ -69,6 +69,7 @@ BACKENDS = _registry(
     BackendSpec("pdf", ".pdf", "publish.backends.pdf", "PDF rendered by WeasyPrint from the same HTML"),
     BackendSpec("docx", ".docx", "publish.backends.docx", "Word document with named styles"),
     BackendSpec("epub", ".epub", "publish.backends.epub", "EPUB 3 e-book"),
+    BackendSpec("ninjs", ".ninjs.json", "publish.backends.ninjs", "IPTC ninjs 3.1 JSON for wires and partners"),
 )
 
 

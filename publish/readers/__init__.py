@@ -138,7 +138,9 @@ def _registry(*specs: ReaderSpec) -> dict[str, ReaderSpec]:
 READERS = _registry(
     ReaderSpec("scraped", (".txt", ".text"), "publish.readers.scraped", "plain text scraped from a web page"),
     ReaderSpec("markdown", (".md", ".markdown"), "publish.readers.markdown", "Markdown with YAML front matter"),
-    ReaderSpec("json", (".json",), "publish.readers.jsonmodel", "the article model's own JSON form"),
+    ReaderSpec("json", (".json",), "publish.readers.jsonmodel",
+               "the article model's own JSON form, or an IPTC ninjs 2.x/3.x item (told apart by content)"),
+    ReaderSpec("ninjs", (), "publish.readers.ninjs", "IPTC ninjs 2.x/3.x (a .json file that is ninjs is read as it)"),
 )
 
 
