@@ -30,7 +30,8 @@ from publish.theme import Theme, load_theme
 
 log = logging.getLogger("publish")
 
-DEFAULT_FORMATS = tuple(BACKENDS)
+DEFAULT_FORMATS = ("html", "pdf", "docx", "epub")
+"""What a build writes when --to is not given; ninjs (for wires) is written only when asked for."""
 
 
 @dataclass(frozen=True, slots=True)
