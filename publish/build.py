@@ -16,7 +16,9 @@ from publish.backends import BACKENDS, BackendSpec, RenderContext, backends_for
 from publish.collection import (
     CollectionOptions,
     LoadedCollection,
+    from_feed,
     from_inputs,
+    is_feed,
     is_manifest,
     load_manifest,
     without_duplicates,
@@ -157,6 +159,9 @@ def _jobs(inputs: list[Path], options: BuildOptions, theme_folder: Path) -> list
     for path in inputs:
         if is_manifest(path):
             jobs.append(_collection_job(load_manifest(path, options.input_format), path, options, theme_folder))
+        elif is_feed(path, options.input_format):  # a feed is many articles: a collection titled by the feed
+            jobs.append(_collection_job(from_feed(path, input_format=options.input_format), path, options,
+                                        theme_folder))
         else:
             article = read_file(path, options.input_format).article
             resources = Resources(base_dir=path.parent.resolve(), roots=(theme_folder,))

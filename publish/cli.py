@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from publish.build import DEFAULT_FORMATS, BuildOptions, Written, build
 from publish.config import CONFIG_NAME, load_config
 from publish.conformance import PDF_VARIANTS
 from publish.errors import PublishError
-from publish.readers import READERS, read_file
+from publish.readers import READERS, Dropped, Inferred, read_file
 from publish.theme import BASE_THEME, PAGE_SIZES_MM, list_themes, load_theme, page_size_name
 
 if TYPE_CHECKING:
@@ -137,13 +138,35 @@ def _progress(written: Written) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from publish.collection import is_feed
+
+    if is_feed(Path(args.input), args.input_format):
+        return _inspect_feed(args)
     reading = read_file(Path(args.input), args.input_format)
     sys.stdout.write(jsonform.dumps(reading.article))
-    for item in reading.inferred:
-        print(f"{args.input}:{item.line}: {item.role}: {item.text!r}", file=sys.stderr)
-    for dropped in reading.dropped:
-        print(f"{args.input}:{dropped.line}: dropped ({dropped.reason}): {dropped.text!r}", file=sys.stderr)
+    _report_reading(args.input, reading.inferred, reading.dropped)
     return 0
+
+
+def _inspect_feed(args: argparse.Namespace) -> int:
+    """A feed: every item's article model in one JSON object on stdout, the feed's and each item's report."""
+    from publish.readers import Source, feed
+
+    reading = feed.read_feed(Source.from_path(Path(args.input)))
+    data = {"feed": reading.title, "language": reading.language,
+            "items": [jsonform.to_data(item.reading.article) for item in reading.items]}
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    _report_reading(args.input, reading.inferred, reading.dropped)
+    for item in reading.items:
+        _report_reading(args.input, item.reading.inferred, item.reading.dropped)
+    return 0
+
+
+def _report_reading(name: str, inferred: Iterable[Inferred], dropped: Iterable[Dropped]) -> None:
+    for item in inferred:
+        print(f"{name}:{item.line}: {item.role}: {item.text!r}", file=sys.stderr)
+    for line in dropped:
+        print(f"{name}:{line.line}: dropped ({line.reason}): {line.text!r}", file=sys.stderr)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from publish import model, text
-from publish.errors import InputError
-from publish.readers import load_text, read_file
+from publish.errors import FormatError, InputError
+from publish.readers import Source, feed, load_text, read_file, reader_for
 
 MANIFEST_EXTENSIONS = (".yaml", ".yml")
 SHINGLE_WORDS = 3
@@ -52,6 +52,18 @@ class CollectionOptions:
             self.docx_per_article if docx_per_article is None else docx_per_article,
             self.keep_duplicates if keep_duplicates is None else keep_duplicates,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """A feed read as a section's articles (a manifest's `feed:`, or a feed given on the command line)."""
+
+    path: Path
+    """The feed file."""
+    limit: int
+    """The most items read from it."""
+    since: dt.date | None = None
+    """Items published before this day are left out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +103,23 @@ def is_manifest(path: Path) -> bool:
     return path.suffix.lower() in MANIFEST_EXTENSIONS
 
 
+def is_feed(path: Path, input_format: str | None = None) -> bool:
+    """Whether the input is an RSS or Atom feed: `--from feed`, or a `.rss`/`.atom`/`.xml` file (an `.xml` file
+    that is not a feed is refused by the feed reader with one line)."""
+    try:
+        return reader_for(path, input_format).name == "feed"
+    except FormatError:
+        return False
+
+
+def from_feed(path: Path, title: str | None = None, input_format: str | None = None) -> LoadedCollection:
+    """A feed given on the command line: a collection of its items, titled by the feed (or by `title`)."""
+    source = FeedSource(path, feed.DEFAULT_LIMIT)
+    entries: list[tuple[str, list[Entry]]] = [("", [source])]
+    return _assemble({"title": (title or "").strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
+                     stem=text.slug(title) if title else path.stem, input_format=input_format)
+
+
 def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollection:
     """Read a manifest and every article it lists; any problem names the manifest or the article file."""
     source = load_text(path)
@@ -115,11 +144,14 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
         sections_data = [{"title": "", "articles": data["articles"]}]
     if not isinstance(sections_data, list) or not sections_data:
         raise where.error("sections", "give sections: a list of {title, articles}, or articles: a list of files")
-    entries: list[tuple[str, list[tuple[Path, str | None]]]] = []
+    entries: list[tuple[str, list[Entry]]] = []
     for number, section in enumerate(sections_data, 1):
+        if isinstance(section, dict) and "feed" in section:
+            entries.append((str(section.get("title") or ""), [_feed_entry(section, number, folder, where)]))
+            continue
         if not isinstance(section, dict) or not isinstance(section.get("articles"), list):
             raise where.error("articles", f"section {number}: give title: and articles: (a list of files)")
-        files = [_article_entry(item, folder, where) for item in section["articles"]]
+        files: list[Entry] = [_article_entry(item, folder, where) for item in section["articles"]]
         entries.append((str(section.get("title") or ""), files))
     options = _options(data.get("options") or {}, where)
     language = _string(data, "language", where) or _string(data, "lang", where)
@@ -139,21 +171,23 @@ def from_inputs(title: str, paths: list[Path], input_format: str | None = None) 
     """A collection of one untitled section holding the inputs in the order given (`--collection TITLE`)."""
     if not title.strip():
         raise InputError("--collection needs a title, for example --collection \"Morning brief\"")
-    entries = [("", [(p, input_format) for p in paths])]
+    listed: list[Entry] = [FeedSource(p, feed.DEFAULT_LIMIT) if is_feed(p, input_format) else (p, input_format)
+                           for p in paths]
+    entries = [("", listed)]
     return _assemble({"title": title.strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
                      stem=text.slug(title), input_format=input_format)
 
 
-def _assemble(meta: dict[str, Any], language: str, entries: list[tuple[str, list[tuple[Path, str | None]]]],
+def _assemble(meta: dict[str, Any], language: str, entries: list[tuple[str, list[Entry]]],
               folder: Path, options: CollectionOptions, *, stem: str, input_format: str | None,
               ) -> LoadedCollection:
     """Read every article, rebase its figures onto the collection's folder, and find near-duplicate stories."""
     read: list[tuple[str, list[tuple[Path, model.Article]]]] = []
     for section_title, listed in entries:
         articles = []
-        for file, fmt in listed:
-            article = read_file(file, fmt or input_format).article
-            articles.append((file, rebase_figures(article, _relative_folder(file.parent, folder))))
+        for entry in listed:
+            for file, article in _read_entry(entry, input_format, meta):
+                articles.append((file, rebase_figures(article, _relative_folder(file.parent, folder))))
         read.append((section_title, articles))
     everything = [(file, article) for _, articles in read for file, article in articles]
     collection = model.Collection(
@@ -164,6 +198,22 @@ def _assemble(meta: dict[str, Any], language: str, entries: list[tuple[str, list
     folders = tuple(dict.fromkeys(file.parent.resolve() for file, _ in everything))
     files = tuple(file for file, _ in everything)
     return LoadedCollection(collection, folder, folders, options, files, tuple(find_duplicates(everything)), stem)
+
+
+Entry = tuple[Path, str | None] | FeedSource
+"""One line of a section: an article file (with a reader name or None), or a feed of many articles."""
+
+
+def _read_entry(entry: Entry, input_format: str | None, meta: dict[str, Any]) -> list[tuple[Path, model.Article]]:
+    """The article of a file, or the articles of a feed's items: each named by a path for messages
+    ("world.rss item 3"), in the feed's folder. A collection without a title takes its first feed's."""
+    if isinstance(entry, tuple):
+        file, fmt = entry
+        return [(file, read_file(file, fmt or input_format).article)]
+    reading = feed.read_feed(Source.from_path(entry.path), limit=entry.limit, since=entry.since)
+    if not meta.get("title"):
+        meta["title"] = reading.title
+    return [(entry.path.parent / Path(item.name).name, item.reading.article) for item in reading.items]
 
 
 def without_duplicates(loaded: LoadedCollection) -> LoadedCollection:
@@ -298,6 +348,27 @@ def _article_entry(item: Any, folder: Path, where: _Where) -> tuple[Path, str | 
     if not file.is_file():
         raise where.error(name, f"article {name!r} not found (looked for {file})")
     return file, fmt
+
+
+def _feed_entry(section: dict[str, Any], number: int, folder: Path, where: _Where) -> FeedSource:
+    """A section's `feed: FILE` with its optional `limit:` (items) and `since:` (a date)."""
+    name = section.get("feed")
+    if not isinstance(name, str) or not name.strip():
+        raise where.error("feed", f"section {number}: feed: names a feed file (.rss, .atom or .xml)")
+    file = folder / name
+    if not file.is_file():
+        raise where.error(name, f"feed {name!r} not found (looked for {file})")
+    limit = section.get("limit", feed.DEFAULT_LIMIT)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise where.error("limit", f"section {number}: limit: {limit!r} is not a number of items (1 or more)")
+    since = section.get("since")
+    if since is not None and not isinstance(since, dt.date):
+        try:
+            since = dt.date.fromisoformat(str(since))
+        except ValueError:
+            raise where.error("since", f"section {number}: since: {since!r} is not a date; write YYYY-MM-DD") \
+                from None
+    return FeedSource(file, limit, since.date() if isinstance(since, dt.datetime) else since)
 
 
 def _options(data: Any, where: _Where) -> CollectionOptions:
