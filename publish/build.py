@@ -24,6 +24,7 @@ from publish.collection import (
     without_duplicates,
 )
 from publish.errors import InputError, PublishError
+from publish.fetch import FetchOptions
 from publish.model import Article, Collection, Document, Figure, iter_blocks
 from publish.readers import read_file
 from publish.resources import Resources
@@ -152,16 +153,18 @@ def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], 
 
 def _jobs(inputs: list[Path], options: BuildOptions, theme_folder: Path) -> list[_Job]:
     """Read every input: articles, manifests, or (with --collection) all inputs as one collection."""
+    remote = FetchOptions(allow_remote=options.allow_remote)  # for feed items' linked pages
     if options.collection is not None:
-        return [_collection_job(from_inputs(options.collection, inputs, options.input_format),
+        return [_collection_job(from_inputs(options.collection, inputs, options.input_format, remote=remote),
                                 inputs[0], options, theme_folder)]
     jobs = []
     for path in inputs:
         if is_manifest(path):
-            jobs.append(_collection_job(load_manifest(path, options.input_format), path, options, theme_folder))
-        elif is_feed(path, options.input_format):  # a feed is many articles: a collection titled by the feed
-            jobs.append(_collection_job(from_feed(path, input_format=options.input_format), path, options,
+            jobs.append(_collection_job(load_manifest(path, options.input_format, remote=remote), path, options,
                                         theme_folder))
+        elif is_feed(path, options.input_format):  # a feed is many articles: a collection titled by the feed
+            jobs.append(_collection_job(from_feed(path, input_format=options.input_format, remote=remote), path,
+                                        options, theme_folder))
         else:
             article = read_file(path, options.input_format).article
             resources = Resources(base_dir=path.parent.resolve(), roots=(theme_folder,))

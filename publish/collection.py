@@ -19,6 +19,7 @@ import yaml
 
 from publish import model, text
 from publish.errors import FormatError, InputError
+from publish.fetch import FetchOptions
 from publish.readers import Source, feed, load_text, read_file, reader_for
 
 MANIFEST_EXTENSIONS = (".yaml", ".yml")
@@ -112,15 +113,17 @@ def is_feed(path: Path, input_format: str | None = None) -> bool:
         return False
 
 
-def from_feed(path: Path, title: str | None = None, input_format: str | None = None) -> LoadedCollection:
+def from_feed(path: Path, title: str | None = None, input_format: str | None = None, *,
+              remote: FetchOptions | None = None) -> LoadedCollection:
     """A feed given on the command line: a collection of its items, titled by the feed (or by `title`)."""
     source = FeedSource(path, feed.DEFAULT_LIMIT)
     entries: list[tuple[str, list[Entry]]] = [("", [source])]
     return _assemble({"title": (title or "").strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
-                     stem=text.slug(title) if title else path.stem, input_format=input_format)
+                     stem=text.slug(title) if title else path.stem, input_format=input_format, remote=remote)
 
 
-def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollection:
+def load_manifest(path: Path, input_format: str | None = None, *, remote: FetchOptions | None = None,
+                  ) -> LoadedCollection:
     """Read a manifest and every article it lists; any problem names the manifest or the article file."""
     source = load_text(path)
     try:
@@ -164,10 +167,12 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
         "cover": _local_file(data, "cover", folder, where),
         "identifier": _string(data, "identifier", where),
     }
-    return _assemble(meta, language, entries, folder, options, stem=path.stem, input_format=input_format)
+    return _assemble(meta, language, entries, folder, options, stem=path.stem, input_format=input_format,
+                     remote=remote)
 
 
-def from_inputs(title: str, paths: list[Path], input_format: str | None = None) -> LoadedCollection:
+def from_inputs(title: str, paths: list[Path], input_format: str | None = None, *,
+                remote: FetchOptions | None = None) -> LoadedCollection:
     """A collection of one untitled section holding the inputs in the order given (`--collection TITLE`)."""
     if not title.strip():
         raise InputError("--collection needs a title, for example --collection \"Morning brief\"")
@@ -175,18 +180,18 @@ def from_inputs(title: str, paths: list[Path], input_format: str | None = None) 
                            for p in paths]
     entries = [("", listed)]
     return _assemble({"title": title.strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
-                     stem=text.slug(title), input_format=input_format)
+                     stem=text.slug(title), input_format=input_format, remote=remote)
 
 
 def _assemble(meta: dict[str, Any], language: str, entries: list[tuple[str, list[Entry]]],
               folder: Path, options: CollectionOptions, *, stem: str, input_format: str | None,
-              ) -> LoadedCollection:
+              remote: FetchOptions | None = None) -> LoadedCollection:
     """Read every article, rebase its figures onto the collection's folder, and find near-duplicate stories."""
     read: list[tuple[str, list[tuple[Path, model.Article]]]] = []
     for section_title, listed in entries:
         articles = []
         for entry in listed:
-            for file, article in _read_entry(entry, input_format, meta):
+            for file, article in _read_entry(entry, input_format, meta, remote):
                 articles.append((file, rebase_figures(article, _relative_folder(file.parent, folder))))
         read.append((section_title, articles))
     everything = [(file, article) for _, articles in read for file, article in articles]
@@ -204,13 +209,16 @@ Entry = tuple[Path, str | None] | FeedSource
 """One line of a section: an article file (with a reader name or None), or a feed of many articles."""
 
 
-def _read_entry(entry: Entry, input_format: str | None, meta: dict[str, Any]) -> list[tuple[Path, model.Article]]:
+def _read_entry(entry: Entry, input_format: str | None, meta: dict[str, Any], remote: FetchOptions | None,
+                ) -> list[tuple[Path, model.Article]]:
     """The article of a file, or the articles of a feed's items: each named by a path for messages
-    ("world.rss item 3"), in the feed's folder. A collection without a title takes its first feed's."""
+    ("world.rss item 3"), in the feed's folder. A collection without a title takes its first feed's. With
+    remote fetching allowed, an item without full text is read from its linked page."""
     if isinstance(entry, tuple):
         file, fmt = entry
         return [(file, read_file(file, fmt or input_format).article)]
-    reading = feed.read_feed(Source.from_path(entry.path), limit=entry.limit, since=entry.since)
+    pages = feed.linked_pages(remote) if remote is not None and remote.allow_remote else None
+    reading = feed.read_feed(Source.from_path(entry.path), limit=entry.limit, since=entry.since, page_reader=pages)
     if not meta.get("title"):
         meta["title"] = reading.title
     return [(entry.path.parent / Path(item.name).name, item.reading.article) for item in reading.items]

@@ -21,7 +21,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from publish import model
-from publish.errors import InputError
+from publish.errors import InputError, PublishError
+from publish.fetch import FetchOptions
 from publish.readers import Dropped, Inferred, Reading, Source
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,25 @@ class FeedReading:
 
 PageReader = Callable[[str], model.Article | None]
 """Fetches and reads an item's linked page into an article (None when it cannot), for items without content."""
+
+
+def linked_pages(options: FetchOptions) -> PageReader:
+    """Reads an item's linked page (fetched within the options' limits) with publish's HTML reader; a page that
+    cannot be fetched or read is reported, and the item falls back to its summary."""
+    def read_page(url: str) -> model.Article | None:
+        from publish.fetch import fetch
+        from publish.readers import READERS, read_source
+
+        if "html" not in READERS:
+            return None
+        try:
+            fetched = fetch(url, options)
+            return read_source(Source(url, fetched.data, charset=fetched.charset), "html").article
+        except PublishError as exc:
+            log.warning("%s", exc)
+            return None
+
+    return read_page
 
 
 def is_feed(data: bytes) -> bool:
@@ -119,8 +139,8 @@ def read_feed(source: Source, *, limit: int = DEFAULT_LIMIT, since: dt.date | No
         items.append(item)
     cut = sum(1 for d in dropped if d.reason.startswith("past the limit"))
     if cut:
-        log.warning("%s: %d items; kept the first %d (limit: %d; set limit: in a manifest's feed section to keep "
-                    "more)", source.name, len(parsed.entries), limit, limit)
+        log.warning("%s: %s items; kept the first %d (limit: %d; a manifest's feed section can set another "
+                    "limit:)", source.name, f"{len(parsed.entries):,}", limit, limit)
     if not items:
         raise InputError(f"has no items to read ({len(parsed.entries)} in the feed"
                          f"{', all before since: ' + since.isoformat() if since and parsed.entries else ''})",
