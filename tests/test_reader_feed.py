@@ -1,0 +1,205 @@
+"""The feed reader: RSS and Atom items become the articles of a collection (a digest), end to end."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+from lxml import html as lxml_html
+
+from publish.cli import main
+from publish.collection import load_manifest, without_duplicates
+from publish.errors import InputError
+from publish.readers import Source, feed
+
+from validators import assert_same_words, run_epubcheck
+
+FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+REAL = FEEDS / "real"
+DIGEST = FEEDS / "evening-digest.yaml"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module")
+def digest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("digest")
+    assert main(["build", str(DIGEST), "--out", str(out)]) == 0
+    return out
+
+
+def _digest_collection():  # type: ignore[no-untyped-def]
+    return without_duplicates(load_manifest(DIGEST)).collection
+
+
+def test_digest_of_two_feeds_keeps_19_of_20_items(digest: Path) -> None:
+    loaded = load_manifest(DIGEST)
+    assert len(loaded.collection.articles) == 20
+    assert [(d.kept.name, d.duplicate.name) for d in loaded.duplicates] == [
+        ("harbour-news.rss item 9", "coast-wire.atom item 1")]
+    collection = _digest_collection()
+    assert [s.title for s in collection.sections] == ["City", "Coast"]
+    assert [len(s.articles) for s in collection.sections] == [10, 9]
+    assert sorted(p.name for p in digest.iterdir()) == [f"evening-digest.{e}" for e in ("docx", "epub", "html", "pdf")]
+
+
+def test_digest_epub_passes_epubcheck_with_19_articles(digest: Path) -> None:
+    run_epubcheck(digest / "evening-digest.epub")
+    with zipfile.ZipFile(digest / "evening-digest.epub") as package:
+        chapters = [n for n in package.namelist() if re.fullmatch(r"EPUB/article-\d{3}\.xhtml", n)]
+    assert len(chapters) == 19
+
+
+def test_digest_docx_and_html_hold_19_articles(digest: Path) -> None:
+    headlines = [a.meta.headline for a in _digest_collection().articles]
+    document = docx.Document(str(digest / "evening-digest.docx"))
+    assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"] == headlines
+    page = lxml_html.parse(str(digest / "evening-digest.html")).getroot()
+    assert len(page.findall(".//article")) == 19
+    assert "Coast Guard Rescues Six Fishermen From a Drifting Trawler" not in headlines  # the later copy went
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "docx", "epub"])
+def test_digest_every_word_in_order(digest: Path, fmt: str) -> None:
+    assert_same_words(_digest_collection(), digest / f"evening-digest.{fmt}")
+
+
+def test_items_keep_title_author_date_link_and_categories() -> None:
+    reading = feed.read_feed(Source.from_path(FEEDS / "harbour-news.rss"))
+    assert reading.title == "Harbour Daily: City"
+    first = reading.items[0].reading.article
+    meta = first.meta
+    assert meta.headline == "Night Ferry Trial Begins Between Old Port and New District"
+    assert meta.authors == ("Amina Qureshi",)
+    assert meta.published is not None and meta.published.isoformat() == "2024-06-10T06:00:00+00:00"
+    assert meta.url == "https://harbour-daily.example/city/1"
+    assert meta.keywords == ("transport", "ferries")
+    assert meta.source == "Harbour Daily: City"
+    assert len(first.blocks) == 3  # the full content (content:encoded), not the one-paragraph description
+    atom = feed.read_feed(Source.from_path(FEEDS / "coast-wire.atom")).items[1].reading.article.meta
+    assert (atom.headline, atom.authors, atom.url) == ("Airport Rail Link Opens Ahead of Schedule", ("Nadia Karim",),
+                                                       "https://coast-wire.example/2024/06/10/2")
+
+
+def _titles(path: Path) -> list[str]:
+    """Each item's title as the XML says it (RSS 1.0/2.0 in or out of a namespace, or Atom), read with lxml."""
+    root = etree.parse(str(path)).getroot()
+    items = [e for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname in ("item", "entry")]
+    return [" ".join(next(c for c in item if etree.QName(c).localname == "title").xpath("string()").split())
+            for item in items]
+
+
+@pytest.mark.parametrize("name", ["touchnokia.atom", "pocketsoap-rss1.0.xml", "pocketsoap-rss2.0.rss",
+                                  "pocketsoap-rss2.0-namespaced.xml"])
+def test_real_feeds_read_every_item_with_its_title(name: str) -> None:
+    reading = feed.read_feed(Source.from_path(REAL / name))
+    assert [item.reading.article.meta.headline for item in reading.items] == _titles(REAL / name)
+    assert all(item.reading.article.blocks for item in reading.items)
+
+
+def test_summary_only_items_warn_and_keep_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    reading = feed.read_feed(Source.from_path(REAL / "pocketsoap-rss2.0-namespaced.xml"))
+    body = reading.items[0].reading.article.blocks
+    assert [b.content[0].text for b in body] == ["correct description"]  # not the clashing module's description
+    assert "pocketsoap-rss2.0-namespaced.xml item 1: 'Test Item - RSS2.0 w/ NS, no default NS, localName clash' has " \
+           "no full text in the feed; used its summary (--allow-remote fetches the linked page)" in \
+           capsys.readouterr().err
+
+
+def test_real_atom_feed_builds_in_russian(tmp_path: Path) -> None:
+    assert main(["build", str(REAL / "touchnokia.atom"), "--to", "html,epub", "--out", str(tmp_path)]) == 0
+    run_epubcheck(tmp_path / "touchnokia.epub")
+    page = lxml_html.parse(str(tmp_path / "touchnokia.html")).getroot()
+    assert page.get("lang") == "ru"
+    assert len(page.findall(".//article")) == 15
+    assert page.find(".//h1").text_content().startswith("Все для Nokia 5800")  # the feed's title
+    assert "style=" not in (tmp_path / "touchnokia.html").read_text(encoding="utf-8").split("<body", 1)[1]
+
+
+def test_collection_title_replaces_the_feeds(tmp_path: Path) -> None:
+    code = main(["build", "--collection", "Evening digest", str(FEEDS / "harbour-news.rss"),
+                 str(FEEDS / "coast-wire.atom"), "--to", "html", "--out", str(tmp_path)])
+    assert code == 0
+    page = lxml_html.parse(str(tmp_path / "evening-digest.html")).getroot()
+    assert page.find(".//h1").text_content() == "Evening digest"
+    assert len(page.findall(".//article")) == 19
+
+
+def test_xml_file_whose_root_is_a_feed_and_from_feed(tmp_path: Path) -> None:
+    shutil.copy(FEEDS / "coast-wire.atom", tmp_path / "wire.xml")
+    shutil.copy(FEEDS / "coast-wire.atom", tmp_path / "wire.txt")
+    assert main(["build", str(tmp_path / "wire.xml"), "--to", "html", "--out", str(tmp_path / "a")]) == 0
+    assert main(["build", str(tmp_path / "wire.txt"), "--from", "feed", "--to", "html", "--out",
+                 str(tmp_path / "b")]) == 0
+    for out in (tmp_path / "a" / "wire.html", tmp_path / "b" / "wire.html"):
+        assert len(lxml_html.parse(str(out)).getroot().findall(".//article")) == 10
+
+
+def test_manifest_limit_and_since(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("harbour-news.rss", "coast-wire.atom"):
+        shutil.copy(FEEDS / name, tmp_path / name)
+    (tmp_path / "brief.yaml").write_text("title: Brief\nsections:\n  - title: City\n    feed: harbour-news.rss\n"
+                                         "    limit: 3\n  - title: Coast\n    feed: coast-wire.atom\n"
+                                         "    since: 2024-06-11\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"coast-wire.atom: has no items to read \(10 in the feed, all before "
+                                         r"since: 2024-06-11\)"):
+        load_manifest(tmp_path / "brief.yaml")
+    assert f"{tmp_path / 'harbour-news.rss'}: 10 items; kept the first 3 (limit: 3; a manifest's feed section can " \
+           "set another limit:)" in capsys.readouterr().err
+    (tmp_path / "brief.yaml").write_text("title: Brief\nsections:\n  - title: City\n    feed: harbour-news.rss\n"
+                                         "    limit: 3\n  - title: Coast\n    feed: coast-wire.atom\n"
+                                         "    since: 2024-06-10\n", encoding="utf-8")
+    collection = load_manifest(tmp_path / "brief.yaml").collection
+    assert [len(s.articles) for s in collection.sections] == [3, 10]
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ("    feed: missing.rss\n", "brief.yaml:4: feed 'missing.rss' not found"),
+    ("    feed: harbour-news.rss\n    limit: many\n", "brief.yaml:5: section 1: limit: 'many' is not a number of "
+                                                       "items (1 or more)"),
+    ("    feed: harbour-news.rss\n    since: last week\n", "brief.yaml:5: section 1: since: 'last week' is not a "
+                                                            "date; write YYYY-MM-DD"),
+])
+def test_manifest_feed_mistakes_are_one_line(section: str, message: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(FEEDS / "harbour-news.rss", tmp_path / "harbour-news.rss")
+    (tmp_path / "brief.yaml").write_text(f"title: Brief\nsections:\n  - title: City\n{section}", encoding="utf-8")
+    assert main(["build", str(tmp_path / "brief.yaml"), "--to", "html", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"publish: error: {tmp_path}/{message}")
+
+
+def test_inspect_shows_every_item_and_what_was_inferred_and_dropped(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(REAL / "touchnokia.atom")]) == 0
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert data["feed"].startswith("Все для Nokia 5800") and len(data["items"]) == 15
+    assert data["items"][0]["meta"]["headline"] == "Невидимая броня для Вашего Nokia 5800"
+    lines = err.splitlines()
+    name = str(REAL / "touchnokia.atom")
+    assert f"{name}:1: feed format: 'atom10'" in lines
+    assert f"{name}:15: body (the item's full content): 'Невидимая броня для Вашего Nokia 5800'" in lines
+    assert any(line.startswith(f"{name}:15: dropped (image http://savecase.ru/downloads/468-60.gif is on the web")
+               for line in lines)
+
+
+def test_a_feed_listed_as_an_article_is_refused_with_what_to_do(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(FEEDS / "harbour-news.rss", tmp_path / "harbour-news.rss")
+    (tmp_path / "brief.yaml").write_text("title: Brief\narticles:\n  - harbour-news.rss\n", encoding="utf-8")
+    assert main(["build", str(tmp_path / "brief.yaml"), "--to", "html", "--out", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"publish: error: {tmp_path}/harbour-news.rss: is a feed of many articles, not one article; build it on its "
+        "own (a collection titled by the feed) or list it in a manifest section as feed: FILE")
+
+
+def test_atom_titles_oracle_sees_the_entries() -> None:
+    """The lxml oracle above reads what the feeds hold (so the comparison cannot pass on two empty lists)."""
+    assert len(_titles(REAL / "touchnokia.atom")) == 15
+    assert _titles(FEEDS / "coast-wire.atom")[0] == "Coast Guard Rescues Six Fishermen From a Drifting Trawler"
+    assert etree.parse(str(FEEDS / "coast-wire.atom")).getroot().tag == f"{ATOM}feed"
