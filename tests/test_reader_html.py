@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
 from publish import model as m
 from publish import text
+from publish.errors import InputError
+from publish.readers import Source, read_file, read_source
+from publish.readers.html import decode
 from publish.readers.htmlblocks import blocks_from_html
+
+WEB = Path(__file__).parent / "fixtures" / "web"
 
 
 def t(value: str) -> m.Text:
@@ -124,3 +139,121 @@ def test_empty_and_script_only_fragments_give_no_blocks() -> None:
     assert blocks_from_html("", source="s.html")[0] == []
     blocks, dropped = blocks_from_html("<script>x()</script>", source="s.html")
     assert blocks == [] and len(dropped) == 1
+
+
+# --- whole pages -------------------------------------------------------------------------------------------
+
+
+def test_page_metadata_comes_from_json_ld_opengraph_and_meta() -> None:
+    reading = read_file(WEB / "harbour-ferry.html")
+    meta = reading.article.meta
+    assert meta.headline == "Night ferry returns to the old port"
+    assert meta.dek == "A month-long trial links the piers"
+    assert meta.authors == ("Amina Qureshi", "Tomás Ríos")
+    assert meta.published == dt.datetime(2024, 6, 12, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=5)))
+    assert meta.updated == dt.datetime(2024, 6, 13, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=5)))
+    assert (meta.source, meta.language, meta.url) == ("Harbour Daily", "en-GB",
+                                                      "https://news.example/harbour/night-ferry")
+    assert meta.summary == "A trial service links the old port with the new district."
+    roles = {i.role.split(" (")[0]: i.role for i in reading.inferred}
+    assert roles["headline"] == "headline (the page's <h1>, as its metadata names it)"
+    assert roles["authors"] == "authors (JSON-LD NewsArticle)"
+    assert roles["url"] == "url (<link rel=canonical>)"
+
+
+def test_page_story_keeps_its_structure_and_leaves_out_the_page_around_it() -> None:
+    reading = read_file(WEB / "harbour-ferry.html")
+    blocks = reading.article.blocks
+    kinds = [type(b).__name__ for b in blocks]
+    assert kinds == ["Paragraph", "Figure", "Heading", "Paragraph", "BulletList", "BlockQuote", "Table", "Paragraph"]
+    assert blocks[0] == m.Paragraph((
+        t("KARACHI — The harbour authority said on "), m.Emphasis((t("Wednesday"),)), t(" that a "),
+        m.Strong((t("night ferry"),)), t(" will run from Pier 7 to the new district, every 40 minutes until 2 a.m., "
+                                         "for a month-long trial that riders have wanted for a decade.")))
+    # the page's root-relative image points at its site; its <figcaption> is the caption
+    assert blocks[1] == m.Figure("https://news.example/img/ferry.jpg", "A ferry at dawn",
+                                 (t("The ferry at Pier 7 before its first night run."),))
+    assert blocks[2] == m.Heading(1, (t("What riders get"),))
+    link = blocks[3].content[1]  # type: ignore[union-attr]
+    assert link == m.Link((t("the full timetable"),), "/timetable")
+    body = " ".join(text.block_texts(blocks))
+    for debris in ("Home", "Most read", "cats", "© 2024"):
+        assert debris not in body
+    dropped = {(d.text, d.reason) for d in reading.dropped}
+    assert ("Home World", "navigation: not part of the story") in dropped
+    assert ("Most read", "sidebar: not part of the story") in dropped
+    assert ("© 2024 Harbour Daily", "page footer: not part of the story") in dropped
+    assert ("By Amina Qureshi and Tomás Ríos", "the byline (kept as the article's authors)") in dropped
+
+
+def test_inspect_shows_what_the_page_reader_inferred_and_dropped(capsys: pytest.CaptureFixture[str]) -> None:
+    from publish.cli import main
+
+    assert main(["inspect", str(WEB / "harbour-ferry.html")]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["meta"]["headline"] == "Night ferry returns to the old port"
+    name = str(WEB / "harbour-ferry.html")
+    assert f"{name}:7: headline (the page's <h1>, as its metadata names it): 'Night ferry returns to the old port'" \
+        in err.splitlines()
+    assert f"{name}:5: authors (JSON-LD NewsArticle): 'Amina Qureshi, Tomás Ríos'" in err.splitlines()
+    assert f"{name}:16: dropped (sidebar: not part of the story): 'Other story about cats'" in err.splitlines()
+
+
+# --- real pages: headline and story against what their packages expect ------------------------------------
+
+
+def _tokens(value: str) -> list[str]:
+    """Lower-case words; Chinese, Japanese, Korean and Thai characters count one by one (no spaces between words)."""
+    out: list[str] = []
+    for word in re.findall(r"\w+", value.lower()):
+        if any(unicodedata.east_asian_width(c) in "WF" or "\u0e00" <= c <= "\u0e7f" for c in word):
+            out.extend(word)
+        else:
+            out.append(word)
+    return out
+
+
+def _f1(got: str, want: str) -> float:
+    g, w = Counter(_tokens(got)), Counter(_tokens(want))
+    common = sum((g & w).values())
+    return 0.0 if not common else 2 * common / (sum(g.values()) + sum(w.values()))
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def test_real_pages_headline_and_story_match_what_their_publishers_show() -> None:
+    """The acceptance measure: the page's own headline on at least 90% of the pages, and at least 0.9 word-level F1
+    of the body against the story text the package expects (its opening, where the package gives only that)."""
+    headlines: list[tuple[str, bool, bool]] = []  # (page, same as the package's, same as the page shows)
+    f1s: dict[str, float] = {}
+    openings: dict[str, float] = {}
+    for expected_path in sorted((WEB / "expected").glob("*.json")):
+        expected = json.loads(expected_path.read_text(encoding="utf-8"))
+        name = expected_path.stem
+        data = gzip.decompress((WEB / "pages" / f"{name}.html.gz").read_bytes())
+        article = read_source(Source(f"{name}.html", data)).article
+        if expected["headline"]:
+            shown = expected.get("page_headline", expected["headline"])
+            headlines.append((name, _same(article.meta.headline, expected["headline"]),
+                              _same(article.meta.headline, shown)))
+        body = " ".join(text.block_texts(article.blocks))
+        if expected["partial"]:
+            want = _tokens(expected["story"])[:-1]  # the package cut its text mid-word
+            found = Counter(want) & Counter(_tokens(body))
+            openings[name] = sum(found.values()) / len(want)
+        else:
+            f1s[name] = _f1(body, expected["story"])
+    shown_share = sum(s for _, _, s in headlines) / len(headlines)
+    package_share = sum(p for _, p, _ in headlines) / len(headlines)
+    print(f"headline as the page shows it: {shown_share:.1%}; as the package names it: {package_share:.1%} "
+          f"({len(headlines)} pages); story F1 mean {sum(f1s.values()) / len(f1s):.3f} ({len(f1s)} pages, lowest "
+          f"{min(f1s.values()):.2f}); opening recall mean {sum(openings.values()) / len(openings):.3f} "
+          f"({len(openings)} pages)")
+    assert shown_share >= 0.9, [n for n, _, s in headlines if not s]
+    assert package_share >= 0.75, [n for n, p, _ in headlines if not p]
+    assert sum(f1s.values()) / len(f1s) >= 0.93, f1s
+    assert sum(f >= 0.9 for f in f1s.values()) >= 0.85 * len(f1s), f1s
+    assert min(f1s.values()) >= 0.75, f1s
+    assert sum(openings.values()) / len(openings) >= 0.95, openings

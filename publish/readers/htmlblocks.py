@@ -69,7 +69,7 @@ def blocks_from_html(html: str, *, source: str, base_url: str | None = None) -> 
     root = lxml.html.fragment_fromstring(cleaned, create_parent="doc")
     builder = _Builder(source, base_url, dropped)
     blocks = list(builder.blocks(root))
-    return _relative_headings(blocks), builder.dropped
+    return relative_headings(blocks), builder.dropped
 
 
 # --- what the sanitiser removes, for the report ------------------------------------------------------------
@@ -377,7 +377,7 @@ def _owned_by(part: etree._Element, table: etree._Element) -> bool:
     return True
 
 
-def _relative_headings(blocks: list[model.Block]) -> list[model.Block]:
+def relative_headings(blocks: list[model.Block]) -> list[model.Block]:
     """Shift subheads so the fragment's highest heading is level 1 (the headline sits above them all)."""
     levels = [b.level for b in model.iter_blocks(tuple(blocks)) if isinstance(b, model.Heading)]
     shift = min(levels) - 1 if levels else 0
