@@ -136,7 +136,20 @@ def first_error(data: Any, version: str) -> SchemaError | None:
     error = best_match(_validator(version).iter_errors(data))
     if error is None:
         return None
-    return SchemaError(error.json_path, error.message, len(error.absolute_path))
+    return SchemaError(error.json_path, _short(error.message, error.instance), len(error.absolute_path))
+
+
+MAX_MESSAGE = 200
+"""The longest schema message shown: jsonschema quotes whole values, which can run to pages."""
+
+
+def _short(message: str, instance: Any) -> str:
+    """jsonschema's message with a long quoted value named by its type ("the object is not valid ..."), cut short."""
+    quoted = repr(instance)
+    if message.startswith(quoted) and len(quoted) > 60:
+        kind = "object" if isinstance(instance, dict) else "array" if isinstance(instance, list) else "value"
+        message = f"the {kind}{message[len(quoted):]}"
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 1].rstrip() + "…"
 
 
 @cache
@@ -178,12 +191,15 @@ def _refusal(problem: SchemaError, version: str, source: str, text: str, *, unde
 
 
 def _line_of(path: str, text: str) -> int | None:
-    """The line of the last property name in a JSON path, found in the source text (None when it is not there)."""
-    names = re.findall(r"\.([A-Za-z_$][\w$-]*)", path)
-    if not text or not names:
-        return 1 if text else None
+    """The line of the error's property in the source text, following the path's names up to its first array
+    index (an element's own line cannot be told from the text alone: the array's line is given instead)."""
+    if not text:
+        return None
+    names = re.findall(r"\.([A-Za-z_$][\w$-]*)|(\[)", path)
     offset = 0
-    for name in names:  # walk the path's names in order, each searched after the previous one
+    for name, index in names:
+        if index:
+            break
         found = text.find(f'"{name}"', offset)
         if found < 0:
             break
@@ -322,7 +338,10 @@ class _Mapper:
         elif text:
             blocks.extend(model.Paragraph((model.Text(p.strip()),)) for p in re.split(r"\n\s*\n", text) if p.strip())
         shown = {b.src for b in model.iter_blocks(tuple(blocks)) if isinstance(b, model.Figure)}
-        blocks.extend(f for f in self.figures() if f.src not in shown)
+        for figure in self.figures():
+            if figure.src not in shown:  # a picture the body already shows is not added twice
+                self.inferred.append(Inferred(self.line("associations"), figure.src, "figure (a picture association)"))
+                blocks.append(figure)
         return blocks
 
     def body_sources(self) -> tuple[str, str]:
@@ -356,7 +375,6 @@ class _Mapper:
                 self.dropped.append(Dropped(self.line("associations"), name, "picture without a rendition href"))
                 continue
             alt = _plain(self.headline_of(item)) or caption or name
-            self.inferred.append(Inferred(self.line("associations"), href, "figure (a picture association)"))
             yield model.Figure(href, alt, (model.Text(caption),) if caption else (),
                                _string(self.get("by", item)) or _string(self.get("copyrightnotice", item)))
 
