@@ -7,7 +7,7 @@ import multiprocessing as mp
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +24,10 @@ from publish.collection import (
     without_duplicates,
 )
 from publish.errors import InputError, PublishError
-from publish.fetch import FetchOptions
+from publish.fetch import DEFAULT_TIMEOUT, FetchOptions, read_url, url_stem
 from publish.model import Article, Collection, Document, Figure, iter_blocks
-from publish.readers import read_file
-from publish.resources import Resources
+from publish.readers import read_file, reader_for
+from publish.resources import Resources, without_remote_images
 from publish.text import slug
 from publish.theme import Theme, load_theme
 
@@ -50,7 +50,9 @@ class BuildOptions:
     theme: str = "default"
     """A built-in theme name or a theme folder."""
     allow_remote: bool = False
-    """Let the PDF renderer fetch http(s) resources."""
+    """Fetch http(s) inputs and the images pages refer to (else remote figures keep only their words)."""
+    fetch_timeout: float = DEFAULT_TIMEOUT
+    """Seconds one remote fetch may take (`--fetch-timeout`)."""
     collection: str | None = None
     """A title: render all inputs as one collection of that title (`--collection`)."""
     article_break: bool | None = None
@@ -96,8 +98,8 @@ class _Job:
 
     stem: str
     """The base name of its output files."""
-    source: Path
-    """The input file (a manifest for a collection), named in errors."""
+    source: Path | str
+    """The input file (a manifest for a collection) or URL, named in errors."""
     document: Document
     """What to render."""
     resources: Resources
@@ -106,7 +108,7 @@ class _Job:
     """How a collection is rendered (defaults for a single article)."""
 
 
-def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written], None] = lambda w: None,
+def build(inputs: Sequence[Path | str], options: BuildOptions, progress: Callable[[Written], None] = lambda w: None,
           ) -> list[Written]:
     """Read all inputs first (a bad one stops the build before anything is written), then render and write."""
     specs = backends_for(list(options.formats))
@@ -122,7 +124,7 @@ def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written
     return written
 
 
-def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], worker: _PdfWorker | None,
+def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[BackendSpec], worker: _PdfWorker | None,
            progress: Callable[[Written], None]) -> list[Written]:
     theme = options.load_theme()
     jobs = _jobs(inputs, options, theme.folder)
@@ -151,15 +153,18 @@ def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], 
     return written
 
 
-def _jobs(inputs: list[Path], options: BuildOptions, theme_folder: Path) -> list[_Job]:
+def _jobs(inputs: Sequence[Path | str], options: BuildOptions, theme_folder: Path) -> list[_Job]:
     """Read every input: articles, manifests, or (with --collection) all inputs as one collection."""
-    remote = FetchOptions(allow_remote=options.allow_remote)  # for feed items' linked pages
+    remote = FetchOptions(allow_remote=options.allow_remote, timeout=options.fetch_timeout)
     if options.collection is not None:
-        return [_collection_job(from_inputs(options.collection, inputs, options.input_format, remote=remote),
-                                inputs[0], options, theme_folder)]
+        paths = _files(inputs)
+        return [_collection_job(from_inputs(options.collection, paths, options.input_format, remote=remote),
+                                paths[0], options, theme_folder)]
     jobs = []
     for path in inputs:
-        if is_manifest(path):
+        if isinstance(path, str):  # an http(s) URL (the command line keeps URLs as text)
+            jobs.append(_remote_job(path, options, remote, theme_folder))
+        elif is_manifest(path):
             jobs.append(_collection_job(load_manifest(path, options.input_format, remote=remote), path, options,
                                         theme_folder))
         elif is_feed(path, options.input_format):  # a feed is many articles: a collection titled by the feed
@@ -167,10 +172,44 @@ def _jobs(inputs: list[Path], options: BuildOptions, theme_folder: Path) -> list
                                         options, theme_folder))
         else:
             article = read_file(path, options.input_format).article
-            resources = Resources(base_dir=path.parent.resolve(), roots=(theme_folder,))
+            if reader_for(path, options.input_format).name in WEB_READERS and not options.allow_remote:
+                article = _offline(article, str(path))
+            resources = Resources(base_dir=path.parent.resolve(), roots=(theme_folder,), remote=remote)
             _check_images([(path, article)], resources)
             jobs.append(_Job(path.stem, path, article, resources, CollectionOptions()))
     return jobs
+
+
+WEB_READERS = ("html",)
+"""Readers of pages made for the web, whose images are usually on the page's site: without --allow-remote such a
+figure keeps its words (alt text, caption) and the build warns, rather than refusing the page."""
+
+
+def _remote_job(url: str, options: BuildOptions, remote: FetchOptions, theme_folder: Path) -> _Job:
+    """An article fetched from an http(s) URL (refused without --allow-remote); its images are fetched likewise."""
+    article = read_url(url, options.input_format, remote).article
+    resources = Resources(base_dir=Path.cwd().resolve(), roots=(theme_folder,), remote=remote)
+    _check_images([(url, article)], resources)
+    return _Job(slug(url_stem(url) or article.meta.headline), url, article, resources, CollectionOptions())
+
+
+def _offline(article: Article, name: str) -> Article:
+    """The article with its http(s) figures reduced to their words, with one warning naming them."""
+    article, left = without_remote_images(article)
+    if left:
+        more = f" and {len(left) - 1} more" if len(left) > 1 else ""
+        log.warning("%s: image %s%s not fetched (add --allow-remote to fetch images from the web); the alt text and "
+                    "caption are kept as text", name, left[0], more)
+    return article
+
+
+def _files(inputs: Sequence[Path | str]) -> list[Path]:
+    """The inputs of a --collection, which are files: a URL there is refused with one line."""
+    for item in inputs:
+        if isinstance(item, str):
+            raise InputError("a URL cannot be part of a --collection yet; build it on its own, or save it and list "
+                             "the file", path=item)
+    return [item for item in inputs if isinstance(item, Path)]
 
 
 def _collection_job(loaded: LoadedCollection, source: Path, options: BuildOptions, theme_folder: Path) -> _Job:
@@ -182,12 +221,13 @@ def _collection_job(loaded: LoadedCollection, source: Path, options: BuildOption
                     duplicate.similarity * 100, action)
     if not chosen.keep_duplicates:
         loaded = without_duplicates(loaded)
-    resources = Resources(base_dir=loaded.folder, roots=(theme_folder, *loaded.article_folders))
+    resources = Resources(base_dir=loaded.folder, roots=(theme_folder, *loaded.article_folders),
+                          remote=FetchOptions(allow_remote=options.allow_remote, timeout=options.fetch_timeout))
     _check_images(list(zip(loaded.files, loaded.collection.articles, strict=True)), resources)
     return _Job(loaded.stem, source, loaded.collection, resources, chosen)
 
 
-def _check_images(articles: list[tuple[Path, Article]], resources: Resources) -> None:
+def _check_images(articles: list[tuple[Path | str, Article]], resources: Resources) -> None:
     """Load every figure's image now, so a bad one is reported with the article file that refers to it."""
     for path, article in articles:
         for block in iter_blocks(article.blocks):
@@ -275,7 +315,7 @@ def write_atomic(target: Path, data: bytes | str) -> int:
 
 
 def _check_distinct_stems(jobs: list[_Job]) -> None:
-    seen: dict[str, Path] = {}
+    seen: dict[str, Path | str] = {}
     for job in jobs:
         if job.stem in seen and seen[job.stem] != job.source:
             raise InputError(f"would write the same output files as {seen[job.stem]}; rename one of them",

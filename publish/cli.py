@@ -16,6 +16,7 @@ from publish.build import DEFAULT_FORMATS, BuildOptions, Written, build
 from publish.config import CONFIG_NAME, load_config
 from publish.conformance import PDF_VARIANTS
 from publish.errors import PublishError
+from publish.fetch import DEFAULT_TIMEOUT, is_url
 from publish.readers import READERS, Dropped, Inferred, read_file
 from publish.theme import BASE_THEME, PAGE_SIZES_MM, list_themes, load_theme, page_size_name
 
@@ -43,13 +44,15 @@ def _build(args: argparse.Namespace) -> int:
         **_project_options(args),
         input_format=args.input_format,
         allow_remote=args.allow_remote,
+        fetch_timeout=args.fetch_timeout,
         collection=args.collection,
         article_break=args.article_break,
         docx_per_article=args.docx_per_article,
         keep_duplicates=args.keep_duplicates,
         pdf_variant=args.pdf_variant,
     )
-    written = build([Path(p) for p in args.inputs], options, progress=_progress)
+    inputs = [name if is_url(name) else Path(name) for name in args.inputs]  # a Path would fold a URL's "//"
+    written = build(inputs, options, progress=_progress)
     if not args.check:
         return 0
     from publish import checks
@@ -181,6 +184,16 @@ def _page_size(value: str) -> str:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a number of seconds above 0 and at most 3600")
+    return seconds
+
+
 def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
@@ -198,7 +211,8 @@ def _parser() -> argparse.ArgumentParser:
     b = commands.add_parser("build", help="render articles into output files",
                             description="Render each INPUT into every format asked for.")
     b.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help=f"article files ({readers}) or collection manifests (.yaml)")
+                   help=f"article files ({readers}), http(s) URLs of web pages (with --allow-remote) or "
+                        "collection manifests (.yaml)")
     b.add_argument("--to", metavar="FORMATS",
                    help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: all)")
     b.add_argument("--out", metavar="DIR", help="output folder (default: publish.toml's out, else out)")
@@ -210,7 +224,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--page-size", type=_page_size, metavar="SIZE",
                    help=f"page size replacing the theme's: {', '.join(PAGE_SIZES_MM)}")
     b.add_argument("--config", metavar="FILE", help=f"project file of defaults (default: ./{CONFIG_NAME} if present)")
-    b.add_argument("--allow-remote", action="store_true", help="let the PDF renderer fetch http(s) resources")
+    b.add_argument("--allow-remote", action="store_true",
+                   help="fetch http(s) inputs and the images pages refer to (nothing remote is fetched without it)")
+    b.add_argument("--fetch-timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"the longest one remote fetch may take (default: {DEFAULT_TIMEOUT:g})")
     b.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
                    help=f"make the PDF conform to a standard and declare it: {', '.join(PDF_VARIANTS)}")
     b.add_argument("--check", action="store_true",

@@ -16,11 +16,14 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from publish import __version__
 from publish.errors import InputError, PublishError
+
+if TYPE_CHECKING:
+    from publish.readers import Reading
 
 SCHEMES = ("http", "https")
 DEFAULT_TIMEOUT = 20.0
@@ -169,3 +172,24 @@ def url_stem(url: str) -> str:
 
 def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} B"
+
+
+MEDIA_READERS = {"text/html": "html", "application/xhtml+xml": "html"}
+"""The reader for a fetched input whose URL has no known extension, by the media type the server gave."""
+
+
+def read_url(url: str, input_format: str | None, options: FetchOptions) -> Reading:
+    """Fetch an http(s) input (refused without --allow-remote) and read it with the reader `--from` names, else
+    the one its URL's extension selects, else the one its media type selects."""
+    from publish.readers import READERS, Source, read_source
+
+    got = fetch(url, options)
+    name = input_format
+    if name is None:
+        extension = PurePosixPath(urlsplit(url).path).suffix.lower()
+        name = next((spec.name for spec in READERS.values() if extension and extension in spec.extensions),
+                    MEDIA_READERS.get(got.media_type))
+    if name is None:
+        raise InputError(f"the server gave {got.media_type or 'no media type'}, which publish does not read; name "
+                         f"the format with --from {'|'.join(READERS)}", path=url)
+    return read_source(Source(url, got.data, None, got.charset), name)
