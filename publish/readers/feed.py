@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+from xml.sax import SAXParseException as SAXException
 
 from publish import model
 from publish.errors import InputError, PublishError
@@ -106,13 +107,17 @@ def read_feed(source: Source, *, limit: int = DEFAULT_LIMIT, since: dt.date | No
     if not is_feed(source.data):
         raise InputError("is not an RSS or Atom feed (its root element is not <rss>, <rdf:RDF> or <feed>)",
                          path=source.name, line=1)
-    parsed = feedparser.parse(source.data, response_headers=_headers(source), sanitize_html=True,
+    parsed = feedparser.parse(source.data, response_headers=_headers(source), sanitize_html=False,
                               resolve_relative_uris=True)
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         reason = f": {problem}" if problem else ""
         raise InputError(f"is not an RSS or Atom feed feedparser can read{reason}", path=source.name,
                          line=getattr(problem, "getLineNumber", lambda: 1)())
+    if parsed.get("bozo") and isinstance(parsed.get("bozo_exception"), SAXException):
+        problem = parsed["bozo_exception"]
+        log.warning("%s:%d: is not well-formed XML (%s); read the items that could be", source.name,
+                    problem.getLineNumber(), problem.getMessage())
     lines = _item_lines(source.data, len(parsed.entries))
     feed = parsed.feed
     title = _text(feed.get("title")) or source.name
@@ -175,6 +180,9 @@ def _item(entry: Any, name: str, line: int, feed: Any, published: model.Date | N
                     "" if page_reader else " (--allow-remote fetches the linked page)")
     else:
         how = ""
+        if title:
+            log.warning("%s: %r has no text in the feed; it is a headline alone%s", name, title,
+                        "" if page_reader else " (--allow-remote fetches the linked page)")
     blocks = _without_remote_images(blocks, line, dropped)
     if not title and not blocks:
         return None
