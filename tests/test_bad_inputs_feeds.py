@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
+from test_bad_inputs import EARLIER, Case, _parses
 
 from publish.cli import main
-
-from test_bad_inputs import EARLIER, Case, _parses
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds" / "bad-inputs"
 HOSTILE = ("<script", "onclick", "onmouseover", "onerror", "onload", "javascript:", "evil.example", "<iframe",
