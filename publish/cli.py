@@ -214,7 +214,7 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"article files ({readers}), http(s) URLs of web pages (with --allow-remote) or "
                         "collection manifests (.yaml)")
     b.add_argument("--to", metavar="FORMATS",
-                   help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: all)")
+                   help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: {','.join(DEFAULT_FORMATS)})")
     b.add_argument("--out", metavar="DIR", help="output folder (default: publish.toml's out, else out)")
     b.add_argument("--from", dest="input_format", choices=list(READERS), help="input format, overriding the extension")
     b.add_argument("--theme", metavar="NAME|PATH",
@@ -249,7 +249,7 @@ def _parser() -> argparse.ArgumentParser:
                                         "accessibility metadata) and, given --source, check that every word of the "
                                         "article is there, in order. Exit status 1 when any check fails.")
     k.add_argument("outputs", nargs="+", metavar="OUTPUT",
-                   help="files written by publish build (.html .pdf .docx .epub)")
+                   help="files written by publish build (.html .pdf .docx .epub .ninjs.json)")
     k.add_argument("--source", metavar="INPUT", action="append",
                    help="the article the outputs were made from, for word parity; repeat it for outputs of several "
                         "articles (each output is matched to the source of the same name)")

@@ -241,3 +241,18 @@ def test_vendored_schemas_are_iptcs_and_keep_the_notices() -> None:
 
     packaged = Path(publish.__file__).parent / "schemas" / "ninjs" / "ninjs-schema_3.1.json"
     assert packaged.is_file()
+
+
+def test_publish_check_validates_ninjs_and_its_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = WIRES["3.0"]
+    assert main(["build", str(source), "--to", "ninjs", "--out", str(tmp_path), "--check"]) == 0
+    written = tmp_path / "wire-3.0.ninjs.json"
+    assert f"ok     {written}: all " in capsys.readouterr().out
+    item = json.loads(written.read_text(encoding="utf-8"))
+    item["urgency"] = "high"
+    item["bodies"][0]["value"] = item["bodies"][0]["value"].replace("<p>Twelve gauging stations", "<p>Some stations")
+    written.write_text(json.dumps(item), encoding="utf-8")
+    assert main(["check", str(written), "--source", str(source)]) == 1
+    report = capsys.readouterr().out
+    assert "error [ninjs-schema] not valid ninjs 3.1: at $.urgency: 'high' is not of type 'integer'" in report
+    assert "error [parity] paragraph 2 “Twelve gauging stations" in report
