@@ -123,17 +123,7 @@ def without_remote_images(article: model.Article) -> tuple[model.Article, list[s
     def offline(block: model.Block) -> list[model.Block]:
         if isinstance(block, model.Figure) and is_remote(block.src):
             left.append(block.src)
-            alt = " ".join(block.alt.split())
-            caption_text = " ".join(plain(block.caption).split())
-            inlines: list[model.Inline] = []
-            if alt and alt != caption_text:
-                inlines.append(model.Emphasis((model.Text(f"[{alt}]"),)))
-            if block.caption:
-                inlines.extend([model.Text(" ")] if inlines else [])
-                inlines.extend(block.caption)
-            if block.credit:
-                inlines.append(model.Text(f" {block.credit}" if inlines else block.credit))
-            return [model.Paragraph(tuple(inlines))] if inlines else []
+            return figure_words(block)
         if isinstance(block, model.BlockQuote):
             return [model.BlockQuote(tuple(b for inner in block.blocks for b in offline(inner)), block.attribution)]
         if isinstance(block, (model.BulletList, model.OrderedList)):
@@ -147,6 +137,22 @@ def without_remote_images(article: model.Article) -> tuple[model.Article, list[s
 
     blocks = tuple(b for block in article.blocks for b in offline(block))
     return (model.Article(article.meta, blocks) if left else article), left
+
+
+def figure_words(figure: model.Figure) -> list[model.Block]:
+    """What a figure says without its image: its alt text in brackets (unless the caption says the same), the
+    caption and the credit, as one paragraph; nothing when it has none of them."""
+    alt = " ".join(figure.alt.split())
+    caption_text = " ".join(plain(figure.caption).split())
+    inlines: list[model.Inline] = []
+    if alt and alt != caption_text:
+        inlines.append(model.Emphasis((model.Text(f"[{alt}]"),)))
+    if figure.caption:
+        inlines.extend([model.Text(" ")] if inlines else [])
+        inlines.extend(figure.caption)
+    if figure.credit:
+        inlines.append(model.Text(f" {figure.credit}" if inlines else figure.credit))
+    return [model.Paragraph(tuple(inlines))] if inlines else []
 
 
 def _inspect(data: bytes, src: str) -> tuple[str, int, int]:

@@ -257,3 +257,24 @@ def test_real_pages_headline_and_story_match_what_their_publishers_show() -> Non
     assert sum(f >= 0.9 for f in f1s.values()) >= 0.85 * len(f1s), f1s
     assert min(f1s.values()) >= 0.75, f1s
     assert sum(openings.values()) / len(openings) >= 0.95, openings
+
+
+# --- the encoding, from the bytes --------------------------------------------------------------------------
+
+
+def test_encoding_byte_order_mark_then_http_header_then_meta() -> None:
+    page = "<html><head><meta charset='utf-8'><title>Паром</title></head><body><p>Ночной паром</p></body></html>"
+    assert decode(Source("p.html", b"\xef\xbb\xbf" + page.encode("utf-8"))).text.startswith("<html>")
+    utf16 = decode(Source("p.html", "\ufeff".encode("utf-16-le") + page.encode("utf-16-le")))
+    assert (utf16.encoding, utf16.notes) == ("utf-16-le", ()) and "Ночной паром" in utf16.text
+    # the server's header names the encoding the bytes are in; the page's <meta> is wrong and loses
+    by_header = decode(Source("https://news.example/p", page.encode("cp1251"), charset="windows-1251"))
+    assert (by_header.encoding, by_header.notes) == ("cp1251", ()) and "Ночной паром" in by_header.text
+    plain_ascii = decode(Source("p.html", b"<html><body><p>Night ferry</p></body></html>"))
+    assert (plain_ascii.encoding, plain_ascii.notes) == ("ascii", ())
+
+
+def test_a_page_that_is_not_html_at_all_is_refused_with_its_line() -> None:
+    with pytest.raises(InputError) as caught:
+        read_source(Source("story.html", b"<html>\n<body>\n\x00\x00"))
+    assert str(caught.value) == "story.html:3: is a binary file (NUL byte), not a web page"

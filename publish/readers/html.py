@@ -29,6 +29,7 @@ from publish import model, sanitise, text
 from publish.errors import InputError
 from publish.readers import Dropped, Inferred, Reading, Source
 from publish.readers.htmlblocks import blocks_from_html, relative_headings
+from publish.resources import figure_words
 
 log = logging.getLogger(__name__)
 
@@ -152,16 +153,25 @@ def _fallback(data: bytes, source: Source, problem: str) -> Decoded:
 
 
 def _guess(data: bytes, source: Source, problem: str) -> Decoded:
-    """charset_normalizer's best guess, else windows-1252 (which, with Latin-1 for its gaps, reads any bytes)."""
+    """charset_normalizer's best guess (windows-1252 where that reads the bytes the same: the likelier label for a
+    Western page), else windows-1252 itself, which with Latin-1 for its gaps reads any bytes."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[: 2 * 1024 * 1024]).best()
     codec = _codec(best.encoding) if best is not None else None
-    if codec is not None:
+    western = _windows_1252(data)
+    if codec is not None and codec != "cp1252":
         found = _strict(data, codec, source)
-        if found is not None:
-            return Decoded(found.text, codec, (f"{problem}; read as {codec} (charset_normalizer's best guess)",))
-    return Decoded(_windows_1252(data), "cp1252", (f"{problem}; read as windows-1252 (no better guess)",))
+        if found is not None and found.text != western:
+            return Decoded(found.text, codec, (f"{problem}; read as {_label(codec)} (charset_normalizer's best "
+                                               "guess)",))
+    guessed = "charset_normalizer's best guess" if codec is not None else "no better guess"
+    return Decoded(western, "cp1252", (f"{problem}; read as windows-1252 ({guessed})",))
+
+
+def _label(codec: str) -> str:
+    """A codec as pages name it ("windows-1251", "shift_jis", "iso8859-15")."""
+    return re.sub(r"^cp(125\d)$", r"windows-\1", codec)
 
 
 def _strict(data: bytes, codec: str, source: Source) -> Decoded | None:
@@ -207,7 +217,7 @@ def _decode_error(data: bytes, codec: str) -> str:
         data.decode(codec)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return f"byte 0x{data[exc.start]:02x} on line {line} is not {codec}"
+        return f"byte 0x{data[exc.start]:02x} on line {line} is not {_label(codec)}"
     return "the bytes do not match it"
 
 
@@ -445,11 +455,12 @@ class _PageReader:
                                               "story (trafilatura's extraction: readability-lxml found no sentence)"))
         if not _has_sentence(blocks):
             words = len(" ".join(self._page_texts()).split())
-            raise InputError(f"no article found: none of its {words:,} words of text reads as a story (only "
+            raise InputError(f"no article found: none of its {words:,} word{'' if words == 1 else 's'} of text reads "
+                             "as a story (only "
                              "navigation, links and page furniture); give the story's own page, or its text with "
                              "--from scraped", path=self.name)
         self.dropped.extend(dropped)
-        self.body_blocks = [_map_figures(b, self.resolve) for b in self.with_captions(blocks)]
+        self.body_blocks = [kept for b in self.with_captions(blocks) for kept in _map_figures(b, self.located)]
         return self.body_blocks
 
     def _readability(self) -> tuple[list[model.Block], list[Dropped]]:
@@ -490,11 +501,24 @@ class _PageReader:
         src = figure.src
         if urlsplit(src).scheme:
             return figure
-        folder = self.source.path.parent if self.source.path is not None else None
-        if folder is not None and not src.startswith("/") and (folder / unquote(urlsplit(src).path)).is_file():
+        if self._beside_page(src):
             return figure
         url = self.page_url()
         return model.Figure(urljoin(url, src), figure.alt, figure.caption, figure.credit) if url else figure
+
+    def located(self, figure: model.Figure) -> list[model.Block]:
+        """The figure with an address the build can use; one whose image is nowhere to be found (a relative
+        address, no file beside the page, no site to point at) keeps only its words, and is reported."""
+        resolved = self.resolve(figure)
+        if urlsplit(resolved.src).scheme or self._beside_page(resolved.src):
+            return [resolved]
+        self.dropped.append(Dropped(0, f"<img src={figure.src!r}>", "image not found beside the page, and the page "
+                                    "names no site it came from (its alt text and caption are kept as text)"))
+        return figure_words(figure)
+
+    def _beside_page(self, src: str) -> bool:
+        folder = self.source.path.parent if self.source.path is not None else None
+        return folder is not None and not src.startswith("/") and (folder / unquote(urlsplit(src).path)).is_file()
 
     def with_captions(self, blocks: list[model.Block]) -> list[model.Block]:
         """Each figure with the caption the page gives it in a <figcaption> (trafilatura keeps only the image)."""
@@ -548,8 +572,10 @@ class _PageReader:
         if not image:
             return blocks
         src = self.resolve(model.Figure(image, "")).src
-        if any(isinstance(b, model.Figure) and _image_key(b.src) == _image_key(src)
-               for b in model.iter_blocks(tuple(blocks))):
+        findable = bool(urlsplit(src).scheme) or self._beside_page(src)
+        shown = any(isinstance(b, model.Figure) and _image_key(b.src) == _image_key(src)
+                    for b in model.iter_blocks(tuple(blocks)))
+        if not findable or shown:
             return blocks
         alt = " ".join(str(self.meta.get("image-alt") or "").split())
         self.inferred.append(Inferred(self.meta.line("image"), src, f"lead image ({self.meta.where('image')})"))
@@ -665,18 +691,20 @@ def _furniture(element: etree._Element) -> str:
     return "page text the main-content extraction left out"
 
 
-def _map_figures(block: model.Block, change: Callable[[model.Figure], model.Figure]) -> model.Block:
-    """The block with every figure in it (inside quotes and list items too) changed."""
+def _map_figures(block: model.Block, change: Callable[[model.Figure], list[model.Block]]) -> list[model.Block]:
+    """The block with every figure in it (inside quotes and list items too) replaced by what `change` gives."""
     if isinstance(block, model.Figure):
         return change(block)
     if isinstance(block, model.BlockQuote):
-        return model.BlockQuote(tuple(_map_figures(b, change) for b in block.blocks), block.attribution)
-    if isinstance(block, model.BulletList):
-        return model.BulletList(tuple(tuple(_map_figures(b, change) for b in item) for item in block.items))
-    if isinstance(block, model.OrderedList):
-        return model.OrderedList(tuple(tuple(_map_figures(b, change) for b in item) for item in block.items),
-                                 block.start)
-    return block
+        return [model.BlockQuote(tuple(k for b in block.blocks for k in _map_figures(b, change)), block.attribution)]
+    if isinstance(block, (model.BulletList, model.OrderedList)):
+        items = tuple(kept for kept in (tuple(k for b in item for k in _map_figures(b, change))
+                                        for item in block.items) if kept)
+        if not items:
+            return []
+        return [model.BulletList(items) if isinstance(block, model.BulletList) else model.OrderedList(items,
+                                                                                                     block.start)]
+    return [block]
 
 
 # --- trafilatura's XML as HTML -------------------------------------------------------------------------------
