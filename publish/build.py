@@ -27,6 +27,7 @@ from publish.errors import InputError, PublishError
 from publish.fetch import DEFAULT_TIMEOUT, FetchOptions, read_url, url_stem
 from publish.model import Article, Collection, Document, Figure, iter_blocks
 from publish.readers import read_file, reader_for
+from publish.readers.feed import ManyArticles
 from publish.resources import Resources, without_remote_images
 from publish.text import slug
 from publish.theme import Theme, load_theme
@@ -156,14 +157,17 @@ def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[Back
 def _jobs(inputs: Sequence[Path | str], options: BuildOptions, theme_folder: Path) -> list[_Job]:
     """Read every input: articles, manifests, or (with --collection) all inputs as one collection."""
     remote = FetchOptions(allow_remote=options.allow_remote, timeout=options.fetch_timeout)
-    if options.collection is not None:
-        paths = _files(inputs)
-        return [_collection_job(from_inputs(options.collection, paths, options.input_format, remote=remote),
-                                paths[0], options, theme_folder)]
+    if options.collection is not None:  # files and feeds; URLs of feeds or pages, fetched with --allow-remote
+        return [_collection_job(from_inputs(options.collection, inputs, options.input_format, remote=remote),
+                                inputs[0], options, theme_folder)]
     jobs = []
     for path in inputs:
         if isinstance(path, str):  # an http(s) URL (the command line keeps URLs as text)
-            jobs.append(_remote_job(path, options, remote, theme_folder))
+            try:
+                jobs.append(_remote_job(path, options, remote, theme_folder))
+            except ManyArticles as many:  # the URL is a feed: a collection of its items
+                jobs.append(_collection_job(from_feed(many.source, input_format=options.input_format, remote=remote),
+                                            path, options, theme_folder))
         elif is_manifest(path):
             jobs.append(_collection_job(load_manifest(path, options.input_format, remote=remote), path, options,
                                         theme_folder))
@@ -203,16 +207,8 @@ def _offline(article: Article, name: str) -> Article:
     return article
 
 
-def _files(inputs: Sequence[Path | str]) -> list[Path]:
-    """The inputs of a --collection, which are files: a URL there is refused with one line."""
-    for item in inputs:
-        if isinstance(item, str):
-            raise InputError("a URL cannot be part of a --collection yet; build it on its own, or save it and list "
-                             "the file", path=item)
-    return [item for item in inputs if isinstance(item, Path)]
-
-
-def _collection_job(loaded: LoadedCollection, source: Path, options: BuildOptions, theme_folder: Path) -> _Job:
+def _collection_job(loaded: LoadedCollection, source: Path | str, options: BuildOptions, theme_folder: Path,
+                    ) -> _Job:
     chosen = loaded.options.merged(options.article_break, options.docx_per_article, options.keep_duplicates)
     for duplicate in loaded.duplicates:
         action = "kept both (--keep-duplicates)" if chosen.keep_duplicates else \

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import os
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path, PurePosixPath
@@ -21,6 +22,9 @@ from publish import model, text
 from publish.errors import FormatError, InputError
 from publish.fetch import FetchOptions
 from publish.readers import Source, feed, load_text, read_file, reader_for
+from publish.resources import without_remote_images
+
+log = logging.getLogger(__name__)
 
 MANIFEST_EXTENSIONS = (".yaml", ".yml")
 SHINGLE_WORDS = 3
@@ -59,8 +63,8 @@ class CollectionOptions:
 class FeedSource:
     """A feed read as a section's articles (a manifest's `feed:`, or a feed given on the command line)."""
 
-    path: Path
-    """The feed file."""
+    path: Path | Source
+    """The feed file, or a feed already fetched from a URL."""
     limit: int
     """The most items read from it."""
     since: dt.date | None = None
@@ -113,13 +117,15 @@ def is_feed(path: Path, input_format: str | None = None) -> bool:
         return False
 
 
-def from_feed(path: Path, title: str | None = None, input_format: str | None = None, *,
+def from_feed(path: Path | Source, title: str | None = None, input_format: str | None = None, *,
               remote: FetchOptions | None = None) -> LoadedCollection:
-    """A feed given on the command line: a collection of its items, titled by the feed (or by `title`)."""
+    """A feed given on the command line (a file, or one fetched from a URL): a collection of its items, titled by
+    the feed (or by `title`)."""
     source = FeedSource(path, feed.DEFAULT_LIMIT)
     entries: list[tuple[str, list[Entry]]] = [("", [source])]
+    stem = text.slug(title) if title else path.stem if isinstance(path, Path) else _url_stem(path.name)
     return _assemble({"title": (title or "").strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
-                     stem=text.slug(title) if title else path.stem, input_format=input_format, remote=remote)
+                     stem=stem, input_format=input_format, remote=remote)
 
 
 def load_manifest(path: Path, input_format: str | None = None, *, remote: FetchOptions | None = None,
@@ -171,13 +177,13 @@ def load_manifest(path: Path, input_format: str | None = None, *, remote: FetchO
                      remote=remote)
 
 
-def from_inputs(title: str, paths: list[Path], input_format: str | None = None, *,
+def from_inputs(title: str, paths: Sequence[Path | str], input_format: str | None = None, *,
                 remote: FetchOptions | None = None) -> LoadedCollection:
     """A collection of one untitled section holding the inputs in the order given (`--collection TITLE`)."""
     if not title.strip():
         raise InputError("--collection needs a title, for example --collection \"Morning brief\"")
-    listed: list[Entry] = [FeedSource(p, feed.DEFAULT_LIMIT) if is_feed(p, input_format) else (p, input_format)
-                           for p in paths]
+    listed: list[Entry] = [p if isinstance(p, str) else FeedSource(p, feed.DEFAULT_LIMIT)
+                           if is_feed(p, input_format) else (p, input_format) for p in paths]
     entries = [("", listed)]
     return _assemble({"title": title.strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
                      stem=text.slug(title), input_format=input_format, remote=remote)
@@ -205,8 +211,9 @@ def _assemble(meta: dict[str, Any], language: str, entries: list[tuple[str, list
     return LoadedCollection(collection, folder, folders, options, files, tuple(find_duplicates(everything)), stem)
 
 
-Entry = tuple[Path, str | None] | FeedSource
-"""One line of a section: an article file (with a reader name or None), or a feed of many articles."""
+Entry = tuple[Path, str | None] | FeedSource | str
+"""One line of a section: an article file (with a reader name or None), a feed of many articles, or an http(s)
+URL (an article or a feed, told apart once fetched)."""
 
 
 def _read_entry(entry: Entry, input_format: str | None, meta: dict[str, Any], remote: FetchOptions | None,
@@ -217,11 +224,37 @@ def _read_entry(entry: Entry, input_format: str | None, meta: dict[str, Any], re
     if isinstance(entry, tuple):
         file, fmt = entry
         return [(file, read_file(file, fmt or input_format).article)]
+    if isinstance(entry, str):
+        from publish.fetch import read_url
+
+        try:
+            return [(Path(_url_stem(entry)), read_url(entry, input_format, remote or FetchOptions()).article)]
+        except feed.ManyArticles as many:
+            entry = FeedSource(many.source, feed.DEFAULT_LIMIT)
     pages = feed.linked_pages(remote) if remote is not None and remote.allow_remote else None
-    reading = feed.read_feed(Source.from_path(entry.path), limit=entry.limit, since=entry.since, page_reader=pages)
+    source = entry.path if isinstance(entry.path, Source) else Source.from_path(entry.path)
+    reading = feed.read_feed(source, limit=entry.limit, since=entry.since, page_reader=pages)
     if not meta.get("title"):
         meta["title"] = reading.title
-    return [(entry.path.parent / Path(item.name).name, item.reading.article) for item in reading.items]
+    folder = entry.path.parent if isinstance(entry.path, Path) else Path()
+    items = [(folder / (Path(item.name).name if isinstance(entry.path, Path) else
+                        f"{_url_stem(source.name)} item {number}"), item.reading.article)
+             for number, item in enumerate(reading.items, 1)]
+    if remote is None or not remote.allow_remote:  # figures on the web keep their words, as a page's do
+        offline = [(file, without_remote_images(article)) for file, article in items]
+        left = [src for _, (_, srcs) in offline for src in srcs]
+        if left:
+            more = f" and {len(left) - 1} more" if len(left) > 1 else ""
+            log.warning("%s: image %s%s not fetched (add --allow-remote to fetch images from the web); the alt text "
+                        "and caption are kept as text", source.name, left[0], more)
+        items = [(file, article) for file, (article, _) in offline]
+    return items
+
+
+def _url_stem(url: str) -> str:
+    from publish.fetch import url_stem
+
+    return text.slug(url_stem(url) or urlsplit(url).netloc)
 
 
 def without_duplicates(loaded: LoadedCollection) -> LoadedCollection:

@@ -174,7 +174,9 @@ def _size(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} B"
 
 
-MEDIA_READERS = {"text/html": "html", "application/xhtml+xml": "html"}
+MEDIA_READERS = {"text/html": "html", "application/xhtml+xml": "html", "application/rss+xml": "feed",
+                 "application/atom+xml": "feed", "application/rdf+xml": "feed", "application/xml": "feed",
+                 "text/xml": "feed"}
 """The reader for a fetched input whose URL has no known extension, by the media type the server gave."""
 
 

@@ -6,12 +6,14 @@ import json
 import re
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import docx
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
+from webserver import Site, serve
 
 from publish.cli import main
 from publish.collection import load_manifest, without_duplicates
@@ -184,8 +186,9 @@ def test_inspect_shows_every_item_and_what_was_inferred_and_dropped(capsys: pyte
     name = str(REAL / "touchnokia.atom")
     assert f"{name}:1: feed format: 'atom10'" in lines
     assert f"{name}:15: body (the item's full content): 'Невидимая броня для Вашего Nokia 5800'" in lines
-    assert any(line.startswith(f"{name}:15: dropped (image http://savecase.ru/downloads/468-60.gif is on the web")
-               for line in lines)
+    assert f"{name}:15: dropped (<object> element removed with its content): '<object>'" in lines
+    figure = data["items"][0]["blocks"][0]  # the model as read: the web image stays a figure until a build
+    assert (figure["type"], figure["src"]) == ("figure", "http://savecase.ru/downloads/468-60.gif")
 
 
 def test_a_feed_listed_as_an_article_is_refused_with_what_to_do(tmp_path: Path,
@@ -203,3 +206,100 @@ def test_atom_titles_oracle_sees_the_entries() -> None:
     assert len(_titles(REAL / "touchnokia.atom")) == 15
     assert _titles(FEEDS / "coast-wire.atom")[0] == "Coast Guard Rescues Six Fishermen From a Drifting Trawler"
     assert etree.parse(str(FEEDS / "coast-wire.atom")).getroot().tag == f"{ATOM}feed"
+
+
+# --- feeds and their items' pages from a server on 127.0.0.1 ------------------------------------------------------
+
+LINKED_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pier 7 reopens</title></head><body>
+<nav><a href="/">Home</a></nav><article><h1>Pier 7 Reopens After Repairs</h1>
+<p>The harbour authority reopened Pier 7 on Monday after six weeks of repairs to its timber deck and mooring posts,
+and ferries to the new district will call there again from Tuesday morning.</p>
+<p>Engineers replaced forty planks and two of the iron rings that hold the ferries' lines, the authority said, and
+the waiting room has new benches and a timetable board that shows the next three departures.</p></article></body></html>
+"""
+
+
+def _summary_feed(base: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Pier Notices</title>'
+            f"<item><title>Pier 7 Reopens After Repairs</title><link>{base}/pier-7.html</link>"
+            "<description>Pier 7 is open again.</description></item>"
+            f"<item><title>Tide Gauge Photo</title><link>{base}/gauge.html</link><content:encoded "
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><![CDATA[<p>The new tide gauge at the harbour '
+            f'mouth.</p><figure><img src="{base}/gauge.png" alt="A tide gauge on a post"></figure>]]>'
+            "</content:encoded></item></channel></rss>").encode()
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (20, 60, 120)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def feed_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with serve({}) as running:
+        base = running.url("")
+        running.files.update({
+            "/feeds/notices": (_summary_feed(base), "application/rss+xml"),
+            "/feeds/city.rss": ((FEEDS / "harbour-news.rss").read_bytes(), "application/rss+xml"),
+            "/feeds/coast.atom": ((FEEDS / "coast-wire.atom").read_bytes(), "application/atom+xml"),
+            "/pier-7.html": (LINKED_PAGE.encode(), "text/html; charset=utf-8"),
+            "/gauge.png": (_png(), "image/png"),
+        })
+        yield running
+
+
+def test_evening_digest_from_two_feed_urls_in_one_command(feed_site: Site, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["build", "--collection", "Evening digest", feed_site.url("/feeds/city.rss"),
+                 feed_site.url("/feeds/coast.atom"), "--allow-remote", "--to", "epub", "--out", str(tmp_path)])
+    assert code == 0, capsys.readouterr().err
+    run_epubcheck(tmp_path / "evening-digest.epub")
+    with zipfile.ZipFile(tmp_path / "evening-digest.epub") as package:
+        assert len([n for n in package.namelist() if re.fullmatch(r"EPUB/article-\d{3}\.xhtml", n)]) == 19
+    assert feed_site.requests == ["/feeds/city.rss", "/feeds/coast.atom"]
+
+
+def test_feed_url_without_allow_remote_is_refused_and_nothing_is_fetched(feed_site: Site, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    url = feed_site.url("/feeds/notices")
+    assert main(["build", url, "--to", "html", "--out", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"publish: error: {url}: is a remote URL; add --allow-remote to fetch it (nothing remote is fetched without "
+        "it)"]
+    assert feed_site.requests == [] and not (tmp_path / "out").exists()
+
+
+def test_summary_only_item_reads_its_linked_page_with_allow_remote(feed_site: Site, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    url = feed_site.url("/feeds/notices")  # no extension: a feed by its media type
+    assert main(["build", url, "--allow-remote", "--to", "html", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    page = lxml_html.parse(str(tmp_path / "notices.html")).getroot()
+    words = " ".join(page.text_content().split())
+    assert "Engineers replaced forty planks and two of the iron rings" in words  # the linked page, not the summary
+    assert "Home" not in words
+    assert page.find(".//img[@alt='A tide gauge on a post']") is not None  # fetched, and embedded
+    assert feed_site.requests == ["/feeds/notices", "/pier-7.html", "/gauge.png"]
+
+
+def test_saved_feed_without_allow_remote_keeps_figure_words_and_fetches_nothing(
+        feed_site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    saved = tmp_path / "notices.rss"
+    saved.write_bytes(_summary_feed(feed_site.url("")))
+    assert main(["build", str(saved), "--to", "html", "--out", str(tmp_path / "out")]) == 0
+    notices = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("wrote ")]
+    assert notices == [
+        f"publish: warning: {saved} item 1: 'Pier 7 Reopens After Repairs' has no full text in the feed; used its "
+        "summary (--allow-remote fetches the linked page)",
+        f"publish: warning: {saved}: image {feed_site.url('/gauge.png')} not fetched (add --allow-remote to fetch "
+        "images from the web); the alt text and caption are kept as text"]
+    words = " ".join(lxml_html.parse(str(tmp_path / "out" / "notices.html")).getroot().text_content().split())
+    assert "Pier 7 is open again." in words and "A tide gauge on a post" in words
+    assert feed_site.requests == []

@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 from xml.sax import SAXParseException as SAXException
 
 from publish import model
@@ -93,10 +92,23 @@ def is_feed(data: bytes) -> bool:
     return match is not None and match.group(1).lower() in (b"rss", b"rdf", b"feed")
 
 
+class ManyArticles(InputError):
+    """A feed reached where one article was expected (an input read by the registry, a fetched URL): it carries
+    the source, so the build can read the feed as the collection it is instead."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__("is a feed of many articles, not one article; build it on its own (a collection titled by "
+                         "the feed) or list it in a manifest section as feed: FILE", path=source.name)
+        self.source = source
+
+    def __reduce__(self) -> tuple[type, tuple[str], dict[str, object]]:
+        """Across processes it is a plain InputError (the source's bytes stay behind)."""
+        return (InputError, (self.message,), {k: v for k, v in self.__dict__.items() if k != "source"})
+
+
 def read(source: Source) -> Reading:
-    """A feed is many articles: the registry's one-article entry point refuses it with what to do instead."""
-    raise InputError("is a feed of many articles, not one article; build it on its own (a collection titled by the "
-                     "feed) or list it in a manifest section as feed: FILE", path=source.name)
+    """A feed is many articles: the registry's one-article entry point refuses it (see `ManyArticles`)."""
+    raise ManyArticles(source)
 
 
 def read_feed(source: Source, *, limit: int = DEFAULT_LIMIT, since: dt.date | None = None,
@@ -183,7 +195,6 @@ def _item(entry: Any, name: str, line: int, feed: Any, published: model.Date | N
         if title:
             log.warning("%s: %r has no text in the feed; it is a headline alone%s", name, title,
                         "" if page_reader else " (--allow-remote fetches the linked page)")
-    blocks = _without_remote_images(blocks, line, dropped)
     if not title and not blocks:
         return None
     if not title:
@@ -211,27 +222,6 @@ def _item(entry: Any, name: str, line: int, feed: Any, published: model.Date | N
         identifier=str(entry.get("id") or ""),
     )
     return FeedItem(name, line, Reading(model.Article(meta, tuple(blocks)), tuple(dropped), tuple(inferred)))
-
-
-def _without_remote_images(blocks: list[model.Block], line: int, dropped: list[Dropped]) -> list[model.Block]:
-    """Figures whose image is on the web become their caption (if any): publish renders only local images, and
-    fetches nothing for a feed's items. Each is reported with its alt text."""
-    out: list[model.Block] = []
-    for block in blocks:
-        if isinstance(block, model.Figure) and urlsplit(block.src).scheme:
-            dropped.append(Dropped(line, block.alt or block.src, f"image {block.src} is on the web: not fetched "
-                                                                 "for a feed item (its caption is kept)"))
-            if block.caption:
-                out.append(model.Paragraph(block.caption))
-        elif isinstance(block, model.BlockQuote):
-            out.append(dataclasses.replace(block, blocks=tuple(_without_remote_images(list(block.blocks), line,
-                                                                                     dropped))))
-        elif isinstance(block, (model.BulletList, model.OrderedList)):
-            items = tuple(tuple(_without_remote_images(list(item), line, dropped)) for item in block.items)
-            out.append(dataclasses.replace(block, items=items))
-        else:
-            out.append(block)
-    return out
 
 
 def _headers(source: Source) -> dict[str, str]:
