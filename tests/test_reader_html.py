@@ -170,12 +170,12 @@ def test_page_story_keeps_its_structure_and_leaves_out_the_page_around_it() -> N
         t("KARACHI — The harbour authority said on "), m.Emphasis((t("Wednesday"),)), t(" that a "),
         m.Strong((t("night ferry"),)), t(" will run from Pier 7 to the new district, every 40 minutes until 2 a.m., "
                                          "for a month-long trial that riders have wanted for a decade.")))
-    # the page's root-relative image points at its site; its <figcaption> is the caption
+    # the root-relative image points at the page's site (its canonical URL); its <figcaption> is the caption
     assert blocks[1] == m.Figure("https://news.example/img/ferry.jpg", "A ferry at dawn",
                                  (t("The ferry at Pier 7 before its first night run."),))
     assert blocks[2] == m.Heading(1, (t("What riders get"),))
     link = blocks[3].content[1]  # type: ignore[union-attr]
-    assert link == m.Link((t("the full timetable"),), "/timetable")
+    assert link == m.Link((t("the full timetable"),), "https://news.example/timetable")  # made absolute
     body = " ".join(text.block_texts(blocks))
     for debris in ("Home", "Most read", "cats", "© 2024"):
         assert debris not in body
@@ -278,3 +278,26 @@ def test_a_page_that_is_not_html_at_all_is_refused_with_its_line() -> None:
     with pytest.raises(InputError) as caught:
         read_source(Source("story.html", b"<html>\n<body>\n\x00\x00"))
     assert str(caught.value) == "story.html:3: is a binary file (NUL byte), not a web page"
+
+
+def test_paragraphs_made_with_two_line_breaks_are_paragraphs() -> None:
+    blocks, _ = blocks_from_html("<br><br>First, on two<br>lines.<br><br>Second.<br> <br>Third.<br>", source="s")
+    assert blocks == [m.Paragraph((t("First, on two"), m.LineBreak(), t("lines."))), m.Paragraph((t("Second."),)),
+                      m.Paragraph((t("Third."),))]
+
+
+def test_a_closing_byline_and_copyright_line_become_metadata_and_relative_links_absolute() -> None:
+    story = "<p>" + "The council voted to keep the night ferry running through the winter months. " * 3 + "</p>"
+    page = (f"<html><head><meta charset=utf-8><meta name=author content='Ann Lee'><link rel=canonical "
+            f"href='https://news.example/2024/ferry'><title>Ferry stays | Daily</title></head><body><article>"
+            f"<h1>Ferry stays</h1>{story}<p>See <a href='../timetable'>the timetable</a> and "
+            f"<a href='#top'>top</a>.</p><p>By Ann Lee</p><p>© 2024 Harbour Daily. All rights reserved.</p>"
+            f"</article></body></html>")
+    reading = read_source(Source("ferry.html", page.encode()))
+    article = reading.article
+    assert article.meta.authors == ("Ann Lee",)
+    assert article.meta.rights == "© 2024 Harbour Daily. All rights reserved."
+    texts = [text.plain(b.content) for b in article.blocks if isinstance(b, m.Paragraph)]
+    assert texts[-1] == "See the timetable and top."
+    assert article.blocks[-1] == m.Paragraph((t("See "), m.Link((t("the timetable"),), "https://news.example/timetable"),
+                                              t(" and top.")))

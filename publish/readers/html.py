@@ -77,6 +77,9 @@ FURNITURE = (
 """A class or id on an ancestor that names what a left-out block was (checked in this order)."""
 FURNITURE_TAGS = {"nav": "navigation", "footer": "page footer", "aside": "sidebar", "header": "page header",
                   "form": "form"}
+RIGHTS = re.compile(r"^(?:©|\(c\)\s|copyright\b|all rights reserved)", re.IGNORECASE)
+RIGHTS_MAX_WORDS = 60
+"""A copyright line is a sentence or two; a longer paragraph starting "Copyright" is about copyright."""
 BYLINE_MAX_WORDS = 14
 """A byline line is short: names, "and", a title or agency at most."""
 MIN_SENTENCE_WORDS, MIN_SENTENCE_CHARS = 8, 40
@@ -281,6 +284,8 @@ class _PageReader:
         self.trafilatura_metadata()
         headline = self.headline()
         blocks = self.without_headline(body, headline)
+        blocks = self.without_byline_and_rights(blocks)
+        blocks = [_map_inlines(b, self.linked) for b in blocks]
         blocks = self.with_lead_image(blocks)
         meta = self.model_meta(headline)
         self.report_left_out(blocks, meta)
@@ -566,6 +571,34 @@ class _PageReader:
                 break
         return relative_headings(out)
 
+    def without_byline_and_rights(self, blocks: list[model.Block]) -> list[model.Block]:
+        """The body without a byline paragraph (often at the end, beside the copyright) and with a closing copyright
+        line taken as the article's rights, printed once as the rights line."""
+        authors = self.meta.get("authors") or ()
+        out = [b for b in blocks if not (authors and isinstance(b, model.Paragraph)
+                                         and _is_byline(text.plain(b.content), authors))]
+        for index in range(len(out) - 1, max(len(out) - 4, -1), -1):
+            block = out[index]
+            if isinstance(block, model.Paragraph):
+                line = " ".join(text.plain(block.content).split())
+                if RIGHTS.match(line) and len(line.split()) <= RIGHTS_MAX_WORDS:
+                    if not self.meta.get("rights"):
+                        self.meta.offer("rights", line, "the story's closing copyright line")
+                    if _same_text(line, self.meta.get("rights") or ""):
+                        del out[index]
+                    break
+        return out
+
+    def linked(self, link: model.Link) -> list[model.Inline]:
+        """A link as a reader can follow it: a relative address made absolute with the page's own address; where
+        that is unknown, its words without the link."""
+        if urlsplit(link.url).scheme or link.url.startswith("//"):
+            return [link]
+        url = self.page_url()
+        if url:
+            return [model.Link(link.content, urljoin(url, link.url), link.title)]
+        return list(link.content)
+
     def with_lead_image(self, blocks: list[model.Block]) -> list[model.Block]:
         """The page's declared lead image first, unless the story shows it already."""
         image = self.meta.get("image")
@@ -705,6 +738,43 @@ def _map_figures(block: model.Block, change: Callable[[model.Figure], list[model
         return [model.BulletList(items) if isinstance(block, model.BulletList) else model.OrderedList(items,
                                                                                                      block.start)]
     return [block]
+
+
+def _map_inlines(block: model.Block, change: Callable[[model.Link], list[model.Inline]]) -> model.Block:
+    """The block with every link in its text (captions, cells and nested blocks too) replaced by what `change`
+    gives."""
+
+    def inlines(nodes: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
+        out: list[model.Inline] = []
+        for node in nodes:
+            if isinstance(node, model.Link):
+                out.extend(change(model.Link(inlines(node.content), node.url, node.title)))
+            elif isinstance(node, model.Emphasis):
+                out.append(model.Emphasis(inlines(node.content)))
+            elif isinstance(node, model.Strong):
+                out.append(model.Strong(inlines(node.content)))
+            else:
+                out.append(node)
+        return tuple(out)
+
+    if isinstance(block, model.Heading):
+        return model.Heading(block.level, inlines(block.content))
+    if isinstance(block, model.Paragraph):
+        return model.Paragraph(inlines(block.content))
+    if isinstance(block, model.BlockQuote):
+        return model.BlockQuote(tuple(_map_inlines(b, change) for b in block.blocks), inlines(block.attribution))
+    if isinstance(block, model.BulletList):
+        return model.BulletList(tuple(tuple(_map_inlines(b, change) for b in item) for item in block.items))
+    if isinstance(block, model.OrderedList):
+        return model.OrderedList(tuple(tuple(_map_inlines(b, change) for b in item) for item in block.items),
+                                 block.start)
+    if isinstance(block, model.Figure):
+        return model.Figure(block.src, block.alt, inlines(block.caption), block.credit)
+    if isinstance(block, model.Table):
+        return model.Table(tuple(inlines(c) for c in block.header),
+                           tuple(tuple(inlines(c) for c in row) for row in block.rows), block.align,
+                           inlines(block.caption))
+    return block
 
 
 # --- trafilatura's XML as HTML -------------------------------------------------------------------------------

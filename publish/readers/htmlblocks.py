@@ -130,8 +130,8 @@ class _Builder:
         def flush() -> Iterator[model.Block]:
             inlines = _normalise(pending)
             pending.clear()
-            if inlines:
-                yield model.Paragraph(inlines)
+            for part in _split_at_blank_lines(inlines):
+                yield model.Paragraph(part)
 
         if element.text:
             pending.append(model.Text(element.text))
@@ -403,10 +403,33 @@ def _shift(block: model.Block, shift: int) -> model.Block:
 
 def _normalise(inlines: Iterable[model.Inline]) -> tuple[model.Inline, ...]:
     """HTML's whitespace rules: runs of spaces and newlines read as one space, none at the start or end of a
-    block or around a line break; adjacent text runs merged; empty marks removed."""
+    block or around a line break; adjacent text runs merged; empty marks removed; no line break first."""
     state = {"space": True}  # whether the last character written was a space (or the block's start)
     out = _collapse(list(inlines), state)
+    while out and isinstance(out[0], model.LineBreak):
+        out.pop(0)
     return tuple(_trim_end(out))
+
+
+def _split_at_blank_lines(inlines: tuple[model.Inline, ...]) -> list[tuple[model.Inline, ...]]:
+    """Text between paragraphs made with two line breaks (`<br><br>`, as older pages do) as separate paragraphs."""
+    parts: list[tuple[model.Inline, ...]] = []
+    current: list[model.Inline] = []
+    breaks = 0
+    for node in inlines:
+        if isinstance(node, model.LineBreak):
+            breaks += 1
+            continue
+        if breaks >= 2 and current:
+            parts.append(_normalise(current))
+            current = []
+        elif breaks == 1:
+            current.append(model.LineBreak())
+        breaks = 0
+        current.append(node)
+    if current:
+        parts.append(_normalise(current))
+    return [part for part in parts if part]
 
 
 def _collapse(inlines: list[model.Inline], state: dict[str, bool]) -> list[model.Inline]:
