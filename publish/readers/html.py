@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -287,6 +288,9 @@ class _PageReader:
         blocks = self.without_byline_and_rights(blocks)
         blocks = [_map_inlines(b, self.linked) for b in blocks]
         blocks = self.with_lead_image(blocks)
+        if not self.meta.get("language"):
+            guessed = _language_of(" ".join([headline, *text.block_texts(blocks)]))
+            self.meta.offer("language", guessed, "the page declares none; guessed from the story's text by py3langid")
         meta = self.model_meta(headline)
         self.report_left_out(blocks, meta)
         return Reading(model.Article(meta, tuple(blocks)), tuple(self.dropped), tuple(self.inferred))
@@ -830,6 +834,28 @@ def _has_sentence(blocks: list[model.Block]) -> bool:
             if len(words.split()) >= MIN_SENTENCE_WORDS or len("".join(words.split())) >= MIN_SENTENCE_CHARS:
                 return True
     return False
+
+
+LANGUAGE_MIN_CHARS = 200
+LANGUAGE_MIN_CONFIDENCE = 0.9
+"""A guess of the language from less text, or with less confidence, is no better than publish's default."""
+
+
+def _language_of(story: str) -> str:
+    """The story's language as py3langid tells it from its text (a model it ships), or "" when unsure."""
+    if len(story) < LANGUAGE_MIN_CHARS:
+        return ""
+    language, confidence = _language_identifier().classify(story[:20_000])
+    return str(language) if confidence >= LANGUAGE_MIN_CONFIDENCE else ""
+
+
+@functools.cache
+def _language_identifier() -> Any:
+    """py3langid's identifier with probabilities (its model loads in about two seconds: once, and only for a page
+    that declares no language)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _is_byline(line: str, authors: tuple[str, ...]) -> bool:
