@@ -83,12 +83,14 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _document(path: Path, input_format: str | None) -> model.Document:
-    """A source for `publish check --source`: an article, or a collection manifest."""
-    from publish.collection import is_manifest, load_manifest, without_duplicates
+    """A source for `publish check --source`: an article, a collection manifest, or a feed."""
+    from publish.collection import from_feed, is_feed, is_manifest, load_manifest, without_duplicates
 
     if is_manifest(path):
         loaded = load_manifest(path, input_format)
         return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection
+    if is_feed(path, input_format):
+        return without_duplicates(from_feed(path, input_format=input_format)).collection
     return read_file(path, input_format).article
 
 

@@ -303,3 +303,42 @@ def test_saved_feed_without_allow_remote_keeps_figure_words_and_fetches_nothing(
     words = " ".join(lxml_html.parse(str(tmp_path / "out" / "notices.html")).getroot().text_content().split())
     assert "Pier 7 is open again." in words and "A tide gauge on a post" in words
     assert feed_site.requests == []
+
+
+def test_publish_check_takes_a_feed_as_the_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    feed_file = FEEDS / "harbour-news.rss"
+    assert main(["build", str(feed_file), "--to", "html", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(tmp_path / "harbour-news.html"), "--source", str(feed_file), "--skip",
+                 "html-checker"]) == 0
+    assert f"ok     {tmp_path / 'harbour-news.html'}: all 650 words in order" in capsys.readouterr().out
+    page = tmp_path / "harbour-news.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("forty minutes until two", "often until"),
+                    encoding="utf-8")
+    assert main(["check", str(page), "--source", str(feed_file), "--skip", "html-checker"]) == 1
+    assert "article 1, paragraph 1 “The harbour authority said" in capsys.readouterr().out
+
+
+RSS_092 = """<?xml version="1.0"?>
+<rss version="0.92"><channel><title>Quay Notes</title><link>https://quay.example/</link>
+<description>Short notes from the quay</description><language>en-gb</language>
+<item><title>Crane 4 back in service</title><description>&lt;p&gt;Crane 4 lifted its first container since
+March on &lt;b&gt;Monday&lt;/b&gt;.&lt;/p&gt;</description></item>
+<item><description>A notice with no title: the harbour office closes early on Friday.</description></item>
+</channel></rss>
+"""
+
+
+def test_rss_092_items_without_titles_or_links(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """RSS 0.9x: an item may have a description only (composed here: no public package ships such a feed)."""
+    (tmp_path / "quay.rss").write_text(RSS_092, encoding="utf-8")
+    reading = feed.read_feed(Source.from_path(tmp_path / "quay.rss"))
+    first, second = (item.reading.article for item in reading.items)
+    assert (first.meta.headline, first.meta.language) == ("Crane 4 back in service", "en-gb")
+    assert [b.kind for b in first.blocks] == ["paragraph"] and first.blocks[0].content[1].kind == "strong"
+    assert second.meta.headline == "A notice with no title: the harbour office…"  # its first eight words
+    assert ("headline (the item has no title: its first words)", second.meta.headline) in [
+        (i.role, i.text) for i in reading.items[1].reading.inferred]
+    err = capsys.readouterr().err
+    assert "quay.rss item 1: 'Crane 4 back in service' has no full text in the feed; used its summary\n" in err
+    assert "quay.rss item 2: the untitled item has no full text in the feed; used its summary\n" in err

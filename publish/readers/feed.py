@@ -188,8 +188,9 @@ def _item(entry: Any, name: str, line: int, feed: Any, published: model.Date | N
         found, lost = blocks_from_html(summary, source=name, base_url=link or None)
         blocks, how = list(found), "body (the item's summary only: the feed carries no full text)"
         dropped += [dataclasses.replace(d, line=line) for d in lost]
-        log.warning("%s: %r has no full text in the feed; used its summary%s", name, title or link,
-                    "" if page_reader else " (--allow-remote fetches the linked page)")
+        log.warning("%s: %s has no full text in the feed; used its summary%s", name,
+                    repr(title) if title else "the untitled item",
+                    "" if page_reader or not link else " (--allow-remote fetches the linked page)")
     else:
         how = ""
         if title:
@@ -231,7 +232,12 @@ def _headers(source: Source) -> dict[str, str]:
 
 def _item_lines(data: bytes, count: int) -> list[int]:
     """The line each item starts on, when the start tags found match the items parsed (else 1 for each)."""
-    starts = [data.count(b"\n", 0, m.start()) + 1 for m in ITEM_TAG.finditer(data)]
+    starts: list[int] = []
+    line, offset = 1, 0
+    for match in ITEM_TAG.finditer(data):  # count the newlines between one item and the next, once
+        line += data.count(b"\n", offset, match.start())
+        offset = match.start()
+        starts.append(line)
     return starts if len(starts) == count else [1] * count
 
 
