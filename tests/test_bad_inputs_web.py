@@ -99,6 +99,22 @@ def _nothing_runs(out: Path) -> None:
         assert kept in body, kept
 
 
+def _nested_quotes(folder: Path) -> None:
+    _page(folder, "nested-quotes.html", _article("Quotes inside quotes", "<blockquote>" * 200 + "Deepest words."
+                                                 + "</blockquote>" * 200).replace("<p><blockquote>", "<blockquote>")
+          .encode())
+
+
+def _deepest_words_kept(out: Path) -> None:
+    html = (out / "nested-quotes.html").read_text(encoding="utf-8")
+    assert "Deepest words." in html and html.count("<blockquote") <= 32
+
+
+def _nested_divs(folder: Path) -> None:
+    _page(folder, "nested-divs.html", ("<html><body><h1>Divs inside divs</h1>" + "<div>" * 5000 + f"<p>{STORY}</p>"
+                                       + "</div>" * 5000 + "</body></html>").encode())
+
+
 def _wrong_charset_read_right(out: Path) -> None:
     assert "Café reopens by the harbour" in (out / "wrong-charset.html").read_text(encoding="utf-8")
 
@@ -132,6 +148,12 @@ CATALOGUE: dict[str, Case] = {
                                       "into several articles)", make=_huge_page),
     "script, style, event handlers and javascript: links": Case(
         ["scripted.html"], "", builds=True, formats="html,epub", make=_scripted, check=_nothing_runs),
+    "quotes nested 200 deep": Case(["nested-quotes.html"], "", builds=True, formats="html,docx,epub",
+                                   make=_nested_quotes, check=_deepest_words_kept),
+    "divs nested 5,000 deep": Case(["nested-divs.html"], "publish: error: nested-divs.html: no article found: none "
+                                                         "of its 3 words of text reads as a story (only navigation, "
+                                                         "links and page furniture); give the story's own page, or "
+                                                         "its text with --from scraped", make=_nested_divs),
     "empty page": Case(["empty.html"], "publish: error: empty.html: is empty",
                        make=lambda d: _page(d, "empty.html", b" \n\t\n")),
     "binary file named .html": Case(["binary.html"], "publish: error: binary.html:2: is a binary file (NUL byte), "

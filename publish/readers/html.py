@@ -81,6 +81,9 @@ FURNITURE_TAGS = {"nav": "navigation", "footer": "page footer", "aside": "sideba
 RIGHTS = re.compile(r"^(?:©|\(c\)\s|copyright\b|all rights reserved)", re.IGNORECASE)
 RIGHTS_MAX_WORDS = 60
 """A copyright line is a sentence or two; a longer paragraph starting "Copyright" is about copyright."""
+METADATA_CHARS = 512 * 1024
+"""How much of a page trafilatura searches for a byline and a date (they sit near its top; its date search over a
+whole 7 MB page takes ten seconds)."""
 BYLINE_MAX_WORDS = 14
 """A byline line is short: names, "and", a title or agency at most."""
 MIN_SENTENCE_WORDS, MIN_SENTENCE_CHARS = 8, 40
@@ -378,7 +381,9 @@ class _PageReader:
         """trafilatura's heuristics for what the page does not declare: a byline in the text, a date."""
         import trafilatura
 
-        found = trafilatura.extract_metadata(self.page_text, default_url=self.base)
+        if all(self.meta.get(key) for key in ("authors", "published", "site", "description", "image")):
+            return
+        found = trafilatura.extract_metadata(self.page_text[:METADATA_CHARS], default_url=self.base)
         self.meta.offer("authors", tuple(n for n in _split_names(found.author or "") if not _looks_like_url(n)),
                         "trafilatura (the page's byline)")
         self.meta.offer("published", _date(found.date), "trafilatura (htmldate)")
@@ -623,13 +628,15 @@ class _PageReader:
     def report_left_out(self, blocks: list[model.Block], meta: model.Meta) -> None:
         """Every text block of the page that is not in the story, with what it was (by its place in the page)."""
         kept = _squash(" ".join(text.block_texts(blocks)))
+        titles = {_squash(meta.headline), _squash(meta.dek)} - {""}
+        names = [_squash(name) for name in meta.authors]
         for element, block_text in self._page_blocks():
             squashed = _squash(block_text)
             if not squashed or squashed in kept:
                 continue
-            if squashed == _squash(meta.headline) or (meta.dek and squashed == _squash(meta.dek)):
+            if squashed in titles:
                 reason = "the headline or dek (kept as the article's)"
-            elif any(_squash(name) in squashed for name in meta.authors) and len(block_text.split()) <= 12:
+            elif any(name in squashed for name in names) and len(block_text.split()) <= 12:
                 reason = "the byline (kept as the article's authors)"
             else:
                 reason = f"{_furniture(element)}: not part of the story"
@@ -1026,9 +1033,12 @@ def _rejoin(title: str, kept: list[str]) -> str:
     return title[start:end].strip() if 0 <= start < end else " ".join(kept)
 
 
+NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+
+
 def _squash(value: str) -> str:
     """Text reduced to lower-case letters and digits, for comparing what a page and its metadata say."""
-    return "".join(ch for ch in value.casefold() if ch.isalnum())
+    return NOT_ALPHANUMERIC.sub("", value.casefold())
 
 
 def _same_text(a: str, b: str) -> bool:

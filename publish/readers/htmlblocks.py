@@ -192,7 +192,7 @@ class _Builder:
         """Blocks inside a list item or quote; past the depth publish renders, the text is kept flat."""
         self.depth += 1
         try:
-            if self.depth > limits.MAX_DEPTH:
+            if self.depth >= limits.MAX_DEPTH:
                 content = _normalise([model.Text(element.text_content())])
                 return [model.Paragraph(content)] if content else []
             return list(self.blocks(element))
@@ -334,7 +334,7 @@ class _Builder:
             return []
         self.depth += 1
         try:
-            if self.depth > limits.MAX_DEPTH:
+            if self.depth >= limits.MAX_DEPTH:
                 return [model.Text(element.text_content())]
             if tag in CODE:
                 return [model.Code(element.text_content())] if element.text_content() else []
