@@ -168,10 +168,10 @@ def _inspect_feed(args: argparse.Namespace) -> int:
 
 
 def _report_reading(name: str, inferred: Iterable[Inferred], dropped: Iterable[Dropped]) -> None:
-    for item in inferred:
-        print(f"{name}:{item.line}: {item.role}: {item.text!r}", file=sys.stderr)
+    for item in inferred:  # line 0: a decision about the whole input, not about one of its lines
+        print(f"{name}{f':{item.line}' if item.line else ''}: {item.role}: {item.text!r}", file=sys.stderr)
     for line in dropped:
-        print(f"{name}:{line.line}: dropped ({line.reason}): {line.text!r}", file=sys.stderr)
+        print(f"{name}{f':{line.line}' if line.line else ''}: dropped ({line.reason}): {line.text!r}", file=sys.stderr)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
