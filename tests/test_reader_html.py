@@ -311,3 +311,22 @@ def test_a_page_that_declares_no_language_gets_the_one_its_text_is_in() -> None:
         assert reading.article.meta.language == language, name
         assert Inferred(0, language, "language (the page declares none; guessed from the story's text by py3langid)") \
             in reading.inferred
+
+
+def test_a_saved_page_with_its_images_beside_it_builds_with_them(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from PIL import Image
+
+    from publish.cli import main
+
+    (tmp_path / "story_files").mkdir()
+    Image.new("RGB", (32, 24), (200, 80, 40)).save(tmp_path / "story_files" / "pier 7.png")
+    story = "<p>" + "The ferry left Pier 7 at ten at night, full of passengers and bicycles. " * 3 + "</p>"
+    (tmp_path / "story.html").write_text(
+        f"<html lang=en><head><meta charset=utf-8><title>Ferry sails</title></head><body><article><h1>Ferry sails"
+        f"</h1>{story}<figure><img src='story_files/pier%207.png' alt='Pier 7 at night'><figcaption>Pier 7."
+        f"</figcaption></figure>{story}</article></body></html>", encoding="utf-8")
+    assert main(["build", str(tmp_path / "story.html"), "--to", "html", "--out", str(tmp_path / "out")]) == 0
+    assert [line for line in capsys.readouterr().err.splitlines() if not line.startswith("wrote ")] == []
+    html = (tmp_path / "out" / "story.html").read_text(encoding="utf-8")
+    assert 'alt="Pier 7 at night"' in html and "data:image/png;base64," in html and ">Pier 7.</span></figcaption>" in html

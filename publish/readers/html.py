@@ -515,8 +515,8 @@ class _PageReader:
         src = figure.src
         if urlsplit(src).scheme:
             return figure
-        if self._beside_page(src):
-            return figure
+        if self._beside_page(src):  # a file path, as the build looks for it ("pier%207.png" is "pier 7.png")
+            return model.Figure(unquote(urlsplit(src).path), figure.alt, figure.caption, figure.credit)
         url = self.page_url()
         return model.Figure(urljoin(url, src), figure.alt, figure.caption, figure.credit) if url else figure
 
