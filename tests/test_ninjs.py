@@ -194,6 +194,8 @@ def test_every_block_type_round_trips_through_ninjs(tmp_path: Path) -> None:
         meta.headline, meta.dek, meta.authors, meta.dateline)
     assert (again.meta.published, again.meta.updated, again.meta.keywords, again.meta.rights) == (
         meta.published, meta.updated, meta.keywords, meta.rights)
+    assert (again.meta.url, again.meta.summary, again.meta.source, again.meta.language) == (
+        meta.url, meta.summary, meta.source, meta.language)
     kinds = [b.kind for b in article.blocks]
     quote = kinds.index("block_quote")
     assert [b.kind for b in again.blocks] == [*kinds[:quote + 1], "paragraph", *kinds[quote + 1:]]  # see below

@@ -40,8 +40,9 @@ def article_item(article: model.Article, context: RenderContext) -> dict[str, An
     item: dict[str, Any] = {"uri": _uri(meta.identifier, meta.uid), "type": "text", "language": meta.language}
     if meta.published:
         item["firstCreated"] = _datetime(meta.published)
-    if meta.updated or meta.published:
-        item["versionCreated"] = _datetime(meta.updated or meta.published)  # type: ignore[arg-type]
+    latest = meta.updated or meta.published
+    if latest:
+        item["versionCreated"] = _datetime(latest)
     headlines = [{"role": "main", "value": meta.headline}]
     if meta.dek:
         headlines.append({"role": "sub", "value": meta.dek})

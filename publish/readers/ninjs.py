@@ -310,8 +310,16 @@ class _Mapper:
         return _string(self.get("copyrightholder"))
 
     def link(self) -> str:
+        """The item's web address: its uri when that is one, else an alternative id with a URL role."""
         uri = _string(self.data.get("uri"))
-        return uri if uri.startswith(("http://", "https://")) else ""
+        if uri.startswith(("http://", "https://")):
+            return uri
+        for alt in self.get("altids") or ():
+            value = _string(alt.get("value"))
+            if str(alt.get("role", "")).lower() in ("url", "canonical", "web") and value.startswith(("http://",
+                                                                                                      "https://")):
+                return value
+        return ""
 
     def keywords(self) -> tuple[str, ...]:
         words = [_string(s.get("name")) or _string(s.get("literal")) for s in self.get("subjects") or ()]
@@ -331,7 +339,8 @@ class _Mapper:
         html, text = self.body_sources()
         blocks: list[model.Block] = []
         if html:
-            found, dropped = blocks_from_html(html, source=self.source, base_url=self.link() or None)
+            # relative image paths stay relative: they lie beside the item, as its renditions' do
+            found, dropped = blocks_from_html(html, source=self.source)
             blocks.extend(found)
             line = self.line("bodies") if "bodies" in self.data else self.line("body_html")
             self.dropped.extend(Dropped(line, d.text, d.reason) for d in dropped)
