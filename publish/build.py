@@ -184,9 +184,10 @@ def _jobs(inputs: Sequence[Path | str], options: BuildOptions, theme_folder: Pat
     return jobs
 
 
-WEB_READERS = ("html",)
-"""Readers of pages made for the web, whose images are usually on the page's site: without --allow-remote such a
-figure keeps its words (alt text, caption) and the build warns, rather than refusing the page."""
+WEB_READERS = ("html", "json", "ninjs")
+"""Readers of pages made for the web and of wire items (ninjs, read through the `.json` reader), whose images are
+usually on the publisher's site: without --allow-remote such a figure keeps its words (alt text, caption) and the
+build warns, rather than refusing the page."""
 
 
 def _remote_job(url: str, options: BuildOptions, remote: FetchOptions, theme_folder: Path) -> _Job:

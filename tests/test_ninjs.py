@@ -258,3 +258,29 @@ def test_publish_check_validates_ninjs_and_its_words(tmp_path: Path, capsys: pyt
     report = capsys.readouterr().out
     assert "error [ninjs-schema] not valid ninjs 3.1: at $.urgency: 'high' is not of type 'integer'" in report
     assert "error [parity] paragraph 2 “Twelve gauging stations" in report
+
+
+def test_wire_pictures_on_the_web_are_fetched_only_with_allow_remote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from webserver import serve
+
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    png = (ROOT / "samples" / "harbour-at-dawn.png").read_bytes()
+    with serve({"/photos/harbour.png": (png, "image/png")}) as site:
+        item = json.loads(WIRES["2.1"].read_text(encoding="utf-8"))
+        item["associations"][0]["renditions"][0]["href"] = site.url("/photos/harbour.png")
+        (tmp_path / "wire.json").write_text(json.dumps(item), encoding="utf-8")
+        assert main(["build", str(tmp_path / "wire.json"), "--to", "html", "--out", str(tmp_path / "offline")]) == 0
+        assert site.requests == []
+        assert capsys.readouterr().err.splitlines()[0] == (
+            f"publish: warning: {tmp_path / 'wire.json'}: image {site.url('/photos/harbour.png')} not fetched (add "
+            "--allow-remote to fetch images from the web); the alt text and caption are kept as text")
+        offline = (tmp_path / "offline" / "wire.html").read_text(encoding="utf-8")
+        assert "Tower blocks behind the water at dawn" in offline and "<img" not in offline.split("<body", 1)[1]
+        assert main(["build", str(tmp_path / "wire.json"), "--allow-remote", "--to", "html", "--out",
+                     str(tmp_path / "online")]) == 0
+        assert site.requests == ["/photos/harbour.png"]
+    online = lxml_html.parse(str(tmp_path / "online" / "wire.html")).getroot()
+    image = online.find(".//img[@alt='Tower blocks behind the water at dawn, a ferry in the foreground']")
+    assert image is not None and image.get("src").startswith("data:image/png;base64,")
