@@ -223,6 +223,7 @@ def test_inspect_shows_what_the_ninjs_reader_inferred_and_dropped(capsys: pytest
     assert json.loads(out)["meta"]["dateline"] == "BISHKEK"
     name = str(WIRES["3.0"])
     assert f"{name}:1: version (declared): 'ninjs 3.0'" in err.splitlines()
+    assert f"{name}:21: byline (people with an author relation): 'Aizada Sultanova'" in err.splitlines()
     assert f"{name}:40: dropped (association of type text: only pictures become figures): 'related'" in err
     assert "embargoed until 2024-06-13T10:00:00Z; the outputs do not carry the embargo" in err
 

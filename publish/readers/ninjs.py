@@ -259,7 +259,8 @@ class _Mapper:
             note = _string(self.get(name))
             if note:
                 self.dropped.append(Dropped(self.line(name), note, f"{name}: a note to editors, not part of the story"))
-        return Reading(model.Article(meta, tuple(blocks)), tuple(self.dropped), tuple(self.inferred))
+        return Reading(model.Article(meta, tuple(blocks)), tuple(sorted(self.dropped, key=lambda d: d.line)),
+                       tuple(sorted(self.inferred, key=lambda i: i.line)))
 
     def headline(self) -> str:
         headlines = [h for h in self.get("headlines") or () if _string(h.get("value"))]
@@ -286,9 +287,14 @@ class _Mapper:
         people = [_string(p.get("name")) for p in self.get("people") or ()
                   if any(word in str(p.get("rel", "")).lower() for word in AUTHOR_RELATIONS) and p.get("name")]
         if people:
+            self.inferred.append(Inferred(self.line("people"), ", ".join(people), "byline (people with an author "
+                                                                                  "relation)"))
             return tuple(dict.fromkeys(people))
         by = BY_PREFIX.sub("", _string(self.get("by")))
-        return tuple(name for name in NAME_SEPARATOR.split(by) if name) if by else ()
+        names = tuple(name for name in NAME_SEPARATOR.split(by) if name) if by else ()
+        if names:
+            self.inferred.append(Inferred(self.line("by"), ", ".join(names), "byline (names split from by)"))
+        return names
 
     def date(self, name: str) -> model.Date | None:
         value = self.get(name)
