@@ -1,8 +1,9 @@
 """Reader for RSS 0.9x/1.0/2.0 and Atom feeds: a feed is many articles, so it reads into a list of items.
 
-feedparser parses every dialect (and the broken ones real sites serve) into one shape and sanitises item content
-(script, style, event handlers, `javascript:` links go); each item's HTML then goes through the shared HTML
-mapper into model blocks. An item's body is its full content when the feed carries one (`content:encoded`, Atom
+feedparser parses every dialect (and the broken ones real sites serve) into one shape, without fetching anything
+or expanding entities a DOCTYPE declares; each item's HTML then goes through the shared HTML mapper, which
+sanitises it with nh3 (script, style, event handlers, `javascript:` links go, and are reported) into model
+blocks. An item's body is its full content when the feed carries one (`content:encoded`, Atom
 `content`), else its linked page when remote fetching is allowed, else its summary, with a warning. Title, authors,
 date, link and categories (as keywords) come along; the feed's own title names the collection it builds.
 `limit` (50 unless a manifest says otherwise) and `since` choose which items are read.
@@ -87,7 +88,7 @@ def linked_pages(options: FetchOptions) -> PageReader:
 
 def is_feed(data: bytes) -> bool:
     """Whether the bytes are an RSS (`rss`, `rdf:RDF`) or Atom (`feed`) document, by their root element."""
-    stripped = re.sub(rb"<!--.*?-->", b"", data[:4096], flags=re.DOTALL)
+    stripped = re.sub(rb"<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>", b"", data[:65536], flags=re.DOTALL)
     match = ROOT_TAG.search(stripped)
     return match is not None and match.group(1).lower() in (b"rss", b"rdf", b"feed")
 
