@@ -15,6 +15,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from webserver import Site, serve
 
+from publish import text
 from publish.cli import main
 from publish.collection import load_manifest, without_duplicates
 from publish.errors import InputError
@@ -342,3 +343,17 @@ def test_rss_092_items_without_titles_or_links(tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert "quay.rss item 1: 'Crane 4 back in service' has no full text in the feed; used its summary\n" in err
     assert "quay.rss item 2: the untitled item has no full text in the feed; used its summary\n" in err
+
+
+def test_html_titles_and_plain_text_content(tmp_path: Path) -> None:
+    """Atom says what its text is: an HTML title loses its tags, plain-text content keeps "<" and its paragraphs."""
+    (tmp_path / "plain.atom").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Plain</title>'
+        "<id>urn:x</id><updated>2024-06-10T00:00:00Z</updated><entry><title type=\"html\">Ferries &lt;em&gt;return"
+        "&lt;/em&gt; at dawn</title><id>urn:x:1</id><updated>2024-06-10T00:00:00Z</updated><content type=\"text\">"
+        "The first ferry left at 5 &lt; 6 o'clock.\n\nA second paragraph, after a blank line.</content></entry>"
+        "</feed>", encoding="utf-8")
+    article = feed.read_feed(Source.from_path(tmp_path / "plain.atom")).items[0].reading.article
+    assert article.meta.headline == "Ferries return at dawn"
+    assert [text.plain(b.content) for b in article.blocks] == ["The first ferry left at 5 < 6 o'clock.",
+                                                               "A second paragraph, after a blank line."]

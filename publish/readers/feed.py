@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import datetime as dt
+import html
 import logging
 import re
 from collections.abc import Callable
@@ -170,17 +171,17 @@ def _item(entry: Any, name: str, line: int, feed: Any, published: model.Date | N
           page_reader: PageReader | None) -> FeedItem | None:
     from publish.readers.htmlblocks import blocks_from_html
 
-    title = _text(entry.get("title"))
+    title = _as_text(entry.get("title"), entry.get("title_detail"))
     link = str(entry.get("link") or "")
     contents = [c for c in entry.get("content") or () if _text(c.get("value"))]
-    summary = str(entry.get("summary") or "")
+    summary = _as_html(str(entry.get("summary") or ""), entry.get("summary_detail"))
     inferred: list[Inferred] = []
     dropped: list[Dropped] = []
     blocks: list[model.Block] = []
     page: model.Article | None = None
     if contents:
-        html = "\n".join(str(c["value"]) for c in contents[:1])
-        found, lost = blocks_from_html(html, source=name, base_url=link or None)
+        markup = _as_html(str(contents[0]["value"]), contents[0])
+        found, lost = blocks_from_html(markup, source=name, base_url=link or None)
         blocks, how = list(found), "body (the item's full content)"
         dropped += [dataclasses.replace(d, line=line) for d in lost]
     elif page_reader is not None and link and (page := page_reader(link)) is not None:
@@ -196,7 +197,7 @@ def _item(entry: Any, name: str, line: int, feed: Any, published: model.Date | N
         how = ""
         if title:
             log.warning("%s: %r has no text in the feed; it is a headline alone%s", name, title,
-                        "" if page_reader else " (--allow-remote fetches the linked page)")
+                        "" if page_reader or not link else " (--allow-remote fetches the linked page)")
     if not title and not blocks:
         return None
     if not title:
@@ -262,6 +263,21 @@ def _updated(entry: Any, published: model.Date | None) -> dt.datetime | None:
 
 def _day(value: model.Date) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _as_text(value: Any, detail: Any) -> str:
+    """A title as plain text: feedparser hands over markup when the feed says the title is HTML."""
+    if value and isinstance(detail, dict) and str(detail.get("type", "")).endswith("html"):
+        return _plain(str(value))
+    return _text(value)
+
+
+def _as_html(value: str, detail: Any) -> str:
+    """Item content as HTML: plain-text content (Atom `type="text"`) becomes escaped paragraphs, split at blank
+    lines, so a "<" in it stays a character and its paragraphs stay apart."""
+    if isinstance(detail, dict) and detail.get("type") == "text/plain":
+        return "".join(f"<p>{html.escape(part.strip())}</p>" for part in re.split(r"\n\s*\n", value) if part.strip())
+    return value
 
 
 def _text(value: Any) -> str:
