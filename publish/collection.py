@@ -63,8 +63,8 @@ class CollectionOptions:
 class FeedSource:
     """A feed read as a section's articles (a manifest's `feed:`, or a feed given on the command line)."""
 
-    path: Path | Source
-    """The feed file, or a feed already fetched from a URL."""
+    path: Path | Source | str
+    """The feed file, a feed already fetched, or an http(s) URL to fetch it from (with --allow-remote)."""
     limit: int
     """The most items read from it."""
     since: dt.date | None = None
@@ -232,7 +232,7 @@ def _read_entry(entry: Entry, input_format: str | None, meta: dict[str, Any], re
         except feed.ManyArticles as many:
             entry = FeedSource(many.source, feed.DEFAULT_LIMIT)
     pages = feed.linked_pages(remote) if remote is not None and remote.allow_remote else None
-    source = entry.path if isinstance(entry.path, Source) else Source.from_path(entry.path)
+    source = _feed_source(entry.path, remote)
     reading = feed.read_feed(source, limit=entry.limit, since=entry.since, page_reader=pages)
     if not meta.get("title"):
         meta["title"] = reading.title
@@ -249,6 +249,18 @@ def _read_entry(entry: Entry, input_format: str | None, meta: dict[str, Any], re
                         "and caption are kept as text", source.name, left[0], more)
         items = [(file, article) for file, (article, _) in offline]
     return items
+
+
+def _feed_source(where: Path | Source | str, remote: FetchOptions | None) -> Source:
+    """A feed's bytes: from its file, as fetched already, or fetched now from its URL."""
+    if isinstance(where, Source):
+        return where
+    if isinstance(where, Path):
+        return Source.from_path(where)
+    from publish.fetch import fetch
+
+    got = fetch(where, remote or FetchOptions())
+    return Source(where, got.data, None, got.charset)
 
 
 def _url_stem(url: str) -> str:
@@ -393,11 +405,13 @@ def _article_entry(item: Any, folder: Path, where: _Where) -> tuple[Path, str | 
 
 def _feed_entry(section: dict[str, Any], number: int, folder: Path, where: _Where) -> FeedSource:
     """A section's `feed: FILE` with its optional `limit:` (items) and `since:` (a date)."""
+    from publish.fetch import is_url
+
     name = section.get("feed")
     if not isinstance(name, str) or not name.strip():
-        raise where.error("feed", f"section {number}: feed: names a feed file (.rss, .atom or .xml)")
+        raise where.error("feed", f"section {number}: feed: names a feed file (.rss, .atom or .xml) or URL")
     file = folder / name
-    if not file.is_file():
+    if not is_url(name) and not file.is_file():
         raise where.error(name, f"feed {name!r} not found (looked for {file})")
     limit = section.get("limit", feed.DEFAULT_LIMIT)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -409,7 +423,8 @@ def _feed_entry(section: dict[str, Any], number: int, folder: Path, where: _Wher
         except ValueError:
             raise where.error("since", f"section {number}: since: {since!r} is not a date; write YYYY-MM-DD") \
                 from None
-    return FeedSource(file, limit, since.date() if isinstance(since, dt.datetime) else since)
+    return FeedSource(name.strip() if is_url(name) else file, limit,
+                      since.date() if isinstance(since, dt.datetime) else since)
 
 
 def _options(data: Any, where: _Where) -> CollectionOptions:

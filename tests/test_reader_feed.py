@@ -359,3 +359,21 @@ def test_html_titles_and_plain_text_content(tmp_path: Path) -> None:
     assert article.meta.headline == "Ferries return at dawn"
     assert [text.plain(b.content) for b in article.blocks] == ["The first ferry left at 5 < 6 o'clock.",
                                                                "A second paragraph, after a blank line."]
+
+
+def test_manifest_section_can_name_a_feed_url(feed_site: Site, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(FEEDS / "harbour-news.rss", tmp_path / "harbour-news.rss")
+    url = feed_site.url("/feeds/coast.atom")
+    (tmp_path / "digest.yaml").write_text(f"title: Digest\nsections:\n  - title: City\n    feed: harbour-news.rss\n"
+                                          f"  - title: Coast\n    feed: {url}\n    limit: 5\n", encoding="utf-8")
+    assert main(["build", str(tmp_path / "digest.yaml"), "--to", "html", "--out", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"publish: error: {url}: is a remote URL; add --allow-remote to fetch it (nothing remote is fetched without "
+        "it)"]
+    assert feed_site.requests == []
+    assert main(["build", str(tmp_path / "digest.yaml"), "--allow-remote", "--to", "html", "--out",
+                 str(tmp_path / "out")]) == 0
+    page = lxml_html.parse(str(tmp_path / "out" / "digest.html")).getroot()
+    assert len(page.findall(".//article")) == 14  # 10 + 5, less the rescue story found in both
+    assert f"coast item 1 is the same story as {tmp_path / 'harbour-news.rss item 9'}" in capsys.readouterr().err
