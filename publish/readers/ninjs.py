@@ -74,14 +74,19 @@ def read(source: Source) -> Reading:
 
 def declared_version(data: dict[str, Any]) -> str | None:
     """The ninjs version the item declares (`standard.version`, else the schema URI's), if publish has it."""
+    return next((v for v in _named_versions(data) if v in VERSIONS), None)
+
+
+def _named_versions(data: dict[str, Any]) -> list[str]:
+    """Every version the item names, in `standard.version`, `standard.schema` and `$schema`, in that order."""
     found = data.get("standard")
     standard: dict[str, Any] = found if isinstance(found, dict) else {}
-    candidates = [str(standard.get("version", "")), str(standard.get("schema", "")), str(data.get("$schema", ""))]
-    for candidate in candidates:
+    named = []
+    for candidate in (str(standard.get("version", "")), str(standard.get("schema", "")), str(data.get("$schema", ""))):
         match = DECLARED_VERSION.match(candidate) or SCHEMA_VERSION.search(candidate)
-        if match and match.group(1) in VERSIONS:
-            return match.group(1)
-    return None
+        if match:
+            named.append(match.group(1))
+    return named
 
 
 def read_data(data: Any, *, source: str, text: str = "", version: str | None = None) -> Reading:
@@ -98,8 +103,10 @@ def read_data(data: Any, *, source: str, text: str = "", version: str | None = N
         if version is not None:
             inferred.append(Inferred(1, f"ninjs {version}", "version (declared)"))
         else:
+            claimed = _named_versions(data)
+            why = f"declares {claimed[0]}, which publish has no schema for" if claimed else "none declared"
             version = _fitting_version(data, source, text)
-            inferred.append(Inferred(1, f"ninjs {version}", "version (none declared; the newest it is valid as)"))
+            inferred.append(Inferred(1, f"ninjs {version}", f"version ({why}; the newest it is valid as)"))
     problem = first_error(data, version)
     if problem is not None:
         raise _refusal(problem, version, source, text)
