@@ -331,3 +331,17 @@ def test_a_saved_page_with_its_images_beside_it_builds_with_them(tmp_path: Path,
     html = (tmp_path / "out" / "story.html").read_text(encoding="utf-8")
     assert 'alt="Pier 7 at night"' in html and "data:image/png;base64," in html
     assert ">Pier 7.</span></figcaption>" in html
+
+
+def test_addresses_become_valid_urls() -> None:
+    html = ('<p><a href="http://shop.example/s?tag=[a|b]>c d">odd</a> <a href="//news.example/x">scheme-less</a> '
+            '<a href="/páginas/uno">accented</a></p>')
+    paragraph = blocks_from_html(html, source="s.html", base_url="https://news.example/a/")[0][0]
+    assert isinstance(paragraph, m.Paragraph)
+    assert [i.url for i in paragraph.content if isinstance(i, m.Link)] == [
+        "http://shop.example/s?tag=%5Ba%7Cb%5D%3Ec%20d", "https://news.example/x",
+        "https://news.example/p%C3%A1ginas/uno"]
+    page = ("<html><head><meta charset=utf-8><meta property=og:url content='www.news.example/story'><title>T</title>"
+            "</head><body><article><h1>Ferry sails on time</h1><p>" + "The ferry left Pier 7 at ten. " * 10 +
+            "</p></article></body></html>")
+    assert read_source(Source("p.html", page.encode())).article.meta.url == ""  # no scheme: not a working address

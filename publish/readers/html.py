@@ -438,7 +438,9 @@ class _PageReader:
             if value in (None, "", ()):
                 continue
             if key == "url":
-                value = urljoin(self.name, value) if urlsplit(self.name).scheme in ("http", "https") else value
+                value = _absolute(value, self.name)
+                if not value:
+                    continue
             if key == "language":
                 value = value.split(",")[0].strip()
                 if not re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*", value):
@@ -506,8 +508,7 @@ class _PageReader:
         """The page's own absolute address: where it was fetched from, else its canonical URL, else ""."""
         if self.base and urlsplit(self.base).scheme in ("http", "https"):
             return self.base
-        url = str(self.meta.get("url") or "")
-        return url if urlsplit(url).scheme in ("http", "https") else ""
+        return _absolute(str(self.meta.get("url") or ""), self.name)
 
     def resolve(self, figure: model.Figure) -> model.Figure:
         """An image address as the build can find it: a file beside a saved page stays relative; anything else
@@ -733,6 +734,17 @@ def _furniture(element: etree._Element) -> str:
             if pattern.search(names):
                 return reason
     return "page text the main-content extraction left out"
+
+
+def _absolute(url: str, page: str) -> str:
+    """A page's declared address as an absolute http(s) URL ("//host/path" as https), resolved against where the
+    page was fetched from; "" for anything else (a bare "www.host/path" names no scheme, a link would not work)."""
+    url = url.strip()
+    if urlsplit(page).scheme in ("http", "https"):
+        url = urljoin(page, url)
+    elif url.startswith("//"):
+        url = f"https:{url}"
+    return url if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc else ""
 
 
 def _map_figures(block: model.Block, change: Callable[[model.Figure], list[model.Block]]) -> list[model.Block]:

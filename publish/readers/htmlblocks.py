@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import lxml.html
 import nh3
@@ -45,6 +45,9 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel", "ftp"}
 """Link targets kept (relative links are kept too); `javascript:`, `data:`, `file:` and the rest are removed."""
+URL_SAFE = ";/?:@&=+$,-_.!~*'()#%"
+"""What a URL may hold as it is (RFC 3986's reserved and unreserved characters, and "%" of an escape already made);
+everything else is percent-encoded."""
 UNSAFE_SCHEME = re.compile(r"^\s*([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 SPACE = re.compile(r"[ \t\n\r\f]+")
 """HTML's whitespace (not no-break space): a run of it reads as one space."""
@@ -264,9 +267,17 @@ class _Builder:
             if alt:
                 self.dropped.append(Dropped(img.sourceline or 0, f"<img alt=\"{alt}\">", "image with no source"))
             return None
+        return model.Figure(src=self.address(src), alt=alt or sanitise_alt(caption), caption=caption)
+
+    def address(self, url: str) -> str:
+        """A link or image address as a valid URL: resolved against the base, protocol-relative made https,
+        characters a URL cannot hold (spaces, brackets, "|", ">", letters outside ASCII) percent-encoded."""
+        url = url.strip()
         if self.base_url:
-            src = urljoin(self.base_url, src)
-        return model.Figure(src=src, alt=alt or sanitise_alt(caption), caption=caption)
+            url = urljoin(self.base_url, url)
+        elif url.startswith("//"):
+            url = f"https:{url}"
+        return quote(url, safe=URL_SAFE)
 
     def table(self, element: etree._Element) -> Iterator[model.Block]:
         rows: list[tuple[bool, list[tuple[model.Inline, ...]]]] = []  # (is a header row, cells)
@@ -347,9 +358,7 @@ class _Builder:
                 href = (element.get("href") or "").strip()
                 if not href or href.startswith("#"):
                     return content
-                if self.base_url:
-                    href = urljoin(self.base_url, href)
-                return [model.Link(tuple(content), href, element.get("title") or "")]
+                return [model.Link(tuple(content), self.address(href), element.get("title") or "")]
             return content
         finally:
             self.depth -= 1
