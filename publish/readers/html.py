@@ -370,7 +370,11 @@ class _PageReader:
         title = self.page.find(".//title")
         if title is not None:
             self.meta.offer("title", " ".join(title.text_content().split()), "<title>", title.sourceline or 0)
-        dek = next((e for e in self.page.iter() if isinstance(e.tag, str) and e.tag in ("p", "h2", "div", "span")
+        h1 = self.page.find(".//h1")
+        header = h1.getparent() if h1 is not None else None  # a dek sits with the headline, not in a sidebar
+        header = header.getparent() if header is not None and header.getparent() is not None else header
+        dek = next((e for e in (header.iter() if header is not None else ()) if isinstance(e.tag, str)
+                    and e.tag in ("p", "h2", "div", "span")
                     and (e.get("itemprop") == "alternativeHeadline" or DEK_CLASSES.search(e.get("class") or ""))
                     and 3 <= len(e.text_content().split()) <= 60), None)
         if dek is not None:
