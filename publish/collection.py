@@ -184,22 +184,37 @@ def from_inputs(title: str, paths: Sequence[Path | str], input_format: str | Non
         raise InputError("--collection needs a title, for example --collection \"Morning brief\"")
     listed: list[Entry] = [p if isinstance(p, str) else FeedSource(p, feed.DEFAULT_LIMIT)
                            if is_feed(p, input_format) else (p, input_format) for p in paths]
-    entries = [("", listed)]
+    entries: list[tuple[str | None, list[Entry]]] = [(None, [entry]) for entry in listed]  # a feed: its own section
     return _assemble({"title": title.strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
                      stem=text.slug(title), input_format=input_format, remote=remote)
 
 
-def _assemble(meta: dict[str, Any], language: str, entries: list[tuple[str, list[Entry]]],
+def _assemble(meta: dict[str, Any], language: str, entries: Sequence[tuple[str | None, list[Entry]]],
               folder: Path, options: CollectionOptions, *, stem: str, input_format: str | None,
               remote: FetchOptions | None = None) -> LoadedCollection:
-    """Read every article, rebase its figures onto the collection's folder, and find near-duplicate stories."""
+    """Read every article, rebase its figures onto the collection's folder, and find near-duplicate stories.
+
+    A section titled None (an input on the command line) takes the title of the feed it holds, or, holding an
+    article, joins the untitled section of the articles before it. A collection without a title takes its first
+    feed's.
+    """
     read: list[tuple[str, list[tuple[Path, model.Article]]]] = []
+    loose = False  # the last section is articles from the command line, untitled: more of them join it
     for section_title, listed in entries:
         articles = []
+        title = section_title
         for entry in listed:
-            for file, article in _read_entry(entry, input_format, meta, remote):
-                articles.append((file, rebase_figures(article, _relative_folder(file.parent, folder))))
-        read.append((section_title, articles))
+            feed_title, found = _read_entry(entry, input_format, remote)
+            if feed_title and not meta.get("title"):
+                meta = {**meta, "title": feed_title}
+            title = feed_title if title is None else title
+            articles += [(file, rebase_figures(article, _relative_folder(file.parent, folder)))
+                         for file, article in found]
+        if loose and section_title is None and not title:
+            read[-1][1].extend(articles)
+        else:
+            read.append((title or "", articles))
+        loose = section_title is None and not title
     everything = [(file, article) for _, articles in read for file, article in articles]
     collection = model.Collection(
         sections=tuple(model.Section(title, tuple(a for _, a in articles)) for title, articles in read),
@@ -216,26 +231,24 @@ Entry = tuple[Path, str | None] | FeedSource | str
 URL (an article or a feed, told apart once fetched)."""
 
 
-def _read_entry(entry: Entry, input_format: str | None, meta: dict[str, Any], remote: FetchOptions | None,
-                ) -> list[tuple[Path, model.Article]]:
-    """The article of a file, or the articles of a feed's items: each named by a path for messages
-    ("world.rss item 3"), in the feed's folder. A collection without a title takes its first feed's. With
-    remote fetching allowed, an item without full text is read from its linked page."""
+def _read_entry(entry: Entry, input_format: str | None, remote: FetchOptions | None,
+                ) -> tuple[str | None, list[tuple[Path, model.Article]]]:
+    """The article of a file (and None), or a feed's title and the articles of its items: each named by a path for
+    messages ("world.rss item 3"), in the feed's folder. With remote fetching allowed, an item without full text
+    is read from its linked page."""
     if isinstance(entry, tuple):
         file, fmt = entry
-        return [(file, read_file(file, fmt or input_format).article)]
+        return None, [(file, read_file(file, fmt or input_format).article)]
     if isinstance(entry, str):
         from publish.fetch import read_url
 
         try:
-            return [(Path(_url_stem(entry)), read_url(entry, input_format, remote or FetchOptions()).article)]
+            return None, [(Path(_url_stem(entry)), read_url(entry, input_format, remote or FetchOptions()).article)]
         except feed.ManyArticles as many:
             entry = FeedSource(many.source, feed.DEFAULT_LIMIT)
     pages = feed.linked_pages(remote) if remote is not None and remote.allow_remote else None
     source = _feed_source(entry.path, remote)
     reading = feed.read_feed(source, limit=entry.limit, since=entry.since, page_reader=pages)
-    if not meta.get("title"):
-        meta["title"] = reading.title
     folder = entry.path.parent if isinstance(entry.path, Path) else Path()
     items = [(folder / (Path(item.name).name if isinstance(entry.path, Path) else
                         f"{_url_stem(source.name)} item {number}"), item.reading.article)
@@ -248,7 +261,7 @@ def _read_entry(entry: Entry, input_format: str | None, meta: dict[str, Any], re
             log.warning("%s: image %s%s not fetched (add --allow-remote to fetch images from the web); the alt text "
                         "and caption are kept as text", source.name, left[0], more)
         items = [(file, article) for file, (article, _) in offline]
-    return items
+    return reading.title, items
 
 
 def _feed_source(where: Path | Source | str, remote: FetchOptions | None) -> Source:

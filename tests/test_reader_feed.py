@@ -124,13 +124,15 @@ def test_real_atom_feed_builds_in_russian(tmp_path: Path) -> None:
     assert "style=" not in (tmp_path / "touchnokia.html").read_text(encoding="utf-8").split("<body", 1)[1]
 
 
-def test_collection_title_replaces_the_feeds(tmp_path: Path) -> None:
+def test_collection_title_replaces_the_feeds_and_each_feed_is_a_section(tmp_path: Path) -> None:
     code = main(["build", "--collection", "Evening digest", str(FEEDS / "harbour-news.rss"),
                  str(FEEDS / "coast-wire.atom"), "--to", "html", "--out", str(tmp_path)])
     assert code == 0
     page = lxml_html.parse(str(tmp_path / "evening-digest.html")).getroot()
     assert page.find(".//h1").text_content() == "Evening digest"
     assert len(page.findall(".//article")) == 19
+    assert [a.text_content() for a in page.iterfind(".//li[@class='toc-section']/a")] == [
+        "Harbour Daily: City", "Coast Wire"]  # each feed is a section titled by the feed
 
 
 def test_xml_file_whose_root_is_a_feed_and_from_feed(tmp_path: Path) -> None:
