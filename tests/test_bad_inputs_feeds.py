@@ -126,3 +126,26 @@ def test_inspect_reports_what_the_sanitiser_removed_from_feed_content(capsys: py
                     "<style> element removed with its content", "javascript: href removed (its words are kept",
                     "event handler onmouseover removed", "<iframe> element removed with its content"):
         assert removed in reasons, removed
+
+
+def test_a_feed_never_makes_publish_fetch_its_dtd_or_entities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """External entities and DTDs (XXE) in a feed are not fetched, even with --allow-remote: the server's log stays
+    empty, and the entity's text is not in the output."""
+    from webserver import serve
+
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with serve({"/evil.dtd": (b'<!ENTITY leak "LEAKED-FROM-DTD">', "application/xml-dtd"),
+                "/secret": (b"LEAKED-SECRET", "text/plain")}) as site:
+        (tmp_path / "xxe.rss").write_text(
+            f'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "{site.url("/evil.dtd")}" [\n'
+            f'<!ENTITY secret SYSTEM "{site.url("/secret")}">\n]>\n<rss version="2.0"><channel><title>XXE</title>'
+            "<item><title>Harbour notice</title><description>Before &secret; after, and &leak;.</description>"
+            "</item></channel></rss>\n", encoding="utf-8")
+        code = main(["build", str(tmp_path / "xxe.rss"), "--allow-remote", "--to", "html", "--out",
+                     str(tmp_path / "out")])
+        assert site.requests == []
+    assert code == 0, capsys.readouterr().err
+    html = (tmp_path / "out" / "xxe.html").read_text(encoding="utf-8")
+    assert "Harbour notice" in html and "LEAKED" not in html
