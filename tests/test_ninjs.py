@@ -3,6 +3,7 @@ validated against IPTC's schema."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -196,6 +197,7 @@ def test_every_block_type_round_trips_through_ninjs(tmp_path: Path) -> None:
         meta.published, meta.updated, meta.keywords, meta.rights)
     assert (again.meta.url, again.meta.summary, again.meta.source, again.meta.language) == (
         meta.url, meta.summary, meta.source, meta.language)
+    assert again.meta.uid == meta.uid  # the same article: the uri is the uid derived from its URL
     kinds = [b.kind for b in article.blocks]
     quote = kinds.index("block_quote")
     assert [b.kind for b in again.blocks] == [*kinds[:quote + 1], "paragraph", *kinds[quote + 1:]]  # see below
@@ -285,3 +287,16 @@ def test_wire_pictures_on_the_web_are_fetched_only_with_allow_remote(tmp_path: P
     online = lxml_html.parse(str(tmp_path / "online" / "wire.html")).getroot()
     image = online.find(".//img[@alt='Tower blocks behind the water at dawn, a ferry in the foreground']")
     assert image is not None and image.get("src").startswith("data:image/png;base64,")
+
+
+def test_an_identifier_that_is_not_a_uri_travels_as_an_alt_id(tmp_path: Path) -> None:
+    article = every_type_article()
+    article = dataclasses.replace(article, meta=dataclasses.replace(article.meta, identifier="HD-2024-0612-ferry"))
+    shutil.copy(ROOT / "samples" / "harbour-at-dawn.png", tmp_path / "harbour-at-dawn.png")
+    source = _write(jsonform.dumps(article), tmp_path, "tour.json")
+    assert main(["build", str(source), "--to", "ninjs", "--out", str(tmp_path)]) == 0
+    written = json.loads((tmp_path / "tour.ninjs.json").read_text(encoding="utf-8"))
+    assert iptc_validate(written) == []
+    assert {"role": "identifier", "value": "HD-2024-0612-ferry"} in written["altIds"]
+    shutil.copy(tmp_path / "tour.ninjs.json", tmp_path / "again.json")
+    assert read_file(tmp_path / "again.json").article.meta.identifier == "HD-2024-0612-ferry"

@@ -11,6 +11,7 @@ The model has no embargo time; nothing is written for it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -37,7 +38,8 @@ def render(document: model.Document, context: RenderContext) -> str:
 def article_item(article: model.Article, context: RenderContext) -> dict[str, Any]:
     """One article as a ninjs `text` item (without `standard`, so it can also sit inside a composite)."""
     meta = article.meta
-    item: dict[str, Any] = {"uri": _uri(meta.identifier, meta.uid), "type": "text", "language": meta.language}
+    derived = dataclasses.replace(meta, identifier="").uid
+    item: dict[str, Any] = {"uri": _uri(meta.identifier, derived), "type": "text", "language": meta.language}
     if meta.published:
         item["firstCreated"] = _datetime(meta.published)
     latest = meta.updated or meta.published
@@ -60,18 +62,25 @@ def article_item(article: model.Article, context: RenderContext) -> dict[str, An
         item["infoSources"] = [{"name": meta.source}]
     if meta.rights:
         item["copyrightNotice"] = meta.rights
+    alt_ids = []
+    if meta.identifier and meta.identifier != item["uri"]:  # an identifier that is not a URI travels beside it
+        alt_ids.append({"role": "identifier", "value": meta.identifier})
     if meta.url and meta.url != item["uri"]:
-        item["altIds"] = [{"role": "url", "value": meta.url}]
+        alt_ids.append({"role": "url", "value": meta.url})
+    if alt_ids:
+        item["altIds"] = alt_ids
     item["bodies"] = [{"role": "main", "contentType": "text/html", "value": body_html(article, context)}]
     figures = [b for b in model.iter_blocks(article.blocks) if isinstance(b, model.Figure)]
     if figures:
-        item["associations"] = [_picture(number, figure, meta, context) for number, figure in enumerate(figures, 1)]
+        item["associations"] = [_picture(number, figure, item["uri"], context)
+                                for number, figure in enumerate(figures, 1)]
     return item
 
 
 def collection_item(collection: model.Collection, context: RenderContext) -> dict[str, Any]:
     """A collection as a ninjs `composite` item: its title and edition, its articles as associations."""
-    item: dict[str, Any] = {"uri": _uri(collection.identifier, collection.uid), "type": "composite",
+    derived = dataclasses.replace(collection, identifier="").uid
+    item: dict[str, Any] = {"uri": _uri(collection.identifier, derived), "type": "composite",
                             "language": collection.language, "headlines": [{"role": "main", "value": collection.title}]}
     if collection.subtitle:
         item["headlines"].append({"role": "sub", "value": collection.subtitle})
@@ -102,11 +111,11 @@ def body_html(article: model.Article, context: RenderContext) -> str:
     return re.sub(r"\n{2,}", "\n", html).strip() + "\n"
 
 
-def _picture(number: int, figure: model.Figure, meta: model.Meta, context: RenderContext) -> dict[str, Any]:
+def _picture(number: int, figure: model.Figure, uri: str, context: RenderContext) -> dict[str, Any]:
     image = context.resources.image(figure.src)
     picture: dict[str, Any] = {
         "name": f"figure-{number}",
-        "uri": f"{_uri(meta.identifier, meta.uid)}#figure-{number}",
+        "uri": f"{uri}#figure-{number}",
         "type": "picture",
         "headlines": [{"role": "alt", "value": figure.alt}],
         "renditions": [{"name": "original", "href": figure.src, "contentType": image.media_type,
@@ -119,9 +128,9 @@ def _picture(number: int, figure: model.Figure, meta: model.Meta, context: Rende
     return picture
 
 
-def _uri(identifier: str, uid: str) -> str:
-    """The item's identifier when it is a URI, else the one derived from the article (a urn:uuid)."""
-    return identifier if URI_SCHEME.match(identifier) else uid
+def _uri(identifier: str, derived: str) -> str:
+    """The item's identifier when it is a URI, else the one derived from the article or collection (a urn:uuid)."""
+    return identifier if URI_SCHEME.match(identifier) else derived
 
 
 def _datetime(value: model.Date) -> str:

@@ -254,7 +254,7 @@ class _Mapper:
             keywords=self.keywords(),
             summary=self.description(),
             rights=_string(self.get("copyrightnotice")) or _string(self.get("copyrightholder")),
-            identifier=_string(self.data.get("uri")),
+            identifier=self.alt_id(("identifier",)) or _string(self.data.get("uri")),
         )
         embargo = self.get("embargoed")
         if embargo:
@@ -322,17 +322,20 @@ class _Mapper:
                 return _string(source["name"])
         return _string(self.get("copyrightholder"))
 
+    def alt_id(self, roles: tuple[str, ...]) -> str:
+        """The value of the first alternative id with one of these roles, or ""."""
+        for alt in self.get("altids") or ():
+            if str(alt.get("role", "")).lower() in roles and _string(alt.get("value")):
+                return _string(alt["value"])
+        return ""
+
     def link(self) -> str:
         """The item's web address: its uri when that is one, else an alternative id with a URL role."""
         uri = _string(self.data.get("uri"))
         if uri.startswith(("http://", "https://")):
             return uri
-        for alt in self.get("altids") or ():
-            value = _string(alt.get("value"))
-            if str(alt.get("role", "")).lower() in ("url", "canonical", "web") and value.startswith(("http://",
-                                                                                                      "https://")):
-                return value
-        return ""
+        value = self.alt_id(("url", "canonical", "web"))
+        return value if value.startswith(("http://", "https://")) else ""
 
     def keywords(self) -> tuple[str, ...]:
         words = [_string(s.get("name")) or _string(s.get("literal")) for s in self.get("subjects") or ()]
