@@ -134,9 +134,9 @@ def _uri(identifier: str, derived: str) -> str:
 
 
 def _datetime(value: model.Date) -> str:
-    """ninjs dates are date-times: a date alone is written as midnight UTC (and read back as the date)."""
+    """ninjs dates are RFC 3339 date-times: a date alone is written as midnight UTC (and read back as the date)."""
     if not isinstance(value, dt.datetime):
         return f"{value.isoformat()}T00:00:00Z"
-    if value.tzinfo is None:
-        return value.isoformat()
+    if value.tzinfo is None:  # RFC 3339's "-00:00": the time is right, its offset from UTC unknown
+        return f"{value.isoformat()}-00:00"
     return value.isoformat().replace("+00:00", "Z")
