@@ -187,7 +187,7 @@ def test_checking_what_is_not_an_output_is_one_clear_line(tmp_path: Path, capsys
     (tmp_path / "notes.txt").write_text("not an output\n")
     assert main(["check", str(tmp_path / "notes.txt")]) == 1
     assert capsys.readouterr().err == (f"publish: error: {tmp_path / 'notes.txt'}: cannot check this kind of file; "
-                                       "publish checks .html, .pdf, .docx, .epub\n")
+                                       "publish checks .html, .pdf, .docx, .epub, .json\n")
     assert main(["check", str(tmp_path / "gone.pdf")]) == 1
     assert capsys.readouterr().err == f"publish: error: {tmp_path / 'gone.pdf'}: no such file\n"
     assert main(["check", str(tmp_path / "gone.pdf"), "--skip", "spelling"]) == 1

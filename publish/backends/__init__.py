@@ -63,6 +63,7 @@ BACKENDS: Registry[BackendSpec] = Registry(
         BackendSpec("pdf", ".pdf", "publish.backends.pdf", "PDF rendered by WeasyPrint from the same HTML"),
         BackendSpec("docx", ".docx", "publish.backends.docx", "Word document with named styles"),
         BackendSpec("epub", ".epub", "publish.backends.epub", "EPUB 3 e-book"),
+        BackendSpec("ninjs", ".ninjs.json", "publish.backends.ninjs", "IPTC ninjs 3.1 JSON for wires and partners"),
     ), lambda spec: (spec.extension,))
 """Every backend by name: the built-ins, then those plugins add (entry point group `publish.backends`, naming a
 BackendSpec; see publish.plugins). A plugin's spec loads when first looked up; its module when first used."""

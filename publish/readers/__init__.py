@@ -126,7 +126,13 @@ READERS: Registry[ReaderSpec] = Registry(
     "reader", "publish.readers", ReaderSpec, (
         ReaderSpec("scraped", (".txt", ".text"), "publish.readers.scraped", "plain text scraped from a web page"),
         ReaderSpec("markdown", (".md", ".markdown"), "publish.readers.markdown", "Markdown with YAML front matter"),
-        ReaderSpec("json", (".json",), "publish.readers.jsonmodel", "the article model's own JSON form"),
+        ReaderSpec("json", (".json",), "publish.readers.jsonmodel",
+                   "the article model's own JSON form, or an IPTC ninjs 2.x/3.x item (told apart by content)"),
+        ReaderSpec("html", (".html", ".htm"), "publish.readers.html", "a web page: its story and the page's metadata"),
+        ReaderSpec("feed", (".rss", ".atom", ".xml"), "publish.readers.feed",
+                   "an RSS or Atom feed: its items become a collection (a manifest section: feed: FILE)"),
+        ReaderSpec("ninjs", (), "publish.readers.ninjs",
+                   "IPTC ninjs 2.x/3.x (a .json file that is ninjs is read as it)"),
     ), lambda spec: spec.extensions)
 """Every reader by name: the built-ins, then those plugins add (entry point group `publish.readers`, naming a
 ReaderSpec; see publish.plugins). A plugin's spec loads when first looked up; its module when first used."""
