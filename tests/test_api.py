@@ -55,14 +55,15 @@ def test_read_a_path_or_bytes_into_the_same_article() -> None:
 def test_bytes_without_a_format_or_a_named_extension_are_one_clear_error() -> None:
     with pytest.raises(publish.PublishError) as info:
         publish.read(b"Headline\n\nBody.\n")
-    assert str(info.value) == ("cannot tell the format of bytes without a name; give format= (one of scraped, "
-                               "markdown, json) or a name with an extension, such as name='story.md'")
+    known = ", ".join(f.name for f in publish.list_formats() if f.kind == "reader")
+    assert str(info.value) == (f"cannot tell the format of bytes without a name; give format= (one of {known}) "
+                               "or a name with an extension, such as name='story.md'")
     with pytest.raises(publish.PublishError) as info:
         publish.read(b"Caf\xe9\n", name="notes.txt")
     assert str(info.value) == "notes.txt:1: is not UTF-8 text (byte 0xe9 at offset 3)"
     with pytest.raises(publish.PublishError) as info:
         publish.read(b"Headline\n\nBody.\n", "odt")
-    assert str(info.value) == "unknown input format 'odt'; known: scraped, markdown, json"
+    assert str(info.value) == "unknown input format 'odt'; known: scraped, markdown, json, html, feed, ninjs"
     with pytest.raises(publish.PublishError) as info:
         publish.read(SAMPLES / "morning-brief.yaml")
     assert str(info.value) == (f"{SAMPLES / 'morning-brief.yaml'}: is a collection manifest; `read` reads one "
