@@ -161,7 +161,7 @@ def _readme_example() -> str:
 
 def test_the_readme_example_runs(tmp_path: Path) -> None:
     (tmp_path / "samples").mkdir()
-    for name in ("feature-tour.md", "harbour-at-dawn.png"):
+    for name in ("feature-tour.md", "harbour-at-dawn.png", "ferry-icon.png"):
         shutil.copy(SAMPLES / name, tmp_path / "samples" / name)
     (tmp_path / "example.py").write_text(_readme_example(), encoding="utf-8")
     done = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
