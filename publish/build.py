@@ -57,6 +57,8 @@ class BuildOptions:
     """Keep both copies of a story found twice in a collection; None leaves it to the manifest."""
     pdf_variant: str = ""
     """A PDF conformance level to declare ("pdf/a-3b", "pdf/ua-1"), or "" for a plain PDF."""
+    pdf_parts: str = "auto"
+    """A collection's PDF laid out in parts in parallel and stitched: "auto" (when large enough), "on", "off"."""
     templates: tuple[Path, ...] = ()
     """Template folders searched before the theme's and the built-in templates (`--templates`)."""
     page_size: str | None = None
@@ -126,7 +128,8 @@ def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], 
     written: list[Written] = []
     for job in jobs:
         context = RenderContext(theme=theme, resources=job.resources, allow_remote=options.allow_remote,
-                                article_break=job.options.article_break, pdf_variant=options.pdf_variant)
+                                article_break=job.options.article_break, pdf_variant=options.pdf_variant,
+                                pdf_parts=options.pdf_parts)
         split = job.options.docx_per_article and isinstance(job.document, Collection)
         together = [spec for spec in specs if not (split and spec.name == "docx")]
         try:

@@ -28,8 +28,8 @@ class RenderContext:
     pdf_variant: str = ""
     """A PDF conformance level for the PDF to declare ("pdf/a-3b", "pdf/ua-1"; see publish.conformance), or ""."""
     pdf_parts: str = "off"
-    """A collection's PDF laid out in parts in parallel and stitched ("auto", where it matches a single pass; see
-    publish.backends.pdfparts) or in one pass ("off")."""
+    """A collection's PDF laid out in parts in parallel and stitched where that matches one pass (see
+    publish.backends.pdfparts): "on", "auto" (for collections large enough to gain) or "off"."""
 
 
 class BackendModule(Protocol):

@@ -28,11 +28,11 @@ parts before it are laid out; otherwise, and for a single part, the single pass 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import multiprocessing as mp
 import os
-import re
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -51,6 +51,13 @@ from publish.theme import Theme
 
 PLACEHOLDER_PAGE = 888
 """The page number the contents shows while the front matter is laid out only to learn its length."""
+MAX_WORKERS = 8
+"""More processes than this gain little: each part lays out the collection's styles again."""
+PARTS_PER_WORKER = 4
+"""Body parts per worker process: enough that a long part does not leave the other workers idle at the end."""
+AUTO_ARTICLES = 24
+"""`--pdf-parts auto` lays out in parts from this many articles; below, starting the workers and laying out the
+theme's styles once per part cost more than they save."""
 STUB_CLASS = "publish-part-stub"
 LEAD_CLASS = "publish-part-lead"
 HIDDEN = "display: none"
@@ -66,6 +73,8 @@ def usable(document: model.Document, context: RenderContext) -> bool:
     if not isinstance(document, model.Collection) or context.pdf_parts == "off":
         return False
     units = len(document.articles) if context.article_break else len(document.sections)
+    if context.pdf_parts == "auto" and len(document.articles) < AUTO_ARTICLES:
+        return False
     return (units > 1 and side_independent(context.theme) and (os.cpu_count() or 1) > 1
             and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon)
 
@@ -93,23 +102,39 @@ class Cut:
     """Containers (sections around articles) and the part whose copy keeps their id."""
 
 
-def cut(html: str, by_article: bool) -> Cut:
-    """Parse the collection's HTML and find its parts: sections, or articles when each starts a page."""
+def cut(html: str, by_article: bool, parts: int) -> Cut:
+    """Parse the collection's HTML and cut it into at most `parts` body parts of similar length, each a run of
+    sections, or of articles when every article starts a page."""
     tree = lxml.html.document_fromstring(html)
     sections = tree.xpath("//main/section[contains(concat(' ', @class, ' '), ' section ')]")
     units: list[list[Any]] = []
-    owners: dict[Any, int] = {}
+    first_unit: dict[Any, int] = {}
     for section in sections:
-        if not by_article:
+        articles = [child for child in section if child.tag == "article"]
+        if not by_article or not articles:
             units.append([section])
             continue
-        articles = [child for child in section if child.tag == "article"]
-        leading = [child for child in section if child.tag != "article" and isinstance(child.tag, str)
-                   and (not articles or child.getparent().index(child) < section.index(articles[0]))]
-        owners[section] = len(units)
+        leading = [child for child in section[:section.index(articles[0])] if isinstance(child.tag, str)]
+        first_unit[section] = len(units)
         for number, article in enumerate(articles):
             units.append((leading if number == 0 else []) + [article])
-    return Cut(tree, units, owners)
+    group_of = _groups([sum(len(e.text_content()) + 500 for e in unit) for unit in units], parts)
+    grouped: list[list[Any]] = [[] for _ in range(max(group_of, default=-1) + 1)]
+    for unit, group in zip(units, group_of, strict=True):
+        grouped[group].extend(unit)
+    return Cut(tree, grouped, {section: group_of[unit] for section, unit in first_unit.items()})
+
+
+def _groups(sizes: list[int], parts: int) -> list[int]:
+    """Each unit's group: consecutive units, at most `parts` groups, of about equal total size."""
+    total = sum(sizes) or 1
+    groups, group, filled = [], 0, 0
+    for size in sizes:
+        if filled and filled + size / 2 > total * (group + 1) / parts and group + 1 < parts:
+            group += 1
+        groups.append(group)
+        filled += size
+    return groups
 
 
 def part_html(piece: Cut, index: int) -> str:
@@ -199,7 +224,7 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
     not match a single pass."""
     if not usable(collection, context):
         return None
-    from publish.backends import pdf  # noqa: PLC0415
+    from publish.backends import pdf
 
     def render_part(part: str) -> bytes:
         fetcher = pdf.ContainedFetcher((context.resources.base_dir, *context.resources.roots, context.theme.folder),
@@ -209,7 +234,8 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
         return pdf._write(document, collection, collection.uid, context.pdf_variant)
 
     try:
-        laid = lay_out(cut(html, context.article_break), render_part, workers=min(os.cpu_count() or 1, 4))
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        laid = lay_out(cut(html, context.article_break, PARTS_PER_WORKER * workers), render_part, workers)
         return stitch(laid)
     except _Fallback:
         return None
@@ -253,7 +279,7 @@ def _margin_boxes_hook(original: Callable[..., Iterator[Any]]) -> Callable[..., 
 
 
 def _install_hook() -> None:
-    from publish.backends import pdf  # noqa: PLC0415  (WeasyPrint loads with the PDF backend)
+    from publish.backends import pdf
     layout = pdf.weasyprint.layout
     if not getattr(layout.make_margin_boxes, "publish_parts", False):
         hooked = _margin_boxes_hook(layout.make_margin_boxes)
@@ -379,10 +405,8 @@ class _Pool:
 
     def close(self) -> None:
         for connection in self.connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.send(("stop",))
-            except OSError:
-                pass
         for process in self.processes:
             process.join(timeout=5)
             if process.is_alive():
@@ -510,13 +534,13 @@ def stitch(laid: Laid) -> bytes:
     _collect_front(out, front_kept, marks, levels[0])
     del out.pages[front_kept:]
     if tree is not None:
-        _prune_tree(tree, {p.objgen for p in out.pages})
+        _prune_tree(tree, {p.obj.objgen for p in out.pages})
     for number, source in enumerate(sources, 1):
         first = len(out.pages)
         pages = list(source.pages)[1:]
         out.pages.extend(pages)
         copies = list(out.pages)[first:]
-        mapping = {page.objgen: copy_.obj for page, copy_ in zip(pages, copies, strict=True)}
+        mapping = {page.obj.objgen: copy_.obj for page, copy_ in zip(pages, copies, strict=True)}
         _collect_marks(source, mapping, first, marks, levels[number])
         for name, target in _named_destinations(source):
             page = target[0] if len(target) else None
@@ -547,7 +571,7 @@ def _named_destinations(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Array]]
 
 def _merge_destinations(out: pikepdf.Pdf, body: dict[str, pikepdf.Array]) -> None:
     """The front part's destinations that are on kept pages (its stubs' are not), then the body parts'."""
-    kept = {page.objgen for page in out.pages}
+    kept = {page.obj.objgen for page in out.pages}
     merged: dict[str, pikepdf.Array] = {}
     for name, target in _named_destinations(out):
         page = target[0] if len(target) else None
@@ -581,7 +605,7 @@ def _outline_entries(pdf: pikepdf.Pdf) -> Iterator[tuple[int, str, pikepdf.Array
 
 
 def _collect_front(pdf: pikepdf.Pdf, kept: int, marks: list[_Mark], levels: list[int]) -> None:
-    mapping = {page.objgen: page.obj for page in list(pdf.pages)[:kept]}
+    mapping = {page.obj.objgen: page.obj for page in list(pdf.pages)[:kept]}
     _collect_marks(pdf, mapping, 0, marks, levels)
 
 
@@ -653,13 +677,16 @@ def _merge_structure(out: pikepdf.Pdf, tree: Any, parts: list[tuple[pikepdf.Pdf,
     parent tree entries renumbered after the ones before, /StructParents set to match, role maps merged."""
     document = _document_element(tree)
     nums = _parent_tree(tree)
-    kept_keys = {int(page.obj.get("/StructParents", -1)) for page in out.pages[:]}
+    kept_keys = {int(page.obj.get("/StructParents", -1)) for page in out.pages}
+    kept_keys |= {int(annotation.get("/StructParent", -1)) for page in out.pages
+                  for annotation in page.obj.get("/Annots", [])}
     merged: dict[int, Any] = {key: value for key, value in nums.items() if key in kept_keys}
     next_key = max(merged, default=-1) + 1
     roles = dict(tree.get("/RoleMap", {}).items()) if "/RoleMap" in tree else {}
     kids = list(document.get("/K", []))
     for source, first in parts:
         source_tree = source.Root.StructTreeRoot
+        count = len(source.pages) - 1
         renumber: dict[int, int] = {}
         for index, page in enumerate(list(source.pages)[1:]):
             key = page.obj.get("/StructParents")
@@ -670,16 +697,16 @@ def _merge_structure(out: pikepdf.Pdf, tree: Any, parts: list[tuple[pikepdf.Pdf,
         source_nums = _parent_tree(source_tree)
         for old, new in renumber.items():
             if old in source_nums:
-                merged[new] = out.copy_foreign(source_nums[old])
-        for annotation_page in list(out.pages)[first:]:
+                merged[new] = _copied(out, source_nums[old])
+        for annotation_page in list(out.pages)[first:first + count]:
             for annotation in annotation_page.obj.get("/Annots", []):
                 if "/StructParent" in annotation:
                     old = int(annotation.StructParent)
                     annotation.StructParent = next_key
                     if old in source_nums:
-                        merged[next_key] = out.copy_foreign(source_nums[old])
+                        merged[next_key] = _copied(out, source_nums[old])
                     next_key += 1
-        kept = {page.objgen for page in list(source.pages)[1:]}
+        kept = {page.obj.objgen for page in list(source.pages)[1:]}
         source_document = _document_element(source_tree)
         for kid in source_document.get("/K", []):
             pages = _pages_in(kid, set())
@@ -702,3 +729,15 @@ def _parent_tree(tree: Any) -> dict[int, Any]:
     if parent is None:
         return {}
     return {int(key): value for key, value in pikepdf.NumberTree(parent).items()}
+
+
+def _copied(out: pikepdf.Pdf, value: Any) -> Any:
+    """A part's object brought into the stitched PDF (direct arrays and dictionaries copied item by item; qpdf
+    copies each indirect object once, so copies of the same object are the same object)."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return out.copy_foreign(value)
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copied(out, item) for item in value])
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({key: _copied(out, item) for key, item in value.items()})
+    return value
