@@ -118,7 +118,7 @@ def render(article: model.Document, context: RenderContext) -> bytes:
         articles = article.articles if isinstance(article, model.Collection) else (article,)
         cache.load_hyphenation({a.meta.language for a in articles})
     if isinstance(article, model.Collection) and context.pdf_parts != "off":  # in parts, in parallel, stitched
-        from publish.backends import pdfparts  # noqa: PLC0415
+        from publish.backends import pdfparts
 
         if (stitched := pdfparts.render(article, html, context)) is not None:
             return stitched
