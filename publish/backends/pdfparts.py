@@ -75,8 +75,13 @@ def usable(document: model.Document, context: RenderContext) -> bool:
     units = len(document.articles) if context.article_break else len(document.sections)
     if context.pdf_parts == "auto" and len(document.articles) < AUTO_ARTICLES:
         return False
-    return (units > 1 and side_independent(context.theme) and (os.cpu_count() or 1) > 1
+    return (units > 1 and side_independent(context.theme) and _cores() > 1
             and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon)
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def side_independent(theme: Theme) -> bool:
@@ -234,7 +239,7 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
         return pdf._write(document, collection, collection.uid, context.pdf_variant)
 
     try:
-        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+        workers = min(_cores(), MAX_WORKERS)
         laid = lay_out(cut(html, context.article_break, PARTS_PER_WORKER * workers), render_part, workers)
         return stitch(laid)
     except _Fallback:
@@ -296,7 +301,7 @@ def _worker(connection: Connection, render_part: Callable[[str], bytes]) -> None
     threads: list[threading.Thread] = []
 
     def send(message: tuple[Any, ...]) -> None:
-        with sending:
+        with sending, contextlib.suppress(OSError):  # the parent has stopped listening: it gave up or failed
             connection.send(message)
 
     def run(index: int, html: str) -> None:
@@ -334,7 +339,11 @@ def _worker(connection: Connection, render_part: Callable[[str], bytes]) -> None
             chosen = furniture[index]
             chosen.shift, chosen.total, chosen.abandoned = shift, total, shift is None
             chosen.ready.set()
-        else:
+        else:  # stop: a part still waiting for its numbers is abandoned (the parent gave up on the parted layout)
+            for waiting in furniture.values():
+                if not waiting.ready.is_set():
+                    waiting.abandoned = True
+                    waiting.ready.set()
             break
     for thread in threads:
         thread.join()
