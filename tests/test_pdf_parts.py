@@ -101,6 +101,38 @@ def test_stitched_brief_has_the_single_pass_pages(both: tuple[bytes, bytes, str]
     assert f"Page {total} of {total}" in mine[-2]
 
 
+def page_images(pdf: bytes, tmp: Path, stem: str) -> list[bytes]:
+    """Each page drawn by poppler at 30 dpi, as raw pixels."""
+    from PIL import Image
+
+    path = tmp / f"{stem}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(tmp / stem)], check=True)
+    return [Image.open(png).convert("RGB").tobytes() for png in sorted(tmp.glob(f"{stem}-*.png"))]
+
+
+def test_stitched_brief_looks_like_the_single_pass(both: tuple[bytes, bytes, str], tmp_path: Path) -> None:
+    stitched, single, _ = both
+    mine, theirs = page_images(stitched, tmp_path, "stitched"), page_images(single, tmp_path, "single")
+    assert len(mine) == len(theirs)
+    assert [n for n, (a, b) in enumerate(zip(mine, theirs, strict=True), 1) if a != b] == [], "pages drawn differently"
+
+
+def embedded_fonts(pdf: bytes) -> list[str]:
+    """The name of every embedded font program, once per font object."""
+    reader = PdfReader(io.BytesIO(pdf))
+    found: dict[int, str] = {}
+    for page in reader.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            found[ref.idnum] = str(ref.get_object()["/BaseFont"])
+    return sorted(found.values())
+
+
+def test_stitched_brief_embeds_each_font_once(both: tuple[bytes, bytes, str]) -> None:
+    stitched, single, _ = both
+    assert embedded_fonts(stitched) == embedded_fonts(single)
+
+
 def test_stitched_brief_has_the_single_pass_bookmarks_and_links(both: tuple[bytes, bytes, str]) -> None:
     stitched, single, _ = both
     assert outline(stitched) == outline(single)

@@ -19,7 +19,7 @@ collection's element structure (the other parts are left as empty, undisplayed e
    reach articles in other parts), one outline nested as WeasyPrint nests it, the front part's document
    metadata, XMP, language, viewer preferences and output intents, and for tagged variants (PDF/UA, PDF/A-a) one
    structure tree: each part's tree under one document element, its parent tree renumbered, /StructParents per
-   page, role maps merged.
+   page, role maps merged. Each font's per-part subsets become one embedded font (`share_fonts`).
 
 Used only when the result is the single pass's: the theme's pages must be alike on left and right (equal inner
 and outer margins, furniture not placed "outside"), since a part cannot know on which side it starts until the
@@ -33,6 +33,7 @@ import copy
 import io
 import multiprocessing as mp
 import os
+import re
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -561,6 +562,7 @@ def stitch(laid: Laid) -> bytes:
     _write_outline(out, marks)
     if tree is not None:
         _merge_structure(out, tree, parts_trees)
+    share_fonts(out)
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate if out.pdf_version >= "1.5"
@@ -750,3 +752,143 @@ def _copied(out: pikepdf.Pdf, value: Any) -> Any:
     if isinstance(value, pikepdf.Dictionary):
         return pikepdf.Dictionary({key: _copied(out, item) for key, item in value.items()})
     return value
+
+
+# --- one font instead of one per part -------------------------------------------------------------------------
+
+
+def share_fonts(out: pikepdf.Pdf) -> None:
+    """Merge the parts' subsets of each font into one embedded font that every page uses.
+
+    WeasyPrint subsets each part's fonts to the glyphs it uses, keeping glyph ids (HarfBuzz's retain-gids) and
+    naming a subset after its source font, so each part's subset of one font has the same name and the same ids:
+    the merged font holds every part's glyphs at their ids, and the widths and the text mapping (ToUnicode) are the
+    union of the parts'. Fonts of another kind (not TrueType-based CID fonts with identity glyph mapping) stay as
+    they are.
+    """
+    groups: dict[str, list[Any]] = {}
+    seen: set[tuple[int, int]] = set()
+    for page in out.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
+            if font.objgen not in seen and _shareable(font):
+                seen.add(font.objgen)
+                groups.setdefault(str(font.BaseFont), []).append(font)
+    replacements: dict[tuple[int, int], Any] = {}
+    for fonts in groups.values():
+        if len(fonts) > 1:
+            merged = _merged_font(out, fonts)
+            if merged is not None:
+                replacements.update({font.objgen: merged for font in fonts})
+    if not replacements:
+        return
+    for page in out.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font")
+        if fonts is None:
+            continue
+        for name, font in list(fonts.items()):
+            if font.objgen in replacements:
+                fonts[name] = replacements[font.objgen]
+
+
+def _shareable(font: Any) -> bool:
+    if font.get("/Subtype") != "/Type0" or "/DescendantFonts" not in font or "/ToUnicode" not in font:
+        return False
+    cid = font.DescendantFonts[0]
+    return (cid.get("/Subtype") == "/CIDFontType2" and cid.get("/CIDToGIDMap") == "/Identity"
+            and "/FontFile2" in cid.get("/FontDescriptor", {}))
+
+
+def _merged_font(out: pikepdf.Pdf, fonts: list[Any]) -> Any:
+    """One Type0 font holding the glyphs, widths and text mapping of all `fonts` (subsets of the same font)."""
+    from fontTools.ttLib import TTFont  # noqa: PLC0415  (a WeasyPrint dependency)
+
+    subsets = [TTFont(io.BytesIO(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()),
+                      recalcTimestamp=False) for font in fonts]  # the subsets' own date: reproducible
+    if any("glyf" not in subset for subset in subsets):
+        return None
+    base = max(subsets, key=lambda subset: len(subset.getGlyphOrder()))
+    order = base.getGlyphOrder()
+    glyf, hmtx = base["glyf"], base["hmtx"]
+    for subset in subsets:
+        if subset is base:
+            continue
+        their_order = subset.getGlyphOrder()
+        for gid, name in enumerate(their_order):
+            glyph = subset["glyf"][name]
+            if glyph.numberOfContours == 0 or glyf[order[gid]].numberOfContours != 0:
+                continue  # nothing to add: their glyph is empty, or ours is drawn already
+            if glyph.isComposite():
+                for component in glyph.components:
+                    component.glyphName = order[their_order.index(component.glyphName)]
+            glyf[order[gid]] = glyph
+            hmtx[order[gid]] = subset["hmtx"][name]
+    data = io.BytesIO()
+    base.save(data, reorderTables=False)
+    first = fonts[0]
+    descendant = first.DescendantFonts[0]
+    descriptor = pikepdf.Dictionary({key: value for key, value in descendant.FontDescriptor.items()})
+    descriptor.FontFile2 = out.make_stream(data.getvalue())
+    widths: dict[int, Any] = {}
+    mapping: dict[str, str] = {}
+    for font in fonts:
+        widths.update(_widths(font.DescendantFonts[0].get("/W", [])))
+        mapping.update(_unicode_map(font.ToUnicode.read_bytes()))
+    if "/CIDSet" in descriptor:
+        last = max(widths, default=0)
+        bits = bytearray(last // 8 + 1)
+        for cid in widths:
+            bits[cid // 8] |= 0x80 >> (cid % 8)
+        descriptor.CIDSet = out.make_stream(bytes(bits))
+    cid_font = pikepdf.Dictionary({key: value for key, value in descendant.items()})
+    cid_font.FontDescriptor = out.make_indirect(descriptor)
+    cid_font.W = pikepdf.Array([item for cid in sorted(widths) for item in (cid, pikepdf.Array([widths[cid]]))])
+    merged = pikepdf.Dictionary({key: value for key, value in first.items()})
+    merged.DescendantFonts = pikepdf.Array([out.make_indirect(cid_font)])
+    merged.ToUnicode = out.make_stream(_cmap(mapping))
+    return out.make_indirect(merged)
+
+
+def _widths(array: Any) -> dict[int, Any]:
+    """A CID font's /W array as {cid: width}."""
+    items = list(array)
+    widths: dict[int, Any] = {}
+    index = 0
+    while index < len(items):
+        first = int(items[index])
+        if isinstance(items[index + 1], pikepdf.Array):
+            for offset, width in enumerate(items[index + 1]):
+                widths[first + offset] = width
+            index += 2
+        else:
+            for cid in range(first, int(items[index + 1]) + 1):
+                widths[cid] = items[index + 2]
+            index += 3
+    return widths
+
+
+_BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
+
+
+def _unicode_map(cmap: bytes) -> dict[str, str]:
+    """The character-to-text entries (bfchar) of a ToUnicode CMap, as hex strings."""
+    found: dict[str, str] = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for code, text in _BFCHAR.findall(block):
+            found[code.decode().lower()] = text.decode().lower()
+    return found
+
+
+def _cmap(mapping: dict[str, str]) -> bytes:
+    """A ToUnicode CMap as WeasyPrint writes one, with the entries given (at most 100 per block)."""
+    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+             "<< /Registry (Adobe)", "/Ordering (UCS)", "/Supplement 0", ">> def", "/CMapName /Adobe-Identity-UCS def",
+             "/CMapType 2 def", "1 begincodespacerange", "<0000> <ffff>", "endcodespacerange"]
+    codes = sorted(mapping, key=lambda code: int(code, 16))
+    for start in range(0, len(codes), 100):
+        block = codes[start:start + 100]
+        lines.append(f"{len(block)} beginbfchar")
+        lines += [f"<{code}> <{mapping[code]}>" for code in block]
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines).encode("ascii")
