@@ -769,8 +769,7 @@ def share_fonts(out: pikepdf.Pdf) -> None:
     groups: dict[str, list[Any]] = {}
     seen: set[tuple[int, int]] = set()
     for page in out.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font", {})
-        for font in fonts.values():
+        for font in _page_fonts(page).values():
             if font.objgen not in seen and _shareable(font):
                 seen.add(font.objgen)
                 groups.setdefault(str(font.BaseFont), []).append(font)
@@ -783,12 +782,17 @@ def share_fonts(out: pikepdf.Pdf) -> None:
     if not replacements:
         return
     for page in out.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font")
-        if fonts is None:
-            continue
+        fonts = _page_fonts(page)
         for name, font in list(fonts.items()):
             if font.objgen in replacements:
                 fonts[name] = replacements[font.objgen]
+
+
+def _page_fonts(page: pikepdf.Page) -> Any:
+    """The page's font resources (an empty dictionary when it has none)."""
+    resources = page.obj.get("/Resources")
+    fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+    return fonts if isinstance(fonts, pikepdf.Dictionary) else pikepdf.Dictionary()
 
 
 def _shareable(font: Any) -> bool:
@@ -801,7 +805,7 @@ def _shareable(font: Any) -> bool:
 
 def _merged_font(out: pikepdf.Pdf, fonts: list[Any]) -> Any:
     """One Type0 font holding the glyphs, widths and text mapping of all `fonts` (subsets of the same font)."""
-    from fontTools.ttLib import TTFont  # noqa: PLC0415  (a WeasyPrint dependency)
+    from fontTools.ttLib import TTFont
 
     subsets = [TTFont(io.BytesIO(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()),
                       recalcTimestamp=False) for font in fonts]  # the subsets' own date: reproducible
