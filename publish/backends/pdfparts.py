@@ -112,6 +112,8 @@ def cut(html: str, by_article: bool, parts: int) -> Cut:
     """Parse the collection's HTML and cut it into at most `parts` body parts of similar length, each a run of
     sections, or of articles when every article starts a page."""
     tree = lxml.html.document_fromstring(html)
+    for script in tree.xpath("/html/head/script"):  # metadata for search engines (the whole collection's JSON-LD)
+        script.getparent().remove(script)
     sections = tree.xpath("//main/section[contains(concat(' ', @class, ' '), ' section ')]")
     units: list[list[Any]] = []
     first_unit: dict[Any, int] = {}
