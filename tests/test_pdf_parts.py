@@ -28,9 +28,10 @@ BRIEF = SAMPLES / "morning-brief.yaml"
 BUILDS = [("sections", False, ""), ("articles", True, ""), ("articles-ua", True, "pdf/ua-1")]
 
 
-def _context(article_break: bool, variant: str, theme: str = "default") -> tuple[Any, RenderContext]:
+def _context(article_break: bool, variant: str, theme: str = "default", templates: tuple[Path, ...] = (),
+             ) -> tuple[Any, RenderContext]:
     loaded = collection.without_duplicates(collection.load_manifest(BRIEF))
-    chosen = load_theme(theme)
+    chosen = load_theme(theme, templates=templates)
     context = RenderContext(theme=chosen, resources=Resources(base_dir=loaded.folder, roots=(chosen.folder,)),
                             article_break=article_break, pdf_variant=variant, pdf_parts="on")
     return loaded.collection, context
@@ -191,6 +192,21 @@ def test_stitched_pdf_ua_is_tagged(both: tuple[bytes, bytes, str]) -> None:
     assert [str(e.Alt) for e in figures] == [str(e.Alt) for e in single_figures]
     assert [str(e.get("/S")) for e in elements] == [str(e.get("/S")) for e in single_elements]
     assert int(tree.ParentTreeNextKey) > max(parents)
+
+
+def test_running_heads_carry_across_parts(tmp_path: Path) -> None:
+    """A running head set once per section (the section's title) still heads the pages of the section's later
+    articles, which are laid out in other parts than the title."""
+    (tmp_path / "collection-print.css.j2").write_text(
+        '{% include "builtin/collection-print.css.j2" %}\n'
+        "@page { @top-right { content: string(running-section); } }\n", encoding="utf-8")
+    brief, context = _context(True, "", templates=(tmp_path,))
+    stitched = pdfparts.render(brief, html_backend.render(brief, context), context)
+    assert stitched is not None
+    single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
+    mine, theirs = page_texts(stitched, tmp_path), page_texts(single, tmp_path)
+    assert mine == theirs
+    assert sum("City" in page.split(" Page ")[0][:200] for page in mine) >= 3, "the section heads its pages"
 
 
 def test_stitched_builds_are_byte_identical(monkeypatch: pytest.MonkeyPatch) -> None:

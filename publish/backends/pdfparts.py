@@ -260,6 +260,9 @@ class _Furniture:
     shift: int = 0
     total: int = 0
     abandoned: bool = False
+    strings: dict[str, str] = field(default_factory=dict)
+    """The named strings (`string-set`) the parts before this one left, for running heads on its first pages."""
+    seeded: bool = False
 
 
 _local = threading.local()
@@ -278,6 +281,10 @@ def _margin_boxes_hook(original: Callable[..., Iterator[Any]]) -> Callable[..., 
         furniture.ready.wait()
         if furniture.abandoned:
             raise _Fallback("abandoned")
+        if not furniture.seeded:  # on the lead page, which sets none: later pages fall back on these values
+            furniture.seeded = True
+            for name, value in furniture.strings.items():
+                context.string_set[name].setdefault(1, [value])
         state = copy.deepcopy(state)
         counters = state[1]
         counters["page"] = [counters.get("page", [0])[-1] + furniture.shift]
@@ -314,7 +321,7 @@ def _worker(connection: Connection, render_part: Callable[[str], bytes]) -> None
             nonlocal counted
             if not counted:
                 counted = True
-                send(("counted", index, _anchors(context)))
+                send(("counted", index, _anchors(context), _last_strings(context)))
             return furniture[index]
 
         _local.report = report
@@ -338,9 +345,9 @@ def _worker(connection: Connection, render_part: Callable[[str], bytes]) -> None
             threads.append(thread)
             thread.start()
         elif message[0] == "furniture":
-            _, index, shift, total = message
+            _, index, shift, total, strings = message
             chosen = furniture[index]
-            chosen.shift, chosen.total, chosen.abandoned = shift, total, shift is None
+            chosen.shift, chosen.total, chosen.abandoned, chosen.strings = shift, total, shift is None, strings
             chosen.ready.set()
         else:  # stop: a part still waiting for its numbers is abandoned (the parent gave up on the parted layout)
             for waiting in furniture.values():
@@ -351,6 +358,11 @@ def _worker(connection: Connection, render_part: Callable[[str], bytes]) -> None
     for thread in threads:
         thread.join()
     connection.close()
+
+
+def _last_strings(context: Any) -> dict[str, str]:
+    """The last value the part gives each named string (`string-set`)."""
+    return {name: pages[max(pages)][-1] for name, pages in context.string_set.items() if pages}
 
 
 def _anchors(context: Any) -> list[list[str]]:
@@ -366,6 +378,8 @@ class _Part:
     worker: int = -1
     anchors: list[list[str]] | None = None
     """The ids first found on each page, once laid out."""
+    strings: dict[str, str] = field(default_factory=dict)
+    """The last value of each named string it sets."""
     pdf: bytes | None = None
     levels: list[int] = field(default_factory=list)
     """The level of each of its bookmarks, in order."""
@@ -457,7 +471,7 @@ class _Schedule:
         for worker, message in self.pool.receive():
             kind, index = message[0], message[1]
             if kind == "counted":
-                self._counted(worker, index, message[2])
+                self._counted(worker, index, message[2], message[3])
             elif kind == "done":
                 self.parts[index].pdf, self.parts[index].levels = message[2], message[3]
                 if len(self.parts) == body + 2 and all(p.pdf is not None for p in self.parts[1:]):
@@ -480,17 +494,17 @@ class _Schedule:
             self.parts[index].worker = worker
             self.pool.send(worker, ("part", index, self.parts[index].html))
 
-    def _counted(self, worker: int, index: int, anchors: list[list[str]]) -> None:
+    def _counted(self, worker: int, index: int, anchors: list[list[str]], strings: dict[str, str]) -> None:
         parts = self.parts
-        parts[index].anchors = anchors
+        parts[index].anchors, parts[index].strings = anchors, strings
         body = len(self.piece.units)
         if index == 0:  # the placeholder front matter: only its length was wanted
-            self.pool.send(worker, ("furniture", 0, None, 0))
+            self.pool.send(worker, ("furniture", 0, None, 0, {}))
         elif index == body + 1:  # the real front matter: its length must not have changed
             if len(anchors) - self.front_stubs != self.front_pages:
-                self.pool.send(worker, ("furniture", index, None, 0))
+                self.pool.send(worker, ("furniture", index, None, 0, {}))
                 raise _Fallback("the contents changed length with its real page numbers")
-            self.pool.send(worker, ("furniture", index, 0, self.total))
+            self.pool.send(worker, ("furniture", index, 0, self.total, {}))
             return
         self._give(worker)
         if self.waiting or any(p.anchors is None for p in parts) or len(parts) > body + 1:
@@ -509,8 +523,10 @@ class _Schedule:
             starts.append(start)
             start += len(part.anchors) - 1
         self.total = start - 1
+        carried = dict(parts[0].strings)  # the cover's and contents' strings carry into the first section
         for number, (part, first) in enumerate(zip(parts[1:], starts, strict=True), 1):
-            self.pool.send(part.worker, ("furniture", number, first - 2, self.total))
+            self.pool.send(part.worker, ("furniture", number, first - 2, self.total, dict(carried)))
+            carried.update(part.strings)
         front = _Part(front_html(self.piece, pages))
         self.front_stubs = len(set(_contents_targets(self.piece, pages).values()))
         parts.append(front)
