@@ -225,6 +225,16 @@ def test_a_theme_with_sided_pages_is_laid_out_in_one_pass() -> None:
     assert not pdfparts.usable(brief, dataclasses.replace(context, pdf_parts="auto")), "too small to gain"
 
 
+def test_styles_that_flow_across_parts_are_laid_out_in_one_pass(tmp_path: Path) -> None:
+    """Figures numbered through the whole collection cannot be numbered part by part: one pass."""
+    (tmp_path / "collection-print.css.j2").write_text(
+        '{% include "builtin/collection-print.css.j2" %}\n'
+        'figure { counter-increment: figure; } figcaption::before { content: "Figure " counter(figure) ". "; }\n',
+        encoding="utf-8")
+    brief, context = _context(True, "", templates=(tmp_path,))
+    assert pdfparts.render(brief, html_backend.render(brief, context), context) is None
+
+
 def test_cut_gives_every_article_to_one_part() -> None:
     brief, context = _context(True, "")
     html = html_backend.render(brief, context)

@@ -21,9 +21,14 @@ collection's element structure (the other parts are left as empty, undisplayed e
    structure tree: each part's tree under one document element, its parent tree renumbered, /StructParents per
    page, role maps merged. Each font's per-part subsets become one embedded font (`share_fonts`).
 
+Named strings (`string-set`, the running heads) carry from part to part: each part reports the last values it
+set, and the next part starts from them.
+
 Used only when the result is the single pass's: the theme's pages must be alike on left and right (equal inner
 and outer margins, furniture not placed "outside"), since a part cannot know on which side it starts until the
-parts before it are laid out; otherwise, and for a single part, the single pass runs.
+parts before it are laid out; and the styles must not count through the collection (CSS counters besides the
+page's automatic one) or move running elements. Otherwise, for a single part, or when the contents reflows with
+its real page numbers, the single pass runs.
 """
 
 from __future__ import annotations
@@ -78,6 +83,21 @@ def usable(document: model.Document, context: RenderContext) -> bool:
         return False
     return (units > 1 and side_independent(context.theme) and _cores() > 1
             and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon)
+
+
+_COUNTER = re.compile(r"counter-(?:increment|reset|set)\s*:\s*([^;}]*)")
+_RUNNING = re.compile(r"\b(?:running|element)\(")
+
+
+def _flows_across_parts(html: str) -> bool:
+    """Whether the styles carry something from page to page that parts cannot pass on: counters set by the theme
+    (numbered figures across the collection, page numbers reset), or running elements (`position: running()`)."""
+    css = "".join(re.findall(r"<style[^>]*>(.*?)</style>", html, re.S))
+    for value in _COUNTER.findall(css):
+        names = set(re.findall(r"[A-Za-z_][\w-]*", value)) - {"none", "inherit", "initial", "unset"}
+        if names:
+            return True
+    return bool(_RUNNING.search(css))
 
 
 def _cores() -> int:
@@ -230,7 +250,7 @@ def _serialise(tree: Any) -> str:
 def render(collection: model.Collection, html: str, context: RenderContext) -> bytes | None:
     """The collection's PDF (of its print-ready `html`) laid out in parts and stitched, or None where that would
     not match a single pass."""
-    if not usable(collection, context):
+    if not usable(collection, context) or _flows_across_parts(html):
         return None
     from publish.backends import pdf
 
