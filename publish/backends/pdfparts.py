@@ -59,7 +59,7 @@ PLACEHOLDER_PAGE = 888
 """The page number the contents shows while the front matter is laid out only to learn its length."""
 MAX_WORKERS = 8
 """More processes than this gain little: each part lays out the collection's styles again."""
-PARTS_PER_WORKER = 4
+PARTS_PER_WORKER = 6
 """Body parts per worker process: enough that a long part does not leave the other workers idle at the end."""
 AUTO_ARTICLES = 24
 """`--pdf-parts auto` lays out in parts from this many articles; below, starting the workers and laying out the
