@@ -122,8 +122,8 @@ class Cut:
     tree: Any
     """The whole document (lxml.html)."""
     units: list[list[Any]]
-    """Per body part, its elements in document order (a section; or an article, with its section's title when it is
-    the section's first)."""
+    """Per body part, its elements in document order: a run of sections, or of articles (each section's title goes
+    with its first article)."""
     owners: dict[Any, int] = field(default_factory=dict)
     """Containers (sections around articles) and the part whose copy keeps their id."""
 
@@ -134,7 +134,11 @@ def cut(html: str, by_article: bool, parts: int) -> Cut:
     tree = lxml.html.document_fromstring(html)
     for script in tree.xpath("/html/head/script"):  # metadata for search engines (the whole collection's JSON-LD)
         script.getparent().remove(script)
-    sections = tree.xpath("//main/section[contains(concat(' ', @class, ' '), ' section ')]")
+    main = tree.find("body/main")
+    sections = [] if main is None else [child for child in main if isinstance(child.tag, str)]
+    if len(sections) < 1 or any(s.tag != "section" or "section" not in s.get("class", "").split() for s in sections) \
+            or main.getnext() is not None:
+        raise _Fallback("a collection template whose main element is not a list of sections")
     units: list[list[Any]] = []
     first_unit: dict[Any, int] = {}
     for section in sections:
@@ -169,7 +173,7 @@ def part_html(piece: Cut, index: int) -> str:
     """Body part `index` alone: the cover, contents and other parts left as empty hidden elements, and a lead page
     first (dropped when stitched) so that the part's first page is not the document's `:first`."""
     shown = {id(e) for e in piece.units[index]}
-    hollow = piece.tree.xpath("/html/body/header[contains(@class, 'cover')] | /html/body/nav")
+    hollow = _front_matter(piece)
     hollow += [e for number, unit in enumerate(piece.units) if number != index for e in unit]
     kept = [_hollow(element) for element in hollow]
     for container, owner in piece.owners.items():
@@ -212,6 +216,12 @@ def front_html(piece: Cut, pages: dict[str, int] | None) -> str:
 
 
 Saved = tuple[Any, list[Any] | None, str | None, dict[str, str]]
+
+
+def _front_matter(piece: Cut) -> list[Any]:
+    """The body's elements before the main element: the cover and the contents."""
+    main = piece.tree.find("body/main")
+    return [child for child in main.itersiblings(preceding=True) if isinstance(child.tag, str)]
 
 
 def _contents_targets(piece: Cut, pages: dict[str, int] | None) -> dict[str, int]:
@@ -263,7 +273,10 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
 
     try:
         workers = min(_cores(), MAX_WORKERS)
-        laid = lay_out(cut(html, context.article_break, PARTS_PER_WORKER * workers), render_part, workers)
+        piece = cut(html, context.article_break, PARTS_PER_WORKER * workers)
+        if len(piece.units) < 2:
+            return None
+        laid = lay_out(piece, render_part, workers)
         return stitch(laid)
     except _Fallback:
         return None
