@@ -25,7 +25,10 @@ from publish.theme import load_theme
 from conftest import ROOT, SAMPLES
 
 BRIEF = SAMPLES / "morning-brief.yaml"
-BUILDS = [("sections", False, ""), ("articles", True, ""), ("articles-ua", True, "pdf/ua-1")]
+BUILDS = [("sections", False, "", 6), ("articles", True, "", 6), ("articles-ua", True, "pdf/ua-1", 6),
+          ("grouped-ua", True, "pdf/ua-1", 1)]
+"""Per build: name, --article-break, --pdf-variant, parts per core (1: two parts of several articles each, one
+starting mid-section; 6: as many parts as articles)."""
 
 
 def _context(article_break: bool, variant: str, theme: str = "default", templates: tuple[Path, ...] = (),
@@ -40,9 +43,13 @@ def _context(article_break: bool, variant: str, theme: str = "default", template
 @pytest.fixture(scope="module", params=BUILDS, ids=[b[0] for b in BUILDS])
 def both(request: pytest.FixtureRequest) -> tuple[bytes, bytes, str]:
     """The brief stitched from parts, and laid out in one pass: (stitched, single, variant)."""
-    _, article_break, variant = request.param
+    _, article_break, variant, per_core = request.param
     brief, context = _context(article_break, variant)
-    stitched = pdfparts.render(brief, html_backend.render(brief, context), context)
+    usual, pdfparts.PARTS_PER_WORKER = pdfparts.PARTS_PER_WORKER, per_core
+    try:
+        stitched = pdfparts.render(brief, html_backend.render(brief, context), context)
+    finally:
+        pdfparts.PARTS_PER_WORKER = usual
     assert stitched is not None, "the brief was not laid out in parts"
     single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
     return stitched, single, variant
