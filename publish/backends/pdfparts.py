@@ -221,13 +221,17 @@ Saved = tuple[Any, list[Any] | None, str | None, dict[str, str]]
 def _front_matter(piece: Cut) -> list[Any]:
     """The body's elements before the main element: the cover and the contents."""
     main = piece.tree.find("body/main")
-    return [child for child in main.itersiblings(preceding=True) if isinstance(child.tag, str)]
+    return [child for child in main.itersiblings(preceding=True) if isinstance(child.tag, str)][::-1]
 
 
 def _contents_targets(piece: Cut, pages: dict[str, int] | None) -> dict[str, int]:
-    """Every place the contents links to, with its page (the placeholder while unknown)."""
-    targets = [href[1:] for href in piece.tree.xpath("//nav//a/@href") if href.startswith("#")]
-    return {name: (pages or {}).get(name, PLACEHOLDER_PAGE) for name in dict.fromkeys(targets)}
+    """Every place the contents links to, with its page (the placeholder while unknown); once the pages are known,
+    a place found on none is left out, so the contents shows it as the single pass does."""
+    links = [href for element in _front_matter(piece) for href in element.xpath(".//a/@href")]
+    targets = dict.fromkeys(href[1:] for href in links if href.startswith("#"))
+    if pages is None:
+        return dict.fromkeys(targets, PLACEHOLDER_PAGE)
+    return {name: pages[name] for name in targets if name in pages}
 
 
 def _hollow(element: Any, *, keep_children: bool = False, hide: bool = True) -> Saved:
