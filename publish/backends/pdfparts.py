@@ -206,7 +206,8 @@ def front_html(piece: Cut, pages: dict[str, int] | None) -> str:
     style = etree.SubElement(head, "style")
     style.text = rules
     try:
-        return _serialise(piece.tree)
+        html = _serialise(piece.tree)
+        return html if pages is not None else re.sub(r"<style[^>]*>.*?</style>", _draft_style, html, flags=re.S)
     finally:
         head.remove(style)
         for stub in stubs:
@@ -216,6 +217,16 @@ def front_html(piece: Cut, pages: dict[str, int] | None) -> str:
 
 
 Saved = tuple[Any, list[Any] | None, str | None, dict[str, str]]
+
+
+_LEADER = re.compile(r"\bleader\((?:[^()]|\([^()]*\))*\)")
+_TARGET_COUNTER = re.compile(r"\btarget-counter\((?:[^()]|\([^()]*\))*\)")
+
+
+def _draft_style(style: re.Match[str]) -> str:
+    """A style element for the front matter laid out only to be counted: dot leaders (thousands of boxes; they only
+    fill lines) left out, and the contents' page numbers given as the placeholder, not looked up."""
+    return _TARGET_COUNTER.sub(f'"{PLACEHOLDER_PAGE}"', _LEADER.sub('""', style.group(0)))
 
 
 def _front_matter(piece: Cut) -> list[Any]:
