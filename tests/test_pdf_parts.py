@@ -232,6 +232,25 @@ def test_a_theme_with_sided_pages_is_laid_out_in_one_pass() -> None:
     assert not pdfparts.usable(brief, dataclasses.replace(context, pdf_parts="auto")), "too small to gain"
 
 
+def test_contents_numbers_in_another_style_match(tmp_path: Path) -> None:
+    """Contents numbers the stitcher cannot give literally (here zero-padded) come from stub pages numbered as the
+    articles' pages, through the theme's own target-counter()."""
+    (tmp_path / "collection-print.css.j2").write_text(
+        '{% include "builtin/collection-print.css.j2" %}\n'
+        '.toc-article a::after { content: leader(".") " p. " target-counter(attr(href url), page, '
+        "decimal-leading-zero); }\n", encoding="utf-8")
+    brief, context = _context(True, "", templates=(tmp_path,))
+    html = html_backend.render(brief, context)
+    assert not pdfparts._literal_numbers(pdfparts.cut(html, True, 2))
+    stitched = pdfparts.render(brief, html, context)
+    assert stitched is not None
+    single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
+    mine = page_texts(stitched, tmp_path)
+    assert mine == page_texts(single, tmp_path)
+    assert re.search(r"p\. 0[3-9]", mine[1]), "the contents shows zero-padded page numbers"
+    assert internal_links(stitched) == internal_links(single)
+
+
 def test_styles_that_flow_across_parts_are_laid_out_in_one_pass(tmp_path: Path) -> None:
     """Figures numbered through the whole collection cannot be numbered part by part: one pass."""
     (tmp_path / "collection-print.css.j2").write_text(
@@ -254,6 +273,7 @@ def test_cut_gives_every_article_to_one_part() -> None:
         shown = {e.get("id") for e in piece.units[index] if e.tag == "article"}
         assert set(re.findall(r'<article class="article" id="(a\d+)"', part)) == shown
     assert pdfparts.part_html(piece, 0) != html and html_backend.render(brief, context) == html
+    assert pdfparts._literal_numbers(piece), "the built-in contents' numbers are given literally"
 
 
 def test_publish_check_passes_on_a_stitched_brief(tmp_path: Path) -> None:

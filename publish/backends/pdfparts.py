@@ -193,18 +193,37 @@ def part_html(piece: Cut, index: int) -> str:
 
 
 def front_html(piece: Cut, pages: dict[str, int] | None) -> str:
-    """The cover and contents alone, followed by a stub for every place the contents links to, each on a page
-    whose number is that place's page in the whole document (`pages`; a placeholder number while unknown)."""
+    """The cover and contents alone, with the page of every place the contents links to (`pages`; a placeholder
+    number while unknown), followed by a stub for each place (pages dropped when stitched). Where the styles print
+    the numbers as `target-counter(attr(href url), page)`, each link carries its number in an attribute the styles
+    print instead (cheap: one stub page, no second layout for the numbers); otherwise each stub is on a page
+    numbered as its place, so the styles' own `target-counter()` prints it."""
     numbers = _contents_targets(piece, pages)
     kept = [_hollow(e) for unit in piece.units for e in unit]
     kept += [_hollow(container, keep_children=True) for container in piece.owners]
-    main = piece.tree.find(".//main")
+    main = piece.tree.find("body/main")
     head = piece.tree.find("head")
-    stubs = [etree.SubElement(main, "div", {"class": STUB_CLASS, "id": name, "style": f"page: publish-p{number}"})
-             for name, number in numbers.items()]
-    rules = "".join(f"@page publish-p{n} {{ counter-set: page {n}; }}\n" for n in sorted(set(numbers.values())))
+    styles = [(element, element.text) for element in head.iter("style")]
+    literal = pages is not None and _literal_numbers(piece)
+    links: list[Any] = []
+    stubs: list[Any] = []
+    if literal:
+        for element, text in styles:
+            element.text = _NUMBER_LOOKUP.sub(f"attr({NUMBER_ATTRIBUTE})", text or "")
+        for element in _front_matter(piece):
+            for link in element.iter("a"):
+                name = (link.get("href") or "")[1:]
+                if (link.get("href") or "").startswith("#") and name in numbers:
+                    link.set(NUMBER_ATTRIBUTE, str(numbers[name]))
+                    links.append(link)
+    # The stubs are the links' targets (WeasyPrint keeps no link to a missing anchor; stitching points them at the
+    # real places); unless the numbers are given literally, each stub's page is numbered as its place's.
+    stubs = [etree.SubElement(main, "div", {"class": STUB_CLASS, "id": name} if literal else
+                              {"class": STUB_CLASS, "id": name, "style": f"page: publish-p{n}"})
+             for name, n in numbers.items()]
     style = etree.SubElement(head, "style")
-    style.text = rules
+    style.text = "" if literal else "".join(f"@page publish-p{n} {{ counter-set: page {n}; }}\n"
+                                            for n in sorted(set(numbers.values())))
     try:
         html = _serialise(piece.tree)
         return html if pages is not None else re.sub(r"<style[^>]*>.*?</style>", _draft_style, html, flags=re.S)
@@ -212,8 +231,30 @@ def front_html(piece: Cut, pages: dict[str, int] | None) -> str:
         head.remove(style)
         for stub in stubs:
             main.remove(stub)
+        for link in links:
+            del link.attrib[NUMBER_ATTRIBUTE]
+        for element, text in styles:
+            element.text = text
         for saved in reversed(kept):
             _restore(*saved)
+
+
+def stub_pages(piece: Cut, pages: dict[str, int] | None) -> int:
+    """How many stub pages follow the cover and contents in `front_html(piece, pages)`."""
+    if pages is None or _literal_numbers(piece):
+        return 1  # every stub on one page
+    return len(set(_contents_targets(piece, pages).values()))
+
+
+_NUMBER_LOOKUP = re.compile(r"\btarget-counter\(\s*attr\(\s*href(?:\s+url)?\s*\)\s*,\s*page\s*\)")
+NUMBER_ATTRIBUTE = "data-publish-page"
+
+
+def _literal_numbers(piece: Cut) -> bool:
+    """Whether every page number the styles look up is the plain `target-counter(attr(href url), page)`."""
+    css = "".join(element.text or "" for element in piece.tree.find("head").iter("style"))
+    return "target-counter(" in css and "target-counter(" not in _NUMBER_LOOKUP.sub("", css) \
+        and "target-counters(" not in css and "target-text(" not in css
 
 
 Saved = tuple[Any, list[Any] | None, str | None, dict[str, str]]
@@ -559,7 +600,7 @@ class _Schedule:
             return
         placeholder = parts[0].anchors
         assert placeholder is not None
-        self.front_pages = len(placeholder) - 1  # the stubs share one page
+        self.front_pages = len(placeholder) - stub_pages(self.piece, None)
         start = self.front_pages + 1
         pages: dict[str, int] = {}
         starts = []
@@ -576,7 +617,7 @@ class _Schedule:
             self.pool.send(part.worker, ("furniture", number, first - 2, self.total, dict(carried)))
             carried.update(part.strings)
         front = _Part(front_html(self.piece, pages))
-        self.front_stubs = len(set(_contents_targets(self.piece, pages).values()))
+        self.front_stubs = stub_pages(self.piece, pages)
         parts.append(front)
         self.waiting.append(len(parts) - 1)
         self._give(worker)
