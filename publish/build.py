@@ -67,6 +67,8 @@ class BuildOptions:
     """Keep both copies of a story found twice in a collection; None leaves it to the manifest."""
     pdf_variant: str = ""
     """A PDF conformance level to declare ("pdf/a-3b", "pdf/ua-1"), or "" for a plain PDF."""
+    pdf_parts: str = "auto"
+    """A collection's PDF laid out in parts in parallel and stitched: "auto" (when large enough), "on", "off"."""
     templates: tuple[Path, ...] = ()
     """Template folders searched before the theme's and the built-in templates (`--templates`)."""
     page_size: str | None = None
@@ -152,7 +154,8 @@ def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[Back
     try:
         for job, targets in plans:
             context = RenderContext(theme=theme, resources=job.resources, allow_remote=options.allow_remote,
-                                    article_break=job.options.article_break, pdf_variant=options.pdf_variant)
+                                    article_break=job.options.article_break, pdf_variant=options.pdf_variant,
+                                    pdf_parts=options.pdf_parts)
             if "pdf" in {spec.name for spec in specs}:
                 for warning in limits.layout_warnings(job.document, options.timeout):
                     log.warning("%s: %s", job.source, warning)

@@ -54,6 +54,7 @@ def _build(args: argparse.Namespace) -> int:
         docx_per_article=args.docx_per_article,
         keep_duplicates=args.keep_duplicates,
         pdf_variant=args.pdf_variant,
+        pdf_parts=args.pdf_parts,
     )
     inputs = [name if is_url(name) else Path(name) for name in args.inputs]  # a Path would fold a URL's "//"
     written = api.build(inputs, options=options, progress=_progress)
@@ -271,6 +272,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="render all inputs, in order, as one collection with this title")
     c.add_argument("--article-break", action=argparse.BooleanOptionalAction, default=None,
                    help="start each article on a new page (default: as the manifest says; off)")
+    c.add_argument("--pdf-parts", choices=("auto", "on", "off"), default="auto",
+                   help="lay a collection's PDF out in parts on every core and stitch them into one: auto (for "
+                        "collections large enough to gain), on, off (default: auto)")
     c.add_argument("--docx-per-article", action=argparse.BooleanOptionalAction, default=None,
                    help="write the DOCX packet as one file per article in NAME-docx/")
     c.add_argument("--keep-duplicates", action=argparse.BooleanOptionalAction, default=None,

@@ -190,7 +190,7 @@ def _serve(connection: Connection, builds_end: Connection, parent: int, render: 
     """The worker's life: die with the parent, leave Ctrl-C to it, load the backend, answer requests until the
     pipe closes."""
     builds_end.close()
-    _die_with_parent(parent)
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the build stops the worker
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
@@ -230,7 +230,7 @@ class _Lines(logging.Handler):
         self.said.append((record.levelno, record.getMessage()))
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Have the kernel kill this process when its parent dies (Linux), else watch the parent from a thread."""
     armed = False
     if sys.platform.startswith("linux"):

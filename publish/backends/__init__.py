@@ -27,6 +27,9 @@ class RenderContext:
     """In a collection, start every article on a new page."""
     pdf_variant: str = ""
     """A PDF conformance level for the PDF to declare ("pdf/a-3b", "pdf/ua-1"; see publish.conformance), or ""."""
+    pdf_parts: str = "off"
+    """A collection's PDF laid out in parts in parallel and stitched where that matches one pass (see
+    publish.backends.pdfparts): "on", "auto" (for collections large enough to gain) or "off"."""
 
 
 class BackendModule(Protocol):

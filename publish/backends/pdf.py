@@ -122,6 +122,11 @@ def render(article: model.Document, context: RenderContext) -> bytes:
     if context.theme.typography.hyphenate:
         articles = article.articles if isinstance(article, model.Collection) else (article,)
         cache.load_hyphenation({a.meta.language for a in articles})
+    if isinstance(article, model.Collection) and context.pdf_parts != "off":  # in parts, in parallel, stitched
+        from publish.backends import pdfparts
+
+        if (stitched := pdfparts.render(article, html, context)) is not None:
+            return stitched
     return _write(document, article, uid, context.pdf_variant)
 
 

@@ -1,0 +1,285 @@
+"""A collection's PDF laid out in parts and stitched (publish.backends.pdfparts) reads like the single pass: the same
+pages and text on each, bookmarks, links, metadata; tagged when PDF/UA is asked for; reproducible; and it checks."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from publish import collection
+from publish.backends import RenderContext, pdfparts
+from publish.backends import html as html_backend
+from publish.backends import pdf as pdf_backend
+from publish.resources import Resources
+from publish.theme import load_theme
+
+from conftest import ROOT, SAMPLES
+
+BRIEF = SAMPLES / "morning-brief.yaml"
+BUILDS = [("sections", False, "", 6), ("articles", True, "", 6), ("articles-ua", True, "pdf/ua-1", 6),
+          ("grouped-ua", True, "pdf/ua-1", 1)]
+"""Per build: name, --article-break, --pdf-variant, parts per core (1: two parts of several articles each, one
+starting mid-section; 6: as many parts as articles)."""
+
+
+def _context(article_break: bool, variant: str, theme: str = "default", templates: tuple[Path, ...] = (),
+             ) -> tuple[Any, RenderContext]:
+    loaded = collection.without_duplicates(collection.load_manifest(BRIEF))
+    chosen = load_theme(theme, templates=templates)
+    context = RenderContext(theme=chosen, resources=Resources(base_dir=loaded.folder, roots=(chosen.folder,)),
+                            article_break=article_break, pdf_variant=variant, pdf_parts="on")
+    return loaded.collection, context
+
+
+@pytest.fixture(scope="module", params=BUILDS, ids=[b[0] for b in BUILDS])
+def both(request: pytest.FixtureRequest) -> tuple[bytes, bytes, str]:
+    """The brief stitched from parts, and laid out in one pass: (stitched, single, variant)."""
+    _, article_break, variant, per_core = request.param
+    brief, context = _context(article_break, variant)
+    usual, pdfparts.PARTS_PER_WORKER = pdfparts.PARTS_PER_WORKER, per_core
+    try:
+        stitched = pdfparts.render(brief, html_backend.render(brief, context), context)
+    finally:
+        pdfparts.PARTS_PER_WORKER = usual
+    assert stitched is not None, "the brief was not laid out in parts"
+    single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
+    return stitched, single, variant
+
+
+def page_texts(pdf: bytes, tmp: Path) -> list[str]:
+    """pdftotext's text of each page, whitespace normalised."""
+    path = tmp / "x.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [" ".join(page.split()) for page in text.split("\f")]
+
+
+def outline(pdf: bytes) -> list[tuple[int, str, int]]:
+    """Every bookmark: depth, title and target page (from 0)."""
+    reader = PdfReader(io.BytesIO(pdf))
+
+    def walk(items: list[Any], depth: int) -> list[tuple[int, str, int]]:
+        out: list[tuple[int, str, int]] = []
+        for item in items:
+            if isinstance(item, list):
+                out += walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item)))
+        return out
+
+    return walk(reader.outline, 0)
+
+
+def internal_links(pdf: bytes) -> list[tuple[int, str, int]]:
+    """Every internal link: its page, the destination's name and the page that destination is on."""
+    reader = PdfReader(io.BytesIO(pdf))
+    named = reader.named_destinations
+    links = []
+    for number, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            target = annotation.get("/Dest")
+            if target is None and "/A" in annotation:
+                target = annotation["/A"].get("/D")
+            if isinstance(target, str):
+                assert target in named, f"link on page {number + 1} to {target!r}, which is nowhere"
+                links.append((number, target, reader.get_destination_page_number(named[target])))
+    return links
+
+
+def test_stitched_brief_has_the_single_pass_pages(both: tuple[bytes, bytes, str], tmp_path: Path) -> None:
+    stitched, single, _ = both
+    assert len(PdfReader(io.BytesIO(stitched)).pages) == len(PdfReader(io.BytesIO(single)).pages)
+    mine, theirs = page_texts(stitched, tmp_path), page_texts(single, tmp_path)
+    for number, (a, b) in enumerate(zip(mine, theirs, strict=True), 1):
+        assert a == b, f"page {number} differs"
+    contents = mine[1]
+    assert re.search(r"Morning Brief|Contents", contents) and re.search(r"\. \d+", contents), \
+        "the contents shows page numbers"
+    total = len(mine) - 1  # pdftotext ends with a form feed
+    assert f"Page {total} of {total}" in mine[-2]
+
+
+def page_images(pdf: bytes, tmp: Path, stem: str) -> list[bytes]:
+    """Each page drawn by poppler at 30 dpi, as raw pixels."""
+    from PIL import Image
+
+    path = tmp / f"{stem}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(tmp / stem)], check=True)
+    return [Image.open(png).convert("RGB").tobytes() for png in sorted(tmp.glob(f"{stem}-*.png"))]
+
+
+def test_stitched_brief_looks_like_the_single_pass(both: tuple[bytes, bytes, str], tmp_path: Path) -> None:
+    stitched, single, _ = both
+    mine, theirs = page_images(stitched, tmp_path, "stitched"), page_images(single, tmp_path, "single")
+    assert len(mine) == len(theirs)
+    assert [n for n, (a, b) in enumerate(zip(mine, theirs, strict=True), 1) if a != b] == [], "pages drawn differently"
+
+
+def embedded_fonts(pdf: bytes) -> list[str]:
+    """The name of every embedded font program, once per font object."""
+    reader = PdfReader(io.BytesIO(pdf))
+    found: dict[int, str] = {}
+    for page in reader.pages:
+        for ref in page["/Resources"]["/Font"].values():
+            found[ref.idnum] = str(ref.get_object()["/BaseFont"])
+    return sorted(found.values())
+
+
+def test_stitched_brief_embeds_each_font_once(both: tuple[bytes, bytes, str]) -> None:
+    stitched, single, _ = both
+    assert embedded_fonts(stitched) == embedded_fonts(single)
+
+
+def test_stitched_brief_has_the_single_pass_bookmarks_and_links(both: tuple[bytes, bytes, str]) -> None:
+    stitched, single, _ = both
+    assert outline(stitched) == outline(single)
+    assert {0, 1, 2} <= {depth for depth, _, _ in outline(stitched)}, "sections > articles > subheads"
+    links = internal_links(stitched)
+    assert links == internal_links(single)
+    assert any(page == 1 and target > 2 for page, _, target in links), "contents entries reach later parts"
+
+
+def test_stitched_brief_keeps_the_document_metadata(both: tuple[bytes, bytes, str]) -> None:
+    stitched, single, _ = both
+    mine, theirs = pikepdf.open(io.BytesIO(stitched)), pikepdf.open(io.BytesIO(single))
+    assert str(mine.Root.Lang) == str(theirs.Root.Lang) == "en"
+    for key in ("/Title", "/Author", "/Subject", "/Keywords", "/CreationDate", "/ModDate", "/Creator"):
+        assert str(mine.docinfo[key]) == str(theirs.docinfo[key]), key
+    assert str(mine.docinfo["/Title"]) == "Morning Brief"
+    if "/Metadata" in theirs.Root:
+        assert mine.open_metadata().get("dc:title") == theirs.open_metadata().get("dc:title") == "Morning Brief"
+
+
+def _elements(element: Any, seen: set[tuple[int, int]]) -> list[Any]:
+    if not isinstance(element, pikepdf.Dictionary) or element.objgen in seen:
+        return []
+    seen.add(element.objgen)
+    kids = element.get("/K")
+    found = [element]
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        found += _elements(kid, seen)
+    return found
+
+
+def test_stitched_pdf_ua_is_tagged(both: tuple[bytes, bytes, str]) -> None:
+    stitched, single, variant = both
+    if variant != "pdf/ua-1":
+        pytest.skip("only a tagged variant has a structure tree")
+    pdf = pikepdf.open(io.BytesIO(stitched))
+    assert bool(pdf.Root.MarkInfo.Marked) and str(pdf.Root.Lang) == "en"
+    tree = pdf.Root.StructTreeRoot
+    parents = dict(pikepdf.NumberTree(tree.ParentTree).items())
+    pages = {page.obj.objgen: number for number, page in enumerate(pdf.pages)}
+    elements = _elements(tree.K[0], set())
+    for number, page in enumerate(pdf.pages):
+        key = int(page.obj.StructParents)
+        assert key in parents, f"page {number + 1}: /StructParents {key} is not in the parent tree"
+        for element in parents[key]:
+            if isinstance(element, pikepdf.Dictionary):
+                assert pages[element.Pg.objgen] == number, "the parent tree points at an element on another page"
+        for annotation in page.obj.get("/Annots", []):
+            assert int(annotation.StructParent) in parents
+    assert all(e.Pg.objgen in pages for e in elements if "/Pg" in e), "an element is on a page that is not there"
+    figures = [e for e in elements if e.get("/S") == "/Figure"]
+    theirs = pikepdf.open(io.BytesIO(single))
+    single_elements = _elements(theirs.Root.StructTreeRoot.K[0], set())
+    single_figures = [e for e in single_elements if e.get("/S") == "/Figure"]
+    assert figures and all(str(e.get("/Alt", "")) for e in figures)
+    assert [str(e.Alt) for e in figures] == [str(e.Alt) for e in single_figures]
+    assert [str(e.get("/S")) for e in elements] == [str(e.get("/S")) for e in single_elements]
+    assert int(tree.ParentTreeNextKey) > max(parents)
+
+
+def test_running_heads_carry_across_parts(tmp_path: Path) -> None:
+    """A running head set once per section (the section's title) still heads the pages of the section's later
+    articles, which are laid out in other parts than the title."""
+    (tmp_path / "collection-print.css.j2").write_text(
+        '{% include "builtin/collection-print.css.j2" %}\n'
+        "@page { @top-right { content: string(running-section); } }\n", encoding="utf-8")
+    brief, context = _context(True, "", templates=(tmp_path,))
+    stitched = pdfparts.render(brief, html_backend.render(brief, context), context)
+    assert stitched is not None
+    single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
+    mine, theirs = page_texts(stitched, tmp_path), page_texts(single, tmp_path)
+    assert mine == theirs
+    assert sum("City" in page.split(" Page ")[0][:200] for page in mine) >= 3, "the section heads its pages"
+
+
+def test_stitched_builds_are_byte_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1718150400")
+    brief, context = _context(True, "")
+    html = html_backend.render(brief, context)
+    assert pdfparts.render(brief, html, context) == pdfparts.render(brief, html, context)
+
+
+def test_a_theme_with_sided_pages_is_laid_out_in_one_pass() -> None:
+    brief, context = _context(True, "", theme="digest")  # page numbers on the outside corners, wider outer margin
+    assert not pdfparts.usable(brief, context)
+    assert pdfparts.render(brief, html_backend.render(brief, context), context) is None
+    brief, context = _context(True, "")
+    assert pdfparts.usable(brief, dataclasses.replace(context, pdf_parts="on"))
+    assert not pdfparts.usable(brief, dataclasses.replace(context, pdf_parts="auto")), "too small to gain"
+
+
+def test_contents_numbers_in_another_style_match(tmp_path: Path) -> None:
+    """Contents numbers the stitcher cannot give literally (here zero-padded) come from stub pages numbered as the
+    articles' pages, through the theme's own target-counter()."""
+    (tmp_path / "collection-print.css.j2").write_text(
+        '{% include "builtin/collection-print.css.j2" %}\n'
+        '.toc-article a::after { content: leader(".") " p. " target-counter(attr(href url), page, '
+        "decimal-leading-zero); }\n", encoding="utf-8")
+    brief, context = _context(True, "", templates=(tmp_path,))
+    html = html_backend.render(brief, context)
+    assert not pdfparts._literal_numbers(pdfparts.cut(html, True, 2))
+    stitched = pdfparts.render(brief, html, context)
+    assert stitched is not None
+    single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
+    mine = page_texts(stitched, tmp_path)
+    assert mine == page_texts(single, tmp_path)
+    assert re.search(r"p\. 0[3-9]", mine[1]), "the contents shows zero-padded page numbers"
+    assert internal_links(stitched) == internal_links(single)
+
+
+def test_styles_that_flow_across_parts_are_laid_out_in_one_pass(tmp_path: Path) -> None:
+    """Figures numbered through the whole collection cannot be numbered part by part: one pass."""
+    (tmp_path / "collection-print.css.j2").write_text(
+        '{% include "builtin/collection-print.css.j2" %}\n'
+        'figure { counter-increment: figure; } figcaption::before { content: "Figure " counter(figure) ". "; }\n',
+        encoding="utf-8")
+    brief, context = _context(True, "", templates=(tmp_path,))
+    assert pdfparts.render(brief, html_backend.render(brief, context), context) is None
+
+
+def test_cut_gives_every_article_to_one_part() -> None:
+    brief, context = _context(True, "")
+    html = html_backend.render(brief, context)
+    piece = pdfparts.cut(html, by_article=True, parts=3)
+    assert len(piece.units) == 3
+    ids = [e.get("id") for unit in piece.units for e in unit if e.tag == "article"]
+    assert ids == [f"a{n}" for n in range(1, len(brief.articles) + 1)]
+    for index in range(3):  # a part shows its own articles and leaves the others empty
+        part = pdfparts.part_html(piece, index)
+        shown = {e.get("id") for e in piece.units[index] if e.tag == "article"}
+        assert set(re.findall(r'<article class="article" id="(a\d+)"', part)) == shown
+    assert pdfparts.part_html(piece, 0) != html and html_backend.render(brief, context) == html
+    assert pdfparts._literal_numbers(piece), "the built-in contents' numbers are given literally"
+
+
+def test_publish_check_passes_on_a_stitched_brief(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "publish", "build", str(BRIEF), "--to", "pdf", "--pdf-parts", "on",
+                           "--article-break", "--pdf-variant", "pdf/ua-1", "--out", str(tmp_path), "--check"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"morning-brief\.pdf: 12 pages, .*declares PDF/UA-1, all [\d,]+ words in order", done.stdout)
+    assert (tmp_path / "morning-brief.pdf").is_file()
