@@ -258,6 +258,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
         writer.block(block, writer.top)
     finish(writer.document, context.theme, article.meta.language)
     _set_properties(writer.document, article.meta, when)
+    _embed_model(writer.document, article)
     out = io.BytesIO()
     writer.document.save(out)
     return _with_fixed_times(out.getvalue(), when[1])
@@ -969,6 +970,27 @@ def _set_collection_properties(document: Document, collection: model.Collection,
     props.revision = 1
     props.created = props.modified = created
     _drop_thumbnail(document)
+
+
+MODEL_NAMESPACE = "urn:publish:article-model"
+"""The custom XML part that carries the model a DOCX was made from: `publish review` compares an edited copy with
+it, and reading the file back restores what Word has no place for (exact dates, the URL, a code block's language)."""
+
+
+def _embed_model(document: Document, article: model.Article) -> None:
+    """The article's JSON form in a custom XML part related to the main document (Word keeps it when saving)."""
+    from docx.opc.part import Part
+
+    from publish import jsonform
+
+    root = etree.Element(f"{{{MODEL_NAMESPACE}}}article", nsmap={None: MODEL_NAMESPACE})
+    root.set("version", str(jsonform.VERSION))
+    root.text = jsonform.dumps(article)
+    blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    package = document.part.package
+    assert package is not None
+    part = Part(package.next_partname("/customXml/item%d.xml"), "application/xml", blob, package)
+    document.part.relate_to(part, RT.CUSTOM_XML)
 
 
 def _drop_thumbnail(document: Document) -> None:

@@ -67,11 +67,13 @@ class Source:
     """The file on disk, when the input is one (its folder is where relative images resolve)."""
     charset: str | None = None
     """An encoding declared outside the bytes (an HTTP header), or None."""
+    track_changes: str = "accept"
+    """How a Word document's tracked changes are read: accept, reject, or all (kept, marked); Pandoc's names."""
 
     @classmethod
-    def from_path(cls, path: Path) -> Source:
+    def from_path(cls, path: Path, track_changes: str = "accept") -> Source:
         """Read a file, refusing what is missing, not a regular file, or oversized, with one clear line."""
-        return cls(str(path), load_bytes(path), path)
+        return cls(str(path), load_bytes(path), path, track_changes=track_changes)
 
     def text(self) -> str:
         """The bytes as UTF-8 text, refusing binary, non-UTF-8, empty or invisible input with one clear line.
@@ -139,6 +141,8 @@ READERS = _registry(
     ReaderSpec("scraped", (".txt", ".text"), "publish.readers.scraped", "plain text scraped from a web page"),
     ReaderSpec("markdown", (".md", ".markdown"), "publish.readers.markdown", "Markdown with YAML front matter"),
     ReaderSpec("json", (".json",), "publish.readers.jsonmodel", "the article model's own JSON form"),
+    ReaderSpec("docx", (".docx", ".docm", ".dotx", ".doc"), "publish.readers.docx",
+               "a Word document (tracked changes: --track-changes accept|reject|all)"),
 )
 
 
@@ -187,9 +191,9 @@ def load_text(path: Path) -> str:
     return Source.from_path(path).text()
 
 
-def read_file(path: Path, fmt: str | None = None) -> Reading:
-    """Read one input file with the reader its extension (or `fmt`) selects."""
-    return read_source(Source.from_path(path), fmt)
+def read_file(path: Path, fmt: str | None = None, track_changes: str = "accept") -> Reading:
+    """Read one input file with the reader its extension (or `fmt`) selects; `track_changes` for Word files."""
+    return read_source(Source.from_path(path, track_changes), fmt)
 
 
 def read_source(source: Source, fmt: str | None = None) -> Reading:

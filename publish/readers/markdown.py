@@ -262,7 +262,7 @@ class _Reader:
     def inline(self, node: SyntaxTreeNode, line: int | None) -> model.Inline | None:
         kind = node.type
         if kind == "text":
-            return model.Text(node.content)
+            return model.Text(node.content) if node.content else None  # markdown-it leaves empty text tokens
         if kind == "softbreak":
             return model.Text(" ")
         if kind == "hardbreak":
