@@ -567,7 +567,7 @@ class _Reader:
             if "use PNG, JPEG or GIF" in exc.message:
                 self._drop(para.number, alt, f"an image in a format publish does not show ({exc.message})")
                 return
-            raise InputError(f"paragraph {para.number}: {exc.message}", path=self.source.name) from None
+            raise InputError(exc.message, path=self.source.name, line=para.number) from None
         src = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
         para.figures.append(model.Figure(src, alt))
 

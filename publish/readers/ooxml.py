@@ -70,10 +70,14 @@ class Package:
         self._infos: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             declared += info.file_size
-            if info.file_size > MAX_PART_BYTES or declared > MAX_TOTAL_BYTES or (
-                    info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
-                raise InputError(f"looks like a ZIP bomb: its part {info.filename!r} unpacks to "
-                                 f"{info.file_size:,} bytes from {info.compress_size:,}; refused", path=name)
+            if info.file_size > MAX_PART_BYTES or declared > MAX_TOTAL_BYTES:
+                raise InputError(f"looks like a ZIP bomb: its part {info.filename!r} unpacks to {info.file_size:,} "
+                                 f"bytes ({declared:,} so far); a Word document's parts are refused over "
+                                 f"{MAX_PART_BYTES // 1024 // 1024} MiB each or {MAX_TOTAL_BYTES // 1024 // 1024} MiB "
+                                 "in all", path=name)
+            if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise InputError(f"looks like a ZIP bomb: its part {info.filename!r} unpacks to {info.file_size:,} "
+                                 f"bytes, over {MAX_RATIO} times its packed size; refused", path=name)
             self._infos[info.filename.lstrip("/")] = info
         self._read_total = 0
         types = self.xml("[Content_Types].xml")
