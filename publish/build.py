@@ -65,6 +65,8 @@ class BuildOptions:
     """The publisher's name for the letterhead, replacing the theme's; None keeps it."""
     logo: Path | None = None
     """The publisher's logo for the letterhead, replacing the theme's; None keeps it."""
+    track_changes: str = "accept"
+    """A Word input's tracked changes: accept, reject, or all (a review copy that shows them and its comments)."""
 
     def load_theme(self) -> Theme:
         """The theme, with these options' page size, template folders, publisher and logo applied."""
@@ -157,7 +159,7 @@ def _jobs(inputs: list[Path], options: BuildOptions, theme_folder: Path) -> list
         if is_manifest(path):
             jobs.append(_collection_job(load_manifest(path, options.input_format), path, options, theme_folder))
         else:
-            article = read_file(path, options.input_format).article
+            article = read_file(path, options.input_format, options.track_changes).article
             resources = Resources(base_dir=path.parent.resolve(), roots=(theme_folder,))
             _check_images([(path, article)], resources)
             jobs.append(_Job(path.stem, path, article, resources, CollectionOptions()))

@@ -125,9 +125,15 @@ def _element_text(element: etree._Element) -> list[str]:
     return "".join(parts).split("\n")
 
 
+def _review_only(node: etree._Element) -> bool:
+    """A review copy's deleted text and comment notes: shown to the editor, not part of the article's words."""
+    return (etree.QName(node).localname == "del" and "tracked" in (node.get("class") or "").split()) or \
+        "review-comment" in (node.get("class") or "").split()
+
+
 def _flatten(node: etree._Element, parts: list[str]) -> None:
     tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
-    if tag and tag not in SKIPPED_HTML:
+    if tag and tag not in SKIPPED_HTML and not _review_only(node):
         block = tag in BLOCK_TAGS
         if block:
             parts.append("\n")

@@ -15,7 +15,7 @@ from publish.build import DEFAULT_FORMATS, BuildOptions, Written, build
 from publish.config import CONFIG_NAME, load_config
 from publish.conformance import PDF_VARIANTS
 from publish.errors import PublishError
-from publish.readers import READERS, read_file
+from publish.readers import READERS, TRACK_CHANGES, read_file
 from publish.theme import BASE_THEME, PAGE_SIZES_MM, list_themes, load_theme, page_size_name
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ def _build(args: argparse.Namespace) -> int:
         docx_per_article=args.docx_per_article,
         keep_duplicates=args.keep_duplicates,
         pdf_variant=args.pdf_variant,
+        track_changes=args.track_changes,
     )
     written = build([Path(p) for p in args.inputs], options, progress=_progress)
     if not args.check:
@@ -77,7 +78,8 @@ def _check(args: argparse.Namespace) -> int:
     if unknown:
         raise PublishError(f"unknown check {unknown[0]!r} for --skip; known: {', '.join(TOOLS)}")
     outputs = [Path(p) for p in args.outputs]
-    sources: dict[str, model.Document | None] = {Path(name).stem: _document(Path(name), args.input_format)
+    sources: dict[str, model.Document | None] = {Path(name).stem: _document(Path(name), args.input_format,
+                                                                            args.track_changes)
                                                  for name in args.source or ()}
     if len(sources) == 1:  # one source: every output was made from it
         by_output = dict.fromkeys(outputs, next(iter(sources.values())))
@@ -88,14 +90,15 @@ def _check(args: argparse.Namespace) -> int:
     return _report(report, as_json=args.json)
 
 
-def _document(path: Path, input_format: str | None) -> model.Document:
-    """A source for `publish check --source`: an article, or a collection manifest."""
+def _document(path: Path, input_format: str | None, track_changes: str = "accept") -> model.Document:
+    """A source for `publish check --source`: an article (a Word file's text as accepted, or as rejected), or a
+    collection manifest."""
     from publish.collection import is_manifest, load_manifest, without_duplicates
 
     if is_manifest(path):
         loaded = load_manifest(path, input_format)
         return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection
-    return read_file(path, input_format).article
+    return read_file(path, input_format, track_changes).article
 
 
 def _report(report: CheckReport, *, as_json: bool) -> int:
@@ -147,7 +150,7 @@ def _progress(written: Written) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    reading = read_file(Path(args.input), args.input_format)
+    reading = read_file(Path(args.input), args.input_format, args.track_changes)
     sys.stdout.write(jsonform.dumps(reading.article))
     for item in reading.inferred:
         print(f"{args.input}:{item.line}: {item.role}: {item.text!r}", file=sys.stderr)
@@ -170,6 +173,12 @@ def _page_size(value: str) -> str:
 
 def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
+
+
+def _track_changes_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--track-changes", choices=TRACK_CHANGES, default="accept",
+                        help="a Word input's tracked changes, as Pandoc names them: accept (the default) or reject "
+                             "them, or all: keep them and the comments, for a review copy")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -202,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"make the PDF conform to a standard and declare it: {', '.join(PDF_VARIANTS)}")
     b.add_argument("--check", action="store_true",
                    help="validate every file written, as `publish check` does, and compare its words with the input")
+    _track_changes_option(b)
     c = b.add_argument_group("collections (a brief, digest or packet: a manifest, or --collection)")
     c.add_argument("--collection", metavar="TITLE",
                    help="render all inputs, in order, as one collection with this title")
@@ -228,6 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
                    help=f"require every PDF to declare this conformance: {', '.join(PDF_VARIANTS)}")
     k.add_argument("--json", action="store_true", help="print the report as JSON")
+    _track_changes_option(k)
     k.add_argument("--strict", action="store_true", help="count warnings as errors")
     k.add_argument("--skip", metavar="CHECKS", help="comma-separated checks to leave out: epubcheck, html-checker, "
                                                     "qpdf, libreoffice, parity")
@@ -265,6 +276,7 @@ def _parser() -> argparse.ArgumentParser:
                                         "(inferred structure, dropped lines) on stderr.")
     i.add_argument("input", metavar="INPUT")
     i.add_argument("--from", dest="input_format", choices=list(READERS), help="input format, overriding the extension")
+    _track_changes_option(i)
     i.set_defaults(run=_inspect)
     return parser
 

@@ -38,6 +38,8 @@ def _plain(node: model.Inline) -> str:
         return node.text
     if isinstance(node, model.LineBreak):
         return "\n"
+    if isinstance(node, model.Deletion):  # the accepted text: a pending deletion is not part of it
+        return ""
     return plain(node.content)
 
 

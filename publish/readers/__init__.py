@@ -13,6 +13,8 @@ from publish import limits, sanitise
 from publish.errors import FormatError, InputError
 from publish.model import Article
 
+TRACK_CHANGES = ("accept", "reject", "all")
+"""How a Word input's tracked changes are read, with Pandoc's names: accepted, rejected, or kept and marked."""
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 """The largest input read: about twenty novels of plain text, far past any article or collection part."""
 

@@ -21,7 +21,7 @@ from typing import Any
 from publish import jsonform, model
 from publish.errors import InputError, ModelError, ResourceError
 from publish.labels import labels_for
-from publish.readers import Dropped, Inferred, Reading, Source
+from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
 from publish.readers.ooxml import Package
 from publish.resources import inspect_image
 
@@ -38,8 +38,6 @@ CORE = {"dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc
 MODEL_NAMESPACE = "urn:publish:article-model"
 """The namespace of the custom XML part in which publish's own DOCX files carry the model they were made from."""
 
-TRACK_CHANGES = ("accept", "reject", "all")
-"""How tracked changes are read, with Pandoc's names: the text as accepted, as rejected, or both, marked."""
 MONOSPACE = re.compile(r"mono|courier|consolas|menlo|monaco|lucida console|source code|fira code|code|typewriter",
                        re.IGNORECASE)
 QUOTE_STYLES = re.compile(r"^(quote|intense quote|block ?text|quotations?|block ?quote)$", re.IGNORECASE)
@@ -78,6 +76,10 @@ class _Span:
     """(url, tooltip) of the hyperlink it is in."""
     change: Change | None = None
     """The tracked change it is part of."""
+    comment: str = ""
+    """The id of the comment whose range it is in (the first opened, when ranges overlap)."""
+    reference: str = ""
+    """For an empty span: the id of the comment referred to at this point."""
 
 
 @dataclass
@@ -243,6 +245,13 @@ class _Reader:
         self.notes: list[tuple[int, list[_Para]]] = []
         self.note_parts: dict[str, dict[str, Any]] = {}
         self.part = package.main
+        self.all_comments = _read_comments(package, package.main)
+        self.comments = self.all_comments if track_changes == "all" else None
+        self.active: list[str] = []
+        """The comments whose ranges are open at the current point."""
+
+    def _inlines(self, spans: list[_Span]) -> tuple[model.Inline, ...]:
+        return _inlines(spans, self.comments)
 
     # --- the document ------------------------------------------------------------------------------------
 
@@ -264,6 +273,11 @@ class _Reader:
                         blocks.append(model.Paragraph((model.Text(f"[{number}]"),)))
                     blocks.append(block)
         meta, blocks = self._meta(front, blocks)
+        for comment_id, comment in self.all_comments.found.items():
+            if comment_id not in self.all_comments.emitted:
+                why = ("a comment; kept in a review copy (--track-changes all)" if self.comments is None else
+                       "a comment on the headline or front matter, which the model has no place for")
+                self._drop(0, f"{comment.author}: {comment.text}", why)
         original = self._original()
         if original is not None:
             languages = {b.text: b.language for b in model.iter_blocks(original.blocks)
@@ -438,6 +452,14 @@ class _Reader:
                 choice = child.find(f"{MC}Fallback")
                 if choice is not None:
                     self._inline_children(choice, para, marks, link, change)
+            elif tag == f"{W}commentRangeStart":
+                comment_id = child.get(f"{W}id", "")
+                if comment_id not in self.all_comments.replies:
+                    self.active.append(comment_id)
+            elif tag == f"{W}commentRangeEnd":
+                comment_id = child.get(f"{W}id", "")
+                if comment_id in self.active:
+                    self.active.remove(comment_id)
             elif tag in (f"{M}oMath", f"{M}oMathPara"):
                 self._drop(para.number, "".join(child.itertext())[:80], "an equation, which the model cannot hold")
 
@@ -484,6 +506,8 @@ class _Reader:
                     text = chr(code - 0xF000 if code >= 0xF000 else code)
                 except ValueError:
                     text = None
+            elif tag == f"{W}commentReference":
+                para.spans.append(_Span("", reference=child.get(f"{W}id", "")))
             elif tag in (f"{W}footnoteReference", f"{W}endnoteReference"):
                 text = self._note(child, tag == f"{W}footnoteReference")
             elif tag == f"{W}drawing":
@@ -495,7 +519,7 @@ class _Reader:
                 if drawing is not None:
                     self._drawing(drawing, para)
             if text:
-                para.spans.append(_Span(text, frozen, link, change))
+                para.spans.append(_Span(text, frozen, link, change, self.active[0] if self.active else ""))
 
     def _run_flags(self, rpr: Any, style_id: str) -> dict[str, bool]:
         """strong, emphasis, code and hidden for a run: its own properties, then its character style's chain."""
@@ -596,7 +620,7 @@ class _Reader:
                         self._drop(self.paragraph_number, "", "a table inside a table cell (its text is dropped)")
                 content: list[model.Inline] = []
                 for para in paras:
-                    inlines = _inlines(para.spans)
+                    inlines = self._inlines(para.spans)
                     if inlines and content:
                         content.append(model.LineBreak())
                     content.extend(inlines)
@@ -639,7 +663,7 @@ class _Reader:
                 blocks.append(item)
                 continue
             para = item
-            inlines = _trimmed(_inlines(para.spans))
+            inlines = _trimmed(self._inlines(para.spans))
             if para.role in ("title", "subtitle", "byline", "dateline"):
                 if inlines:
                     front.setdefault(para.role, []).append(para)
@@ -673,14 +697,14 @@ class _Reader:
                 quoted: list[model.Block] = [model.Paragraph(inlines)] if inlines else []
                 self._figures(para, quoted)
                 while index < len(items) and isinstance(items[index], _Para) and items[index].role == "quote":  # type: ignore[union-attr]
-                    more = _trimmed(_inlines(items[index].spans))  # type: ignore[union-attr]
+                    more = _trimmed(self._inlines(items[index].spans))  # type: ignore[union-attr]
                     if more:
                         quoted.append(model.Paragraph(more))
                     self._figures(items[index], quoted)  # type: ignore[arg-type]
                     index += 1
                 attribution: tuple[model.Inline, ...] = ()
                 if index < len(items) and isinstance(items[index], _Para) and items[index].role == "attribution":  # type: ignore[union-attr]
-                    attribution = _trimmed(_inlines(items[index].spans))  # type: ignore[union-attr]
+                    attribution = _trimmed(self._inlines(items[index].spans))  # type: ignore[union-attr]
                     index += 1
                 if quoted:
                     blocks.append(model.BlockQuote(tuple(quoted), attribution))
@@ -719,7 +743,7 @@ class _Reader:
         position = 0
         while position < len(entries):
             if not entries[position].list_depth:  # a continuation with no item before it
-                inlines = _trimmed(_inlines(entries[position].spans))
+                inlines = _trimmed(self._inlines(entries[position].spans))
                 if inlines:
                     blocks.append(model.Paragraph(inlines))
                 position += 1
@@ -741,7 +765,7 @@ class _Reader:
             if entry.list_depth == depth:
                 if items and (entry.ordered != ordered or entry.list_key != key):
                     break
-                inlines = _trimmed(_inlines(entry.spans))
+                inlines = _trimmed(self._inlines(entry.spans))
                 items.append([model.Paragraph(inlines)] if inlines else [])
                 items[-1].extend(entry.figures)
                 position += 1
@@ -751,7 +775,7 @@ class _Reader:
                     items.append([])
                 items[-1].append(nested)
             else:  # a continuation paragraph of this level's current item
-                inlines = _trimmed(_inlines(entry.spans))
+                inlines = _trimmed(self._inlines(entry.spans))
                 if not items:
                     items.append([])
                 if inlines:
@@ -772,7 +796,7 @@ class _Reader:
         texts = {role: _plain(_trimmed(_inlines(paras[0].spans))) for role, paras in front.items()}
         for role, paras in front.items():
             for extra in paras[1:]:
-                blocks.insert(0, model.Paragraph(_trimmed(_inlines(extra.spans))))
+                blocks.insert(0, model.Paragraph(_trimmed(self._inlines(extra.spans))))
                 self.inferred.append(Inferred(extra.number, _text(extra.spans),
                                               f"a second {role}, kept as a paragraph"))
         headline = texts.get("title", "")
@@ -867,6 +891,75 @@ def _restore_meta(meta: model.Meta, original: model.Meta, texts: dict[str, str],
     return dataclasses.replace(meta, **changes)
 
 
+@dataclass
+class _Comments:
+    """The comments part and its threads (commentsExtended.xml): comments as model inlines, each emitted once."""
+
+    found: dict[str, model.Comment] = field(default_factory=dict)
+    """Top-level comments by id, replies attached."""
+    replies: set[str] = field(default_factory=set)
+    """Ids of comments that are replies (their ranges are their parent's)."""
+    emitted: set[str] = field(default_factory=set)
+    """Ids already placed in the model."""
+
+    def cover(self, comment_id: str, inner: list[model.Inline]) -> list[model.Inline]:
+        comment = self.found.get(comment_id)
+        if comment is None or comment_id in self.emitted:
+            return inner
+        self.emitted.add(comment_id)
+        return [dataclasses.replace(comment, content=tuple(_merged(inner)))]
+
+    def point(self, comment_id: str) -> list[model.Inline]:
+        return self.cover(comment_id, []) if comment_id not in self.replies else []
+
+
+def _read_comments(package: Package, main: str) -> _Comments:
+    """Comments with author, initials, date and text; replies and resolved state from commentsExtended.xml."""
+    comments = _Comments()
+    root = package.xml(_part(package, main, "comments"))
+    if root is None:
+        return comments
+    threads: dict[str, tuple[str, bool]] = {}
+    extended = package.xml(_part(package, main, "commentsExtended"))
+    for entry in (extended.iter(f"{W15}commentEx") if extended is not None else ()):
+        threads[entry.get(f"{W15}paraId", "")] = (entry.get(f"{W15}paraIdParent", ""),
+                                                  entry.get(f"{W15}done", "0") in ("1", "true"))
+    by_para: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    resolved: dict[str, bool] = {}
+    records: dict[str, tuple[str, str, str, str]] = {}
+    for element in root.iter(f"{W}comment"):
+        comment_id = element.get(f"{W}id", "")
+        paragraphs = element.findall(f".//{W}p")
+        text = "\n".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in paragraphs).strip()
+        records[comment_id] = (text, element.get(f"{W}author", ""), element.get(f"{W}initials", ""),
+                               element.get(f"{W}date", ""))
+        para_id = paragraphs[-1].get(f"{W14}paraId", "") if paragraphs else ""
+        if para_id:
+            by_para[para_id] = comment_id
+            parent, done = threads.get(para_id, ("", False))
+            resolved[comment_id] = done
+            if parent:
+                parents[comment_id] = parent
+    for comment_id, (text, author, initials, date) in records.items():
+        if comment_id in parents and parents[comment_id] in by_para:
+            comments.replies.add(comment_id)
+            continue
+        comments.found[comment_id] = model.Comment((), text, author, initials, date, resolved.get(comment_id, False))
+    for comment_id in sorted(comments.replies, key=lambda c: _int(c, 0)):
+        root_id = by_para[parents[comment_id]]
+        seen = {comment_id}
+        while root_id in comments.replies and root_id not in seen:  # a reply to a reply: the thread's first
+            seen.add(root_id)
+            root_id = by_para.get(parents.get(root_id, ""), root_id)
+        if root_id in comments.found:
+            text, author, initials, date = records[comment_id]
+            parent_comment = comments.found[root_id]
+            comments.found[root_id] = dataclasses.replace(
+                parent_comment, replies=(*parent_comment.replies, model.Reply(text, author, initials, date)))
+    return comments
+
+
 def _with_language(block: model.Block, languages: dict[str, str]) -> model.Block:
     """A code block whose text is unchanged from the original gets the original's language back (Word has no
     place for it)."""
@@ -911,8 +1004,29 @@ def _plain(inlines: tuple[model.Inline, ...] | list[model.Inline]) -> str:
 MARK_TYPES: dict[str, Any] = {"strong": model.Strong, "emphasis": model.Emphasis}
 
 
-def _inlines(spans: list[_Span]) -> tuple[model.Inline, ...]:
-    """Spans as nested inlines: tracked changes outermost, then links, then strong and emphasis, code innermost."""
+def _inlines(spans: list[_Span], comments: _Comments | None = None) -> tuple[model.Inline, ...]:
+    """Spans as nested inlines: comments outermost, then tracked changes, then links, then strong and emphasis,
+    code innermost. Without `comments` (accepted or rejected text) comment ranges are ignored."""
+    if comments is None:
+        return _changed([s for s in spans if not s.reference])
+    out: list[model.Inline] = []
+    index = 0
+    while index < len(spans):
+        span = spans[index]
+        if span.reference:
+            out.extend(comments.point(span.reference))
+            index += 1
+            continue
+        end = index + 1
+        while end < len(spans) and spans[end].comment == span.comment and not spans[end].reference:
+            end += 1
+        inner = list(_changed(spans[index:end]))
+        out.extend(comments.cover(span.comment, inner) if span.comment else inner)
+        index = end
+    return tuple(_merged(out))
+
+
+def _changed(spans: list[_Span]) -> tuple[model.Inline, ...]:
     out: list[model.Inline] = []
     index = 0
     while index < len(spans):
@@ -930,9 +1044,7 @@ def _inlines(spans: list[_Span]) -> tuple[model.Inline, ...]:
 def _wrap_change(change: Change | None, inner: list[model.Inline]) -> list[model.Inline]:
     if change is None:
         return inner
-    wrapper = getattr(model, "Insertion" if change.kind == "insertion" else "Deletion", None)
-    if wrapper is None:
-        return inner
+    wrapper = model.Insertion if change.kind == "insertion" else model.Deletion
     return [wrapper(tuple(inner), author=change.author, date=change.date)]
 
 
@@ -1014,14 +1126,25 @@ def _trimmed(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
         items[-1] = model.Text(items[-1].text.rstrip())
         if not items[-1].text:
             items.pop()
-    if not any(_plain([i]).strip() for i in items):
+    if not any(_shown(i).strip() or isinstance(i, model.Comment) for i in items):
         return ()
     return tuple(items)
 
 
+def _shown(node: model.Inline) -> str:
+    """The text an inline shows in a review copy: deleted text too."""
+    if isinstance(node, (model.Text, model.Code)):
+        return node.text
+    if isinstance(node, model.LineBreak):
+        return "\n"
+    if isinstance(node, (model.Emphasis, model.Strong, model.Link, model.Insertion, model.Deletion, model.Comment)):
+        return "".join(_shown(i) for i in node.content)
+    return ""
+
+
 def read(source: Source) -> Reading:
     """Read a Word document; tracked changes as `source.track_changes` says (accept by default)."""
-    mode = getattr(source, "track_changes", "accept")
+    mode = source.track_changes
     if mode not in TRACK_CHANGES:
         raise InputError(f"unknown --track-changes {mode!r}; use {', '.join(TRACK_CHANGES)}", path=source.name)
     package = Package(source.data, source.name)
