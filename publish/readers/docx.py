@@ -249,6 +249,8 @@ class _Reader:
         self.comments = self.all_comments if track_changes == "all" else None
         self.active: list[str] = []
         """The comments whose ranges are open at the current point."""
+        self.comment_lines: dict[str, int] = {}
+        """The paragraph each comment is anchored in."""
 
     def _inlines(self, spans: list[_Span]) -> tuple[model.Inline, ...]:
         return _inlines(spans, self.comments)
@@ -277,7 +279,7 @@ class _Reader:
             if comment_id not in self.all_comments.emitted:
                 why = ("a comment; kept in a review copy (--track-changes all)" if self.comments is None else
                        "a comment on the headline or front matter, which the model has no place for")
-                self._drop(0, f"{comment.author}: {comment.text}", why)
+                self._drop(self.comment_lines.get(comment_id, 0), f"{comment.author}: {comment.text}", why)
         original = self._original()
         if original is not None:
             languages = {b.text: b.language for b in model.iter_blocks(original.blocks)
@@ -508,6 +510,7 @@ class _Reader:
                     text = None
             elif tag == f"{W}commentReference":
                 para.spans.append(_Span("", reference=child.get(f"{W}id", "")))
+                self.comment_lines.setdefault(child.get(f"{W}id", ""), para.number)
             elif tag in (f"{W}footnoteReference", f"{W}endnoteReference"):
                 text = self._note(child, tag == f"{W}footnoteReference")
             elif tag == f"{W}drawing":
@@ -1137,9 +1140,7 @@ def _shown(node: model.Inline) -> str:
         return node.text
     if isinstance(node, model.LineBreak):
         return "\n"
-    if isinstance(node, (model.Emphasis, model.Strong, model.Link, model.Insertion, model.Deletion, model.Comment)):
-        return "".join(_shown(i) for i in node.content)
-    return ""
+    return "".join(_shown(i) for i in getattr(node, "content", ()))  # marks, links, changes, comments
 
 
 def read(source: Source) -> Reading:
