@@ -10,14 +10,13 @@ from pathlib import Path
 
 import docx
 import pytest
+from editing import ACCEPTED, COMMENTS, REJECTED, edited_docx
 from lxml import etree
 from lxml import html as lxml_html
 
 from publish.cli import main
 from publish.readers import read_file
 from publish.text import block_texts
-
-from editing import ACCEPTED, COMMENTS, REJECTED, edited_docx
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
