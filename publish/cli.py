@@ -101,6 +101,18 @@ def _document(path: Path, input_format: str | None, track_changes: str = "accept
     return read_file(path, input_format, track_changes).article
 
 
+def _review(args: argparse.Namespace) -> int:
+    from publish import review
+
+    path = Path(args.input)
+    edits = review.review(path)
+    if args.json:
+        print(json.dumps(review.as_json(edits), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(review.lines(path, edits)) if edits else f"{path}: no tracked changes, comments or edits")
+    return 0
+
+
 def _report(report: CheckReport, *, as_json: bool) -> int:
     if as_json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
@@ -270,6 +282,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-checks", dest="checks", action="store_false",
                    help="do not run `publish check` after each build")
     s.set_defaults(run=_serve)
+
+    r = commands.add_parser("review", help="list an edited Word file's tracked changes, comments and other edits",
+                            description="List every tracked change (insertion, deletion, move, formatting) and "
+                                        "comment in a Word file, with its author, date and paragraph; in a DOCX "
+                                        "publish wrote, also the paragraphs edited with Track Changes off.")
+    r.add_argument("input", metavar="FILE.docx")
+    r.add_argument("--json", action="store_true", help="print a JSON list of objects (kind, author, date, "
+                                                       "paragraph, first_words, text, detail)")
+    r.set_defaults(run=_review)
 
     i = commands.add_parser("inspect", help="print the article model as JSON and what the reader dropped",
                             description="Print INPUT's article model as JSON on stdout and the reader's report "

@@ -28,6 +28,7 @@ from publish import model, reproducible
 from publish.backends import RenderContext
 from publish.errors import RenderError
 from publish.labels import labels_for
+from publish.readers.ooxml import MODEL_NAMESPACE, paragraph_text
 from publish.templating import safe_href
 from publish.text import direction as text_direction
 from publish.text import human_date, plain
@@ -1062,9 +1063,9 @@ def _set_collection_properties(document: Document, collection: model.Collection,
     _drop_thumbnail(document)
 
 
-MODEL_NAMESPACE = "urn:publish:article-model"
-"""The custom XML part that carries the model a DOCX was made from: `publish review` compares an edited copy with
-it, and reading the file back restores what Word has no place for (exact dates, the URL, a code block's language)."""
+# The custom XML part (namespace MODEL_NAMESPACE) carries the model a DOCX was made from and each paragraph's text
+# as written: `publish review` compares an edited copy with it, and reading the file back restores what Word has no
+# place for (exact dates, the URL, a code block's language).
 
 
 def _mark_changed_paragraphs(document: Document) -> None:
@@ -1109,6 +1110,9 @@ def _embed_model(document: Document, article: model.Article) -> None:
     root = etree.Element(f"{{{MODEL_NAMESPACE}}}article", nsmap={None: MODEL_NAMESPACE})
     root.set("version", str(jsonform.VERSION))
     root.text = jsonform.dumps(article)
+    written = etree.SubElement(root, f"{{{MODEL_NAMESPACE}}}paragraphs")
+    for p in document.element.body.iter(W_P):  # as rejected: a review copy's pending changes are not edits
+        etree.SubElement(written, f"{{{MODEL_NAMESPACE}}}p").text = paragraph_text(p, "reject")
     blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     package = document.part.package
     assert package is not None

@@ -22,21 +22,16 @@ from publish import jsonform, model
 from publish.errors import InputError, ModelError, ResourceError
 from publish.labels import labels_for
 from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
-from publish.readers.ooxml import Package
+from publish.readers.ooxml import MODEL_NAMESPACE, W14, W15, Package, W, part_related
 from publish.resources import inspect_image
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
-W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
-W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
 M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 CORE = {"dc": "http://purl.org/dc/elements/1.1/", "dcterms": "http://purl.org/dc/terms/",
         "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"}
-MODEL_NAMESPACE = "urn:publish:article-model"
-"""The namespace of the custom XML part in which publish's own DOCX files carry the model they were made from."""
 
 MONOSPACE = re.compile(r"mono|courier|consolas|menlo|monaco|lucida console|source code|fira code|code|typewriter",
                        re.IGNORECASE)
@@ -235,8 +230,8 @@ class _Reader:
         self.package = package
         self.source = source
         self.mode = track_changes
-        self.styles = _Styles(package.xml(_part(package, package.main, "styles")))
-        self.numbering = _Numbering(package.xml(_part(package, package.main, "numbering")), self.styles)
+        self.styles = _Styles(package.xml(part_related(package, package.main, "styles")))
+        self.numbering = _Numbering(package.xml(part_related(package, package.main, "numbering")), self.styles)
         self.dropped: list[Dropped] = []
         self.inferred: list[Inferred] = []
         self.paragraph_number = 0
@@ -555,7 +550,7 @@ class _Reader:
     def _note(self, ref: Any, footnote: bool) -> str:
         """A footnote or endnote reference: its number in the text; the note's paragraphs kept for the end."""
         kind = "footnotes" if footnote else "endnotes"
-        part = _part(self.package, self.package.main, kind)
+        part = part_related(self.package, self.package.main, kind)
         if part is None:
             return ""
         notes = self.note_parts.setdefault(f"xml:{part}", {})
@@ -919,11 +914,11 @@ class _Comments:
 def _read_comments(package: Package, main: str) -> _Comments:
     """Comments with author, initials, date and text; replies and resolved state from commentsExtended.xml."""
     comments = _Comments()
-    root = package.xml(_part(package, main, "comments"))
+    root = package.xml(part_related(package, main, "comments"))
     if root is None:
         return comments
     threads: dict[str, tuple[str, bool]] = {}
-    extended = package.xml(_part(package, main, "commentsExtended"))
+    extended = package.xml(part_related(package, main, "commentsExtended"))
     for entry in (extended.iter(f"{W15}commentEx") if extended is not None else ()):
         threads[entry.get(f"{W15}paraId", "")] = (entry.get(f"{W15}paraIdParent", ""),
                                                   entry.get(f"{W15}done", "0") in ("1", "true"))
@@ -989,9 +984,6 @@ def _indent(ppr: Any) -> int:
     return left - hanging
 
 
-def _part(package: Package, source: str, kind: str) -> str | None:
-    return next((r.target for r in package.relationships(source) if r.kind == kind and not r.external
-                 and package.has(r.target)), None)
 
 
 def _text(spans: list[_Span]) -> str:

@@ -28,6 +28,15 @@ MACRO_CONTENT_TYPES = ("application/vnd.ms-word.document.macroEnabled.main+xml",
 OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 STRICT_OFFICE_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
+MODEL_NAMESPACE = "urn:publish:article-model"
+"""The namespace of the custom XML part in which publish's own DOCX files carry the model they were made from and
+the text of each paragraph as written (for `publish review`)."""
+_INSERTED = (f"{W}ins", f"{W}moveTo")
+_DELETED = (f"{W}del", f"{W}moveFrom")
+
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                           huge_tree=False, remove_comments=True, remove_pis=True)
 
@@ -151,3 +160,22 @@ class Package:
                     posixpath.join(folder, target))
             found[rel.get("Id", "")] = Relationship(rel.get("Type", "").rsplit("/", 1)[-1], target, external)
         return found
+
+
+def paragraph_text(p: Any, view: str) -> str:
+    """A w:p's text with its tracked changes accepted ("accept") or rejected ("reject"); tabs and breaks as spaces."""
+    hidden = _DELETED if view == "accept" else _INSERTED
+    parts: list[str] = []
+    for node in p.iter(f"{W}t", f"{W}delText", f"{W}tab", f"{W}br"):
+        if any(ancestor.tag in hidden for ancestor in node.iterancestors()):
+            continue
+        if node.tag == f"{W}delText" and view == "accept":
+            continue
+        parts.append(node.text or "" if node.tag in (f"{W}t", f"{W}delText") else " ")
+    return "".join(parts)
+
+
+def part_related(package: Package, source: str, kind: str) -> str | None:
+    """The part `source` relates to with a relationship of `kind` (footnotes, comments...), if the package has it."""
+    return next((r.target for r in package.relationships(source) if r.kind == kind and not r.external
+                 and package.has(r.target)), None)
