@@ -30,7 +30,7 @@ from publish.theme import Theme, load_theme
 
 log = logging.getLogger("publish")
 
-DEFAULT_FORMATS = tuple(BACKENDS)
+DEFAULT_FORMATS = BACKENDS.builtin_names()
 
 
 @dataclass(frozen=True, slots=True)

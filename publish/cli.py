@@ -1,4 +1,5 @@
-"""The command line: `publish build`, `serve`, `inspect`, `check`; user errors print one line and exit non-zero."""
+"""The command line: `publish build`, `serve`, `check`, `inspect`, `formats`, `themes`; user errors print one line
+and exit non-zero. Each command parses its arguments, calls the public API (publish.api) and prints the result."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from publish import __version__, jsonform, model
+from publish import __version__, api, jsonform
 from publish.backends import BACKENDS
-from publish.build import DEFAULT_FORMATS, BuildOptions, Written, build
+from publish.build import DEFAULT_FORMATS, BuildOptions, Written
 from publish.config import CONFIG_NAME, load_config
 from publish.conformance import PDF_VARIANTS
 from publish.errors import PublishError
-from publish.readers import READERS, TRACK_CHANGES, read_file
-from publish.theme import BASE_THEME, PAGE_SIZES_MM, list_themes, load_theme, page_size_name
+from publish.readers import READERS, TRACK_CHANGES
+from publish.theme import BASE_THEME, PAGE_SIZES_MM, load_theme, page_size_name
 
 if TYPE_CHECKING:
     from publish.checks import CheckReport
@@ -24,10 +25,9 @@ if TYPE_CHECKING:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 done, 1 a user error, 2 a usage error)."""
-    parser = _parser()
-    args = parser.parse_args(argv)
     _configure_logging()
     try:
+        args = _parser().parse_args(argv)  # the parser lists plugin formats: a broken plugin is one line too
         return int(args.run(args))
     except PublishError as exc:
         print(f"publish: error: {exc}", file=sys.stderr)
@@ -49,14 +49,19 @@ def _build(args: argparse.Namespace) -> int:
         pdf_variant=args.pdf_variant,
         track_changes=args.track_changes,
     )
-    written = build([Path(p) for p in args.inputs], options, progress=_progress)
+    written = api.build(args.inputs, options=options, progress=_progress)
     if not args.check:
         return 0
-    from publish import checks
+    from publish.checks import FORMATS, CheckOptions
 
-    sources = {w.path: w.document for w in written}
-    report = checks.check_outputs([w.path for w in written], sources, checks.CheckOptions(pdf_variant=args.pdf_variant))
-    return _report(report, as_json=False)
+    checkable = [w for w in written if w.path.suffix.lower() in FORMATS]
+    for w in written:
+        if w not in checkable:  # a plugin's format: publish has no checks for it
+            logging.getLogger("publish").warning("%s: not checked: publish checks %s files", w.path,
+                                                 ", ".join(FORMATS))
+    if not checkable:
+        return 0
+    return _report(api.check(checkable, options=CheckOptions(pdf_variant=args.pdf_variant)), as_json=False)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -70,35 +75,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from publish import checks
+    from publish.checks import CheckOptions
     from publish.validators import TOOLS
 
     skip = frozenset(name.strip() for name in (args.skip or "").split(",") if name.strip())
     unknown = sorted(skip - set(TOOLS))
     if unknown:
         raise PublishError(f"unknown check {unknown[0]!r} for --skip; known: {', '.join(TOOLS)}")
-    outputs = [Path(p) for p in args.outputs]
-    sources: dict[str, model.Document | None] = {Path(name).stem: _document(Path(name), args.input_format,
-                                                                            args.track_changes)
-                                                 for name in args.source or ()}
-    if len(sources) == 1:  # one source: every output was made from it
-        by_output = dict.fromkeys(outputs, next(iter(sources.values())))
-    else:  # several: each output's source has its name (story.md made out/story.pdf)
-        by_output = {path: sources.get(path.stem) for path in outputs}
-    report = checks.check_outputs(outputs, by_output,
-                                  checks.CheckOptions(pdf_variant=args.pdf_variant, strict=args.strict, skip=skip))
+    report = api.check(args.outputs, source=args.source, input_format=args.input_format,
+                       track_changes=args.track_changes,
+                       options=CheckOptions(pdf_variant=args.pdf_variant, strict=args.strict, skip=skip))
     return _report(report, as_json=args.json)
-
-
-def _document(path: Path, input_format: str | None, track_changes: str = "accept") -> model.Document:
-    """A source for `publish check --source`: an article (a Word file's text as accepted, or as rejected), or a
-    collection manifest."""
-    from publish.collection import is_manifest, load_manifest, without_duplicates
-
-    if is_manifest(path):
-        loaded = load_manifest(path, input_format)
-        return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection
-    return read_file(path, input_format, track_changes).article
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -143,17 +130,33 @@ def _project_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _themes(args: argparse.Namespace) -> int:
-    """List the built-in themes (and the project's own, if publish.toml names a theme folder)."""
+    """List the built-in and plugin themes (and the project's own, if publish.toml names a theme folder)."""
     config = load_config(Path(args.config) if args.config else None)
-    themes = list_themes()
-    if config.theme and config.theme not in {t.name for t in themes}:
-        themes.append(load_theme(config.theme))
-    width = max(len(t.name) for t in themes)
-    for theme in themes:
+    themes = [(info.name, info.theme, info.package) for info in api.list_themes()]
+    if config.theme and config.theme not in {name for name, _, _ in themes}:
+        own = load_theme(config.theme)
+        themes.append((own.name, own, str(config.path)))
+    width = max(len(name) for name, _, _ in themes)
+    for name, theme, package in themes:
         fonts = f"{theme.fonts.body[0]} / {theme.fonts.heading[0]}"
-        print(f"{theme.name:<{width}}  {theme.page.size:<6} {fonts:<34} {theme.description}")
+        origin = "" if package == "publish" else f" (from {package})"
+        print(f"{name:<{width}}  {theme.page.size:<6} {fonts:<34} {theme.description}{origin}")
     print(f"\nUse one with --theme NAME (or a theme folder), another page size with --page-size "
           f"{'|'.join(PAGE_SIZES_MM)}.", file=sys.stderr)
+    return 0
+
+
+def _formats(args: argparse.Namespace) -> int:
+    """List the readers (input formats) and backends (output formats), built in and from plugins."""
+    found = api.list_formats()
+    width = max(len(f.name) for f in found)
+    exts = max(len(" ".join(f.extensions)) for f in found)
+    summaries = max(len(f.summary) for f in found)
+    for kind, title in (("reader", "Input formats (--from), chosen by extension:"),
+                        ("backend", "Output formats (--to):")):
+        print(title)
+        for f in (f for f in found if f.kind == kind):
+            print(f"  {f.name:<{width}}  {' '.join(f.extensions):<{exts}}  {f.summary:<{summaries}}  from {f.package}")
     return 0
 
 
@@ -162,7 +165,7 @@ def _progress(written: Written) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    reading = read_file(Path(args.input), args.input_format, args.track_changes)
+    reading = api.read(args.input, args.input_format, track_changes=args.track_changes)
     sys.stdout.write(jsonform.dumps(reading.article))
     for item in reading.inferred:
         print(f"{args.input}:{item.line}: {item.role}: {item.text!r}", file=sys.stderr)
@@ -201,12 +204,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"publish {__version__}")
     parser.set_defaults(run=lambda args: _usage(parser))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    readers = ", ".join(f"{r.name} ({' '.join(r.extensions)})" for r in READERS.values())
+    readers = ", ".join(READERS)
 
     b = commands.add_parser("build", help="render articles into output files",
                             description="Render each INPUT into every format asked for.")
     b.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help=f"article files ({readers}) or collection manifests (.yaml)")
+                   help=f"article files ({readers}: see `publish formats`) or collection manifests (.yaml)")
     b.add_argument("--to", metavar="FORMATS",
                    help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: all)")
     b.add_argument("--out", metavar="DIR", help="output folder (default: publish.toml's out, else out)")
@@ -256,9 +259,14 @@ def _parser() -> argparse.ArgumentParser:
                                                     "qpdf, libreoffice, parity")
     k.set_defaults(run=_check)
 
+    f = commands.add_parser("formats", help="list the input and output formats, built in and from plugins",
+                            description="List the readers (input formats: name, extensions, summary, package) and "
+                                        "the backends (output formats), including those installed plugins add.")
+    f.set_defaults(run=_formats)
+
     t = commands.add_parser("themes", help="list the themes",
-                            description="List the built-in themes: name, page size, body and heading fonts, "
-                                        "description (and the theme publish.toml names, if it is a folder).")
+                            description="List the built-in and plugin themes: name, page size, body and heading "
+                                        "fonts, description (and the theme publish.toml names, if it is a folder).")
     t.add_argument("--config", metavar="FILE", help=f"project file (default: ./{CONFIG_NAME} if present)")
     t.set_defaults(run=_themes)
 

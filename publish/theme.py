@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from publish.errors import PublishError
+from publish.errors import FormatError, PublishError
+from publish.plugins import BUILTIN, Plugin, plugins
 
 if TYPE_CHECKING:
     from publish.resources import Image
@@ -348,8 +349,30 @@ def _check_text_block(page: Page, toml_path: Path) -> None:
 
 
 def list_themes() -> list[Theme]:
-    """Every built-in theme, loaded (so a broken one shows here, not in the middle of a build)."""
-    return [load_theme(name) for name in builtin_theme_names()]
+    """Every built-in and plugin theme, loaded (so a broken one shows here, not in the middle of a build)."""
+    return [load_theme(name) for name in theme_names()]
+
+
+def theme_names() -> dict[str, str]:
+    """Every theme a name selects, sorted, with the package it comes from ("publish" for a built-in)."""
+    names = dict.fromkeys(builtin_theme_names(), BUILTIN)
+    names.update({name: plugin.package for name, plugin in plugin_themes().items()})
+    return dict(sorted(names.items()))
+
+
+def plugin_themes() -> dict[str, Plugin]:
+    """The themes plugins add (entry point group `publish.themes`, naming a package whose folder holds theme.toml),
+    by name; a name taken twice is an error naming both."""
+    builtins = builtin_theme_names()
+    found: dict[str, Plugin] = {}
+    for plugin in plugins("publish.themes"):
+        if plugin.name in builtins:
+            raise FormatError(f"theme {plugin.name!r} is registered twice: built into publish, and by plugin {plugin}")
+        if plugin.name in found:
+            raise FormatError(f"theme {plugin.name!r} is registered twice: by plugin {found[plugin.name]}, and by "
+                              f"plugin {plugin}")
+        found[plugin.name] = plugin
+    return found
 
 
 def page_size_name(value: str) -> str:
@@ -361,15 +384,24 @@ def page_size_name(value: str) -> str:
 
 
 def _theme_folder(name_or_path: str) -> Path:
+    """The folder a theme name (built in, or a plugin's) or a theme folder's path selects."""
     folder = Path(name_or_path)
     if (folder / "theme.toml").is_file():
         return folder.resolve()
+    from_plugins = plugin_themes()
     builtin = builtin_themes_dir() / name_or_path
     if "/" not in name_or_path and (builtin / "theme.toml").is_file():
         return builtin
+    if name_or_path in from_plugins:
+        plugin = from_plugins[name_or_path]
+        found = plugin.folder()
+        if not (found / "theme.toml").is_file():
+            raise FormatError(f"theme plugin {plugin} has no theme.toml in {found}")
+        return found
     hint = f"{folder} has no theme.toml; " if folder.is_dir() else ""
-    raise PublishError(f"unknown theme {name_or_path!r}; {hint}built-in themes: {', '.join(builtin_theme_names())} "
-                       "(or give a folder holding a theme.toml)")
+    others = f"; plugin themes: {', '.join(from_plugins)}" if from_plugins else ""
+    raise PublishError(f"unknown theme {name_or_path!r}; {hint}built-in themes: {', '.join(builtin_theme_names())}"
+                       f"{others} (or give a folder holding a theme.toml)")
 
 
 def _merged(folder: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path]]:

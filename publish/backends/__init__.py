@@ -8,6 +8,7 @@ from typing import Protocol
 
 from publish.errors import FormatError
 from publish.model import Document
+from publish.plugins import Registry
 from publish.resources import Resources
 from publish.theme import Theme
 
@@ -38,16 +39,17 @@ class BackendModule(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class BackendSpec:
-    """A registered backend."""
+    """A registered backend: built in, or a plugin's (its entry point names one of these)."""
 
     name: str
     """The name given to --to."""
     extension: str
     """The output file's extension, with the dot."""
     module: str
-    """The module that implements it, imported only when this format is asked for."""
+    """The module that implements it (a `render(document, context) -> bytes | str` function), imported only
+    when this format is asked for."""
     summary: str
-    """One line for --help."""
+    """One line for --help and `publish formats`."""
 
     def load(self) -> BackendModule:
         """Import the backend's module (heavy libraries load here, not before)."""
@@ -55,21 +57,15 @@ class BackendSpec:
         return module
 
 
-def _registry(*specs: BackendSpec) -> dict[str, BackendSpec]:
-    out: dict[str, BackendSpec] = {}
-    for spec in specs:
-        if spec.name in out:
-            raise FormatError(f"backend {spec.name!r} is registered twice ({out[spec.name].module}, {spec.module})")
-        out[spec.name] = spec
-    return out
-
-
-BACKENDS = _registry(
-    BackendSpec("html", ".html", "publish.backends.html", "print-ready HTML5 with paged-media CSS"),
-    BackendSpec("pdf", ".pdf", "publish.backends.pdf", "PDF rendered by WeasyPrint from the same HTML"),
-    BackendSpec("docx", ".docx", "publish.backends.docx", "Word document with named styles"),
-    BackendSpec("epub", ".epub", "publish.backends.epub", "EPUB 3 e-book"),
-)
+BACKENDS: Registry[BackendSpec] = Registry(
+    "backend", "publish.backends", BackendSpec, (
+        BackendSpec("html", ".html", "publish.backends.html", "print-ready HTML5 with paged-media CSS"),
+        BackendSpec("pdf", ".pdf", "publish.backends.pdf", "PDF rendered by WeasyPrint from the same HTML"),
+        BackendSpec("docx", ".docx", "publish.backends.docx", "Word document with named styles"),
+        BackendSpec("epub", ".epub", "publish.backends.epub", "EPUB 3 e-book"),
+    ), lambda spec: (spec.extension,))
+"""Every backend by name: the built-ins, then those plugins add (entry point group `publish.backends`, naming a
+BackendSpec; see publish.plugins). A plugin's spec loads when first looked up; its module when first used."""
 
 
 def backends_for(names: list[str]) -> list[BackendSpec]:

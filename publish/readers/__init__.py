@@ -12,6 +12,7 @@ from typing import Protocol
 from publish import limits, sanitise
 from publish.errors import FormatError, InputError
 from publish.model import Article
+from publish.plugins import Registry
 
 TRACK_CHANGES = ("accept", "reject", "all")
 """How a Word input's tracked changes are read, with Pandoc's names: accepted, rejected, or kept and marked."""
@@ -113,52 +114,43 @@ class ReaderModule(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ReaderSpec:
-    """A registered reader."""
+    """A registered reader: built in, or a plugin's (its entry point names one of these)."""
 
     name: str
     """The name given to --from."""
     extensions: tuple[str, ...]
     """File extensions that select it, lower case, with the dot."""
     module: str
-    """The module that implements it, imported only when used."""
+    """The module that implements it (a `read(source) -> Reading` function), imported only when used."""
     summary: str
-    """One line for --help."""
+    """One line for --help and `publish formats`."""
 
 
-def _registry(*specs: ReaderSpec) -> dict[str, ReaderSpec]:
-    by_name: dict[str, ReaderSpec] = {}
-    by_ext: dict[str, str] = {}
-    for spec in specs:
-        if spec.name in by_name:
-            raise FormatError(f"reader {spec.name!r} is registered twice ({by_name[spec.name].module}, {spec.module})")
-        for ext in spec.extensions:
-            if ext in by_ext:
-                raise FormatError(f"extension {ext} is claimed by readers {by_ext[ext]!r} and {spec.name!r}")
-            by_ext[ext] = spec.name
-        by_name[spec.name] = spec
-    return by_name
-
-
-READERS = _registry(
-    ReaderSpec("scraped", (".txt", ".text"), "publish.readers.scraped", "plain text scraped from a web page"),
-    ReaderSpec("markdown", (".md", ".markdown"), "publish.readers.markdown", "Markdown with YAML front matter"),
-    ReaderSpec("json", (".json",), "publish.readers.jsonmodel", "the article model's own JSON form"),
-    ReaderSpec("docx", (".docx", ".docm", ".dotx", ".doc"), "publish.readers.docx",
-               "a Word document (tracked changes: --track-changes accept|reject|all)"),
-)
+READERS: Registry[ReaderSpec] = Registry(
+    "reader", "publish.readers", ReaderSpec, (
+        ReaderSpec("scraped", (".txt", ".text"), "publish.readers.scraped", "plain text scraped from a web page"),
+        ReaderSpec("markdown", (".md", ".markdown"), "publish.readers.markdown", "Markdown with YAML front matter"),
+        ReaderSpec("json", (".json",), "publish.readers.jsonmodel", "the article model's own JSON form"),
+        ReaderSpec("docx", (".docx", ".docm", ".dotx", ".doc"), "publish.readers.docx",
+                   "a Word document (tracked changes: --track-changes accept|reject|all)"),
+    ), lambda spec: spec.extensions)
+"""Every reader by name: the built-ins, then those plugins add (entry point group `publish.readers`, naming a
+ReaderSpec; see publish.plugins). A plugin's spec loads when first looked up; its module when first used."""
 
 
 def reader_for(path: Path, name: str | None = None) -> ReaderSpec:
-    """The reader named, or the one the file's extension selects."""
+    """The reader named, or the one the file's extension selects (every reader's spec is loaded for that, so an
+    extension two readers claim is an error naming both, whichever file is read)."""
     if name is not None:
         if name not in READERS:
             raise FormatError(f"unknown input format {name!r}; known: {', '.join(READERS)}")
         return READERS[name]
     ext = path.suffix.lower()
-    for spec in READERS.values():
+    specs = list(READERS.values())
+    for spec in specs:
         if ext in spec.extensions:
             return spec
-    known = ", ".join(e for s in READERS.values() for e in s.extensions)
+    known = ", ".join(e for s in specs for e in s.extensions)
     raise FormatError(f"cannot tell the input format from the extension {ext or '(none)'!r}; "
                       f"use --from {'|'.join(READERS)} or one of {known}", path=path)
 
