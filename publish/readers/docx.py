@@ -91,8 +91,8 @@ class _Para:
     """The heading level for a heading."""
     spans: list[_Span] = field(default_factory=list)
     """Its text."""
-    figures: list[model.Figure] = field(default_factory=list)
-    """Images it holds."""
+    figures: list[model.Block] = field(default_factory=list)
+    """Images it holds, and the paragraphs of its text boxes: blocks that follow its text."""
     list_depth: int = 0
     """1 or more for a list item (the nesting), 0 otherwise."""
     ordered: bool = False
@@ -511,11 +511,14 @@ class _Reader:
             elif tag == f"{W}drawing":
                 self._drawing(child, para)
             elif tag in (f"{W}pict", f"{W}object"):
-                self._drop(para.number, "", "an embedded object or VML drawing, which the model cannot hold")
+                if not self._text_box(child, para):
+                    self._drop(para.number, "", "an embedded object or VML drawing, which the model cannot hold")
             elif tag == f"{MC}AlternateContent":
                 drawing = child.find(f".//{W}drawing")
                 if drawing is not None:
                     self._drawing(drawing, para)
+                elif not self._text_box(child, para):
+                    self._drop(para.number, "", "an embedded object or VML drawing, which the model cannot hold")
             if text:
                 para.spans.append(_Span(text, frozen, link, change, self.active[0] if self.active else ""))
 
@@ -569,13 +572,26 @@ class _Reader:
         self.notes.append((number, paras))
         return f"[{number}]"
 
+    def _text_box(self, holder: Any, para: _Para) -> bool:
+        """A text box's paragraphs, as blocks after the paragraph that anchors it; False when there is none."""
+        box = holder.find(f".//{W}txbxContent")
+        if box is None:
+            return False
+        saved = self.active
+        self.active = []
+        inner, _ = self._group(self._container(box))
+        self.active = saved
+        para.figures.extend(inner)
+        return True
+
     def _drawing(self, drawing: Any, para: _Para) -> None:
         """An image as a figure: its bytes checked and kept as a data: URI, alt text from wp:docPr."""
         doc_pr = drawing.find(f".//{WP}docPr")
         alt = (doc_pr.get("descr") or doc_pr.get("title") or "") if doc_pr is not None else ""
         blip = drawing.find(f".//{A}blip")
         if blip is None:
-            self._drop(para.number, alt, "a drawing that is not a picture (a chart, shape or text box)")
+            if not self._text_box(drawing, para):
+                self._drop(para.number, alt, "a drawing that is not a picture (a chart or shape)")
             return
         rel_id = blip.get(f"{R}embed") or blip.get(f"{R}link") or ""
         rel = self._rels().get(rel_id)
@@ -597,33 +613,36 @@ class _Reader:
 
     def _table(self, tbl: Any) -> model.Table | None:
         rows: list[list[model.Cell]] = []
-        header_rows = 0
         aligns: list[str] = []
-        for index, tr in enumerate(tbl.iterfind(f"{W}tr")):
+        for tr in tbl.iterfind(f"{W}tr"):
             if self.mode == "accept" and tr.find(f"{W}trPr/{W}del") is not None:
                 continue
             if self.mode == "reject" and tr.find(f"{W}trPr/{W}ins") is not None:
                 continue
-            if tr.find(f"{W}trPr/{W}tblHeader") is not None and header_rows == index:
-                header_rows += 1
             cells: list[model.Cell] = []
             for tc in tr.iterfind(f"{W}tc"):
                 span = _int(tc.find(f"{W}tcPr/{W}gridSpan").get(f"{W}val") if tc.find(f"{W}tcPr/{W}gridSpan")
                             is not None else None, 1)
-                paras: list[_Para] = []
+                content: list[model.Inline] = []
                 for item in self._container(tc):
                     if isinstance(item, _Para):
-                        paras.append(item)
+                        para = item
+                        inlines = self._inlines(para.spans)
+                    elif isinstance(item, model.Table):  # a table in a cell: its cells' text, line by line
+                        self.inferred.append(Inferred(self.paragraph_number, "", "a table inside a table cell, "
+                                                      "kept as lines of the cell's text"))
+                        inlines = tuple(_merged([node for row in (item.header, *item.rows) for cell in row
+                                                 for node in (*cell, model.LineBreak()) if cell]))[:-1]
                     else:
-                        self._drop(self.paragraph_number, "", "a table inside a table cell (its text is dropped)")
-                content: list[model.Inline] = []
-                for para in paras:
-                    inlines = self._inlines(para.spans)
+                        continue
                     if inlines and content:
                         content.append(model.LineBreak())
                     content.extend(inlines)
+                    if not isinstance(item, _Para):
+                        continue
                     for figure in para.figures:
-                        self._drop(para.number, figure.alt, "an image inside a table cell")
+                        self._drop(para.number, figure.alt if isinstance(figure, model.Figure) else "",
+                                   "an image or text box inside a table cell")
                 if not rows:
                     jc = next((p.find(f"{W}pPr/{W}jc") for p in tc.iterfind(f"{W}p")
                                if p.find(f"{W}pPr/{W}jc") is not None), None)
@@ -637,9 +656,7 @@ class _Reader:
             return None
         width = max(len(row) for row in rows)
         rows = [row + [()] * (width - len(row)) for row in rows]
-        header = rows[0]
-        if header_rows > 1:  # several header rows: the first is the header, the rest body rows
-            pass
+        header = rows[0]  # the repeated header row (w:tblHeader), else the first; further header rows are body rows
         align = tuple((aligns + [""] * width)[:width])
         return model.Table(tuple(header), tuple(tuple(r) for r in rows[1:]), align if any(align) else ())
 

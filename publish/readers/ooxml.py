@@ -34,6 +34,16 @@ W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
 MODEL_NAMESPACE = "urn:publish:article-model"
 """The namespace of the custom XML part in which publish's own DOCX files carry the model they were made from and
 the text of each paragraph as written (for `publish review`)."""
+STRICT_NAMESPACES = (
+    (b"http://purl.oclc.org/ooxml/wordprocessingml/main", b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"),
+    (b"http://purl.oclc.org/ooxml/officeDocument/relationships\"",
+     b"http://schemas.openxmlformats.org/officeDocument/2006/relationships\""),
+    (b"http://purl.oclc.org/ooxml/drawingml/main", b"http://schemas.openxmlformats.org/drawingml/2006/main"),
+    (b"http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing",
+     b"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"),
+    (b"http://purl.oclc.org/ooxml/drawingml/picture", b"http://schemas.openxmlformats.org/drawingml/2006/picture"),
+)
+"""Strict Open XML namespaces and their transitional equivalents (Word can save either; they mean the same)."""
 _INSERTED = (f"{W}ins", f"{W}moveTo")
 _DELETED = (f"{W}del", f"{W}moveFrom")
 
@@ -130,6 +140,9 @@ class Package:
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data or "<!DOCTYPE".encode("utf-16-le") in data:
             raise InputError(f"its part {part!r} declares a DOCTYPE or entities, which Word never writes; refused "
                              "(entities are never expanded)", path=self.name)
+        if b"purl.oclc.org/ooxml/" in data:  # Strict Open XML (ISO 29500 strict): the transitional names
+            for strict, transitional in STRICT_NAMESPACES:
+                data = data.replace(strict, transitional)
         try:
             root = etree.fromstring(data, _PARSER)
         except etree.XMLSyntaxError as exc:
