@@ -165,3 +165,36 @@ def test_footnotes_become_numbered_notes_at_the_end(tmp_path: Path) -> None:
     assert article.blocks[0] == model.Paragraph((model.Text("The first crossing left at ten.[1]"),))
     assert isinstance(article.blocks[-2], model.Rule)
     assert article.blocks[-1] == model.Paragraph((model.Text("[1] Figures from the port office."),))
+
+
+def _with_body(tmp_path: Path, paragraphs: list[str]) -> Path:
+    """A python-docx document whose body is the given w:p contents (WordprocessingML as Word writes it)."""
+    from lxml import etree
+
+    document = docx.Document()
+    body = document.element.body
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    m = 'xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math"'
+    for inner in paragraphs:
+        body.sectPr.addprevious(etree.fromstring(f"<w:p {w} {m}>{inner}</w:p>"))
+    path = tmp_path / "fields.docx"
+    document.save(str(path))
+    return path
+
+
+def test_hyperlink_fields_and_what_is_dropped(tmp_path: Path) -> None:
+    """A link written as a HYPERLINK field (as older Word does) is a link; an equation is reported as dropped, with
+    the paragraph's number as its line."""
+    path = _with_body(tmp_path, [
+        '<w:pPr><w:pStyle w:val="Title"/></w:pPr><w:r><w:t>Port Notes</w:t></w:r>',
+        '<w:r><w:t xml:space="preserve">See the </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> HYPERLINK "https://port.example/times" </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>timetable</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t>.</w:t></w:r>',
+        '<w:r><w:t xml:space="preserve">Fare rule: </w:t></w:r><m:oMath><m:r><m:t>x+1</m:t></m:r></m:oMath>',
+    ])
+    reading = read_file(path)
+    assert reading.article.blocks[0] == model.Paragraph((
+        model.Text("See the "), model.Link((model.Text("timetable"),), "https://port.example/times"), model.Text(".")))
+    assert [(d.line, d.text, d.reason) for d in reading.dropped] == [
+        (3, "x+1", "an equation, which the model cannot hold")]

@@ -209,6 +209,15 @@ class _Numbering:
         return fmt, overrides.get(ilvl, start), ilvl in overrides
 
 
+def _hyperlink_field(instruction: str) -> str:
+    """The target of a HYPERLINK field ("HYPERLINK \"https://...\" \\o \"tip\""), or "" for any other field."""
+    match = re.match(r'\s*HYPERLINK\s+(?:\\[a-z]\s+)*"([^"]+)"', instruction)
+    if match is None:
+        match = re.match(r"\s*HYPERLINK\s+(\S+)", instruction)
+    target = match.group(1) if match else ""
+    return target if re.match(r"(?i)(https?|mailto|ftp):", target) else ""
+
+
 def _int(value: str | None, default: int) -> int:
     try:
         return int(value) if value is not None else default
@@ -244,6 +253,8 @@ class _Reader:
         self.comments = self.all_comments if track_changes == "all" else None
         self.active: list[str] = []
         """The comments whose ranges are open at the current point."""
+        self.fields: list[list[str]] = []
+        """The complex fields open at this point: [instruction, hyperlink target once known]."""
         self.comment_lines: dict[str, int] = {}
         """The paragraph each comment is anchored in."""
 
@@ -438,7 +449,10 @@ class _Reader:
                 found = Change(kind, child.get(f"{W}author", ""), child.get(f"{W}date", ""),
                                tag in (f"{W}moveTo", f"{W}moveFrom")) if self.mode == "all" else change
                 self._inline_children(child, para, marks, link, found)
-            elif tag in (f"{W}smartTag", f"{W}customXml", f"{W}fldSimple", f"{W}sdtContent", f"{W}dir",
+            elif tag == f"{W}fldSimple":
+                target = _hyperlink_field(child.get(f"{W}instr", ""))
+                self._inline_children(child, para, marks, (target, "") if target else link, change)
+            elif tag in (f"{W}smartTag", f"{W}customXml", f"{W}sdtContent", f"{W}dir",
                          f"{W}bdo"):
                 self._inline_children(child, para, marks, link, change)
             elif tag == f"{W}sdt":
@@ -485,6 +499,20 @@ class _Reader:
         for child in r:
             tag = child.tag
             text = None
+            if tag == f"{W}fldChar":  # a complex field: its result is what shows; a HYPERLINK field is a link
+                kind = child.get(f"{W}fldCharType", "")
+                if kind == "begin":
+                    self.fields.append(["", ""])
+                elif kind == "separate" and self.fields:
+                    self.fields[-1][1] = _hyperlink_field(self.fields[-1][0])
+                elif kind == "end" and self.fields:
+                    self.fields.pop()
+                continue
+            if tag == f"{W}instrText" and self.fields:
+                self.fields[-1][0] += child.text or ""
+                continue
+            if self.fields and self.fields[-1][1]:
+                link = (self.fields[-1][1], "")
             if tag in (f"{W}t", f"{W}delText"):
                 if tag == f"{W}delText" and self.mode == "accept":
                     continue
