@@ -21,6 +21,12 @@ Cases:
   digest-200-vs-pandoc
              the same 200 files: `publish build MANIFEST --to epub` / `--to docx` against
              `pandoc FILE1 ... FILE200 -o x.epub` / `-o x.docx`.
+  speedups   publish alone: each speed hack (the forked PDF worker, the per-user cache, the WeasyPrint
+             library-loading patch) on and off, on the seed, feature-tour.md, the morning brief and a
+             200-article collection, all four formats. Per input, one run with every hack on and one with each
+             turned off (PUBLISH_SPEEDUPS_OFF=NAME, set for that process only) run interleaved; the table gives
+             the median wall and CPU time (user + system of the process and the children it waited for) of
+             each, and what the hack saves. The cache runs use a cache of their own, filled by the warm-up.
 
 Usage: python3 benchmarks/bench.py [--repeat N] [--cases seed,seed-docx,200,...] [--formats html,...] [--quick]
 Results are printed as a table and written to benchmarks/results/latest.json.
@@ -29,6 +35,7 @@ Results are printed as a table and written to benchmarks/results/latest.json.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -58,7 +65,10 @@ DIGEST_COUNTS = {"digest-50": 50, "digest-200": 200, "digest-500": 500}
 DIGEST_VS_PANDOC = "digest-200-vs-pandoc"
 DIGEST_VS_PANDOC_ARTICLES = 200
 DIGEST_VS_PANDOC_FORMATS = ("epub", "docx")
-CASES = ("seed", "seed-docx", "200", *DIGEST_COUNTS, DIGEST_VS_PANDOC)
+SPEEDUPS_CASE = "speedups"
+SPEEDUPS = ("pdf-worker", "cache", "library-patch")
+"""The speed hacks publish can run without (publish/speedups.py), each measured on and off."""
+CASES = ("seed", "seed-docx", "200", *DIGEST_COUNTS, DIGEST_VS_PANDOC, SPEEDUPS_CASE)
 GENERATED_ARTICLES = 200
 GENERATOR_SEED = 20240612
 REPEAT = 3
@@ -89,6 +99,8 @@ class Command:
     """The program and its arguments."""
     fail_if_logged: str = ""
     """A phrase that fails the benchmark if the command writes it to stderr ("" checks nothing)."""
+    env: tuple[tuple[str, str], ...] = ()
+    """Environment variables this command's process gets besides the benchmark's own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +111,8 @@ class Sample:
     """Wall time from spawn to reaping."""
     peak_kib: int
     """ru_maxrss from wait4: the largest peak RSS of the process and its waited-for descendants, in KiB."""
+    cpu_seconds: float = 0.0
+    """User plus system CPU time from wait4, the process's and its waited-for descendants'."""
 
 
 def run(command: Command, env: dict[str, str], log_dir: Path) -> Sample:
@@ -107,7 +121,7 @@ def run(command: Command, env: dict[str, str], log_dir: Path) -> Sample:
     with log.open("wb") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(command.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                env=env)
+                                env={**env, **dict(command.env)})
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so tell Popen not to wait again
@@ -121,7 +135,7 @@ def run(command: Command, env: dict[str, str], log_dir: Path) -> Sample:
         if found:
             raise BenchError(f"{command.key} reported {command.fail_if_logged!r} {len(found)} time(s), first:\n  "
                              f"{found[0]}")
-    return Sample(seconds, usage.ru_maxrss)
+    return Sample(seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 # --- cases -------------------------------------------------------------------------------------------------
@@ -556,8 +570,9 @@ def version(argv: Sequence[str], env: dict[str, str]) -> str:
     return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "unknown"
 
 
-def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str]) -> list[Case]:
-    """Write the inputs each named case needs and describe its commands."""
+def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quick: bool = False) -> list[Case]:
+    """Write the inputs each named case needs and describe its commands (--quick leaves the 200-article
+    collection out of the speedups case)."""
     cases = []
     if {"seed", "seed-docx"} & set(names):
         seed_md = seed_markdown(tools, SEED)
@@ -592,7 +607,57 @@ def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str]) -> l
                 continue
             manifest, files = digest(DIGEST_VS_PANDOC_ARTICLES)
             cases.append(digest_pandoc_case(name, tools, manifest, files, chosen))
+        elif name == SPEEDUPS_CASE:
+            cases.append(speedups_case(tools, None if quick else digest(GENERATED_ARTICLES)[0]))
     return cases
+
+
+def speedups_case(tools: Tools, collection: Path | None) -> Case:
+    """Per input, every hack on, then each one off, interleaved; all four formats, each in one process."""
+    inputs = {"seed": SEED, "feature-tour": REPO / "samples" / "feature-tour.md",
+              "morning-brief": REPO / "samples" / "morning-brief.yaml"}
+    if collection is not None:
+        inputs["200-articles"] = collection
+    cache = (("PUBLISH_CACHE_DIR", str(tools.work / "speedups-cache")),)
+    schedule = []
+    for label, source in inputs.items():
+        base = publish_command(tools, f"{SPEEDUPS_CASE} {label} all-on", source, FORMATS)
+        schedule.append(dataclasses.replace(base, env=cache))
+        for hack in SPEEDUPS:
+            command = publish_command(tools, f"{SPEEDUPS_CASE} {label} {hack}-off", source, FORMATS)
+            schedule.append(dataclasses.replace(command, env=(*cache, ("PUBLISH_SPEEDUPS_OFF", hack))))
+    return Case(SPEEDUPS_CASE, tuple(schedule), ())
+
+
+def speedups_report(results: list[Result]) -> list[dict[str, Any]]:
+    """Per input and hack: median wall and CPU seconds with it on and off, and the share of the time it saves
+    (positive: the hack pays; negative: it costs)."""
+    rows = []
+    for result in results:
+        if result.case.name != SPEEDUPS_CASE:
+            continue
+        for key in result.samples:
+            if not key.endswith("all-on"):
+                continue
+            label = key.removeprefix(f"{SPEEDUPS_CASE} ").removesuffix(" all-on")
+            on = result.samples[key]
+            for hack in SPEEDUPS:
+                off = result.samples[f"{SPEEDUPS_CASE} {label} {hack}-off"]
+                wall = (statistics.median(s.seconds for s in on), statistics.median(s.seconds for s in off))
+                cpu = (statistics.median(s.cpu_seconds for s in on), statistics.median(s.cpu_seconds for s in off))
+                rows.append({"input": label, "hack": hack, "wall_on_s": round(wall[0], 3),
+                             "wall_off_s": round(wall[1], 3), "wall_saved": round(1 - wall[0] / wall[1], 3),
+                             "cpu_on_s": round(cpu[0], 3), "cpu_off_s": round(cpu[1], 3),
+                             "cpu_saved": round(1 - cpu[0] / cpu[1], 3) if cpu[1] else None})
+    return rows
+
+
+def speedups_table(rows: list[dict[str, Any]]) -> str:
+    head = ("input", "speed hack", "wall on", "wall off", "saves", "CPU on", "CPU off", "saves")
+    body = [(r["input"], r["hack"], _cell(r["wall_on_s"], 2), _cell(r["wall_off_s"], 2), f"{r['wall_saved']:+.0%}",
+             _cell(r["cpu_on_s"], 2), _cell(r["cpu_off_s"], 2),
+             "" if r["cpu_saved"] is None else f"{r['cpu_saved']:+.0%}") for r in rows]
+    return _aligned(head, body)
 
 
 def report(results: list[Result]) -> list[dict[str, Any]]:
@@ -718,18 +783,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; return 0, or 1 with a one-line reason."""
     args = parse_args(argv)
     try:
-        pandoc = find_pandoc()
+        pandoc = find_pandoc() if set(args.cases) - {SPEEDUPS_CASE, *DIGEST_COUNTS} else ""  # publish-only cases
         env = environment()
         with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
             tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env)
-            cases = build_cases(args.cases, tools, args.formats)
+            cases = build_cases(args.cases, tools, args.formats, quick=args.quick)
             load = [os.getloadavg()[0]]
             results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
             load.append(os.getloadavg()[0])
             rows = report(results)
             steps = growth(results)
+            speedup_rows = speedups_report(results)
             versions = {"publish": version([*tools.publish, "--version"], env),
-                        "pandoc": version([pandoc, "--version"], env),
+                        "pandoc": version([pandoc, "--version"], env) if pandoc else "pandoc not used",
                         "weasyprint": version(["weasyprint", "--version"], env)}
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
@@ -740,7 +806,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{'' if args.quick else ' after one warm-up'}{_once_note(cases, args.repeat, args.quick)}\n"
           f"load average (1 min) {load[0]:.2f} before the first run, {load[1]:.2f} after the last (the benchmark "
           f"itself adds about 1; more is other work on the machine, which slows the runs)\n")
-    print(table(rows))
+    if rows:
+        print(table(rows))
+    if speedup_rows:
+        print("\nEach speed hack on and off (medians; \"saves\" is 1 - on/off, negative when it costs):\n"
+              + speedups_table(speedup_rows))
     if steps:
         print("\n" + growth_table(steps))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -761,6 +831,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "not the sum); a row with several processes reports the largest",
         "rows": rows,
         "growth": steps,
+        "speedups": speedup_rows,
     }, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {RESULTS.relative_to(REPO)}")
     return 0

@@ -23,7 +23,7 @@ from publish.resources import Resources
 from publish.theme import BASE_THEME, Theme, load_theme, theme_names
 
 if TYPE_CHECKING:
-    from publish.checks import CheckOptions, CheckReport
+    from publish.checks import CheckOptions, CheckReport, SourceWords
 
 PathLike = str | os.PathLike[str]
 """A file or folder: a string or a path."""
@@ -127,28 +127,37 @@ def check(outputs: PathLike | Written | Iterable[PathLike | Written],
     items = [outputs] if isinstance(outputs, str | os.PathLike | Written) else list(outputs)
     paths = [item.path if isinstance(item, Written) else Path(item) for item in items]
     by_output: dict[Path, Document | None] = {item.path: item.document for item in items if isinstance(item, Written)}
+    words: dict[Path, SourceWords | None] = {}
     if isinstance(source, Article | Collection):
         by_output = dict.fromkeys(paths, source)
-    elif isinstance(source, str | os.PathLike):
-        by_output = dict.fromkeys(paths, _source_document(Path(source), input_format, track_changes))
     elif source is not None:
-        sources = {Path(name).stem: _source_document(Path(name), input_format, track_changes) for name in source}
+        names = [source] if isinstance(source, str | os.PathLike) else list(source)
+        sources = {Path(name).stem: _source_document(Path(name), input_format, track_changes) for name in names}
         if len(sources) == 1:  # one source: every output was made from it
-            by_output = dict.fromkeys(paths, next(iter(sources.values())))
+            document, file_words = next(iter(sources.values()))
+            by_output = {path: by_output.get(path) or document for path in paths}
+            words = dict.fromkeys(paths, file_words)
         else:  # several: each output's source has its name
-            by_output = {path: sources.get(path.stem) for path in paths}
-    return checks.check_outputs(paths, by_output, options)
+            for path in paths:
+                if path.stem in sources:
+                    document, words[path] = sources[path.stem]
+                    by_output[path] = by_output.get(path) or document
+    return checks.check_outputs(paths, by_output, options, words)
 
 
-def _source_document(path: Path, input_format: str | None, track_changes: str = "accept") -> Document:
-    """The document outputs were made from: an article, or a collection manifest (duplicates handled as in the
-    build)."""
+def _source_document(path: Path, input_format: str | None, track_changes: str = "accept",
+                     ) -> tuple[Document, SourceWords | None]:
+    """The document outputs were made from (an article, or a collection manifest with duplicates handled as in
+    the build) and, for an article, its file's own words as written (so a reader's own losses show); a Word
+    file's text with its tracked changes accepted, or rejected."""
+    from publish.checks import source_words
     from publish.collection import is_manifest, load_manifest, without_duplicates
 
     if is_manifest(path):
         loaded = load_manifest(path, input_format)
-        return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection
-    return read_file(path, input_format, track_changes).article
+        return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection, None
+    reading = read_file(path, input_format, track_changes)
+    return reading.article, source_words(path, input_format, reading)
 
 
 @dataclass(frozen=True, slots=True)

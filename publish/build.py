@@ -1,17 +1,19 @@
-"""The build: read every input, render each into the asked formats, and write each file atomically."""
+"""The build: read every input, render each into the asked formats, and put all the files in place together."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import glob
 import logging
-import multiprocessing as mp
 import os
 import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from publish import cache, limits, processes, speedups
 from publish.backends import BACKENDS, BackendSpec, RenderContext, backends_for
 from publish.collection import (
     CollectionOptions,
@@ -65,6 +67,10 @@ class BuildOptions:
     """The publisher's name for the letterhead, replacing the theme's; None keeps it."""
     logo: Path | None = None
     """The publisher's logo for the letterhead, replacing the theme's; None keeps it."""
+    timeout: float = processes.DEFAULT_TIMEOUT
+    """Seconds one document's PDF may take to lay out before the build stops with an error (0: no limit)."""
+    pdf_worker: bool = True
+    """Render the PDF in a forked worker beside the other formats (off only to measure what it saves)."""
     track_changes: str = "accept"
     """A Word input's tracked changes: accept, reject, or all (a review copy that shows them and its comments)."""
 
@@ -106,47 +112,250 @@ class _Job:
 
 def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written], None] = lambda w: None,
           ) -> list[Written]:
-    """Read all inputs first (a bad one stops the build before anything is written), then render and write."""
+    """Read all inputs first (a bad one stops the build before anything is written), render every output into a
+    temporary file beside its target, and only when all are done rename them into place: a failure, a full disk
+    or a signal leaves the earlier outputs as they were."""
     specs = backends_for(list(options.formats))
-    worker = _PdfWorker.start(specs)
-    try:
-        written = _build(inputs, options, specs, worker, progress)
-    except BaseException:
+    speedups.turned_off()  # a bad switch is one line before anything runs
+    cache.root()  # decided (and any warning given) once, before the worker is forked
+    with processes.stop_on_signals():
+        worker = _start_worker(specs, options)
+        try:
+            written = _build(inputs, options, specs, worker, progress)
+        except BaseException:
+            if worker is not None:
+                worker.stop()
+            raise
         if worker is not None:
-            worker.pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    if worker is not None:
-        worker.pool.shutdown()
+            worker.close()
     return written
 
 
-def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], worker: _PdfWorker | None,
+def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], worker: processes.PdfWorker | None,
            progress: Callable[[Written], None]) -> list[Written]:
     theme = options.load_theme()
     jobs = _jobs(inputs, options, theme.folder)
     _check_distinct_stems(jobs)
-    written: list[Written] = []
-    for job in jobs:
-        context = RenderContext(theme=theme, resources=job.resources, allow_remote=options.allow_remote,
-                                article_break=job.options.article_break, pdf_variant=options.pdf_variant)
-        split = job.options.docx_per_article and isinstance(job.document, Collection)
-        together = [spec for spec in specs if not (split and spec.name == "docx")]
-        try:
-            rendered = _render_formats(together, job.document, context, worker) if together else []
-            separate = _render_articles(job.document, context, "docx") if split and len(together) < len(specs) \
-                else []
-        except PublishError as exc:
-            if exc.path is None:
-                exc.path = str(job.source)
-            raise
-        outputs = [(options.out_dir / f"{job.stem}{spec.extension}", data, seconds, job.document)
-                   for spec, (data, seconds) in zip(together, rendered, strict=True)]
-        outputs += [(options.out_dir / f"{job.stem}-docx" / name, data, seconds, article)
-                    for name, data, seconds, article in separate]
-        for target, data, seconds, document in outputs:  # all rendered: now write them all
-            written.append(Written(target, write_atomic(target, data), seconds, document))
-            progress(written[-1])
-    return written
+    plans = [(job, _targets(job, specs, options.out_dir)) for job in jobs]
+    _check_targets([output.path for _, targets in plans for output in targets])
+    staged: list[_Staged] = []
+    new_folders = _missing_folders([output.path for _, targets in plans for output in targets])
+    _remove_stale([output.path for _, targets in plans for output in targets])
+    done = False
+    try:
+        for job, targets in plans:
+            context = RenderContext(theme=theme, resources=job.resources, allow_remote=options.allow_remote,
+                                    article_break=job.options.article_break, pdf_variant=options.pdf_variant)
+            if "pdf" in {spec.name for spec in specs}:
+                for warning in limits.layout_warnings(job.document, options.timeout):
+                    log.warning("%s: %s", job.source, warning)
+            try:
+                rendered = _render_job(job, targets, context, worker, options.timeout)
+            except PublishError as exc:
+                if exc.path is None:
+                    exc.path = str(job.source)
+                raise
+            for output, (data, seconds) in zip(targets, rendered, strict=True):
+                staged.append(_stage(output.path, data, seconds, output.document))
+        with processes.signals_held():  # all rendered and stored: now put them all in place, uninterrupted
+            for item in staged:
+                assert item.temporary is not None
+                try:
+                    os.replace(item.temporary, item.target)
+                except OSError as exc:
+                    raise PublishError(f"cannot put the new file in place: {exc.strerror}", path=item.target) from None
+                item.temporary = None
+        done = True
+    finally:
+        for item in staged:
+            if item.temporary is not None:
+                item.temporary.unlink(missing_ok=True)
+        if not done:
+            for folder in new_folders:  # folders made for this build's files, left empty by its failure
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+    for item in staged:
+        progress(Written(item.target, item.size, item.seconds, item.document))
+    return [Written(item.target, item.size, item.seconds, item.document) for item in staged]
+
+
+@dataclass(frozen=True, slots=True)
+class _Output:
+    """One file a build writes."""
+
+    path: Path
+    """Where it goes."""
+    backend: str
+    """The backend that renders it."""
+    document: Document
+    """What it is rendered from."""
+
+
+def _targets(job: _Job, specs: list[BackendSpec], out_dir: Path) -> list[_Output]:
+    """Every file a job writes and what each is rendered from: one per format, or, for a collection's DOCX one
+    file per article, "NAME-docx/01-headline-words.docx" and so on, in reading order."""
+    targets: list[_Output] = []
+    for spec in specs:
+        if spec.name == "docx" and job.options.docx_per_article and isinstance(job.document, Collection):
+            targets += [_Output(out_dir / f"{job.stem}-docx" / f"{number:02d}-{slug(article.meta.headline)}"
+                                f"{spec.extension}", spec.name, article)
+                        for number, article in enumerate(job.document.articles, 1)]
+        else:
+            targets.append(_Output(out_dir / f"{job.stem}{spec.extension}", spec.name, job.document))
+    return targets
+
+
+def _render_job(job: _Job, targets: list[_Output], context: RenderContext,
+                worker: processes.PdfWorker | None, timeout: float) -> list[tuple[bytes | str, float]]:
+    """Each target's output and render time, in order; the PDF in the worker, if there is one, meanwhile."""
+    pdf = next((i for i, output in enumerate(targets) if output.backend == "pdf"), None)
+    remote = worker is not None and pdf is not None and len(targets) > 1
+    if remote:
+        assert worker is not None and pdf is not None
+        worker.submit("pdf", targets[pdf].document, context, str(job.source), timeout)
+    out: list[tuple[bytes | str, float] | None] = []
+    for i, output in enumerate(targets):
+        out.append(None if remote and i == pdf else
+                   render_timed(output.backend, output.document, context, str(job.source), timeout))
+    if remote:
+        assert worker is not None and pdf is not None
+        out[pdf] = worker.result(timeout)
+    return [item for item in out if item is not None]
+
+
+def _start_worker(specs: list[BackendSpec], options: BuildOptions) -> processes.PdfWorker | None:
+    """The forked PDF worker, when a PDF is asked for with other formats, there is a second core, and it is on."""
+    wanted = options.pdf_worker and speedups.on("pdf-worker")
+    if not wanted or "pdf" not in {spec.name for spec in specs} or len(specs) == 1 or (os.cpu_count() or 1) < 2:
+        return None
+    return processes.PdfWorker.start(render_timed, BACKENDS["pdf"].load)
+
+
+def render_timed(backend: str, document: Document, context: RenderContext, source: str, timeout: float,
+                 ) -> tuple[bytes | str, float]:
+    """One output and how long it took; a PDF within the time limit, with WeasyPrint's log lines as warnings
+    naming `source`."""
+    started = time.perf_counter()
+    module = BACKENDS[backend].load()
+    if backend == "pdf":
+        with _renderer_lines_as_warnings(source), processes.time_limit(timeout):
+            data = module.render(document, context)
+    else:
+        data = module.render(document, context)
+    return data, time.perf_counter() - started
+
+
+class _AsWarning(logging.Filter):
+    """Makes WeasyPrint's own log lines warnings that name the input, each said once: on a build that succeeds
+    they are advice (a link to a missing anchor, a CSS property it ignores), never an error."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+        self.said: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in self.said:
+            return False
+        self.said.add(message)
+        record.msg = f"{self.source}: {message}"
+        record.args = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+@contextlib.contextmanager
+def _renderer_lines_as_warnings(source: str) -> Iterator[None]:
+    logger = logging.getLogger("weasyprint")
+    line_filter = _AsWarning(source)
+    logger.addFilter(line_filter)
+    try:
+        yield
+    finally:
+        logger.removeFilter(line_filter)
+
+
+@dataclass(slots=True)
+class _Staged:
+    """One output rendered and stored in a temporary file beside its target, waiting to be renamed into place."""
+
+    target: Path
+    temporary: Path | None
+    size: int
+    seconds: float
+    document: Document
+
+
+def _stage(target: Path, data: bytes | str, seconds: float, document: Document) -> _Staged:
+    """Store an output in a hidden temporary file in its target's folder (so the rename is atomic)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp")
+    except OSError as exc:
+        raise PublishError(f"cannot write here: {exc.strerror}", path=target.parent) from None
+    temporary = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.chmod(temporary, 0o644)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise PublishError(f"cannot write: {exc.strerror}; the earlier outputs are left as they were",
+                           path=target) from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return _Staged(target, temporary, len(payload), seconds, document)
+
+
+def _remove_stale(targets: list[Path]) -> None:
+    """Remove the temporary files an earlier build of these targets left when it was killed (SIGKILL, a power
+    cut): ".NAME.PID.XXXX.tmp" whose process is gone. Another build's, still running, are left alone."""
+    for target in targets:
+        if not target.parent.is_dir():
+            continue
+        for temporary in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+            pid = temporary.name[len(target.name) + 2:].split(".", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _missing_folders(targets: list[Path]) -> list[Path]:
+    """The folders the targets need that do not exist yet, deepest first."""
+    missing: set[Path] = set()
+    for target in targets:
+        for folder in (target.parent, *target.parent.parents):
+            if folder.exists():
+                break
+            missing.add(folder)
+    return sorted(missing, key=lambda folder: len(folder.parts), reverse=True)
+
+
+def _check_targets(targets: list[Path]) -> None:
+    """Refuse, before anything is rendered, an output name taken by a folder or another non-file."""
+    for target in targets:
+        for folder in (target.parent, target.parent.parent):
+            if folder.exists() and not folder.is_dir():
+                raise PublishError("is a file, not a folder: outputs cannot be written in it", path=folder)
+        if target.is_dir():
+            raise PublishError("is a folder, where publish would write an output file of this name; move or "
+                               "rename the folder, or give another --out", path=target)
+        if target.exists() and not target.is_file():
+            raise PublishError("is not a regular file (a device, pipe or socket), where publish would write an "
+                               "output file; remove it, or give another --out", path=target)
 
 
 def _jobs(inputs: list[Path], options: BuildOptions, theme_folder: Path) -> list[_Job]:
@@ -159,7 +368,7 @@ def _jobs(inputs: list[Path], options: BuildOptions, theme_folder: Path) -> list
         if is_manifest(path):
             jobs.append(_collection_job(load_manifest(path, options.input_format), path, options, theme_folder))
         else:
-            article = read_file(path, options.input_format, options.track_changes).article
+            article = _capped(read_file(path, options.input_format, options.track_changes).article, path)
             resources = Resources(base_dir=path.parent.resolve(), roots=(theme_folder,))
             _check_images([(path, article)], resources)
             jobs.append(_Job(path.stem, path, article, resources, CollectionOptions()))
@@ -175,9 +384,22 @@ def _collection_job(loaded: LoadedCollection, source: Path, options: BuildOption
                     duplicate.similarity * 100, action)
     if not chosen.keep_duplicates:
         loaded = without_duplicates(loaded)
+    files = iter(loaded.files)
+    sections = tuple(dataclasses.replace(section, articles=tuple(_capped(article, next(files))
+                                                                 for article in section.articles))
+                     for section in loaded.collection.sections)
+    loaded = dataclasses.replace(loaded, collection=dataclasses.replace(loaded.collection, sections=sections))
     resources = Resources(base_dir=loaded.folder, roots=(theme_folder, *loaded.article_folders))
     _check_images(list(zip(loaded.files, loaded.collection.articles, strict=True)), resources)
     return _Job(loaded.stem, source, loaded.collection, resources, chosen)
+
+
+def _capped(article: Article, path: Path) -> Article:
+    """The article with the inline runs that make layout explode set as plain text, each change warned about."""
+    article, warnings = limits.capped(article)
+    for warning in warnings:
+        log.warning("%s: %s", path, warning)
+    return article
 
 
 def _check_images(articles: list[tuple[Path, Article]], resources: Resources) -> None:
@@ -190,81 +412,6 @@ def _check_images(articles: list[tuple[Path, Article]], resources: Resources) ->
                 except PublishError as exc:
                     exc.path = str(path)
                     raise
-
-
-def _render_articles(document: Document, context: RenderContext, backend: str,
-                     ) -> list[tuple[str, bytes | str, float, Article]]:
-    """Each article of a collection as a file of its own: "01-headline-words.docx" and so on, in reading order."""
-    assert isinstance(document, Collection)
-    spec = BACKENDS[backend]
-    out = []
-    for number, article in enumerate(document.articles, 1):
-        data, seconds = _render_timed(spec, article, context)
-        out.append((f"{number:02d}-{slug(article.meta.headline)}{spec.extension}", data, seconds, article))
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class _PdfWorker:
-    """A second process for the PDF, by far the slowest format (WeasyPrint's import and layout).
-
-    It starts with the build, so WeasyPrint loads while this process reads the inputs; then the PDF of each
-    document renders there while this process renders the other formats. Used when a PDF is asked for with other
-    formats, there is a second core, and processes can fork.
-    """
-
-    pool: ProcessPoolExecutor
-    """One forked worker process, kept for the whole build."""
-
-    @classmethod
-    def start(cls, specs: list[BackendSpec]) -> _PdfWorker | None:
-        if "pdf" not in {spec.name for spec in specs} or len(specs) == 1 or (os.cpu_count() or 1) < 2 \
-                or "fork" not in mp.get_all_start_methods():
-            return None
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
-        pool.submit(_load_backend, BACKENDS["pdf"])
-        return cls(pool)
-
-
-def _load_backend(spec: BackendSpec) -> None:
-    spec.load()
-
-
-def _render_formats(specs: list[BackendSpec], document: Document, context: RenderContext,
-                    worker: _PdfWorker | None = None) -> list[tuple[bytes | str, float]]:
-    """Every format's output and render time, in the order of `specs`; the PDF in the worker when there is one."""
-    slow = next((spec for spec in specs if spec.name == "pdf"), None)
-    if worker is None or slow is None or len(specs) == 1:
-        return [_render_timed(spec, document, context) for spec in specs]
-    pdf = worker.pool.submit(_render_timed, slow, document, context)
-    others = {spec.name: _render_timed(spec, document, context) for spec in specs if spec is not slow}
-    others[slow.name] = pdf.result()
-    return [others[spec.name] for spec in specs]
-
-
-def _render_timed(spec: BackendSpec, document: Document, context: RenderContext) -> tuple[bytes | str, float]:
-    started = time.perf_counter()
-    data = spec.load().render(document, context)
-    return data, time.perf_counter() - started
-
-
-def write_atomic(target: Path, data: bytes | str) -> int:
-    """Write through a temporary file in the same folder and rename it into place; return the size in bytes."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise PublishError(f"cannot write here: {exc.strerror}", path=target.parent) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return len(payload)
 
 
 def _check_distinct_stems(jobs: list[_Job]) -> None:

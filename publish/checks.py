@@ -3,24 +3,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import posixpath
+import re
 import shutil
 import time
 import zipfile
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from lxml import html as lxml_html
 
-from publish import conformance, model, parity, text, validators
+from publish import conformance, model, parity, sanitise, text, validators
 from publish.errors import PublishError
 from publish.validators import Finding, Inspection
+
+if TYPE_CHECKING:
+    from publish.readers import Reading
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -36,17 +42,26 @@ def output_text(path: Path) -> list[str]:
 
 
 def html_text(data: bytes) -> list[str]:
-    """The visible text of an HTML document's body."""
+    """The visible text of an HTML document's body: what its own CSS or the hidden attribute hides is left out."""
+    from publish.validators.html import hidden_elements
+
     root = lxml_html.document_fromstring(data)
-    return _element_text(root.body)
+    return _element_text(root.body, frozenset(hidden_elements(root)))
 
 
 def pdf_text(data: bytes) -> list[str]:
     """The text of each page of a PDF, as a PDF text extractor (pypdf) reads it, with the words the renderer
     hyphenated at line ends joined again."""
+    return rejoin_hyphenation(pdf_pages(data))
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page of a PDF as pypdf reads it (empty where it gives up)."""
     from pypdf import PdfReader
 
-    return rejoin_hyphenation([page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages])
+    from publish.validators.pdf import page_text
+
+    return [page_text(page) or "" for page in PdfReader(io.BytesIO(data)).pages]
 
 
 RENDERER_HYPHEN = "\u2010"
@@ -56,11 +71,13 @@ FURNITURE_LINES = 12
 its word, which can be on the next page."""
 
 
-def rejoin_hyphenation(pages: list[str]) -> list[str]:
+def rejoin_hyphenation(pages: list[str], vocabulary: set[str] | None = None) -> list[str]:
     """Pages with every word the renderer broke at a line end ("vis‐" ... "ited") whole again on the first line.
 
-    The rest of the word is the next line that starts with a lower-case letter; lines in between (markers drawn
-    after the text, the running head and page number, the next page's top) are left where they are.
+    The rest of the word is the next line that starts with a lower-case letter, or, given the `vocabulary` (the
+    comparison keys of the words expected), the next line whose first word completes a word of it ("Git‐" ...
+    "Lab."); lines in between (markers drawn after the text, the running head and page number, the next page's
+    top) are left where they are.
     """
     lines = [[line for line in page.split("\n")] for page in pages]
     flat = [(p, i) for p, page in enumerate(lines) for i in range(len(page))]
@@ -68,10 +85,11 @@ def rejoin_hyphenation(pages: list[str]) -> list[str]:
         line = lines[p][i].rstrip()
         if not line.endswith(RENDERER_HYPHEN):
             continue
+        start = line[: -len(RENDERER_HYPHEN)].rsplit(None, 1)[-1] if line[: -len(RENDERER_HYPHEN)].strip() else ""
         for q, j in flat[position + 1: position + 1 + FURNITURE_LINES]:
             rest = lines[q][j].lstrip()
-            if rest[:1].islower():
-                head, _, tail = rest.partition(" ")
+            head, _, tail = rest.partition(" ")
+            if (parity.key(start + head) in vocabulary) if vocabulary is not None else rest[:1].islower():
                 lines[p][i] = line[: -len(RENDERER_HYPHEN)] + head
                 lines[q][j] = tail
                 break
@@ -118,10 +136,11 @@ BLOCK_TAGS = {
 }
 
 
-def _element_text(element: etree._Element) -> list[str]:
-    """The text of an element tree as a reader sees it: inline runs joined, blocks apart, script and style skipped."""
+def _element_text(element: etree._Element, hidden: frozenset[etree._Element] = frozenset()) -> list[str]:
+    """The text of an element tree as a reader sees it: inline runs joined, blocks apart, script and style skipped
+    (and the `hidden` elements)."""
     parts: list[str] = []
-    _flatten(element, parts)
+    _flatten(element, parts, hidden)
     return "".join(parts).split("\n")
 
 
@@ -131,15 +150,15 @@ def _review_only(node: etree._Element) -> bool:
         "review-comment" in (node.get("class") or "").split()
 
 
-def _flatten(node: etree._Element, parts: list[str]) -> None:
+def _flatten(node: etree._Element, parts: list[str], hidden: frozenset[etree._Element]) -> None:
     tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
-    if tag and tag not in SKIPPED_HTML and not _review_only(node):
+    if tag and tag not in SKIPPED_HTML and node not in hidden and not _review_only(node):
         block = tag in BLOCK_TAGS
         if block:
             parts.append("\n")
         parts.append(node.text or "")
         for child in node:
-            _flatten(child, parts)
+            _flatten(child, parts, hidden)
         if block:
             parts.append("\n")
     parts.append(node.tail or "")
@@ -235,10 +254,12 @@ class CheckReport:
 
 
 def check_outputs(outputs: Sequence[Path], sources: Mapping[Path, model.Document | None],
-                  options: CheckOptions = CheckOptions()) -> CheckReport:
+                  options: CheckOptions = CheckOptions(),
+                  source_files: Mapping[Path, SourceWords | None] | None = None) -> CheckReport:
     """Validate each output file and compare its words with the document it was made from (`sources[path]`,
-    when known). External validators run in parallel with the in-process checks. PublishError when a file is
-    missing or of an unknown kind, or a validator needed is not installed."""
+    when known) and with the words of the source file itself (`source_files[path]`, when known), so that what
+    a reader lost shows too. External validators run in parallel with the in-process checks. PublishError when
+    a file is missing or of an unknown kind, or a validator needed is not installed."""
     started = time.perf_counter()
     variant = conformance.pdf_variant(options.pdf_variant)
     kinds: dict[Path, str] = {}
@@ -261,7 +282,10 @@ def check_outputs(outputs: Sequence[Path], sources: Mapping[Path, model.Document
                 inspection.info("parity", "word parity was not checked: the source is not known (give it with "
                                           "--source INPUT)")
             elif inspection.text is not None:
-                _parity(inspection, document, kinds[path], path)
+                problems = _parity(inspection, document, kinds[path], path)
+                raw = (source_files or {}).get(path)
+                if raw is not None:
+                    _source_parity(inspection, document, raw, kinds[path], problems)
         reports = []
         for path, inspection in inspections.items():
             findings = list(inspection.findings)
@@ -320,9 +344,10 @@ def _inspect(path: Path, kind: str, variant: conformance.PdfVariant | None) -> I
     if kind == "pdf":
         inspection = pdf_checks.inspect(data, variant)
         if inspection.text is not None:
-            inspection.text = rejoin_hyphenation(inspection.text)
-            poppler = poppler_text(path)
-            inspection.second_reading = rejoin_hyphenation(poppler) if poppler is not None else None
+            raw, ordered = poppler_text(path, raw=True), poppler_text(path)
+            if raw is not None:
+                inspection.text = on_page(inspection.text, raw)
+            inspection.other_readings = [r for r in (raw, ordered) if r is not None]  # rejoined by _compare
         return inspection
     inspection = {"html": html_checks.inspect, "docx": docx_checks.inspect, "epub": epub_checks.inspect}[kind](data)
     if not any(finding.check == "package" for finding in inspection.findings):
@@ -334,8 +359,31 @@ def _inspect(path: Path, kind: str, variant: conformance.PdfVariant | None) -> I
     return inspection
 
 
-def _parity(inspection: Inspection, document: model.Document, kind: str, path: Path) -> None:
-    readings = [inspection.text or [], *([inspection.second_reading] if inspection.second_reading else [])]
+def on_page(pages: list[str], cropped: list[str]) -> list[str]:
+    """pypdf's reading of each page less the words poppler (`cropped`, its reading inside the crop box) does not
+    see on that page: pypdf reads text drawn off the page too, in runs too long to place word by word. Where pypdf
+    gave up on a page or read nothing, poppler's reading stands in."""
+    out = []
+    for number, page in enumerate(pages):
+        seen = Counter(parity.key_words(cropped[number])) if number < len(cropped) else Counter()
+        if not page.split():
+            out.append(cropped[number] if number < len(cropped) else page)
+            continue
+        lines = []
+        for line in page.split("\n"):
+            kept = []
+            for word in line.split():
+                k = parity.key(word)
+                if seen[k] > 0 or not k:  # a word pypdf glued to its neighbour goes too: poppler's reading has it
+                    seen[k] -= 1
+                    kept.append(word)
+            lines.append(" ".join(kept))
+        out.append("\n".join(lines))
+    return out
+
+
+def _parity(inspection: Inspection, document: model.Document, kind: str, path: Path) -> list[parity.Problem]:
+    readings = [inspection.text or [], *inspection.other_readings]
     problems, right_to_left = _compare(document, kind, readings)
     if right_to_left:
         inspection.info("parity", "right-to-left text in a PDF: every word is checked, not the order of words "
@@ -345,6 +393,30 @@ def _parity(inspection: Inspection, document: model.Document, kind: str, path: P
     if len(problems) > parity.MAX_FINDINGS:
         inspection.error("parity", f"and {len(problems) - parity.MAX_FINDINGS} more passages differ")
     inspection.facts["words"] = sum(len(parity.key_words(p.text)) for p in parity.passages(document))
+    return problems
+
+
+def _source_parity(inspection: Inspection, document: model.Document, source: SourceWords, kind: str,
+                   known: list[parity.Problem]) -> None:
+    """The source file's own words, less what its reader reported dropping, are in the output (passages the
+    model's parity already named are not named twice)."""
+    readings = [inspection.text or [], *inspection.other_readings]
+    named = [set(parity.key_words(problem.passage.text)) for problem in known]
+    trimmed = dataclasses.replace(source, passages=tuple(
+        p for p in source.passages if not any(_overlap(set(parity.key_words(p.text)), words) for words in named)))
+    problems = _agreed([source_problems(trimmed, reading, unordered=_unordered(document, kind),
+                                        rejoin_hyphens=kind == "pdf")
+                        for reading in _rejoined(readings, trimmed.passages, kind)])
+    for problem in problems[:parity.MAX_FINDINGS]:
+        inspection.error("source", problem.message)
+    if len(problems) > parity.MAX_FINDINGS:
+        inspection.error("source", f"and {len(problems) - parity.MAX_FINDINGS} more passages of "
+                                   f"{source.path.name} are missing")
+
+
+def _overlap(a: set[str], b: set[str]) -> bool:
+    """Whether two passages share at least half the words of the shorter one."""
+    return bool(a and b) and len(a & b) * 2 >= min(len(a), len(b))
 
 
 def parity_problems(document: model.Document, path: Path) -> list[parity.Problem]:
@@ -355,34 +427,60 @@ def parity_problems(document: model.Document, path: Path) -> list[parity.Problem
         raise PublishError(f"cannot check this kind of file; publish checks {', '.join(FORMATS)}", path=path)
     readings = [output_text(path)]
     if kind == "pdf":
-        poppler = poppler_text(path)
-        readings += [rejoin_hyphenation(poppler)] if poppler is not None else []
+        raw, ordered = poppler_text(path, raw=True), poppler_text(path)
+        readings = [on_page(pdf_pages(path.read_bytes()), raw)] if raw is not None else [pdf_pages(path.read_bytes())]
+        readings += [r for r in (raw, ordered) if r is not None]
     return _compare(document, kind, readings)[0]
 
 
 def _compare(document: model.Document, kind: str, readings: list[list[str]]) -> tuple[list[parity.Problem], bool]:
-    """The problems of the best reading, and whether only the words (not their order) could be checked.
+    """The problems every reading has, and whether only the words (not their order) could be checked.
 
-    A PDF is read twice where poppler is installed: pypdf glues words drawn in two fonts, poppler misplaces
-    table cells and reorders right-to-left lines. Neither invents words in the right order, so the PDF holds
-    every word in order when either reading has them.
+    A PDF is read three times where poppler is installed: pypdf glues words drawn in two fonts; pdftotext in
+    content order (-raw) keeps hyphens at line ends but not the order of right-to-left lines; pdftotext in reading
+    order rejoins "--" at a line end into "-" and misplaces table cells. None invents words in the right order,
+    so the PDF holds a passage when any reading has it.
     """
     expected = parity.passages(document)
+    readings = _rejoined(readings, expected, kind)
+    if _unordered(document, kind):
+        return _agreed([parity.compare_words(expected, reading) for reading in readings[::-1]]), True
+    return _agreed([parity.compare(expected, reading, rejoin_hyphens=kind == "pdf") for reading in readings]), False
+
+
+def _rejoined(readings: list[list[str]], expected: Sequence[parity.Passage], kind: str) -> list[list[str]]:
+    """A PDF's readings with the words the renderer hyphenated at line ends whole again (words of `expected`)."""
+    if kind != "pdf":
+        return readings
+    vocabulary = {word for passage in expected for word in parity.key_words(passage.text)}
+    return [rejoin_hyphenation(reading, vocabulary) for reading in readings]
+
+
+def _agreed(results: list[list[parity.Problem]]) -> list[parity.Problem]:
+    """The problems of the first reading whose passage every other reading has a problem with too."""
+    if not results:
+        return []
+    common = set.intersection(*({problem.passage.label for problem in result} for result in results))
+    return [problem for problem in results[0] if problem.passage.label in common]
+
+
+def _unordered(document: model.Document, kind: str) -> bool:
+    """Whether only the words, not their order, can be checked: a PDF with right-to-left text."""
     languages = [document.meta.language] if isinstance(document, model.Article) else \
         [document.language, *(a.meta.language for a in document.articles)]
-    if kind == "pdf" and any(text.direction(language) == "rtl" for language in languages):
-        return min((parity.compare_words(expected, reading) for reading in readings[::-1]), key=len), True
-    return min((parity.compare(expected, reading, rejoin_hyphens=kind == "pdf") for reading in readings),
-               key=len), False
+    return kind == "pdf" and any(text.direction(language) == "rtl" for language in languages)
 
 
-def poppler_text(path: Path) -> list[str] | None:
-    """A PDF's text, page by page, as poppler's pdftotext reads it: words drawn in several fonts stay whole and
-    right-to-left lines come back in logical order (pypdf does neither); None where pdftotext is not installed."""
+def poppler_text(path: Path, *, raw: bool = False) -> list[str] | None:
+    """A PDF's text, page by page, as poppler's pdftotext reads it, only what is inside each page's crop box:
+    words drawn in several fonts stay whole (pypdf glues them). In reading order, right-to-left lines come back
+    in logical order; `raw` (content order) keeps a hyphen at a line end as it is. None where pdftotext is not
+    installed."""
     program = shutil.which("pdftotext")
     if program is None:
         return None
-    done = validators.run([program, "-enc", "UTF-8", str(path), "-"], "pdftotext", timeout=120)
+    mode = ["-raw"] if raw else []
+    done = validators.run([program, "-enc", "UTF-8", "-cropbox", *mode, str(path), "-"], "pdftotext", timeout=120)
     return done.stdout.split("\f") if done.returncode == 0 else None
 
 
@@ -399,7 +497,170 @@ def _summary(report: FileReport) -> str:
         parts.append(f"declares {facts['conformance']}")
     if "images" in facts:
         parts.append(f"{facts['images']} image{'' if facts['images'] == 1 else 's'}")
-    if "words" in facts and not any(f.check == "parity" and f.severity == "error" for f in report.findings):
+    if "words" in facts and not any(f.check in ("parity", "source") and f.severity == "error"
+                                    for f in report.findings):
         ordered = not any(f.check == "parity" and "not the order" in f.message for f in report.findings)
         parts.append(f"all {facts['words']:,} words{' in order' if ordered else ''}")
     return ", ".join(parts) or report.format.upper()
+
+
+# --- the source's own words: what a reader lost without saying so ------------------------------------------
+
+METADATA_ROLES = ("byline", "source", "published", "updated", "date", "dateline", "rights", "keywords")
+"""Lines a reader turns into metadata: their words come back reworded (a date formatted, "By" added), so they
+are not compared word for word, unless they read as story text (a first paragraph that opens with a dateline
+stays a paragraph)."""
+
+
+POSITIONAL_DROPS = ("before the headline", "after the story")
+"""Reasons a reader gives for dropping a line because of where it stands, not what it is."""
+STORY_WORDS = 15
+
+
+def story_like(line: str) -> bool:
+    """Whether a line reads as story text: a sentence of STORY_WORDS words or more."""
+    return len(line.split()) >= STORY_WORDS and any(mark in line for mark in ".!?。؟")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceWords:
+    """The words of a source file as written, less what its reader reported dropping: the story as the file
+    holds it, independent of what the reader made of it."""
+
+    path: Path
+    """The source file."""
+    passages: tuple[parity.Passage, ...]
+    """Runs of lines ("lines 12-15"), each a passage the output must hold."""
+    dropped_as: dict[str, str]
+    """For a passage the reader dropped for its place though it reads as story text: the reader's reason."""
+
+
+def source_words(path: Path, input_format: str | None = None, reading: Reading | None = None,
+                 ) -> SourceWords | None:
+    """The source's own words, for a text or Markdown source (None for the model's JSON form, which is the
+    model): every line except those the reader's report (`reading`, else the reader is run again) turned into
+    metadata (short lines: bylines, dates) or dropped as page debris. A story-like line (a sentence of STORY_WORDS
+    words or more) dropped only for where it stands ("before the headline") is kept: a reader that took the wrong
+    headline loses such lines.
+    The file must have been read once with `read_file`, which refuses what is not text."""
+    import importlib
+
+    from publish.readers import reader_for
+
+    spec = reader_for(path, input_format)
+    if spec.name not in ("scraped", "markdown"):
+        return None
+    content = sanitise.clean_text(path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+                                  .replace("\r", "\n")).text  # as read_file has it, without its warnings again
+    if reading is None:
+        reading = importlib.import_module(spec.module).read(content, source=str(path))
+    excused = {d.line for d in reading.dropped if not (d.reason in POSITIONAL_DROPS and story_like(d.text))}
+    excused |= {i.line for i in reading.inferred if i.role.startswith(METADATA_ROLES) and not story_like(i.text)}
+    dropped_as = {d.line: d.reason for d in reading.dropped if d.line not in excused}
+    lines = _markdown_lines(content) if spec.name == "markdown" else \
+        list(enumerate(sanitise.strip_markup(content)[0].split("\n"), 1))
+    passages: list[parity.Passage] = []
+    reasons: dict[str, str] = {}
+    run: list[tuple[int, str]] = []
+
+    def close() -> None:
+        if run:
+            first, last = run[0][0], run[-1][0]
+            label = f"{path.name} line {first}" if first == last else f"{path.name} lines {first}-{last}"
+            words = [w for _, line in run for w in line.split() if not _marker(w)]
+            passages.append(parity.Passage(label, " ".join(words)))
+            if first in dropped_as:
+                reasons[label] = dropped_as[first]
+            run.clear()
+
+    for number, line in lines:
+        if number in excused:
+            close()
+        elif line.strip():
+            previous = run[-1][0] if run else 0
+            # a paragraph is a run of lines; what the reader dropped for its place is one run, blank lines and all
+            if run and (dropped_as.get(previous) != dropped_as.get(number) or
+                        (number - previous > 1 and number not in dropped_as)):  # table cells share a line
+                close()
+            run.append((number, line))
+        elif run and run[-1][0] not in dropped_as:
+            close()
+    close()
+    return SourceWords(path, tuple(p for p in passages if parity.key_words(p.text)), reasons)
+
+
+LIST_MARKER = re.compile(r"[(\[]?(\d{1,3}|[a-z]|[ivx]{1,4})[.)\]]", re.IGNORECASE)
+
+
+def _marker(word: str) -> bool:
+    """Whether a word of plain text is a list marker or ornament ("•", "1)", "a.", "* * *") an output draws
+    rather than writes."""
+    return LIST_MARKER.fullmatch(word) is not None or not any(ch.isalnum() for ch in word)
+
+
+def _markdown_lines(content: str) -> list[tuple[int, str]]:
+    """The text of a Markdown file by source line as CommonMark reads it (markup gone, entities decoded, raw HTML
+    reduced to its text), without the front matter and images (their text is metadata or alternative text)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.attrs import attrs_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    parser = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(attrs_plugin)
+    out: list[tuple[int, str]] = []
+    for token in parser.parse(content):
+        if token.map is None or token.type == "front_matter":
+            continue
+        first = token.map[0] + 1
+        if token.type in ("fence", "code_block"):
+            out.extend((first + (token.type == "fence") + n, line) for n, line in enumerate(token.content.split("\n")))
+        elif token.type == "html_block":
+            out.extend((first + n, line) for n, line in enumerate(sanitise.html_to_text(token.content).split("\n")))
+        elif token.type == "inline":
+            number, parts = first, list[str]()
+            for child in token.children or []:
+                if child.type in ("softbreak", "hardbreak"):
+                    out.append((number, "".join(parts)))
+                    number, parts = number + 1, []
+                elif child.type in ("text", "code_inline"):
+                    parts.append(child.content)
+                elif child.type == "html_inline":
+                    parts.append(sanitise.html_to_text(child.content))
+                elif child.type == "image":
+                    parts.append(" ")
+            out.append((number, "".join(parts)))
+    return out
+
+
+def source_problems(source: SourceWords, found_text: Sequence[str], *, unordered: bool = False,
+                    rejoin_hyphens: bool = False) -> list[parity.Problem]:
+    """Each passage of the source file missing (or partly missing) from the output's text although the reader did
+    not report dropping it, with a message saying so (`unordered`: order aside, for right-to-left PDFs)."""
+    out = []
+    loose = [dataclasses.replace(p, text=_loose(p.text)) for p in source.passages]
+    original = {p.label: p for p in source.passages}
+    found = [_loose(line) for line in found_text]  # punctuation aside: "{AsyncResource}" is "AsyncResource"
+    if unordered:
+        compared = parity.compare_words(loose, found)
+    else:  # a passage is there when its words are, compared as they are written or by letters and digits only
+        compared = _agreed([parity.compare(loose, found, rejoin_hyphens=rejoin_hyphens),
+                            parity.compare(source.passages, found_text, rejoin_hyphens=rejoin_hyphens)])
+    for problem in compared:
+        passage = original[problem.passage.label]
+        reason = source.dropped_as.get(passage.label)
+        if problem.kind == "missing" and reason:
+            message = f"{passage.quoted()} is missing from the output: the reader dropped it as “{reason}”, but " \
+                "it reads as story text"
+        elif problem.kind == "missing":
+            message = f"{passage.quoted()} is missing from the output, and the reader did not report dropping it"
+        elif problem.kind == "changed":
+            detail = problem.message[len(problem.passage.quoted()) + 2:]
+            message = f"{passage.quoted()}: {detail}, and the reader did not report dropping them"
+        else:
+            continue
+        out.append(parity.Problem(problem.kind, passage, message))
+    return out
+
+
+def _loose(line: str) -> str:
+    """A line's words by their letters and digits only (parity.loose_key)."""
+    return " ".join(k for k in (parity.loose_key(word) for word in line.split()) if k)

@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from publish.build import DEFAULT_FORMATS, BuildOptions, Written
 from publish.config import CONFIG_NAME, load_config
 from publish.conformance import PDF_VARIANTS
 from publish.errors import PublishError
+from publish.processes import DEFAULT_TIMEOUT
 from publish.readers import READERS, TRACK_CHANGES
 from publish.theme import BASE_THEME, PAGE_SIZES_MM, load_theme, page_size_name
 
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 done, 1 a user error, 2 a usage error)."""
-    _configure_logging()
+    restore = _configure_logging()
     try:
         args = _parser().parse_args(argv)  # the parser lists plugin formats: a broken plugin is one line too
         return int(args.run(args))
@@ -35,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("publish: interrupted", file=sys.stderr)
         return 130
+    finally:
+        restore()
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -61,13 +65,15 @@ def _build(args: argparse.Namespace) -> int:
                                                  ", ".join(FORMATS))
     if not checkable:
         return 0
-    return _report(api.check(checkable, options=CheckOptions(pdf_variant=args.pdf_variant)), as_json=False)
+    sources = args.inputs if args.collection is None else None  # each output's own file: its words, as written
+    return _report(api.check(checkable, sources, input_format=args.input_format,
+                             options=CheckOptions(pdf_variant=args.pdf_variant)), as_json=False)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from publish.serve import ServeOptions, serve
 
-    args.to, args.out = None, None
+    args.to, args.out, args.timeout = None, None, None
     options = BuildOptions(**{**_project_options(args), "formats": DEFAULT_FORMATS},
                            input_format=args.input_format, allow_remote=args.allow_remote)
     return serve(Path(args.input), options, ServeOptions(host=args.host, port=args.port, open_browser=args.open,
@@ -114,7 +120,7 @@ def _report(report: CheckReport, *, as_json: bool) -> int:
 
 
 def _project_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Formats, output folder, theme, templates, page size, publisher and logo: each from its flag when given,
+    """Formats, output folder, theme, templates, page size, publisher, logo and timeout: each from its flag when given,
     else from publish.toml (--config, or the working folder's), else the default."""
     config = load_config(Path(args.config) if args.config else None)
     formats = tuple(f for f in args.to.split(",") if f.strip()) if args.to else config.formats or DEFAULT_FORMATS
@@ -126,6 +132,7 @@ def _project_options(args: argparse.Namespace) -> dict[str, Any]:
         "page_size": args.page_size or config.page_size,
         "publisher": config.publisher,
         "logo": config.logo,
+        "timeout": next(t for t in (args.timeout, config.timeout, DEFAULT_TIMEOUT) if t is not None),
     }
 
 
@@ -186,6 +193,16 @@ def _page_size(value: str) -> str:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0 or more; 0 for no limit)")
+    return seconds
+
+
 def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
@@ -224,6 +241,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--allow-remote", action="store_true", help="let the PDF renderer fetch http(s) resources")
     b.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
                    help=f"make the PDF conform to a standard and declare it: {', '.join(PDF_VARIANTS)}")
+    b.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                   help=f"stop with an error when one document's PDF takes longer than this to lay out (default: "
+                        f"publish.toml's timeout, else {DEFAULT_TIMEOUT:g}; 0 for no limit)")
     b.add_argument("--check", action="store_true",
                    help="validate every file written, as `publish check` does, and compare its words with the input")
     _track_changes_option(b)
@@ -323,14 +343,26 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
-def _configure_logging() -> None:
+def _configure_logging() -> Callable[[], None]:
+    """Print publish's and WeasyPrint's warnings as one line each; return what puts the loggers back as they were
+    (main may run again in the same process: a test, a program calling it)."""
     handler = _Stderr(sys.stderr)
     handler.setFormatter(_OneLine())
+    saved = []
     for name in ("publish", "weasyprint"):
         logger = logging.getLogger(name)
+        saved.append((logger, logger.handlers[:], logger.level, logger.propagate))
         logger.handlers[:] = [handler]
         logger.setLevel(logging.WARNING)
         logger.propagate = False
+
+    def restore() -> None:
+        for logger, handlers, level, propagate in saved:
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+    return restore
 
 
 if __name__ == "__main__":

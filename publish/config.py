@@ -22,6 +22,7 @@ KEYS = {
     "page_size": "A4, A5, Letter or Legal",
     "publisher": "the publisher's name, for the letterhead",
     "logo": "a PNG, JPEG or GIF logo, for the letterhead",
+    "timeout": "seconds one document's PDF may take to lay out (0 for no limit)",
 }
 
 
@@ -45,6 +46,8 @@ class ProjectConfig:
     """The publisher's name, replacing the theme's."""
     logo: Path | None = None
     """The publisher's logo, replacing the theme's."""
+    timeout: float | None = None
+    """Seconds one document's PDF may take to lay out (0: no limit); None for the default."""
 
 
 def load_config(path: Path | None = None, cwd: Path | None = None) -> ProjectConfig:
@@ -81,7 +84,17 @@ def load_config(path: Path | None = None, cwd: Path | None = None) -> ProjectCon
         page_size=_page_size(_string(data, "page_size", path), path),
         publisher=_string(data, "publisher", path),
         logo=_file(_string(data, "logo", path), folder, "logo", path),
+        timeout=_seconds(data.get("timeout"), path),
     )
+
+
+def _seconds(value: Any, path: Path) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        raise PublishError(f"timeout = {value!r} must be the seconds one document's PDF may take to lay out, 0 or "
+                           "more (0 for no limit)", path=path)
+    return float(value)
 
 
 def _string(data: dict[str, Any], key: str, path: Path) -> str | None:

@@ -230,6 +230,9 @@ class Typography:
     """A bold headline; a regular one when false (book-like themes)."""
     subhead_style: str = "bold"
     """Subheads in bold, italic or small-caps."""
+    wide_tables: str = "shrink"
+    """How a table of many columns fits the page: shrink (smaller type, then cells wrap anywhere), wrap (cells wrap
+    anywhere at the usual size) or landscape (on landscape pages of their own, shrunk as needed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,6 +557,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("typography", "paragraph_style"): PARAGRAPH_STYLES,
     ("typography", "header_align"): ("start", "center"),
     ("typography", "subhead_style"): ("bold", "italic", "small-caps"),
+    ("typography", "wide_tables"): ("shrink", "wrap", "landscape"),
 }
 
 

@@ -417,14 +417,155 @@ def test_debris_only_input_is_refused_naming_the_source() -> None:
     assert str(caught.value).startswith("debris.txt: no story found: every line looks like page debris")
 
 
-def test_text_without_a_headline_is_refused() -> None:
+def test_text_without_a_headline_takes_its_first_line_and_warns(caplog: pytest.LogCaptureFixture) -> None:
     prose = ("The talks ended without a deal on Friday, officials said.\n\n"
              "Both sides said they would meet again next month in Geneva.\n")
-    with pytest.raises(InputError, match="no headline found") as caught:
-        read(prose, source="prose.txt")
-    assert caught.value.path == "prose.txt"
+    reading = read(prose, source="prose.txt")
+    assert _story(reading.article) == ["The talks ended without a deal on Friday, officials said.",
+                                       "Both sides said they would meet again next month in Geneva."]
+    assert [r.getMessage() for r in caplog.records] == [
+        "prose.txt:1: no headline found (no short line is followed by body text); the first line is taken as "
+        "the headline: “The talks ended without a deal on Friday, officials said.”"]
 
 
-def test_a_title_with_no_body_after_it_is_refused() -> None:
-    with pytest.raises(InputError, match="no headline found"):
-        read("Talks end without a deal\n\nShare\nRelated Articles\n", source="title.txt")
+def test_a_title_with_no_body_after_it_is_the_headline_and_nothing_is_refused(
+        caplog: pytest.LogCaptureFixture) -> None:
+    reading = read("Talks end without a deal\n\nShare\nRelated Articles\n", source="title.txt")
+    assert reading.article.meta.headline == "Talks end without a deal"
+    assert reading.article.blocks == ()
+    assert [(d.line, d.reason) for d in reading.dropped] == [(3, "share buttons"), (4, "related-articles block")]
+    assert "title.txt:1: no headline found" in caplog.text
+
+
+# --- headlines chosen with evidence, and nothing lost ---------------------------------------------------------
+
+
+def _dropped(reading: Reading) -> dict[int, str]:
+    return {d.line: d.reason for d in reading.dropped}
+
+
+def test_an_image_file_name_under_the_headline_does_not_stop_it() -> None:
+    reading = _read(FIXTURES / "headline-then-image-file-name.txt")
+    meta = reading.article.meta
+    assert (meta.headline, meta.authors) == ("Harbour cranes return to Port Qasim after a year of repairs",
+                                             ("Sana Iqbal",))
+    assert _dropped(reading)[5] == _dropped(reading)[12] == "image file name"  # IMG_4127.JPG, harbour-crane-night.jpeg
+    assert len(_story(reading.article)) == 4
+
+
+def test_a_headline_ending_in_an_exclamation_mark_beats_a_shopping_line() -> None:
+    reading = _read(FIXTURES / "exclaimed-headline-and-gift-card.txt")
+    assert reading.article.meta.headline == "The night market is back!"
+    assert reading.article.meta.dek == ""
+    dropped = _dropped(reading)
+    assert [dropped[n] for n in (2, 5, 6, 14, 16, 17)] == [
+        "commerce or promotion", "advertisement", "commerce or promotion", "related-article link",
+        "commerce or promotion", "commerce or promotion"]
+    assert "Is it worth the queue?" in _story(reading.article)
+
+
+def test_a_copyright_line_is_only_the_rights_line() -> None:
+    reading = _read(FIXTURES / "copyright-line.txt")
+    rights = "Copyright © 2024 The Island Courier. All rights reserved."
+    assert reading.article.meta.rights == rights
+    assert not any("Copyright" in text or "rights reserved" in text for text in _story(reading.article))
+
+
+def test_an_authors_name_over_a_bio_at_the_end_is_not_the_headline() -> None:
+    reading = _read(FIXTURES / "bio-at-the-end.txt")
+    story = _story(reading.article)
+    assert story[0] == "County fire crews contain the Ridge fire after a week on the hills above Glendale"
+    assert story[1].startswith("Firefighters stopped the Ridge fire") and story[-1].startswith("Daniel Reyes covers")
+    assert {_dropped(reading)[n] for n in range(1, 4)} == {"page widget"}  # Image 1 of 23, + (BUTTON), (BUTTON) Close
+
+
+def test_widgets_link_markers_and_the_reference_list_of_a_lynx_dump_are_debris() -> None:
+    reading = _read(FIXTURES / "lynx-dump-widgets.txt")
+    meta = reading.article.meta
+    assert (meta.headline, meta.authors, meta.published) == (
+        "Library extends opening hours for the exam season", ("Priya Raman",), dt.date(2024, 6, 3))
+    dropped = _dropped(reading)
+    assert dropped[1] == "link header of a text dump" and dropped[9] == "page decoration"  # [IMG]
+    assert [dropped[n] for n in (23, 24, 26, 28)] == ["page widget", "page widget", "link list of a text dump",
+                                                      "link list of a text dump"]
+    assert _kinds(reading.article) == ["paragraph", "paragraph"]
+
+
+def test_story_above_the_headline_is_kept_not_dropped() -> None:
+    reading = _read(FIXTURES / "story-above-headline.txt")
+    story = _story(reading.article)
+    assert story[1].startswith("The water board said on Thursday")
+    assert story[2].startswith("Officials warned")
+    assert story[3].startswith("Farmers in the valley")
+    assert "before the headline" not in {_dropped(reading).get(n) for n in (4, 6)}
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ("Image 1 of 23", "page widget"), ("+ (BUTTON)", "page widget"), ("(BUTTON)", "page widget"),
+    ("Share this on WhatsApp", "page widget"), ("Read Later", "page widget"), ("[12]", "page decoration"),
+    ("* [4]Home", "navigation"), ("[IMG]", "page decoration"),
+    ("ADD TO CART: US$25 Market Gift Card", "commerce or promotion"), ("Shop now", "commerce or promotion"),
+    ("Sponsored", "advertisement"), ("Read more: Ten markets to visit", "related-article link"),
+    ("photo.JPG", "image file name"), ("IMG_1234.jpeg", "image file name"),
+    ("Don't have an account?", "paywall prompt"),
+])
+def test_widget_commerce_and_file_name_lines_are_debris(line: str, reason: str) -> None:
+    page = f"Market reopens after three years\n{line}\n\nThe riverside market reopened on Friday with 120 stalls.\n"
+    reading = read(page, source="w.txt")
+    assert reading.article.meta.headline == "Market reopens after three years"
+    assert [(d.line, d.reason) for d in reading.dropped] == [(2, reason)]
+
+
+def test_a_language_row_applies_only_on_pages_in_that_language() -> None:
+    japanese = ("東京で新しい路面電車が開業\nこのニュースをシェア\n\n"
+                "東京都は水曜日、新しい路面電車の路線が来月から運行を始めると発表した。\n")
+    assert [d.reason for d in read(japanese, source="ja.txt").dropped] == ["share buttons"]
+    english = ("Tram line opens in Tokyo\nこのニュースをシェア\n\n"
+               "The city said on Wednesday the new tram line opens next month.\n")
+    assert "このニュースをシェア" in _story(read(english, source="en.txt").article)
+
+
+def test_a_footer_line_above_most_of_the_story_does_not_end_it() -> None:
+    paragraph = "The council voted on Monday to keep the night buses running through the winter, {}."
+    page = "\n\n".join(["Night buses will run all winter", paragraph.format("officials said"), "Privacy Policy",
+                        *(paragraph.format(f"the {n}th speaker said") for n in range(4, 8))])
+    reading = read(page, source="f.txt")
+    assert len(_story(reading.article)) == 6
+    assert [(d.line, d.reason) for d in reading.dropped] == [(5, "footer links")]
+
+
+def test_warns_when_more_long_sentences_are_dropped_than_kept(caplog: pytest.LogCaptureFixture) -> None:
+    banner = ("This website uses cookies to improve your experience, to show you personalised content and to "
+              "measure how our pages are used by readers.")
+    page = f"Bridge reopens\n\nThe bridge reopened today.\n\n{banner}\n\n{banner}\n"
+    reading = read(page, source="cookies.txt")
+    assert _story(reading.article) == ["Bridge reopens", "The bridge reopened today."]
+    assert [r.getMessage() for r in caplog.records] == [
+        "cookies.txt: more story-like text was dropped (46 words) than kept (4 words); the headline taken is "
+        "“Bridge reopens”: see `publish inspect` for what was dropped"]
+
+
+def test_a_headline_matching_the_pasted_page_title_wins_and_the_title_line_is_reported() -> None:
+    page = ("Council approves new tram line to the airport | Valley News\n\nMost read\n\nTeachers win pay rise\n\n"
+            "Teachers in the valley will get a 6 percent rise from April after a two-week strike, the union said.\n\n"
+            "Council approves new tram line to the airport\n\n"
+            "The council approved the airport tram line on Monday by 31 votes to 12, ending a decade of debate.\n\n"
+            "Work will start next spring and the line should open in 2029, officials said.\n")
+    reading = read(page, source="title.txt")
+    assert reading.article.meta.headline == "Council approves new tram line to the airport"
+    assert {(d.line, d.reason) for d in reading.dropped} >= {(1, "page title")}
+    story = _story(reading.article)
+    assert story[1].startswith("Teachers in the valley")  # a long sentence above the headline is kept
+    assert story[-1] == "Work will start next spring and the line should open in 2029, officials said."
+
+
+def test_a_story_without_a_headline_and_a_bio_at_the_end_loses_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    paragraphs = [f"The school board met on {day} and voted to keep the library open on weekends through the summer, "
+                  "after parents collected more than 2,000 signatures." for day in ("Monday", "Tuesday", "Friday")]
+    page = "\n\n".join([*paragraphs, "Ana Ruiz",
+                        "Ana Ruiz covers education for the Metro desk. She joined the paper in 2020."]) + "\n"
+    reading = read(page, source="bio.txt")
+    assert reading.article.meta.headline != "Ana Ruiz"
+    words = " ".join(_story(reading.article)).split()
+    assert words == page.split()  # every word kept, in order
+    assert "no headline found" in caplog.text

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from publish import cache, conformance, model, reproducible
+from publish import cache, conformance, model, reproducible, speedups
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 
@@ -38,7 +38,7 @@ def _direct_library_loading() -> Iterator[None]:
 
 def _import_weasyprint() -> ModuleType:
     try:
-        with _direct_library_loading():
+        with _direct_library_loading() if speedups.on("library-patch") else contextlib.nullcontext():
             import weasyprint
     except OSError:  # a system whose libraries are found only by the search: import again with it
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
@@ -56,10 +56,15 @@ MAX_FETCH_BYTES = 64 * 1024 * 1024
 
 class _RefusalsReported(logging.Filter):
     """WeasyPrint logs an error for every resource it could not load; for one publish refused, the warning
-    publish gave already says which and why."""
+    publish gave already says which and why. Its other lines are advice, never a build's error: warnings (a
+    render names its input in them too, see publish.build)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "publish refused" not in record.getMessage()
+        if "publish refused" in record.getMessage():
+            return False
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 logging.getLogger("weasyprint").addFilter(_RefusalsReported())

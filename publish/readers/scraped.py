@@ -7,7 +7,9 @@ import dataclasses
 import datetime as dt
 import functools
 import itertools
+import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -15,6 +17,8 @@ from publish import sanitise
 from publish.errors import InputError
 from publish.model import Article, Block, BulletList, Date, Heading, Meta, OrderedList, Paragraph, Rule, Text
 from publish.readers import Dropped, Inferred, Reading, Source
+
+log = logging.getLogger(__name__)
 
 # --- limits ------------------------------------------------------------------------------------------------
 
@@ -41,11 +45,67 @@ WRAP_MIN_WIDTH, WRAP_MAX_WIDTH = 40, 120
 """The line widths at which hard-wrapped text is recognised."""
 WRAP_FILL = 0.6
 """A wrapped line is at least this fraction of the wrap width."""
+WRAP_SAMPLE, WRAP_QUANTILE = 20, 0.9
+"""With this many lines broken mid-sentence, the wrap width is taken at this quantile of their widths, not at
+the longest (a page's few unwrapped long lines would spoil it)."""
+STORY_LIKE_MIN_WORDS = 10
+"""A finished sentence this long is story-like: above a headline it is kept, and dropping it counts for the
+warning about lost text."""
+TEXT_LINE_MIN_WORDS = 5
+"""A line of this many words is text, not a menu item or a label: after a footer line, enough of it means the
+story goes on."""
+HEADLINE_USUAL_MIN_WORDS = 4
+HEADLINE_FULL_WORDS = 8
+TITLE_PART_MIN_CHARS = 20
+"""A title this long (spaces aside) may hold a headline, or be held in one; a shorter one is too likely to
+stand inside any line by chance."""
+"""A title-like line of 4 words is as long as a headline may be; one of 8 or more is as long as most are."""
+BYLINE_WINDOW = 2
+"""A byline or date line at most this many lines under a title-like line makes it a candidate headline."""
+BETWEEN_MAX_COUNTED = 6
+"""Short lines between a headline and its body count against it up to this many (a page may put a whole
+toolbar there)."""
+HEADLINE_BODY_WINDOW = 25
+"""Body text this many lines under a title-like line, past short lines that are not titles, still makes it a
+candidate headline."""
+SECTION_LABEL_MAX_WORDS = 3
+HEADLINE_MIN_EVIDENCE = 0.0
+HEADLINE_EVIDENCE: dict[str, float] = {
+    "matches the page title": 6.0,
+    "is part of the page title": 4.0,
+    "byline or date under it": 3.0,
+    "dek under it": 1.0,
+    "each short line between it and the body": -0.5,
+    "headline length": 2.0,
+    "set out to the left of the body (lynx prints headings at the margin)": 2.0,
+    "a short line in capitals (a section label)": -1.0,
+    "share of the story under it": 4.0,
+    "text above it": -6.0,
+    "an author's name over a bio": -8.0,
+}
+"""What speaks for (and against) a title-like line being the headline, and how much; the line with the highest
+sum is the headline. "share of the story under it" and "story above it" are scaled by the share of the page's
+story-like words below and above the line."""
 
 # --- characters --------------------------------------------------------------------------------------------
 
 FULL_STOPS = ".!…。！．۔"
 QUESTION_MARKS = "?？؟"
+EXCLAMATIONS = "!！"
+SENTENCE_BREAK = re.compile(r"[.!?。！？؟۔][\"'”’»)]*\s+\S")
+"""A sentence ending inside a line: the line holds more than one sentence."""
+WIDE_CHARACTER = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
+"""Characters a text dump prints two columns wide (East Asian Wide and Fullwidth)."""
+WIDE_PUNCTUATION = re.compile("[\uac00-\ud7a3\u1100-\u115f\u3000-\u303e\uff00-\uff0f\uff1a-\uff20]")
+"""Wide characters not counted as words of two: Hangul (written with spaces between words), ideographic
+spaces and punctuation, full-width marks."""
+UNSPACED_CHARACTER = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+"""Thai, Lao, Myanmar and Khmer letters: scripts written without spaces between words."""
+QUOTE_FORMS = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
+TITLE_SEPARATOR = re.compile(r" (?:[|\-–—·•»:]|::) ")
+"""Between a page title's headline and its site name: "Headline | Site", "Site - Headline"."""
 CLOSERS = "\"'”’»›)]}」』）"
 OPENING_QUOTES = "\"'“‘„«‹「『"
 CLOSING_QUOTES = "\"'”’»›」』"
@@ -74,6 +134,13 @@ class Debris:
     """"line": drop the line; "related": also drop the story titles listed after it; "end": the story is over."""
     keeps: Keeps = ""
     """A metadata field the line fills instead of being dropped, the first time: "rights" or "keywords"."""
+    languages: frozenset[str] = frozenset()
+    """The languages (BCP 47 primary tags) whose pages the row is for; empty: pages in every language (English
+    widget and navigation words stand on pages in every language)."""
+
+
+def _for(*languages: str) -> frozenset[str]:
+    return frozenset(languages)
 
 
 def _any_of(*alternatives: str) -> re.Pattern[str]:
@@ -83,9 +150,10 @@ def _any_of(*alternatives: str) -> re.Pattern[str]:
 
 SOCIAL = (r"(?:facebook|twitter|x|whats ?app|linked ?in|e-?mail|print|reddit|pinterest|telegram|messenger"
           r"|threads|bluesky|tumblr|vk|viber|mastodon|flipboard|pocket|sms|google\+?|youtube|instagram|tiktok"
-          r"|copy(?: the)? link)")
+          r"|copy(?: the)? link|digg|stumble(?: ?upon)?|delicious|slashdot|newsvine|buzz)")
 SHARE_TOKEN = (rf"(?:share(?: (?:on|via|to|with))? )?{SOCIAL}(?: \d+)?|share(?: (?:this|the)(?: article| story| post"
-               r"| page)?)?(?: \d+)?|\d+ shares?|tweet(?: this)?|pin(?: it)?|شیئر کریں|شئیر کریں")
+               r"| page)?)?(?: \d+)?|\d+ shares?|tweet(?: this)?|pin(?: it)?|submit (?:this )?(?:story|article|link)"
+               r"(?: to)?|شیئر کریں|شئیر کریں")
 FOOTER_TOKEN = (r"about(?: us)?|contact(?: us)?|advertise(?: with us)?|careers|jobs|privacy(?: policy| notice)?"
                 r"|terms(?: of (?:use|service))?|terms (?:and|&) conditions|cookie policy|site ?map|rss(?: feeds?)?"
                 r"|faqs?|help|accessibility|imprint|code of conduct|editorial (?:policy|standards)"
@@ -99,8 +167,10 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
     Debris("copyright line", _any_of(
         r"(?=.{0,120}\d{4})©.{0,200}", r"\(c\) ?\d{4}.{0,200}", r"copyright ?(?:©|\(c\))? ?\d{4}.{0,200}",
         r"copyright ?©.{0,200}",
-        r".{0,150}\ball rights reserved\b.{0,80}", r"جملہ حقوق محفوظ ہیں.{0,100}",
+        r".{0,150}\ball rights reserved\b.{0,80}",
     ), effect="end", keeps="rights"),
+    Debris("copyright line", _any_of(r"جملہ حقوق محفوظ ہیں.{0,100}"), effect="end", keeps="rights",
+           languages=_for("ur")),
     Debris("comment form", _any_of(
         r"please enter your (?:comment|name|e-?mail(?: address)?)(?: here)?!?",
         r"you have entered an incorrect e-?mail address!?",
@@ -127,8 +197,8 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
     Debris("related-article link", _any_of(
         r"(?:read (?:more|also|next)|also (?:read|see|watch)|see also|related(?: (?:article|story|news))?|watch"
         r"|listen|recommended) ?(?:[:|»›]|\s[-–—]) ?\S.{1,200}",
-        r"(?:یہ بھی پڑھیں|مزید پڑھیں) ?[:：] ?\S.{1,200}",
     )),
+    Debris("related-article link", _any_of(r"(?:یہ بھی پڑھیں|مزید پڑھیں) ?[:：] ?\S.{1,200}"), languages=_for("ur")),
     Debris("related-articles block", _any_of(
         r"related(?: (?:articles?|posts?|stories|news|content|coverage|reading|links|videos))?",
         r"you (?:may|might|could) (?:also )?(?:like|enjoy|be interested in)(?: reading)?",
@@ -140,8 +210,10 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         r"trending(?: now| stories| news| topics)?", r"popular(?: posts| stories| now| today)?",
         r"editor['’]?s['’]? (?:picks?|choice)", r"don['’]?t miss(?: this)?", r"what to read next",
         r"top (?:stories|news|headlines)", r"latest(?: (?:news|stories|posts|articles|headlines|updates))?",
-        r"in case you missed it", r"مزید پڑھیں", r"یہ بھی پڑھیں", r"متعلقہ خبریں",
+        r"in case you missed it",
     ), effect="related"),
+    Debris("related-articles block", _any_of(r"مزید پڑھیں", r"یہ بھی پڑھیں", r"متعلقہ خبریں"), effect="related",
+           languages=_for("ur")),
     Debris("cookie banner", _any_of(
         r"(?:this (?:web)?site|we(?: and our (?:partners|vendors))?|our (?:web)?site) uses? cookies\b.{0,280}",
         r"by (?:continuing|using|browsing)\b(?=.*\b(?:cookies?|site|privacy)\b).{0,250}",
@@ -159,6 +231,7 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         r"get (?:the|our|all the|breaking|the latest|the best) .{0,80}(?:in|to|straight to) your inbox.{0,60}",
         r".{0,80}delivered (?:straight |directly )?to your inbox.{0,60}",
         r"(?:enter|type) your e-?mail(?: address)?(?: here| below)?\.?",
+        r"subscribe to .{1,60} (?:via|by|on|with) (?:rss|e-?mail|feed|itunes|podcasts?|youtube)",
         r"thanks? (?:you )?for (?:signing up|subscribing|registering).{0,80}",
         r"by (?:signing up|subscribing|clicking).{0,60}you agree to.{0,160}",
         r"(?:invalid|please enter a valid) e-?mail(?: address)?[.!]?",
@@ -169,6 +242,9 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         r"subscribe to (?:continue|keep) reading.{0,60}", r"already (?:a subscriber|have an account)\??(?: .{0,30})?",
         r"create (?:a )?free account.{0,40}", r"this (?:article|content) is (?:for|available to) subscribers only\.?",
         r"(?:unlock|get) (?:full|unlimited) access.{0,60}", r"you have \d+ free articles? (?:left|remaining).{0,40}",
+        r"(?:don['’]?t|do not) have an account\??(?: .{0,40})?",
+        r"(?:create|register for) (?:an |a free )?account.{0,40}",
+        r"forgot (?:your )?(?:password|username)\??", r"(?:sign|log) ?in (?:with|to|using) .{1,40}",
     )),
     Debris("comment form", _any_of(
         r"(?:your )?(?:name|e-?mail|website|comment|message)(?: address)? ?\*", r"(?:your )?(?:name|website|comment)",
@@ -181,6 +257,41 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
     Debris("social links", _any_of(
         r"follow us(?: on .{1,60})?", rf"(?:join|follow) (?:us|our .{{1,40}}) on {SOCIAL}(?: .{{0,30}})?",
         r"like us on facebook", r"connect with us",
+        r"(?:don['’]?t|never) miss (?:a |any |our )?(?:story|stories|thing|out|an update)[.!]?(?: follow .{1,40})?",
+        rf"follow (?:the )?\S+(?: \S+)? on {SOCIAL}",
+    )),
+    Debris("share buttons", _any_of(
+        r"(?:この)?(?:ニュース|記事)を(?:シェア|保存|印刷)(?:する)?", r"記事保存", r"シェア(?:する)?", r"ツイート",
+        r"印刷",
+    ), languages=_for("ja")),
+    Debris("page widget", _any_of(
+        r"(?:image|photo|picture|slide|gallery|video|item)s? \d+ (?:of|/) \d+(?: .{0,60})?",
+        r"\(button\)(?: .{0,80})?", r"(?:read|save(?: (?:it|this|story|article))?) (?:for )?later",
+        r"share (?:this|the)?(?: article| story| post| page| video| photo)? ?(?:on|via|to|with) \S.{0,40}",
+        r"(?:click|tap) (?:here )?to (?:share|enlarge|expand|play|copy|see|view|read).{0,60}",
+        r"(?:enlarge|expand) (?:this )?(?:image|photo|picture|gallery)", r"(?:hide|show) caption",
+        r"(?:open|close|toggle|show|hide) (?:the )?(?:search|alert|sidebar|gallery)",
+        r"(?:i?frame|embed|object|video|audio): ?.{0,300}", r"play(?: video)?", r"(?:full ?screen|mute|unmute|pause)",
+        r"(?:\[(?:img|image|inline|link|video|iframe|embed|button|\d+)\] ?)+",
+    )),
+    Debris("link list of a text dump", _any_of(
+        r"references", r"(?:visible|hidden) links:?",
+        r"(?:\d+\. )?(?:https?|file|ftp|mailto|javascript|about|data|tel):\S*",
+    )),
+    Debris("commerce or promotion", _any_of(
+        r"add to (?:cart|bag|basket|wish ?list)\b.{0,160}", r"buy (?:now|it now|tickets|here)\b.{0,80}",
+        r"shop (?:now|here|the (?:story|look|collection|sale))\b.{0,60}", r"(?:shop|buy) (?:it )?(?:on|at) \S.{0,40}",
+        r"(?:sale |regular |our )?price ?:? ?(?:[a-z]{0,3}[$€£¥₹]|rs\.?) ?\d[\d.,]*.{0,40}",
+        r"(?:[a-z]{0,3}[$€£¥₹]|rs\.?) ?\d[\d.,]*(?: (?:usd|eur|gbp|inr|pkr))?",
+        r"sponsored(?: by| content from| content by)? .{1,60}", r"(?:presented|brought to you|paid for) by .{1,60}",
+        r"free (?:shipping|delivery|returns)\b.{0,80}",
+        r"(?:use|with) (?:the )?(?:promo |coupon |discount )?code \S.{0,60}",
+        r"read more ?(?:…|\.{3})(?: ?\S.{0,200})?", r"continue reading ?(?:…|\.{3}|»|›)?",
+        r"(?:partner|affiliate) (?:content|links?)(?: .{0,80})?",
+        r"we (?:may )?earn (?:a )?(?:commission|money).{0,160}",
+    )),
+    Debris("image file name", _any_of(
+        r"(?:\S+ ){0,4}\S+\.(?:jpe?g|png|gif|webp|tiff?|heic|heif|bmp|svg|avif)(?: \(\d.{0,30}\))?",
     )),
     Debris("navigation", _any_of(
         r"back to (?:top|home(?: ?page)?)", r"(?:go|scroll|return|jump) to (?:the )?top", r"to top", r"top",
@@ -199,8 +310,9 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
         r"paid (?:content|post|partnership)",
         r"(?:story|article|content|text) continues (?:below|after)(?: (?:this |the )?(?:advertisement|ad))?",
         r"continue reading (?:below|after (?:the )?(?:ad|advertisement))",
-        r"scroll (?:down )?to continue(?: with content| reading)?", r"اشتہار",
+        r"scroll (?:down )?to continue(?: with content| reading)?",
     )),
+    Debris("advertisement", _any_of(r"اشتہار"), languages=_for("ur")),
     Debris("article toolbar", _any_of(
         r"\d+ ?(?:- ?)?min(?:ute)?s?\.? read", r"reading time:? ?\d+ ?min(?:ute)?s?",
         r"listen(?: to (?:this )?(?:article|story))?(?: \d+ min(?:ute)?s?)?", r"(?:font|text) size",
@@ -226,6 +338,11 @@ DEBRIS: tuple[Debris, ...] = (  # in order: the first kind that matches a line n
     )),
 )
 RELATED_BLOCK = "related-articles block"
+LINK_HEADER = Debris("link header of a text dump", re.compile(r"#.*"))
+LINK_MARKER = re.compile(r"\[(?:\d+|img|image|inline|link|button)\]", re.IGNORECASE)
+"""What lynx and w3m print for a link or an image: "[12]Home", "[IMG]"."""
+LINK_HEADER_FILL = 60
+"""A link header line this long (in columns) was wrapped: the next line carries it on."""
 
 # --- metadata lines ----------------------------------------------------------------------------------------
 
@@ -331,6 +448,9 @@ KANA = ((0x3040, 0x30FF), (0x31F0, 0x31FF))
 LANGUAGE_SAMPLE_CHARS = 20_000
 """The script is judged on the headline and the story's first characters, up to this many."""
 JAPANESE_MIN_KANA = 0.05
+PAGE_SCRIPT_SHARE = 0.2
+"""A page whose letters are this much of one non-Latin script gets that script's language's debris rows (its
+menus, links and reference list may be in Latin letters)."""
 """The share of kana among CJK characters above which the text is Japanese rather than Chinese."""
 
 
@@ -409,9 +529,13 @@ class _Report:
     rights: str = ""
     keywords: tuple[str, ...] = ()
     dek: str = ""
+    story_words_dropped: int = 0
+    """The words of the long sentences dropped, whatever the reason (debris by rule included)."""
 
     def drop(self, unit: _Unit, reason: str) -> None:
         self.dropped.extend(Dropped(line.number, line.raw, reason) for line in unit.lines)
+        if _reads_as_story(unit.text):
+            self.story_words_dropped += _words(unit.text)
 
     def infer(self, unit: _Unit, role: str) -> None:
         self.inferred.append(Inferred(unit.first.number, unit.text, role))
@@ -428,7 +552,9 @@ def read(source: Source) -> Reading:
 def read_text(text: str, *, source: str) -> Reading:
     """Turn scraped page text into an article, reporting every line left out and every role inferred."""
     text, markup = sanitise.strip_markup(text)  # raw HTML in the scrape: its text is kept, its tags are not
-    units = _units([_classify(number, raw) for number, raw in enumerate(text.split("\n"), 1)])
+    page_language = _script_language(" ".join(text[:LANGUAGE_SAMPLE_CHARS * 4].split()), PAGE_SCRIPT_SHARE)
+    lines = [_classify(number, raw, page_language) for number, raw in enumerate(text.split("\n"), 1)]
+    units = _units(_link_header(lines))
     if not units:
         raise InputError("no story found: the text is empty", path=source)
     if not any(unit.kind in ("text", "item") for unit in units):
@@ -436,18 +562,28 @@ def read_text(text: str, *, source: str) -> Reading:
                          "comment form, ...)", path=source)
     found = _find_headline(units)
     if found is None:
-        raise InputError("no headline found: no short line without a full stop is followed by body text",
-                         path=source)
+        first = next(i for i, unit in enumerate(units) if unit.kind in ("text", "item", "meta"))
+        found = (first, None, first + 1)
+        log.warning("%s:%d: no headline found (no short line is followed by body text); the first line is "
+                    "taken as the headline: %s", source, units[first].first.number, _quoted(units[first].text))
     headline, dek, body = found
     report = _Report()
-    _before_headline(units[:headline], report)
+    title_line, title_forms = _page_titles(units)
+    if title_line == headline or _title_key(units[headline].text) not in title_forms:
+        title_line = None  # the first line is the page's title only when the headline repeats it
+    above = _before_headline(units[:headline], title_line, report)
     report.infer(units[headline], "headline")
     _header(units[headline + 1:body], dek, report)
-    kept = _story(units[body:], report)
+    kept = above + _story(units[body:], report)
+    kept_words = sum(_words(unit.text) for unit in kept)
+    if report.story_words_dropped > kept_words:
+        log.warning("%s: more story-like text was dropped (%d words) than kept (%d words); the headline taken "
+                    "is %s: see `publish inspect` for what was dropped", source, report.story_words_dropped,
+                    kept_words, _quoted(units[headline].text))
     placed = _blocks(_trim_rules(kept, report), report)
     dateline = _dateline([unit for block, unit in placed if isinstance(block, Paragraph)][:1], report)
     language = _language(units[headline], kept, report)
-    meta = Meta(headline=units[headline].text, dek=report.dek, authors=report.authors, dateline=dateline,
+    meta = Meta(headline=_unmarked(units[headline].text), dek=report.dek, authors=report.authors, dateline=dateline,
                 published=report.published, updated=report.updated, source=report.source, language=language,
                 keywords=report.keywords, rights=report.rights)
     report.dropped.extend(Dropped(m.line, m.before, "raw HTML with no text") for m in markup if not m.after)
@@ -459,16 +595,22 @@ def read_text(text: str, *, source: str) -> Reading:
     )
 
 
+def _quoted(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return f"“{flat if len(flat) <= limit else flat[:limit].rsplit(' ', 1)[0] + ' …'}”"
+
+
 # --- classifying single lines ------------------------------------------------------------------------------
 
 
-def _classify(number: int, raw: str) -> _Line:
+def _classify(number: int, raw: str, language: str = "") -> _Line:
+    """What one line looks like on its own, on a page in `language` (which selects the debris rows that apply)."""
     text = raw.strip()
     if not text:
         return _Line(number, raw, text, "blank")
     if RULE.fullmatch(text):
         return _Line(number, raw, text, "rule")
-    debris = _debris(text)
+    debris = _debris(text, language)
     if debris is not None:
         return _Line(number, raw, text, "debris", debris=debris[0], keywords=debris[1])
     for list_kind, pattern in (("bullet", BULLET_ITEM), ("ordered", ORDERED_ITEM)):
@@ -476,20 +618,44 @@ def _classify(number: int, raw: str) -> _Line:
         if item:
             return _Line(number, raw, text, "item", list_kind=list_kind, marker=item["marker"],
                          content=item["content"])
-    facts = _metadata(text)
+    facts = _metadata(_unmarked(text))
     return _Line(number, raw, text, "meta" if facts else "text", facts=facts, content=text)
 
 
+def _link_header(lines: list[_Line]) -> list[_Line]:
+    """The lines with the link header a text browser's dump opens with ("#Start RSS Feed alternate ...", the page's
+    <link> elements; lynx prints it first, marked with "#") made debris, with the lines it wraps onto."""
+    opening = [i for i, line in enumerate(lines) if line.kind != "blank"][:2]  # a pasted title may stand above it
+    first = next((i for i in opening if lines[i].text.startswith("#") and not lines[i].text.startswith("# ")), None)
+    if first is None:
+        return lines
+    end = first + 1
+    while end < len(lines) and lines[end].kind != "blank" and _columns(lines[end - 1].raw) >= LINK_HEADER_FILL:
+        end += 1
+    header = [dataclasses.replace(line, kind="debris", debris=LINK_HEADER) for line in lines[first:end]]
+    return [*lines[:first], *header, *lines[end:]]
+
+
+def _unmarked(text: str) -> str:
+    """The text without a text dump's link markers ("[115]Federal Reserve's ..." is a linked headline)."""
+    return " ".join(LINK_MARKER.sub("", text).split()) if "[" in text else text
+
+
 def _normalised(text: str) -> str:
-    return " ".join(text.split()).lstrip(DECORATION + "*").rstrip(DECORATION)
+    """The line as the debris patterns see it: link markers of a text dump ("[12]", "[IMG]") removed, spaces
+    collapsed, decoration trimmed."""
+    return " ".join(LINK_MARKER.sub(" ", text).split()).lstrip(DECORATION + "*").rstrip(DECORATION)
 
 
-def _debris(text: str) -> tuple[Debris, str] | None:
-    """The first kind of debris the whole line is, and the keywords it carries; None for story text."""
+def _debris(text: str, language: str = "") -> tuple[Debris, str] | None:
+    """The first kind of debris the whole line is (among the rows for every language and for `language`), and
+    the keywords it carries; None for story text."""
     if len(text) > DEBRIS_MAX_CHARS:
         return None
     line = _normalised(text)
     for debris in DEBRIS:
+        if debris.languages and language not in debris.languages:
+            continue
         match = debris.pattern.fullmatch(line)
         if match:
             return debris, (match.groupdict().get("keywords") or "")
@@ -689,11 +855,35 @@ def _units(lines: list[_Line]) -> list[_Unit]:
 
 
 def _wrap_width(lines: list[_Line]) -> int | None:
-    """The width the text was wrapped at, judged from lines that break mid-sentence; None if it is not wrapped."""
-    widths = [len(a.text) for a, b in itertools.pairwise(lines)
-              if a.kind in ("text", "item") and b.kind == "text" and b.text[0].islower()]
+    """The width (in columns) the text was wrapped at, judged from lines that break mid-sentence: before a
+    lower-case letter, or before a letter of a script without case (Arabic, Chinese, Thai...) where the line
+    above does not end a sentence; None if it is not wrapped."""
+    widths = sorted(_columns(a.text) for a, b in itertools.pairwise(lines)
+                    if a.kind in ("text", "item") and b.kind == "text" and _breaks_mid_sentence(a.text, b.text))
+    if len(widths) >= WRAP_SAMPLE:  # a long text: a few lines that were never wrapped may be longer
+        widths = widths[:int(len(widths) * WRAP_QUANTILE) + 1]
     width = max(widths, default=0)
     return width if WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH else None
+
+
+def _breaks_mid_sentence(above: str, below: str) -> bool:
+    first = below[0]
+    caseless = first.isalpha() and not first.isupper() and not first.islower()
+    return first.islower() or (caseless and _last_char(above) not in FULL_STOPS + QUESTION_MARKS)
+
+
+def _columns(text: str) -> int:
+    """The columns a text dump gives the text: wide (East Asian) characters take two."""
+    return len(text) if text.isascii() else len(text) + len(WIDE_CHARACTER.findall(text))
+
+
+def _words(text: str) -> int:
+    """About how many words a text holds: spaced words, and the characters of scripts written without spaces
+    counted as words of two (CJK) or four (Thai, Lao, Khmer, Myanmar) characters."""
+    if text.isascii():
+        return len(text.split())
+    wide = len(WIDE_CHARACTER.findall(text)) - len(WIDE_PUNCTUATION.findall(text))
+    return len(text.split()) + wide // 2 + len(UNSPACED_CHARACTER.findall(text)) // 4
 
 
 def _continues(before: _Line, line: _Line, width: int | None) -> bool:
@@ -705,7 +895,8 @@ def _continues(before: _Line, line: _Line, width: int | None) -> bool:
     if width is None:
         return False
     next_word = line.text.split()[0]
-    return len(before.text) >= WRAP_FILL * width and len(before.text) + 1 + len(next_word) > width
+    above = _columns(before.text)
+    return above >= WRAP_FILL * width and above + 1 + _columns(next_word) > width
 
 
 # --- telling titles from prose -----------------------------------------------------------------------------
@@ -717,7 +908,7 @@ def _last_char(text: str) -> str:
 
 def _is_prose(text: str) -> bool:
     """Body text: a finished sentence, or too long for a title."""
-    words, last = len(text.split()), _last_char(text)
+    words, last = _words(text), _last_char(text)
     return (last in FULL_STOPS or (last in QUESTION_MARKS and words > SUBHEAD_MAX_WORDS)
             or words >= PROSE_MIN_WORDS or len(text) >= PROSE_MIN_CHARS)
 
@@ -728,7 +919,7 @@ def _is_whole_quote(text: str) -> bool:
 
 def _is_title(text: str, max_words: int, max_chars: int) -> bool:
     """Short, unfinished (or a question), not a quotation or a credit line: a headline or subhead."""
-    if _is_prose(text) or len(text.split()) > max_words or len(text) > max_chars:
+    if _is_prose(text) or _words(text) > max_words or len(text) > max_chars:
         return False
     if _last_char(text) in DANGLING_ENDS or text[0].islower() or text[0] in "([":
         return False
@@ -742,10 +933,17 @@ def _is_weak_metadata(unit: _Unit) -> bool:
 
 
 def _is_headline(unit: _Unit) -> bool:
-    text = unit.text
+    """Title-like: short, not a byline; a headline may end in "!" or "?" ("Ferries are back!")."""
+    text = _unmarked(unit.text)
+    if not text:
+        return False
     enough = len(text.split()) >= 2 or (len(text) >= 4 and any(ord(ch) >= 0x2E80 for ch in text))
-    return ((unit.kind == "text" or _is_weak_metadata(unit)) and enough and not BY_START.match(text)
-            and _is_title(text, HEADLINE_MAX_WORDS, HEADLINE_MAX_CHARS))
+    if not ((unit.kind == "text" or _is_weak_metadata(unit)) and enough and not BY_START.match(text)):
+        return False
+    if _is_title(text, HEADLINE_MAX_WORDS, HEADLINE_MAX_CHARS):
+        return True
+    exclaimed = _last_char(text) in EXCLAMATIONS + QUESTION_MARKS and not SENTENCE_BREAK.search(text)
+    return exclaimed and _is_title(text.rstrip(CLOSERS + " ")[:-1], HEADLINE_MAX_WORDS, HEADLINE_MAX_CHARS)
 
 
 def _is_body(unit: _Unit) -> bool:
@@ -759,20 +957,173 @@ def _next_content(units: list[_Unit], start: int) -> int | None:
     return next((i for i in range(start, len(units)) if units[i].kind in ("text", "item")), None)
 
 
-def _find_headline(units: list[_Unit]) -> tuple[int, int | None, int] | None:
-    """The headline's index, the dek's (or None) and the first body unit's: the first title followed by prose."""
+def _candidates(units: list[_Unit]) -> list[tuple[int, int | None, int]]:
+    """Every possible headline: a title-like line with body text after it (perhaps past a dek, byline or date
+    lines, debris, and a few short lines such as captions and credits): its index, the dek's (or None) and the
+    index of the first unit of the story."""
+    found: list[tuple[int, int | None, int]] = []
     for index, unit in enumerate(units):
         if not _is_headline(unit):
             continue
         following = _next_content(units, index + 1)
         if following is None:
-            return None
+            break
         body = _body_after_dek(units, index, following)
         if body is not None:
-            return index, following, body
-        if _is_body(units[following]):
-            return index, None, following
+            found.append((index, following, body))
+        elif _first_body(units, following) is not None or _byline_near(units, index + 1):
+            found.append((index, None, following))
+    return found
+
+
+def _byline_near(units: list[_Unit], start: int) -> bool:
+    """A byline or date line within the next few lines: a headline's, even where a video carousel or a gallery
+    stands between it and the story."""
+    content = 0
+    for unit in units[start:]:
+        if unit.kind == "meta" and not _is_weak_metadata(unit):
+            return True
+        content += unit.kind in ("text", "item")
+        if content > BYLINE_WINDOW:
+            return False
+    return False
+
+
+def _first_body(units: list[_Unit], start: int) -> int | None:
+    """The first body text from `start` on, within a few short lines (captions, credits, a date line the reader
+    cannot parse); None if there is none that near."""
+    seen = 0
+    for i in range(start, len(units)):
+        if units[i].kind not in ("text", "item"):
+            continue
+        if _is_body(units[i]):
+            return i
+        seen += 1
+        if seen > HEADLINE_BODY_WINDOW:
+            return None
     return None
+
+
+def _is_story_like(unit: _Unit) -> bool:
+    """A line of text that is a long finished sentence or more: text a reader would miss if it were dropped."""
+    return unit.kind in ("text", "item") and _reads_as_story(unit.content)
+
+
+def _reads_as_story(text: str) -> bool:
+    return _is_prose(text) and _words(text) >= STORY_LIKE_MIN_WORDS
+
+
+def _story_words(units: list[_Unit]) -> list[int]:
+    """For each unit, the story-like words in the units before it (and, last, in all of them)."""
+    totals = [0]
+    for unit in units:
+        totals.append(totals[-1] + (_words(unit.text) if _is_story_like(unit) else 0))
+    return totals
+
+
+def _text_words(units: list[_Unit]) -> list[int]:
+    """For each unit, the words in the lines of text before it that are longer than a menu item or a label (and,
+    last, in all of them): a story's verse and short lines count here, though they are not story-like."""
+    totals = [0]
+    for unit in units:
+        words = _words(unit.text) if unit.kind in ("text", "item") else 0
+        totals.append(totals[-1] + (words if words >= TEXT_LINE_MIN_WORDS else 0))
+    return totals
+
+
+def _title_key(text: str) -> str:
+    """A title for comparison: compatibility forms, quotes, case and all spaces ignored (a dump breaks and
+    spaces Chinese or Japanese text where the title does not)."""
+    return "".join(unicodedata.normalize("NFKC", text).translate(QUOTE_FORMS).casefold().split())
+
+
+def _indent(unit: _Unit) -> int:
+    return len(unit.first.raw) - len(unit.first.raw.lstrip())
+
+
+def _page_titles(units: list[_Unit]) -> tuple[int | None, frozenset[str]]:
+    """The page's title line, as text dumps start with it ("Headline | Site", "Site - Headline"), and the forms a
+    headline repeating it may take: the whole line, and its longest part between site separators (the others
+    name the site or the section)."""
+    first = next((i for i, unit in enumerate(units) if unit.kind in ("text", "meta", "item")), None)
+    if first is None or len(units[first].text) > HEADLINE_MAX_CHARS * 2:
+        return None, frozenset()
+    text = units[first].text
+    longest = max(TITLE_SEPARATOR.split(text), key=len)
+    return first, frozenset(_title_key(form) for form in (text, longest) if _words(form) >= 2 or len(form) >= 4)
+
+
+def _is_bio_name(units: list[_Unit], index: int, body: int) -> bool:
+    """An author's name over the bio at the end of a page ("Jane Doe" / "Jane Doe covers the courts..."): the
+    paragraph under it names the same person."""
+    name = units[index].text
+    if not _is_name(name, min_words=2) or len(name.split()) > 4:
+        return False
+    return any(word in units[body].text.split()[:6] for word in name.split() if len(word) > 2)
+
+
+def _title_match(text: str, titles: tuple[int | None, frozenset[str]], index: int) -> str:
+    """How the line matches the page's title line: "same" (the title, or its headline part), "part" (one holds
+    the other, as "Headline" in "Section: Headline"), or ""."""
+    title_line, forms = titles
+    if index == title_line or not forms:
+        return ""
+    key = _title_key(text)
+    if key in forms:
+        return "same"
+    if _words(text) >= HEADLINE_USUAL_MIN_WORDS and any(key in form or form in key for form in forms
+                                                       if len(form) >= TITLE_PART_MIN_CHARS):
+        return "part"
+    return ""
+
+
+def _evidence(units: list[_Unit], candidate: tuple[int, int | None, int], story: list[int], text_words: list[int],
+              titles: tuple[int | None, frozenset[str]]) -> float:
+    """How strongly the page says this line is its headline; the weights are in HEADLINE_EVIDENCE."""
+    index, dek, start = candidate
+    text = units[index].text
+    words = _words(text)
+    weights = HEADLINE_EVIDENCE
+    score = 0.0
+    match = _title_match(text, titles, index)
+    if match:
+        score += weights["matches the page title" if match == "same" else "is part of the page title"]
+    found = _first_body(units, start) if dek is None else start
+    body = start if found is None else found
+    if any(unit.kind == "meta" for unit in units[index + 1:body]) or _byline_near(units, index + 1):
+        score += weights["byline or date under it"]
+    if dek is not None:
+        score += weights["dek under it"]
+    between = sum(1 for unit in units[index + 1:body] if unit.kind in ("text", "item")) - (dek is not None)
+    between = BETWEEN_MAX_COUNTED if found is None else min(between, BETWEEN_MAX_COUNTED)
+    score += weights["each short line between it and the body"] * between
+    if HEADLINE_USUAL_MIN_WORDS <= words <= HEADLINE_MAX_WORDS:
+        score += weights["headline length"] * min(1.0, words / HEADLINE_FULL_WORDS)
+    if _indent(units[index]) < _indent(units[body]):
+        score += weights["set out to the left of the body (lynx prints headings at the margin)"]
+    if text.isupper() and words <= SECTION_LABEL_MAX_WORDS:
+        score += weights["a short line in capitals (a section label)"]
+    total = story[-1]
+    if total:
+        score += weights["share of the story under it"] * (total - story[index]) / total
+    if text_words[-1]:
+        score += weights["text above it"] * text_words[index] / text_words[-1]
+    if _is_bio_name(units, index, body):
+        score += weights["an author's name over a bio"]
+    return score
+
+
+def _find_headline(units: list[_Unit]) -> tuple[int, int | None, int] | None:
+    """The headline's index, the dek's (or None) and the first body unit's: the candidate with the most
+    evidence, the earliest of equals; None when no title-like line has body text after it, or the best has more
+    evidence against it than for it (most of the page's text above it)."""
+    candidates = _candidates(units)
+    if not candidates:
+        return None
+    story, text_words, titles = _story_words(units), _text_words(units), _page_titles(units)
+    scored = [(_evidence(units, c, story, text_words, titles), -c[0], c) for c in candidates]
+    score, _, best = max(scored)
+    return best if score >= HEADLINE_MIN_EVIDENCE else None
 
 
 def _body_after_dek(units: list[_Unit], headline: int, dek: int) -> int | None:
@@ -782,10 +1133,13 @@ def _body_after_dek(units: list[_Unit], headline: int, dek: int) -> int | None:
         return None
     if not _is_prose(units[dek].text) and not _is_unpunctuated_dek(units, headline, dek):
         return None
-    body = _next_content(units, dek + 1)
-    if body is None or not _is_body(units[body]):
+    if _is_headline(units[dek]) and not _is_unpunctuated_dek(units, headline, dek):
+        return None  # a short line ending in "!" or "?" is a headline itself, under a site's name or a label
+    start = _next_content(units, dek + 1)
+    body = None if start is None else _first_body(units, start)
+    if start is None or body is None:
         return None
-    return body if any(u.kind == "meta" for u in units[dek + 1:body]) else None
+    return start if any(u.kind == "meta" for u in units[dek + 1:body]) else None
 
 
 def _is_unpunctuated_dek(units: list[_Unit], headline: int, dek: int) -> bool:
@@ -801,15 +1155,23 @@ def _is_unpunctuated_dek(units: list[_Unit], headline: int, dek: int) -> bool:
 # --- the zones of the page ---------------------------------------------------------------------------------
 
 
-def _before_headline(units: list[_Unit], report: _Report) -> None:
-    """Above the headline: debris, byline and date lines, and anything else, which is page furniture."""
-    for unit in units:
+def _before_headline(units: list[_Unit], title_line: int | None, report: _Report) -> list[_Unit]:
+    """Above the headline: debris, byline and date lines, the page's title line, and page furniture (short lines
+    that are not sentences: menus, section labels, teaser titles) are left out; story-like text is kept, since
+    a story above its headline means the page put it there, not that it is debris."""
+    kept: list[_Unit] = []
+    for index, unit in enumerate(units):
         if unit.kind == "debris":
             _drop_debris(unit, report)
         elif unit.kind == "meta" and not _is_weak_metadata(unit):
             _apply_metadata(unit, report)
+        elif index == title_line:
+            report.drop(unit, "page title")
+        elif _is_story_like(unit):
+            kept.append(unit)
         else:
             report.drop(unit, "before the headline")
+    return kept
 
 
 def _header(units: list[_Unit], dek: int | None, report: _Report) -> None:
@@ -827,12 +1189,17 @@ def _header(units: list[_Unit], dek: int | None, report: _Report) -> None:
 
 
 def _story(units: list[_Unit], report: _Report) -> list[_Unit]:
-    """The story's units from the first body paragraph on, debris dropped; it ends at a comment form or footer."""
+    """The story's units from the first body paragraph on, debris dropped; it ends at a comment form, footer or
+    copyright line, unless no story was kept yet or more text follows that line than the story kept above it
+    (then the line is a widget in the page's header or inside the story: "Comments (12)", "Topics")."""
     kept: list[_Unit] = []
     in_related = False
+    text = _text_words(units)
+    above = 0  # the words kept so far
     for index, unit in enumerate(units):
         if unit.kind == "debris" and unit.first.debris is not None:
-            if unit.first.debris.effect == "end":
+            below = text[-1] - text[index + 1]
+            if unit.first.debris.effect == "end" and kept and below <= above:
                 _after_story(units[index:], report)
                 break
             in_related = in_related or unit.first.debris.effect == "related"
@@ -844,6 +1211,7 @@ def _story(units: list[_Unit], report: _Report) -> list[_Unit]:
         else:
             in_related = False
             kept.append(dataclasses.replace(unit, kind="text") if unit.kind == "meta" else unit)
+            above += _words(unit.text)
     return kept
 
 
@@ -1005,12 +1373,21 @@ def _script(ch: str) -> str:
 
 def _language(headline: _Unit, kept: list[_Unit], report: _Report) -> str:
     """"en", unless most letters are of one non-Latin script: then a guess from the script, reported."""
-    text = " ".join([headline.text, *(unit.text for unit in kept)])[:LANGUAGE_SAMPLE_CHARS]
+    language = _script_language(" ".join([headline.text, *(unit.text for unit in kept)]))
+    if language != "en":
+        report.infer(headline, "language")
+    return language
+
+
+def _script_language(text: str, share: float = 0.5) -> str:
+    """"en", unless more than `share` of the letters of the text's start are of one non-Latin script: then a
+    guess from the script."""
+    text = text[:LANGUAGE_SAMPLE_CHARS]
     counts = collections.Counter(_script(ch) for ch in text if ch.isalpha())
     kana = counts.pop("kana", 0)
     counts["cjk"] += kana
     script = max((s for s in counts if s != "latin"), key=counts.__getitem__, default="")
-    if not script or counts[script] * 2 <= counts.total():
+    if not script or counts[script] <= share * counts.total():
         return "en"
     language = SCRIPT_LANGUAGES[script]
     if script == "arabic":
@@ -1018,5 +1395,4 @@ def _language(headline: _Unit, kept: list[_Unit], report: _Report) -> str:
         language = "ur" if URDU_LETTERS & present else "fa" if PERSIAN_LETTERS & present else "ar"
     elif script == "cjk":
         language = "ja" if kana >= JAPANESE_MIN_KANA * counts[script] else "zh"
-    report.infer(headline, "language")
     return language

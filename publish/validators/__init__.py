@@ -54,8 +54,8 @@ class Inspection:
     """What was measured: pages, fonts, bookmarks, declared conformance..."""
     text: list[str] | None = None
     """The text of the file, block by block or page by page; None when it could not be read."""
-    second_reading: list[str] | None = None
-    """The same text read by a second extractor, where one is installed (poppler for a PDF)."""
+    other_readings: list[list[str]] = field(default_factory=list)
+    """The same text read by other extractors, where installed (poppler's pdftotext in two modes, for a PDF)."""
 
     def error(self, check: str, message: str, where: str = "") -> None:
         """Record an error."""

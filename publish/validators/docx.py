@@ -19,6 +19,13 @@ from publish.validators import Finding, Inspection, open_package, run
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+IMPLIED_PARTS = {
+    "numbering": ("numPr", "numbering definitions (w:numPr)"),
+    "styles": ("pStyle", "named paragraph styles (w:pStyle)"),
+}
+"""Parts the main document's content needs without naming a relationship id: what uses them, and how to say it.
+Character and table styles (w:rStyle, w:tblStyle) need the styles part too."""
 OFFICE_DOCUMENT = f"{R_NS}/officeDocument"
 SAFE_LINK_SCHEMES = {"http", "https", "mailto"}
 MAX_PART_BYTES = 256 * 1024 * 1024
@@ -41,6 +48,7 @@ def inspect(data: bytes) -> Inspection:
         _references(parts, relationships, found)
         if types is not None and "[Content_Types].xml" in parts:
             _main_document(relationships, names, found)
+        _implied_parts(parts, relationships, found)
         found.facts["parts"] = len(names)
     _reopen(data, found)
     return found
@@ -168,6 +176,26 @@ def _main_document(relationships: dict[str, dict[str, Any]], names: list[str], f
     if not main:
         found.error("package", "the package does not say which part is the document (no officeDocument "
                                "relationship in _rels/.rels)")
+
+
+def _implied_parts(parts: dict[str, Any], relationships: dict[str, dict[str, Any]], found: Inspection) -> None:
+    """Content that uses numbering or named styles needs the main document's relationship to that part: without
+    it Word drops every list's numbering and every style (the words stay, the structure goes)."""
+    package = relationships.get("", {})
+    main = next((rel for rel in package.values() if rel.get("Type") == OFFICE_DOCUMENT), None)
+    if main is None:
+        return
+    document = _resolve("", main.get("Target", ""))
+    if document not in parts:
+        return
+    kinds = {rel.get("Type", "").rsplit("/", 1)[-1] for rel in relationships.get(document, {}).values()}
+    content = [root for name, root in parts.items() if name.startswith(posixpath.dirname(document) + "/")
+               and not name.endswith(".rels") and posixpath.basename(name) not in ("styles.xml", "numbering.xml")]
+    for kind, (element, what) in IMPLIED_PARTS.items():
+        tags = {f"{{{W_NS}}}{element}"} | ({f"{{{W_NS}}}rStyle", f"{{{W_NS}}}tblStyle"} if kind == "styles" else set())
+        if kind not in kinds and any(True for root in content for _ in root.iter(*tags)):
+            found.error("relationships", f"the document uses {what} but has no relationship to a {kind} part",
+                        f"{posixpath.dirname(document)}/_rels/{posixpath.basename(document)}.rels")
 
 
 def _resolve(folder: str, target: str) -> str:

@@ -37,6 +37,10 @@ def inspect(data: bytes) -> Inspection:
     _scripts(root, found)
     _references(root, found)
     _stylesheets(root, found)
+    for element, reason, words in hidden_text(root):
+        short = words if len(words) <= 60 else words[:60].rsplit(" ", 1)[0] + " …"
+        found.error("hidden", f"<{element.tag}> “{short}” is hidden from readers ({reason}): its words do not "
+                              "count as present", f"line {element.sourceline}")
     found.facts["elements"] = sum(1 for _ in root.iter())
     return found
 
@@ -131,3 +135,109 @@ def _walk(nodes: list[Any]) -> Any:
                 if hasattr(tinycss2, "parse_blocks_contents") else \
                 tinycss2.parse_declaration_list(node.content, skip_comments=True, skip_whitespace=True)
             yield from _walk(content)
+
+
+# --- hidden text: words in the file a reader never sees ----------------------------------------------------
+
+HIDING = ("display", "visibility", "font-size", "opacity", "color", "background-color", "background")
+"""The properties that can hide text."""
+ZERO_SIZE = re.compile(r"0*\.?0+(px|pt|em|rem|%|ex|ch|vw|vh|mm|cm|in|pc|q)?", re.IGNORECASE)
+SCREEN_MEDIA = {"all", "screen"}
+
+
+def hidden_elements(root: Any) -> dict[Any, str]:
+    """The elements of a document's body whose text a reader does not see, each with the reason ("display:
+    none", "the hidden attribute", "visibility: hidden", "font-size: 0", "opacity: 0", "text colour same as
+    background"), outermost only: an inline style or a rule of the document's own stylesheets (screen media)
+    that applies by the cascade, as cssselect2 matches it."""
+    import cssselect2
+    import tinycss2
+
+    body = root.find("body")
+    if body is None:
+        return {}
+    matcher = cssselect2.Matcher()
+    for style in root.iter("style"):
+        for rule in _screen_rules(tinycss2.parse_stylesheet(style.text or "", skip_comments=True,
+                                                            skip_whitespace=True)):
+            declarations = _hiding(tinycss2.parse_blocks_contents(rule.content, skip_comments=True,
+                                                                  skip_whitespace=True))
+            if not declarations:
+                continue
+            try:
+                selectors = cssselect2.compile_selector_list(rule.prelude)
+            except cssselect2.SelectorError:
+                continue
+            for selector in selectors:
+                matcher.add_selector(selector, declarations)
+    out: dict[Any, str] = {}
+
+    def visit(wrapper: Any, inherited: dict[str, str]) -> None:
+        element = wrapper.etree_element
+        if not isinstance(element.tag, str):
+            return
+        cascaded: dict[str, tuple[tuple[int, ...], str]] = {}
+        for match in matcher.match(wrapper):
+            specificity, order, _pseudo, declarations = match
+            for name, value, important in declarations:
+                rank = (int(important), *specificity, order)
+                if name not in cascaded or rank >= cascaded[name][0]:
+                    cascaded[name] = (rank, value)
+        for name, value, important in _hiding(tinycss2.parse_blocks_contents(element.get("style") or "",
+                                                                             skip_comments=True,
+                                                                             skip_whitespace=True)):
+            rank = (int(important), 1, 0, 0, 0, 1 << 30)
+            if name not in cascaded or rank >= cascaded[name][0]:
+                cascaded[name] = (rank, value)
+        own = {name: value for name, (_, value) in cascaded.items()}
+        state = {**inherited, **{k: v for k, v in own.items() if k in ("visibility", "font-size", "color")}}
+        backdrop = own.get("background-color") or own.get("background")
+        if backdrop:
+            state["backdrop"] = backdrop
+        reason = "the hidden attribute" if element.get("hidden") is not None else \
+            "display: none" if own.get("display") == "none" else \
+            "opacity: 0" if own.get("opacity") is not None and ZERO_SIZE.fullmatch(own["opacity"]) else \
+            "visibility: hidden" if state.get("visibility") in ("hidden", "collapse") else \
+            "font-size: 0" if state.get("font-size") and ZERO_SIZE.fullmatch(state["font-size"]) else \
+            "text colour same as background" if state.get("color") and state.get("color") == state.get("backdrop") \
+            else ""
+        if reason:
+            out[element] = reason
+            return
+        for child in wrapper.iter_children():
+            visit(child, state)
+
+    visit(cssselect2.ElementWrapper.from_html_root(root).query("body"), {})
+    return out
+
+
+def _screen_rules(rules: list[Any]) -> Any:
+    """The style rules that apply on screen: top-level ones and those in @media all/screen."""
+    import tinycss2
+
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            yield rule
+        elif rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content is not None:
+            media = {token.lower_value for token in rule.prelude if token.type == "ident"}
+            if media & SCREEN_MEDIA or not media:
+                yield from _screen_rules(tinycss2.parse_stylesheet(rule.content, skip_comments=True,
+                                                                   skip_whitespace=True))
+
+
+def _hiding(nodes: list[Any]) -> list[tuple[str, str, bool]]:
+    """The declarations among `nodes` that can hide text: (property, normalised value, !important)."""
+    import tinycss2
+
+    out = []
+    for node in nodes:
+        if node.type == "declaration" and node.lower_name in HIDING:
+            value = " ".join(tinycss2.serialize(node.value).split()).lower()
+            out.append((node.lower_name, value, bool(node.important)))
+    return out
+
+
+def hidden_text(root: Any) -> list[tuple[Any, str, str]]:
+    """(element, reason, its words) for each hidden element of the body that holds words."""
+    return [(element, reason, " ".join(element.text_content().split()))
+            for element, reason in hidden_elements(root).items() if element.text_content().split()]

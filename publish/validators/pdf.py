@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from math import inf
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,10 @@ from publish.validators import Finding, Inspection, Severity, run
 
 XMP_IDS = {"a": "http://www.aiim.org/pdfa/ns/id/", "ua": "http://www.aiim.org/pdfua/ns/id/"}
 EMBEDDED_FONT_KEYS = ("/FontFile", "/FontFile2", "/FontFile3")
+MISREAD = {code: None for code in range(32) if chr(code) not in "\t\n"}
+"""Control characters pypdf puts between the characters of some two-byte fonts (NUL most often): never text."""
+EDGE = 1.0
+"""How far (in points) outside the page a text run may start and still count as on it (rounding)."""
 
 
 def inspect(data: bytes, variant: PdfVariant | None) -> Inspection:
@@ -26,11 +31,16 @@ def inspect(data: bytes, variant: PdfVariant | None) -> Inspection:
     try:
         reader = PdfReader(io.BytesIO(data), strict=True)
         pages = list(reader.pages)
-        found.text = [page.extract_text() or "" for page in pages]
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         found.error("parse", f"the PDF does not parse: {_reason(exc)} (truncated or damaged?)")
         return found
     found.facts["pages"] = len(pages)
+    texts = [page_text(page) for page in pages]
+    found.text = [text or "" for text in texts]
+    found.facts["unread_pages"] = [number for number, text in enumerate(texts, 1) if text is None]
+    if found.facts["unread_pages"]:
+        found.info("text", f"pypdf cannot read the text of page {', '.join(map(str, found.facts['unread_pages']))}; "
+                           "the parity check reads it with pdftotext (where installed)")
     if not pages:
         found.error("pages", "the PDF has no pages")
     _fonts(pages, found)
@@ -38,6 +48,34 @@ def inspect(data: bytes, variant: PdfVariant | None) -> Inspection:
     _bookmarks(reader, found)
     _conformance(reader, variant, found)
     return found
+
+
+def page_text(page: Any) -> str | None:
+    """The text of one page as pypdf reads it: only what is drawn inside the page (its crop box), so text that
+    fell off the page counts as missing (where a run of text starts off the page; poppler's reading crops each
+    character); NULs and other control characters pypdf puts between the characters of some fonts removed.
+    None when pypdf gives up on the page (it raises on some content streams qpdf and poppler accept)."""
+    try:
+        box = page.cropbox
+        left, bottom, right, top = (float(v) for v in (box.left, box.bottom, box.right, box.top))
+    except Exception:  # a damaged box: read everything
+        left, bottom, right, top = -inf, -inf, inf, inf
+    parts: list[str] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if not text.strip():
+            parts.append(text)
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        inside = left - EDGE <= x <= right + EDGE and bottom - EDGE <= y <= top + EDGE
+        parts.append(text if inside else " ")
+
+    try:
+        page.extract_text(visitor_text=visit)
+    except Exception:  # pypdf raises many kinds (and RecursionError) on content it cannot follow
+        return None
+    return "".join(parts).translate(MISREAD)
 
 
 def qpdf(path: Path) -> list[Finding]:

@@ -1,0 +1,32 @@
+"""Switches for publish's speed hacks, for the benchmark only: PUBLISH_SPEEDUPS_OFF=pdf-worker,cache,library-patch
+turns the named ones off for a whole process (read once; nothing sets it during a render), so that
+`benchmarks/bench.py` can measure each on and off side by side."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from publish.errors import PublishError
+
+SPEEDUPS = {
+    "pdf-worker": "the PDF rendered in a forked worker beside the other formats (publish/processes.py)",
+    "cache": "the per-user cache of compiled templates and hyphenation patterns (publish/cache.py)",
+    "library-patch": "WeasyPrint's C libraries loaded by soname, without ctypes' search (publish/backends/pdf.py)",
+}
+ENV = "PUBLISH_SPEEDUPS_OFF"
+
+
+@functools.cache
+def turned_off() -> frozenset[str]:
+    """The speed hacks this process runs without."""
+    names = frozenset(name.strip() for name in os.environ.get(ENV, "").split(",") if name.strip())
+    unknown = sorted(names - set(SPEEDUPS))
+    if unknown:
+        raise PublishError(f"{ENV}: unknown speed hack {unknown[0]!r}; known: {', '.join(SPEEDUPS)}")
+    return names
+
+
+def on(name: str) -> bool:
+    """Whether the named speed hack is in use."""
+    return name not in turned_off()
