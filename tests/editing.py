@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import docx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from lxml import etree
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS = f'xmlns:w="{W}"'
 EDITOR, REPORTER = "Desk Editor", "Amina Qureshi"
 DATE, LATER = "2024-06-12T10:05:00Z", "2024-06-12T11:30:00Z"
@@ -65,13 +67,19 @@ PARAGRAPHS = [
     _mark("ins", 13) + _change("ins", 14, "The trial ends in September.", REPORTER, LATER),
     # 10: a formatting change (made bold)
     _run("Service starts at ten.", bold_change=True),
+    # 11: a link inserted with Track Changes on (Pandoc broke such links: jgm/pandoc#4609)
+    _run("Details: ") + '<w:hyperlink r:id="{link}"><w:ins w:id="15" w:author="Desk Editor" '
+    'w:date="2024-06-12T10:05:00Z"><w:r><w:t>the port office site</w:t></w:r></w:ins></w:hyperlink>' + _run("."),
 ]
+LINK = "https://port.example/night-ferry"
 ACCEPTED = ("Ferry Trial Extended\nThe harbour authority on Tuesday extended the ferry trial by a month.\n"
             "Riders on the pier welcomed the news.\nBoats leave every forty minutes.\n"
-            "Fares stay at half the day rate.\nThe trial ends in September.\nService starts at ten.")
+            "Fares stay at half the day rate.\nThe trial ends in September.\nService starts at ten.\n"
+            "Details: the port office site.")
 REJECTED = ("Ferry Trial Extended\nThe harbour authority extended the night ferry trial by a month.\n"
             "Boats leave every forty minutes.\nRiders on the pier welcomed the news.\nFares stay\n"
-            "at half the day rate.\nTickets are sold on board by card or cash.\nService starts at ten.")
+            "at half the day rate.\nTickets are sold on board by card or cash.\nService starts at ten.\n"
+            "Details: .")
 COMMENTS = [("0", EDITOR, "DE", DATE, "source?"), ("1", REPORTER, "AQ", LATER, "Port office statement, 11 June."),
             ("2", EDITOR, "DE", LATER, "Which Tuesday?")]
 THREADS = {"1": "0"}
@@ -84,8 +92,9 @@ def edited_docx(path: Path) -> Path:
     document = docx.Document()
     document.core_properties.author = REPORTER
     body = document.element.body
+    link = document.part.relate_to(LINK, RT.HYPERLINK, is_external=True)
     for inner in PARAGRAPHS:
-        body.sectPr.addprevious(etree.fromstring(f"<w:p {NS}>{inner}</w:p>"))
+        body.sectPr.addprevious(etree.fromstring(f'<w:p {NS} xmlns:r="{R}">{inner.replace("{link}", link)}</w:p>'))
     for comment_id, author, initials, date, text in COMMENTS:
         comment = document.comments.add_comment(text=text, author=author, initials=initials)
         assert str(comment.comment_id) == comment_id

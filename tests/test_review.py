@@ -38,6 +38,7 @@ def test_review_lists_every_change_and_comment(tmp_path: Path, capsys: pytest.Ca
         ("insertion", EDITOR, DATE, 9, "¶"),
         ("insertion", REPORTER, LATER, 9, "The trial ends in September."),
         ("format", EDITOR, DATE, 10, "Service starts at ten."),
+        ("insertion", EDITOR, DATE, 11, "the port office site"),
     }
     assert found == expected
     details = {(e["kind"], e["text"]): e["detail"] for e in edits}

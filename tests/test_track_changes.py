@@ -100,6 +100,8 @@ def test_review_copy_round_trip_keeps_every_change_and_comment(edited: Path, tmp
     assert ("Desk Editor", "Boats leave every forty minutes.") in deletions  # the move's first half
     assert ("Desk Editor", "night ") in deletions
     assert ("Desk Editor", "Tickets are sold on board by card or cash.") in deletions
+    linked = [link for link in body.iter(f"{W}hyperlink") if link.find(f"{W}ins") is not None]
+    assert ["".join(link.itertext()) for link in linked] == ["the port office site"]  # the link stays a link
     comments = {c.text: (c.author, c.initials) for c in docx.Document(str(out / "edited.docx")).comments}
     assert comments == {text: (author, initials) for _, author, initials, _, text in COMMENTS}
     entries = list(threads.iter(f"{W15}commentEx"))
