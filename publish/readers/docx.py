@@ -41,6 +41,11 @@ CODE_STYLES = re.compile(r"^(source code|html preformatted|preformatted text|cod
 TOC_STYLES = re.compile(r"^(toc \d|toc heading|contents \d|contents heading|table of contents)$", re.IGNORECASE)
 HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 LIST_STYLE = re.compile(r"^list (?:bullet|number|continue)?\s*(\d)?$", re.IGNORECASE)
+SCRIPTS = {
+    "superscript": str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ"),
+    "subscript": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎"),
+}
+"""Superscript and subscript characters for a raised or lowered run made only of digits and signs."""
 INDENTED_QUOTE_TWIPS = 360
 """A plain paragraph indented at least this much (a quarter inch) on the left is a block quote, as in Pandoc."""
 
@@ -496,6 +501,7 @@ class _Reader:
             if flags.get(name):
                 run_marks.add(name)
         frozen = frozenset(run_marks)
+        raised = next((name for name in ("superscript", "subscript") if flags.get(name)), "")
         for child in r:
             tag = child.tag
             text = None
@@ -547,6 +553,8 @@ class _Reader:
                     self._drawing(drawing, para)
                 elif not self._text_box(child, para):
                     self._drop(para.number, "", "an embedded object or VML drawing, which the model cannot hold")
+            if text and raised and all(ord(c) in SCRIPTS[raised] for c in text):  # "km²", "H₂O": the model has no
+                text = text.translate(SCRIPTS[raised])  # superscript, and these characters read right everywhere
             if text:
                 para.spans.append(_Span(text, frozen, link, change, self.active[0] if self.active else ""))
 
@@ -566,6 +574,10 @@ class _Reader:
                         if value is not None:
                             flags[flag] = value
                             break
+            align = props.find(f"{W}vertAlign")
+            if align is not None and "superscript" not in flags and "subscript" not in flags:
+                value = align.get(f"{W}val", "")
+                flags["superscript"], flags["subscript"] = value == "superscript", value == "subscript"
             if "code" not in flags:
                 fonts = props.find(f"{W}rFonts")
                 if fonts is not None and (fonts.get(f"{W}ascii") or fonts.get(f"{W}hAnsi")):
@@ -836,12 +848,19 @@ class _Reader:
         core = self._core()
         language = core.get("language") or self.styles.language or "en"
         labels = labels_for(language)
-        texts = {role: _plain(_trimmed(_inlines(paras[0].spans))) for role, paras in front.items()}
+        texts: dict[str, str] = {}
+        extras: list[model.Block] = []
         for role, paras in front.items():
-            for extra in paras[1:]:
-                blocks.insert(0, model.Paragraph(_trimmed(self._inlines(extra.spans))))
+            # a title set over several paragraphs in a row is one title; a later one is a paragraph of the body
+            run = 1
+            while run < len(paras) and paras[run].number == paras[run - 1].number + 1:
+                run += 1
+            texts[role] = " ".join(_plain(_trimmed(_inlines(p.spans))) for p in paras[:run])
+            for extra in paras[run:]:
+                extras.append(model.Paragraph(_trimmed(self._inlines(extra.spans))))
                 self.inferred.append(Inferred(extra.number, _text(extra.spans),
                                               f"a second {role}, kept as a paragraph"))
+        blocks[:0] = extras
         headline = texts.get("title", "")
         if headline:
             self.inferred.append(Inferred(front["title"][0].number, headline, "headline"))
