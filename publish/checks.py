@@ -12,7 +12,7 @@ import shutil
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -433,6 +433,45 @@ def parity_problems(document: model.Document, path: Path) -> list[parity.Problem
     return _compare(document, kind, readings)[0]
 
 
+def _without_pending_deletions(reading: list[str], document: model.Document) -> list[str]:
+    """A review copy's PDF text without the deletions it shows struck through (its text cannot tell them apart),
+    each taken out once, where it stands: they are not the accepted text's words, and a move's deleted half would
+    read as the passage repeated. Nothing changes for an article without pending deletions."""
+    articles = document.articles if isinstance(document, model.Collection) else (document,)
+    deleted = [text.shown(node.content) for article in articles for node in _deletions(article.blocks)]
+    if not deleted:
+        return reading
+    joined = "\n".join(reading)
+    for phrase in deleted:
+        words = phrase.split()
+        if words:
+            joined = re.sub(r"\s+".join(map(re.escape, words)), " ", joined, count=1)
+    return joined.split("\n")
+
+
+def _deletions(blocks: Sequence[model.Block]) -> Iterator[model.Deletion]:
+    """Every pending deletion in the blocks, in reading order."""
+    def inlines(nodes: Sequence[model.Inline]) -> Iterator[model.Deletion]:
+        for node in nodes:
+            if isinstance(node, model.Deletion):
+                yield node
+            else:
+                yield from inlines(getattr(node, "content", ()))
+
+    for block in model.iter_blocks(tuple(blocks)):
+        parts: list[tuple[model.Inline, ...]] = []
+        if isinstance(block, (model.Heading, model.Paragraph)):
+            parts = [block.content]
+        elif isinstance(block, model.BlockQuote):
+            parts = [block.attribution]
+        elif isinstance(block, model.Figure):
+            parts = [block.caption]
+        elif isinstance(block, model.Table):
+            parts = [block.caption, *block.header, *(cell for row in block.rows for cell in row)]
+        for part in parts:
+            yield from inlines(part)
+
+
 def _compare(document: model.Document, kind: str, readings: list[list[str]]) -> tuple[list[parity.Problem], bool]:
     """The problems every reading has, and whether only the words (not their order) could be checked.
 
@@ -443,6 +482,8 @@ def _compare(document: model.Document, kind: str, readings: list[list[str]]) -> 
     """
     expected = parity.passages(document)
     readings = _rejoined(readings, expected, kind)
+    if kind == "pdf":  # HTML and EPUB mark deletions (<del>), the DOCX too (w:delText): their text leaves them out
+        readings = [_without_pending_deletions(reading, document) for reading in readings]
     if _unordered(document, kind):
         return _agreed([parity.compare_words(expected, reading) for reading in readings[::-1]]), True
     return _agreed([parity.compare(expected, reading, rejoin_hyphens=kind == "pdf") for reading in readings]), False

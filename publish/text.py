@@ -43,6 +43,19 @@ def _plain(node: model.Inline) -> str:
     return plain(node.content)
 
 
+def shown(inlines: Iterable[model.Inline]) -> str:
+    """The text of inlines as a review copy shows it: pending deletions too (`plain` is the accepted text)."""
+    return "".join(_shown(i) for i in inlines)
+
+
+def _shown(node: model.Inline) -> str:
+    if isinstance(node, (model.Text, model.Code)):
+        return node.text
+    if isinstance(node, model.LineBreak):
+        return "\n"
+    return shown(getattr(node, "content", ()))  # marks, links, changes and comments hold inlines
+
+
 def byline(meta: model.Meta) -> str:
     """"By A", "By A and B", "By A, B and C"; empty without authors."""
     names = list(meta.authors)

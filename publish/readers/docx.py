@@ -24,6 +24,7 @@ from publish.labels import labels_for
 from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
 from publish.readers.ooxml import MODEL_NAMESPACE, W14, W15, Package, W, part_related
 from publish.resources import inspect_image
+from publish.text import shown
 
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -1185,18 +1186,9 @@ def _trimmed(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
         items[-1] = model.Text(items[-1].text.rstrip())
         if not items[-1].text:
             items.pop()
-    if not any(_shown(i).strip() or isinstance(i, model.Comment) for i in items):
+    if not any(shown([i]).strip() or isinstance(i, model.Comment) for i in items):
         return ()
     return tuple(items)
-
-
-def _shown(node: model.Inline) -> str:
-    """The text an inline shows in a review copy: deleted text too."""
-    if isinstance(node, (model.Text, model.Code)):
-        return node.text
-    if isinstance(node, model.LineBreak):
-        return "\n"
-    return "".join(_shown(i) for i in getattr(node, "content", ()))  # marks, links, changes, comments
 
 
 def read(source: Source) -> Reading:
