@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -61,8 +62,6 @@ class Change:
     """Who made it, as Word recorded it."""
     date: str
     """When, as Word recorded it (ISO 8601), or empty."""
-    move: bool = False
-    """True for a move's two halves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +196,8 @@ class _Numbering:
                     overrides[_int(override.get(f"{W}ilvl"), 0)] = _int(start.get(f"{W}val"), 1)
             self.nums[num.get(f"{W}numId", "")] = (ref.get(f"{W}val", "") if ref is not None else "", overrides)
 
-    def level(self, num_id: str, ilvl: int, depth: int = 0) -> tuple[str, int, bool] | None:
-        """(format, start, restarted) of a level, or None when the numbering is absent or shows no marker."""
+    def level(self, num_id: str, ilvl: int, depth: int = 0) -> tuple[str, int] | None:
+        """(format, start) of a level, or None when the numbering is absent or shows no marker."""
         if num_id not in self.nums or depth > 4:
             return None
         abstract_id, overrides = self.nums[num_id]
@@ -212,7 +211,7 @@ class _Numbering:
         fmt, start = levels.get(ilvl, ("decimal" if levels else "bullet", 1))
         if fmt == "none":
             return None
-        return fmt, overrides.get(ilvl, start), ilvl in overrides
+        return fmt, overrides.get(ilvl, start)
 
 
 def _hyperlink_field(instruction: str) -> str:
@@ -292,7 +291,7 @@ class _Reader:
                 why = ("a comment; kept in a review copy (--track-changes all)" if self.comments is None else
                        "a comment on the headline or front matter, which the model has no place for")
                 self._drop(self.comment_lines.get(comment_id, 0), f"{comment.author}: {comment.text}", why)
-        original = self._original()
+        original = self.original
         if original is not None:
             languages = {b.text: b.language for b in model.iter_blocks(original.blocks)
                          if isinstance(b, model.CodeBlock) and b.language}
@@ -420,7 +419,7 @@ class _Reader:
             if para.role == "body" and ppr is not None and _indent(ppr) >= INDENTED_QUOTE_TWIPS:
                 para.role = "quote"
             return
-        fmt, start, _restarted = numbered
+        fmt, start = numbered
         para.list_depth = ilvl + style_depth
         para.ordered = fmt != "bullet"
         para.list_key = num_id
@@ -452,8 +451,8 @@ class _Reader:
                 kind = "insertion" if tag in (f"{W}ins", f"{W}moveTo") else "deletion"
                 if (self.mode == "accept" and kind == "deletion") or (self.mode == "reject" and kind == "insertion"):
                     continue
-                found = Change(kind, child.get(f"{W}author", ""), child.get(f"{W}date", ""),
-                               tag in (f"{W}moveTo", f"{W}moveFrom")) if self.mode == "all" else change
+                found = Change(kind, child.get(f"{W}author", ""), child.get(f"{W}date", "")) \
+                    if self.mode == "all" else change
                 self._inline_children(child, para, marks, link, found)
             elif tag == f"{W}fldSimple":
                 target = _hyperlink_field(child.get(f"{W}instr", ""))
@@ -890,7 +889,7 @@ class _Reader:
                           dateline=dateline.split(labels.comma)[0] if dateline else "", language=language,
                           keywords=keywords, summary=core.get("description", ""), source=core.get("category", ""),
                           identifier=core.get("identifier", ""))
-        original = self._original()
+        original = self.original
         if original is not None:
             meta = _restore_meta(meta, original.meta, texts, core)
         if meta.identifier and meta.identifier == dataclasses.replace(meta, identifier="").uid:
@@ -911,8 +910,10 @@ class _Reader:
                     found[name] = element.text.strip()
         return found
 
-    def _original(self) -> model.Article | None:
-        """The model a publish-made DOCX carries in its custom XML part, or None."""
+    @functools.cached_property
+    def original(self) -> model.Article | None:
+        """The model a publish-made DOCX carries in its custom XML part, or None (or when it is not a valid one:
+        an edited file is read from what it shows)."""
         for rel in self.package.relationships(self.package.main):
             if rel.kind != "customXml" or rel.external or not self.package.has(rel.target):
                 continue
@@ -923,12 +924,6 @@ class _Reader:
                 except ModelError:
                     return None
         return None
-
-
-def original_model(source: Source) -> model.Article | None:
-    """The model a DOCX made by publish carries (None for any other Word document)."""
-    package = Package(source.data, source.name)
-    return _Reader(package, source, "accept")._original()
 
 
 def _restore_meta(meta: model.Meta, original: model.Meta, texts: dict[str, str], core: dict[str, str]) -> model.Meta:
