@@ -32,7 +32,7 @@ from publish.theme import Theme, load_theme
 
 log = logging.getLogger("publish")
 
-DEFAULT_FORMATS = BACKENDS.builtin_names()
+DEFAULT_FORMATS = tuple(name for name in BACKENDS.builtin_names() if BACKENDS[name].default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +138,7 @@ def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], 
     _check_distinct_stems(jobs)
     plans = [(job, _targets(job, specs, options.out_dir)) for job in jobs]
     _check_targets([output.path for _, targets in plans for output in targets])
+    _check_not_inputs([output.path for _, targets in plans for output in targets], inputs)
     staged: list[_Staged] = []
     new_folders = _missing_folders([output.path for _, targets in plans for output in targets])
     _remove_stale([output.path for _, targets in plans for output in targets])
@@ -192,12 +193,13 @@ class _Output:
 
 
 def _targets(job: _Job, specs: list[BackendSpec], out_dir: Path) -> list[_Output]:
-    """Every file a job writes and what each is rendered from: one per format, or, for a collection's DOCX one
-    file per article, "NAME-docx/01-headline-words.docx" and so on, in reading order."""
+    """Every file a job writes and what each is rendered from: one per format, or, for a collection's Markdown and
+    (when asked) its DOCX, one file per article, "NAME-docx/01-headline-words.docx" and so on, in reading order."""
     targets: list[_Output] = []
     for spec in specs:
-        if spec.name == "docx" and job.options.docx_per_article and isinstance(job.document, Collection):
-            targets += [_Output(out_dir / f"{job.stem}-docx" / f"{number:02d}-{slug(article.meta.headline)}"
+        per_article = spec.name == "md" or (spec.name == "docx" and job.options.docx_per_article)
+        if per_article and isinstance(job.document, Collection):
+            targets += [_Output(out_dir / f"{job.stem}-{spec.name}" / f"{number:02d}-{slug(article.meta.headline)}"
                                 f"{spec.extension}", spec.name, article)
                         for number, article in enumerate(job.document.articles, 1)]
         else:
@@ -356,6 +358,15 @@ def _check_targets(targets: list[Path]) -> None:
         if target.exists() and not target.is_file():
             raise PublishError("is not a regular file (a device, pipe or socket), where publish would write an "
                                "output file; remove it, or give another --out", path=target)
+
+
+def _check_not_inputs(targets: list[Path], inputs: list[Path]) -> None:
+    """Refuse an output that would replace one of the inputs (`--to md --out` the article's own folder)."""
+    sources = {path.resolve() for path in inputs}
+    for target in targets:
+        if target.resolve() in sources:
+            raise PublishError("is an input, and publish would write an output over it; give another --out",
+                               path=target)
 
 
 def _jobs(inputs: list[Path], options: BuildOptions, theme_folder: Path) -> list[_Job]:

@@ -228,7 +228,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("inputs", nargs="+", metavar="INPUT",
                    help=f"article files ({readers}: see `publish formats`) or collection manifests (.yaml)")
     b.add_argument("--to", metavar="FORMATS",
-                   help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: all)")
+                   help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: "
+                        f"{', '.join(DEFAULT_FORMATS)})")
     b.add_argument("--out", metavar="DIR", help="output folder (default: publish.toml's out, else out)")
     b.add_argument("--from", dest="input_format", choices=list(READERS), help="input format, overriding the extension")
     b.add_argument("--theme", metavar="NAME|PATH",

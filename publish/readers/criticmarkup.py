@@ -71,7 +71,7 @@ def _critic(state: StateInline, silent: bool) -> bool:
         return True
     if mark == ">>":
         token = state.push("critic_comment", "", 0)
-        token.content = unescapeAll(src[start + 3:end]).strip()
+        token.content = unescapeAll(src[start + 3:end].strip())
         token.markup = mark
         token.meta = {"attrs": attrs}
     elif mark == "~~":
