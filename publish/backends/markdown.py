@@ -51,15 +51,22 @@ def render(document: model.Document, context: RenderContext) -> str:
 
 
 def write(article: model.Article) -> str:
-    """The article as Markdown with YAML front matter."""
+    """The article as Markdown with YAML front matter; what Markdown cannot hold exactly is logged as a warning."""
+    markdown, problems = writing(article)
+    for problem in problems:
+        log.warning("%s: Markdown cannot hold this exactly (its words are kept): %s", article.meta.headline, problem)
+    return markdown
+
+
+def writing(article: model.Article) -> tuple[str, tuple[str, ...]]:
+    """The article as Markdown, and what in it Markdown cannot hold exactly (empty when it reads back the same)."""
     writer = _Writer()
     body = writer.blocks(article.blocks)
-    levels = [b.level for b in model.iter_blocks(article.blocks) if isinstance(b, model.Heading)]
+    levels = [b.level for b in article.blocks if isinstance(b, model.Heading)]  # as the reader shifts them
     if levels and min(levels) > 1:
         writer.inexact(f"heading levels start at {min(levels)}; read back, the highest becomes level 1")
-    for problem in writer.problems:
-        log.warning("%s: Markdown cannot hold this exactly (its words are kept): %s", article.meta.headline, problem)
-    return f"---\n{front_matter(article.meta)}---\n\n" + "\n".join(body).rstrip("\n") + "\n"
+    markdown = f"---\n{front_matter(article.meta)}---\n\n" + "\n".join(body).rstrip("\n") + "\n"
+    return markdown, tuple(writer.problems)
 
 
 def front_matter(meta: model.Meta) -> str:
@@ -185,6 +192,7 @@ class _Inlines:
             return ""
         if "\n" in literal:
             self.problems.append(f"a line break inside the code span {literal!r} (read back as a space)")
+            literal = literal.replace("\n", " ")
         ticks = "`" * (max((len(run) for run in FENCE_TICKS.findall(literal)), default=0) + 1)
         padded = literal.startswith("`") or literal.endswith("`") or (
             literal.startswith(" ") and literal.endswith(" ") and literal.strip(" "))
@@ -242,23 +250,36 @@ class _Writer:
 
     def inlines(self, inlines: tuple[model.Inline, ...], where: str, *, breaks: str = "\\\n",
                 in_table: bool = False) -> str:
-        """Inline Markdown that reads back as `inlines`, trying each emphasis style until one does."""
-        trimmed, tail = inlines, ""
-        if breaks != "<br>" and trimmed and isinstance(trimmed[-1], model.LineBreak):
-            trimmed, tail = trimmed[:-1], "<br>"  # a `\` cannot end a paragraph
+        """Inline Markdown that reads back as `inlines`: each emphasis style is tried, with `\\` line breaks and
+        then with `<br>`. Failing all, the marks are written with the spaces and breaks at their edges moved
+        outside them, and failing that without the marks: the words are kept, and the change is reported."""
         expected = merged(inlines)
         attempts: list[tuple[str, list[str]]] = []
-        for style in STYLES:
-            renderer = _Inlines(style, breaks, in_table)
-            written = renderer.run(trimmed) + tail
-            written = "\n".join(fix_line_ends(line) for line in written.split("\n"))
-            if not renderer.problems and _read_back(written) == expected:
-                return written
-            attempts.append((written, renderer.problems))
+        for candidate in (inlines, tidied(inlines), unmarked(inlines)):
+            for line_break in dict.fromkeys((breaks, "<br>")):
+                for style in STYLES:
+                    renderer = _Inlines(style, line_break, in_table)
+                    written = self.written(renderer, candidate, line_break)
+                    if not renderer.problems and _read_back(written) == merged(candidate):
+                        if candidate is not inlines:
+                            self.inexact(f"{where} {text.plain(inlines)[:60]!r}: "
+                                         + ("the spaces and line breaks at the edges of its emphasis are moved outside"
+                                            if candidate == tidied(inlines) else "its emphasis is left out"))
+                        return written
+                    if candidate is inlines:
+                        attempts.append((written, renderer.problems))
         written, problems = attempts[0]
-        for problem in problems or [f"{where} {text.plain(inlines)[:60]!r} reads back with other marks"]:
+        for problem in problems or [f"{where} {text.plain(expected)[:60]!r} reads back with other marks"]:
             self.inexact(problem)
         return written
+
+    @staticmethod
+    def written(renderer: _Inlines, inlines: tuple[model.Inline, ...], line_break: str) -> str:
+        tail = ""
+        if line_break != "<br>" and inlines and isinstance(inlines[-1], model.LineBreak):
+            inlines, tail = inlines[:-1], "<br>"  # a `\` cannot end a paragraph
+        written = renderer.run(inlines) + tail
+        return "\n".join(fix_line_ends(line) for line in written.split("\n"))
 
     def blocks(self, blocks: tuple[model.Block, ...]) -> list[str]:
         """The blocks' lines, a blank line between blocks; a list right after a list of the same kind gets other
@@ -351,6 +372,53 @@ class _Writer:
         if table.caption:
             lines += ["", "Table: " + self.inlines(table.caption, "a table caption", breaks="<br>")]
         return lines
+
+
+def tidied(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
+    """Emphasis and strong with the spaces and line breaks at their edges moved outside them (and gone if empty)."""
+    out: list[model.Inline] = []
+    for node in inlines:
+        if isinstance(node, (model.Emphasis, model.Strong)):
+            content = list(tidied(node.content))
+            before: list[model.Inline] = []
+            after: list[model.Inline] = []
+            while content and _blank(content[0]):
+                before.append(content.pop(0))
+            while content and _blank(content[-1]):
+                after.insert(0, content.pop())
+            for edge, side in ((before, 0), (after, -1)):
+                if content and isinstance(content[side], model.Text):
+                    value = content[side].text  # type: ignore[union-attr]
+                    kept = value.lstrip() if side == 0 else value.rstrip()
+                    space = value[:len(value) - len(kept)] if side == 0 else value[len(kept):]
+                    content[side] = model.Text(kept)
+                    if side == 0:
+                        edge.append(model.Text(space))
+                    else:
+                        edge.insert(0, model.Text(space))
+            out += [*before, *([type(node)(tuple(content))] if content else []), *after]
+        elif isinstance(node, (model.Link, model.Insertion, model.Deletion, model.Comment)):
+            out.append(dataclasses.replace(node, content=tidied(node.content)))
+        else:
+            out.append(node)
+    return merged(tuple(out))
+
+
+def unmarked(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
+    """The inlines without emphasis and strong (their content kept in place)."""
+    out: list[model.Inline] = []
+    for node in inlines:
+        if isinstance(node, (model.Emphasis, model.Strong)):
+            out += unmarked(node.content)
+        elif isinstance(node, (model.Link, model.Insertion, model.Deletion, model.Comment)):
+            out.append(dataclasses.replace(node, content=unmarked(node.content)))
+        else:
+            out.append(node)
+    return merged(tuple(out))
+
+
+def _blank(node: model.Inline) -> bool:
+    return isinstance(node, model.LineBreak) or (isinstance(node, model.Text) and not node.text.strip())
 
 
 def merged(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
