@@ -32,8 +32,10 @@ class Accessibility:
 def describe(articles: Iterable[model.Article], *, cover: bool = False) -> Accessibility:
     """The accessibility of a publication of these articles (with a cover image, whose alt text the templates
     always write): every feature is claimed only when the content has it."""
-    figures = [block for article in articles for block in model.iter_blocks(article.blocks)
-               if isinstance(block, model.Figure)]
+    figures: list[model.Figure | model.Image] = [
+        block for article in articles for block in model.iter_blocks(article.blocks) if isinstance(block, model.Figure)]
+    figures += [node for article in articles for node in model.iter_article_inlines(article.blocks)
+                if isinstance(node, model.Image) and not model.is_remote(node.src)]  # the web's are never packaged
     undescribed = sum(1 for figure in figures if not figure.alt.strip())
     images = len(figures) + (1 if cover else 0)
     modes = ("textual", "visual") if images else ("textual",)

@@ -17,6 +17,7 @@ from publish.build import BuildOptions, Written
 from publish.build import build as _build
 from publish.collection import MANIFEST_EXTENSIONS
 from publish.errors import FormatError, PublishError
+from publish.fetch import is_url
 from publish.model import Article, Collection, Document
 from publish.readers import READERS, Reading, Source, read_file, read_source
 from publish.resources import Resources
@@ -98,7 +99,8 @@ def build(inputs: PathLike | Iterable[PathLike], formats: str | Sequence[str] | 
         chosen = replace(chosen, out_dir=Path(out))
     if theme is not None:
         chosen = replace(chosen, theme=str(theme))
-    paths = [Path(inputs)] if isinstance(inputs, str | os.PathLike) else [Path(p) for p in inputs]
+    listed = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
+    paths: list[Path | str] = [p if isinstance(p, str) and is_url(p) else Path(p) for p in listed]
     if not paths:
         raise PublishError("no input given")
     return _build(paths, chosen, progress=progress or (lambda written: None))
@@ -151,13 +153,15 @@ def _source_document(path: Path, input_format: str | None, track_changes: str = 
     the build) and, for an article, its file's own words as written (so a reader's own losses show); a Word
     file's text with its tracked changes accepted, or rejected."""
     from publish.checks import source_words
-    from publish.collection import is_manifest, load_manifest, without_duplicates
+    from publish.collection import from_feed, is_feed, is_manifest, load_manifest, without_duplicates
 
     if is_manifest(path):
         loaded = load_manifest(path, input_format)
         return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection, None
+    if is_feed(path, input_format):
+        return without_duplicates(from_feed(path, input_format=input_format)).collection, None
     reading = read_file(path, input_format, track_changes)
-    return reading.article, source_words(path, input_format, reading)
+    return reading.article, source_words(path, input_format, reading, track_changes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,21 +18,28 @@ from publish.backends import BACKENDS, BackendSpec, RenderContext, backends_for
 from publish.collection import (
     CollectionOptions,
     LoadedCollection,
+    from_feed,
     from_inputs,
+    is_feed,
     is_manifest,
     load_manifest,
     without_duplicates,
 )
 from publish.errors import InputError, PublishError
-from publish.model import Article, Collection, Document, Figure, iter_blocks
-from publish.readers import read_file
-from publish.resources import Resources
+from publish.fetch import DEFAULT_TIMEOUT as FETCH_TIMEOUT
+from publish.fetch import FetchOptions, read_url, url_stem
+from publish.model import Article, Collection, Document, image_sources
+from publish.readers import read_file, reader_for
+from publish.readers.feed import ManyArticles
+from publish.resources import Resources, without_remote_images
 from publish.text import slug
 from publish.theme import Theme, load_theme
 
 log = logging.getLogger("publish")
 
 DEFAULT_FORMATS = tuple(name for name in BACKENDS.builtin_names() if BACKENDS[name].default)
+"""What a build writes when --to is not given: the built-in formats marked default (not md or ninjs, written
+only when asked for)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +55,9 @@ class BuildOptions:
     theme: str = "default"
     """A built-in theme name or a theme folder."""
     allow_remote: bool = False
-    """Let the PDF renderer fetch http(s) resources."""
+    """Fetch http(s) inputs and the images pages refer to (else remote figures keep only their words)."""
+    fetch_timeout: float = FETCH_TIMEOUT
+    """Seconds one remote fetch may take (`--fetch-timeout`)."""
     collection: str | None = None
     """A title: render all inputs as one collection of that title (`--collection`)."""
     article_break: bool | None = None
@@ -100,8 +109,8 @@ class _Job:
 
     stem: str
     """The base name of its output files."""
-    source: Path
-    """The input file (a manifest for a collection), named in errors."""
+    source: Path | str
+    """The input file (a manifest for a collection) or URL, named in errors."""
     document: Document
     """What to render."""
     resources: Resources
@@ -110,7 +119,7 @@ class _Job:
     """How a collection is rendered (defaults for a single article)."""
 
 
-def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written], None] = lambda w: None,
+def build(inputs: Sequence[Path | str], options: BuildOptions, progress: Callable[[Written], None] = lambda w: None,
           ) -> list[Written]:
     """Read all inputs first (a bad one stops the build before anything is written), render every output into a
     temporary file beside its target, and only when all are done rename them into place: a failure, a full disk
@@ -131,7 +140,8 @@ def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written
     return written
 
 
-def _build(inputs: list[Path], options: BuildOptions, specs: list[BackendSpec], worker: processes.PdfWorker | None,
+def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[BackendSpec],
+           worker: processes.PdfWorker | None,
            progress: Callable[[Written], None]) -> list[Written]:
     theme = options.load_theme()
     jobs = _jobs(inputs, options, theme.folder)
@@ -360,33 +370,71 @@ def _check_targets(targets: list[Path]) -> None:
                                "output file; remove it, or give another --out", path=target)
 
 
-def _check_not_inputs(targets: list[Path], inputs: list[Path]) -> None:
+def _check_not_inputs(targets: list[Path], inputs: Sequence[Path | str]) -> None:
     """Refuse an output that would replace one of the inputs (`--to md --out` the article's own folder)."""
-    sources = {path.resolve() for path in inputs}
+    sources = {path.resolve() for path in inputs if isinstance(path, Path)}
     for target in targets:
         if target.resolve() in sources:
             raise PublishError("is an input, and publish would write an output over it; give another --out",
                                path=target)
 
 
-def _jobs(inputs: list[Path], options: BuildOptions, theme_folder: Path) -> list[_Job]:
+def _jobs(inputs: Sequence[Path | str], options: BuildOptions, theme_folder: Path) -> list[_Job]:
     """Read every input: articles, manifests, or (with --collection) all inputs as one collection."""
-    if options.collection is not None:
-        return [_collection_job(from_inputs(options.collection, inputs, options.input_format),
+    remote = FetchOptions(allow_remote=options.allow_remote, timeout=options.fetch_timeout)
+    if options.collection is not None:  # files and feeds; URLs of feeds or pages, fetched with --allow-remote
+        return [_collection_job(from_inputs(options.collection, inputs, options.input_format, remote=remote),
                                 inputs[0], options, theme_folder)]
     jobs = []
     for path in inputs:
-        if is_manifest(path):
-            jobs.append(_collection_job(load_manifest(path, options.input_format), path, options, theme_folder))
+        if isinstance(path, str):  # an http(s) URL (the command line keeps URLs as text)
+            try:
+                jobs.append(_remote_job(path, options, remote, theme_folder))
+            except ManyArticles as many:  # the URL is a feed: a collection of its items
+                jobs.append(_collection_job(from_feed(many.source, input_format=options.input_format, remote=remote),
+                                            path, options, theme_folder))
+        elif is_manifest(path):
+            jobs.append(_collection_job(load_manifest(path, options.input_format, remote=remote), path, options,
+                                        theme_folder))
+        elif is_feed(path, options.input_format):  # a feed is many articles: a collection titled by the feed
+            jobs.append(_collection_job(from_feed(path, input_format=options.input_format, remote=remote), path,
+                                        options, theme_folder))
         else:
             article = _capped(read_file(path, options.input_format, options.track_changes).article, path)
-            resources = Resources(base_dir=path.parent.resolve(), roots=(theme_folder,))
+            if reader_for(path, options.input_format).name in WEB_READERS and not options.allow_remote:
+                article = _offline(article, str(path))
+            resources = Resources(base_dir=path.parent.resolve(), roots=(theme_folder,), remote=remote)
             _check_images([(path, article)], resources)
             jobs.append(_Job(path.stem, path, article, resources, CollectionOptions()))
     return jobs
 
 
-def _collection_job(loaded: LoadedCollection, source: Path, options: BuildOptions, theme_folder: Path) -> _Job:
+WEB_READERS = ("html", "json", "ninjs")
+"""Readers of pages made for the web and of wire items (ninjs, read through the `.json` reader), whose images are
+usually on the publisher's site: without --allow-remote such a figure keeps its words (alt text, caption) and the
+build warns, rather than refusing the page."""
+
+
+def _remote_job(url: str, options: BuildOptions, remote: FetchOptions, theme_folder: Path) -> _Job:
+    """An article fetched from an http(s) URL (refused without --allow-remote); its images are fetched likewise."""
+    article = read_url(url, options.input_format, remote).article
+    resources = Resources(base_dir=Path.cwd().resolve(), roots=(theme_folder,), remote=remote)
+    _check_images([(url, article)], resources)
+    return _Job(slug(url_stem(url) or article.meta.headline), url, article, resources, CollectionOptions())
+
+
+def _offline(article: Article, name: str) -> Article:
+    """The article with its http(s) figures reduced to their words, with one warning naming them."""
+    article, left = without_remote_images(article)
+    if left:
+        more = f" and {len(left) - 1} more" if len(left) > 1 else ""
+        log.warning("%s: image %s%s not fetched (add --allow-remote to fetch images from the web); the alt text and "
+                    "caption are kept as text", name, left[0], more)
+    return article
+
+
+def _collection_job(loaded: LoadedCollection, source: Path | str, options: BuildOptions, theme_folder: Path,
+                    ) -> _Job:
     chosen = loaded.options.merged(options.article_break, options.docx_per_article, options.keep_duplicates)
     for duplicate in loaded.duplicates:
         action = "kept both (--keep-duplicates)" if chosen.keep_duplicates else \
@@ -400,12 +448,13 @@ def _collection_job(loaded: LoadedCollection, source: Path, options: BuildOption
                                                                  for article in section.articles))
                      for section in loaded.collection.sections)
     loaded = dataclasses.replace(loaded, collection=dataclasses.replace(loaded.collection, sections=sections))
-    resources = Resources(base_dir=loaded.folder, roots=(theme_folder, *loaded.article_folders))
+    resources = Resources(base_dir=loaded.folder, roots=(theme_folder, *loaded.article_folders),
+                          remote=FetchOptions(allow_remote=options.allow_remote, timeout=options.fetch_timeout))
     _check_images(list(zip(loaded.files, loaded.collection.articles, strict=True)), resources)
     return _Job(loaded.stem, source, loaded.collection, resources, chosen)
 
 
-def _capped(article: Article, path: Path) -> Article:
+def _capped(article: Article, path: Path | str) -> Article:
     """The article with the inline runs that make layout explode set as plain text, each change warned about."""
     article, warnings = limits.capped(article)
     for warning in warnings:
@@ -413,20 +462,20 @@ def _capped(article: Article, path: Path) -> Article:
     return article
 
 
-def _check_images(articles: list[tuple[Path, Article]], resources: Resources) -> None:
-    """Load every figure's image now, so a bad one is reported with the article file that refers to it."""
+def _check_images(articles: list[tuple[Path | str, Article]], resources: Resources) -> None:
+    """Load every image (figures and local inline images) now, so a bad one is reported with the article file
+    that refers to it."""
     for path, article in articles:
-        for block in iter_blocks(article.blocks):
-            if isinstance(block, Figure):
-                try:
-                    resources.image(block.src)
-                except PublishError as exc:
-                    exc.path = str(path)
-                    raise
+        for src in image_sources(article.blocks):
+            try:
+                resources.image(src)
+            except PublishError as exc:
+                exc.path = str(path)
+                raise
 
 
 def _check_distinct_stems(jobs: list[_Job]) -> None:
-    seen: dict[str, Path] = {}
+    seen: dict[str, Path | str] = {}
     for job in jobs:
         if job.stem in seen and seen[job.stem] != job.source:
             raise InputError(f"would write the same output files as {seen[job.stem]}; rename one of them",

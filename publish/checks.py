@@ -35,7 +35,8 @@ SKIPPED_HTML = {"script", "style", "head", "title"}
 
 def output_text(path: Path) -> list[str]:
     """The text of an output file as a reader gets it, block by block, chosen by the file's extension."""
-    extract = {".html": html_text, ".pdf": pdf_text, ".docx": docx_text, ".epub": epub_text}.get(path.suffix.lower())
+    extract = {".html": html_text, ".pdf": pdf_text, ".docx": docx_text, ".epub": epub_text,
+               ".json": ninjs_text}.get(path.suffix.lower())
     if extract is None:
         raise PublishError("no text extractor for this kind of file", path=path)
     return extract(path.read_bytes())
@@ -47,6 +48,15 @@ def html_text(data: bytes) -> list[str]:
 
     root = lxml_html.document_fromstring(data)
     return _element_text(root.body, frozenset(hidden_elements(root)))
+
+
+def ninjs_text(data: bytes) -> list[str]:
+    """The text of a ninjs item written by publish: headlines, body, and a composite's articles."""
+    import json
+
+    from publish.validators.ninjs import item_text
+
+    return item_text(json.loads(data.decode("utf-8")))
 
 
 def pdf_text(data: bytes) -> list[str]:
@@ -166,7 +176,7 @@ def _flatten(node: etree._Element, parts: list[str], hidden: frozenset[etree._El
 
 # --- publish check: every output validated, the same words everywhere --------------------------------------
 
-FORMATS = {".html": "html", ".pdf": "pdf", ".docx": "docx", ".epub": "epub"}
+FORMATS = {".html": "html", ".pdf": "pdf", ".docx": "docx", ".epub": "epub", ".json": "ninjs"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +351,10 @@ def _inspect(path: Path, kind: str, variant: conformance.PdfVariant | None) -> I
     from publish.validators import pdf as pdf_checks
 
     data = path.read_bytes()
+    if kind == "ninjs":
+        from publish.validators import ninjs as ninjs_checks
+
+        return ninjs_checks.inspect(data)
     if kind == "pdf":
         inspection = pdf_checks.inspect(data, variant)
         if inspection.text is not None:

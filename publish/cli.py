@@ -7,7 +7,7 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +17,10 @@ from publish.build import DEFAULT_FORMATS, BuildOptions, Written
 from publish.config import CONFIG_NAME, load_config
 from publish.conformance import PDF_VARIANTS
 from publish.errors import PublishError
+from publish.fetch import DEFAULT_TIMEOUT as FETCH_TIMEOUT
+from publish.fetch import is_url
 from publish.processes import DEFAULT_TIMEOUT
-from publish.readers import READERS, TRACK_CHANGES
+from publish.readers import READERS, TRACK_CHANGES, Dropped, Inferred
 from publish.theme import BASE_THEME, PAGE_SIZES_MM, load_theme, page_size_name
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ def _build(args: argparse.Namespace) -> int:
         **_project_options(args),
         input_format=args.input_format,
         allow_remote=args.allow_remote,
+        fetch_timeout=args.fetch_timeout,
         collection=args.collection,
         article_break=args.article_break,
         docx_per_article=args.docx_per_article,
@@ -53,7 +56,8 @@ def _build(args: argparse.Namespace) -> int:
         pdf_variant=args.pdf_variant,
         track_changes=args.track_changes,
     )
-    written = api.build(args.inputs, options=options, progress=_progress)
+    inputs = [name if is_url(name) else Path(name) for name in args.inputs]  # a Path would fold a URL's "//"
+    written = api.build(inputs, options=options, progress=_progress)
     if not args.check:
         return 0
     from publish.checks import FORMATS, CheckOptions
@@ -172,13 +176,35 @@ def _progress(written: Written) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from publish.collection import is_feed
+
+    if is_feed(Path(args.input), args.input_format):
+        return _inspect_feed(args)
     reading = api.read(args.input, args.input_format, track_changes=args.track_changes)
     sys.stdout.write(jsonform.dumps(reading.article))
-    for item in reading.inferred:
-        print(f"{args.input}:{item.line}: {item.role}: {item.text!r}", file=sys.stderr)
-    for dropped in reading.dropped:
-        print(f"{args.input}:{dropped.line}: dropped ({dropped.reason}): {dropped.text!r}", file=sys.stderr)
+    _report_reading(args.input, reading.inferred, reading.dropped)
     return 0
+
+
+def _inspect_feed(args: argparse.Namespace) -> int:
+    """A feed: every item's article model in one JSON object on stdout, the feed's and each item's report."""
+    from publish.readers import Source, feed
+
+    reading = feed.read_feed(Source.from_path(Path(args.input)))
+    data = {"feed": reading.title, "language": reading.language,
+            "items": [jsonform.to_data(item.reading.article) for item in reading.items]}
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    _report_reading(args.input, reading.inferred, reading.dropped)
+    for item in reading.items:
+        _report_reading(args.input, item.reading.inferred, item.reading.dropped)
+    return 0
+
+
+def _report_reading(name: str, inferred: Iterable[Inferred], dropped: Iterable[Dropped]) -> None:
+    for item in inferred:  # line 0: a decision about the whole input, not about one of its lines
+        print(f"{name}{f':{item.line}' if item.line else ''}: {item.role}: {item.text!r}", file=sys.stderr)
+    for line in dropped:
+        print(f"{name}{f':{line.line}' if line.line else ''}: dropped ({line.reason}): {line.text!r}", file=sys.stderr)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -200,6 +226,16 @@ def _seconds(value: str) -> float:
         seconds = -1.0
     if not 0 <= seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0 or more; 0 for no limit)")
+    return seconds
+
+
+def _fetch_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a number of seconds above 0 and at most 3600")
     return seconds
 
 
@@ -226,7 +262,8 @@ def _parser() -> argparse.ArgumentParser:
     b = commands.add_parser("build", help="render articles into output files",
                             description="Render each INPUT into every format asked for.")
     b.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help=f"article files ({readers}: see `publish formats`) or collection manifests (.yaml)")
+                   help=f"article files ({readers}: see `publish formats`), http(s) URLs of web pages (with "
+                        "--allow-remote) or collection manifests (.yaml)")
     b.add_argument("--to", metavar="FORMATS",
                    help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: "
                         f"{', '.join(DEFAULT_FORMATS)})")
@@ -239,7 +276,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--page-size", type=_page_size, metavar="SIZE",
                    help=f"page size replacing the theme's: {', '.join(PAGE_SIZES_MM)}")
     b.add_argument("--config", metavar="FILE", help=f"project file of defaults (default: ./{CONFIG_NAME} if present)")
-    b.add_argument("--allow-remote", action="store_true", help="let the PDF renderer fetch http(s) resources")
+    b.add_argument("--allow-remote", action="store_true",
+                   help="fetch http(s) inputs and the images pages refer to (nothing remote is fetched without it)")
+    b.add_argument("--fetch-timeout", type=_fetch_seconds, default=FETCH_TIMEOUT, metavar="SECONDS",
+                   help=f"the longest one remote fetch may take (default: {FETCH_TIMEOUT:g})")
     b.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
                    help=f"make the PDF conform to a standard and declare it: {', '.join(PDF_VARIANTS)}")
     b.add_argument("--timeout", type=_seconds, metavar="SECONDS",
@@ -265,7 +305,7 @@ def _parser() -> argparse.ArgumentParser:
                                         "accessibility metadata) and, given --source, check that every word of the "
                                         "article is there, in order. Exit status 1 when any check fails.")
     k.add_argument("outputs", nargs="+", metavar="OUTPUT",
-                   help="files written by publish build (.html .pdf .docx .epub)")
+                   help="files written by publish build (.html .pdf .docx .epub .ninjs.json)")
     k.add_argument("--source", metavar="INPUT", action="append",
                    help="the article the outputs were made from, for word parity; repeat it for outputs of several "
                         "articles (each output is matched to the source of the same name)")

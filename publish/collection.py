@@ -10,7 +10,7 @@ import posixpath
 import re
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path, PurePosixPath
@@ -18,8 +18,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from publish import model, text, yamlform
-from publish.errors import InputError, PublishError
-from publish.readers import READERS, load_text, read_file, reader_for
+from publish.errors import FormatError, InputError, PublishError
+from publish.fetch import FetchOptions
+from publish.language import bcp47
+from publish.readers import READERS, Source, feed, load_text, read_file, reader_for
+from publish.resources import without_remote_images
 
 MANIFEST_EXTENSIONS = (".yaml", ".yml")
 SHINGLE_WORDS = 3
@@ -54,6 +57,18 @@ class CollectionOptions:
             self.docx_per_article if docx_per_article is None else docx_per_article,
             self.keep_duplicates if keep_duplicates is None else keep_duplicates,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """A feed read as a section's articles (a manifest's `feed:`, or a feed given on the command line)."""
+
+    path: Path | Source | str
+    """The feed file, a feed already fetched, or an http(s) URL to fetch it from (with --allow-remote)."""
+    limit: int
+    """The most items read from it."""
+    since: dt.date | None = None
+    """Items published before this day are left out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +108,28 @@ def is_manifest(path: Path) -> bool:
     return path.suffix.lower() in MANIFEST_EXTENSIONS
 
 
-def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollection:
+def is_feed(path: Path, input_format: str | None = None) -> bool:
+    """Whether the input is an RSS or Atom feed: `--from feed`, or a `.rss`/`.atom`/`.xml` file (an `.xml` file
+    that is not a feed is refused by the feed reader with one line)."""
+    try:
+        return reader_for(path, input_format).name == "feed"
+    except FormatError:
+        return False
+
+
+def from_feed(path: Path | Source, title: str | None = None, input_format: str | None = None, *,
+              remote: FetchOptions | None = None) -> LoadedCollection:
+    """A feed given on the command line (a file, or one fetched from a URL): a collection of its items, titled by
+    the feed (or by `title`)."""
+    source = FeedSource(path, feed.DEFAULT_LIMIT)
+    entries: list[tuple[str, list[Entry]]] = [("", [source])]
+    stem = text.slug(title) if title else path.stem if isinstance(path, Path) else _url_stem(path.name)
+    return _assemble({"title": (title or "").strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
+                     stem=stem, input_format=input_format, remote=remote)
+
+
+def load_manifest(path: Path, input_format: str | None = None, *, remote: FetchOptions | None = None,
+                  ) -> LoadedCollection:
     """Read a manifest and every article it lists; any problem names the manifest (and its line) or the article.
 
     Articles, logo and cover must lie inside the manifest's folder (symlinks followed): a manifest is often
@@ -122,10 +158,13 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
     if not isinstance(sections_data, list) or not sections_data:
         raise InputError("give sections: a list of {title, articles}, or articles: a list of files", path=path,
                          line=sections_line)
-    entries: list[tuple[str, list[tuple[Path, str | None]]]] = []
+    entries: list[tuple[str, list[Entry]]] = []
     empty: list[str] = []
     for number, section in enumerate(sections_data, 1):
         line = yamlform.line_of(sections_data, number - 1, sections_line)
+        if isinstance(section, dict) and "feed" in section:
+            entries.append((str(section.get("title") or ""), [_feed_entry(section, number, folder, where)]))
+            continue
         if not isinstance(section, dict) or not isinstance(section.get("articles"), list):
             raise InputError(f"section {number}: give title: and articles: (a list of files)", path=path, line=line)
         extra = sorted(set(map(str, section)) - {"title", "articles"})
@@ -139,7 +178,7 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
             empty.append(f"{path}:{yamlform.line_of(section, 'articles', line)}: section {number}{named} lists no "
                          "articles; it is left out")
             continue
-        files = [_article_entry(item, folder, path, yamlform.line_of(listed, index, line), input_format)
+        files: list[Entry] = [_article_entry(item, folder, path, yamlform.line_of(listed, index, line), input_format)
                  for index, item in enumerate(listed)]
         entries.append((section_title, files))
     if not entries:
@@ -150,6 +189,12 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
     options = _options(data.get("options") or {}, where)
     language = _string(data, "language", where) or _string(data, "lang", where)
     edition_key = "edition" if "edition" in data else "date"
+    if language:
+        try:
+            language = bcp47(language)
+        except ValueError as exc:
+            key = "language" if data.get("language") else "lang"
+            raise where.error(f"{key}:", f"{key}: {exc}") from None
     meta = {
         "title": title,
         "subtitle": _string(data, "subtitle", where),
@@ -159,29 +204,48 @@ def load_manifest(path: Path, input_format: str | None = None) -> LoadedCollecti
         "cover": _local_file(data, "cover", folder, path),
         "identifier": _string(data, "identifier", where),
     }
-    return _assemble(meta, language, entries, folder, options, stem=path.stem, input_format=input_format)
+    return _assemble(meta, language, entries, folder, options, stem=path.stem, input_format=input_format,
+                     remote=remote)
 
 
-def from_inputs(title: str, paths: list[Path], input_format: str | None = None) -> LoadedCollection:
+def from_inputs(title: str, paths: Sequence[Path | str], input_format: str | None = None, *,
+                remote: FetchOptions | None = None) -> LoadedCollection:
     """A collection of one untitled section holding the inputs in the order given (`--collection TITLE`)."""
     if not title.strip():
         raise InputError("--collection needs a title, for example --collection \"Morning brief\"")
-    entries = [("", [(p, input_format) for p in paths])]
+    listed: list[Entry] = [p if isinstance(p, str) else FeedSource(p, feed.DEFAULT_LIMIT)
+                           if is_feed(p, input_format) else (p, input_format) for p in paths]
+    entries: list[tuple[str | None, list[Entry]]] = [(None, [entry]) for entry in listed]  # a feed: its own section
     return _assemble({"title": title.strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
-                     stem=text.slug(title), input_format=input_format)
+                     stem=text.slug(title), input_format=input_format, remote=remote)
 
 
-def _assemble(meta: dict[str, Any], language: str, entries: list[tuple[str, list[tuple[Path, str | None]]]],
+def _assemble(meta: dict[str, Any], language: str, entries: Sequence[tuple[str | None, list[Entry]]],
               folder: Path, options: CollectionOptions, *, stem: str, input_format: str | None,
-              ) -> LoadedCollection:
-    """Read every article, rebase its figures onto the collection's folder, and find near-duplicate stories."""
+              remote: FetchOptions | None = None) -> LoadedCollection:
+    """Read every article, rebase its figures onto the collection's folder, and find near-duplicate stories.
+
+    A section titled None (an input on the command line) takes the title of the feed it holds, or, holding an
+    article, joins the untitled section of the articles before it. A collection without a title takes its first
+    feed's.
+    """
     read: list[tuple[str, list[tuple[Path, model.Article]]]] = []
+    loose = False  # the last section is articles from the command line, untitled: more of them join it
     for section_title, listed in entries:
         articles = []
-        for file, fmt in listed:
-            article = read_file(file, fmt or input_format).article
-            articles.append((file, rebase_figures(article, _relative_folder(file.parent, folder))))
-        read.append((section_title, articles))
+        title = section_title
+        for entry in listed:
+            feed_title, found = _read_entry(entry, input_format, remote)
+            if feed_title and not meta.get("title"):
+                meta = {**meta, "title": feed_title}
+            title = feed_title if title is None else title
+            articles += [(file, rebase_figures(article, _relative_folder(file.parent, folder)))
+                         for file, article in found]
+        if loose and section_title is None and not title:
+            read[-1][1].extend(articles)
+        else:
+            read.append((title or "", articles))
+        loose = section_title is None and not title
     everything = [(file, article) for _, articles in read for file, article in articles]
     collection = model.Collection(
         sections=tuple(model.Section(title, tuple(a for _, a in articles)) for title, articles in read),
@@ -191,6 +255,62 @@ def _assemble(meta: dict[str, Any], language: str, entries: list[tuple[str, list
     folders = tuple(dict.fromkeys(file.parent.resolve() for file, _ in everything))
     files = tuple(file for file, _ in everything)
     return LoadedCollection(collection, folder, folders, options, files, tuple(find_duplicates(everything)), stem)
+
+
+Entry = tuple[Path, str | None] | FeedSource | str
+"""One line of a section: an article file (with a reader name or None), a feed of many articles, or an http(s)
+URL (an article or a feed, told apart once fetched)."""
+
+
+def _read_entry(entry: Entry, input_format: str | None, remote: FetchOptions | None,
+                ) -> tuple[str | None, list[tuple[Path, model.Article]]]:
+    """The article of a file (and None), or a feed's title and the articles of its items: each named by a path for
+    messages ("world.rss item 3"), in the feed's folder. With remote fetching allowed, an item without full text
+    is read from its linked page."""
+    if isinstance(entry, tuple):
+        file, fmt = entry
+        return None, [(file, read_file(file, fmt or input_format).article)]
+    if isinstance(entry, str):
+        from publish.fetch import read_url
+
+        try:
+            return None, [(Path(_url_stem(entry)), read_url(entry, input_format, remote or FetchOptions()).article)]
+        except feed.ManyArticles as many:
+            entry = FeedSource(many.source, feed.DEFAULT_LIMIT)
+    pages = feed.linked_pages(remote) if remote is not None and remote.allow_remote else None
+    source = _feed_source(entry.path, remote)
+    reading = feed.read_feed(source, limit=entry.limit, since=entry.since, page_reader=pages)
+    folder = entry.path.parent if isinstance(entry.path, Path) else Path()
+    items = [(folder / (Path(item.name).name if isinstance(entry.path, Path) else
+                        f"{_url_stem(source.name)} item {number}"), item.reading.article)
+             for number, item in enumerate(reading.items, 1)]
+    if remote is None or not remote.allow_remote:  # figures on the web keep their words, as a page's do
+        offline = [(file, without_remote_images(article)) for file, article in items]
+        left = [src for _, (_, srcs) in offline for src in srcs]
+        if left:
+            more = f" and {len(left) - 1} more" if len(left) > 1 else ""
+            log.warning("%s: image %s%s not fetched (add --allow-remote to fetch images from the web); the alt text "
+                        "and caption are kept as text", source.name, left[0], more)
+        items = [(file, article) for file, (article, _) in offline]
+    return reading.title, items
+
+
+def _feed_source(where: Path | Source | str, remote: FetchOptions | None) -> Source:
+    """A feed's bytes: from its file, as fetched already, or fetched now from its URL."""
+    if isinstance(where, Source):
+        return where
+    if isinstance(where, Path):
+        return Source.from_path(where)
+    from publish.fetch import fetch
+
+    got = fetch(where, remote or FetchOptions())
+    return Source(where, got.data, None, got.charset)
+
+
+def _url_stem(url: str) -> str:
+    from publish.fetch import url_stem
+
+    return text.slug(url_stem(url) or urlsplit(url).netloc)
 
 
 def without_duplicates(loaded: LoadedCollection) -> LoadedCollection:
@@ -254,14 +374,45 @@ def rebase_figures(article: model.Article, prefix: str) -> model.Article:
 
 
 def _rebased(block: model.Block, prefix: str) -> model.Block:
-    if isinstance(block, model.Figure) and not urlsplit(block.src).scheme and not block.src.startswith("/"):
-        return dataclasses.replace(block, src=posixpath.normpath(posixpath.join(prefix, block.src)))
+    if isinstance(block, model.Figure):
+        caption = _rebased_inlines(block.caption, prefix)
+        src = _rebased_src(block.src, prefix)
+        return block if (caption, src) == (block.caption, block.src) else \
+            dataclasses.replace(block, src=src, caption=caption)
+    if isinstance(block, (model.Paragraph, model.Heading)):
+        content = _rebased_inlines(block.content, prefix)
+        return block if content == block.content else dataclasses.replace(block, content=content)
+    if isinstance(block, model.Table):
+        return dataclasses.replace(block, caption=_rebased_inlines(block.caption, prefix),
+                                   header=tuple(_rebased_inlines(cell, prefix) for cell in block.header),
+                                   rows=tuple(tuple(_rebased_inlines(cell, prefix) for cell in row)
+                                              for row in block.rows))
     if isinstance(block, model.BlockQuote):
-        return dataclasses.replace(block, blocks=tuple(_rebased(b, prefix) for b in block.blocks))
+        return dataclasses.replace(block, blocks=tuple(_rebased(b, prefix) for b in block.blocks),
+                                   attribution=_rebased_inlines(block.attribution, prefix))
     if isinstance(block, (model.BulletList, model.OrderedList)):
         return dataclasses.replace(block, items=tuple(tuple(_rebased(b, prefix) for b in item)
                                                       for item in block.items))
     return block
+
+
+def _rebased_src(src: str, prefix: str) -> str:
+    """A relative image path made relative to the folder `prefix` above; a URL or an absolute path as it is."""
+    if urlsplit(src).scheme or src.startswith("/"):
+        return src
+    return posixpath.normpath(posixpath.join(prefix, src))
+
+
+def _rebased_inlines(inlines: tuple[model.Inline, ...], prefix: str) -> tuple[model.Inline, ...]:
+    """Inlines with their images' relative paths rebased (images sit inside emphasis, strong text and links)."""
+    out: list[model.Inline] = []
+    for node in inlines:
+        if isinstance(node, model.Image):
+            node = dataclasses.replace(node, src=_rebased_src(node.src, prefix))
+        elif isinstance(node, (model.Emphasis, model.Strong, model.Link)):
+            node = dataclasses.replace(node, content=_rebased_inlines(node.content, prefix))
+        out.append(node)
+    return tuple(out)
 
 
 def _relative_folder(folder: Path, base: Path) -> str:
@@ -358,6 +509,32 @@ def _article_entry(item: Any, folder: Path, path: Path, line: int | None, input_
     except PublishError as exc:
         raise InputError(f"article {yamlform.shown(name, 80)}: {exc.message}", path=path, line=line) from None
     return file, fmt
+
+
+def _feed_entry(section: dict[str, Any], number: int, folder: Path, where: _Where) -> FeedSource:
+    """A section's `feed: FILE` with its optional `limit:` (items) and `since:` (a date). A feed file, like an
+    article, must lie inside the manifest's folder."""
+    from publish.fetch import is_url
+
+    name = section.get("feed")
+    if not isinstance(name, str) or not name.strip():
+        raise where.error("feed", f"section {number}: feed: names a feed file (.rss, .atom or .xml) or URL")
+    line = yamlform.line_of(section, "feed")
+    file = folder / name if is_url(name) else _inside(folder, name, "feed", where.path, line)
+    limit: Any = section.get("limit", feed.DEFAULT_LIMIT)
+    if isinstance(limit, str) and limit.strip().isdigit():  # numbers come from the YAML as they were written
+        limit = int(limit.strip())
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise where.error("limit", f"section {number}: limit: {limit!r} is not a number of items (1 or more)")
+    since = section.get("since")
+    if since is not None and not isinstance(since, dt.date):
+        try:
+            since = dt.date.fromisoformat(str(since))
+        except ValueError:
+            raise where.error("since", f"section {number}: since: {since!r} is not a date; write YYYY-MM-DD") \
+                from None
+    return FeedSource(name.strip() if is_url(name) else file, limit,
+                      since.date() if isinstance(since, dt.datetime) else since)
 
 
 def _options(data: Any, where: _Where) -> CollectionOptions:

@@ -9,7 +9,7 @@ import types
 import typing
 from typing import Any, Union
 
-from publish import model, sanitise
+from publish import language, model, sanitise
 from publish.errors import ModelError
 
 FORMAT = "publish-article"
@@ -64,6 +64,12 @@ def from_data(data: Any, *, source: str = "<json>") -> model.Article:
         )
     _no_extra_keys(data, {"format", "version", "meta", "blocks"}, "the top level", source)
     meta = _decode_dataclass(model.Meta, data.get("meta"), "meta", source)
+    try:
+        meta = dataclasses.replace(meta, language=language.bcp47(meta.language))
+    except ValueError as exc:
+        raise _fail("meta.language", source, str(exc)) from None
+    if not meta.headline.strip():
+        raise _fail("meta.headline", source, "is empty; every article needs a headline")
     blocks = _decode(data.get("blocks", []), tuple[model.Block, ...], "blocks", source)
     return model.Article(meta=meta, blocks=blocks)
 

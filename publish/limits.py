@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from publish import model
+from publish import links, model
 from publish.errors import InputError
 from publish.model import iter_blocks
 from publish.text import plain
@@ -38,7 +38,7 @@ def check_article(article: model.Article, source: str) -> list[str]:
     if block_depth(article.blocks) > MAX_DEPTH:
         raise InputError(f"lists, quotes or emphasis nest more than {MAX_DEPTH} levels deep; publish renders at "
                          f"most {MAX_DEPTH}", path=source)
-    warnings = []
+    warnings = links.Targets.of(article).warnings(article)
     length = len(article.meta.headline)
     if length > LONG_HEADLINE:
         start = " ".join(article.meta.headline.split()[:8])

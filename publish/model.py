@@ -73,6 +73,20 @@ class LineBreak:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """An image inside a line of text (a badge, an icon), as Pandoc's `Image` inline; an image standing alone in
+    its paragraph is a `Figure`."""
+
+    kind: ClassVar[str] = "image"
+    src: str
+    """Where the image is, as written in the source: a path relative to the article's folder, or a URL."""
+    alt: str
+    """Alternative text: what a reader who cannot see the image reads instead."""
+    title: str = ""
+    """An advisory title (a tooltip in HTML)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Insertion:
     """Text an editor inserted with change tracking on, neither accepted nor rejected yet."""
 
@@ -135,8 +149,9 @@ class Comment:
     """The replies, in order."""
 
 
-Inline = Text | Emphasis | Strong | Link | Code | LineBreak | Insertion | Deletion | Comment
-INLINE_TYPES: tuple[type, ...] = (Text, Emphasis, Strong, Link, Code, LineBreak, Insertion, Deletion, Comment)
+Inline = Text | Emphasis | Strong | Link | Code | LineBreak | Image | Insertion | Deletion | Comment
+INLINE_TYPES: tuple[type, ...] = (Text, Emphasis, Strong, Link, Code, LineBreak, Image, Insertion, Deletion,
+                                  Comment)
 REVIEW_TYPES: tuple[type, ...] = (Insertion, Deletion, Comment)
 """The inlines of a review copy: pending tracked changes and comments (`publish build --track-changes all`)."""
 
@@ -274,6 +289,52 @@ def iter_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
         elif isinstance(block, (BulletList, OrderedList)):
             for item in block.items:
                 yield from iter_blocks(item)
+
+
+def iter_inlines(inlines: tuple[Inline, ...]) -> Iterator[Inline]:
+    """Every inline in reading order, including those inside emphasis, strong and links."""
+    for node in inlines:
+        yield node
+        if isinstance(node, (Emphasis, Strong, Link)):
+            yield from iter_inlines(node.content)
+
+
+def block_inlines(block: Block) -> tuple[tuple[Inline, ...], ...]:
+    """The inline sequences a block holds directly (not those of the blocks inside a quote or list)."""
+    if isinstance(block, (Heading, Paragraph)):
+        return (block.content,)
+    if isinstance(block, BlockQuote):
+        return (block.attribution,)
+    if isinstance(block, Figure):
+        return (block.caption,)
+    if isinstance(block, Table):
+        return (block.caption, *block.header, *(cell for row in block.rows for cell in row))
+    return ()
+
+
+def iter_article_inlines(blocks: tuple[Block, ...]) -> Iterator[Inline]:
+    """Every inline of every block in reading order."""
+    for block in iter_blocks(blocks):
+        for inlines in block_inlines(block):
+            yield from iter_inlines(inlines)
+
+
+def image_sources(blocks: tuple[Block, ...]) -> Iterator[str]:
+    """Where every image the outputs embed comes from: each figure's, and each inline image's that is not on the
+    web (those are never fetched into an output; their alt text stands in)."""
+    for block in iter_blocks(blocks):
+        if isinstance(block, Figure):
+            yield block.src
+        for inlines in block_inlines(block):
+            for node in iter_inlines(inlines):
+                if isinstance(node, Image) and not is_remote(node.src):
+                    yield node.src
+
+
+def is_remote(src: str) -> bool:
+    """Whether an image reference is a web address (http:, https: or //host/...): publish never fetches those
+    into an output."""
+    return src.strip().lower().startswith(("http:", "https:", "//"))
 
 
 # --- metadata and the article ------------------------------------------------------------------------------

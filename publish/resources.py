@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from publish import model
 from publish.errors import ResourceError
+from publish.fetch import FetchOptions, fetch
+from publish.text import plain
+
+REMOTE_SCHEMES = ("http", "https")
 
 MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif"}
@@ -53,6 +58,8 @@ class Resources:
     """The article's own folder: relative references resolve here."""
     roots: tuple[Path, ...] = ()
     """Other folders references may point into (the theme's); the base folder is always allowed."""
+    remote: FetchOptions = field(default_factory=FetchOptions)
+    """Whether http(s) images are fetched (`--allow-remote`), and within which limits."""
     _cache: dict[str, Image] = field(default_factory=dict, repr=False)
 
     def allowed(self, path: Path) -> bool:
@@ -70,6 +77,8 @@ class Resources:
         if src.startswith("data:"):
             return _data_image(src)
         parts = urlsplit(src)
+        if parts.scheme.lower() in REMOTE_SCHEMES and self.remote.allow_remote:
+            return self._fetch(src)
         if parts.scheme and parts.scheme != "file" and len(parts.scheme) > 1:
             raise ResourceError(f"image {src!r}: remote images are not fetched; save it beside the article "
                                 "and refer to it by a relative path")
@@ -92,6 +101,61 @@ class Resources:
             raise ResourceError(f"image {src!r} grew past {MAX_IMAGE_BYTES // 1024 // 1024} MiB while being read")
         media_type, width, height = _inspect(data, src)
         return Image(src=src, path=candidate, data=data, media_type=media_type, width=width, height=height)
+
+
+    def _fetch(self, src: str) -> Image:
+        """An http(s) image, allowed by --allow-remote: fetched within the time, size and redirect limits."""
+        limits = FetchOptions(allow_remote=True, timeout=self.remote.timeout, max_bytes=MAX_IMAGE_BYTES,
+                              max_redirects=self.remote.max_redirects)
+        got = fetch(src, limits, error=ResourceError, what=f"image {src!r}")
+        media_type, width, height = _inspect(got.data, src)
+        name = PurePosixPath(unquote(urlsplit(got.final_url).path)).name or "image"
+        return Image(src=src, path=Path(name), data=got.data, media_type=media_type, width=width, height=height)
+
+
+def is_remote(src: str) -> bool:
+    """Whether an image address is an http(s) URL."""
+    return urlsplit(src).scheme.lower() in REMOTE_SCHEMES
+
+
+def without_remote_images(article: model.Article) -> tuple[model.Article, list[str]]:
+    """The article with each http(s) figure replaced by its alt text and caption, for a build without
+    --allow-remote (nothing is fetched); and the addresses left unfetched, for one warning."""
+    left: list[str] = []
+
+    def offline(block: model.Block) -> list[model.Block]:
+        if isinstance(block, model.Figure) and is_remote(block.src):
+            left.append(block.src)
+            return figure_words(block)
+        if isinstance(block, model.BlockQuote):
+            return [model.BlockQuote(tuple(b for inner in block.blocks for b in offline(inner)), block.attribution)]
+        if isinstance(block, (model.BulletList, model.OrderedList)):
+            items = tuple(kept for kept in (tuple(b for inner in item for b in offline(inner))
+                                            for item in block.items) if kept)
+            if not items:
+                return []
+            return [model.BulletList(items) if isinstance(block, model.BulletList)
+                    else model.OrderedList(items, block.start)]
+        return [block]
+
+    blocks = tuple(b for block in article.blocks for b in offline(block))
+    return (model.Article(article.meta, blocks) if left else article), left
+
+
+def figure_words(figure: model.Figure) -> list[model.Block]:
+    """What a figure says without its image: its alt text in brackets (unless the caption says the same), the
+    caption and the credit, as one paragraph; nothing when it has none of them."""
+    alt = " ".join(figure.alt.split())
+    caption_text = " ".join(plain(figure.caption).split())
+    inlines: list[model.Inline] = []
+    if alt and alt != caption_text:
+        inlines.append(model.Emphasis((model.Text(f"[{alt}]"),)))
+    if figure.caption:
+        inlines.extend([model.Text(" ")] if inlines else [])
+        inlines.extend(figure.caption)
+    if figure.credit:
+        inlines.append(model.Text(f" {figure.credit}" if inlines else figure.credit))
+    return [model.Paragraph(tuple(inlines))] if inlines else []
 
 
 def _data_image(src: str) -> Image:

@@ -11,16 +11,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
 
 import jinja2
 
-from publish import __version__, cache, model, text
+from publish import __version__, cache, links, model, text
 from publish.errors import PublishError, RenderError
 from publish.labels import labels_for
 from publish.theme import GENERIC_FAMILIES, Theme
 
-SAFE_SCHEMES = {"", "http", "https", "mailto"}
+SAFE_SCHEMES = links.SAFE_SCHEMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,14 +150,23 @@ def _available(search_path: tuple[Path, ...]) -> str:
 
 
 def article_values(article: model.Article, image: Callable[[str], ImageRef], *, article_id: str = "article",
-                   heading_offset: int = 0) -> dict[str, Any]:
-    """What the article partial needs: the article, its meta, heading ids, and how to show images.
+                   heading_offset: int = 0, packaged: bool = False, remote_images: bool = False) -> dict[str, Any]:
+    """What the article partial needs: the article, its meta, heading ids, and how to show images and links.
 
     In a collection each article gets its own `article_id` (heading ids are prefixed with it, so they stay
     unique in one document) and `heading_offset` 2: the collection title (h1) and section titles (h2) sit above.
+    `packaged` (an EPUB) drops or makes absolute relative links to files the package does not hold;
+    `remote_images` (the PDF's HTML with --allow-remote) shows an inline image from the web, else its alt text.
     """
     numbers = itertools.count(1)
     prefix = "" if article_id == "article" else f"{article_id}-"
+    targets = links.Targets.of(article)
+
+    def inline_image(src: str) -> ImageRef | None:
+        if not links.is_remote(src):
+            return image(src)
+        return ImageRef(url=links.safe_href(src), width=0, height=0) if remote_images else None
+
     return {
         "article": article,
         "meta": article.meta,
@@ -169,13 +177,15 @@ def article_values(article: model.Article, image: Callable[[str], ImageRef], *, 
         # Headings are numbered in rendering order, which is the order `headings` walks them in.
         "anchor": lambda node: heading_anchor(next(numbers), prefix),
         "image": image,
+        "inline_image": inline_image,
+        "link_href": lambda url: targets.href(url, article_id=article_id, packaged=packaged),
         "version": __version__,
     }
 
 
 def heading_anchor(number: int, prefix: str = "") -> str:
     """The id of the `number`th heading (from 1) in an article, as the templates write it."""
-    return f"{prefix}s{number}"
+    return f"{prefix}{links.heading_id(number)}"
 
 
 def headings(blocks: Iterable[model.Block]) -> Iterator[model.Heading]:
@@ -190,10 +200,7 @@ def headings(blocks: Iterable[model.Block]) -> Iterator[model.Heading]:
                 yield from headings(item)
 
 
-def safe_href(url: str) -> str:
-    """The URL if a reader may follow it (http, https, mailto, or relative); "" for javascript: and the like."""
-    scheme = urlsplit(url.strip()).scheme.lower()
-    return url.strip() if scheme in SAFE_SCHEMES else ""
+safe_href = links.safe_href
 
 
 def _autoescape(name: str | None) -> bool:

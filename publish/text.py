@@ -29,7 +29,8 @@ def slug(value: str, limit: int = 48) -> str:
 
 
 def plain(inlines: Iterable[model.Inline]) -> str:
-    """The text of inlines without formatting; a line break reads as a newline."""
+    """The text of inlines without formatting; a line break reads as a newline; an image has no text (its alt
+    text is for readers who cannot see it, as a figure's is)."""
     return "".join(_plain(i) for i in inlines)
 
 
@@ -38,7 +39,7 @@ def _plain(node: model.Inline) -> str:
         return node.text
     if isinstance(node, model.LineBreak):
         return "\n"
-    if isinstance(node, model.Deletion):  # the accepted text: a pending deletion is not part of it
+    if isinstance(node, (model.Image, model.Deletion)):  # a pending deletion is not part of the accepted text
         return ""
     return plain(node.content)
 

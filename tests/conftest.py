@@ -66,7 +66,8 @@ def every_type_article() -> m.Article:
         m.Rule(),
         m.CodeBlock("route 7N\n  depart 22:00\n  arrive 22:35", language="text"),
         m.Paragraph((t("Read the "), m.Link((t("full timetable"),), "https://news.example/timetable", title="PDF"),
-                     t(" on the authority’s site."))),
+                     t(" on the authority’s site, at piers marked "),
+                     m.Image("ferry-icon.png", alt="ferry sign", title="Night ferry"), t("."))),
     )
     return m.Article(meta, blocks)
 

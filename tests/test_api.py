@@ -55,14 +55,15 @@ def test_read_a_path_or_bytes_into_the_same_article() -> None:
 def test_bytes_without_a_format_or_a_named_extension_are_one_clear_error() -> None:
     with pytest.raises(publish.PublishError) as info:
         publish.read(b"Headline\n\nBody.\n")
-    assert str(info.value) == ("cannot tell the format of bytes without a name; give format= (one of scraped, "
-                               "markdown, json, docx) or a name with an extension, such as name='story.md'")
+    known = ", ".join(f.name for f in publish.list_formats() if f.kind == "reader")
+    assert str(info.value) == (f"cannot tell the format of bytes without a name; give format= (one of {known}) "
+                               "or a name with an extension, such as name='story.md'")
     with pytest.raises(publish.PublishError) as info:
         publish.read(b"Caf\xe9\n", name="notes.txt")
     assert str(info.value) == "notes.txt:1: is not UTF-8 text (byte 0xe9 at offset 3)"
     with pytest.raises(publish.PublishError) as info:
         publish.read(b"Headline\n\nBody.\n", "odt")
-    assert str(info.value) == "unknown input format 'odt'; known: scraped, markdown, json, docx"
+    assert str(info.value) == "unknown input format 'odt'; known: scraped, markdown, json, html, feed, ninjs, docx"
     with pytest.raises(publish.PublishError) as info:
         publish.read(SAMPLES / "morning-brief.yaml")
     assert str(info.value) == (f"{SAMPLES / 'morning-brief.yaml'}: is a collection manifest; `read` reads one "
@@ -160,7 +161,7 @@ def _readme_example() -> str:
 
 def test_the_readme_example_runs(tmp_path: Path) -> None:
     (tmp_path / "samples").mkdir()
-    for name in ("feature-tour.md", "harbour-at-dawn.png"):
+    for name in ("feature-tour.md", "harbour-at-dawn.png", "ferry-icon.png"):
         shutil.copy(SAMPLES / name, tmp_path / "samples" / name)
     (tmp_path / "example.py").write_text(_readme_example(), encoding="utf-8")
     done = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=600)

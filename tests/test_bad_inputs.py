@@ -133,6 +133,11 @@ def _long_title_everywhere(out: Path) -> None:
     assert title in (out / "long-title.html").read_text(encoding="utf-8")
 
 
+def _remote_image_not_fetched(out: Path) -> None:
+    page = (out / "remote-image.html").read_text(encoding="utf-8")
+    assert "127.0.0.1" not in page and "<p>A chart</p>" in page
+
+
 CATALOGUE: dict[str, Case] = {
     "empty file": Case(["empty.md"], "publish: error: empty.md: is empty"),
     "binary file": Case(["binary.txt"], "publish: error: binary.txt:3: is a binary file (NUL byte), not text"),
@@ -170,17 +175,19 @@ CATALOGUE: dict[str, Case] = {
                                                                  "files inside it are used", make=_symlink_image),
     "image at /dev/urandom": Case(["outside-image.md"], "publish: error: outside-image.md: image '/dev/urandom' is "
                                                         "outside the article's folder; only files inside it are used"),
-    "remote image": Case(["remote-image.md"], "publish: error: remote-image.md: image "
-                                              "'http://127.0.0.1:9/chart.png': remote images are not fetched; save "
-                                              "it beside the article and refer to it by a relative path"),
+    "remote image": Case(["remote-image.md"], "publish: warning: remote-image.md: the image "
+                                              "http://127.0.0.1:9/chart.png is on the web and not fetched; its alt "
+                                              "text is shown instead (--allow-remote shows it in the PDF)",
+                         builds=True, formats="html,pdf,docx,epub", check=_remote_image_not_fetched),
     "front matter not a mapping": Case(["front-matter-list.md"], "publish: error: front-matter-list.md:1: front "
                                                                  "matter must be a mapping of keys to values, not a "
                                                                  "list"),
     "YAML alias bomb": Case(["yaml-alias-bomb.md"], "publish: error: yaml-alias-bomb.md:1: front matter holds more "
                                                     "than 10,000 values once its YAML aliases are expanded; write the "
                                                     "values out"),
-    "no headline": Case(["no-headline.md"], "publish: error: no-headline.md: no headline: give a `title:` in the "
-                                            "YAML front matter or start with `# Headline`"),
+    "no headline": Case(["no-headline.md"], "publish: warning: no-headline.md: no title and no heading: the "
+                                            "headline is the file's name, “No headline” (give `title:` in the front "
+                                            "matter to choose another)", builds=True),
     "title of 5,000 characters": Case(["long-title.md"], "publish: warning: long-title.md: the headline is 5,000 "
                                                          "characters long (“Harbour authority authority authority "
                                                          "authority authority authority authority …”); headlines over "

@@ -49,7 +49,7 @@ def test_the_samples_pass_every_check(built: Path, capsys: pytest.CaptureFixture
     assert problems == []  # not even a note: every validator ran (Java, qpdf and LibreOffice are installed)
     by_name = {Path(f["path"]).name: f["facts"] for f in files}
     assert by_name["feature-tour.pdf"]["bookmarks"] == 5 and by_name["feature-tour.pdf"]["pages"] >= 1
-    assert by_name["feature-tour.epub"]["images"] == 1
+    assert by_name["feature-tour.epub"]["images"] == 2  # the figure, and the inline ferry sign
     assert by_name["feature-tour.epub"]["accessibility"]["accessibilityFeature"] == [
         "alternativeText", "displayTransformability", "readingOrder", "structuralNavigation", "tableOfContents",
         "unlocked"]
@@ -143,9 +143,9 @@ def test_the_report_for_people(built: Path, capsys: pytest.CaptureFixture[str]) 
                  str(SAMPLES["feature-tour"]), FAST])
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
-    assert re.fullmatch(r"ok     .*feature-tour\.pdf: \d+ pages?, \d+ fonts, 5 bookmarks, all 263 words in order",
+    assert re.fullmatch(r"ok     .*feature-tour\.pdf: \d+ pages?, \d+ fonts, 5 bookmarks, all 267 words in order",
                         lines[0]), lines
-    assert re.fullmatch(r"ok     .*feature-tour\.docx: all 263 words in order", lines[1]), lines
+    assert re.fullmatch(r"ok     .*feature-tour\.docx: all 267 words in order", lines[1]), lines
     assert lines[-1].startswith("checked 2 files in ") and lines[-1].endswith(": 2 ok, 0 failed (0 errors, 0 warnings)")
 
 
@@ -153,8 +153,8 @@ def test_pdf_variant_is_built_and_its_declaration_checked(tmp_path: Path, capsys
     assert main(["build", str(SAMPLES["feature-tour"]), "--to", "pdf,docx", "--out", str(tmp_path),
                  "--pdf-variant", "pdf/ua-1", "--check"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"ok     .*feature-tour\.pdf: .*declares PDF/UA-1, all 263 words in order", out), out
-    assert re.search(r"ok     .*feature-tour\.docx: .*all 263 words in order", out), out  # and LibreOffice ran
+    assert re.search(r"ok     .*feature-tour\.pdf: .*declares PDF/UA-1, all 267 words in order", out), out
+    assert re.search(r"ok     .*feature-tour\.docx: .*all 267 words in order", out), out  # and LibreOffice ran
 
     code, report = _check(capsys, str(tmp_path / "feature-tour.pdf"), "--pdf-variant", "pdf/a-3b", FAST)
     assert code == 1
@@ -187,7 +187,7 @@ def test_checking_what_is_not_an_output_is_one_clear_line(tmp_path: Path, capsys
     (tmp_path / "notes.txt").write_text("not an output\n")
     assert main(["check", str(tmp_path / "notes.txt")]) == 1
     assert capsys.readouterr().err == (f"publish: error: {tmp_path / 'notes.txt'}: cannot check this kind of file; "
-                                       "publish checks .html, .pdf, .docx, .epub\n")
+                                       "publish checks .html, .pdf, .docx, .epub, .json\n")
     assert main(["check", str(tmp_path / "gone.pdf")]) == 1
     assert capsys.readouterr().err == f"publish: error: {tmp_path / 'gone.pdf'}: no such file\n"
     assert main(["check", str(tmp_path / "gone.pdf"), "--skip", "spelling"]) == 1

@@ -101,8 +101,8 @@ def test_inspect_output_builds_again(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["inspect", str(SAMPLES / "feature-tour.md")]) == 0
     (tmp_path / "tour.json").write_text(capsys.readouterr().out)
     assert main(["build", str(tmp_path / "tour.json"), "--to", "html", "--out", str(tmp_path / "o")]) == 1
-    # the JSON sits outside the samples folder, so its relative image is (rightly) not found there
-    assert "image 'harbour-at-dawn.png' not found" in capsys.readouterr().err
+    # the JSON sits outside the samples folder, so its relative images are (rightly) not found there
+    assert "image 'ferry-icon.png' not found" in capsys.readouterr().err  # the tour's first image, inline
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:

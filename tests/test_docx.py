@@ -50,7 +50,7 @@ TOUR_PARAGRAPHS = [
     ("Quote Attribution", "— Saima Baig, night-shift nurse"),
     ("Horizontal Rule", ""),
     ("Source Code", "route 7N\n  depart 22:00\n  arrive 22:35"),
-    ("Normal", "Read the full timetable on the authority’s site."),
+    ("Normal", "Read the full timetable on the authority’s site, at piers marked ."),  # and the ferry sign's picture
 ]
 
 
@@ -187,7 +187,9 @@ def test_second_numbered_list_starts_again_at_one(context, tmp_path):
 
 def test_figure_is_embedded_with_alt_text_scaled_to_the_text_width(tour_article, context, tmp_path):
     document = open_docx(tour_article, context, tmp_path)
-    (shape,) = document.inline_shapes
+    figure, icon = document.inline_shapes  # the figure, and the inline picture of the ferry sign
+    assert (icon._inline.docPr.get("descr"), icon.width, icon.height) == ("ferry sign", 32 * 9525, 32 * 9525)
+    shape = figure
     doc_pr = shape._inline.docPr
     assert doc_pr.get("descr") == "Tower blocks behind the water at dawn, a ferry in the foreground"
     assert doc_pr.get("title") == "The new district seen from Pier 7"

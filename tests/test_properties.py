@@ -52,17 +52,26 @@ WORD = _word()
 WORDS = st.lists(WORD, min_size=1, max_size=8).map(" ".join)
 
 
+IMAGE = st.builds(m.Image, st.sampled_from(["ferry-icon.png", "https://img.example/badge.svg"]),
+                  st.one_of(st.just(""), WORDS), st.sampled_from(["", "tip"]))
+"""An inline image: a local icon, or a badge from the web (shown as its alt text)."""
+ODD_LINKS = ("#s1", "#nowhere", "other.html", "https://news.example/a#b#:~:text=night ferry")
+"""Links that must not break a validator: to a heading that may or may not be there, to a file beside the article,
+and a text fragment with a second "#"."""
+
+
 def _inlines(depth: int = 0, links: bool = True) -> st.SearchStrategy[tuple[m.Inline, ...]]:
     """A run of inlines, each separated by a space (PDF text extraction cannot be asked to keep a word whole
     across a change of font)."""
-    leaf: list[st.SearchStrategy[m.Inline]] = [WORDS.map(m.Text), WORDS.map(m.Code), st.just(m.LineBreak())]
+    leaf: list[st.SearchStrategy[m.Inline]] = [WORDS.map(m.Text), WORDS.map(m.Code), st.just(m.LineBreak()), IMAGE]
     if depth < 2:
         inner = _inlines(depth + 1, links)
         leaf += [inner.map(m.Emphasis), inner.map(m.Strong)]
         if links:
             leaf.append(st.builds(m.Link, _inlines(depth + 1, links=False),
-                                  st.text(alphabet="abcdefghij/-", min_size=1, max_size=12).map(
-                                      lambda path: f"https://news.example/{path}"), st.sampled_from(["", "PDF"])))
+                                  st.one_of(st.text(alphabet="abcdefghij/-", min_size=1, max_size=12).map(
+                                      lambda path: f"https://news.example/{path}"), st.sampled_from(ODD_LINKS)),
+                                  st.sampled_from(["", "PDF"])))
     parts = st.lists(st.one_of(leaf), min_size=1, max_size=3)
     return parts.map(lambda items: _spaced(items))
 

@@ -31,7 +31,7 @@ def _build_docx(sample: Path, out: Path) -> Path:
 def _figures_to_files(data: Any, folder: Path) -> None:
     """Replace each figure's data: URI by the name of the sample image with the same bytes (asserting one exists)."""
     if isinstance(data, dict):
-        if data.get("type") == "figure" and data["src"].startswith("data:"):
+        if data.get("type") in ("figure", "image") and data["src"].startswith("data:"):
             payload = base64.b64decode(data["src"].split(",", 1)[1])
             names = [p.name for p in folder.iterdir() if p.is_file() and p.read_bytes() == payload]
             assert names, "the figure's image bytes differ from every image beside the sample"

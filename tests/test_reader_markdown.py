@@ -105,8 +105,8 @@ def test_unknown_front_matter_keys_are_reported_not_silently_lost() -> None:
         ("---\n- a\n- b\n---\n\nx\n", "a.md:1: front matter must be a mapping"),
         ("---\ntitle: T\ndate: yesterday\n---\n\nx\n", "a.md:3: date: 'yesterday' is not a date"),
         ("---\ntitle: T\nauthor: {x: 1}\n---\n\nx\n", "a.md:3: author: give a name or a list of names"),
-        ("Just a paragraph.\n", "a.md: no headline"),
-        ("---\ntitle: T\n---\n\nText with ![an image](x.png) inside.\n", "a.md:5: an image inside a paragraph"),
+        ("---\ntitle: T\nlang: english\n---\n\nx\n", "a.md:3: lang: 'english' is not a BCP 47 language tag; "
+                                                        "write one like en, en-US, pt-BR or zh-Hant-TW"),
     ],
 )
 def test_bad_markdown_is_one_clear_error(source: str, message: str) -> None:

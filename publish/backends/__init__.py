@@ -67,6 +67,8 @@ BACKENDS: Registry[BackendSpec] = Registry(
         BackendSpec("epub", ".epub", "publish.backends.epub", "EPUB 3 e-book"),
         BackendSpec("md", ".md", "publish.backends.markdown",
                     "Markdown with YAML front matter, suggestions and comments as CriticMarkup", default=False),
+        BackendSpec("ninjs", ".ninjs.json", "publish.backends.ninjs", "IPTC ninjs 3.1 JSON for wires and partners",
+                    default=False),
     ), lambda spec: (spec.extension,))
 """Every backend by name: the built-ins, then those plugins add (entry point group `publish.backends`, naming a
 BackendSpec; see publish.plugins). A plugin's spec loads when first looked up; its module when first used."""

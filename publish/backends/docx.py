@@ -24,12 +24,11 @@ from docx.shared import Emu, Mm, Pt, RGBColor
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from publish import model, reproducible
+from publish import links, model, reproducible
 from publish.backends import RenderContext
 from publish.errors import RenderError
 from publish.labels import labels_for
 from publish.readers.ooxml import MODEL_NAMESPACE, paragraph_text
-from publish.templating import safe_href
 from publish.text import direction as text_direction
 from publish.text import human_date, plain
 from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
@@ -41,6 +40,7 @@ W_R, W_RPR, W_RSTYLE = qn("w:r"), qn("w:rPr"), qn("w:rStyle")
 W_T, W_TAB, W_BR, W_DRAWING = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:drawing")
 W_HYPERLINK, W_FLDCHAR, W_INSTRTEXT = qn("w:hyperlink"), qn("w:fldChar"), qn("w:instrText")
 W_VAL, R_ID = qn("w:val"), qn("r:id")
+W_BOOKMARK_START, W_BOOKMARK_END, W_NAME, W_ID = qn("w:bookmarkStart"), qn("w:bookmarkEnd"), qn("w:name"), qn("w:id")
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 COMMENTS_EXTENDED_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.commentsExtended+xml"
@@ -257,6 +257,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     writer = _Writer(context, article.meta.language)
     writer.page({"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its width
                  "date": labels_for(article.meta.language).date_text(article.meta.published or article.meta.updated)})
+    writer.start_article(article, "article")
     writer.front_matter(article.meta)
     for block in article.blocks:
         writer.block(block, writer.top)
@@ -283,10 +284,13 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
         styles[name].paragraph_format.page_break_before = True
     writer.title_page(collection)
     writer.contents(collection)
+    number = 0
     for section in collection.sections:
         if section.title:
             writer.paragraph("Section Heading", section.title)
         for article in section.articles:
+            number += 1
+            writer.start_article(article, f"a{number}")
             writer.front_matter(article.meta, headline_style="Heading 1")
             for block in article.blocks:
                 writer.block(block, writer.top)
@@ -329,6 +333,12 @@ class _Writer:
         self.heading_offset = 0
         """Added to every body heading's level: 1 in a packet, where headlines are Heading 1."""
         self._shape_id = 0
+        self._bookmark_id = 0
+        self.targets = links.Targets({})
+        """Where the current article's links may point inside it."""
+        self.article_id = "article"
+        """The current article's id: heading bookmarks are named after it in a packet."""
+        self._heading_number = 0
         page = self.theme.page
         self._text_width = Mm(page.width_mm - page.margin_inner - page.margin_outer)
         self._max_figure_height = Mm((page.height_mm - page.margin_top - page.margin_bottom) * MAX_FIGURE_HEIGHT)
@@ -350,6 +360,7 @@ class _Writer:
             model.Code: self._code,
             model.Link: self._link,
             model.LineBreak: self._line_break,
+            model.Image: self._image,
             model.Insertion: self._tracked,
             model.Deletion: self._tracked,
             model.Comment: self._comment,
@@ -359,6 +370,12 @@ class _Writer:
         self._revision = 100_000  # revision ids apart from comment ids (0, 1, 2...): Word wants them unique
         self._comment_threads: list[tuple[Any, str, bool]] = []
         """(w:comment element, parent comment's id or "", resolved) for commentsExtended.xml."""
+
+    def start_article(self, article: model.Article, article_id: str) -> None:
+        """Before an article's front matter: its link targets, and heading bookmarks counted from 1."""
+        self.targets = links.Targets.of(article)
+        self.article_id = article_id
+        self._heading_number = 0
 
     # --- the parts around the body ---------------------------------------------------------------------
 
@@ -374,11 +391,28 @@ class _Writer:
         for style, text in ((headline_style, meta.headline), ("Subtitle", meta.dek),
                             ("Byline", labels.byline_text(meta.authors)), ("Dateline", dateline)):
             if text:
-                self.paragraph(style, text)
+                p = self.paragraph(style, text)
+                if style == headline_style:
+                    self._bookmark(p, f"{self.article_id}-headline")
 
-    def paragraph(self, style: str, text: str) -> None:
+    def paragraph(self, style: str, text: str) -> Any:
         """A paragraph of plain text in a named style."""
-        self._run(self._new_paragraph(self.style_ids[style]), text, ())
+        p = self._new_paragraph(self.style_ids[style])
+        self._run(p, text, ())
+        return p
+
+    def _bookmark(self, p: Any, anchor: str) -> None:
+        """Mark a paragraph's content as the target of internal links to `anchor` (a heading id as in HTML)."""
+        self._bookmark_id += 1
+        start = etree.Element(W_BOOKMARK_START)
+        start.set(W_ID, str(self._bookmark_id))
+        start.set(W_NAME, _bookmark_name(anchor))
+        ppr = p.find(W_PPR)
+        if ppr is not None:
+            ppr.addnext(start)
+        else:
+            p.insert(0, start)
+        etree.SubElement(p, W_BOOKMARK_END).set(W_ID, str(self._bookmark_id))
 
     def title_page(self, collection: model.Collection) -> None:
         """The packet's first page: logo, title, subtitle, and the edition's date and publisher."""
@@ -522,7 +556,11 @@ class _Writer:
 
     def _heading(self, block: model.Heading, scope: _Scope) -> None:
         level = min(block.level + self.heading_offset, 6)
-        self._inlines(self._new_paragraph(self.style_ids[f"Heading {level}"]), block.content)
+        p = self._new_paragraph(self.style_ids[f"Heading {level}"])
+        self._inlines(p, block.content)
+        self._heading_number += 1
+        number = links.heading_id(self._heading_number)
+        self._bookmark(p, number if self.article_id == "article" else f"{self.article_id}-{number}")
 
     def _block_quote(self, block: model.BlockQuote, scope: _Scope) -> None:
         inner = _Scope(self.style_ids["Quote"], scope.list_depth)
@@ -641,12 +679,15 @@ class _Writer:
     def _link(self, node: model.Link, parent: Any, marks: tuple[str, ...]) -> None:
         if parent.tag == W_HYPERLINK:
             raise RenderError(f"a link to {node.url!r} sits inside another link; Word cannot nest hyperlinks")
-        href = safe_href(node.url)
-        if not href:  # javascript:, file: and the like: the words stay, the link does not (as in the HTML)
+        href = self.targets.href(node.url, article_id=self.article_id, packaged=True)
+        if not href:  # javascript:, a heading that is not there: the words stay, the link does not (as in the HTML)
             self._inlines(parent, node.content, marks)
             return
         link = etree.SubElement(parent, W_HYPERLINK)
-        link.set(R_ID, self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
+        if href.startswith("#"):  # a heading of the article: its bookmark
+            link.set(qn("w:anchor"), _bookmark_name(href[1:]))
+        else:
+            link.set(R_ID, self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
         if node.title:
             link.set(qn("w:tooltip"), node.title)
         link.set(qn("w:history"), "1")
@@ -730,6 +771,23 @@ class _Writer:
         part = Part(PackURI("/word/commentsExtended.xml"), COMMENTS_EXTENDED_TYPE, blob, self.document.part.package)
         self.document.part.relate_to(part, COMMENTS_EXTENDED_REL)
 
+    def _image(self, node: model.Image, parent: Any, marks: tuple[str, ...]) -> None:
+        """An inline picture at its pixel size (96 to the inch), no wider than the text; from the web, its alt text."""
+        if links.is_remote(node.src):
+            if node.alt:
+                self._run(parent, node.alt, marks)
+            return
+        image = self.resources.image(node.src)
+        width = min(image.width * EMU_PER_PIXEL, self._text_width)
+        height = max(1, width * image.height // image.width)
+        r_id, _ = self.document.part.get_or_add_image(io.BytesIO(image.data))
+        self._shape_id += 1
+        inline = CT_Inline.new_pic_inline(self._shape_id, r_id, image.file_name, Emu(width), Emu(height))
+        inline.docPr.set("descr", node.alt)
+        if node.title:
+            inline.docPr.set("title", node.title)
+        etree.SubElement(etree.SubElement(parent, W_R), W_DRAWING).append(inline)
+
     def _run(self, parent: Any, text: str, marks: tuple[str, ...]) -> None:
         """A w:r in the character style for `marks`; tabs become w:tab and newlines w:br, as in python-docx."""
         run = self._new_run(parent)
@@ -783,6 +841,11 @@ class _Writer:
             style_id = style.style_id
         self._character_ids[marks] = self._character_ids[names] = style_id
         return style_id
+
+
+def _bookmark_name(anchor: str) -> str:
+    """A Word bookmark name for a heading id: letters, digits and underscores, at most 40 characters."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", anchor)[:40]
 
 
 def _slot(position: str, side: str) -> str:

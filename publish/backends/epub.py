@@ -36,7 +36,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     article, meta = document, document.meta
     package = _Package(context, article)
     chapter = package.chapter(CHAPTER, "chapter", "epub/chapter.xhtml.j2",
-                              templating.article_values(article, package.image))
+                              templating.article_values(article, package.image, packaged=True))
     book = _book(meta)
     accessibility.declare_epub(book, accessibility.describe([article]))
     book.toc = [_toc(article, CHAPTER)]
@@ -62,7 +62,7 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
             number += 1
             name = f"article-{number:03d}.xhtml"
             chapters.append(package.chapter(name, f"article-{number}", "epub/chapter.xhtml.j2",
-                                            templating.article_values(article, package.image)))
+                                            templating.article_values(article, package.image, packaged=True)))
             byline = text.byline(article.meta)
             entries.append({"href": name, "headline": article.meta.headline, "byline": byline,
                             "link": epub.Link(name, f"{article.meta.headline} — {byline}" if byline

@@ -16,10 +16,12 @@ from publish.labels import labels_for
 from publish.theme import Theme
 
 
-def render(document: model.Document, context: RenderContext) -> str:
-    """The whole HTML document; images are embedded as data: URIs so the file stands alone."""
+def render(document: model.Document, context: RenderContext, *, remote_images: bool = False) -> str:
+    """The whole HTML document; images are embedded as data: URIs so the file stands alone. An inline image from
+    the web shows as its alt text, unless `remote_images` (the PDF's HTML with --allow-remote: WeasyPrint fetches
+    it, within its limits)."""
     if isinstance(document, model.Collection):
-        return render_collection(document, context)
+        return render_collection(document, context, remote_images=remote_images)
     article = document
     return templating.render(
         context.theme,
@@ -28,11 +30,11 @@ def render(document: model.Document, context: RenderContext) -> str:
                               languages=document_languages(article))),
         json_ld=Markup(json_ld(article.meta)),
         letterhead=letterhead(article.meta, context.theme),
-        **templating.article_values(article, lambda src: _embedded(src, context)),
+        **templating.article_values(article, lambda src: _embedded(src, context), remote_images=remote_images),
     )
 
 
-def render_collection(collection: model.Collection, context: RenderContext) -> str:
+def render_collection(collection: model.Collection, context: RenderContext, *, remote_images: bool = False) -> str:
     """A collection as one document: cover, linked contents (with page numbers in print), sections of articles."""
     def image(src: str) -> templating.ImageRef:
         return _embedded(src, context)
@@ -43,7 +45,8 @@ def render_collection(collection: model.Collection, context: RenderContext) -> s
         items = []
         for article in section.articles:
             number += 1
-            values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=2)
+            values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=2,
+                                               remote_images=remote_images)
             items.append({**values, "byline": text.byline(article.meta)})
         sections.append({"id": f"section-{index}", "title": section.title, "entries": items})
     keywords = list(dict.fromkeys(k for a in collection.articles for k in a.meta.keywords))

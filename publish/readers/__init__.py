@@ -130,7 +130,13 @@ READERS: Registry[ReaderSpec] = Registry(
     "reader", "publish.readers", ReaderSpec, (
         ReaderSpec("scraped", (".txt", ".text"), "publish.readers.scraped", "plain text scraped from a web page"),
         ReaderSpec("markdown", (".md", ".markdown"), "publish.readers.markdown", "Markdown with YAML front matter"),
-        ReaderSpec("json", (".json",), "publish.readers.jsonmodel", "the article model's own JSON form"),
+        ReaderSpec("json", (".json",), "publish.readers.jsonmodel",
+                   "the article model's own JSON form, or an IPTC ninjs 2.x/3.x item (told apart by content)"),
+        ReaderSpec("html", (".html", ".htm"), "publish.readers.html", "a web page: its story and the page's metadata"),
+        ReaderSpec("feed", (".rss", ".atom", ".xml"), "publish.readers.feed",
+                   "an RSS or Atom feed: its items become a collection (a manifest section: feed: FILE)"),
+        ReaderSpec("ninjs", (), "publish.readers.ninjs",
+                   "IPTC ninjs 2.x/3.x (a .json file that is ninjs is read as it)"),
         ReaderSpec("docx", (".docx", ".docm", ".dotx", ".doc"), "publish.readers.docx",
                    "a Word document (tracked changes: --track-changes accept|reject|all)"),
     ), lambda spec: spec.extensions)

@@ -80,6 +80,8 @@ class _Span:
     """The id of the comment whose range it is in (the first opened, when ranges overlap)."""
     reference: str = ""
     """For an empty span: the id of the comment referred to at this point."""
+    image: model.Image | None = None
+    """For an empty span: a picture in the line of text."""
 
 
 @dataclass
@@ -362,6 +364,10 @@ class _Reader:
             if (mark.find(f"{W}ins") is not None or mark.find(f"{W}moveTo") is not None) and self.mode == "reject":
                 para.mark = "removed"
         self._inline_children(p, para, frozenset(), None, None)
+        if any(span.image for span in para.spans) and not any(
+                span.text.strip() for span in para.spans if not span.image):  # pictures alone: figures
+            para.figures[:0] = [model.Figure(span.image.src, span.image.alt) for span in para.spans if span.image]
+            para.spans = [span for span in para.spans if not span.image]
         return para
 
     def _classify(self, para: _Para, ppr: Any) -> None:
@@ -647,7 +653,9 @@ class _Reader:
                 return
             raise InputError(exc.message, path=self.source.name, line=para.number) from None
         src = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
-        para.figures.append(model.Figure(src, alt))
+        title = doc_pr.get("title", "") if doc_pr is not None else ""
+        image = model.Image(src, (doc_pr.get("descr") or "") if doc_pr is not None else "", title)
+        para.spans.append(_Span("", link=None, change=None, image=image))
 
     # --- tables ------------------------------------------------------------------------------------------
 
@@ -1141,6 +1149,8 @@ def _marked(spans: list[_Span]) -> list[model.Inline]:
 
 
 def _leaves(span: _Span) -> list[model.Inline]:
+    if span.image is not None:
+        return [span.image]
     out: list[model.Inline] = []
     for piece in re.split(r"(\n)", span.text):
         if piece == "\n":
@@ -1181,7 +1191,7 @@ def _trimmed(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
         items[-1] = model.Text(items[-1].text.rstrip())
         if not items[-1].text:
             items.pop()
-    if not any(shown([i]).strip() or isinstance(i, model.Comment) for i in items):
+    if not any(shown([i]).strip() or isinstance(i, (model.Comment, model.Image)) for i in items):
         return ()
     return tuple(items)
 

@@ -1,6 +1,12 @@
-"""Reader for the article model's own JSON form."""
+"""Reader for `.json` inputs: the article model's own JSON form, or an IPTC ninjs item handed to its reader.
+
+Both kinds share the `.json` extension, so the content decides: publish's form says `"format": "publish-article"`;
+a ninjs item names ninjs in `standard` or `$schema`, or has a `uri` and ninjs properties (`ninjs.is_ninjs`).
+"""
 
 from __future__ import annotations
+
+import json
 
 from publish import jsonform
 from publish.readers import Reading, Source
@@ -12,5 +18,13 @@ def read(source: Source) -> Reading:
 
 
 def read_text(text: str, *, source: str) -> Reading:
-    """Parse the versioned JSON form; nothing is inferred or dropped."""
-    return Reading(jsonform.loads(text, source=source))
+    """Parse the versioned JSON form (nothing is inferred or dropped), or read a ninjs item."""
+    from publish.readers import ninjs
+
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return Reading(jsonform.loads(text, source=source))  # the same parse again, for its one-line error
+    if ninjs.is_ninjs(data):
+        return ninjs.read_data(data, source=source, text=text)
+    return Reading(jsonform.from_data(data, source=source))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterable
+from pathlib import PurePath
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -13,7 +15,7 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from publish import limits, model, sanitise, text, yamlform
+from publish import language, limits, model, sanitise, text, yamlform
 from publish.errors import InputError
 from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
 from publish.readers.criticmarkup import attribute_value, criticmarkup_plugin
@@ -49,6 +51,8 @@ def _nesting_guard(state: StateBlock, start_line: int, end_line: int, silent: bo
         raise _TooDeep(start_line + 1)
     return False
 
+
+log = logging.getLogger(__name__)
 
 _PARSER = MarkdownIt("commonmark", {"maxNesting": MAX_BLOCK_LEVEL + 8}).enable("table").use(front_matter_plugin) \
     .use(attrs_plugin).use(criticmarkup_plugin)
@@ -87,21 +91,51 @@ class _Reader:
         tree = SyntaxTreeNode(_PARSER.parse(source_text))
         nodes = list(tree.children)
         front: dict[str, Any] = {}
+        front_node = None
         if nodes and nodes[0].type == "front_matter":
-            front = self.front_matter(nodes.pop(0))
+            front_node = nodes.pop(0)
+            front = self.front_matter(front_node)
+        if "language" in front:
+            front["language"] = self.language(front["language"], front_node)
         blocks = list(self.blocks(nodes))
-        if "headline" not in front:
-            if not (blocks and isinstance(blocks[0], model.Heading) and blocks[0].level == 1):
-                raise InputError("no headline: give a `title:` in the YAML front matter or start with `# Headline`",
-                                 path=self.source)
-            first = blocks.pop(0)
-            assert isinstance(first, model.Heading)
-            front["headline"] = text.plain(first.content)
-            line = nodes[0].map[0] + 1 if nodes and nodes[0].map else 1
-            self.inferred.append(Inferred(line, front["headline"], "headline (the first level-1 heading)"))
+        if not front.get("headline"):  # none given, or `title: ""`
+            front["headline"] = self.headline(blocks, nodes)
         blocks = _shift_headings(blocks)
         meta = model.Meta(**front)
         return Reading(model.Article(meta, tuple(blocks)), tuple(self.dropped), tuple(self.inferred))
+
+    def language(self, value: str, front_node: SyntaxTreeNode | None) -> str:
+        """The front matter's language as a BCP 47 tag (en_US becomes en-US); a malformed one is refused."""
+        try:
+            return language.bcp47(value)
+        except ValueError as exc:
+            content = front_node.content if front_node is not None else ""
+            key = next((k for k in ("lang", "language") if re.search(rf"(?m)^{k}\s*:", content)), "lang")
+            raise InputError(f"{key}: {exc}", path=self.source, line=_key_line(content, key)) from None
+
+    def headline(self, blocks: list[model.Block], nodes: list[SyntaxTreeNode]) -> str:
+        """The headline of a file without a title: a first `# Heading`, taken out of the body; else, with a
+        warning, the first heading of any level (taken out too), else the file's name made readable."""
+        at = next((i for i, b in enumerate(blocks) if isinstance(b, model.Heading) and text.plain(b.content).strip()),
+                  None)
+        if at is not None:
+            nth = sum(1 for b in blocks[:at] if isinstance(b, model.Heading))
+            line = [_line(node) for node in nodes if node.type == "heading"][nth]
+            first = blocks.pop(at)
+            assert isinstance(first, model.Heading)
+            headline = " ".join(text.plain(first.content).split())
+            if at == 0 and first.level == 1:
+                self.inferred.append(Inferred(line, headline, "headline (the first level-1 heading)"))
+                return headline
+            log.warning("%s:%d: no title: the headline is the first heading, “%s” (give `title:` in the front "
+                        "matter to choose another)", self.source, line, headline)
+            self.inferred.append(Inferred(line, headline, "headline (the first heading)"))
+            return headline
+        headline = _readable_name(self.source)
+        log.warning("%s: no title and no heading: the headline is the file's name, “%s” (give `title:` in the front "
+                    "matter to choose another)", self.source, headline)
+        self.inferred.append(Inferred(1, headline, "headline (the file's name)"))
+        return headline
 
     # --- front matter ------------------------------------------------------------------------------------
 
@@ -210,9 +244,11 @@ class _Reader:
         raise InputError(f"unsupported Markdown construct {kind!r}", path=self.source, line=_line(node))
 
     def paragraph(self, node: SyntaxTreeNode) -> model.Block:
+        """A paragraph; one that is only a local image is a figure (an image from the web stays an inline image,
+        shown as its alt text: publish does not fetch it)."""
         inline = node.children[0]
         parts = [c for c in inline.children if not (c.type == "text" and not c.content.strip())]
-        if len(parts) == 1 and parts[0].type == "image":
+        if len(parts) == 1 and parts[0].type == "image" and not model.is_remote(str(parts[0].attrs["src"])):
             image = parts[0]
             caption = self.inlines(image)
             given = attribute_value(str(image.attrs.get("alt", "")))
@@ -290,6 +326,8 @@ class _Reader:
                     out[-1] = model.Text(out[-1].text + item.text)
                 else:
                     out.append(item)
+            if isinstance(converted, model.Image) and str(child.attrs.get("credit") or "").strip():
+                out.append(model.Text(f" {child.attrs['credit']}"))  # a figure's credit, kept with its words
         return tuple(out)
 
     # --- CriticMarkup ------------------------------------------------------------------------------------
@@ -360,9 +398,9 @@ class _Reader:
                 return model.LineBreak()
             self.dropped.append(Dropped(line or 0, node.content, "inline HTML tag (its text is kept)"))
             return None
-        if kind == "image":
-            raise InputError("an image inside a paragraph of text; put the image in a paragraph of its own "
-                             "so it becomes a figure", path=self.source, line=line)
+        if kind == "image":  # inside a line of text (a badge, an icon); alone in its paragraph it is a Figure
+            alt = str(node.attrs.get("alt") or "") or text.plain(self.inlines(node, line))
+            return model.Image(str(node.attrs["src"]), " ".join(alt.split()), str(node.attrs.get("title") or ""))
         raise InputError(f"unsupported Markdown inline {kind!r}", path=self.source, line=line)
 
 
@@ -370,8 +408,23 @@ def _is_reply(node: SyntaxTreeNode) -> bool:
     return "reply" in str(node.meta.get("attrs", {}).get("class", "")).split()
 
 
+def _readable_name(source: str) -> str:
+    """A file's name as a headline: the stem, its hyphens and underscores as spaces ("release_notes" →
+    "Release notes"); "Untitled" for a name with no letters or digits."""
+    words = re.sub(r"[-_.\s]+", " ", PurePath(source).stem).strip()
+    return (words[:1].upper() + words[1:]) if words else "Untitled"
+
+
 def _line(node: SyntaxTreeNode) -> int:
     return node.map[0] + 1 if node.map else 0
+
+
+def _key_line(yaml_text: str, key: str) -> int:
+    """The 1-based file line of a top-level front matter key (the opening --- is line 1)."""
+    for i, line in enumerate(yaml_text.splitlines()):
+        if line.startswith(f"{key}:"):
+            return i + 2
+    return 1
 
 
 def _alignment(cell: SyntaxTreeNode) -> str:

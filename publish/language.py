@@ -1,0 +1,24 @@
+"""Language tags: the one place every reader turns a `lang` value into a BCP 47 tag, or refuses it."""
+
+from __future__ import annotations
+
+import re
+
+import langcodes
+
+EXAMPLE = "en, en-US, pt-BR or zh-Hant-TW"
+"""Tags shown in the message that refuses a malformed one."""
+
+_POSIX = re.compile(r"^(?P<tag>[A-Za-z]{2,8}(?:[_-][A-Za-z0-9]{1,8})*)(?:\.[A-Za-z0-9_-]+)?(?:@[A-Za-z0-9_-]+)?$")
+"""A POSIX locale name: language_TERRITORY, then perhaps .CODESET and @modifier (en_US.UTF-8, de_DE@euro)."""
+
+
+def bcp47(value: str) -> str:
+    """`value` as a BCP 47 tag: POSIX locale forms become tags (en_US → en-US, zh_Hant_TW → zh-Hant-TW,
+    en_US.UTF-8 → en-US); ValueError naming the value and examples when it is not a well-formed, known tag."""
+    written = value.strip()
+    match = _POSIX.match(written)
+    tag = match.group("tag").replace("_", "-") if match else written
+    if not tag or not langcodes.tag_is_valid(tag):
+        raise ValueError(f"{value!r} is not a BCP 47 language tag; write one like {EXAMPLE}")
+    return tag
