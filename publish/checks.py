@@ -591,12 +591,14 @@ class SourceWords:
 
 
 def source_words(path: Path, input_format: str | None = None, reading: Reading | None = None,
-                 ) -> SourceWords | None:
+                 track_changes: str = "accept") -> SourceWords | None:
     """The source's own words, for a text or Markdown source (None for the model's JSON form, which is the
     model): every line except those the reader's report (`reading`, else the reader is run again) turned into
     metadata (short lines: bylines, dates) or dropped as page debris. A story-like line (a sentence of STORY_WORDS
     words or more) dropped only for where it stands ("before the headline") is kept: a reader that took the wrong
     headline loses such lines.
+    CriticMarkup in Markdown counts as `track_changes` says: rejected, or else accepted (a review copy's check
+    leaves its pending deletions out).
     The file must have been read once with `read_file`, which refuses what is not text."""
     import importlib
 
@@ -612,7 +614,7 @@ def source_words(path: Path, input_format: str | None = None, reading: Reading |
     excused = {d.line for d in reading.dropped if not (d.reason in POSITIONAL_DROPS and story_like(d.text))}
     excused |= {i.line for i in reading.inferred if i.role.startswith(METADATA_ROLES) and not story_like(i.text)}
     dropped_as = {d.line: d.reason for d in reading.dropped if d.line not in excused}
-    lines = _markdown_lines(content) if spec.name == "markdown" else \
+    lines = _markdown_lines(content, track_changes) if spec.name == "markdown" else \
         list(enumerate(sanitise.strip_markup(content)[0].split("\n"), 1))
     passages: list[parity.Passage] = []
     reasons: dict[str, str] = {}
@@ -653,14 +655,20 @@ def _marker(word: str) -> bool:
     return LIST_MARKER.fullmatch(word) is not None or not any(ch.isalnum() for ch in word)
 
 
-def _markdown_lines(content: str) -> list[tuple[int, str]]:
+def _markdown_lines(content: str, track_changes: str = "accept") -> list[tuple[int, str]]:
     """The text of a Markdown file by source line as CommonMark reads it (markup gone, entities decoded, raw HTML
-    reduced to its text), without the front matter and images (their text is metadata or alternative text)."""
+    reduced to its text), without the front matter and images (their text is metadata or alternative text), and
+    CriticMarkup as `track_changes` says (comments are not the article's text)."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.attrs import attrs_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
 
-    parser = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(attrs_plugin)
+    from publish.readers.criticmarkup import criticmarkup_plugin
+
+    parser = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(attrs_plugin) \
+        .use(criticmarkup_plugin)
+    # a review copy (all) is compared without its pending deletions, as the accepted text
+    left_out = "critic_insertion_open" if track_changes == "reject" else "critic_deletion_open"
     out: list[tuple[int, str]] = []
     for token in parser.parse(content):
         if token.map is None or token.type == "front_matter":
@@ -671,11 +679,13 @@ def _markdown_lines(content: str) -> list[tuple[int, str]]:
         elif token.type == "html_block":
             out.extend((first + n, line) for n, line in enumerate(sanitise.html_to_text(token.content).split("\n")))
         elif token.type == "inline":
-            number, parts = first, list[str]()
+            number, parts, skipping = first, list[str](), 0
             for child in token.children or []:
                 if child.type in ("softbreak", "hardbreak"):
                     out.append((number, "".join(parts)))
                     number, parts = number + 1, []
+                elif skipping or child.type == left_out:  # a suggestion left out of this text: its words too
+                    skipping += child.nesting
                 elif child.type in ("text", "code_inline"):
                     parts.append(child.content)
                 elif child.type == "html_inline":

@@ -135,3 +135,17 @@ def test_review_copy_goes_to_word_and_back_to_the_same_markdown_model(review_cop
     written = (out / "suggestions.md").read_text(encoding="utf-8")
     assert '{~~said~>confirmed~~}{author="Sara Malik" date="2024-06-14T09:12:00Z"}' in written
     assert '{>>The authority\'s count, from its Thursday briefing.<<}{.reply author="Amina Qureshi"' in written
+
+
+@pytest.mark.parametrize("mode", ["accept", "reject", "all"])
+def test_check_counts_the_drafts_own_words_as_the_build_read_them(mode: str, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """`publish check --source draft.md` takes the suggestions as the build did: the words of deletions are not
+    missing from accepted text, nor those of insertions from rejected text; a review copy is checked as accepted."""
+    assert main(["build", str(SUGGESTIONS), "--to", "html,docx", "--track-changes", mode, "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    outputs = [str(tmp_path / "suggestions.html"), str(tmp_path / "suggestions.docx")]
+    code = main(["check", *outputs, "--source", str(SUGGESTIONS), "--track-changes", mode, "--skip", "html-checker"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "[source]" not in out and out.count("words in order") == 2

@@ -77,7 +77,7 @@ def test_markdown_to_word_and_back_to_markdown_keeps_the_model(sample: Path, tmp
 
 def _figures(data: Any) -> Iterator[dict[str, Any]]:
     if isinstance(data, dict):
-        if data.get("type") == "figure":
+        if data.get("type") in ("figure", "image"):
             yield data
         for value in data.values():
             yield from _figures(value)
@@ -87,8 +87,8 @@ def _figures(data: Any) -> Iterator[dict[str, Any]]:
 
 
 def _same_images(read_back: Any, original: Any, folder: Path) -> None:
-    """Each figure Word gave back as a data: URI gets the original's path, once its bytes are the very bytes of the
-    original's image file."""
+    """Each figure or inline image Word gave back as a data: URI gets the original's path, once its bytes are the
+    very bytes of the original's image file."""
     for again, first in zip(_figures(read_back), _figures(original), strict=True):
         if again["src"].startswith("data:"):
             assert base64.b64decode(again["src"].split(",", 1)[1]) == (folder / first["src"]).read_bytes()

@@ -169,8 +169,9 @@ class _Inlines:
             mark = self.style(depth) * (1 if isinstance(node, model.Emphasis) else 2)
             return mark + self.run(node.content, depth + 1) + mark
         if isinstance(node, model.Link):
-            title = ' "' + node.title.replace("\\", "\\\\").replace('"', '\\"') + '"' if node.title else ""
-            return f"[{self.run(node.content, depth)}]({destination(node.url)}{title})"
+            return f"[{self.run(node.content, depth)}]({destination(node.url)}{link_title(node.title)})"
+        if isinstance(node, model.Image):
+            return f"![{escape(node.alt)}]({destination(node.src)}{link_title(node.title)})"
         if isinstance(node, (model.Insertion, model.Deletion)):
             sign = "++" if isinstance(node, model.Insertion) else "--"
             return ("{" + sign + self.run(node.content, depth) + sign + "}"
@@ -198,6 +199,11 @@ class _Inlines:
             literal.startswith(" ") and literal.endswith(" ") and literal.strip(" "))
         inner = f" {literal} " if padded else literal
         return ticks + (inner.replace("|", "\\|") if self.in_table else inner) + ticks
+
+
+def link_title(title: str) -> str:
+    """A link's or image's title after its target, quoted; empty when there is none."""
+    return ' "' + title.replace("\\", "\\\\").replace('"', '\\"') + '"' if title else ""
 
 
 def comment_text(value: str) -> str:
@@ -306,6 +312,9 @@ class _Writer:
             if not block.content:
                 self.inexact("an empty paragraph")
                 return []
+            shown = [node for node in block.content if not (isinstance(node, model.Text) and not node.text.strip())]
+            if len(shown) == 1 and isinstance(shown[0], model.Image) and not model.is_remote(shown[0].src):
+                self.inexact(f"the image {shown[0].src[:60]!r} alone in its paragraph (read back as a figure)")
             return self.inlines(block.content, "the paragraph").split("\n")
         if isinstance(block, model.Heading):
             content = self.inlines(block.content, "the heading", breaks="<br>")
@@ -350,6 +359,8 @@ class _Writer:
         return [fence + language, *block.text.split("\n"), fence]
 
     def figure(self, figure: model.Figure) -> str:
+        if model.is_remote(figure.src):
+            self.inexact(f"the figure {figure.src[:60]!r} is on the web (read back as an image in a line of text)")
         caption = self.inlines(figure.caption, "a figure caption", breaks="<br>") if figure.caption else ""
         pairs: list[tuple[str, str]] = []
         if figure.alt != text.plain(figure.caption):
