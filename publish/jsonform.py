@@ -46,11 +46,16 @@ def dumps(article: model.Article) -> str:
 
 def loads(text: str, *, source: str = "<json>") -> model.Article:
     """Parse and check the JSON form; any problem is a `ModelError` naming `source` and where in it."""
+    return from_data(parse(text, source=source), source=source)
+
+
+def parse(text: str, *, source: str = "<json>") -> Any:
+    """JSON text as data, refusing what is not JSON with its line, and numbers no output can hold (a number of
+    thousands of digits, NaN, Infinity) where they stand."""
     try:
-        data = json.loads(text, parse_int=_whole_number, parse_constant=_NotJson)
+        return json.loads(text, parse_int=_whole_number, parse_constant=_NotJson)
     except json.JSONDecodeError as exc:
         raise ModelError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=source, line=exc.lineno) from None
-    return from_data(data, source=source)
 
 
 def from_data(data: Any, *, source: str = "<json>") -> model.Article:

@@ -188,7 +188,8 @@ def test_collection_is_a_composite_of_its_articles(tmp_path: Path) -> None:
 
 def test_every_block_type_round_trips_through_ninjs(tmp_path: Path) -> None:
     article = every_type_article()
-    shutil.copy(ROOT / "samples" / "harbour-at-dawn.png", tmp_path / "harbour-at-dawn.png")
+    for image in ("harbour-at-dawn.png", "ferry-icon.png"):  # the tour's figure and its inline icon
+        shutil.copy(ROOT / "samples" / image, tmp_path / image)
     source = _write(jsonform.dumps(article), tmp_path, "tour.json")
     assert main(["build", str(source), "--to", "ninjs,html", "--out", str(tmp_path)]) == 0
     written = json.loads((tmp_path / "tour.ninjs.json").read_text(encoding="utf-8"))
@@ -218,7 +219,8 @@ def test_every_block_type_round_trips_through_ninjs(tmp_path: Path) -> None:
                                        "a figure's credit as part of its caption, and no table column alignment")
 def test_quote_attribution_and_figure_credit_round_trip(tmp_path: Path) -> None:
     article = every_type_article()
-    shutil.copy(ROOT / "samples" / "harbour-at-dawn.png", tmp_path / "harbour-at-dawn.png")
+    for image in ("harbour-at-dawn.png", "ferry-icon.png"):  # the tour's figure and its inline icon
+        shutil.copy(ROOT / "samples" / image, tmp_path / image)
     source = _write(jsonform.dumps(article), tmp_path, "tour.json")
     assert main(["build", str(source), "--to", "ninjs", "--out", str(tmp_path)]) == 0
     shutil.copy(tmp_path / "tour.ninjs.json", tmp_path / "tour-again.json")
@@ -298,7 +300,8 @@ def test_wire_pictures_on_the_web_are_fetched_only_with_allow_remote(tmp_path: P
 def test_an_identifier_that_is_not_a_uri_travels_as_an_alt_id(tmp_path: Path) -> None:
     article = every_type_article()
     article = dataclasses.replace(article, meta=dataclasses.replace(article.meta, identifier="HD-2024-0612-ferry"))
-    shutil.copy(ROOT / "samples" / "harbour-at-dawn.png", tmp_path / "harbour-at-dawn.png")
+    for image in ("harbour-at-dawn.png", "ferry-icon.png"):  # the tour's figure and its inline icon
+        shutil.copy(ROOT / "samples" / image, tmp_path / image)
     source = _write(jsonform.dumps(article), tmp_path, "tour.json")
     assert main(["build", str(source), "--to", "ninjs", "--out", str(tmp_path)]) == 0
     written = json.loads((tmp_path / "tour.ninjs.json").read_text(encoding="utf-8"))

@@ -121,12 +121,14 @@ def test_table_without_header_cells_takes_its_first_row_and_pads_short_rows() ->
     assert [[text.plain(c) for c in row] for row in table.rows] == [["Ann, 40", "", ""]]
 
 
-def test_linked_image_becomes_a_figure_and_an_image_in_text_is_reported() -> None:
-    html = '<p><a href="big.jpg"><img src="small.jpg" alt="Ferry"></a></p><h2>Title <img src="i.png" alt="icon"></h2>'
+def test_linked_image_becomes_a_figure_and_an_image_in_text_an_inline_image() -> None:
+    html = ('<p><a href="big.jpg"><img src="small.jpg" alt="Ferry"></a></p><h2>Title <img src="i.png" alt="icon"></h2>'
+            '<p>Ferries <img src="f.png" alt="ferry sign"> leave hourly.</p>')
     blocks, dropped = blocks_from_html(html, source="s.html")
     assert blocks[0] == m.Figure(src="small.jpg", alt="Ferry")
-    assert blocks[1] == m.Heading(1, (t("Title"),))
-    assert dropped[0].reason == "image inside a line of text (alt: icon)"
+    assert blocks[1] == m.Heading(1, (t("Title "), m.Image("i.png", "icon")))
+    assert blocks[2] == m.Paragraph((t("Ferries "), m.Image("f.png", "ferry sign"), t(" leave hourly.")))
+    assert dropped == []
 
 
 def test_lists_nested_past_the_limit_keep_their_words() -> None:

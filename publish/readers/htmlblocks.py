@@ -157,7 +157,11 @@ class _Builder:
     def block(self, element: etree._Element) -> Iterator[model.Block]:
         tag = element.tag.lower()
         if tag == "p":
-            yield from self.blocks(element)  # a <p> holding an image gives a figure beside its text
+            if element.text_content().strip():  # text with images in its lines (icons, badges): inline images
+                for part in _split_at_blank_lines(_normalise(self.inline_content(element))):
+                    yield model.Paragraph(part)
+            else:  # a <p> holding only an image: a figure
+                yield from self.blocks(element)
         elif tag in HEADINGS:
             content = _normalise(self.inline_content(element))
             if content:
@@ -338,11 +342,11 @@ class _Builder:
         tag = element.tag.lower()
         if tag == "br":
             return [model.LineBreak()]
-        if tag == "img":  # an image inside a line of text (or inside a heading, a cell): its alt text is lost
-            alt = " ".join((element.get("alt") or "").split())
-            self.dropped.append(Dropped(element.sourceline or 0, f"<img src=\"{element.get('src', '')}\">",
-                                        "image inside a line of text" + (f" (alt: {alt})" if alt else "")))
-            return []
+        if tag == "img":  # an image inside a line of text (an icon, a badge): an inline image, as in Pandoc
+            figure = self.figure_from_img(element, ())
+            if figure is None:
+                return []
+            return [model.Image(figure.src, figure.alt, " ".join((element.get("title") or "").split()))]
         self.depth += 1
         try:
             if self.depth >= limits.MAX_DEPTH:

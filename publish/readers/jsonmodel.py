@@ -6,8 +6,6 @@ a ninjs item names ninjs in `standard` or `$schema`, or has a `uri` and ninjs pr
 
 from __future__ import annotations
 
-import json
-
 from publish import jsonform
 from publish.readers import Reading, Source
 
@@ -21,10 +19,7 @@ def read_text(text: str, *, source: str) -> Reading:
     """Parse the versioned JSON form (nothing is inferred or dropped), or read a ninjs item."""
     from publish.readers import ninjs
 
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        return Reading(jsonform.loads(text, source=source))  # the same parse again, for its one-line error
+    data = jsonform.parse(text, source=source)
     if ninjs.is_ninjs(data):
         return ninjs.read_data(data, source=source, text=text)
     return Reading(jsonform.from_data(data, source=source))
