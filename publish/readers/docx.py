@@ -549,14 +549,14 @@ class _Reader:
             elif tag in (f"{W}footnoteReference", f"{W}endnoteReference"):
                 text = self._note(child, tag == f"{W}footnoteReference")
             elif tag == f"{W}drawing":
-                self._drawing(child, para)
+                self._drawing(child, para, link, change)
             elif tag in (f"{W}pict", f"{W}object"):
                 if not self._text_box(child, para):
                     self._drop(para.number, "", "an embedded object or VML drawing, which the model cannot hold")
             elif tag == f"{MC}AlternateContent":
                 drawing = child.find(f".//{W}drawing")
                 if drawing is not None:
-                    self._drawing(drawing, para)
+                    self._drawing(drawing, para, link, change)
                 elif not self._text_box(child, para):
                     self._drop(para.number, "", "an embedded object or VML drawing, which the model cannot hold")
             if text and raised and all(ord(c) in SCRIPTS[raised] for c in text):  # "km²", "H₂O": the model has no
@@ -630,8 +630,10 @@ class _Reader:
         para.figures.extend(inner)
         return True
 
-    def _drawing(self, drawing: Any, para: _Para) -> None:
-        """An image as a figure: its bytes checked and kept as a data: URI, alt text from wp:docPr."""
+    def _drawing(self, drawing: Any, para: _Para, link: tuple[str, str] | None = None,
+                 change: Change | None = None) -> None:
+        """A picture, its bytes checked and kept as a data: URI, alt text and title from wp:docPr: an image in the line
+        of text (a figure once the paragraph turns out to hold nothing else)."""
         doc_pr = drawing.find(f".//{WP}docPr")
         alt = (doc_pr.get("descr") or doc_pr.get("title") or "") if doc_pr is not None else ""
         blip = drawing.find(f".//{A}blip")
@@ -655,7 +657,8 @@ class _Reader:
         src = f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
         title = doc_pr.get("title", "") if doc_pr is not None else ""
         image = model.Image(src, (doc_pr.get("descr") or "") if doc_pr is not None else "", title)
-        para.spans.append(_Span("", link=None, change=None, image=image))
+        para.spans.append(_Span("", link=link, change=change, comment=self.active[0] if self.active else "",
+                                image=image))
 
     # --- tables ------------------------------------------------------------------------------------------
 
