@@ -30,28 +30,31 @@ PathLike = str | os.PathLike[str]
 """A file or folder: a string or a path."""
 
 
-def read(source: PathLike | bytes, format: str | None = None, *, name: str | None = None) -> Reading:
+def read(source: PathLike | bytes, format: str | None = None, *, name: str | None = None,
+         track_changes: str = "accept") -> Reading:
     """Read one article into the model, with the reader's report (what it inferred, what it dropped).
 
     `source` is a file's path (a `str` is always a path, never the text itself), or the input's bytes. The
     reader is the one `format` names ("markdown", "scraped", "json", or a plugin's; see `publish formats`),
     else the one the file's extension selects. Bytes need `format`, or a `name` with an extension
-    ("story.md"); `name` is also what error messages call the input (default "<bytes>").
+    ("story.md"); `name` is also what error messages call the input (default "<bytes>"). `track_changes` says
+    how a Word file's tracked changes are read: "accept" (the default), "reject", or "all" (kept, with its
+    comments, as insertion, deletion and comment inlines: a review copy).
     """
     if isinstance(source, bytes | bytearray | memoryview):
         if format is None and (name is None or not Path(name).suffix):
             raise FormatError(f"cannot tell the format of bytes without a name; give format= (one of "
                               f"{', '.join(READERS)}) or a name with an extension, such as name='story.md'",
                               path=name)
-        return read_source(Source(name or "<bytes>", bytes(source)), format)
+        return read_source(Source(name or "<bytes>", bytes(source), track_changes=track_changes), format)
     path = Path(source)
     if path.suffix.lower() in MANIFEST_EXTENSIONS:
         raise FormatError("is a collection manifest; `read` reads one article (`build` renders a manifest)",
                           path=path)
     if name is None:
-        return read_file(path, format)
+        return read_file(path, format, track_changes)
     loaded = Source.from_path(path)
-    return read_source(Source(name, loaded.data, path), format)
+    return read_source(Source(name, loaded.data, path, track_changes=track_changes), format)
 
 
 def render(document: Document, format: str, *, theme: PathLike | Theme = BASE_THEME, base_dir: PathLike | None = None,
@@ -105,13 +108,14 @@ def build(inputs: PathLike | Iterable[PathLike], formats: str | Sequence[str] | 
 
 def check(outputs: PathLike | Written | Iterable[PathLike | Written],
           source: PathLike | Document | Iterable[PathLike] | None = None, *, input_format: str | None = None,
-          options: CheckOptions | None = None) -> CheckReport:
+          track_changes: str = "accept", options: CheckOptions | None = None) -> CheckReport:
     """Validate output files and compare their words with the article they were made from.
 
     `outputs` are files written by a build: paths, or the `Written` items `build` returns (which know their
     article, so `check(build(...))` checks words too). `source` is the article: a file (a manifest for a
     collection, read with `input_format` when given), a document already read, or several files, each output
-    matched to the source of the same name (story.md made out/story.pdf). `options` sets the PDF variant to
+    matched to the source of the same name (story.md made out/story.pdf); a Word source's words are its text
+    with tracked changes accepted, or rejected with `track_changes="reject"`. `options` sets the PDF variant to
     require, strictness and the checks to skip. The report's `ok` says whether every file passed; a missing
     output, an unknown kind of file or a missing validator raises PublishError.
     """
@@ -130,7 +134,7 @@ def check(outputs: PathLike | Written | Iterable[PathLike | Written],
         by_output = dict.fromkeys(paths, source)
     elif source is not None:
         names = [source] if isinstance(source, str | os.PathLike) else list(source)
-        sources = {Path(name).stem: _source_document(Path(name), input_format) for name in names}
+        sources = {Path(name).stem: _source_document(Path(name), input_format, track_changes) for name in names}
         if len(sources) == 1:  # one source: every output was made from it
             document, file_words = next(iter(sources.values()))
             by_output = {path: by_output.get(path) or document for path in paths}
@@ -143,9 +147,11 @@ def check(outputs: PathLike | Written | Iterable[PathLike | Written],
     return checks.check_outputs(paths, by_output, options, words)
 
 
-def _source_document(path: Path, input_format: str | None) -> tuple[Document, SourceWords | None]:
+def _source_document(path: Path, input_format: str | None, track_changes: str = "accept",
+                     ) -> tuple[Document, SourceWords | None]:
     """The document outputs were made from (an article, or a collection manifest with duplicates handled as in
-    the build) and, for an article, its file's own words as written (so a reader's own losses show)."""
+    the build) and, for an article, its file's own words as written (so a reader's own losses show); a Word
+    file's text with its tracked changes accepted, or rejected."""
     from publish.checks import source_words
     from publish.collection import from_feed, is_feed, is_manifest, load_manifest, without_duplicates
 
@@ -154,8 +160,8 @@ def _source_document(path: Path, input_format: str | None) -> tuple[Document, So
         return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection, None
     if is_feed(path, input_format):
         return without_duplicates(from_feed(path, input_format=input_format)).collection, None
-    reading = read_file(path, input_format)
-    return reading.article, source_words(path, input_format, reading)
+    reading = read_file(path, input_format, track_changes)
+    return reading.article, source_words(path, input_format, reading, track_changes)
 
 
 @dataclass(frozen=True, slots=True)

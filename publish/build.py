@@ -37,8 +37,9 @@ from publish.theme import Theme, load_theme
 
 log = logging.getLogger("publish")
 
-DEFAULT_FORMATS = ("html", "pdf", "docx", "epub")
-"""What a build writes when --to is not given; ninjs (for wires) is written only when asked for."""
+DEFAULT_FORMATS = tuple(name for name in BACKENDS.builtin_names() if BACKENDS[name].default)
+"""What a build writes when --to is not given: the built-in formats marked default (not md or ninjs, written
+only when asked for)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,8 @@ class BuildOptions:
     """Seconds one document's PDF may take to lay out before the build stops with an error (0: no limit)."""
     pdf_worker: bool = True
     """Render the PDF in a forked worker beside the other formats (off only to measure what it saves)."""
+    track_changes: str = "accept"
+    """A Word input's tracked changes: accept, reject, or all (a review copy that shows them and its comments)."""
 
     def load_theme(self) -> Theme:
         """The theme, with these options' page size, template folders, publisher and logo applied."""
@@ -147,6 +150,7 @@ def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[Back
     _check_distinct_stems(jobs)
     plans = [(job, _targets(job, specs, options.out_dir)) for job in jobs]
     _check_targets([output.path for _, targets in plans for output in targets])
+    _check_not_inputs([output.path for _, targets in plans for output in targets], inputs)
     staged: list[_Staged] = []
     new_folders = _missing_folders([output.path for _, targets in plans for output in targets])
     _remove_stale([output.path for _, targets in plans for output in targets])
@@ -202,12 +206,13 @@ class _Output:
 
 
 def _targets(job: _Job, specs: list[BackendSpec], out_dir: Path) -> list[_Output]:
-    """Every file a job writes and what each is rendered from: one per format, or, for a collection's DOCX one
-    file per article, "NAME-docx/01-headline-words.docx" and so on, in reading order."""
+    """Every file a job writes and what each is rendered from: one per format, or, for a collection's Markdown and
+    (when asked) its DOCX, one file per article, "NAME-docx/01-headline-words.docx" and so on, in reading order."""
     targets: list[_Output] = []
     for spec in specs:
-        if spec.name == "docx" and job.options.docx_per_article and isinstance(job.document, Collection):
-            targets += [_Output(out_dir / f"{job.stem}-docx" / f"{number:02d}-{slug(article.meta.headline)}"
+        per_article = spec.name == "md" or (spec.name == "docx" and job.options.docx_per_article)
+        if per_article and isinstance(job.document, Collection):
+            targets += [_Output(out_dir / f"{job.stem}-{spec.name}" / f"{number:02d}-{slug(article.meta.headline)}"
                                 f"{spec.extension}", spec.name, article)
                         for number, article in enumerate(job.document.articles, 1)]
         else:
@@ -368,6 +373,15 @@ def _check_targets(targets: list[Path]) -> None:
                                "output file; remove it, or give another --out", path=target)
 
 
+def _check_not_inputs(targets: list[Path], inputs: Sequence[Path | str]) -> None:
+    """Refuse an output that would replace one of the inputs (`--to md --out` the article's own folder)."""
+    sources = {path.resolve() for path in inputs if isinstance(path, Path)}
+    for target in targets:
+        if target.resolve() in sources:
+            raise PublishError("is an input, and publish would write an output over it; give another --out",
+                               path=target)
+
+
 def _jobs(inputs: Sequence[Path | str], options: BuildOptions, theme_folder: Path) -> list[_Job]:
     """Read every input: articles, manifests, or (with --collection) all inputs as one collection."""
     remote = FetchOptions(allow_remote=options.allow_remote, timeout=options.fetch_timeout)
@@ -389,7 +403,7 @@ def _jobs(inputs: Sequence[Path | str], options: BuildOptions, theme_folder: Pat
             jobs.append(_collection_job(from_feed(path, input_format=options.input_format, remote=remote), path,
                                         options, theme_folder))
         else:
-            article = _capped(read_file(path, options.input_format).article, path)
+            article = _capped(read_file(path, options.input_format, options.track_changes).article, path)
             if reader_for(path, options.input_format).name in WEB_READERS and not options.allow_remote:
                 article = _offline(article, str(path))
             resources = Resources(base_dir=path.parent.resolve(), roots=(theme_folder,), remote=remote)

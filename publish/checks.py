@@ -12,7 +12,7 @@ import shutil
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,9 +154,15 @@ def _element_text(element: etree._Element, hidden: frozenset[etree._Element] = f
     return "".join(parts).split("\n")
 
 
+def _review_only(node: etree._Element) -> bool:
+    """A review copy's deleted text and comment notes: shown to the editor, not part of the article's words."""
+    return (etree.QName(node).localname == "del" and "tracked" in (node.get("class") or "").split()) or \
+        "review-comment" in (node.get("class") or "").split()
+
+
 def _flatten(node: etree._Element, parts: list[str], hidden: frozenset[etree._Element]) -> None:
     tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
-    if tag and tag not in SKIPPED_HTML and node not in hidden:
+    if tag and tag not in SKIPPED_HTML and node not in hidden and not _review_only(node):
         block = tag in BLOCK_TAGS
         if block:
             parts.append("\n")
@@ -441,6 +447,45 @@ def parity_problems(document: model.Document, path: Path) -> list[parity.Problem
     return _compare(document, kind, readings)[0]
 
 
+def _without_pending_deletions(reading: list[str], document: model.Document) -> list[str]:
+    """A review copy's PDF text without the deletions it shows struck through (its text cannot tell them apart),
+    each taken out once, where it stands: they are not the accepted text's words, and a move's deleted half would
+    read as the passage repeated. Nothing changes for an article without pending deletions."""
+    articles = document.articles if isinstance(document, model.Collection) else (document,)
+    deleted = [text.shown(node.content) for article in articles for node in _deletions(article.blocks)]
+    if not deleted:
+        return reading
+    joined = "\n".join(reading)
+    for phrase in deleted:
+        words = phrase.split()
+        if words:
+            joined = re.sub(r"\s+".join(map(re.escape, words)), " ", joined, count=1)
+    return joined.split("\n")
+
+
+def _deletions(blocks: Sequence[model.Block]) -> Iterator[model.Deletion]:
+    """Every pending deletion in the blocks, in reading order."""
+    def inlines(nodes: Sequence[model.Inline]) -> Iterator[model.Deletion]:
+        for node in nodes:
+            if isinstance(node, model.Deletion):
+                yield node
+            else:
+                yield from inlines(getattr(node, "content", ()))
+
+    for block in model.iter_blocks(tuple(blocks)):
+        parts: list[tuple[model.Inline, ...]] = []
+        if isinstance(block, (model.Heading, model.Paragraph)):
+            parts = [block.content]
+        elif isinstance(block, model.BlockQuote):
+            parts = [block.attribution]
+        elif isinstance(block, model.Figure):
+            parts = [block.caption]
+        elif isinstance(block, model.Table):
+            parts = [block.caption, *block.header, *(cell for row in block.rows for cell in row)]
+        for part in parts:
+            yield from inlines(part)
+
+
 def _compare(document: model.Document, kind: str, readings: list[list[str]]) -> tuple[list[parity.Problem], bool]:
     """The problems every reading has, and whether only the words (not their order) could be checked.
 
@@ -451,6 +496,8 @@ def _compare(document: model.Document, kind: str, readings: list[list[str]]) -> 
     """
     expected = parity.passages(document)
     readings = _rejoined(readings, expected, kind)
+    if kind == "pdf":  # HTML and EPUB mark deletions (<del>), the DOCX too (w:delText): their text leaves them out
+        readings = [_without_pending_deletions(reading, document) for reading in readings]
     if _unordered(document, kind):
         return _agreed([parity.compare_words(expected, reading) for reading in readings[::-1]]), True
     return _agreed([parity.compare(expected, reading, rejoin_hyphens=kind == "pdf") for reading in readings]), False
@@ -544,12 +591,14 @@ class SourceWords:
 
 
 def source_words(path: Path, input_format: str | None = None, reading: Reading | None = None,
-                 ) -> SourceWords | None:
+                 track_changes: str = "accept") -> SourceWords | None:
     """The source's own words, for a text or Markdown source (None for the model's JSON form, which is the
     model): every line except those the reader's report (`reading`, else the reader is run again) turned into
     metadata (short lines: bylines, dates) or dropped as page debris. A story-like line (a sentence of STORY_WORDS
     words or more) dropped only for where it stands ("before the headline") is kept: a reader that took the wrong
     headline loses such lines.
+    CriticMarkup in Markdown counts as `track_changes` says: rejected, or else accepted (a review copy's check
+    leaves its pending deletions out).
     The file must have been read once with `read_file`, which refuses what is not text."""
     import importlib
 
@@ -565,7 +614,7 @@ def source_words(path: Path, input_format: str | None = None, reading: Reading |
     excused = {d.line for d in reading.dropped if not (d.reason in POSITIONAL_DROPS and story_like(d.text))}
     excused |= {i.line for i in reading.inferred if i.role.startswith(METADATA_ROLES) and not story_like(i.text)}
     dropped_as = {d.line: d.reason for d in reading.dropped if d.line not in excused}
-    lines = _markdown_lines(content) if spec.name == "markdown" else \
+    lines = _markdown_lines(content, track_changes) if spec.name == "markdown" else \
         list(enumerate(sanitise.strip_markup(content)[0].split("\n"), 1))
     passages: list[parity.Passage] = []
     reasons: dict[str, str] = {}
@@ -606,14 +655,20 @@ def _marker(word: str) -> bool:
     return LIST_MARKER.fullmatch(word) is not None or not any(ch.isalnum() for ch in word)
 
 
-def _markdown_lines(content: str) -> list[tuple[int, str]]:
+def _markdown_lines(content: str, track_changes: str = "accept") -> list[tuple[int, str]]:
     """The text of a Markdown file by source line as CommonMark reads it (markup gone, entities decoded, raw HTML
-    reduced to its text), without the front matter and images (their text is metadata or alternative text)."""
+    reduced to its text), without the front matter and images (their text is metadata or alternative text), and
+    CriticMarkup as `track_changes` says (comments are not the article's text)."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.attrs import attrs_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
 
-    parser = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(attrs_plugin)
+    from publish.readers.criticmarkup import criticmarkup_plugin
+
+    parser = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).use(attrs_plugin) \
+        .use(criticmarkup_plugin)
+    # a review copy (all) is compared without its pending deletions, as the accepted text
+    left_out = "critic_insertion_open" if track_changes == "reject" else "critic_deletion_open"
     out: list[tuple[int, str]] = []
     for token in parser.parse(content):
         if token.map is None or token.type == "front_matter":
@@ -624,11 +679,13 @@ def _markdown_lines(content: str) -> list[tuple[int, str]]:
         elif token.type == "html_block":
             out.extend((first + n, line) for n, line in enumerate(sanitise.html_to_text(token.content).split("\n")))
         elif token.type == "inline":
-            number, parts = first, list[str]()
+            number, parts, skipping = first, list[str](), 0
             for child in token.children or []:
                 if child.type in ("softbreak", "hardbreak"):
                     out.append((number, "".join(parts)))
                     number, parts = number + 1, []
+                elif skipping or child.type == left_out:  # a suggestion left out of this text: its words too
+                    skipping += child.nesting
                 elif child.type in ("text", "code_inline"):
                     parts.append(child.content)
                 elif child.type == "html_inline":

@@ -20,7 +20,7 @@ from publish.errors import PublishError
 from publish.fetch import DEFAULT_TIMEOUT as FETCH_TIMEOUT
 from publish.fetch import is_url
 from publish.processes import DEFAULT_TIMEOUT
-from publish.readers import READERS, Dropped, Inferred
+from publish.readers import READERS, TRACK_CHANGES, Dropped, Inferred
 from publish.theme import BASE_THEME, PAGE_SIZES_MM, load_theme, page_size_name
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ def _build(args: argparse.Namespace) -> int:
         keep_duplicates=args.keep_duplicates,
         pdf_variant=args.pdf_variant,
         pdf_parts=args.pdf_parts,
+        track_changes=args.track_changes,
     )
     inputs = [name if is_url(name) else Path(name) for name in args.inputs]  # a Path would fold a URL's "//"
     written = api.build(inputs, options=options, progress=_progress)
@@ -93,8 +94,21 @@ def _check(args: argparse.Namespace) -> int:
     if unknown:
         raise PublishError(f"unknown check {unknown[0]!r} for --skip; known: {', '.join(TOOLS)}")
     report = api.check(args.outputs, source=args.source, input_format=args.input_format,
+                       track_changes=args.track_changes,
                        options=CheckOptions(pdf_variant=args.pdf_variant, strict=args.strict, skip=skip))
     return _report(report, as_json=args.json)
+
+
+def _review(args: argparse.Namespace) -> int:
+    from publish import review
+
+    path = Path(args.input)
+    edits = review.review(path)
+    if args.json:
+        print(json.dumps(review.as_json(edits), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(review.lines(path, edits)) if edits else f"{path}: no tracked changes, comments or edits")
+    return 0
 
 
 def _report(report: CheckReport, *, as_json: bool) -> int:
@@ -167,7 +181,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
     if is_feed(Path(args.input), args.input_format):
         return _inspect_feed(args)
-    reading = api.read(args.input, args.input_format)
+    reading = api.read(args.input, args.input_format, track_changes=args.track_changes)
     sys.stdout.write(jsonform.dumps(reading.article))
     _report_reading(args.input, reading.inferred, reading.dropped)
     return 0
@@ -230,6 +244,12 @@ def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
 
+def _track_changes_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--track-changes", choices=TRACK_CHANGES, default="accept",
+                        help="a Word input's tracked changes, as Pandoc names them: accept (the default) or reject "
+                             "them, or all: keep them and the comments, for a review copy")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="publish",
@@ -246,7 +266,8 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"article files ({readers}: see `publish formats`), http(s) URLs of web pages (with "
                         "--allow-remote) or collection manifests (.yaml)")
     b.add_argument("--to", metavar="FORMATS",
-                   help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: {','.join(DEFAULT_FORMATS)})")
+                   help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: "
+                        f"{', '.join(DEFAULT_FORMATS)})")
     b.add_argument("--out", metavar="DIR", help="output folder (default: publish.toml's out, else out)")
     b.add_argument("--from", dest="input_format", choices=list(READERS), help="input format, overriding the extension")
     b.add_argument("--theme", metavar="NAME|PATH",
@@ -267,6 +288,7 @@ def _parser() -> argparse.ArgumentParser:
                         f"publish.toml's timeout, else {DEFAULT_TIMEOUT:g}; 0 for no limit)")
     b.add_argument("--check", action="store_true",
                    help="validate every file written, as `publish check` does, and compare its words with the input")
+    _track_changes_option(b)
     c = b.add_argument_group("collections (a brief, digest or packet: a manifest, or --collection)")
     c.add_argument("--collection", metavar="TITLE",
                    help="render all inputs, in order, as one collection with this title")
@@ -296,6 +318,7 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
                    help=f"require every PDF to declare this conformance: {', '.join(PDF_VARIANTS)}")
     k.add_argument("--json", action="store_true", help="print the report as JSON")
+    _track_changes_option(k)
     k.add_argument("--strict", action="store_true", help="count warnings as errors")
     k.add_argument("--skip", metavar="CHECKS", help="comma-separated checks to leave out: epubcheck, html-checker, "
                                                     "qpdf, libreoffice, parity")
@@ -333,11 +356,21 @@ def _parser() -> argparse.ArgumentParser:
                    help="do not run `publish check` after each build")
     s.set_defaults(run=_serve)
 
+    r = commands.add_parser("review", help="list an edited Word file's tracked changes, comments and other edits",
+                            description="List every tracked change (insertion, deletion, move, formatting) and "
+                                        "comment in a Word file, with its author, date and paragraph; in a DOCX "
+                                        "publish wrote, also the paragraphs edited with Track Changes off.")
+    r.add_argument("input", metavar="FILE.docx")
+    r.add_argument("--json", action="store_true", help="print a JSON list of objects (kind, author, date, "
+                                                       "paragraph, first_words, text, detail)")
+    r.set_defaults(run=_review)
+
     i = commands.add_parser("inspect", help="print the article model as JSON and what the reader dropped",
                             description="Print INPUT's article model as JSON on stdout and the reader's report "
                                         "(inferred structure, dropped lines) on stderr.")
     i.add_argument("input", metavar="INPUT")
     i.add_argument("--from", dest="input_format", choices=list(READERS), help="input format, overriding the extension")
+    _track_changes_option(i)
     i.set_defaults(run=_inspect)
     return parser
 

@@ -153,6 +153,12 @@ def _decode(value: Any, hint: Any, where: str, source: str) -> Any:
         if not isinstance(value, int) or isinstance(value, bool):
             raise _fail(where, source, "expected a whole number")
         return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _fail(where, source, "expected true or false")
+        return value
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _decode_node(value, (hint,), where, source)
     if origin is tuple:
         if not isinstance(value, list):
             raise _fail(where, source, "expected a list")

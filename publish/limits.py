@@ -86,7 +86,7 @@ def _inline_parts(block: model.Block) -> list[tuple[model.Inline, ...]]:
 def _inline_depth(inlines: tuple[model.Inline, ...], depth: int) -> int:
     deepest = depth
     for node in inlines:
-        if isinstance(node, (model.Emphasis, model.Strong, model.Link)):
+        if isinstance(node, (model.Emphasis, model.Strong, model.Link, model.Insertion, model.Deletion, model.Comment)):
             if depth + 1 > MAX_DEPTH + 1:
                 return depth + 1
             deepest = max(deepest, _inline_depth(node.content, depth + 1))

@@ -86,8 +86,74 @@ class Image:
     """An advisory title (a tooltip in HTML)."""
 
 
-Inline = Text | Emphasis | Strong | Link | Code | LineBreak | Image
-INLINE_TYPES: tuple[type, ...] = (Text, Emphasis, Strong, Link, Code, LineBreak, Image)
+@dataclass(frozen=True, slots=True)
+class Insertion:
+    """Text an editor inserted with change tracking on, neither accepted nor rejected yet."""
+
+    kind: ClassVar[str] = "insertion"
+    content: tuple[Inline, ...]
+    """The inserted inlines."""
+    author: str = ""
+    """Who inserted it, as the editor's word processor recorded it."""
+    date: str = ""
+    """When, as recorded (ISO 8601, for example "2024-06-12T10:05:00Z"); empty when not recorded."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """Text an editor deleted with change tracking on, neither accepted nor rejected yet: not part of the
+    accepted text, shown struck through in a review copy."""
+
+    kind: ClassVar[str] = "deletion"
+    content: tuple[Inline, ...]
+    """The deleted inlines."""
+    author: str = ""
+    """Who deleted it."""
+    date: str = ""
+    """When, as recorded (ISO 8601); empty when not recorded."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A reply in a comment's thread."""
+
+    kind: ClassVar[str] = "reply"
+    text: str
+    """What the reply says (paragraphs joined by newlines)."""
+    author: str = ""
+    """Who wrote it."""
+    initials: str = ""
+    """The author's initials, as Word shows them."""
+    date: str = ""
+    """When, as recorded (ISO 8601); empty when not recorded."""
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """An editor's comment on a stretch of text: the text it covers, what it says, and its thread."""
+
+    kind: ClassVar[str] = "comment"
+    content: tuple[Inline, ...]
+    """The inlines the comment covers (part of the article's text); empty for a comment at a point."""
+    text: str
+    """What the comment says (paragraphs joined by newlines)."""
+    author: str = ""
+    """Who wrote it."""
+    initials: str = ""
+    """The author's initials, as Word shows them."""
+    date: str = ""
+    """When, as recorded (ISO 8601); empty when not recorded."""
+    resolved: bool = False
+    """True once marked done (resolved) in Word."""
+    replies: tuple[Reply, ...] = ()
+    """The replies, in order."""
+
+
+Inline = Text | Emphasis | Strong | Link | Code | LineBreak | Image | Insertion | Deletion | Comment
+INLINE_TYPES: tuple[type, ...] = (Text, Emphasis, Strong, Link, Code, LineBreak, Image, Insertion, Deletion,
+                                  Comment)
+REVIEW_TYPES: tuple[type, ...] = (Insertion, Deletion, Comment)
+"""The inlines of a review copy: pending tracked changes and comments (`publish build --track-changes all`)."""
 
 Cell = tuple[Inline, ...]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -73,6 +74,8 @@ class Resources:
         return self._cache[src]
 
     def _load(self, src: str) -> Image:
+        if src.startswith("data:"):
+            return _data_image(src)
         parts = urlsplit(src)
         if parts.scheme.lower() in REMOTE_SCHEMES and self.remote.allow_remote:
             return self._fetch(src)
@@ -153,6 +156,25 @@ def figure_words(figure: model.Figure) -> list[model.Block]:
     if figure.credit:
         inlines.append(model.Text(f" {figure.credit}" if inlines else figure.credit))
     return [model.Paragraph(tuple(inlines))] if inlines else []
+
+
+def _data_image(src: str) -> Image:
+    """An image carried in the article itself as a base64 data: URI (a DOCX's pictures), checked like a file."""
+    header, _, payload = src.partition(",")
+    if not header.endswith(";base64") or len(payload) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+        raise ResourceError(f"image {src[:40]!r}…: only base64 data: URIs up to "
+                            f"{MAX_IMAGE_BYTES // 1024 // 1024} MiB are read")
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except ValueError:
+        raise ResourceError(f"image {src[:40]!r}…: the data: URI is not valid base64") from None
+    media_type, width, height = inspect_image(data, src[:40] + "…")
+    return Image(src=src, path=Path("figure"), data=data, media_type=media_type, width=width, height=height)
+
+
+def inspect_image(data: bytes, src: str) -> tuple[str, int, int]:
+    """The media type and size of an image, refusing non-images, unsupported formats and decompression bombs."""
+    return _inspect(data, src)
 
 
 def _inspect(data: bytes, src: str) -> tuple[str, int, int]:

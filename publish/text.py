@@ -39,9 +39,22 @@ def _plain(node: model.Inline) -> str:
         return node.text
     if isinstance(node, model.LineBreak):
         return "\n"
-    if isinstance(node, model.Image):
+    if isinstance(node, (model.Image, model.Deletion)):  # a pending deletion is not part of the accepted text
         return ""
     return plain(node.content)
+
+
+def shown(inlines: Iterable[model.Inline]) -> str:
+    """The text of inlines as a review copy shows it: pending deletions too (`plain` is the accepted text)."""
+    return "".join(_shown(i) for i in inlines)
+
+
+def _shown(node: model.Inline) -> str:
+    if isinstance(node, (model.Text, model.Code)):
+        return node.text
+    if isinstance(node, model.LineBreak):
+        return "\n"
+    return shown(getattr(node, "content", ()))  # marks, links, changes and comments hold inlines
 
 
 def byline(meta: model.Meta) -> str:

@@ -63,7 +63,7 @@ def test_bytes_without_a_format_or_a_named_extension_are_one_clear_error() -> No
     assert str(info.value) == "notes.txt:1: is not UTF-8 text (byte 0xe9 at offset 3)"
     with pytest.raises(publish.PublishError) as info:
         publish.read(b"Headline\n\nBody.\n", "odt")
-    assert str(info.value) == "unknown input format 'odt'; known: scraped, markdown, json, html, feed, ninjs"
+    assert str(info.value) == "unknown input format 'odt'; known: scraped, markdown, json, html, feed, ninjs, docx"
     with pytest.raises(publish.PublishError) as info:
         publish.read(SAMPLES / "morning-brief.yaml")
     assert str(info.value) == (f"{SAMPLES / 'morning-brief.yaml'}: is a collection manifest; `read` reads one "

@@ -35,7 +35,7 @@ def _bad_inputs(folder: Path) -> dict[str, tuple[list[str], str]]:
         "broken front matter": (["broken.md"], "broken.md:3: front matter is not valid YAML"),
         "front matter list": (["listy.md"], "listy.md:1: front matter must be a mapping"),
         "missing image": (["noimage.md"], "noimage.md: image 'missing.png' not found"),
-        "unknown format": (["ok.md", "--to", "odt"], "unknown output format 'odt'; known: html, pdf, docx, epub"),
+        "unknown format": (["ok.md", "--to", "odt"], "unknown output format 'odt'; known: html, pdf, docx, epub, md"),
         "unknown extension": (["ok.odt"], "ok.odt: cannot tell the input format"),
         "folder": (["."], ".: is a folder"),
     }

@@ -79,7 +79,7 @@ def test_themes_lists_the_project_theme(project: Path, capsys: pytest.CaptureFix
     ('templates = ["nowhere"]\n', "publish.toml:1: templates: folder 'nowhere' not found"),
     ("theme = [\n", "publish.toml: not a valid project file"),
     ('theme = "no-such-theme"\n', "unknown theme 'no-such-theme'"),
-    ('formats = ["odt"]\n', "unknown output format 'odt'; known: html, pdf, docx, epub"),
+    ('formats = ["odt"]\n', "unknown output format 'odt'; known: html, pdf, docx, epub, md"),
     ('logo = "publish.toml"\n', "publish.toml: logo: image 'publish.toml' is not a readable image file"),
 ])
 def test_a_mistake_in_the_project_file_is_one_line(project: Path, capsys: pytest.CaptureFixture[str], text: str,

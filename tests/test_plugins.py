@@ -88,11 +88,12 @@ def test_unknown_formats_name_the_plugins_formats_too(plugin_path: Path, tmp_pat
     (tmp_path / "harbour.odt").write_text(NOTE, encoding="utf-8")
     done = _publish(["build", "harbour.note", "--to", "odt"], tmp_path, plugin_path)
     assert (done.returncode, done.stderr) == (
-        1, "publish: error: unknown output format 'odt'; known: html, pdf, docx, epub, plaintext\n")
+        1, "publish: error: unknown output format 'odt'; known: html, pdf, docx, epub, md, plaintext\n")
     done = _publish(["build", "harbour.odt"], tmp_path, plugin_path)
     assert (done.returncode, done.stderr) == (
         1, "publish: error: harbour.odt: cannot tell the input format from the extension '.odt'; use --from "
-           "scraped|markdown|json|note or one of .txt, .text, .md, .markdown, .json, .note\n")
+           "scraped|markdown|json|docx|note or one of .txt, .text, .md, .markdown, .json, .docx, .docm, .dotx, .doc, "
+           ".note\n")
     done = _publish(["build", "harbour.note", "--theme", "nope"], tmp_path, plugin_path)
     assert (done.returncode, done.stderr) == (
         1, "publish: error: unknown theme 'nope'; built-in themes: brief, default, digest; plugin themes: "

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from publish import checks, parity
 from publish import model as m
 from publish.backends import BACKENDS, RenderContext
+from publish.build import DEFAULT_FORMATS
 from publish.resources import Resources
 from publish.theme import load_theme
 from publish.validators import epub as epub_checks
@@ -153,7 +154,8 @@ def test_any_article_renders_everywhere_with_every_word_in_order(article: m.Arti
 
     expected = parity.passages(article)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, spec in BACKENDS.items():
+        for name in DEFAULT_FORMATS:  # Markdown, asked for only, reads back to the model (test_markdown_writer)
+            spec = BACKENDS[name]
             data = spec.load().render(article, _context())
             path = Path(tmp) / f"article{spec.extension}"
             path.write_bytes(data.encode() if isinstance(data, str) else data)

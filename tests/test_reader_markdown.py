@@ -35,7 +35,8 @@ def test_feature_tour_uses_every_block_and_inline_type() -> None:
     for block in article.blocks:
         walk(block)
     assert set(m.BLOCK_TYPES) <= seen, set(m.BLOCK_TYPES) - seen
-    assert set(m.INLINE_TYPES) <= seen, set(m.INLINE_TYPES) - seen
+    inline_types = set(m.INLINE_TYPES) - set(m.REVIEW_TYPES)  # a review copy's: from an edited Word file
+    assert inline_types <= seen, inline_types - seen
 
 
 def test_front_matter_maps_pandoc_and_news_keys() -> None:

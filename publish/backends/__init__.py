@@ -53,6 +53,8 @@ class BackendSpec:
     when this format is asked for."""
     summary: str
     """One line for --help and `publish formats`."""
+    default: bool = True
+    """Built when no --to is given (Markdown, a source format, is built only when asked for)."""
 
     def load(self) -> BackendModule:
         """Import the backend's module (heavy libraries load here, not before)."""
@@ -66,7 +68,10 @@ BACKENDS: Registry[BackendSpec] = Registry(
         BackendSpec("pdf", ".pdf", "publish.backends.pdf", "PDF rendered by WeasyPrint from the same HTML"),
         BackendSpec("docx", ".docx", "publish.backends.docx", "Word document with named styles"),
         BackendSpec("epub", ".epub", "publish.backends.epub", "EPUB 3 e-book"),
-        BackendSpec("ninjs", ".ninjs.json", "publish.backends.ninjs", "IPTC ninjs 3.1 JSON for wires and partners"),
+        BackendSpec("md", ".md", "publish.backends.markdown",
+                    "Markdown with YAML front matter, suggestions and comments as CriticMarkup", default=False),
+        BackendSpec("ninjs", ".ninjs.json", "publish.backends.ninjs", "IPTC ninjs 3.1 JSON for wires and partners",
+                    default=False),
     ), lambda spec: (spec.extension,))
 """Every backend by name: the built-ins, then those plugins add (entry point group `publish.backends`, naming a
 BackendSpec; see publish.plugins). A plugin's spec loads when first looked up; its module when first used."""

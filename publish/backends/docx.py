@@ -28,6 +28,7 @@ from publish import links, model, reproducible
 from publish.backends import RenderContext
 from publish.errors import RenderError
 from publish.labels import labels_for
+from publish.readers.ooxml import MODEL_NAMESPACE, paragraph_text
 from publish.text import direction as text_direction
 from publish.text import human_date, plain
 from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
@@ -41,6 +42,9 @@ W_HYPERLINK, W_FLDCHAR, W_INSTRTEXT = qn("w:hyperlink"), qn("w:fldChar"), qn("w:
 W_VAL, R_ID = qn("w:val"), qn("r:id")
 W_BOOKMARK_START, W_BOOKMARK_END, W_NAME, W_ID = qn("w:bookmarkStart"), qn("w:bookmarkEnd"), qn("w:name"), qn("w:id")
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+COMMENTS_EXTENDED_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.commentsExtended+xml"
+COMMENTS_EXTENDED_REL = "http://schemas.microsoft.com/office/2011/relationships/commentsExtended"
 
 EMU_PER_PIXEL = 9525  # at 96 pixels to the inch, the size a browser gives an image without a width
 MAX_FIGURE_HEIGHT = 0.7  # of the text block's height, leaving room on the page for the caption and credit
@@ -258,7 +262,11 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     for block in article.blocks:
         writer.block(block, writer.top)
     finish(writer.document, context.theme, article.meta.language)
+    _mark_changed_paragraphs(writer.document)
+    writer.comment_threads()
+    _number_paragraphs(writer.document)
     _set_properties(writer.document, article.meta, when)
+    _embed_model(writer.document, article)
     out = io.BytesIO()
     writer.document.save(out)
     return _with_fixed_times(out.getvalue(), when[1])
@@ -353,7 +361,15 @@ class _Writer:
             model.Link: self._link,
             model.LineBreak: self._line_break,
             model.Image: self._image,
+            model.Insertion: self._tracked,
+            model.Deletion: self._tracked,
+            model.Comment: self._comment,
         }
+        self._change: tuple[str, str, str] | None = None
+        """The tracked change (w:ins or w:del, author, date) the runs being written belong to."""
+        self._revision = 100_000  # revision ids apart from comment ids (0, 1, 2...): Word wants them unique
+        self._comment_threads: list[tuple[Any, str, bool]] = []
+        """(w:comment element, parent comment's id or "", resolved) for commentsExtended.xml."""
 
     def start_article(self, article: model.Article, article_id: str) -> None:
         """Before an article's front matter: its link targets, and heading bookmarks counted from 1."""
@@ -678,7 +694,82 @@ class _Writer:
         self._inlines(link, node.content, (*marks, "Hyperlink"))
 
     def _line_break(self, node: model.LineBreak, parent: Any, marks: tuple[str, ...]) -> None:
-        etree.SubElement(etree.SubElement(parent, W_R), W_BR)
+        etree.SubElement(self._new_run(parent), W_BR)
+
+    def _tracked(self, node: model.Insertion | model.Deletion, parent: Any, marks: tuple[str, ...]) -> None:
+        """A pending tracked change: its runs inside w:ins or w:del (deleted text as w:delText), with author and
+        date, so Word shows it as an unaccepted change."""
+        outer = self._change
+        self._change = ("w:ins" if isinstance(node, model.Insertion) else "w:del", node.author, node.date)
+        self._inlines(parent, node.content, marks)
+        self._change = outer
+
+    def _new_run(self, parent: Any) -> Any:
+        """A w:r at the end of `parent`, inside the current tracked change's w:ins or w:del when there is one."""
+        if self._change is not None:
+            tag, author, date = self._change
+            last = parent[-1] if len(parent) else None
+            if last is None or last.tag != qn(tag) or last.get(qn("w:author")) != (author or "Unknown") or \
+                    last.get(qn("w:date"), "") != date:
+                self._revision += 1
+                last = etree.SubElement(parent, qn(tag), {qn("w:id"): str(self._revision),
+                                                          qn("w:author"): author or "Unknown"})
+                if date:
+                    last.set(qn("w:date"), date)
+            parent = last
+        return etree.SubElement(parent, W_R)
+
+    def _comment(self, node: model.Comment, parent: Any, marks: tuple[str, ...]) -> None:
+        """A comment: range marks around the text it covers, the reference after it, the comment and its replies
+        in the comments part (replies and resolved state in commentsExtended.xml, as Word 2013 and later write)."""
+        ids = [self._add_comment(node.text, node.author, node.initials, node.date, "", node.resolved)]
+        for reply in node.replies:
+            ids.append(self._add_comment(reply.text, reply.author, reply.initials, reply.date, ids[0], node.resolved))
+        for comment_id in ids:
+            etree.SubElement(parent, qn("w:commentRangeStart"), {qn("w:id"): comment_id})
+        self._inlines(parent, node.content, marks)
+        for comment_id in ids:
+            etree.SubElement(parent, qn("w:commentRangeEnd"), {qn("w:id"): comment_id})
+        for comment_id in ids:
+            run = etree.SubElement(parent, W_R)
+            etree.SubElement(etree.SubElement(run, W_RPR), W_RSTYLE).set(W_VAL, "CommentReference")
+            etree.SubElement(run, qn("w:commentReference"), {qn("w:id"): comment_id})
+
+    def _add_comment(self, text: str, author: str, initials: str, date: str, parent_id: str, resolved: bool) -> str:
+        comment = self.document.comments.add_comment(text=text, author=author or "Unknown", initials=initials)
+        element = comment._comment_elm
+        if date:
+            element.set(qn("w:date"), date)
+        else:  # python-docx stamps "now"; a comment without a date keeps none, so builds stay reproducible
+            element.attrib.pop(qn("w:date"), None)
+        self._comment_threads.append((element, parent_id, resolved))
+        return str(comment.comment_id)
+
+    def comment_threads(self) -> None:
+        """commentsExtended.xml: each comment's paragraph id, its parent for a reply, and done for a resolved one."""
+        if not self._comment_threads:
+            return
+        from docx.opc.packuri import PackURI
+        from docx.opc.part import Part
+
+        w15 = "http://schemas.microsoft.com/office/word/2012/wordml"
+        w14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+        root = etree.Element(f"{{{w15}}}commentsEx", nsmap={"w15": w15, "mc": MC_NS})
+        para_ids: dict[str, str] = {}
+        for index, (element, parent_id, resolved) in enumerate(self._comment_threads, 1):
+            para_id = f"{0x10000000 + index:08X}"
+            paragraphs = element.findall(W_P)
+            for number, p in enumerate(paragraphs):  # the thread refers to the comment's last paragraph
+                last = number == len(paragraphs) - 1
+                p.set(f"{{{w14}}}paraId", para_id if last else f"{0x20000000 + index * 64 + number:08X}")
+            para_ids[element.get(qn("w:id"))] = para_id
+            entry = etree.SubElement(root, f"{{{w15}}}commentEx", {f"{{{w15}}}paraId": para_id,
+                                                                   f"{{{w15}}}done": "1" if resolved else "0"})
+            if parent_id:
+                entry.set(f"{{{w15}}}paraIdParent", para_ids[parent_id])
+        blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        part = Part(PackURI("/word/commentsExtended.xml"), COMMENTS_EXTENDED_TYPE, blob, self.document.part.package)
+        self.document.part.relate_to(part, COMMENTS_EXTENDED_REL)
 
     def _image(self, node: model.Image, parent: Any, marks: tuple[str, ...]) -> None:
         """An inline picture at its pixel size (96 to the inch), no wider than the text; from the web, its alt text."""
@@ -699,7 +790,8 @@ class _Writer:
 
     def _run(self, parent: Any, text: str, marks: tuple[str, ...]) -> None:
         """A w:r in the character style for `marks`; tabs become w:tab and newlines w:br, as in python-docx."""
-        run = etree.SubElement(parent, W_R)
+        run = self._new_run(parent)
+        text_tag = qn("w:delText") if self._change is not None and self._change[0] == "w:del" else W_T
         style_id = self._character_style(marks)
         if style_id is not None:
             etree.SubElement(etree.SubElement(run, W_RPR), W_RSTYLE).set(W_VAL, style_id)
@@ -711,7 +803,7 @@ class _Writer:
                 elif piece == "\n":
                     etree.SubElement(run, W_BR)
                 elif piece:
-                    t = etree.SubElement(run, W_T)
+                    t = etree.SubElement(run, text_tag)
                     t.text = piece
                     t.set(XML_SPACE, "preserve")
         except ValueError:  # lxml refuses control characters, which XML cannot hold
@@ -1032,6 +1124,63 @@ def _set_collection_properties(document: Document, collection: model.Collection,
     props.revision = 1
     props.created = props.modified = created
     _drop_thumbnail(document)
+
+
+# The custom XML part (namespace MODEL_NAMESPACE) carries the model a DOCX was made from and each paragraph's text
+# as written: `publish review` compares an edited copy with it, and reading the file back restores what Word has no
+# place for (exact dates, the URL, a code block's language).
+
+
+def _mark_changed_paragraphs(document: Document) -> None:
+    """A paragraph whose whole text is one pending insertion or deletion gets its paragraph mark inserted or deleted
+    too (w:pPr/w:rPr/w:ins|w:del), as Word records a paragraph added or removed: accepting or rejecting it in Word
+    then leaves no empty paragraph behind."""
+    for p in document.element.body.iter(W_P):
+        changes = [child for child in p if child.tag in (qn("w:ins"), qn("w:del"))]
+        if not changes or any(child.tag in (W_R, W_HYPERLINK) for child in p):
+            continue
+        kinds = {child.tag for child in changes}
+        if len(kinds) != 1:
+            continue
+        first = changes[0]
+        ppr = p.find(W_PPR)
+        if ppr is None:
+            ppr = etree.Element(W_PPR)
+            p.insert(0, ppr)
+        rpr = ppr.find(W_RPR)
+        if rpr is None:
+            rpr = etree.SubElement(ppr, W_RPR)
+        mark = etree.SubElement(rpr, first.tag, {qn("w:id"): f"{first.get(qn('w:id'))}0",
+                                                 qn("w:author"): first.get(qn("w:author"), "")})
+        if first.get(qn("w:date")):
+            mark.set(qn("w:date"), first.get(qn("w:date")))
+
+
+def _number_paragraphs(document: Document) -> None:
+    """A stable w14:paraId on every body paragraph (1, 2, 3... in hexadecimal), as Word gives each paragraph: an
+    edited copy keeps them, so `publish review` can tell which paragraph of the original an edit touched."""
+    w14 = "http://schemas.microsoft.com/office/word/2010/wordml"
+    for number, p in enumerate(document.element.body.iter(W_P), 1):
+        p.set(f"{{{w14}}}paraId", f"{number:08X}")
+
+
+def _embed_model(document: Document, article: model.Article) -> None:
+    """The article's JSON form in a custom XML part related to the main document (Word keeps it when saving)."""
+    from docx.opc.part import Part
+
+    from publish import jsonform
+
+    root = etree.Element(f"{{{MODEL_NAMESPACE}}}article", nsmap={None: MODEL_NAMESPACE})
+    root.set("version", str(jsonform.VERSION))
+    root.text = jsonform.dumps(article)
+    written = etree.SubElement(root, f"{{{MODEL_NAMESPACE}}}paragraphs")
+    for p in document.element.body.iter(W_P):  # as rejected: a review copy's pending changes are not edits
+        etree.SubElement(written, f"{{{MODEL_NAMESPACE}}}p").text = paragraph_text(p, "reject")
+    blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    package = document.part.package
+    assert package is not None
+    part = Part(package.next_partname("/customXml/item%d.xml"), "application/xml", blob, package)
+    document.part.relate_to(part, RT.CUSTOM_XML)
 
 
 def _drop_thumbnail(document: Document) -> None:

@@ -14,6 +14,8 @@ from publish.errors import FormatError, InputError
 from publish.model import Article
 from publish.plugins import Registry
 
+TRACK_CHANGES = ("accept", "reject", "all")
+"""How a Word input's tracked changes are read, with Pandoc's names: accepted, rejected, or kept and marked."""
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 """The largest input read: about twenty novels of plain text, far past any article or collection part."""
 
@@ -68,11 +70,13 @@ class Source:
     """The file on disk, when the input is one (its folder is where relative images resolve)."""
     charset: str | None = None
     """An encoding declared outside the bytes (an HTTP header), or None."""
+    track_changes: str = "accept"
+    """How a Word document's tracked changes are read: accept, reject, or all (kept, marked); Pandoc's names."""
 
     @classmethod
-    def from_path(cls, path: Path) -> Source:
+    def from_path(cls, path: Path, track_changes: str = "accept") -> Source:
         """Read a file, refusing what is missing, not a regular file, or oversized, with one clear line."""
-        return cls(str(path), load_bytes(path), path)
+        return cls(str(path), load_bytes(path), path, track_changes=track_changes)
 
     def text(self) -> str:
         """The bytes as UTF-8 text, refusing binary, non-UTF-8, empty or invisible input with one clear line.
@@ -133,6 +137,8 @@ READERS: Registry[ReaderSpec] = Registry(
                    "an RSS or Atom feed: its items become a collection (a manifest section: feed: FILE)"),
         ReaderSpec("ninjs", (), "publish.readers.ninjs",
                    "IPTC ninjs 2.x/3.x (a .json file that is ninjs is read as it)"),
+        ReaderSpec("docx", (".docx", ".docm", ".dotx", ".doc"), "publish.readers.docx",
+                   "a Word document (tracked changes: --track-changes accept|reject|all)"),
     ), lambda spec: spec.extensions)
 """Every reader by name: the built-ins, then those plugins add (entry point group `publish.readers`, naming a
 ReaderSpec; see publish.plugins). A plugin's spec loads when first looked up; its module when first used."""
@@ -185,9 +191,9 @@ def load_text(path: Path) -> str:
     return Source.from_path(path).text()
 
 
-def read_file(path: Path, fmt: str | None = None) -> Reading:
-    """Read one input file with the reader its extension (or `fmt`) selects."""
-    return read_source(Source.from_path(path), fmt)
+def read_file(path: Path, fmt: str | None = None, track_changes: str = "accept") -> Reading:
+    """Read one input file with the reader its extension (or `fmt`) selects; `track_changes` for Word files."""
+    return read_source(Source.from_path(path, track_changes), fmt)
 
 
 def read_source(source: Source, fmt: str | None = None) -> Reading:

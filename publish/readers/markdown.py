@@ -17,7 +17,8 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from publish import language, limits, model, sanitise, text, yamlform
 from publish.errors import InputError
-from publish.readers import Dropped, Inferred, Reading, Source
+from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
+from publish.readers.criticmarkup import attribute_value, criticmarkup_plugin
 
 # Pandoc's metadata keys where they exist, then the news keys; aliases map to the same model field.
 META_KEYS: dict[str, str] = {
@@ -28,6 +29,8 @@ META_KEYS: dict[str, str] = {
     "headline": "headline", "dek": "dek", "authors": "authors", "byline": "authors", "language": "language",
     "summary": "summary", "description": "summary", "publisher": "source", "date-modified": "updated",
 }
+CAPTION = re.compile(r"^[ >]*Table: ")
+"""A table's caption line, as Pandoc writes it (also inside a block quote)."""
 ATTRIBUTION = re.compile(r"^\s*(?:—|―|–|--)\s*\S")
 
 SCRIPT_OPEN = re.compile(rf"<({'|'.join(sanitise.SCRIPT_LIKE)})\b[^>]*>", re.IGNORECASE)
@@ -52,19 +55,22 @@ def _nesting_guard(state: StateBlock, start_line: int, end_line: int, silent: bo
 log = logging.getLogger(__name__)
 
 _PARSER = MarkdownIt("commonmark", {"maxNesting": MAX_BLOCK_LEVEL + 8}).enable("table").use(front_matter_plugin) \
-    .use(attrs_plugin)
+    .use(attrs_plugin).use(criticmarkup_plugin)
 _PARSER.block.ruler.before("front_matter", "nesting_guard", _nesting_guard)
 
 
 def read(source: Source) -> Reading:
-    """Read the source as UTF-8 text (see `read_text`)."""
-    return read_text(source.text(), source=source.name)
+    """Read the source as UTF-8 text (see `read_text`); CriticMarkup as `source.track_changes` says."""
+    return read_text(source.text(), source=source.name, track_changes=source.track_changes)
 
 
-def read_text(source_text: str, *, source: str) -> Reading:
-    """Parse Markdown into the model: front matter to metadata, blocks to typed blocks."""
+def read_text(source_text: str, *, source: str, track_changes: str = "accept") -> Reading:
+    """Parse Markdown into the model: front matter to metadata, blocks to typed blocks. CriticMarkup suggestions
+    are accepted, rejected, or (with "all") kept as the model's insertions, deletions and comments."""
+    if track_changes not in TRACK_CHANGES:
+        raise InputError(f"unknown --track-changes {track_changes!r}; use {', '.join(TRACK_CHANGES)}", path=source)
     try:
-        return _Reader(source).read(source_text)
+        return _Reader(source, track_changes).read(source_text)
     except _TooDeep as exc:
         raise InputError(f"lists or quotes nest more than {limits.MAX_DEPTH} levels deep here; publish renders at "
                          f"most {limits.MAX_DEPTH}", path=source, line=exc.line) from None
@@ -73,12 +79,15 @@ def read_text(source_text: str, *, source: str) -> Reading:
 class _Reader:
     """One read of one file: collects the report as it converts."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, track_changes: str = "accept") -> None:
         self.source = source
+        self.mode = track_changes
+        self.lines: list[str] = []
         self.dropped: list[Dropped] = []
         self.inferred: list[Inferred] = []
 
     def read(self, source_text: str) -> Reading:
+        self.lines = source_text.split("\n")
         tree = SyntaxTreeNode(_PARSER.parse(source_text))
         nodes = list(tree.children)
         front: dict[str, Any] = {}
@@ -188,10 +197,27 @@ class _Reader:
     # --- blocks ------------------------------------------------------------------------------------------
 
     def blocks(self, nodes: Iterable[SyntaxTreeNode]) -> Iterable[model.Block]:
-        for node in nodes:
+        pending: list[SyntaxTreeNode] = list(nodes)
+        for index, node in enumerate(pending):
+            if index and pending[index - 1].type == "table" and self.table_caption(node) is not None:
+                continue  # read with its table
             block = self.block(node)
+            if isinstance(block, model.Table) and index + 1 < len(pending):
+                caption = self.table_caption(pending[index + 1])
+                if caption is not None:
+                    block = model.Table(block.header, block.rows, block.align, caption)
             if block is not None:
                 yield block
+
+    def table_caption(self, node: SyntaxTreeNode) -> tuple[model.Inline, ...] | None:
+        """A paragraph after a table whose line starts "Table: " is its caption, as in Pandoc."""
+        if node.type != "paragraph" or not node.map or not CAPTION.match(self.lines[node.map[0]]):
+            return None
+        content = list(self.inlines(node.children[0], line=_line(node)))
+        if content and isinstance(content[0], model.Text):
+            rest = CAPTION.sub("", content[0].text, count=1)
+            content[0:1] = [model.Text(rest)] if rest else []
+        return tuple(content)
 
     def block(self, node: SyntaxTreeNode) -> model.Block | None:
         kind = node.type
@@ -225,9 +251,10 @@ class _Reader:
         if len(parts) == 1 and parts[0].type == "image" and not model.is_remote(str(parts[0].attrs["src"])):
             image = parts[0]
             caption = self.inlines(image)
-            alt = str(image.attrs.get("alt") or text.plain(caption))
+            given = attribute_value(str(image.attrs.get("alt", "")))
+            alt = given or text.plain(caption)
             return model.Figure(src=str(image.attrs["src"]), alt=alt, caption=caption,
-                                credit=str(image.attrs.get("credit", "")))
+                                credit=attribute_value(str(image.attrs.get("credit", ""))))
         return model.Paragraph(self.inlines(inline, line=_line(node)))
 
     def block_quote(self, node: SyntaxTreeNode) -> model.BlockQuote:
@@ -275,7 +302,11 @@ class _Reader:
     def convert(self, nodes: Iterable[SyntaxTreeNode], line: int | None = None) -> tuple[model.Inline, ...]:
         out: list[model.Inline] = []
         inside: str | None = None  # an inline <script>, <style>... whose content is code, not text
-        for child in nodes:
+        pending = list(nodes)
+        index = 0
+        while index < len(pending):
+            child = pending[index]
+            index += 1
             tag = child.content.strip() if child.type == "html_inline" else ""
             if inside is not None:
                 if re.fullmatch(rf"</{inside}\s*>", tag, re.IGNORECASE):
@@ -286,21 +317,70 @@ class _Reader:
                 inside = opening.group(1).lower()
                 self.dropped.append(Dropped(line or 0, child.content, f"inline HTML <{inside}> and its content"))
                 continue
-            converted = self.inline(child, line)
-            if converted is None:
-                continue
-            if isinstance(converted, model.Text) and out and isinstance(out[-1], model.Text):
-                out[-1] = model.Text(out[-1].text + converted.text)
+            if child.type in ("critic_highlight", "critic_comment"):
+                index, converted = self.comment(pending, index - 1, line)
             else:
-                out.append(converted)
+                converted = self.inline(child, line)
+            for item in converted if isinstance(converted, tuple) else (converted,) if converted else ():
+                if isinstance(item, model.Text) and out and isinstance(out[-1], model.Text):
+                    out[-1] = model.Text(out[-1].text + item.text)
+                else:
+                    out.append(item)
             if isinstance(converted, model.Image) and str(child.attrs.get("credit") or "").strip():
                 out.append(model.Text(f" {child.attrs['credit']}"))  # a figure's credit, kept with its words
         return tuple(out)
 
-    def inline(self, node: SyntaxTreeNode, line: int | None) -> model.Inline | None:
+    # --- CriticMarkup ------------------------------------------------------------------------------------
+
+    def change(self, node: SyntaxTreeNode, line: int | None) -> model.Inline | tuple[model.Inline, ...] | None:
+        """A suggested insertion or deletion: kept as one (--track-changes all), or its text taken or left out."""
+        content = self.inlines(node, line)
+        insertion = node.type == "critic_insertion"
+        if self.mode == "all":
+            attrs = node.meta.get("attrs", {})
+            kind = model.Insertion if insertion else model.Deletion
+            return kind(content, author=attrs.get("author", ""), date=attrs.get("date", ""))
+        return content if insertion == (self.mode == "accept") else None
+
+    def comment(self, nodes: list[SyntaxTreeNode], index: int, line: int | None,
+                ) -> tuple[int, model.Inline | tuple[model.Inline, ...] | None]:
+        """A highlight and the comment after it, or a comment at a point, with the replies that follow it: the
+        position after them and what they read as (a Comment, or in accepted or rejected text the covered text,
+        the comment reported as left out)."""
+        node = nodes[index]
+        covered: tuple[model.Inline, ...] = ()
+        if node.type == "critic_highlight":
+            covered = self.inlines(node, line)
+            index += 1
+            if index >= len(nodes) or nodes[index].type != "critic_comment":
+                self.dropped.append(Dropped(line or 0, text.plain(covered),
+                                            "a CriticMarkup highlight with no comment after it (its text is kept)"))
+                return index, covered
+            node = nodes[index]
+        attrs = node.meta.get("attrs", {})
+        replies: list[model.Reply] = []
+        index += 1
+        while index < len(nodes) and nodes[index].type == "critic_comment" and _is_reply(nodes[index]):
+            reply = nodes[index].meta.get("attrs", {})
+            replies.append(model.Reply(nodes[index].content, author=reply.get("author", ""),
+                                       initials=reply.get("initials", ""), date=reply.get("date", "")))
+            index += 1
+        if self.mode != "all":
+            author = attrs.get("author", "")
+            self.dropped.append(Dropped(line or 0, f"{author}: {node.content}" if author else node.content,
+                                        "a comment; kept in a review copy (--track-changes all)"))
+            return index, covered
+        classes = attrs.get("class", "").split()
+        return index, model.Comment(covered, node.content, author=attrs.get("author", ""),
+                                    initials=attrs.get("initials", ""), date=attrs.get("date", ""),
+                                    resolved="resolved" in classes, replies=tuple(replies))
+
+    def inline(self, node: SyntaxTreeNode, line: int | None) -> model.Inline | tuple[model.Inline, ...] | None:
         kind = node.type
+        if kind in ("critic_insertion", "critic_deletion"):
+            return self.change(node, line)
         if kind == "text":
-            return model.Text(node.content)
+            return model.Text(node.content) if node.content else None  # markdown-it leaves empty text tokens
         if kind == "softbreak":
             return model.Text(" ")
         if kind == "hardbreak":
@@ -322,6 +402,10 @@ class _Reader:
             alt = str(node.attrs.get("alt") or "") or text.plain(self.inlines(node, line))
             return model.Image(str(node.attrs["src"]), " ".join(alt.split()), str(node.attrs.get("title") or ""))
         raise InputError(f"unsupported Markdown inline {kind!r}", path=self.source, line=line)
+
+
+def _is_reply(node: SyntaxTreeNode) -> bool:
+    return "reply" in str(node.meta.get("attrs", {}).get("class", "")).split()
 
 
 def _readable_name(source: str) -> str:
