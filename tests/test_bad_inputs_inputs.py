@@ -152,7 +152,7 @@ CATALOGUE: dict[str, Case] = {
     "manifest entry from: an unknown reader": Case(["unknown-reader.yaml"], "publish: error: unknown-reader.yaml:4: "
                                                                             "from: 'word' is not an input format; "
                                                                             "known: scraped, markdown, json, html, "
-                                                                            "feed, ninjs"),
+                                                                            "feed, ninjs, docx"),
     "a YAML tag publish does not read": Case(["yaml-tag.md"], "publish: error: yaml-tag.md:3: front matter uses the "
                                                               "tag '!include', which publish does not read; write the "
                                                               "value without it"),
