@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from publish import checks, jsonform, text
 from publish import model as m
 from publish.backends import RenderContext
-from publish.readers.markdown import read
+from publish.readers.markdown import read_text as read
 from publish.resources import Resources
 from publish.theme import load_theme
 
