@@ -812,6 +812,7 @@ def _define_styles(document: Document, theme: Theme, language: str) -> dict[str,
     subtitle_numbering = styles["Subtitle"].element.pPr  # the template's Subtitle carries a stray w:numPr
     if subtitle_numbering is not None and subtitle_numbering.numPr is not None:
         subtitle_numbering.remove(subtitle_numbering.numPr)
+    _drop_letter_spacing(styles.element)
     _set_language(normal.element.get_or_add_rPr(), language)
     _set_document_defaults(styles.element, looks["Normal"], language)
     for border in styles["Table Grid"].element.iterfind(f"{qn('w:tblPr')}/{qn('w:tblBorders')}/*"):
@@ -819,6 +820,15 @@ def _define_styles(document: Document, theme: Theme, language: str) -> dict[str,
     names = [*looks, *CHARACTER_LOOKS, "Table Grid", "List Continue", "List Continue 2", "List Continue 3",
              *(_list_style(ordered, level) for ordered in (False, True) for level in range(1, LIST_LEVELS + 1))]
     return {name: styles[name].style_id for name in names}
+
+
+def _drop_letter_spacing(styles_element: Any) -> None:
+    """Remove the template's letter-spacing (w:spacing in a style's run properties: Title, Subtitle, Book Title...).
+
+    Word has no complex-script variant of it, so it would pull apart the joined letters of Arabic, Urdu, Persian
+    or Syriac; the theme asks for none on a headline or dek in any script."""
+    for spacing in styles_element.iterfind(f"{qn('w:style')}/{qn('w:rPr')}/{qn('w:spacing')}"):
+        spacing.getparent().remove(spacing)
 
 
 def _apply_look(style: CharacterStyle, look: Look) -> None:

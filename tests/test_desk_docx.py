@@ -1,0 +1,75 @@
+"""What a production desk sends back about the DOCX: Urdu letters joined in Word's styles, the packet's contents
+with true page numbers, headlines stronger than their deks, the source and rights lines, and one publisher name."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from publish.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+
+
+def _build(source: Path, out: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> Path:
+    assert main(["build", str(source), "--to", "docx", "--out", str(out), *extra]) == 0, capsys.readouterr().err
+    return out / f"{source.stem}.docx"
+
+
+def _libreoffice_pdf(path: Path) -> Path:
+    """The DOCX laid out and exported by LibreOffice Writer."""
+    subprocess.run([str(shutil.which("soffice")), f"-env:UserInstallation={(path.parent / 'profile').as_uri()}",
+                    "--headless", "--convert-to", "pdf", "--outdir", str(path.parent), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    return path.with_suffix(".pdf")
+
+
+def _pdftotext(pdf: Path, *pages: str) -> str:
+    done = subprocess.run(["pdftotext", *pages, "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True, timeout=60)
+    return BIDI_CONTROLS.sub("", done.stdout)
+
+
+def _styles(path: Path) -> etree._Element:
+    with zipfile.ZipFile(path) as package:
+        return etree.fromstring(package.read("word/styles.xml"))
+
+
+def test_no_urdu_style_carries_letter_spacing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """w:spacing in a style's run properties tracks every script alike: it would pull Urdu's joined letters apart."""
+    styles = _styles(_build(ROOT / "samples" / "urdu-library.md", tmp_path, capsys))
+    spaced = [style.get(f"{W}styleId") for style in styles.iter(f"{W}style")
+              if style.find(f"{W}rPr/{W}spacing") is not None]
+    assert spaced == []
+    assert styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}spacing") is None
+
+
+@needs_libreoffice
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler's pdftotext is not installed")
+def test_libreoffice_keeps_the_urdu_headline_and_dek_letters_in_order(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The first page's text as LibreOffice lays it out reads, word for word, as the Word file holds the headline
+    and dek (letter-spacing made pdftotext cut words apart: "ل ائبریریوں")."""
+    path = _build(ROOT / "samples" / "urdu-library.md", tmp_path, capsys)
+    with zipfile.ZipFile(path) as package:
+        body = etree.fromstring(package.read("word/document.xml"))
+    held = {}
+    for p in body.iter(f"{W}p"):
+        style = p.find(f"{W}pPr/{W}pStyle")
+        if style is not None and style.get(f"{W}val") in ("Title", "Subtitle"):
+            held[style.get(f"{W}val")] = "".join(t.text or "" for t in p.iter(f"{W}t"))
+    assert set(held) == {"Title", "Subtitle"}
+    page = " ".join(_pdftotext(_libreoffice_pdf(path), "-l", "1").replace("،", " ").split())
+    words = set(page.split())
+    for text in held.values():
+        assert [word for word in text.replace("،", " ").split() if word not in words] == []
+    assert " ".join(held["Title"].split()) in page  # the headline's letters and words in the order Word holds them
