@@ -293,8 +293,8 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"require every PDF to declare this conformance: {', '.join(PDF_VARIANTS)}")
     k.add_argument("--json", action="store_true", help="print the report as JSON")
     k.add_argument("--strict", action="store_true", help="count warnings as errors")
-    k.add_argument("--skip", metavar="CHECKS", help="comma-separated checks to leave out: epubcheck, html-checker, "
-                                                    "qpdf, libreoffice, parity")
+    k.add_argument("--skip", metavar="CHECKS", help="comma-separated checks to leave out: epubcheck, ace, "
+                                                    "html-checker, qpdf, libreoffice, parity")
     k.set_defaults(run=_check)
 
     f = commands.add_parser("formats", help="list the input and output formats, built in and from plugins",
