@@ -73,3 +73,47 @@ def test_libreoffice_keeps_the_urdu_headline_and_dek_letters_in_order(tmp_path: 
     for text in held.values():
         assert [word for word in text.replace("،", " ").split() if word not in words] == []
     assert " ".join(held["Title"].split()) in page  # the headline's letters and words in the order Word holds them
+
+
+CONTENTS_LINE = re.compile(r"^\s*(?P<title>\S.*?)\s*(?:\.{3,}|\s{3,})\s*(?P<page>\d+)\s*$")
+
+
+def _pages(pdf: Path) -> list[str]:
+    return [" ".join(page.split()) for page in _pdftotext(pdf).split("\f")]
+
+
+@needs_libreoffice
+def test_packet_contents_page_numbers_match_libreoffice_layout(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Converted by LibreOffice, the packet's contents lists every section and headline with the page it starts on
+    in that same conversion: the page whose text (after the running head) begins with it."""
+    path = _build(ROOT / "samples" / "morning-brief.yaml", tmp_path, capsys)
+    pdf = _libreoffice_pdf(path)
+    text = _pdftotext(pdf)
+    pages = _pages(pdf)
+    contents = next(page for page in text.split("\f") if "Contents" in page)
+    entries = [(m["title"], int(m["page"])) for line in contents.splitlines() if (m := CONTENTS_LINE.match(line))]
+    assert [title for title, _ in entries][:2] == ["Region", "Ishaq Dar Key Diplomatic Visit to Bishkek"]
+    assert len(entries) == 9  # two sections, seven articles
+    for title, number in entries:
+        body = pages[number - 1].removeprefix("Morning Brief").strip()
+        assert body.startswith(title), (title, number, body[:80])
+    numbers = [number for _, number in entries]
+    assert numbers == sorted(numbers) and numbers[0] > 2
+
+
+def test_packet_contents_without_libreoffice_has_no_numbers(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no office suite can lay the packet out, the contents lists the entries with no page number and asks
+    Word to update the field on opening."""
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    path = _build(ROOT / "samples" / "morning-brief.yaml", tmp_path, capsys)
+    with zipfile.ZipFile(path) as package:
+        body = etree.fromstring(package.read("word/document.xml"))
+        settings = etree.fromstring(package.read("word/settings.xml"))
+    toc = [p for p in body.iter(f"{W}p") if (s := p.find(f"{W}pPr/{W}pStyle")) is not None
+           and s.get(f"{W}val", "").startswith("toc")]
+    assert len(toc) == 9
+    assert all(p.find(f".//{W}tab") is None and not re.search(r"\d+$", "".join(t.text or "" for t in p.iter(f"{W}t")))
+               for p in toc)
+    assert settings.find(f"{W}updateFields").get(f"{W}val") == "true"

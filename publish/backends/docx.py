@@ -6,16 +6,20 @@ import copy
 import datetime as dt
 import io
 import re
+import shutil
+import subprocess
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import docx
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
@@ -109,7 +113,7 @@ class Look:
     right_to_left: bool | None = None
     """A right-to-left paragraph (w:bidi): its start is on the right."""
     tabs: tuple[tuple[float, str], ...] = ()
-    """Tab stops: (position in millimetres, "center" or "end")."""
+    """Tab stops: (position in millimetres, "center", "end", or "end-dots": at the end with a dotted leader)."""
 
 
 ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT,
@@ -122,6 +126,13 @@ OWN_PARAGRAPH_STYLES = ("Byline", "Dateline", "Quote Attribution", "Figure", "Im
                         "Table Heading", "Table Contents", "Horizontal Rule", "Section Heading", "toc 1", "toc 2")
 TOC_FIELD = 'TOC \\h \\z \\t "Section Heading,1,Heading 1,2"'
 """Contents: section headings at level 1, article headlines (Heading 1 in a packet) at level 2."""
+PAGE_PLACEHOLDER = "999"
+"""Stands where a contents entry's page number goes while LibreOffice lays the packet out: as wide as any real
+number, so no entry wraps later than it did in that layout."""
+LAYOUT_TIMEOUT = 180
+"""Seconds LibreOffice may take to lay a packet out (about 4 s for the morning brief)."""
+PDF_EXPORT = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+"""LibreOffice's PDF export with every Word bookmark as a named destination (the page each one is on)."""
 
 
 def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
@@ -198,8 +209,9 @@ def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
         "TOC Heading": Look(**heading, size=sizes.heading1, color=colors.heading, bold=True,
                             space_after=sizes.heading1, first_line_indent=0),
         "toc 1": Look(**heading, size=sizes.small, color=colors.accent, bold=True, space_before=sizes.body,
-                      space_after=2, keep_with_next=True, first_line_indent=0),
-        "toc 2": Look(**body, size=sizes.body, color=colors.text, space_after=3, left_indent=4, first_line_indent=0),
+                      space_after=2, keep_with_next=True, first_line_indent=0, tabs=_page_tabs(theme)[1:]),
+        "toc 2": Look(**body, size=sizes.body, color=colors.text, space_after=3, left_indent=4, first_line_indent=0,
+                      alignment="start", tabs=((_page_tabs(theme)[1][0], "end-dots"),)),
         "Header": Look(**heading, size=sizes.small, color=colors.muted, alignment="start", first_line_indent=0,
                        space_after=0, line_spacing=1.0, tabs=_page_tabs(theme)),
         "Footer": Look(**heading, size=sizes.small, color=colors.muted, alignment="start", first_line_indent=0,
@@ -275,24 +287,81 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
     for name in ("Heading 1", "Section Heading", "TOC Heading"):  # in a packet these start a page
         styles[name].paragraph_format.page_break_before = True
     writer.title_page(collection)
-    writer.contents(collection)
+    layout = _layout_program()
+    contents = writer.contents(collection, numbered=layout is not None)
     number = 0
     for section in collection.sections:
         if section.title:
-            writer.paragraph("Section Heading", section.title)
+            writer.bookmark(writer.paragraph("Section Heading", section.title), contents.pop(0).target)
         for article in section.articles:
             number += 1
             writer.start_article(article, f"a{number}")
-            writer.front_matter(article.meta, headline_style="Heading 1")
+            writer.front_matter(article.meta, headline_style="Heading 1", contents_target=contents[0].target)
+            contents.pop(0)
             for block in article.blocks:
                 writer.block(block, writer.top)
     _set_collection_properties(writer.document, collection, created)
     finish(writer.document, context.theme, collection.language)
-    settings = writer.document.settings.element  # Word fills in the contents' page numbers on opening
-    etree.SubElement(settings, qn("w:updateFields")).set(W_VAL, "true")
+    pages = _laid_out_pages(layout, _saved(writer.document), [entry.target for entry in writer.entries]) \
+        if layout else None
+    for entry in writer.entries:
+        if entry.number is not None:
+            if pages is None:  # never a wrong number: without a layout, only the tab and placeholder go
+                entry.number.getparent().getparent().remove(entry.number.getparent())
+                entry.tab.getparent().getparent().remove(entry.tab.getparent())
+            else:
+                entry.number.text = str(pages[entry.target])
+    if pages is None:  # Word fills in the contents' page numbers on opening
+        etree.SubElement(writer.document.settings.element, qn("w:updateFields")).set(W_VAL, "true")
+    return _with_fixed_times(_saved(writer.document), created)
+
+
+def _saved(document: Document) -> bytes:
     out = io.BytesIO()
-    writer.document.save(out)
-    return _with_fixed_times(out.getvalue(), created)
+    document.save(out)
+    return out.getvalue()
+
+
+def _layout_program() -> str | None:
+    """LibreOffice, where installed: it lays a packet out so its contents can carry page numbers."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _laid_out_pages(program: str, data: bytes, targets: Sequence[str]) -> dict[str, int] | None:
+    """The page (counted from 1, as the folio's PAGE field counts) on which LibreOffice lays out each bookmark in
+    `targets`; None when it cannot (it fails, hangs, or a bookmark is not in its PDF)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    with tempfile.TemporaryDirectory(prefix="publish-contents-") as tmp:
+        source = Path(tmp, "packet.docx")
+        source.write_bytes(data)
+        try:
+            subprocess.run([program, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
+                            "--norestore", "--nolockcheck", "--infilter=MS Word 2007 XML", "--convert-to",
+                            PDF_EXPORT, "--outdir", tmp, str(source)], capture_output=True, timeout=LAYOUT_TIMEOUT,
+                           check=False, stdin=subprocess.DEVNULL, cwd=tmp)
+            reader = PdfReader(Path(tmp, "packet.pdf"))
+            found = {str(name).lstrip("/"): page + 1 for name, destination in reader.named_destinations.items()
+                     if (page := reader.get_destination_page_number(destination)) is not None}
+        except (OSError, subprocess.TimeoutExpired, PyPdfError, ValueError):
+            return None
+    if not all(target in found for target in targets):
+        return None
+    return {target: found[target] for target in targets}
+
+
+@dataclass(frozen=True, slots=True)
+class _ContentsEntry:
+    """One line of a packet's contents: the bookmark it points at, and its page number's tab and text (None when
+    no page number is to be computed)."""
+
+    target: str
+    """The bookmark on the section heading or headline (letters and digits: a PDF destination keeps it as is)."""
+    tab: Any = None
+    """The w:tab before the page number."""
+    number: Any = None
+    """The w:t holding the page number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +400,8 @@ class _Writer:
         self.article_id = "article"
         """The current article's id: heading bookmarks are named after it in a packet."""
         self._heading_number = 0
+        self.entries: list[_ContentsEntry] = []
+        """A packet's contents entries, in order."""
         page = self.theme.page
         self._text_width = Mm(page.width_mm - page.margin_inner - page.margin_outer)
         self._max_figure_height = Mm((page.height_mm - page.margin_top - page.margin_bottom) * MAX_FIGURE_HEIGHT)
@@ -363,7 +434,7 @@ class _Writer:
 
     # --- the parts around the body ---------------------------------------------------------------------
 
-    def front_matter(self, meta: model.Meta, headline_style: str = "Title") -> None:
+    def front_matter(self, meta: model.Meta, headline_style: str = "Title", contents_target: str = "") -> None:
         """Headline, dek, byline and dateline, each in its style and the article's language; empty ones are left
         out."""
         labels = labels_for(meta.language)
@@ -377,7 +448,9 @@ class _Writer:
             if text:
                 p = self.paragraph(style, text)
                 if style == headline_style:
-                    self._bookmark(p, f"{self.article_id}-headline")
+                    self.bookmark(p, f"{self.article_id}-headline")
+                    if contents_target:
+                        self.bookmark(p, contents_target)
 
     def paragraph(self, style: str, text: str) -> Any:
         """A paragraph of plain text in a named style."""
@@ -385,7 +458,7 @@ class _Writer:
         self._run(p, text, ())
         return p
 
-    def _bookmark(self, p: Any, anchor: str) -> None:
+    def bookmark(self, p: Any, anchor: str) -> None:
         """Mark a paragraph's content as the target of internal links to `anchor` (a heading id as in HTML)."""
         self._bookmark_id += 1
         start = etree.Element(W_BOOKMARK_START)
@@ -409,23 +482,38 @@ class _Writer:
         if edition:
             self.paragraph("Dateline", edition)
 
-    def contents(self, collection: model.Collection) -> None:
-        """A contents page: a TOC field listing sections and headlines, filled in with the entries (Word adds
-        the page numbers when it updates the field on opening)."""
+    def contents(self, collection: model.Collection, *, numbered: bool) -> list[_ContentsEntry]:
+        """A contents page: a TOC field listing sections and headlines, its cached result filled in with the
+        entries, each a link to its bookmark; with `numbered`, each ends in a tab and a placeholder for its page
+        number (set once the packet is laid out). The entries, in order, to bookmark their targets with."""
         self.paragraph("TOC Heading", "Contents")
-        entries = [(level, title) for section in collection.sections for level, title in
-                   ([(1, section.title)] if section.title else []) + [(2, a.meta.headline) for a in section.articles]]
-        for number, (level, title) in enumerate(entries or [(1, "")]):
+        lines = [(level, title) for section in collection.sections for level, title in
+                 ([(1, section.title)] if section.title else []) + [(2, a.meta.headline) for a in section.articles]]
+        self.entries = []
+        for index, (level, title) in enumerate(lines or [(1, "")]):
             p = self._new_paragraph(self.style_ids[f"toc {level}"])
-            if number == 0:
+            if index == 0:
                 etree.SubElement(etree.SubElement(p, W_R), W_FLDCHAR).set(qn("w:fldCharType"), "begin")
                 code = etree.SubElement(etree.SubElement(p, W_R), W_INSTRTEXT)
                 code.text = f" {TOC_FIELD} "
                 code.set(XML_SPACE, "preserve")
                 etree.SubElement(etree.SubElement(p, W_R), W_FLDCHAR).set(qn("w:fldCharType"), "separate")
-            self._run(p, title, ())
+            if not lines:
+                continue
+            target = f"Contents{index + 1}"
+            link = etree.SubElement(p, W_HYPERLINK)
+            link.set(qn("w:anchor"), target)
+            link.set(qn("w:history"), "1")
+            self._run(link, title, ())
+            tab = number = None
+            if numbered:
+                tab = etree.SubElement(etree.SubElement(link, W_R), W_TAB)
+                number = etree.SubElement(etree.SubElement(link, W_R), W_T)
+                number.text = PAGE_PLACEHOLDER
+            self.entries.append(_ContentsEntry(target, tab, number))
         end = etree.SubElement(p, W_R)
         etree.SubElement(end, W_FLDCHAR).set(qn("w:fldCharType"), "end")
+        return list(self.entries)
 
     def page(self, heads: dict[str, str]) -> None:
         """Page size and margins; on the first page the letterhead (or nothing above the headline), from the second
@@ -544,7 +632,7 @@ class _Writer:
         self._inlines(p, block.content)
         self._heading_number += 1
         number = links.heading_id(self._heading_number)
-        self._bookmark(p, number if self.article_id == "article" else f"{self.article_id}-{number}")
+        self.bookmark(p, number if self.article_id == "article" else f"{self.article_id}-{number}")
 
     def _block_quote(self, block: model.BlockQuote, scope: _Scope) -> None:
         inner = _Scope(self.style_ids["Quote"], scope.list_depth)
@@ -883,7 +971,8 @@ def _apply_look(style: CharacterStyle, look: Look) -> None:
         fmt.tab_stops.clear_all()
         for position, kind in look.tabs:
             fmt.tab_stops.add_tab_stop(Mm(position), WD_TAB_ALIGNMENT.CENTER if kind == "center"
-                                       else WD_TAB_ALIGNMENT.RIGHT)
+                                       else WD_TAB_ALIGNMENT.RIGHT,
+                                       WD_TAB_LEADER.DOTS if kind == "end-dots" else WD_TAB_LEADER.SPACES)
     if look.first_line_indent is not None:
         fmt.first_line_indent = Pt(look.first_line_indent)
     if look.space_before is not None:
