@@ -13,6 +13,7 @@ import pytest
 from lxml import etree
 
 from publish.cli import main
+from publish.collection import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -117,3 +118,47 @@ def test_packet_contents_without_libreoffice_has_no_numbers(tmp_path: Path, caps
     assert all(p.find(f".//{W}tab") is None and not re.search(r"\d+$", "".join(t.text or "" for t in p.iter(f"{W}t")))
                for p in toc)
     assert settings.find(f"{W}updateFields").get(f"{W}val") == "true"
+
+
+def _size(style: object) -> float:
+    font = style.font  # type: ignore[attr-defined]
+    while font.size is None and style.base_style is not None:  # type: ignore[attr-defined]
+        style = style.base_style  # type: ignore[attr-defined]
+        font = style.font  # type: ignore[attr-defined]
+    return float(font.size.pt)
+
+
+@pytest.mark.parametrize("theme", ["default", "digest", "brief"])
+def test_packet_furniture(theme: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each article's headline is larger than its dek, and bold where the theme's headlines are; the original-URL
+    and rights lines follow each article as in HTML, PDF and EPUB; a table has space below it; the cover has no
+    page number and names the publisher once."""
+    import docx
+
+    path = _build(ROOT / "samples" / "morning-brief.yaml", tmp_path, capsys, "--theme", theme)
+    document = docx.Document(str(path))
+    headline, dek = document.styles["Heading 1"], document.styles["Subtitle"]
+    assert _size(headline) >= _size(dek) * 1.25
+    assert not headline.font.small_caps and not headline.font.italic
+    paragraphs = document.paragraphs
+    styles = [p.style.name for p in paragraphs]
+    assert styles.count("Heading 1") == 7
+    articles = load_manifest(ROOT / "samples" / "morning-brief.yaml").collection.articles
+    links = [p.text for p in paragraphs if p.style.name == "Original Link"]
+    assert links == [f"Original: {a.meta.url}" for a in articles if a.meta.url] and links
+    rights = [p.text for p in paragraphs if p.style.name == "Rights"]
+    assert rights == [a.meta.rights for a in articles if a.meta.rights] and rights
+    body = document.element.body
+    for table in body.iterchildren(f"{W}tbl"):
+        after = table.getnext()
+        assert after.tag == f"{W}p" and after.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == \
+            document.styles["After Table"].style_id
+    assert document.styles["After Table"].paragraph_format.space_after.pt > 0
+    section = document.sections[0]
+    assert section.different_first_page_header_footer
+    assert "PAGE" not in etree.tostring(section.first_page_footer._element).decode()
+    cover_end = styles.index("TOC Heading")
+    cover_text = [p.text for p in paragraphs[:cover_end]] + [p.text for p in section.first_page_header.paragraphs]
+    logos = sum(len(p._p.findall(f".//{W}drawing")) for p in [*paragraphs[:cover_end],
+                                                              *section.first_page_header.paragraphs])
+    assert sum(text.count("Harbour Daily") for text in cover_text) + logos == 1

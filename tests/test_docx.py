@@ -43,6 +43,7 @@ TOUR_PARAGRAPHS = [
     ("List Number", "Pay on the boat"),
     ("Heading 2", "Timetable"),
     ("Caption", "Weeknight timetable for the trial month"),
+    ("After Table", ""),  # the table itself is not a paragraph; the space below it is
     ("Figure", ""),
     ("Caption", "The new district seen from Pier 7"),
     ("Image Credit", "Photo: Harbour Daily"),
@@ -51,6 +52,8 @@ TOUR_PARAGRAPHS = [
     ("Horizontal Rule", ""),
     ("Source Code", "route 7N\n  depart 22:00\n  arrive 22:35"),
     ("Normal", "Read the full timetable on the authority’s site, at piers marked ."),  # and the ferry sign's picture
+    ("Original Link", "Original: https://news.example/harbour/night-ferry"),
+    ("Rights", "© 2024 Harbour Daily"),
 ]
 
 
@@ -115,7 +118,7 @@ def test_line_break_is_a_w_br(tour_article, context, tmp_path):
 
 def test_hyperlink_is_external_relationship_in_hyperlink_style(tour_article, context, tmp_path):
     document = open_docx(tour_article, context, tmp_path)
-    (link,) = document.paragraphs[-1].hyperlinks
+    (link,) = document.paragraphs[-3].hyperlinks  # before the original-URL and rights lines
     assert link.text == "full timetable"
     assert link.address == "https://news.example/timetable"
     relationship = document.part.rels[link._hyperlink.rId]

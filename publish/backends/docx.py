@@ -33,7 +33,7 @@ from publish.backends import RenderContext
 from publish.errors import RenderError
 from publish.labels import labels_for
 from publish.text import direction as text_direction
-from publish.text import human_date, plain
+from publish.text import plain
 from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
 
 # WordprocessingML names, qualified once.
@@ -123,7 +123,8 @@ THEME_PARAGRAPH_STYLES = ("First Paragraph", "Letterhead")
 """Paragraph styles the theme adds: a body paragraph without an indent, and the first page's letterhead."""
 # Our own paragraph styles, each based on Normal; the built-in ones restyled below are already in the template.
 OWN_PARAGRAPH_STYLES = ("Byline", "Dateline", "Quote Attribution", "Figure", "Image Credit", "Source Code",
-                        "Table Heading", "Table Contents", "Horizontal Rule", "Section Heading", "toc 1", "toc 2")
+                        "Table Heading", "Table Contents", "After Table", "Horizontal Rule", "Section Heading",
+                        "Original Link", "Rights", "toc 1", "toc 2")
 TOC_FIELD = 'TOC \\h \\z \\t "Section Heading,1,Heading 1,2"'
 """Contents: section headings at level 1, article headlines (Heading 1 in a packet) at level 2."""
 PAGE_PLACEHOLDER = "999"
@@ -135,9 +136,11 @@ PDF_EXPORT = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"
 """LibreOffice's PDF export with every Word bookmark as a named destination (the page each one is on)."""
 
 
-def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
+def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False) -> dict[str, Look]:
     """Every paragraph style the backend uses, built-in or ours, with the theme's tokens for an article in
-    `language` (its script's fonts, line height and paragraph indent; right to left where it is written so)."""
+    `language` (its script's fonts, line height and paragraph indent; right to left where it is written so).
+    In a `packet` Heading 1 is each article's headline: sized from the headline token, always larger than the dek
+    below it, and bold where the theme's headlines are."""
     fonts, sizes, colors, typo = theme.fonts, theme.sizes, theme.colors, theme.typography
     complex_script, east_asian = fonts.complex_script(language), fonts.east_asian(language)
     own = fonts.script_for(language)
@@ -201,6 +204,14 @@ def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
                               line_spacing=1.1, keep_with_next=True, first_line_indent=0, alignment="start"),
         "Table Contents": Look(size=sizes.small * 1.1, space_after=0, line_spacing=1.1, first_line_indent=0,
                                alignment="start"),
+        # an empty paragraph after a table: Word tables have no space below of their own
+        "After Table": Look(size=sizes.small, space_before=0, space_after=round(sizes.body * 0.7, 1),
+                            line_spacing=1.0, first_line_indent=0),
+        "Original Link": Look(**heading, size=sizes.small, color=colors.muted, space_before=sizes.body * 1.5,
+                              space_after=2, line_spacing=1.2, first_line_indent=0, alignment="start",
+                              keep_with_next=True),
+        "Rights": Look(**heading, size=sizes.small, color=colors.muted, space_after=sizes.body, line_spacing=1.2,
+                       first_line_indent=0, alignment="start"),
         "Horizontal Rule": Look(size=sizes.small, space_before=sizes.body / 2, space_after=sizes.body * 1.2,
                                 line_spacing=1.0, border_bottom=colors.rule, first_line_indent=0),
         "Section Heading": Look(**heading, size=sizes.headline, color=colors.accent, bold=True,
@@ -226,6 +237,12 @@ def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
                                          small_caps=typo.subhead_style == "small-caps",
                                          space_before=size * 1.2, space_after=size * 0.4, line_spacing=1.15,
                                          keep_with_next=True, suppress_hyphens=True, first_line_indent=0)
+    if packet:
+        size = round(max(sizes.headline * 0.75, sizes.dek * 1.3, sizes.heading1), 1)
+        looks["Heading 1"] = Look(**heading, size=size, color=colors.heading, bold=typo.headline_bold,
+                                  italic=False, small_caps=False, space_before=0, space_after=size * 0.4,
+                                  line_spacing=1.1, keep_with_next=True, suppress_hyphens=True, first_line_indent=0,
+                                  alignment=header_align)
     return looks
 
 
@@ -269,6 +286,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     writer.front_matter(article.meta)
     for block in article.blocks:
         writer.block(block, writer.top)
+    writer.article_footer(article.meta)
     finish(writer.document, context.theme, article.meta.language)
     _set_properties(writer.document, article.meta, when)
     out = io.BytesIO()
@@ -280,8 +298,8 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
     """A collection as one DOCX packet: a title page, a contents field, then per section a divider page and its
     articles, each starting on a new page under a Heading 1 headline with its byline and dateline."""
     created = reproducible.moment(collection.edition).replace(tzinfo=None)
-    writer = _Writer(context, collection.language)
-    writer.page({"headline": collection.title, "source": collection.publisher or collection.title})
+    writer = _Writer(context, collection.language, packet=True)
+    writer.page({"headline": collection.title, "source": collection.publisher or collection.title}, cover=True)
     writer.heading_offset = 1
     styles = writer.document.styles
     for name in ("Heading 1", "Section Heading", "TOC Heading"):  # in a packet these start a page
@@ -300,6 +318,7 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
             contents.pop(0)
             for block in article.blocks:
                 writer.block(block, writer.top)
+            writer.article_footer(article.meta)
     _set_collection_properties(writer.document, collection, created)
     finish(writer.document, context.theme, collection.language)
     pages = _laid_out_pages(layout, _saved(writer.document), [entry.target for entry in writer.entries]) \
@@ -377,12 +396,12 @@ class _Scope:
 class _Writer:
     """Appends an article's blocks to a python-docx Document as w:p elements in named styles."""
 
-    def __init__(self, context: RenderContext, language: str) -> None:
+    def __init__(self, context: RenderContext, language: str, *, packet: bool = False) -> None:
         self.document: Document = docx.Document()
         self.theme = context.theme
         self.language = language
         self.resources = context.resources
-        self.style_ids = _define_styles(self.document, self.theme, language)
+        self.style_ids = _define_styles(self.document, self.theme, language, packet=packet)
         self.top = _Scope(self.style_ids["Normal"])
         body = self.document.element.body
         self._end = body.sectPr  # every block goes before the section properties, which stay last
@@ -472,15 +491,32 @@ class _Writer:
         etree.SubElement(p, W_BOOKMARK_END).set(W_ID, str(self._bookmark_id))
 
     def title_page(self, collection: model.Collection) -> None:
-        """The packet's first page: logo, title, subtitle, and the edition's date and publisher."""
-        if collection.logo:
+        """The packet's first page: logo, title, subtitle, and the edition's date; the publisher is named once (by
+        the letterhead where the theme has one, else the logo, else in the edition line)."""
+        named = self.theme.brand.letterhead
+        if collection.logo and not named:
             self._figure(model.Figure(collection.logo, collection.publisher or collection.title), self.top)
+            named = True
         self.paragraph("Title", collection.title)
         if collection.subtitle:
             self.paragraph("Subtitle", collection.subtitle)
-        edition = ", ".join(part for part in (human_date(collection.edition), collection.publisher) if part)
+        date = labels_for(collection.language).date_text(collection.edition)
+        edition = ", ".join(part for part in (date, "" if named else collection.publisher) if part)
         if edition:
             self.paragraph("Dateline", edition)
+
+    def article_footer(self, meta: model.Meta) -> None:
+        """After the body, as the HTML, PDF and EPUB print them: the link to the original story and the rights."""
+        href = links.safe_href(meta.url) if meta.url else ""
+        if href:
+            p = self._new_paragraph(self.style_ids["Original Link"])
+            self._run(p, labels_for(meta.language).original + " ", ())
+            link = etree.SubElement(p, W_HYPERLINK)
+            link.set(R_ID, self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
+            link.set(qn("w:history"), "1")
+            self._run(link, meta.url, ("Hyperlink",))
+        if meta.rights:
+            self.paragraph("Rights", meta.rights)
 
     def contents(self, collection: model.Collection, *, numbered: bool) -> list[_ContentsEntry]:
         """A contents page: a TOC field listing sections and headlines, its cached result filled in with the
@@ -515,10 +551,11 @@ class _Writer:
         etree.SubElement(end, W_FLDCHAR).set(qn("w:fldCharType"), "end")
         return list(self.entries)
 
-    def page(self, heads: dict[str, str]) -> None:
+    def page(self, heads: dict[str, str], *, cover: bool = False) -> None:
         """Page size and margins; on the first page the letterhead (or nothing above the headline), from the second
         the running head; page numbers and the theme's footer text, each where the theme places it. `heads` holds
-        what the running head may show (headline, source) and the letterhead's date."""
+        what the running head may show (headline, source) and the letterhead's date. A packet's first page is its
+        `cover`: no page number there."""
         page = self.theme.page
         section = self.document.sections[0]
         section.page_width, section.page_height = Mm(page.width_mm), Mm(page.height_mm)
@@ -562,7 +599,7 @@ class _Writer:
                 slots[_slot(page.folio_position, side)] = folio
             if page.footer_text:
                 slots.setdefault(footer_at, []).append(page.footer_text)
-            feet = [footer, section.first_page_footer] if side == "odd" else [footer]
+            feet = [footer, section.first_page_footer] if side == "odd" and not cover else [footer]
             for foot in feet:
                 if slots:
                     self._page_line(foot.paragraphs[0]._p, "Footer", slots)
@@ -715,6 +752,7 @@ class _Writer:
                 _set_style(p, style, alignment)
                 self._inlines(p, content)
         self._end.addprevious(table)
+        self._new_paragraph(self.style_ids["After Table"])
 
     def _rule(self, block: model.Rule, scope: _Scope) -> None:
         self._new_paragraph(self.style_ids["Horizontal Rule"])
@@ -874,7 +912,7 @@ def _set_style(p: Any, style_id: str, alignment: str = "", num_id: str | None = 
 # --- styles --------------------------------------------------------------------------------------------
 
 
-def _define_styles(document: Document, theme: Theme, language: str) -> dict[str, str]:
+def _define_styles(document: Document, theme: Theme, language: str, *, packet: bool = False) -> dict[str, str]:
     """Restyle the template's built-in styles and add ours from the theme; the style ids by name."""
     styles = document.styles
     normal = styles["Normal"]
@@ -892,7 +930,7 @@ def _define_styles(document: Document, theme: Theme, language: str) -> dict[str,
             character = styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
             character.base_style = styles["Default Paragraph Font"]
             character.quick_style = name == "Verbatim Char"
-    looks = paragraph_looks(theme, language)
+    looks = paragraph_looks(theme, language, packet=packet)
     for name, look in looks.items():
         _apply_look(styles[name], look)
     for name, character_look in CHARACTER_LOOKS.items():
