@@ -162,3 +162,70 @@ def test_packet_furniture(theme: str, tmp_path: Path, capsys: pytest.CaptureFixt
     logos = sum(len(p._p.findall(f".//{W}drawing")) for p in [*paragraphs[:cover_end],
                                                               *section.first_page_header.paragraphs])
     assert sum(text.count("Harbour Daily") for text in cover_text) + logos == 1
+
+
+STORY = """---
+title: Port Opens Tender for a Deeper Wharf
+dateline: Karachi
+date: 2024-06-12
+source: Harbour Daily
+---
+
+{lede} The port trust said on Wednesday that bids are due by the end of July.
+
+The new wharf would take ships of up to fourteen metres' draught.
+"""
+
+
+@pytest.mark.parametrize("lede, shown", [("KARACHI — The port trust opened a tender.", False),
+                                         ("The port trust in Karachi opened a tender.", True)])
+def test_dateline_shown_once_in_every_format(lede: str, shown: bool, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """When the lede opens with the dateline ("KARACHI — ..."), the header keeps the date but not the place, in
+    HTML, EPUB, DOCX and PDF; when it does not, the header names the place."""
+    import docx
+    from lxml import html as lxml_html
+
+    from publish import checks
+
+    source = tmp_path / "wharf.md"
+    source.write_text(STORY.format(lede=lede), encoding="utf-8")
+    assert main(["build", str(source), "--to", "html,epub,docx,pdf", "--out", str(tmp_path / "out")]) == 0
+    out = tmp_path / "out"
+    header = lxml_html.parse(str(out / "wharf.html")).getroot().find_class("dateline")[0].text_content()
+    assert ("Karachi" in header) is shown and "12 June 2024" in header
+    with zipfile.ZipFile(out / "wharf.epub") as package:
+        chapter = lxml_html.fromstring(package.read("EPUB/chapter.xhtml"))
+    assert ("Karachi" in chapter.find_class("dateline")[0].text_content()) is shown
+    dateline = next(p.text for p in docx.Document(str(out / "wharf.docx")).paragraphs if p.style.name == "Dateline")
+    assert ("Karachi" in dateline) is shown and "12 June 2024" in dateline
+    first_page = checks.pdf_pages((out / "wharf.pdf").read_bytes())[0]
+    assert first_page.casefold().count("karachi") == 1 + shown
+
+
+def test_letterhead_label_in_the_article_language_and_no_second_publisher(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The brief theme's letterhead over an Urdu story says "press brief" in Urdu (HTML and the DOCX's first-page
+    header), and the article header does not repeat the publisher the letterhead names."""
+    import docx
+    from lxml import html as lxml_html
+
+    source = ROOT / "samples" / "urdu-library.md"
+    assert main(["build", str(source), "--to", "html,docx", "--theme", "brief", "--out", str(tmp_path)]) == 0
+    page = lxml_html.parse(str(tmp_path / "urdu-library.html")).getroot()
+    assert [e.text_content() for e in page.find_class("letterhead-label")] == ["پریس بریف"]
+    assert [e.text_content() for e in page.find_class("letterhead-publisher")] == ["ہاربر ڈیلی"]
+    assert page.find_class("source") == []
+    header = docx.Document(str(tmp_path / "urdu-library.docx")).sections[0].first_page_header
+    assert "پریس بریف" in "".join(p.text for p in header.paragraphs)
+    assert "Press brief" not in "".join(p.text for p in header.paragraphs)
+
+
+def test_collection_cover_names_the_publisher_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The brief's cover shows the logo (which carries the publisher's name), not the name again below it."""
+    from lxml import html as lxml_html
+
+    assert main(["build", str(ROOT / "samples" / "morning-brief.yaml"), "--to", "html", "--out", str(tmp_path)]) == 0
+    cover = lxml_html.parse(str(tmp_path / "morning-brief.html")).getroot().find_class("cover")[0]
+    assert len(cover.findall(".//img")) == 1
+    assert "Harbour Daily" not in cover.text_content()

@@ -31,9 +31,9 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from publish import links, model, reproducible
 from publish.backends import RenderContext
 from publish.errors import RenderError
-from publish.labels import labels_for
+from publish.labels import labels_for, letterhead_label
 from publish.text import direction as text_direction
-from publish.text import plain
+from publish.text import lede_has_dateline, plain
 from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
 
 # WordprocessingML names, qualified once.
@@ -283,7 +283,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     writer.page({"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its width
                  "date": labels_for(article.meta.language).date_text(article.meta.published or article.meta.updated)})
     writer.start_article(article, "article")
-    writer.front_matter(article.meta)
+    writer.front_matter(article)
     for block in article.blocks:
         writer.block(block, writer.top)
     writer.article_footer(article.meta)
@@ -314,7 +314,7 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
         for article in section.articles:
             number += 1
             writer.start_article(article, f"a{number}")
-            writer.front_matter(article.meta, headline_style="Heading 1", contents_target=contents[0].target)
+            writer.front_matter(article, headline_style="Heading 1", contents_target=contents[0].target)
             contents.pop(0)
             for block in article.blocks:
                 writer.block(block, writer.top)
@@ -453,15 +453,17 @@ class _Writer:
 
     # --- the parts around the body ---------------------------------------------------------------------
 
-    def front_matter(self, meta: model.Meta, headline_style: str = "Title", contents_target: str = "") -> None:
+    def front_matter(self, article: model.Article, headline_style: str = "Title", contents_target: str = "") -> None:
         """Headline, dek, byline and dateline, each in its style and the article's language; empty ones are left
-        out."""
+        out, and so is the dateline's place when the lede opens with it."""
+        meta = article.meta
         labels = labels_for(meta.language)
         dates = labels.date_text(meta.published)
         if meta.updated is not None:
             updated = labels.date_text(meta.updated)
             dates = f"{dates} ({labels.updated_note} {updated})" if dates else f"{labels.updated} {updated}"
-        dateline = labels.comma.join(part for part in (meta.dateline, dates) if part)
+        place = "" if lede_has_dateline(article) else meta.dateline
+        dateline = labels.comma.join(part for part in (place, dates) if part)
         for style, text in ((headline_style, meta.headline), ("Subtitle", meta.dek),
                             ("Byline", labels.byline_text(meta.authors)), ("Dateline", dateline)):
             if text:
@@ -640,7 +642,7 @@ class _Writer:
             etree.SubElement(etree.SubElement(p, W_R), W_DRAWING).append(inline)
         elif publisher:
             self._run(p, publisher, ("Letterhead Publisher",))
-        label, date = brand.label, heads.get("date", "")
+        label, date = letterhead_label(brand.label, self.language), heads.get("date", "")
         if label or date:
             etree.SubElement(etree.SubElement(p, W_R), W_TAB)
             if label:
