@@ -102,14 +102,15 @@ def _same(heard: str, text: str) -> bool:
     return sum((a & b).values()) >= 0.9 * max(sum(a.values()), sum(b.values()), 1)
 
 
-@pytest.mark.parametrize("source", ARTICLES, ids=lambda path: path.stem)
+@pytest.mark.parametrize("source", [*ARTICLES, ROOT / "samples" / "morning-brief.yaml"], ids=lambda path: path.stem)
 def test_pdf_ua_structure_reads_the_article_in_order(source: Path, tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     """A PDF/UA-1 build is tagged: `publish check` finds no problem with it; its structure tree's paragraphs and
-    headings, in tree order, hold the article's headline, subheads and paragraphs in the article's order; every
+    headings, in tree order, hold each article's headline, subheads and paragraphs in the article's order; every
     figure has alternative text; the language and a displayed title are set."""
     from pypdf import PdfReader
 
+    from publish.collection import load_manifest
     from publish.readers import read_file
 
     path = _ua_pdf(source, tmp_path, capsys)
@@ -117,19 +118,26 @@ def test_pdf_ua_structure_reads_the_article_in_order(source: Path, tmp_path: Pat
     reader = PdfReader(path)
     blocks = pdf_checks.structure_blocks(reader)
     assert blocks is not None
-    article = read_file(source).article
+    if source.suffix == ".yaml":
+        collection = load_manifest(source).collection
+        articles, language = list(collection.articles), collection.language
+    else:
+        articles = [read_file(source).article]
+        language = articles[0].meta.language
     heard = [_normal(block.text) for block in blocks]
-    assert _same(heard[[b.role for b in blocks].index("H1")], _normal(article.meta.headline))
-    expected = [_normal(plain(block.content)) for block in article.blocks
-                if isinstance(block, (model.Paragraph, model.Heading)) and plain(block.content).strip()]
+    expected = [_normal(text) for article in articles for text in [article.meta.headline, *(
+        plain(block.content) for block in article.blocks
+        if isinstance(block, (model.Paragraph, model.Heading)) and plain(block.content).strip())]]
     position = 0
     for text in expected:
         found = next((i for i in range(position, len(heard)) if _same(heard[i], text)), None)
         assert found is not None, f"{text[:60]!r} is not in the structure tree after block {position}"
+        if text == _normal(articles[0].meta.headline) and position == 0:
+            assert blocks[found].role.startswith("H")
         position = found + 1
     assert pdf_checks.figures_without_alt(reader) == 0
     root = reader.trailer["/Root"]
-    assert str(root["/Lang"]) == article.meta.language
+    assert str(root["/Lang"]) == language
     assert root["/ViewerPreferences"]["/DisplayDocTitle"]
 
 
