@@ -317,8 +317,8 @@ def _require_tools(kinds: set[str], skip: frozenset[str]) -> None:
 
 def _start_external(pool: ThreadPoolExecutor, kinds: dict[Path, str], skip: frozenset[str],
                     ) -> dict[Path, list[Future[dict[Path, list[Finding]]]]]:
-    """Start every external validator: one Nu checker and one LibreOffice for all files, epubcheck and qpdf per
-    file. Each future gives findings by path."""
+    """Start every external validator: one Nu checker and one LibreOffice for all files, epubcheck, DAISY Ace and
+    qpdf per file. Each future gives findings by path."""
     from publish.validators import docx as docx_checks
     from publish.validators import epub as epub_checks
     from publish.validators import html as html_checks
@@ -339,6 +339,8 @@ def _start_external(pool: ThreadPoolExecutor, kinds: dict[Path, str], skip: froz
         add(of("docx"), pool.submit(docx_checks.libreoffice, of("docx")))
     for path in of("epub") if "epubcheck" not in skip else []:
         add([path], pool.submit(lambda p: {p: epub_checks.epubcheck(p)}, path))
+    for path in of("epub") if "ace" not in skip else []:
+        add([path], pool.submit(lambda p: {p: epub_checks.ace(p)}, path))
     for path in of("pdf") if "qpdf" not in skip else []:
         add([path], pool.submit(lambda p: {p: pdf_checks.qpdf(p)}, path))
     return futures

@@ -320,8 +320,8 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--json", action="store_true", help="print the report as JSON")
     _track_changes_option(k)
     k.add_argument("--strict", action="store_true", help="count warnings as errors")
-    k.add_argument("--skip", metavar="CHECKS", help="comma-separated checks to leave out: epubcheck, html-checker, "
-                                                    "qpdf, libreoffice, parity")
+    k.add_argument("--skip", metavar="CHECKS", help="comma-separated checks to leave out: epubcheck, ace, "
+                                                    "html-checker, qpdf, libreoffice, parity")
     k.set_defaults(run=_check)
 
     f = commands.add_parser("formats", help="list the input and output formats, built in and from plugins",

@@ -143,3 +143,24 @@ def labels_for(language: str) -> Labels:
     if tag.startswith("zh-") and any(part in tag.split("-") for part in ("hant", "tw", "hk", "mo")):
         return TRADITIONAL_CHINESE
     return LABELS.get(tag.split("-")[0], ENGLISH)
+
+
+LETTERHEAD_LABELS: dict[str, dict[str, str]] = {
+    "press brief": {"ur": "پریس بریف", "ar": "موجز صحفي", "fa": "خلاصهٔ خبری", "he": "תדריך לעיתונות",
+                    "ja": "報道資料", "zh": "新闻简报", "zh-Hant": "新聞簡報", "ko": "보도자료", "fr": "Note de presse",
+                    "de": "Presseinformation", "es": "Nota de prensa"},
+    "press release": {"ur": "پریس ریلیز", "ar": "بيان صحفي", "fa": "بیانیهٔ مطبوعاتی", "he": "הודעה לעיתונות",
+                      "ja": "プレスリリース", "zh": "新闻稿", "zh-Hant": "新聞稿", "ko": "보도자료",
+                      "fr": "Communiqué de presse", "de": "Pressemitteilung", "es": "Comunicado de prensa"},
+}
+"""The letterhead labels a theme may name in English, in the other languages publish has labels for."""
+
+
+def letterhead_label(label: str, language: str) -> str:
+    """A theme's letterhead label ("Press brief") in the article's language where it is a known one, else as the
+    theme gives it."""
+    known = LETTERHEAD_LABELS.get(" ".join(label.split()).casefold())
+    if not known:
+        return label
+    code = labels_for(language).language
+    return known.get(code, known.get(code.split("-")[0], label))

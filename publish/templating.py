@@ -61,6 +61,7 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     env.globals["unsupported"] = _unsupported
     env.globals["safe_href"] = safe_href
     env.globals["labels_for"] = labels_for
+    env.globals["lede_has_dateline"] = text.lede_has_dateline
     env.globals["script_rules"] = script_rules
     env.filters["plain"] = text.plain
     env.filters["human_date"] = text.human_date

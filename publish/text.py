@@ -67,6 +67,18 @@ def byline(meta: model.Meta) -> str:
     return f"By {', '.join(names[:-1])} and {names[-1]}"
 
 
+def lede_has_dateline(article: model.Article) -> bool:
+    """Whether the story's first paragraph already opens with its dateline ("KARACHI — ...", "کراچی: ..."), in
+    which case the article header shows the date without the place, so no reader meets the place twice."""
+    place = " ".join(article.meta.dateline.split()).casefold()
+    first = next((block for block in article.blocks if isinstance(block, model.Paragraph)), None)
+    if not place or first is None or article.blocks[0] is not first:
+        return False
+    opening = " ".join(plain(first.content).split()).casefold()
+    rest = opening[len(place):len(place) + 1]
+    return opening.startswith(place) and not (rest.isalnum() or rest == "\u0640")  # a whole word, not "Karachiites"
+
+
 def human_date(value: dt.date | None) -> str:
     """A date as a reader sees it: "12 June 2024", with "14:30" after a time of day."""
     if value is None:

@@ -22,7 +22,7 @@ from publish.readers import read_file
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {"dar-bishkek": ROOT / "samples" / "dar-bishkek.txt", "feature-tour": ROOT / "samples" / "feature-tour.md"}
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-FAST = "--skip=epubcheck,html-checker,libreoffice"
+FAST = "--skip=epubcheck,ace,html-checker,libreoffice"
 """For the tests about one in-process check: the external validators run in the samples test."""
 
 
@@ -192,7 +192,7 @@ def test_checking_what_is_not_an_output_is_one_clear_line(tmp_path: Path, capsys
     assert capsys.readouterr().err == f"publish: error: {tmp_path / 'gone.pdf'}: no such file\n"
     assert main(["check", str(tmp_path / "gone.pdf"), "--skip", "spelling"]) == 1
     assert capsys.readouterr().err == ("publish: error: unknown check 'spelling' for --skip; known: epubcheck, "
-                                       "html-checker, qpdf, libreoffice, parity\n")
+                                       "ace, html-checker, qpdf, libreoffice, parity\n")
 
 
 def test_a_docx_whose_relationship_points_nowhere_fails(built: Path, tmp_path: Path,

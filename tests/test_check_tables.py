@@ -15,7 +15,7 @@ from publish.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "samples" / "dar-bishkek.txt"
-FAST = "--skip=epubcheck,html-checker,libreoffice"
+FAST = "--skip=epubcheck,ace,html-checker,libreoffice"
 
 
 def _table(folder: Path, columns: int, caption: str = "") -> Path:

@@ -140,7 +140,8 @@ def test_running_head_and_page_numbers_mirror_in_right_to_left_text(urdu_pdf, en
     head, folio, width = _page_furniture(urdu_pdf[0], 1)
     assert letters(head.text) == letters(URDU.meta.headline) and head.left > width / 2
     assert letters(folio.text) == letters("صفحہ از") and folio.right < width / 4
-    label = next(run for run in runs(reader(urdu_pdf[0])) if run.text == "PRESS BRIEF")  # letterhead, mirrored
+    # the letterhead's label, in Urdu over an Urdu story, at the line's end (mirrored)
+    label = next(run for run in runs(reader(urdu_pdf[0])) if run.text == "پریس بریف")
     assert label.page == 0 and label.x < width / 4
 
 

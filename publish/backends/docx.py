@@ -6,16 +6,20 @@ import copy
 import datetime as dt
 import io
 import re
+import shutil
+import subprocess
+import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import docx
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
@@ -27,10 +31,10 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from publish import links, model, reproducible
 from publish.backends import RenderContext
 from publish.errors import RenderError
-from publish.labels import labels_for
+from publish.labels import labels_for, letterhead_label
 from publish.readers.ooxml import MODEL_NAMESPACE, paragraph_text
 from publish.text import direction as text_direction
-from publish.text import human_date, plain
+from publish.text import lede_has_dateline, plain
 from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
 
 # WordprocessingML names, qualified once.
@@ -113,7 +117,7 @@ class Look:
     right_to_left: bool | None = None
     """A right-to-left paragraph (w:bidi): its start is on the right."""
     tabs: tuple[tuple[float, str], ...] = ()
-    """Tab stops: (position in millimetres, "center" or "end")."""
+    """Tab stops: (position in millimetres, "center", "end", or "end-dots": at the end with a dotted leader)."""
 
 
 ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT,
@@ -123,14 +127,24 @@ THEME_PARAGRAPH_STYLES = ("First Paragraph", "Letterhead")
 """Paragraph styles the theme adds: a body paragraph without an indent, and the first page's letterhead."""
 # Our own paragraph styles, each based on Normal; the built-in ones restyled below are already in the template.
 OWN_PARAGRAPH_STYLES = ("Byline", "Dateline", "Quote Attribution", "Figure", "Image Credit", "Source Code",
-                        "Table Heading", "Table Contents", "Horizontal Rule", "Section Heading", "toc 1", "toc 2")
+                        "Table Heading", "Table Contents", "After Table", "Horizontal Rule", "Section Heading",
+                        "Original Link", "Rights", "toc 1", "toc 2")
 TOC_FIELD = 'TOC \\h \\z \\t "Section Heading,1,Heading 1,2"'
 """Contents: section headings at level 1, article headlines (Heading 1 in a packet) at level 2."""
+PAGE_PLACEHOLDER = "999"
+"""Stands where a contents entry's page number goes while LibreOffice lays the packet out: as wide as any real
+number, so no entry wraps later than it did in that layout."""
+LAYOUT_TIMEOUT = 180
+"""Seconds LibreOffice may take to lay a packet out (about 4 s for the morning brief)."""
+PDF_EXPORT = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"boolean","value":"true"}}'
+"""LibreOffice's PDF export with every Word bookmark as a named destination (the page each one is on)."""
 
 
-def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
+def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False) -> dict[str, Look]:
     """Every paragraph style the backend uses, built-in or ours, with the theme's tokens for an article in
-    `language` (its script's fonts, line height and paragraph indent; right to left where it is written so)."""
+    `language` (its script's fonts, line height and paragraph indent; right to left where it is written so).
+    In a `packet` Heading 1 is each article's headline: sized from the headline token, always larger than the dek
+    below it, and bold where the theme's headlines are."""
     fonts, sizes, colors, typo = theme.fonts, theme.sizes, theme.colors, theme.typography
     complex_script, east_asian = fonts.complex_script(language), fonts.east_asian(language)
     own = fonts.script_for(language)
@@ -194,6 +208,14 @@ def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
                               line_spacing=1.1, keep_with_next=True, first_line_indent=0, alignment="start"),
         "Table Contents": Look(size=sizes.small * 1.1, space_after=0, line_spacing=1.1, first_line_indent=0,
                                alignment="start"),
+        # an empty paragraph after a table: Word tables have no space below of their own
+        "After Table": Look(size=sizes.small, space_before=0, space_after=round(sizes.body * 0.7, 1),
+                            line_spacing=1.0, first_line_indent=0),
+        "Original Link": Look(**heading, size=sizes.small, color=colors.muted, space_before=sizes.body * 1.5,
+                              space_after=2, line_spacing=1.2, first_line_indent=0, alignment="start",
+                              keep_with_next=True),
+        "Rights": Look(**heading, size=sizes.small, color=colors.muted, space_after=sizes.body, line_spacing=1.2,
+                       first_line_indent=0, alignment="start"),
         "Horizontal Rule": Look(size=sizes.small, space_before=sizes.body / 2, space_after=sizes.body * 1.2,
                                 line_spacing=1.0, border_bottom=colors.rule, first_line_indent=0),
         "Section Heading": Look(**heading, size=sizes.headline, color=colors.accent, bold=True,
@@ -202,8 +224,9 @@ def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
         "TOC Heading": Look(**heading, size=sizes.heading1, color=colors.heading, bold=True,
                             space_after=sizes.heading1, first_line_indent=0),
         "toc 1": Look(**heading, size=sizes.small, color=colors.accent, bold=True, space_before=sizes.body,
-                      space_after=2, keep_with_next=True, first_line_indent=0),
-        "toc 2": Look(**body, size=sizes.body, color=colors.text, space_after=3, left_indent=4, first_line_indent=0),
+                      space_after=2, keep_with_next=True, first_line_indent=0, tabs=_page_tabs(theme)[1:]),
+        "toc 2": Look(**body, size=sizes.body, color=colors.text, space_after=3, left_indent=4, first_line_indent=0,
+                      alignment="start", tabs=((_page_tabs(theme)[1][0], "end-dots"),)),
         "Header": Look(**heading, size=sizes.small, color=colors.muted, alignment="start", first_line_indent=0,
                        space_after=0, line_spacing=1.0, tabs=_page_tabs(theme)),
         "Footer": Look(**heading, size=sizes.small, color=colors.muted, alignment="start", first_line_indent=0,
@@ -218,6 +241,12 @@ def paragraph_looks(theme: Theme, language: str = "en") -> dict[str, Look]:
                                          small_caps=typo.subhead_style == "small-caps",
                                          space_before=size * 1.2, space_after=size * 0.4, line_spacing=1.15,
                                          keep_with_next=True, suppress_hyphens=True, first_line_indent=0)
+    if packet:
+        size = round(max(sizes.headline * 0.75, sizes.dek * 1.3, sizes.heading1), 1)
+        looks["Heading 1"] = Look(**heading, size=size, color=colors.heading, bold=typo.headline_bold,
+                                  italic=False, small_caps=False, space_before=0, space_after=size * 0.4,
+                                  line_spacing=1.1, keep_with_next=True, suppress_hyphens=True, first_line_indent=0,
+                                  alignment=header_align)
     return looks
 
 
@@ -258,9 +287,10 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     writer.page({"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its width
                  "date": labels_for(article.meta.language).date_text(article.meta.published or article.meta.updated)})
     writer.start_article(article, "article")
-    writer.front_matter(article.meta)
+    writer.front_matter(article)
     for block in article.blocks:
         writer.block(block, writer.top)
+    writer.article_footer(article.meta)
     finish(writer.document, context.theme, article.meta.language)
     _mark_changed_paragraphs(writer.document)
     writer.comment_threads()
@@ -276,31 +306,89 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
     """A collection as one DOCX packet: a title page, a contents field, then per section a divider page and its
     articles, each starting on a new page under a Heading 1 headline with its byline and dateline."""
     created = reproducible.moment(collection.edition).replace(tzinfo=None)
-    writer = _Writer(context, collection.language)
-    writer.page({"headline": collection.title, "source": collection.publisher or collection.title})
+    writer = _Writer(context, collection.language, packet=True)
+    writer.page({"headline": collection.title, "source": collection.publisher or collection.title}, cover=True)
     writer.heading_offset = 1
     styles = writer.document.styles
     for name in ("Heading 1", "Section Heading", "TOC Heading"):  # in a packet these start a page
         styles[name].paragraph_format.page_break_before = True
     writer.title_page(collection)
-    writer.contents(collection)
+    layout = _layout_program()
+    contents = writer.contents(collection, numbered=layout is not None)
     number = 0
     for section in collection.sections:
         if section.title:
-            writer.paragraph("Section Heading", section.title)
+            writer.bookmark(writer.paragraph("Section Heading", section.title), contents.pop(0).target)
         for article in section.articles:
             number += 1
             writer.start_article(article, f"a{number}")
-            writer.front_matter(article.meta, headline_style="Heading 1")
+            writer.front_matter(article, headline_style="Heading 1", contents_target=contents[0].target)
+            contents.pop(0)
             for block in article.blocks:
                 writer.block(block, writer.top)
+            writer.article_footer(article.meta)
     _set_collection_properties(writer.document, collection, created)
     finish(writer.document, context.theme, collection.language)
-    settings = writer.document.settings.element  # Word fills in the contents' page numbers on opening
-    etree.SubElement(settings, qn("w:updateFields")).set(W_VAL, "true")
+    pages = _laid_out_pages(layout, _saved(writer.document), [entry.target for entry in writer.entries]) \
+        if layout else None
+    for entry in writer.entries:
+        if entry.number is not None:
+            if pages is None:  # never a wrong number: without a layout, only the tab and placeholder go
+                entry.number.getparent().getparent().remove(entry.number.getparent())
+                entry.tab.getparent().getparent().remove(entry.tab.getparent())
+            else:
+                entry.number.text = str(pages[entry.target])
+    if pages is None:  # Word fills in the contents' page numbers on opening
+        etree.SubElement(writer.document.settings.element, qn("w:updateFields")).set(W_VAL, "true")
+    return _with_fixed_times(_saved(writer.document), created)
+
+
+def _saved(document: Document) -> bytes:
     out = io.BytesIO()
-    writer.document.save(out)
-    return _with_fixed_times(out.getvalue(), created)
+    document.save(out)
+    return out.getvalue()
+
+
+def _layout_program() -> str | None:
+    """LibreOffice, where installed: it lays a packet out so its contents can carry page numbers."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _laid_out_pages(program: str, data: bytes, targets: Sequence[str]) -> dict[str, int] | None:
+    """The page (counted from 1, as the folio's PAGE field counts) on which LibreOffice lays out each bookmark in
+    `targets`; None when it cannot (it fails, hangs, or a bookmark is not in its PDF)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    with tempfile.TemporaryDirectory(prefix="publish-contents-") as tmp:
+        source = Path(tmp, "packet.docx")
+        source.write_bytes(data)
+        try:
+            subprocess.run([program, f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}", "--headless",
+                            "--norestore", "--nolockcheck", "--infilter=MS Word 2007 XML", "--convert-to",
+                            PDF_EXPORT, "--outdir", tmp, str(source)], capture_output=True, timeout=LAYOUT_TIMEOUT,
+                           check=False, stdin=subprocess.DEVNULL, cwd=tmp)
+            reader = PdfReader(Path(tmp, "packet.pdf"))
+            found = {str(name).lstrip("/"): page + 1 for name, destination in reader.named_destinations.items()
+                     if (page := reader.get_destination_page_number(destination)) is not None}
+        except (OSError, subprocess.TimeoutExpired, PyPdfError, ValueError):
+            return None
+    if not all(target in found for target in targets):
+        return None
+    return {target: found[target] for target in targets}
+
+
+@dataclass(frozen=True, slots=True)
+class _ContentsEntry:
+    """One line of a packet's contents: the bookmark it points at, and its page number's tab and text (None when
+    no page number is to be computed)."""
+
+    target: str
+    """The bookmark on the section heading or headline (letters and digits: a PDF destination keeps it as is)."""
+    tab: Any = None
+    """The w:tab before the page number."""
+    number: Any = None
+    """The w:t holding the page number."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,12 +404,12 @@ class _Scope:
 class _Writer:
     """Appends an article's blocks to a python-docx Document as w:p elements in named styles."""
 
-    def __init__(self, context: RenderContext, language: str) -> None:
+    def __init__(self, context: RenderContext, language: str, *, packet: bool = False) -> None:
         self.document: Document = docx.Document()
         self.theme = context.theme
         self.language = language
         self.resources = context.resources
-        self.style_ids = _define_styles(self.document, self.theme, language)
+        self.style_ids = _define_styles(self.document, self.theme, language, packet=packet)
         self.top = _Scope(self.style_ids["Normal"])
         body = self.document.element.body
         self._end = body.sectPr  # every block goes before the section properties, which stay last
@@ -339,6 +427,8 @@ class _Writer:
         self.article_id = "article"
         """The current article's id: heading bookmarks are named after it in a packet."""
         self._heading_number = 0
+        self.entries: list[_ContentsEntry] = []
+        """A packet's contents entries, in order."""
         page = self.theme.page
         self._text_width = Mm(page.width_mm - page.margin_inner - page.margin_outer)
         self._max_figure_height = Mm((page.height_mm - page.margin_top - page.margin_bottom) * MAX_FIGURE_HEIGHT)
@@ -379,21 +469,25 @@ class _Writer:
 
     # --- the parts around the body ---------------------------------------------------------------------
 
-    def front_matter(self, meta: model.Meta, headline_style: str = "Title") -> None:
+    def front_matter(self, article: model.Article, headline_style: str = "Title", contents_target: str = "") -> None:
         """Headline, dek, byline and dateline, each in its style and the article's language; empty ones are left
-        out."""
+        out, and so is the dateline's place when the lede opens with it."""
+        meta = article.meta
         labels = labels_for(meta.language)
         dates = labels.date_text(meta.published)
         if meta.updated is not None:
             updated = labels.date_text(meta.updated)
             dates = f"{dates} ({labels.updated_note} {updated})" if dates else f"{labels.updated} {updated}"
-        dateline = labels.comma.join(part for part in (meta.dateline, dates) if part)
+        place = "" if lede_has_dateline(article) else meta.dateline
+        dateline = labels.comma.join(part for part in (place, dates) if part)
         for style, text in ((headline_style, meta.headline), ("Subtitle", meta.dek),
                             ("Byline", labels.byline_text(meta.authors)), ("Dateline", dateline)):
             if text:
                 p = self.paragraph(style, text)
                 if style == headline_style:
-                    self._bookmark(p, f"{self.article_id}-headline")
+                    self.bookmark(p, f"{self.article_id}-headline")
+                    if contents_target:
+                        self.bookmark(p, contents_target)
 
     def paragraph(self, style: str, text: str) -> Any:
         """A paragraph of plain text in a named style."""
@@ -401,7 +495,7 @@ class _Writer:
         self._run(p, text, ())
         return p
 
-    def _bookmark(self, p: Any, anchor: str) -> None:
+    def bookmark(self, p: Any, anchor: str) -> None:
         """Mark a paragraph's content as the target of internal links to `anchor` (a heading id as in HTML)."""
         self._bookmark_id += 1
         start = etree.Element(W_BOOKMARK_START)
@@ -415,38 +509,71 @@ class _Writer:
         etree.SubElement(p, W_BOOKMARK_END).set(W_ID, str(self._bookmark_id))
 
     def title_page(self, collection: model.Collection) -> None:
-        """The packet's first page: logo, title, subtitle, and the edition's date and publisher."""
-        if collection.logo:
+        """The packet's first page: logo, title, subtitle, and the edition's date; the publisher is named once (by
+        the letterhead where the theme has one, else the logo, else in the edition line)."""
+        named = self.theme.brand.letterhead
+        if collection.logo and not named:
             self._figure(model.Figure(collection.logo, collection.publisher or collection.title), self.top)
+            named = True
         self.paragraph("Title", collection.title)
         if collection.subtitle:
             self.paragraph("Subtitle", collection.subtitle)
-        edition = ", ".join(part for part in (human_date(collection.edition), collection.publisher) if part)
+        date = labels_for(collection.language).date_text(collection.edition)
+        edition = ", ".join(part for part in (date, "" if named else collection.publisher) if part)
         if edition:
             self.paragraph("Dateline", edition)
 
-    def contents(self, collection: model.Collection) -> None:
-        """A contents page: a TOC field listing sections and headlines, filled in with the entries (Word adds
-        the page numbers when it updates the field on opening)."""
+    def article_footer(self, meta: model.Meta) -> None:
+        """After the body, as the HTML, PDF and EPUB print them: the link to the original story and the rights."""
+        href = links.safe_href(meta.url) if meta.url else ""
+        if href:
+            p = self._new_paragraph(self.style_ids["Original Link"])
+            self._run(p, labels_for(meta.language).original + " ", ())
+            link = etree.SubElement(p, W_HYPERLINK)
+            link.set(R_ID, self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
+            link.set(qn("w:history"), "1")
+            self._run(link, meta.url, ("Hyperlink",))
+        if meta.rights:
+            self.paragraph("Rights", meta.rights)
+
+    def contents(self, collection: model.Collection, *, numbered: bool) -> list[_ContentsEntry]:
+        """A contents page: a TOC field listing sections and headlines, its cached result filled in with the
+        entries, each a link to its bookmark; with `numbered`, each ends in a tab and a placeholder for its page
+        number (set once the packet is laid out). The entries, in order, to bookmark their targets with."""
         self.paragraph("TOC Heading", "Contents")
-        entries = [(level, title) for section in collection.sections for level, title in
-                   ([(1, section.title)] if section.title else []) + [(2, a.meta.headline) for a in section.articles]]
-        for number, (level, title) in enumerate(entries or [(1, "")]):
+        lines = [(level, title) for section in collection.sections for level, title in
+                 ([(1, section.title)] if section.title else []) + [(2, a.meta.headline) for a in section.articles]]
+        self.entries = []
+        for index, (level, title) in enumerate(lines or [(1, "")]):
             p = self._new_paragraph(self.style_ids[f"toc {level}"])
-            if number == 0:
+            if index == 0:
                 etree.SubElement(etree.SubElement(p, W_R), W_FLDCHAR).set(qn("w:fldCharType"), "begin")
                 code = etree.SubElement(etree.SubElement(p, W_R), W_INSTRTEXT)
                 code.text = f" {TOC_FIELD} "
                 code.set(XML_SPACE, "preserve")
                 etree.SubElement(etree.SubElement(p, W_R), W_FLDCHAR).set(qn("w:fldCharType"), "separate")
-            self._run(p, title, ())
+            if not lines:
+                continue
+            target = f"Contents{index + 1}"
+            link = etree.SubElement(p, W_HYPERLINK)
+            link.set(qn("w:anchor"), target)
+            link.set(qn("w:history"), "1")
+            self._run(link, title, ())
+            tab = number = None
+            if numbered:
+                tab = etree.SubElement(etree.SubElement(link, W_R), W_TAB)
+                number = etree.SubElement(etree.SubElement(link, W_R), W_T)
+                number.text = PAGE_PLACEHOLDER
+            self.entries.append(_ContentsEntry(target, tab, number))
         end = etree.SubElement(p, W_R)
         etree.SubElement(end, W_FLDCHAR).set(qn("w:fldCharType"), "end")
+        return list(self.entries)
 
-    def page(self, heads: dict[str, str]) -> None:
+    def page(self, heads: dict[str, str], *, cover: bool = False) -> None:
         """Page size and margins; on the first page the letterhead (or nothing above the headline), from the second
         the running head; page numbers and the theme's footer text, each where the theme places it. `heads` holds
-        what the running head may show (headline, source) and the letterhead's date."""
+        what the running head may show (headline, source) and the letterhead's date. A packet's first page is its
+        `cover`: no page number there."""
         page = self.theme.page
         section = self.document.sections[0]
         section.page_width, section.page_height = Mm(page.width_mm), Mm(page.height_mm)
@@ -490,7 +617,7 @@ class _Writer:
                 slots[_slot(page.folio_position, side)] = folio
             if page.footer_text:
                 slots.setdefault(footer_at, []).append(page.footer_text)
-            feet = [footer, section.first_page_footer] if side == "odd" else [footer]
+            feet = [footer, section.first_page_footer] if side == "odd" and not cover else [footer]
             for foot in feet:
                 if slots:
                     self._page_line(foot.paragraphs[0]._p, "Footer", slots)
@@ -531,7 +658,7 @@ class _Writer:
             etree.SubElement(etree.SubElement(p, W_R), W_DRAWING).append(inline)
         elif publisher:
             self._run(p, publisher, ("Letterhead Publisher",))
-        label, date = brand.label, heads.get("date", "")
+        label, date = letterhead_label(brand.label, self.language), heads.get("date", "")
         if label or date:
             etree.SubElement(etree.SubElement(p, W_R), W_TAB)
             if label:
@@ -560,7 +687,7 @@ class _Writer:
         self._inlines(p, block.content)
         self._heading_number += 1
         number = links.heading_id(self._heading_number)
-        self._bookmark(p, number if self.article_id == "article" else f"{self.article_id}-{number}")
+        self.bookmark(p, number if self.article_id == "article" else f"{self.article_id}-{number}")
 
     def _block_quote(self, block: model.BlockQuote, scope: _Scope) -> None:
         inner = _Scope(self.style_ids["Quote"], scope.list_depth)
@@ -643,6 +770,7 @@ class _Writer:
                 _set_style(p, style, alignment)
                 self._inlines(p, content)
         self._end.addprevious(table)
+        self._new_paragraph(self.style_ids["After Table"])
 
     def _rule(self, block: model.Rule, scope: _Scope) -> None:
         self._new_paragraph(self.style_ids["Horizontal Rule"])
@@ -878,7 +1006,7 @@ def _set_style(p: Any, style_id: str, alignment: str = "", num_id: str | None = 
 # --- styles --------------------------------------------------------------------------------------------
 
 
-def _define_styles(document: Document, theme: Theme, language: str) -> dict[str, str]:
+def _define_styles(document: Document, theme: Theme, language: str, *, packet: bool = False) -> dict[str, str]:
     """Restyle the template's built-in styles and add ours from the theme; the style ids by name."""
     styles = document.styles
     normal = styles["Normal"]
@@ -896,7 +1024,7 @@ def _define_styles(document: Document, theme: Theme, language: str) -> dict[str,
             character = styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
             character.base_style = styles["Default Paragraph Font"]
             character.quick_style = name == "Verbatim Char"
-    looks = paragraph_looks(theme, language)
+    looks = paragraph_looks(theme, language, packet=packet)
     for name, look in looks.items():
         _apply_look(styles[name], look)
     for name, character_look in CHARACTER_LOOKS.items():
@@ -904,6 +1032,7 @@ def _define_styles(document: Document, theme: Theme, language: str) -> dict[str,
     subtitle_numbering = styles["Subtitle"].element.pPr  # the template's Subtitle carries a stray w:numPr
     if subtitle_numbering is not None and subtitle_numbering.numPr is not None:
         subtitle_numbering.remove(subtitle_numbering.numPr)
+    _drop_letter_spacing(styles.element)
     _set_language(normal.element.get_or_add_rPr(), language)
     _set_document_defaults(styles.element, looks["Normal"], language)
     for border in styles["Table Grid"].element.iterfind(f"{qn('w:tblPr')}/{qn('w:tblBorders')}/*"):
@@ -911,6 +1040,15 @@ def _define_styles(document: Document, theme: Theme, language: str) -> dict[str,
     names = [*looks, *CHARACTER_LOOKS, "Table Grid", "List Continue", "List Continue 2", "List Continue 3",
              *(_list_style(ordered, level) for ordered in (False, True) for level in range(1, LIST_LEVELS + 1))]
     return {name: styles[name].style_id for name in names}
+
+
+def _drop_letter_spacing(styles_element: Any) -> None:
+    """Remove the template's letter-spacing (w:spacing in a style's run properties: Title, Subtitle, Book Title...).
+
+    Word has no complex-script variant of it, so it would pull apart the joined letters of Arabic, Urdu, Persian
+    or Syriac; the theme asks for none on a headline or dek in any script."""
+    for spacing in styles_element.iterfind(f"{qn('w:style')}/{qn('w:rPr')}/{qn('w:spacing')}"):
+        spacing.getparent().remove(spacing)
 
 
 def _apply_look(style: CharacterStyle, look: Look) -> None:
@@ -965,7 +1103,8 @@ def _apply_look(style: CharacterStyle, look: Look) -> None:
         fmt.tab_stops.clear_all()
         for position, kind in look.tabs:
             fmt.tab_stops.add_tab_stop(Mm(position), WD_TAB_ALIGNMENT.CENTER if kind == "center"
-                                       else WD_TAB_ALIGNMENT.RIGHT)
+                                       else WD_TAB_ALIGNMENT.RIGHT,
+                                       WD_TAB_LEADER.DOTS if kind == "end-dots" else WD_TAB_LEADER.SPACES)
     if look.first_line_indent is not None:
         fmt.first_line_indent = Pt(look.first_line_indent)
     if look.space_before is not None:

@@ -263,3 +263,10 @@ class _Writer(epub.EpubWriter):  # type: ignore[misc]
         self._write_opf()
         self._write_items()
         self.out.close()
+
+    def _write_opf_metadata(self, root: Any) -> None:
+        """As ebooklib's, with the book's language also on the package element (xml:lang), where reading systems
+        and DAISY Ace look for the language of the package's own text (epub-lang)."""
+        if self.book.language:
+            root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
+        super()._write_opf_metadata(root)

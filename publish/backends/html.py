@@ -12,7 +12,7 @@ from markupsafe import Markup
 from publish import __version__, model, templating, text
 from publish.backends import RenderContext
 from publish.errors import RenderError
-from publish.labels import labels_for
+from publish.labels import labels_for, letterhead_label
 from publish.theme import Theme
 
 
@@ -148,8 +148,8 @@ def letterhead(meta: model.Meta, theme: Theme) -> dict[str, Any] | None:
     embedded = None if logo is None else templating.ImageRef(
         url=f"data:{logo.media_type};base64,{base64.b64encode(logo.data).decode('ascii')}",
         width=logo.width, height=logo.height)
-    return {"logo": embedded, "publisher": brand.publisher or meta.source, "label": brand.label,
-            "date": meta.published or meta.updated}
+    return {"logo": embedded, "publisher": brand.publisher or meta.source,
+            "label": letterhead_label(brand.label, meta.language), "date": meta.published or meta.updated}
 
 
 def _embedded(src: str, context: RenderContext) -> templating.ImageRef:

@@ -1,5 +1,5 @@
 """What every output validator shares: findings, the inspection of one file, and running external validators
-(epubcheck and the Nu HTML checker on Java, qpdf, LibreOffice) with clear errors when one is missing."""
+(epubcheck and the Nu HTML checker on Java, DAISY Ace, qpdf, LibreOffice) with clear errors when one is missing."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any, Literal
 from publish.errors import PublishError
 
 Severity = Literal["error", "warning", "info"]
-TOOLS = ("epubcheck", "html-checker", "qpdf", "libreoffice", "parity")
+TOOLS = ("epubcheck", "ace", "html-checker", "qpdf", "libreoffice", "parity")
 """What `publish check --skip` may leave out: the external validators, and word parity."""
 JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Duser.language=en", "-Djava.awt.headless=true")
 """A validator runs for seconds: the quick JIT tier and the serial collector start a third faster."""

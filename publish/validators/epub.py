@@ -1,10 +1,13 @@
-"""EPUB checks: epubcheck (every fatal error, error and warning), and the accessibility metadata EPUB
-Accessibility 1.1 asks for, verified against the content (images with alt text, headings, a table of contents)."""
+"""EPUB checks: epubcheck (every fatal error, error and warning), DAISY Ace (accessibility, where installed), and
+the accessibility metadata EPUB Accessibility 1.1 asks for, verified against the content (images with alt text,
+headings, a table of contents)."""
 
 from __future__ import annotations
 
 import json
+import os
 import posixpath
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -21,6 +24,15 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 SEVERITIES: dict[str, Severity] = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+ACE_IMPACTS: dict[str, Severity] = {"critical": "error", "serious": "error", "moderate": "warning",
+                                    "minor": "warning"}
+"""How an Ace (axe) violation's impact counts: serious and critical ones fail the check."""
+ACE_TIMEOUT = 300
+"""Seconds one EPUB may take in Ace (about 3 s for an article; Chromium loads each content document)."""
+NPM_PREFIXES = ("/usr/local", "/usr", "~/.npm-global", "~/.local")
+"""Where `npm install -g` puts packages when `ace` is not on PATH: Debian's and npm's own default prefixes."""
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+"""The Chromium Ace's Puppeteer may drive when PUPPETEER_EXECUTABLE_PATH is not set (Debian's first)."""
 
 
 def inspect(data: bytes) -> Inspection:
@@ -64,6 +76,70 @@ def epubcheck(path: Path) -> list[Finding]:
         where = ", ".join(f"{loc.get('path')}:{loc.get('line')}:{loc.get('column')}" for loc in locations[:3]
                           if loc.get("path"))
         findings.append(Finding(severity, "epubcheck", f"{message.get('ID')}: {message.get('message')}", where))
+    return findings
+
+
+def ace_command() -> list[str] | None:
+    """How to start DAISY Ace (@daisy/ace-cli from npm): `ace` or `ace-cli` on PATH, else its script under a known
+    npm prefix (NPM_CONFIG_PREFIX first) run by node; None when it is not installed."""
+    for name in ("ace", "ace-cli"):
+        found = shutil.which(name)
+        if found:
+            return [found]
+    node = shutil.which("node") or shutil.which("nodejs")
+    prefixes = [os.environ.get("NPM_CONFIG_PREFIX", ""), *NPM_PREFIXES]
+    for prefix in filter(None, prefixes):
+        script = Path(prefix).expanduser() / "lib" / "node_modules" / "@daisy" / "ace-cli" / "bin" / "ace.js"
+        if node and script.is_file():
+            return [node, str(script)]
+    return None
+
+
+def ace(path: Path) -> list[Finding]:
+    """Run DAISY Ace on one EPUB: each violation of serious or critical impact an error, the others warnings;
+    a note when Ace (or a Chromium for it) is not installed."""
+    command = ace_command()
+    if command is None:
+        return [Finding("info", "ace", "DAISY Ace is not installed; the accessibility check did not run "
+                                       "(npm install -g @daisy/ace-cli)")]
+    env = dict(os.environ)
+    if not env.get("PUPPETEER_EXECUTABLE_PATH"):
+        browser = next((found for name in BROWSERS if (found := shutil.which(name))), None)
+        if browser is None:
+            return [Finding("info", "ace", "DAISY Ace is installed but no Chromium was found for it; the "
+                                           "accessibility check did not run (Debian: apt-get install chromium, or "
+                                           "set PUPPETEER_EXECUTABLE_PATH)")]
+        env["PUPPETEER_EXECUTABLE_PATH"] = browser
+    with tempfile.TemporaryDirectory(prefix="publish-ace-") as tmp:
+        report_path = Path(tmp, "report", "report.json")
+        done = run([*command, "--silent", "--force", "--outdir", str(report_path.parent), "--tempdir",
+                    str(Path(tmp, "work")), "--timeout", str(ACE_TIMEOUT * 1000), str(path.resolve())],
+                   "ace", timeout=ACE_TIMEOUT + 30, env=env, cwd=tmp)
+        if not report_path.is_file():
+            detail = (done.stderr.strip() or done.stdout.strip()).splitlines()
+            return [Finding("error", "ace", f"DAISY Ace wrote no report (exit status {done.returncode}"
+                                            f"{': ' + detail[-1] if detail else ''})")]
+        report: dict[str, Any] = json.loads(report_path.read_text(encoding="utf-8"))
+    return ace_findings(report)
+
+
+def ace_findings(report: dict[str, Any]) -> list[Finding]:
+    """The violations in an Ace report (its JSON form: assertions per content document, each with its own
+    assertions), one finding each, its severity from the impact."""
+    findings = []
+    for document in report.get("assertions", []):
+        subject = (document.get("earl:testSubject") or {}).get("url", "")
+        for assertion in document.get("assertions", []):
+            if (assertion.get("earl:result") or {}).get("earl:outcome") != "fail":
+                continue
+            test = assertion.get("earl:test") or {}
+            severity = ACE_IMPACTS.get(test.get("earl:impact", ""), "warning")
+            result = assertion["earl:result"]
+            description = " ".join(str(result.get("dct:description") or test.get("dct:description", "")).split())
+            snippet = " ".join(str(result.get("html", "")).split())[:120]
+            where = subject.lstrip("/") + (f": {snippet}" if snippet else "")
+            findings.append(Finding(severity, "ace", f"{test.get('dct:title', 'violation')} "
+                                                     f"({test.get('earl:impact', 'unknown')}): {description}", where))
     return findings
 
 

@@ -1,10 +1,14 @@
 """PDF checks: it parses (pypdf, strictly, and `qpdf --check` where installed), every font is embedded, the
-metadata and bookmarks are there, and a declared PDF/A or PDF/UA conformance is declared as asked."""
+metadata and bookmarks are there, a declared PDF/A or PDF/UA conformance is declared as asked, and a tagged PDF's
+structure tree is what a screen reader needs (what can be checked without veraPDF: every figure has alternative
+text, and the paragraphs and headings are in the tree in the order they are on the pages)."""
 
 from __future__ import annotations
 
 import io
+import itertools
 import shutil
+from dataclasses import dataclass
 from math import inf
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,22 @@ MISREAD = {code: None for code in range(32) if chr(code) not in "\t\n"}
 """Control characters pypdf puts between the characters of some two-byte fonts (NUL most often): never text."""
 EDGE = 1.0
 """How far (in points) outside the page a text run may start and still count as on it (rounding)."""
+TEXT_ROLES = frozenset({"/P", "/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6"})
+"""The structure elements whose text a reader hears as the article's paragraphs and headings."""
+MAX_DEPTH = 200
+"""How deep a structure tree may nest before it counts as broken (a loop)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StructureBlock:
+    """A paragraph or heading of a tagged PDF's structure tree, with the text of its marked content."""
+
+    role: str
+    """The structure type without its slash: "P", "H1"..."""
+    text: str
+    """Its text, from the content it marks, whitespace collapsed."""
+    position: tuple[int, int]
+    """Where its first marked content is drawn: (page index, place in that page's drawing order)."""
 
 
 def inspect(data: bytes, variant: PdfVariant | None) -> Inspection:
@@ -47,7 +67,135 @@ def inspect(data: bytes, variant: PdfVariant | None) -> Inspection:
     _metadata(reader, found)
     _bookmarks(reader, found)
     _conformance(reader, variant, found)
+    _structure(reader, found)
     return found
+
+
+def structure_blocks(reader: Any) -> list[StructureBlock] | None:
+    """The paragraphs and headings of a tagged PDF in the order of its structure tree (the order a screen reader
+    reads them), each with its text; None when the PDF has no structure tree."""
+    tree = reader.trailer["/Root"].get("/StructTreeRoot")
+    if tree is None:
+        return None
+    pages = {page.indirect_reference.idnum: index for index, page in enumerate(reader.pages)
+             if page.indirect_reference is not None}
+    marked = [_marked_content(page) for page in reader.pages]
+    blocks: list[StructureBlock] = []
+
+    def content(kids: Any, page: int | None, depth: int) -> list[tuple[int, int]]:
+        """The (page, MCID) pairs an element's kids mark, in order."""
+        out: list[tuple[int, int]] = []
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, int):
+                if page is not None:
+                    out.append((page, kid))
+            elif isinstance(kid, dict) and depth < MAX_DEPTH:
+                where = _page_of(kid, pages, page)
+                if kid.get("/Type") == "/MCR":
+                    if where is not None and isinstance(kid.get("/MCID"), int):
+                        out.append((where, int(kid["/MCID"])))
+                elif kid.get("/Type") != "/OBJR":
+                    out.extend(content(kid.get("/K", []), where, depth + 1))
+        return out
+
+    def visit(element: Any, page: int | None, depth: int) -> None:
+        element = element.get_object() if hasattr(element, "get_object") else element
+        if not isinstance(element, dict) or depth > MAX_DEPTH:
+            return
+        where = _page_of(element, pages, page)
+        role = str(element.get("/S", ""))
+        if role in TEXT_ROLES:
+            ids = content(element.get("/K", []), where, depth)
+            text = " ".join("".join(marked[p][0].get(m, "") for p, m in ids).split())
+            if ids and text:
+                first = min(ids, key=lambda pm: (pm[0], marked[pm[0]][1].get(pm[1], 0)))
+                blocks.append(StructureBlock(role.lstrip("/"), text, (first[0], marked[first[0]][1].get(first[1], 0))))
+            return
+        kids = element.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            visit(kid, where, depth + 1)
+
+    visit(tree, None, 0)
+    return blocks
+
+
+def figures_without_alt(reader: Any) -> int:
+    """How many Figure elements of the structure tree have neither /Alt nor /ActualText."""
+    tree = reader.trailer["/Root"].get("/StructTreeRoot")
+
+    def count(element: Any, depth: int) -> int:
+        element = element.get_object() if hasattr(element, "get_object") else element
+        if isinstance(element, list):
+            return sum(count(kid, depth) for kid in element)
+        if not isinstance(element, dict) or depth > MAX_DEPTH or element.get("/Type") in ("/MCR", "/OBJR"):
+            return 0
+        missing = element.get("/S") == "/Figure" and not str(element.get("/Alt") or element.get("/ActualText")
+                                                              or "").strip()
+        return int(missing) + count(element.get("/K", []), depth + 1)
+
+    return count(tree, 0) if tree is not None else 0
+
+
+def _page_of(element: Any, pages: dict[int, int], inherited: int | None) -> int | None:
+    """The page index an element's /Pg names, else the one it inherits."""
+    page = element.get("/Pg")
+    reference = getattr(page, "idnum", None)
+    return pages.get(reference, inherited) if reference is not None else inherited
+
+
+def _marked_content(page: Any) -> tuple[dict[int, str], dict[int, int]]:
+    """A page's text by marked-content id (MCID), and the order in which each id is first drawn."""
+    texts: dict[int, str] = {}
+    order: dict[int, int] = {}
+    stack: list[int | None] = []
+
+    def before(operator: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        if operator == b"BDC":
+            raw: Any = operands[1] if len(operands) > 1 else None
+            properties = raw.get_object() if raw is not None and hasattr(raw, "get_object") else raw
+            mcid = properties.get("/MCID") if isinstance(properties, dict) else None
+            stack.append(int(mcid) if isinstance(mcid, int) else None)
+            if isinstance(mcid, int):
+                order.setdefault(int(mcid), len(order))
+        elif operator == b"BMC":
+            stack.append(None)
+        elif operator == b"EMC" and stack:
+            stack.pop()
+
+    def text(value: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        current = next((mcid for mcid in reversed(stack) if mcid is not None), None)
+        if current is not None:
+            texts[current] = texts.get(current, "") + value
+
+    try:
+        page.extract_text(visitor_operand_before=before, visitor_text=text)
+    except Exception:  # pypdf raises many kinds on content it cannot follow; the page then marks nothing
+        return {}, {}
+    return {mcid: value.translate(MISREAD) for mcid, value in texts.items()}, order
+
+
+def _structure(reader: Any, found: Inspection) -> None:
+    """A tagged PDF's structure tree: every figure described, and its paragraphs and headings in page order."""
+    try:
+        blocks = structure_blocks(reader)
+        undescribed = figures_without_alt(reader)
+    except Exception as exc:  # pypdf raises many kinds for a broken tree
+        found.error("structure", f"the structure tree cannot be read: {_reason(exc)}")
+        return
+    if blocks is None:
+        return
+    found.facts["structure"] = {"blocks": len(blocks), "headings": sum(b.role.startswith("H") for b in blocks)}
+    if undescribed:
+        found.error("structure", f"{undescribed} figure(s) in the structure tree have no alternative text (/Alt)")
+    if not blocks:
+        found.error("structure", "the structure tree marks no paragraph or heading text")
+    for before, after in itertools.pairwise(blocks):
+        if after.position < before.position:
+            found.error("structure", f"the structure tree reads {after.text[:60]!r} after {before.text[:60]!r}, "
+                                     "but the page shows it before: a screen reader would read out of order",
+                        f"page {after.position[0] + 1}")
+            break
 
 
 def page_text(page: Any) -> str | None:
