@@ -70,6 +70,8 @@ class BuildOptions:
     """A PDF conformance level to declare ("pdf/a-3b", "pdf/ua-1"), or "" for a plain PDF."""
     pdf_parts: str = "auto"
     """A collection's PDF laid out in parts in parallel and stitched: "auto" (when large enough), "on", "off"."""
+    update_fields: bool = False
+    """Number a DOCX packet's contents by laying it out with LibreOffice, where installed (`--update-fields`)."""
     templates: tuple[Path, ...] = ()
     """Template folders searched before the theme's and the built-in templates (`--templates`)."""
     page_size: str | None = None
@@ -159,7 +161,7 @@ def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[Back
         for job, targets in plans:
             context = RenderContext(theme=theme, resources=job.resources, allow_remote=options.allow_remote,
                                     article_break=job.options.article_break, pdf_variant=options.pdf_variant,
-                                    pdf_parts=options.pdf_parts)
+                                    pdf_parts=options.pdf_parts, update_fields=options.update_fields)
             if "pdf" in {spec.name for spec in specs}:
                 for warning in limits.layout_warnings(job.document, options.timeout):
                     log.warning("%s: %s", job.source, warning)

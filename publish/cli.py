@@ -55,6 +55,7 @@ def _build(args: argparse.Namespace) -> int:
         keep_duplicates=args.keep_duplicates,
         pdf_variant=args.pdf_variant,
         pdf_parts=args.pdf_parts,
+        update_fields=args.update_fields,
         track_changes=args.track_changes,
     )
     inputs = [name if is_url(name) else Path(name) for name in args.inputs]  # a Path would fold a URL's "//"
@@ -297,6 +298,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--pdf-parts", choices=("auto", "on", "off"), default="auto",
                    help="lay a collection's PDF out in parts on every core and stitch them into one: auto (for "
                         "collections large enough to gain), on, off (default: auto)")
+    c.add_argument("--update-fields", action="store_true",
+                   help="number the DOCX packet's contents by laying it out with LibreOffice (where installed; a few "
+                        "seconds); without it Word numbers them on opening")
     c.add_argument("--docx-per-article", action=argparse.BooleanOptionalAction, default=None,
                    help="write the DOCX packet as one file per article in NAME-docx/")
     c.add_argument("--keep-duplicates", action=argparse.BooleanOptionalAction, default=None,

@@ -88,7 +88,7 @@ def test_packet_contents_page_numbers_match_libreoffice_layout(tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     """Converted by LibreOffice, the packet's contents lists every section and headline with the page it starts on
     in that same conversion: the page whose text (after the running head) begins with it."""
-    path = _build(ROOT / "samples" / "morning-brief.yaml", tmp_path, capsys)
+    path = _build(ROOT / "samples" / "morning-brief.yaml", tmp_path, capsys, "--update-fields")
     pdf = _libreoffice_pdf(path)
     text = _pdftotext(pdf)
     pages = _pages(pdf)
@@ -108,7 +108,7 @@ def test_packet_contents_without_libreoffice_has_no_numbers(tmp_path: Path, caps
     """Where no office suite can lay the packet out, the contents lists the entries with no page number and asks
     Word to update the field on opening."""
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
-    path = _build(ROOT / "samples" / "morning-brief.yaml", tmp_path, capsys)
+    path = _build(ROOT / "samples" / "morning-brief.yaml", tmp_path, capsys, "--update-fields")
     with zipfile.ZipFile(path) as package:
         body = etree.fromstring(package.read("word/document.xml"))
         settings = etree.fromstring(package.read("word/settings.xml"))

@@ -30,6 +30,9 @@ class RenderContext:
     pdf_parts: str = "off"
     """A collection's PDF laid out in parts in parallel and stitched where that matches one pass (see
     publish.backends.pdfparts): "on", "auto" (for collections large enough to gain) or "off"."""
+    update_fields: bool = False
+    """Lay a DOCX packet out with LibreOffice (where installed) so its contents carry page numbers
+    (`--update-fields`); off, Word numbers them on opening."""
 
 
 class BackendModule(Protocol):

@@ -313,7 +313,7 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
     for name in ("Heading 1", "Section Heading", "TOC Heading"):  # in a packet these start a page
         styles[name].paragraph_format.page_break_before = True
     writer.title_page(collection)
-    layout = _layout_program()
+    layout = _layout_program() if context.update_fields else None
     contents = writer.contents(collection, numbered=layout is not None)
     number = 0
     for section in collection.sections:
