@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ebooklib import epub
 from lxml import etree
 
-from publish import accessibility, model, reproducible, templating, text
+from publish import accessibility, cache, jsonform, model, reproducible, templating, text
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 from publish.cover import draw_cover
@@ -35,8 +35,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
         return _digest(document, context)
     article, meta = document, document.meta
     package = _Package(context, article)
-    chapter = package.chapter(CHAPTER, "chapter", "epub/chapter.xhtml.j2",
-                              templating.article_values(article, package.image))
+    chapter = package.article_chapter(CHAPTER, "chapter", article)
     book = _book(meta)
     accessibility.declare_epub(book, accessibility.describe([article]))
     book.toc = [_toc(article, CHAPTER)]
@@ -61,8 +60,7 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
         for article in section.articles:
             number += 1
             name = f"article-{number:03d}.xhtml"
-            chapters.append(package.chapter(name, f"article-{number}", "epub/chapter.xhtml.j2",
-                                            templating.article_values(article, package.image)))
+            chapters.append(package.article_chapter(name, f"article-{number}", article))
             byline = text.byline(article.meta)
             entries.append({"href": name, "headline": article.meta.headline, "byline": byline,
                             "link": epub.Link(name, f"{article.meta.headline} — {byline}" if byline
@@ -92,6 +90,7 @@ class _Package:
         self.direction = text.direction(language)
         self.images: dict[str, epub.EpubImage] = {}
         self.documents: list[epub.EpubItem] = []
+        self.theme_key: str | None = None
         css = html_backend.stylesheet(context.theme, paged=False, collection=True,
                                       languages=html_backend.document_languages(document))
         self.css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode())
@@ -105,10 +104,33 @@ class _Package:
                                                media_type=found.media_type, content=found.data)
         return templating.ImageRef(url=href, width=found.width, height=found.height)
 
+    def article_chapter(self, file_name: str, uid: str, article: model.Article) -> epub.EpubItem:
+        """An article's chapter, reused from the cache when this article was rendered before with the same theme,
+        templates, images and publish (see publish.cache.article_piece)."""
+        if self.theme_key is None:
+            self.theme_key = cache.theme_version(self.context.theme, templating.builtin_templates_dir())
+        images = [f"{src}|{found.file_name}|{found.width}x{found.height}"
+                  for src in _figure_sources(article) for found in (self.context.resources.image(src),)]
+
+        def make(image: Any) -> str:
+            return self.rendered("epub/chapter.xhtml.j2", templating.article_values(article, image))
+
+        document = cache.article_piece("epub-chapter", jsonform.dumps(article), self.theme_key,
+                                       f"{STYLESHEET}|{self.direction}", images, make, self.image)
+        return self.item(file_name, uid, document.encode())
+
+    def rendered(self, template: str, values: dict[str, Any]) -> str:
+        """A content document's XHTML from a template, checked to be well-formed."""
+        document = templating.render(self.context.theme, template, stylesheet=STYLESHEET, **values)
+        _check_well_formed(document.encode(), template)
+        return document
+
     def chapter(self, file_name: str, uid: str, template: str, values: dict[str, Any]) -> epub.EpubItem:
         """A content document from a template, checked to be well-formed XHTML."""
-        document = templating.render(self.context.theme, template, stylesheet=STYLESHEET, **values).encode()
-        _check_well_formed(document, template)
+        return self.item(file_name, uid, self.rendered(template, values).encode())
+
+    def item(self, file_name: str, uid: str, document: bytes) -> epub.EpubItem:
+        """Add a content document."""
         item = epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml", content=document)
         self.documents.append(item)
         return item
@@ -217,6 +239,10 @@ def _ebooklib_toc(link: Any, children: list[Any]) -> Any:
     if not children:
         return link
     return (link, [_ebooklib_toc(child, grandchildren) for child, grandchildren in children])
+
+
+def _figure_sources(article: model.Article) -> list[str]:
+    return [block.src for block in model.iter_blocks(article.blocks) if isinstance(block, model.Figure)]
 
 
 def _check_well_formed(document: bytes, template: str) -> None:
