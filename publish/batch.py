@@ -200,24 +200,24 @@ def build_many(inputs: Sequence[str | os.PathLike[str]], options: BuildOptions, 
     `on_outcome(outcome, done, total)` is called as each finishes. Mistakes that would fail every input (an
     unknown format, a bad theme) stop the batch before it starts, as one error."""
     unique = {Path(path).resolve(): Path(path) for path in reversed(list(inputs))}  # each file built once
-    inputs = list(reversed(unique.values()))
-    if not inputs:
+    paths = list(reversed(unique.values()))
+    if not paths:
         raise PublishError("no input given")
     backends_for(list(options.formats))
     speedups.turned_off()
     options.load_theme()
-    _check_distinct_names(inputs)
+    _check_distinct_names(paths)
     started = time.perf_counter()
     if batch.scheduler:  # workers elsewhere: every path made absolute
         from publish import cluster
 
-        sources = [path.resolve() for path in inputs]
-        outcomes = cluster.run(sources, inputs, _absolute(options), batch, on_outcome)
+        sources = [path.resolve() for path in paths]
+        outcomes = cluster.run(sources, paths, _absolute(options), batch, on_outcome)
     else:  # workers here, in this folder: paths as given, as messages should name them
-        sources = list(inputs)
+        sources = list(paths)
         outcomes = _run_local(sources, options, batch, on_outcome)
     by_source = {outcome.source: outcome for outcome in outcomes}
-    ordered = tuple(dataclasses.replace(by_source[source], source=given) for source, given in zip(sources, inputs,
+    ordered = tuple(dataclasses.replace(by_source[source], source=given) for source, given in zip(sources, paths,
                                                                                                   strict=True))
     with contextlib.suppress(OSError):
         cache.prune()
