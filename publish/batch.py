@@ -219,8 +219,7 @@ def build_many(inputs: Sequence[str | os.PathLike[str]], options: BuildOptions, 
     by_source = {outcome.source: outcome for outcome in outcomes}
     ordered = tuple(dataclasses.replace(by_source[source], source=given) for source, given in zip(sources, paths,
                                                                                                   strict=True))
-    with contextlib.suppress(OSError):
-        cache.prune()
+    cache.prune_now_and_then()
     return BatchReport(ordered, time.perf_counter() - started)
 
 

@@ -126,6 +126,7 @@ def build(inputs: list[Path], options: BuildOptions, progress: Callable[[Written
             raise
         if worker is not None:
             worker.close()
+    cache.prune_now_and_then()
     return written
 
 

@@ -31,6 +31,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+import time
 import types
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -466,7 +467,7 @@ def clear() -> int:
         if path.is_dir() and not path.is_symlink():
             removed += sum(1 for p in path.rglob("*") if p.is_file())
             shutil.rmtree(path, ignore_errors=True)
-        elif path.name == _KEY_NAME or path.name.endswith(".tmp"):
+        elif path.name in (_KEY_NAME, "pruned") or path.name.endswith(".tmp"):
             with contextlib.suppress(OSError):
                 path.unlink()
                 removed += 1
@@ -554,3 +555,23 @@ def article_piece(kind: str, article_json: str, theme_key: str, options: str, im
     made = make(recording)
     put_json("pieces", key, {"text": made, "images": called})
     return made
+
+
+PRUNE_EVERY = 300.0
+"""Seconds between two size checks of the cache (each looks at every entry's size and use time)."""
+
+
+def prune_now_and_then() -> None:
+    """Keep the cache under its cap, checking at most every few minutes (a stamp file says when it last did)."""
+    base = root()
+    if base is None:
+        return
+    stamp = base / "pruned"
+    try:
+        if time.time() - stamp.stat().st_mtime < PRUNE_EVERY:
+            return
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        stamp.touch()
+        prune()
