@@ -158,7 +158,7 @@ def build_one(source: str, options: BuildOptions, keep_documents: bool = False, 
                 written = build([path], dataclasses.replace(options, pdf_worker=False))
                 outputs: tuple[tuple[str, bytes], ...] = ()
             else:
-                written, outputs = _build_shipped(path.name, shipped, options)
+                written, outputs = _build_shipped(source, shipped, options)
         except PublishError as exc:
             return Outcome(path, error=str(exc), said=tuple(recorder.said))
         except Exception as exc:  # a bug: reported for this input, the batch goes on
@@ -173,11 +173,17 @@ def build_one(source: str, options: BuildOptions, keep_documents: bool = False, 
 
 def _build_shipped(name: str, data: bytes, options: BuildOptions,
                    ) -> tuple[list[Written], tuple[tuple[str, bytes], ...]]:
+    """Build an input sent as bytes in a private folder; errors name the input as the client knows it."""
     with tempfile.TemporaryDirectory(prefix="publish-shipped-") as folder:
-        source = Path(folder) / name
+        source = Path(folder) / Path(name).name
         source.write_bytes(data)
         out = Path(folder) / "out"
-        written = build([source], dataclasses.replace(options, out_dir=out, pdf_worker=False))
+        try:
+            written = build([source], dataclasses.replace(options, out_dir=out, pdf_worker=False))
+        except PublishError as exc:
+            if exc.path is not None:
+                exc.path = exc.path.replace(str(source), name)
+            raise
         outputs = tuple((str(w.path.relative_to(out)), w.path.read_bytes()) for w in written)
     return written, outputs
 

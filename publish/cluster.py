@@ -10,6 +10,7 @@ its warnings in process-wide loggers, and a PDF's time limit needs the process's
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ def run(sources: list[Path], given: list[Path], options: BuildOptions, batch: Ba
     with client:
         token = new_token()
         futures: dict[Any, Path] = {}
+        given_names = dict(zip(sources, given, strict=True))
         for number, (source, name) in enumerate(zip(sources, given, strict=True)):
             shipped = None
             if batch.ship:
@@ -56,7 +58,7 @@ def run(sources: list[Path], given: list[Path], options: BuildOptions, batch: Ba
             future = client.submit(build_one, str(source), options, batch.keep_documents, batch.use_cache, shipped,
                                    key=f"publish-build-{token}-{number}", pure=False, retries=RETRIES)
             futures[future] = source
-        for future in as_completed(list(futures)):  # type: ignore[no-untyped-call]
+        for future in as_completed(list(futures), loop=client.loop):  # type: ignore[no-untyped-call]
             source = futures[future]
             try:
                 outcome = future.result()
@@ -65,6 +67,9 @@ def run(sources: list[Path], given: list[Path], options: BuildOptions, batch: Ba
                                                 f"{exc})")
             if outcome.outputs:
                 outcome = write_shipped(outcome, options.out_dir)
+            if outcome.error.startswith(str(source)):  # named as the user gave it, not as sent to the workers
+                rest = outcome.error[len(str(source)):]
+                outcome = dataclasses.replace(outcome, error=f"{given_names[source]}{rest}")
             outcomes.append(outcome)
             on_outcome(outcome, len(outcomes), total)
     return outcomes
