@@ -14,8 +14,10 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -37,6 +39,8 @@ SCHEDULER_ENV = "PUBLISH_SCHEDULER"
 """A Dask scheduler's address (tcp://HOST:PORT) to run batches on, when --scheduler is not given."""
 TASKS_PER_WORKER = 50
 """Inputs a pool worker builds before it is replaced by a fresh process (bounds what a long batch can leak)."""
+STOP_GRACE = 5.0
+"""Seconds a worker whose batch is gone gives its build to stop cleanly before it exits."""
 POOL_RESTARTS = 2
 """How often an input may take its worker down (killed, out of memory) before it counts as failed."""
 
@@ -191,10 +195,35 @@ def _build_shipped(name: str, data: bytes, options: BuildOptions,
 _NO_DOCUMENT: Any = None  # the model is not brought back unless asked for (memory)
 
 
-def _start_worker(use_cache: bool) -> None:
-    """A pool worker's start: the cache as the batch wants it; Ctrl-C is the parent's to handle."""
+def _start_worker(use_cache: bool, batch: int) -> None:
+    """A pool worker's start: the cache as the batch wants it, and a watch on the batch's process (`batch`): when
+    it is gone (killed, even with SIGKILL) the worker stops too, as a build stops on SIGTERM (its temporary files
+    removed), so a killed batch leaves no worker building on."""
     if not use_cache:
         cache.turn_off()
+    threading.Thread(target=_watch_batch, args=(batch,), name="publish-batch-watch", daemon=True).start()
+
+
+def _watch_batch(batch: int) -> None:
+    while _running(batch):
+        time.sleep(0.2)
+    os.kill(os.getpid(), signal.SIGTERM)  # a build in hand stops and removes its temporary files...
+    time.sleep(STOP_GRACE)
+    os._exit(1)  # ...and the worker, which would wait for work forever, ends
+
+
+def _running(pid: int) -> bool:
+    """Whether the process runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True  # no /proc: alive as far as can be told
 
 
 # --- many inputs -------------------------------------------------------------------------------------------
@@ -243,7 +272,7 @@ def _run_local(sources: list[Path], options: BuildOptions, batch: BatchOptions,
         workers = min(batch.worker_count(), len(pending))
         with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                  max_tasks_per_child=batch.tasks_per_worker, initializer=_start_worker,
-                                 initargs=(batch.use_cache,)) as pool:
+                                 initargs=(batch.use_cache, os.getpid())) as pool:
             futures: dict[Future[Outcome], Path] = {
                 pool.submit(build_one, str(source), options, batch.keep_documents, batch.use_cache): source
                 for source in pending}

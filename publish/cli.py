@@ -55,7 +55,10 @@ def _build(args: argparse.Namespace) -> int:
     if args.no_cache:
         cache.turn_off()
     scheduler = args.scheduler if args.scheduler is not None else os.environ.get(SCHEDULER_ENV, "").strip()
-    if scheduler or (len(args.inputs) > 1 and args.collection is None):
+    if scheduler or args.batch or args.jobs:
+        if args.collection is not None:
+            raise PublishError("--collection renders all inputs as one document; it cannot be built as a batch "
+                               "(--batch, -j, --scheduler)")
         written, failed = _batch(args, options, scheduler)
     else:
         written, failed = api.build(args.inputs, options=options, progress=_progress), False
@@ -266,8 +269,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="validate every file written, as `publish check` does, and compare its words with the input")
     b.add_argument("--no-cache", action="store_true",
                    help="read and render everything afresh, without the cache (see `publish cache`)")
-    m = b.add_argument_group("batches (several inputs: each built on its own; a bad one does not stop the others)")
-    m.add_argument("-j", "--jobs", type=_count, metavar="N", help="worker processes (default: one per core)")
+    m = b.add_argument_group("batches (each input built on its own, in parallel; a bad one does not stop the "
+                             "others)")
+    m.add_argument("--batch", action="store_true",
+                   help="build the inputs as a batch (implied by -j and --scheduler); without it, a bad input stops "
+                        "the build before anything is written")
+    m.add_argument("-j", "--jobs", type=_count, metavar="N", help="worker processes of a batch (default: one per core)")
     m.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help=f"run the batch on this Dask cluster (default: ${SCHEDULER_ENV}, else this machine)")
     m.add_argument("--ship", action="store_true",

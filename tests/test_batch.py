@@ -7,6 +7,7 @@ import os
 import pty
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -84,14 +85,58 @@ def test_the_same_file_twice_is_built_once_and_two_files_of_one_name_are_refused
                                                                                  ) -> None:
     monkeypatch.chdir(tmp_path)
     (name,) = _stories(tmp_path, 1)
-    assert main(["build", name, f"./{name}", "--to", "html", "--out", "out", "--no-cache"]) == 0
+    assert main(["build", name, f"./{name}", "--to", "html", "--out", "out", "--no-cache", "--batch"]) == 0
     assert capsys.readouterr().err.count("wrote ") == 1
     Path("other").mkdir()
     (Path("other") / name).write_text("---\ntitle: Other\n---\n\nBody.\n")
-    assert main(["build", name, f"other/{name}", "--to", "html", "--out", "out2", "--no-cache"]) == 1
+    assert main(["build", name, f"other/{name}", "--to", "html", "--out", "out2", "--no-cache", "--batch"]) == 1
     assert capsys.readouterr().err == (f"publish: error: other/{name}: would write the same output files as "
                                        f"{name}; rename one of them\n")
     assert not Path("out2").exists()
+
+
+def test_a_batch_of_one_collection_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "a.md", "b.md", "--collection", "Brief", "-j", "2"]) == 1
+    assert capsys.readouterr().err == ("publish: error: --collection renders all inputs as one document; it cannot be "
+                                       "built as a batch (--batch, -j, --scheduler)\n")
+
+
+def test_a_killed_batch_leaves_no_worker_building(tmp_path: Path) -> None:
+    """SIGKILL to the batch: its pool workers stop too (none goes on to write its input's files)."""
+    slow = "---\ntitle: A Slow Page\n---\n\n" + ("*a* b " * 90 + "\n\n") * 60
+    for number in range(4):
+        (tmp_path / f"slow-{number}.md").write_text(slow)
+    run = subprocess.Popen([sys.executable, "-m", "publish", "build", *(f"slow-{n}.md" for n in range(4)), "--to",
+                            "pdf", "-j", "2", "--timeout", "0", "--no-cache"], cwd=tmp_path, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not _group_members(run.pid, working=True) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _group_members(run.pid, working=True), "no worker got under way"
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 30
+    while _group_members(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _group_members(run.pid) == []
+    assert not (tmp_path / "out").exists() or not [p for p in (tmp_path / "out").iterdir()
+                                                    if not p.name.endswith(".tmp")]
+
+
+def _group_members(group: int, working: bool = False) -> list[int]:
+    """Live processes of a process group (other than its leader), those with 1 s of CPU if `working`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == group:
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if fields[0] != "Z" and int(fields[2]) == group and (cpu >= 1.0 or not working):
+            found.append(int(entry.name))
+    return found
 
 
 def test_jobs_must_be_a_count(capsys: pytest.CaptureFixture[str]) -> None:
