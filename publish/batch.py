@@ -260,8 +260,10 @@ def build_many(inputs: Sequence[str | os.PathLike[str]], options: BuildOptions, 
 
 def _run_local(sources: list[Path], options: BuildOptions, batch: BatchOptions,
                on_outcome: Callable[[Outcome, int, int], None]) -> list[Outcome]:
-    """The batch in a pool of worker processes (started by a fork server, replaced after `tasks_per_worker`
-    inputs); an input whose worker dies is tried again in a fresh pool, then counted as failed."""
+    """The batch in pools of worker processes started by a fork server, one pool per round of
+    `tasks_per_worker` inputs per worker, so no worker lives longer than that (Python 3.11's own
+    `max_tasks_per_child` can hang when a worker is replaced); an input whose worker dies is tried again in a
+    fresh pool, then counted as failed."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["publish.batch"])
     total = len(sources)
@@ -270,13 +272,13 @@ def _run_local(sources: list[Path], options: BuildOptions, batch: BatchOptions,
     breaks: dict[Path, int] = {}
     while pending:
         workers = min(batch.worker_count(), len(pending))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                 max_tasks_per_child=batch.tasks_per_worker, initializer=_start_worker,
+        round_size = workers * max(1, batch.tasks_per_worker)
+        this_round, pending = pending[:round_size], pending[round_size:]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                                  initargs=(batch.use_cache, os.getpid())) as pool:
             futures: dict[Future[Outcome], Path] = {
                 pool.submit(build_one, str(source), options, batch.keep_documents, batch.use_cache): source
-                for source in pending}
-            pending = []
+                for source in this_round}
             try:
                 waiting = set(futures)
                 while waiting:
