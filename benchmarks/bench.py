@@ -13,14 +13,18 @@ Cases:
   seed-docx  the same article into DOCX only.
   200        a generated Markdown file of 200 pseudo-news articles into all four formats, plus one row per
              format.
-  digest-50, digest-200, digest-500
-             publish alone (no Pandoc side): N generated article files, each with YAML front matter, listed in
-             a collection manifest of 2-4 sections; `publish build MANIFEST --to FMT` for each format and once
-             for all four. A growth table follows: time and memory ratios 50->200->500 per format.
-             Without --repeat, the PDF-rendering runs of digest-200 and digest-500 are timed once, unwarmed.
+  digest-50, digest-200, digest-1000
+             publish alone (no Pandoc side): N generated article files (about 600 words each, all distinct),
+             each with YAML front matter, listed in a collection manifest of 2-4 sections; `publish build
+             MANIFEST --to FMT` for each format and once for all four. A growth table follows: time and memory
+             ratios 50->200->1000 per format. Without --repeat, the PDF-rendering runs of digest-200 and
+             digest-1000 are timed once, unwarmed.
   digest-200-vs-pandoc
-             the same 200 files: `publish build MANIFEST --to epub` / `--to docx` against
-             `pandoc FILE1 ... FILE200 -o x.epub` / `-o x.docx`.
+             the same 200 files: `publish build MANIFEST` for all four formats and for each, with a cold cache
+             (a new folder every run) and a warm one, against `pandoc FILE1 ... FILE200 -o x.FMT`.
+  edit       the 200-file manifest rebuilt after one article changed (warm cache) against a cold build.
+  batch-1000 1,000 separate documents in one `publish build` batch: -j1, -j2 and a local Dask cluster (a
+             scheduler and two workers started on 127.0.0.1); html, docx and epub (--batch-pdf adds PDF).
   speedups   publish alone: each speed hack (the forked PDF worker, the per-user cache, the WeasyPrint
              library-loading patch) on and off, on the seed, feature-tour.md, the morning brief and a
              200-article collection, all four formats. Per input, one run with every hack on and one with each
@@ -29,6 +33,7 @@ Cases:
              each, and what the hack saves. The cache runs use a cache of their own, filled by the warm-up.
 
 Usage: python3 benchmarks/bench.py [--repeat N] [--cases seed,seed-docx,200,...] [--formats html,...] [--quick]
+--quick makes every generated input 10 times smaller and runs each command once, without warm-up.
 Results are printed as a table and written to benchmarks/results/latest.json.
 """
 
@@ -82,7 +87,7 @@ GENERATED_ARTICLES = 200
 GENERATOR_SEED = 20240612
 REPEAT = 3
 """Timed runs of each command when --repeat is not given."""
-DIGEST_LONG_PDF = {"digest-200", "digest-500"}
+DIGEST_LONG_PDF = {"digest-200", "digest-1000"}
 """Digest cases whose PDF-rendering runs (20-90 s each here) get no warm-up and, unless --repeat is given, one
 timed run, so that a default run of every case stays under 15 minutes on a two-core machine. A cold start's
 fraction of a second is lost in such runs, and the runs before them have loaded Python, WeasyPrint and the
@@ -892,8 +897,8 @@ def report(results: list[Result]) -> list[dict[str, Any]]:
 def growth(results: list[Result]) -> list[dict[str, Any]]:
     """For each digest row (all formats, html, ...), how publish's time and peak memory grow with the articles.
 
-    Each step goes from one article count that ran to the next (50 to 200, 200 to 500): the ratios of the median
-    times and of the peaks, against the ratio of article counts (4 and 2.5), and the extra milliseconds per extra
+    Each step goes from one article count that ran to the next (50 to 200, 200 to 1,000): the ratios of the median
+    times and of the peaks, against the ratio of article counts (4 and 5), and the extra milliseconds per extra
     article, which leaves out the fixed cost of starting Python and importing (equal per-article figures in both
     steps mean the growth is linear).
     """
