@@ -523,6 +523,13 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
     return reading
 
 
+def article_form(article: Any) -> str:
+    """The article's JSON form (publish.jsonform), compact: what a piece's key hashes."""
+    from publish import jsonform
+
+    return json.dumps(jsonform.to_data(article), ensure_ascii=False, separators=(",", ":"))
+
+
 def theme_version(theme: Any, builtin_templates: Path) -> str:
     """A theme's part of a piece's key: its tokens, every file of its folders and template folders, and the
     built-in templates. Computed once per render of a document (a theme edited between builds changes it)."""

@@ -10,9 +10,11 @@ import posixpath
 import re
 import stat
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -233,15 +235,12 @@ def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Dupl
                 holders.append(number)
     found: list[tuple[int, int, float]] = []
     for later, story in enumerate(stories):
-        shared: Counter[int] = Counter()
+        earlier = []  # per shared shingle, the stories before this one that hold it (sliced and counted in C)
         for shingle in story:
             holders = index[shingle]
-            if isinstance(holders, int) or len(holders) > COMMON_SHINGLE:
-                continue
-            for first in holders:
-                if first >= later:
-                    break
-                shared[first] += 1
+            if type(holders) is list and len(holders) <= COMMON_SHINGLE:
+                earlier.append(holders[:bisect_left(holders, later)])
+        shared = Counter(chain.from_iterable(earlier))
         for first in sorted(shared):
             count = shared[first]
             similarity = count / (len(stories[first]) + len(story) - count)
@@ -252,10 +251,13 @@ def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Dupl
         yield Duplicate(articles[first][0], articles[later][0], round(similarity, 3))
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _shingles(article: model.Article) -> set[int]:
     """The story's three-word runs, hashed (64-bit)."""
-    words = [w for t in text.block_texts(article.blocks) for w in re.findall(r"\w+", t.lower())]
-    return {hash(tuple(words[i:i + SHINGLE_WORDS])) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
+    words = _WORD.findall(" ".join(text.block_texts(article.blocks)).lower())
+    return set(map(hash, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
 
 
 # --- figures ------------------------------------------------------------------------------------------------

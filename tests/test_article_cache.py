@@ -89,7 +89,7 @@ def test_a_changed_template_renders_every_chapter_again(tmp_path: Path) -> None:
     done = _publish("build", str(manifest), "--to", "epub", "--out", str(tmp_path / "b"), "--templates",
                     str(tmp_path / "templates"), cache_dir=cache_dir)
     assert done.returncode == 0, done.stderr
-    assert len(_entries(cache_dir, "pieces") - pieces) == 7  # every article of the brief
+    assert len(_entries(cache_dir, "pieces") - pieces) == 8  # every article of the brief, and the cover
     import zipfile
 
     with zipfile.ZipFile(tmp_path / "b" / "morning-brief.epub") as book:

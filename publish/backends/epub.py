@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ebooklib import epub
 from lxml import etree
 
-from publish import accessibility, cache, jsonform, model, reproducible, templating, text
+from publish import accessibility, cache, model, reproducible, templating, text
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 from publish.cover import draw_cover
@@ -48,8 +48,7 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
     book = _collection_book(collection)
     accessibility.declare_epub(book, accessibility.describe(collection.articles, cover=True))
     cover_image = package.context.resources.image(collection.cover).data if collection.cover else \
-        draw_cover(collection, context.theme, package.context.resources.image(collection.logo).data
-                   if collection.logo else None)
+        package.drawn_cover(collection)
     book.set_cover(f"{IMAGE_FOLDER}/cover.png", cover_image, create_page=False)
     spine: list[Any] = [package.chapter("cover.xhtml", "cover", "epub/cover.xhtml.j2", {
         "collection": collection, "image": f"{IMAGE_FOLDER}/cover.png", "direction": package.direction})]
@@ -115,9 +114,23 @@ class _Package:
         def make(image: Any) -> str:
             return self.rendered("epub/chapter.xhtml.j2", templating.article_values(article, image))
 
-        document = cache.article_piece("epub-chapter", jsonform.dumps(article), self.theme_key,
+        document = cache.article_piece("epub-chapter", cache.article_form(article), self.theme_key,
                                        f"{STYLESHEET}|{self.direction}", images, make, self.image)
         return self.item(file_name, uid, document.encode())
+
+    def drawn_cover(self, collection: model.Collection) -> bytes:
+        """The cover drawn from the collection's title, publisher, edition and logo (reused from the cache when
+        these and the theme are unchanged: drawing it takes a few tenths of a second)."""
+        if self.theme_key is None:
+            self.theme_key = cache.theme_version(self.context.theme, templating.builtin_templates_dir())
+        logo = self.context.resources.image(collection.logo).data if collection.logo else None
+        key = cache.fingerprint("epub-cover", cache.code_version(), self.theme_key, collection.title,
+                                collection.subtitle, collection.publisher, str(collection.edition), logo or b"")
+        found = cache.get("pieces", key)
+        if found is None:
+            found = draw_cover(collection, self.context.theme, logo)
+            cache.put("pieces", key, found)
+        return found
 
     def rendered(self, template: str, values: dict[str, Any]) -> str:
         """A content document's XHTML from a template, checked to be well-formed."""
