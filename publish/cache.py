@@ -27,6 +27,7 @@ import json
 import logging
 import marshal
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -282,6 +283,9 @@ DEFAULT_CAP_MB = 512
 """The cache's default size cap; PUBLISH_CACHE_MAX_MB changes it (the least recently used entries go first)."""
 CAP_ENV = "PUBLISH_CACHE_MAX_MB"
 ARTICLE_KINDS = ("models", "pieces")
+LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "PyYAML", "nh3", "Jinja2", "MarkupSafe", "ebooklib", "lxml", "Pillow",
+             "pyphen")
+"""The libraries whose versions are part of every per-article entry's key."""
 """The kinds of per-article entry: each read article's model (JSON), each article's rendered piece per format."""
 
 
@@ -303,14 +307,32 @@ def fingerprint(*parts: str | bytes) -> str:
 
 @functools.cache
 def code_version() -> str:
-    """publish's version and a hash of its own code, so an entry made by other code (a development checkout
-    changed since) is never used."""
+    """publish's version, a hash of its own code and the versions of the libraries it reads and renders with, so
+    an entry made by other code (a development checkout changed since, an upgraded parser) is never used."""
     package = Path(__file__).resolve().parent
-    parts: list[str | bytes] = [__version__]
+    parts: list[str | bytes] = [__version__, *_installed(LIBRARIES)]
     for source in sorted(package.rglob("*.py")):
         with contextlib.suppress(OSError):
             parts += [str(source.relative_to(package)), source.read_bytes()]
     return fingerprint(*parts)
+
+
+def _installed(libraries: tuple[str, ...]) -> list[str]:
+    """The installed versions of these libraries, as their dist-info folders on sys.path name them (one directory
+    listing per path entry: importlib.metadata takes tens of milliseconds for the same)."""
+    import sys
+
+    wanted = {re.sub(r"[-_.]+", "_", name).lower() for name in libraries}
+    found = []
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info") and re.sub(r"[-_.]+", "_", name.split("-", 1)[0]).lower() in wanted:
+                found.append(name)
+    return sorted(found)
 
 
 def reader_version(module: str) -> str:
