@@ -34,7 +34,7 @@ import stat
 import tempfile
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -290,9 +290,21 @@ LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "PyYAML", "nh3", "Jinja2", "Ma
 
 
 def turn_off() -> None:
-    """Use no cache in this process (`publish build --no-cache`): everything is read and rendered afresh."""
+    """Use no cache in this process (a batch worker for `publish build --no-cache`)."""
     global _turned_off
     _turned_off = True
+
+
+@contextlib.contextmanager
+def turned_off() -> Iterator[None]:
+    """No cache while the block runs (`publish build --no-cache`): everything is read and rendered afresh."""
+    global _turned_off
+    before = _turned_off
+    _turned_off = True
+    try:
+        yield
+    finally:
+        _turned_off = before
 
 
 def fingerprint(*parts: str | bytes) -> str:

@@ -5,6 +5,7 @@ result."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -52,16 +53,15 @@ def _build(args: argparse.Namespace) -> int:
         keep_duplicates=args.keep_duplicates,
         pdf_variant=args.pdf_variant,
     )
-    if args.no_cache:
-        cache.turn_off()
     scheduler = args.scheduler if args.scheduler is not None else os.environ.get(SCHEDULER_ENV, "").strip()
-    if scheduler or args.batch or args.jobs:
-        if args.collection is not None:
-            raise PublishError("--collection renders all inputs as one document; it cannot be built as a batch "
-                               "(--batch, -j, --scheduler)")
-        written, failed = _batch(args, options, scheduler)
-    else:
-        written, failed = api.build(args.inputs, options=options, progress=_progress), False
+    with cache.turned_off() if args.no_cache else contextlib.nullcontext():
+        if scheduler or args.batch or args.jobs:
+            if args.collection is not None:
+                raise PublishError("--collection renders all inputs as one document; it cannot be built as a "
+                                   "batch (--batch, -j, --scheduler)")
+            written, failed = _batch(args, options, scheduler)
+        else:
+            written, failed = api.build(args.inputs, options=options, progress=_progress), False
     if not args.check:
         return 1 if failed else 0
     from publish.checks import FORMATS, CheckOptions

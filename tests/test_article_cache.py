@@ -157,3 +157,14 @@ def test_concurrent_builds_share_the_cache(tmp_path: Path) -> None:
         assert run.returncode == 0, err
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
     assert not list((tmp_path / "cache").rglob("*.tmp"))
+
+
+def test_no_cache_is_for_that_build_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--no-cache` in one call of the command line (or the API's caller) leaves the cache on for the next."""
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: T\n---\n\nBody.\n")
+    assert main(["build", str(story), "--to", "epub", "--out", str(tmp_path / "a"), "--no-cache"]) == 0
+    assert not _entries(tmp_path / "cache", "models")
+    assert main(["build", str(story), "--to", "epub", "--out", str(tmp_path / "b")]) == 0
+    assert len(_entries(tmp_path / "cache", "models")) == 1
