@@ -260,12 +260,15 @@ def build_many(inputs: Sequence[str | os.PathLike[str]], options: BuildOptions, 
 
 def _run_local(sources: list[Path], options: BuildOptions, batch: BatchOptions,
                on_outcome: Callable[[Outcome, int, int], None]) -> list[Outcome]:
-    """The batch in pools of worker processes started by a fork server, one pool per round of
+    """The batch in pools of forked worker processes, one pool per round of
     `tasks_per_worker` inputs per worker, so no worker lives longer than that (Python 3.11's own
     `max_tasks_per_child` can hang when a worker is replaced); an input whose worker dies is tried again in a
     fresh pool, then counted as failed."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["publish.batch"])
+    # Forked workers start with publish imported and leave no helper process behind (a fork server and its
+    # resource tracker would outlive the batch in its caller); the pool forks them before it starts its own
+    # thread, and the display draws without one, so nothing is forked mid-lock.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     total = len(sources)
     outcomes: list[Outcome] = []
     pending = list(sources)
@@ -369,7 +372,8 @@ class Display:
             self.progress = Progress(TextColumn("building"), BarColumn(), MofNCompleteColumn(),
                                      TextColumn("{task.fields[failed]}"),
                                      TextColumn("left"), TimeRemainingColumn(),
-                                     console=Console(file=sys.stderr), transient=True)
+                                     console=Console(file=sys.stderr), transient=True,
+                                     auto_refresh=False)  # drawn on each outcome: no thread in a forking process
             self.progress.start()
             self.task = self.progress.add_task("batch", total=self.total, failed="")
         return self
@@ -398,5 +402,6 @@ class Display:
             for written in outcome.written:
                 self.show_written(written)
         if self.progress is not None:
-            self.progress.update(self.task, completed=done, failed=f"{self.failed} failed" if self.failed else "")
+            self.progress.update(self.task, completed=done, failed=f"{self.failed} failed" if self.failed else "",
+                                 refresh=True)
 
