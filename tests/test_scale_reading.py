@@ -13,8 +13,9 @@ from publish import model, text
 from publish.backends.docx import RIGHT_TO_LEFT_BLOCKS, _holds_right_to_left
 from publish.collection import DUPLICATE_SIMILARITY, SHINGLE_WORDS, find_duplicates
 
-WORDS = ("harbour ferry council budget minister river bridge grain tariff school rail border market winter "
-         "hospital export trade union farmers port city water fuel court ruling protest donors airport").split()
+WORDS = ["harbour", "ferry", "council", "budget", "minister", "river", "bridge", "grain", "tariff", "school", "rail",
+         "border", "market", "winter", "hospital", "export", "trade", "union", "farmers", "port", "city", "water",
+         "fuel", "court", "ruling", "protest", "donors", "airport"]
 
 
 def test_every_right_to_left_character_is_caught_by_the_cheap_test() -> None:
