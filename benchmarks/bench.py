@@ -13,14 +13,18 @@ Cases:
   seed-docx  the same article into DOCX only.
   200        a generated Markdown file of 200 pseudo-news articles into all four formats, plus one row per
              format.
-  digest-50, digest-200, digest-500
-             publish alone (no Pandoc side): N generated article files, each with YAML front matter, listed in
-             a collection manifest of 2-4 sections; `publish build MANIFEST --to FMT` for each format and once
-             for all four. A growth table follows: time and memory ratios 50->200->500 per format.
-             Without --repeat, the PDF-rendering runs of digest-200 and digest-500 are timed once, unwarmed.
+  digest-50, digest-200, digest-1000
+             publish alone (no Pandoc side): N generated article files (about 600 words each, all distinct),
+             each with YAML front matter, listed in a collection manifest of 2-4 sections; `publish build
+             MANIFEST --to FMT` for each format and once for all four. A growth table follows: time and memory
+             ratios 50->200->1000 per format. Without --repeat, the PDF-rendering runs of digest-200 and
+             digest-1000 are timed once, unwarmed.
   digest-200-vs-pandoc
-             the same 200 files: `publish build MANIFEST --to epub` / `--to docx` against
-             `pandoc FILE1 ... FILE200 -o x.epub` / `-o x.docx`.
+             the same 200 files: `publish build MANIFEST` for all four formats and for each, with a cold cache
+             (a new folder every run) and a warm one, against `pandoc FILE1 ... FILE200 -o x.FMT`.
+  edit       the 200-file manifest rebuilt after one article changed (warm cache) against a cold build.
+  batch-1000 1,000 separate documents in one `publish build` batch: -j1, -j2 and a local Dask cluster (a
+             scheduler and two workers started on 127.0.0.1); html, docx and epub (--batch-pdf adds PDF).
   speedups   publish alone: each speed hack (the forked PDF worker, the per-user cache, the WeasyPrint
              library-loading patch) on and off, on the seed, feature-tour.md, the morning brief and a
              200-article collection, all four formats. Per input, one run with every hack on and one with each
@@ -29,6 +33,7 @@ Cases:
              each, and what the hack saves. The cache runs use a cache of their own, filled by the warm-up.
 
 Usage: python3 benchmarks/bench.py [--repeat N] [--cases seed,seed-docx,200,...] [--formats html,...] [--quick]
+--quick makes every generated input 10 times smaller and runs each command once, without warm-up.
 Results are printed as a table and written to benchmarks/results/latest.json.
 """
 
@@ -60,20 +65,29 @@ REPO = HERE.parent
 SEED = REPO / "samples" / "dar-bishkek.txt"
 RESULTS = HERE / "results" / "latest.json"
 FORMATS = ("html", "pdf", "docx", "epub")
-DIGEST_COUNTS = {"digest-50": 50, "digest-200": 200, "digest-500": 500}
-"""The publish-only collection cases and their article counts."""
+DIGEST_COUNTS = {"digest-50": 50, "digest-200": 200, "digest-1000": 1000}
+"""The publish-only collection cases and their article counts (growth 50 -> 200 -> 1,000)."""
 DIGEST_VS_PANDOC = "digest-200-vs-pandoc"
 DIGEST_VS_PANDOC_ARTICLES = 200
-DIGEST_VS_PANDOC_FORMATS = ("epub", "docx")
 SPEEDUPS_CASE = "speedups"
 SPEEDUPS = ("pdf-worker", "cache", "library-patch")
 """The speed hacks publish can run without (publish/speedups.py), each measured on and off."""
-CASES = ("seed", "seed-docx", "200", *DIGEST_COUNTS, DIGEST_VS_PANDOC, SPEEDUPS_CASE)
+EDIT_CASE = "edit"
+"""A rebuild of the 200-article manifest after one article changed, the cache warm, against a cold build."""
+BATCH_CASE = "batch-1000"
+BATCH_DOCUMENTS = 1000
+BATCH_FORMATS = ("html", "docx", "epub")
+"""The batch case's formats (a PDF each for 1,000 documents would take most of an hour here); --batch-pdf adds it."""
+CASES = ("seed", "seed-docx", "200", *DIGEST_COUNTS, DIGEST_VS_PANDOC, EDIT_CASE, BATCH_CASE, SPEEDUPS_CASE)
+QUICK_DIVISOR = 10
+"""--quick divides every generated size by this (200 articles become 20, 1,000 become 100)."""
+FRESH_CACHE = "{fresh-cache}"
+"""In a command's environment, replaced by a new empty folder for every run: a cold cache."""
 GENERATED_ARTICLES = 200
 GENERATOR_SEED = 20240612
 REPEAT = 3
 """Timed runs of each command when --repeat is not given."""
-DIGEST_LONG_PDF = {"digest-200", "digest-500"}
+DIGEST_LONG_PDF = {"digest-200", "digest-1000"}
 """Digest cases whose PDF-rendering runs (20-90 s each here) get no warm-up and, unless --repeat is given, one
 timed run, so that a default run of every case stays under 15 minutes on a two-core machine. A cold start's
 fraction of a second is lost in such runs, and the runs before them have loaded Python, WeasyPrint and the
@@ -100,7 +114,15 @@ class Command:
     fail_if_logged: str = ""
     """A phrase that fails the benchmark if the command writes it to stderr ("" checks nothing)."""
     env: tuple[tuple[str, str], ...] = ()
-    """Environment variables this command's process gets besides the benchmark's own."""
+    """Environment variables this command's process gets besides the benchmark's own (FRESH_CACHE: a new
+    empty folder for every run)."""
+    edit: str = ""
+    """A file to change before every run (one sentence added at its end, different each run): an edited article."""
+    watch_tree: bool = False
+    """Sum the CPU time of every process the command starts, found in /proc while it runs (a process pool's
+    workers are children of a fork server that wait4 never sees), and take the largest peak RSS among them."""
+    cluster: tuple[int, ...] = ()
+    """Process ids of Dask workers and scheduler whose CPU time during the run counts as the command's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,15 +137,30 @@ class Sample:
     """User plus system CPU time from wait4, the process's and its waited-for descendants'."""
 
 
+_EDITS = [0]
+
+
 def run(command: Command, env: dict[str, str], log_dir: Path) -> Sample:
     """Run the command to completion; raise BenchError with its stderr if it fails."""
     log = log_dir / f"{command.key.replace(' ', '-')}.stderr"
+    extra = dict(command.env)
+    for name, value in extra.items():
+        if value == FRESH_CACHE:
+            extra[name] = tempfile.mkdtemp(prefix="cache-", dir=log_dir)
+    if command.edit:
+        _EDITS[0] += 1
+        with open(command.edit, "a", encoding="utf-8") as article:
+            article.write(f"\nA correction was added to this story in edit {_EDITS[0]}.\n")
+    cluster_before = sum(_cpu_of(pid) for pid in command.cluster)
     with log.open("wb") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(command.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                env={**env, **dict(command.env)})
+                                env={**env, **extra})
+        tree = _TreeWatch(proc.pid) if command.watch_tree else None
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
+        if tree is not None:
+            tree.stop()
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so tell Popen not to wait again
     if proc.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-8:]
@@ -135,7 +172,76 @@ def run(command: Command, env: dict[str, str], log_dir: Path) -> Sample:
         if found:
             raise BenchError(f"{command.key} reported {command.fail_if_logged!r} {len(found)} time(s), first:\n  "
                              f"{found[0]}")
-    return Sample(seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
+    cpu = usage.ru_utime + usage.ru_stime
+    peak = usage.ru_maxrss
+    if tree is not None:
+        cpu = max(cpu, tree.cpu)  # wait4 misses what a fork server's workers used; the poll misses the last 50 ms
+        peak = max(peak, tree.peak_kib)
+    cpu += sum(_cpu_of(pid) for pid in command.cluster) - cluster_before
+    return Sample(seconds, peak, cpu)
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_of(pid: int) -> float:
+    """A live process's user + system CPU seconds so far (from /proc), or 0."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+class _TreeWatch:
+    """Polls /proc every 50 ms for a process and its descendants: the last CPU time seen of each and the largest
+    peak RSS (VmHWM). A process's CPU after its last poll is lost (up to 50 ms each): an undercount."""
+
+    def __init__(self, root: int) -> None:
+        import threading
+
+        self.root = root
+        self.seen: dict[int, float] = {}
+        self.peak_kib = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+
+    @property
+    def cpu(self) -> float:
+        return sum(self.seen.values())
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _poll(self) -> None:
+        while not self.done.wait(0.05):
+            parents: dict[int, int] = {}
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    try:
+                        parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                    except (OSError, IndexError, ValueError):
+                        continue
+            family = {self.root}
+            grew = True
+            while grew:
+                grew = False
+                for pid, parent in parents.items():
+                    if parent in family and pid not in family:
+                        family.add(pid)
+                        grew = True
+            for pid in family:
+                cpu = _cpu_of(pid)
+                if cpu:
+                    self.seen[pid] = max(self.seen.get(pid, 0.0), cpu)
+                try:
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+                except (OSError, ValueError):
+                    continue
 
 
 # --- cases -------------------------------------------------------------------------------------------------
@@ -179,6 +285,8 @@ class Tools:
     """The temporary folder for inputs and outputs."""
     env: dict[str, str] = field(default_factory=dict)
     """The environment every process gets (weasyprint on PATH)."""
+    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    """Long-running helpers (a Dask cluster) to stop at the end."""
 
 
 def publish_command(tools: Tools, key: str, source: Path, formats: Sequence[str], fail_if_logged: str = "",
@@ -240,15 +348,97 @@ def digest_case(name: str, tools: Tools, manifest: Path, formats: Sequence[str])
 
 def digest_pandoc_case(name: str, tools: Tools, manifest: Path, files: Sequence[Path], formats: Sequence[str],
                        ) -> Case:
-    """`publish build MANIFEST --to FMT` against `pandoc FILE1 FILE2 ... -o x.FMT`, for each format asked."""
-    schedule = []
+    """The same N distinct article files: `publish build MANIFEST` against `pandoc FILE1 ... FILEN -o x.FMT`, for
+    all formats at once (publish's one process against Pandoc's runs summed) and for each format, publish with a
+    cold cache (a new empty folder every run) and with a warm one (every article unchanged since the warm-up).
+    The runs that render a PDF are timed once, without warm-up, unless --repeat is given."""
+    cold = (("PUBLISH_CACHE_DIR", FRESH_CACHE),)
+    warm = (("PUBLISH_CACHE_DIR", str(tools.work / f"{name}-warm-cache")),)
+    schedule: list[Command] = []
     rows = []
+    if len(formats) > 1:
+        pub_all = dataclasses.replace(publish_command(tools, f"{name} publish all", manifest, formats,
+                                                      DUPLICATE_WARNING), env=cold)
+        schedule.append(pub_all)
+        rows.append(Row(f"{name} all ({'+'.join(formats)}), cold cache", (pub_all.key,),
+                        tuple(f"{name} pandoc {fmt}" for fmt in formats)))
     for fmt in formats:
-        pub = publish_command(tools, f"{name} publish {fmt}", manifest, (fmt,), DUPLICATE_WARNING)
+        pub = dataclasses.replace(publish_command(tools, f"{name} publish {fmt}", manifest, (fmt,), DUPLICATE_WARNING),
+                                  env=cold)
         pan = pandoc_command(tools, f"{name} pandoc {fmt}", files, fmt, manifest.parent)
-        schedule += [pub, pan]
-        rows.append(Row(f"{name} {fmt}", (pub.key,), (pan.key,)))
-    return Case(name, tuple(schedule), tuple(rows))
+        hot = dataclasses.replace(publish_command(tools, f"{name} publish {fmt} warm", manifest, (fmt,),
+                                                  DUPLICATE_WARNING), env=warm)
+        schedule += [pub, pan, hot]
+        rows += [Row(f"{name} {fmt}, cold cache", (pub.key,), (pan.key,)),
+                 Row(f"{name} {fmt}, warm cache", (hot.key,), (pan.key,))]
+    once = frozenset(c.key for c in schedule if " pdf" in c.key or (c.key.endswith(" all") and "pdf" in formats))
+    return Case(name, tuple(schedule), tuple(rows), once)
+
+
+def edit_case(tools: Tools, manifest: Path, article: Path, formats: Sequence[str]) -> Case:
+    """A rebuild after one article of the manifest changed, with the cache warm from the builds before, against
+    a build with a cold cache (a new folder each run). Every run of the edit command first adds a sentence to
+    `article` (a different one each time), so each timed run has exactly one changed article."""
+    warm = (("PUBLISH_CACHE_DIR", str(tools.work / "edit-cache")),)
+    cold_build = dataclasses.replace(publish_command(tools, f"{EDIT_CASE} cold", manifest, formats, DUPLICATE_WARNING),
+                                     env=(("PUBLISH_CACHE_DIR", FRESH_CACHE),))
+    edited = dataclasses.replace(publish_command(tools, f"{EDIT_CASE} one article changed", manifest, formats,
+                                                 DUPLICATE_WARNING), env=warm, edit=str(article))
+    row = Row(f"{EDIT_CASE}: one article changed, warm cache ({'+'.join(formats)}); right side: the cold build",
+              (edited.key,), (cold_build.key,))
+    return Case(EDIT_CASE, (cold_build, edited), (row,))
+
+
+def batch_case(tools: Tools, files: Sequence[Path], formats: Sequence[str], scheduler: str,
+               cluster: tuple[int, ...]) -> Case:
+    """N separate documents in one `publish build` batch: -j1, -j2, and on a local Dask cluster (a scheduler
+    and two one-thread workers started for this case). No cache (PUBLISH_CACHE_DIR=off, the workers' too), so
+    every run does the same work. CPU time counts every process of the pool (polled in /proc) and, for Dask, the
+    CPU the scheduler and workers used during the run."""
+    off = (("PUBLISH_CACHE_DIR", "off"),)
+    argv = tuple(map(str, files))
+
+    def command(key: str, *extra: str, **fields: Any) -> Command:
+        out = tools.work / "out" / key.replace(" ", "-")
+        return Command(key, (*tools.publish, "build", *argv, "--to", ",".join(formats), "--out", str(out), *extra),
+                       env=off, **fields)
+
+    one = command(f"{BATCH_CASE} -j1", "-j", "1", watch_tree=True)
+    two = command(f"{BATCH_CASE} -j2", "-j", "2", watch_tree=True)
+    schedule = [one, two]
+    rows = [Row(f"{BATCH_CASE} -j1 ({len(files)} documents, {'+'.join(formats)}); right side: none", (one.key,), ()),
+            Row(f"{BATCH_CASE} -j2; right side: -j1 (speed-up = 1/ratio)", (two.key,), (one.key,))]
+    if scheduler:
+        dask = command(f"{BATCH_CASE} dask", "--scheduler", scheduler, cluster=cluster)
+        schedule.append(dask)
+        rows.append(Row(f"{BATCH_CASE} local Dask cluster (2 workers); right side: -j2", (dask.key,), (two.key,)))
+    return Case(BATCH_CASE, tuple(schedule), tuple(rows))
+
+
+def start_cluster(tools: Tools) -> tuple[str, tuple[int, ...]]:
+    """A Dask scheduler and two one-thread workers on 127.0.0.1, for the batch case; stopped at the end."""
+    info = tools.work / "scheduler.json"
+    env = {**tools.env, "PUBLISH_CACHE_DIR": "off"}
+    dask = (sys.executable, "-m", "dask")
+    scheduler = subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                  "--scheduler-file", str(info)], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    tools.started.append(scheduler)
+    deadline = time.monotonic() + 60
+    while not info.exists() or not info.read_text().strip():
+        if time.monotonic() > deadline or scheduler.poll() is not None:
+            raise BenchError("the Dask scheduler did not start (pip install 'dask[distributed]')")
+        time.sleep(0.2)
+    address = json.loads(info.read_text())["address"]
+    for number in (1, 2):
+        tools.started.append(subprocess.Popen([*dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
+                                               "--no-nanny", "--no-dashboard", "--name", f"bench-{number}"],
+                                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    from distributed import Client
+
+    with Client(address, timeout=60) as client:  # type: ignore[no-untyped-call]
+        client.wait_for_workers(2, timeout=120)
+    return address, tuple(process.pid for process in tools.started)
 
 
 # --- inputs: the seed as Markdown, and the generated 200 articles ------------------------------------------
@@ -418,7 +608,7 @@ def generated_article(number: int, seed: int) -> str:
     """Article `number` of a digest as one Markdown file with YAML front matter (title, author, date, keywords).
 
     Each article has its own random generator (seeded with `seed` and `number`), so the same call always gives
-    the same text while articles differ from one another as much as the shared vocabulary allows: about 450-500
+    the same text while articles differ from one another as much as the shared vocabulary allows: about 600
     words (counting list items and table cells), 2-3 `##` subheads, a bullet list in every fifth article and a
     table in every seventh, as in `generated_markdown`.
     """
@@ -438,7 +628,7 @@ def generated_article(number: int, seed: int) -> str:
                       for _ in range(rng.randint(3, 6))]
     subheads = rng.sample(_SUBHEADS, rng.randint(2, 3))
     words = sum(_word_count(line) for line in (*subheads, *(x for block in extras.values() for x in block)))
-    target = rng.randint(450, 470)
+    target = rng.randint(590, 610)
     paragraphs: list[str] = []
     while words < target:
         sentences = []
@@ -570,9 +760,19 @@ def version(argv: Sequence[str], env: dict[str, str]) -> str:
     return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "unknown"
 
 
-def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quick: bool = False) -> list[Case]:
-    """Write the inputs each named case needs and describe its commands (--quick leaves the 200-article
-    collection out of the speedups case)."""
+COUNTS: dict[str, int] = {}
+"""The article count each digest case ran with (smaller under --quick), for the growth table."""
+
+
+def sized(count: int, quick: bool) -> int:
+    """A generated size: as given, or divided by QUICK_DIVISOR under --quick (at least 5)."""
+    return max(5, count // QUICK_DIVISOR) if quick else count
+
+
+def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quick: bool = False,
+                batch_pdf: bool = False) -> list[Case]:
+    """Write the inputs each named case needs and describe its commands (--quick makes every generated input
+    QUICK_DIVISOR times smaller and leaves the 200-article collection out of the speedups case)."""
     cases = []
     if {"seed", "seed-docx"} & set(names):
         seed_md = seed_markdown(tools, SEED)
@@ -593,20 +793,32 @@ def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quic
                 continue
             cases.append(single_format_case("seed-docx", tools, SEED, seed_md, "docx"))
         elif name == "200":
-            source = tools.work / "input" / f"digest-{GENERATED_ARTICLES}.md"
+            count = sized(GENERATED_ARTICLES, quick)
+            source = tools.work / "input" / f"one-file-{count}.md"
             source.parent.mkdir(parents=True, exist_ok=True)
-            source.write_text(generated_markdown(GENERATED_ARTICLES, GENERATOR_SEED), encoding="utf-8")
+            source.write_text(generated_markdown(count, GENERATOR_SEED), encoding="utf-8")
             cases.append(all_formats_case("200", tools, source, source, formats, per_format=True))
         elif name in DIGEST_COUNTS:
-            manifest, _ = digest(DIGEST_COUNTS[name])
+            COUNTS[name] = sized(DIGEST_COUNTS[name], quick)
+            manifest, _ = digest(COUNTS[name])
             cases.append(digest_case(name, tools, manifest, formats))
         elif name == DIGEST_VS_PANDOC:
-            chosen = [f for f in DIGEST_VS_PANDOC_FORMATS if f in formats]
-            if not chosen:
-                _status(f"{name} skipped: neither of {', '.join(DIGEST_VS_PANDOC_FORMATS)} is among --formats")
-                continue
-            manifest, files = digest(DIGEST_VS_PANDOC_ARTICLES)
-            cases.append(digest_pandoc_case(name, tools, manifest, files, chosen))
+            manifest, files = digest(sized(DIGEST_VS_PANDOC_ARTICLES, quick))
+            cases.append(digest_pandoc_case(name, tools, manifest, files, formats))
+        elif name == EDIT_CASE:
+            manifest, files = digest(sized(DIGEST_VS_PANDOC_ARTICLES, quick))
+            edit_folder = tools.work / "input" / "edit"  # a copy: the edits must not reach the other cases' files
+            if edit_folder.exists():
+                shutil.rmtree(edit_folder)
+            shutil.copytree(manifest.parent, edit_folder)
+            copy = edit_folder / manifest.name
+            cases.append(edit_case(tools, copy, edit_folder / files[len(files) // 2].relative_to(manifest.parent),
+                                   formats))
+        elif name == BATCH_CASE:
+            _, files = digest(sized(BATCH_DOCUMENTS, quick))
+            chosen = [f for f in formats if f != "pdf" or batch_pdf]
+            address, pids = start_cluster(tools)
+            cases.append(batch_case(tools, files, chosen, address, pids))
         elif name == SPEEDUPS_CASE:
             cases.append(speedups_case(tools, None if quick else digest(GENERATED_ARTICLES)[0]))
     return cases
@@ -685,14 +897,14 @@ def report(results: list[Result]) -> list[dict[str, Any]]:
 def growth(results: list[Result]) -> list[dict[str, Any]]:
     """For each digest row (all formats, html, ...), how publish's time and peak memory grow with the articles.
 
-    Each step goes from one article count that ran to the next (50 to 200, 200 to 500): the ratios of the median
-    times and of the peaks, against the ratio of article counts (4 and 2.5), and the extra milliseconds per extra
+    Each step goes from one article count that ran to the next (50 to 200, 200 to 1,000): the ratios of the median
+    times and of the peaks, against the ratio of article counts (4 and 5), and the extra milliseconds per extra
     article, which leaves out the fixed cost of starting Python and importing (equal per-article figures in both
     steps mean the growth is linear).
     """
     measured: dict[str, dict[int, tuple[float, int]]] = {}
     for result in results:
-        count = DIGEST_COUNTS.get(result.case.name)
+        count = COUNTS.get(result.case.name)
         if count is None:
             continue
         for row in result.case.rows:
@@ -760,7 +972,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help=f"comma-separated cases to run: {', '.join(CASES)} (default: all)")
     parser.add_argument("--formats", default=",".join(FORMATS), metavar="LIST",
                         help="formats for the all-formats cases (default: html,pdf,docx,epub)")
-    parser.add_argument("--quick", action="store_true", help="one timed run and no warm-up (a CI smoke test)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"inputs {QUICK_DIVISOR} times smaller, one timed run and no warm-up (a smoke test)")
+    parser.add_argument("--batch-pdf", action="store_true", help=f"render PDFs in {BATCH_CASE} too")
     args = parser.parse_args(argv)
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     args.formats = [f.strip() for f in args.formats.split(",") if f.strip()]
@@ -783,14 +997,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; return 0, or 1 with a one-line reason."""
     args = parse_args(argv)
     try:
-        pandoc = find_pandoc() if set(args.cases) - {SPEEDUPS_CASE, *DIGEST_COUNTS} else ""  # publish-only cases
+        pandoc = find_pandoc() if set(args.cases) - {SPEEDUPS_CASE, EDIT_CASE, BATCH_CASE, *DIGEST_COUNTS} \
+            else ""  # publish-only cases
         env = environment()
         with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
             tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env)
-            cases = build_cases(args.cases, tools, args.formats, quick=args.quick)
-            load = [os.getloadavg()[0]]
-            results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
-            load.append(os.getloadavg()[0])
+            try:
+                cases = build_cases(args.cases, tools, args.formats, quick=args.quick, batch_pdf=args.batch_pdf)
+                load = [os.getloadavg()[0]]
+                results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
+                load.append(os.getloadavg()[0])
+            finally:
+                for process in reversed(tools.started):
+                    process.terminate()
+                for process in tools.started:
+                    try:
+                        process.wait(timeout=30)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
             rows = report(results)
             steps = growth(results)
             speedup_rows = speedups_report(results)

@@ -141,6 +141,7 @@ def build(inputs: Sequence[Path | str], options: BuildOptions, progress: Callabl
             raise
         if worker is not None:
             worker.close()
+    cache.prune_now_and_then()
     return written
 
 

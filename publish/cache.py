@@ -1,4 +1,5 @@
-"""A per-user cache of work that is the same from run to run: compiled templates and parsed hyphenation patterns.
+"""A per-user cache of work that is the same from run to run: compiled templates, parsed hyphenation patterns, and
+per article its parsed model and its rendered pieces (an EPUB chapter), so a rebuild redoes only what changed.
 
 It lives in $PUBLISH_CACHE_DIR, else $XDG_CACHE_HOME/publish, else ~/.cache/publish; PUBLISH_CACHE_DIR=off
 turns it off. Entries are keyed by their sources (a template's checksum, a dictionary file's path, size and
@@ -8,8 +9,12 @@ Nothing read from the cache can run code unless the cache made it: the folder is
 this user and no one else can write in it (else it is ignored, with one warning); hyphenation patterns are
 stored as JSON, plain data; compiled templates are code by nature, so each entry carries an HMAC-SHA256 keyed by
 a secret file the cache creates for itself (readable by this user only), and an entry without the right
-signature is never loaded. Any problem with the cache (a read-only home, a full disk, a damaged, foreign or
-stale entry) only costs the time it would have saved.
+signature is never loaded. Per-article entries are plain data (JSON, XHTML), signed the same way, keyed by a
+hash of everything they depend on (the input's bytes and the reader's code; the article's JSON form, the theme's
+tokens and files, the templates, the options and publish's code), and bounded in total size (least recently
+used first; PUBLISH_CACHE_MAX_MB). Every entry is written to a temporary file and renamed into place, so
+concurrent builds, on this machine or others sharing the folder, never see half of one. Any problem with the
+cache (a read-only home, a full disk, a damaged, foreign or stale entry) only costs the time it would have saved.
 """
 
 from __future__ import annotations
@@ -22,21 +27,31 @@ import json
 import logging
 import marshal
 import os
+import re
 import secrets
+import shutil
 import stat
+import tempfile
+import time
 import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from publish import __version__, speedups
+
+if TYPE_CHECKING:
+    from publish.readers import Reading
 
 OFF = {"off", "0", "no", "false"}
 log = logging.getLogger("publish")
 _MAGIC = b"publish-cache-signed-1\n"
 _KEY_NAME = "key"
 _KEY_BYTES = 32
+_turned_off = False
 
 
 def root() -> Path | None:
@@ -44,7 +59,7 @@ def root() -> Path | None:
     (owned by another user, or writable by others: then one warning says so). Decided once per folder and
     process."""
     configured = os.environ.get("PUBLISH_CACHE_DIR", "").strip()
-    if configured.lower() in OFF or not speedups.on("cache"):
+    if _turned_off or configured.lower() in OFF or not speedups.on("cache"):
         return None
     if configured:
         return _checked(Path(configured))
@@ -249,10 +264,355 @@ def _read_json(entry: Path) -> Any:
 
 def _store(entry: Path, data: bytes) -> None:
     """Write an entry through a temporary file and a rename, so a reader never sees half of it."""
-    temporary = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+    try:  # a unique name: builds on other machines sharing the folder may have the same process id
+        fd, name = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.{os.getpid()}.", suffix=".tmp")
+    except OSError:
+        return
+    temporary = Path(name)
     try:
-        with temporary.open("wb") as handle:
+        with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(temporary, entry)
     except OSError:
         temporary.unlink(missing_ok=True)
+
+
+# --- per-article entries: parsed models and rendered pieces ---------------------------------------------------
+
+DEFAULT_CAP_MB = 512
+"""The cache's default size cap; PUBLISH_CACHE_MAX_MB changes it (the least recently used entries go first)."""
+CAP_ENV = "PUBLISH_CACHE_MAX_MB"
+ARTICLE_KINDS = ("models", "pieces")
+LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "PyYAML", "nh3", "Jinja2", "MarkupSafe", "ebooklib", "lxml", "Pillow",
+             "pyphen")
+"""The libraries whose versions are part of every per-article entry's key."""
+"""The kinds of per-article entry: each read article's model (JSON), each article's rendered piece per format."""
+
+
+def turn_off() -> None:
+    """Use no cache in this process (a batch worker for `publish build --no-cache`)."""
+    global _turned_off
+    _turned_off = True
+
+
+@contextlib.contextmanager
+def turned_off() -> Iterator[None]:
+    """No cache while the block runs (`publish build --no-cache`): everything is read and rendered afresh."""
+    global _turned_off
+    before = _turned_off
+    _turned_off = True
+    try:
+        yield
+    finally:
+        _turned_off = before
+
+
+def fingerprint(*parts: str | bytes) -> str:
+    """A SHA-256 over the parts, each length-prefixed so no two lists of parts give the same hash."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_version() -> str:
+    """publish's version, a hash of its own code and the versions of the libraries it reads and renders with, so
+    an entry made by other code (a development checkout changed since, an upgraded parser) is never used."""
+    package = Path(__file__).resolve().parent
+    parts: list[str | bytes] = [__version__, *_installed(LIBRARIES)]
+    for source in sorted(package.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            parts += [str(source.relative_to(package)), source.read_bytes()]
+    return fingerprint(*parts)
+
+
+def _installed(libraries: tuple[str, ...]) -> list[str]:
+    """The installed versions of these libraries, as their dist-info folders on sys.path name them (one directory
+    listing per path entry: importlib.metadata takes tens of milliseconds for the same)."""
+    import sys
+
+    wanted = {re.sub(r"[-_.]+", "_", name).lower() for name in libraries}
+    found = []
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info") and re.sub(r"[-_.]+", "_", name.split("-", 1)[0]).lower() in wanted:
+                found.append(name)
+    return sorted(found)
+
+
+def reader_version(module: str) -> str:
+    """A reader's version for its cache key: publish's code for a built-in reader, else the plugin module's bytes."""
+    if module.startswith("publish."):
+        return code_version()
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(module)
+        origin = Path(spec.origin).read_bytes() if spec is not None and spec.origin else b""
+    except (ImportError, ValueError, OSError):
+        origin = b""
+    return fingerprint(module, origin, code_version())
+
+
+def folder_contents(folders: tuple[Path, ...]) -> str:
+    """A hash of every file under the folders (names and bytes): a changed template or theme file changes it."""
+    parts: list[str | bytes] = []
+    for base in folders:
+        parts.append(str(base))
+        if not base.is_dir():
+            continue
+        for path in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            with contextlib.suppress(OSError):
+                parts += [str(path.relative_to(base)), path.read_bytes()]
+    return fingerprint(*parts)
+
+
+def _entry_path(kind: str, key: str) -> Path | None:
+    base = folder(kind)
+    if base is None:
+        return None
+    shard = base / key[:2]
+    try:
+        shard.mkdir(exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return shard / f"{key[2:]}.entry"
+
+
+def get(kind: str, key: str) -> bytes | None:
+    """A signed entry's payload (its use time refreshed, for the size cap), or None."""
+    entry = _entry_path(kind, key)
+    if entry is None:
+        return None
+    payload = read_signed(entry, f"{kind}|{key}")
+    if payload is not None:
+        with contextlib.suppress(OSError):
+            os.utime(entry)
+    return payload
+
+
+def put(kind: str, key: str, payload: bytes) -> None:
+    """Store a signed entry (through a temporary file and a rename: concurrent builds never see half of one)."""
+    entry = _entry_path(kind, key)
+    if entry is not None:
+        write_signed(entry, f"{kind}|{key}", payload)
+
+
+def get_json(kind: str, key: str) -> Any:
+    """A signed JSON entry as data, or None."""
+    payload = get(kind, key)
+    if payload is None:
+        return None
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+
+
+def put_json(kind: str, key: str, data: Any) -> None:
+    """Store plain data as a signed JSON entry."""
+    put(kind, key, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def cap_bytes() -> int:
+    """The cache's size cap in bytes (PUBLISH_CACHE_MAX_MB, else 512 MiB)."""
+    configured = os.environ.get(CAP_ENV, "").strip()
+    try:
+        megabytes = float(configured) if configured else DEFAULT_CAP_MB
+    except ValueError:
+        megabytes = DEFAULT_CAP_MB
+    return max(0, int(megabytes * 1024 * 1024))
+
+
+def _entries() -> list[tuple[float, int, Path]]:
+    """Every per-article entry: (last used, size, path)."""
+    base = root()
+    if base is None:
+        return []
+    found = []
+    for kind in ARTICLE_KINDS:
+        for entry in base.glob(f"{kind}-*/*/*.entry"):
+            with contextlib.suppress(OSError):
+                info = entry.stat()
+                found.append((max(info.st_atime, info.st_mtime), info.st_size, entry))
+    return found
+
+
+def prune(cap: int | None = None) -> int:
+    """Remove the least recently used per-article entries until the cache is under its cap (to 80% of it, so
+    builds do not prune on every run); the number removed. Another build's entries in use are safe to remove:
+    a missing entry is only a miss."""
+    limit = cap_bytes() if cap is None else cap
+    entries = _entries()
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return 0
+    removed = 0
+    for _, size, entry in sorted(entries):
+        if total <= limit * 0.8:
+            break
+        with contextlib.suppress(OSError):
+            entry.unlink()
+            removed += 1
+            total -= size
+    return removed
+
+
+@dataclass(frozen=True, slots=True)
+class CacheInfo:
+    """What `publish cache info` shows."""
+
+    folder: Path | None
+    """The cache folder, or None when the cache is off or unusable."""
+    entries: dict[str, tuple[int, int]]
+    """Per kind of entry: how many, and their size in bytes."""
+    cap: int
+    """The size cap of the per-article entries, in bytes."""
+
+
+def info() -> CacheInfo:
+    """The cache's folder, entries per kind and size cap."""
+    base = root()
+    counts: dict[str, tuple[int, int]] = {}
+    if base is not None:
+        for path in sorted(base.iterdir()):
+            if path.is_dir():
+                files = [p for p in path.rglob("*") if p.is_file()]
+                kind = path.name.rsplit("-", 1)[0]
+                number, size = counts.get(kind, (0, 0))
+                counts[kind] = (number + len(files), size + sum(p.stat().st_size for p in files))
+    return CacheInfo(base, counts, cap_bytes())
+
+
+def clear() -> int:
+    """Remove every entry (and the signing key, made anew on next use); the number of files removed."""
+    base = root()
+    if base is None:
+        return 0
+    removed = 0
+    for path in list(base.iterdir()):
+        if path.is_dir() and not path.is_symlink():
+            removed += sum(1 for p in path.rglob("*") if p.is_file())
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name in (_KEY_NAME, "pruned") or path.name.endswith(".tmp"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+    _key_in.cache_clear()
+    return removed
+
+
+class _Recorder(logging.Handler):
+    """Keeps the warnings a reader gives, so a model read from the cache gives them again."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.said: list[list[Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append([record.name, record.levelno, record.getMessage()])
+
+
+def cached_reading(source_name: str, data: bytes, charset: str | None, reader: str, module: str,
+                   read: Callable[[], Reading]) -> Reading:
+    """The reading of an input: from the cache when these bytes were read by this reader's code before (its
+    warnings said again), else read now and stored as JSON."""
+    if root() is None:
+        return read()
+    from publish import jsonform, readers
+    from publish.errors import ModelError
+
+    key = fingerprint("model", reader, reader_version(module), source_name, charset or "", data)
+    found = get_json("models", key)
+    if isinstance(found, dict):
+        try:
+            reading = readers.Reading(jsonform.from_data(found["article"], source=source_name),
+                              tuple(readers.Dropped(*row) for row in found["dropped"]),
+                              tuple(readers.Inferred(*row) for row in found["inferred"]))
+            said = [(str(name), int(level), str(message)) for name, level, message in found["said"]]
+        except (KeyError, TypeError, ValueError, ModelError):
+            pass
+        else:
+            for name, level, message in said:
+                logging.getLogger(name).log(level, "%s", message)
+            return reading
+    recorder = _Recorder()
+    logger = logging.getLogger("publish")
+    logger.addHandler(recorder)
+    try:
+        reading = read()
+    finally:
+        logger.removeHandler(recorder)
+    put_json("models", key, {"article": jsonform.to_data(reading.article),
+                             "dropped": [[d.line, d.text, d.reason] for d in reading.dropped],
+                             "inferred": [[i.line, i.text, i.role] for i in reading.inferred],
+                             "said": recorder.said})
+    return reading
+
+
+def article_form(article: Any) -> str:
+    """The article's JSON form (publish.jsonform), compact: what a piece's key hashes."""
+    from publish import jsonform
+
+    return json.dumps(jsonform.to_data(article), ensure_ascii=False, separators=(",", ":"))
+
+
+def theme_version(theme: Any, builtin_templates: Path) -> str:
+    """A theme's part of a piece's key: its tokens, every file of its folders and template folders, and the
+    built-in templates. Computed once per render of a document (a theme edited between builds changes it)."""
+    folders = tuple(dict.fromkeys((*theme.template_path, builtin_templates)))
+    return fingerprint(repr(theme), folder_contents(folders))
+
+
+def article_piece(kind: str, article_json: str, theme_key: str, options: str, images: list[str],
+                  make: Callable[[Callable[[str], Any]], str], image: Callable[[str], Any]) -> str:
+    """An article's rendered piece (an EPUB chapter's XHTML...): from the cache when the same article was rendered
+    with the same theme, templates, options, images and publish's code, else made now and stored.
+
+    `make` renders the piece, calling its image callback for each image it shows; those calls are recorded and,
+    on a cache hit, made again in the same order (so the package registers the same images in the same order)."""
+    if root() is None:
+        return make(image)
+    key = fingerprint("piece", kind, code_version(), theme_key, options, article_json, *images)
+    found = get_json("pieces", key)
+    if isinstance(found, dict) and isinstance(found.get("text"), str) and isinstance(found.get("images"), list) \
+            and all(isinstance(src, str) for src in found["images"]):
+        for src in found["images"]:
+            image(src)
+        return str(found["text"])
+    called: list[str] = []
+
+    def recording(src: str) -> Any:
+        called.append(src)
+        return image(src)
+
+    made = make(recording)
+    put_json("pieces", key, {"text": made, "images": called})
+    return made
+
+
+PRUNE_EVERY = 300.0
+"""Seconds between two size checks of the cache (each looks at every entry's size and use time)."""
+
+
+def prune_now_and_then() -> None:
+    """Keep the cache under its cap, checking at most every few minutes (a stamp file says when it last did)."""
+    base = root()
+    if base is None:
+        return
+    stamp = base / "pruned"
+    try:
+        if time.time() - stamp.stat().st_mtime < PRUNE_EVERY:
+            return
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        stamp.touch()
+        prune()

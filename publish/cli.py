@@ -1,18 +1,22 @@
-"""The command line: `publish build`, `serve`, `check`, `inspect`, `formats`, `themes`; user errors print one line
-and exit non-zero. Each command parses its arguments, calls the public API (publish.api) and prints the result."""
+"""The command line: `publish build`, `serve`, `check`, `inspect`, `formats`, `themes`, `cache`; user errors print
+one line and exit non-zero. Each command parses its arguments, calls the public API (publish.api) and prints the
+result."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from publish import __version__, api, jsonform
+from publish import __version__, api, cache, jsonform
 from publish.backends import BACKENDS
+from publish.batch import SCHEDULER_ENV
 from publish.build import DEFAULT_FORMATS, BuildOptions, Written
 from publish.config import CONFIG_NAME, load_config
 from publish.conformance import PDF_VARIANTS
@@ -59,9 +63,17 @@ def _build(args: argparse.Namespace) -> int:
         track_changes=args.track_changes,
     )
     inputs = [name if is_url(name) else Path(name) for name in args.inputs]  # a Path would fold a URL's "//"
-    written = api.build(inputs, options=options, progress=_progress)
+    scheduler = args.scheduler if args.scheduler is not None else os.environ.get(SCHEDULER_ENV, "").strip()
+    with cache.turned_off() if args.no_cache else contextlib.nullcontext():
+        if scheduler or args.batch or args.jobs:
+            if args.collection is not None:
+                raise PublishError("--collection renders all inputs as one document; it cannot be built as a "
+                                   "batch (--batch, -j, --scheduler)")
+            written, failed = _batch(args, options, scheduler)
+        else:
+            written, failed = api.build(inputs, options=options, progress=_progress), False
     if not args.check:
-        return 0
+        return 1 if failed else 0
     from publish.checks import FORMATS, CheckOptions
 
     checkable = [w for w in written if w.path.suffix.lower() in FORMATS]
@@ -70,10 +82,38 @@ def _build(args: argparse.Namespace) -> int:
             logging.getLogger("publish").warning("%s: not checked: publish checks %s files", w.path,
                                                  ", ".join(FORMATS))
     if not checkable:
-        return 0
+        return 1 if failed else 0
     sources = args.inputs if args.collection is None else None  # each output's own file: its words, as written
-    return _report(api.check(checkable, sources, input_format=args.input_format,
-                             options=CheckOptions(pdf_variant=args.pdf_variant)), as_json=False)
+    checked = _report(api.check(checkable, sources, input_format=args.input_format,
+                                options=CheckOptions(pdf_variant=args.pdf_variant)), as_json=False)
+    return 1 if failed else checked
+
+
+def _batch(args: argparse.Namespace, options: BuildOptions, scheduler: str) -> tuple[list[Written], bool]:
+    """Each input built on its own, in a process pool or on a Dask cluster; errors reported, the rest built."""
+    from publish.batch import BatchOptions, Display, build_many
+
+    batch = BatchOptions(jobs=args.jobs or 0, scheduler=scheduler, ship=args.ship, keep_documents=args.check,
+                         use_cache=not args.no_cache)
+    with Display(len(args.inputs), show_written=_progress) as display:
+        report = build_many(args.inputs, options, batch, display)
+    print(f"publish: {'error: ' if report.failed else ''}{report.summary()}", file=sys.stderr)
+    return report.written, bool(report.failed)
+
+
+def _cache(args: argparse.Namespace) -> int:
+    if args.action == "clear":
+        print(f"removed {cache.clear()} cache files", file=sys.stderr)
+        return 0
+    found = cache.info()
+    if found.folder is None:
+        print("the cache is off or unusable (see PUBLISH_CACHE_DIR)")
+        return 0
+    print(f"folder: {found.folder}")
+    for kind, (number, size) in sorted(found.entries.items()):
+        print(f"{kind}: {number} files, {_size(size)}")
+    print(f"size cap of per-article entries: {_size(found.cap)} ({cache.CAP_ENV})")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -241,6 +281,12 @@ def _fetch_seconds(value: str) -> float:
     return seconds
 
 
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
+    return int(value)
+
+
 def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
 
@@ -290,6 +336,19 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--check", action="store_true",
                    help="validate every file written, as `publish check` does, and compare its words with the input")
     _track_changes_option(b)
+    b.add_argument("--no-cache", action="store_true",
+                   help="read and render everything afresh, without the cache (see `publish cache`)")
+    m = b.add_argument_group("batches (each input built on its own, in parallel; a bad one does not stop the "
+                             "others)")
+    m.add_argument("--batch", action="store_true",
+                   help="build the inputs as a batch (implied by -j and --scheduler); without it, a bad input stops "
+                        "the build before anything is written")
+    m.add_argument("-j", "--jobs", type=_count, metavar="N", help="worker processes of a batch (default: one per core)")
+    m.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help=f"run the batch on this Dask cluster (default: ${SCHEDULER_ENV}, else this machine)")
+    m.add_argument("--ship", action="store_true",
+                   help="with --scheduler: send inputs as bytes and get the outputs back (for workers that do not "
+                        "share these files; each input must stand alone)")
     c = b.add_argument_group("collections (a brief, digest or packet: a manifest, or --collection)")
     c.add_argument("--collection", metavar="TITLE",
                    help="render all inputs, in order, as one collection with this title")
@@ -368,6 +427,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print a JSON list of objects (kind, author, date, "
                                                        "paragraph, first_words, text, detail)")
     r.set_defaults(run=_review)
+    h = commands.add_parser("cache", help="show or clear the cache of templates, patterns and articles",
+                            description="`publish cache info` shows the cache folder, its entries and size cap; "
+                                        "`publish cache clear` removes every entry.")
+    h.add_argument("action", choices=["info", "clear"])
+    h.set_defaults(run=_cache)
 
     i = commands.add_parser("inspect", help="print the article model as JSON and what the reader dropped",
                             description="Print INPUT's article model as JSON on stdout and the reader's report "

@@ -9,10 +9,12 @@ import os
 import posixpath
 import re
 import stat
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -335,32 +337,47 @@ def without_duplicates(loaded: LoadedCollection) -> LoadedCollection:
 def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Duplicate]:
     """Pairs of articles that are the same story: each later copy with the earliest one it repeats.
 
-    Each story becomes a set of three-word shingles of its body; an inverted index counts the shingles each pair
-    shares (skipping stock phrases found in many stories), so the work grows with the shared text, not with the
-    square of the number of stories.
+    Each story becomes a set of three-word shingles of its body, and an index lists the stories holding each
+    shingle. Then, one story at a time, the shingles it shares with each earlier story are counted through that
+    index (skipping stock phrases found in many stories): time and memory grow with the number of shingles, so
+    linearly with the collection, and no table of pairs is ever held.
     """
-    shingles = [_shingles(article) for _, article in articles]
-    index: dict[int, list[int]] = {}
-    for number, story in enumerate(shingles):
+    stories = [array("q", _shingles(article)) for _, article in articles]
+    index: dict[int, int | list[int]] = {}  # a shingle's one holder, or its holders in reading order
+    for number, story in enumerate(stories):
         for shingle in story:
-            index.setdefault(shingle, []).append(number)
-    shared: Counter[tuple[int, int]] = Counter()
-    for holders in index.values():
-        if 1 < len(holders) <= COMMON_SHINGLE:
-            shared.update(combinations(holders, 2))
-    seen: set[int] = set()
-    for (first, later), count in sorted(shared.items()):
-        if later in seen:
-            continue
-        similarity = count / (len(shingles[first]) + len(shingles[later]) - count)
-        if similarity >= DUPLICATE_SIMILARITY:
-            seen.add(later)
-            yield Duplicate(articles[first][0], articles[later][0], round(similarity, 3))
+            holders = index.setdefault(shingle, number)
+            if holders == number:
+                continue
+            if isinstance(holders, int):
+                index[shingle] = [holders, number]
+            else:
+                holders.append(number)
+    found: list[tuple[int, int, float]] = []
+    for later, story in enumerate(stories):
+        earlier = []  # per shared shingle, the stories before this one that hold it (sliced and counted in C)
+        for shingle in story:
+            holders = index[shingle]
+            if type(holders) is list and len(holders) <= COMMON_SHINGLE:
+                earlier.append(holders[:bisect_left(holders, later)])
+        shared = Counter(chain.from_iterable(earlier))
+        for first in sorted(shared):
+            count = shared[first]
+            similarity = count / (len(stories[first]) + len(story) - count)
+            if similarity >= DUPLICATE_SIMILARITY:
+                found.append((first, later, similarity))
+                break
+    for first, later, similarity in sorted(found):
+        yield Duplicate(articles[first][0], articles[later][0], round(similarity, 3))
+
+
+_WORD = re.compile(r"\w+")
 
 
 def _shingles(article: model.Article) -> set[int]:
-    words = [w for t in text.block_texts(article.blocks) for w in re.findall(r"\w+", t.lower())]
-    return {hash(tuple(words[i:i + SHINGLE_WORDS])) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
+    """The story's three-word runs, hashed (64-bit)."""
+    words = _WORD.findall(" ".join(text.block_texts(article.blocks)).lower())
+    return set(map(hash, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
 
 
 # --- figures ------------------------------------------------------------------------------------------------

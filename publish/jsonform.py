@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import types
 import typing
@@ -116,11 +117,17 @@ def _no_extra_keys(data: dict[str, Any], allowed: set[str], where: str, source: 
         raise _fail(where, source, f"unknown field(s) {', '.join(extra)}; known: {', '.join(sorted(allowed))}")
 
 
+@functools.cache
+def _shape(cls: type) -> tuple[dict[str, Any], dict[str, dataclasses.Field[Any]]]:
+    """A model class's field types and fields, worked out once (get_type_hints is slow; the cache reads
+    thousands of nodes per build)."""
+    return typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls)}
+
+
 def _decode_dataclass(cls: type, data: Any, where: str, source: str) -> Any:
     if not isinstance(data, dict):
         raise _fail(where, source, "expected an object")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints, fields = _shape(cls)
     _no_extra_keys(data, set(fields) | {"type"}, where, source)
     kwargs = {}
     for name, f in fields.items():

@@ -1408,7 +1408,7 @@ def _split_by_direction(run: Any, embedding: str) -> None:
     right-to-left ones get w:rtl. Neutral characters (spaces, punctuation, digits) go with their neighbours when
     both run the same way, else with the paragraph's direction, as the Unicode bidi algorithm resolves them."""
     texts = run.findall(W_T)
-    if not any(_strong(c) == "R" for t in texts for c in (t.text or "")):
+    if not any(_holds_right_to_left(t.text or "") for t in texts):
         return
     pieces: list[tuple[str, Any]] = []  # (direction, a w:t / w:tab / w:br element)
     for child in run:
@@ -1444,6 +1444,19 @@ def _split_by_direction(run: Any, embedding: str) -> None:
         anchor.addnext(new)
         anchor, group = new, []
     run.getparent().remove(run)
+
+
+RIGHT_TO_LEFT_BLOCKS = re.compile("[\u05be-\u08c9\u200f\ufb1d-\ufefc\U00010800-\U00010d23\U00010e80-\U00010ff6"
+                                  "\U0001e800-\U0001e95f\U0001ec71-\U0001eebb]")
+"""The Unicode blocks that hold every right-to-left character (bidi class R or AL), and a few neutrals between
+them: a cheap test that spares English text a per-character look-up."""
+
+
+def _holds_right_to_left(value: str) -> bool:
+    """Whether `value` has a strong right-to-left character (checked per character only where one may be)."""
+    if value.isascii() or RIGHT_TO_LEFT_BLOCKS.search(value) is None:
+        return False
+    return any(_strong(c) == "R" for c in value)
 
 
 def _strong(char: str) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ebooklib import epub
 from lxml import etree
 
-from publish import accessibility, model, reproducible, templating, text
+from publish import accessibility, cache, model, reproducible, templating, text
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 from publish.cover import draw_cover
@@ -35,8 +35,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
         return _digest(document, context)
     article, meta = document, document.meta
     package = _Package(context, article)
-    chapter = package.chapter(CHAPTER, "chapter", "epub/chapter.xhtml.j2",
-                              templating.article_values(article, package.image, packaged=True))
+    chapter = package.article_chapter(CHAPTER, "chapter", article)
     book = _book(meta)
     accessibility.declare_epub(book, accessibility.describe([article]))
     book.toc = [_toc(article, CHAPTER)]
@@ -49,8 +48,7 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
     book = _collection_book(collection)
     accessibility.declare_epub(book, accessibility.describe(collection.articles, cover=True))
     cover_image = package.context.resources.image(collection.cover).data if collection.cover else \
-        draw_cover(collection, context.theme, package.context.resources.image(collection.logo).data
-                   if collection.logo else None)
+        package.drawn_cover(collection)
     book.set_cover(f"{IMAGE_FOLDER}/cover.png", cover_image, create_page=False)
     spine: list[Any] = [package.chapter("cover.xhtml", "cover", "epub/cover.xhtml.j2", {
         "collection": collection, "image": f"{IMAGE_FOLDER}/cover.png", "direction": package.direction})]
@@ -61,8 +59,7 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
         for article in section.articles:
             number += 1
             name = f"article-{number:03d}.xhtml"
-            chapters.append(package.chapter(name, f"article-{number}", "epub/chapter.xhtml.j2",
-                                            templating.article_values(article, package.image, packaged=True)))
+            chapters.append(package.article_chapter(name, f"article-{number}", article))
             byline = text.byline(article.meta)
             entries.append({"href": name, "headline": article.meta.headline, "byline": byline,
                             "link": epub.Link(name, f"{article.meta.headline} — {byline}" if byline
@@ -92,6 +89,7 @@ class _Package:
         self.direction = text.direction(language)
         self.images: dict[str, epub.EpubImage] = {}
         self.documents: list[epub.EpubItem] = []
+        self.theme_key: str | None = None
         css = html_backend.stylesheet(context.theme, paged=False, collection=True,
                                       languages=html_backend.document_languages(document))
         self.css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode())
@@ -105,10 +103,47 @@ class _Package:
                                                media_type=found.media_type, content=found.data)
         return templating.ImageRef(url=href, width=found.width, height=found.height)
 
+    def article_chapter(self, file_name: str, uid: str, article: model.Article) -> epub.EpubItem:
+        """An article's chapter, reused from the cache when this article was rendered before with the same theme,
+        templates, images and publish (see publish.cache.article_piece)."""
+        if self.theme_key is None:
+            self.theme_key = cache.theme_version(self.context.theme, templating.builtin_templates_dir())
+        images = [f"{src}|{found.file_name}|{found.width}x{found.height}"
+                  for src in _figure_sources(article) for found in (self.context.resources.image(src),)]
+
+        def make(image: Any) -> str:
+            return self.rendered("epub/chapter.xhtml.j2", templating.article_values(article, image))
+
+        document = cache.article_piece("epub-chapter", cache.article_form(article), self.theme_key,
+                                       f"{STYLESHEET}|{self.direction}", images, make, self.image)
+        return self.item(file_name, uid, document.encode())
+
+    def drawn_cover(self, collection: model.Collection) -> bytes:
+        """The cover drawn from the collection's title, publisher, edition and logo (reused from the cache when
+        these and the theme are unchanged: drawing it takes a few tenths of a second)."""
+        if self.theme_key is None:
+            self.theme_key = cache.theme_version(self.context.theme, templating.builtin_templates_dir())
+        logo = self.context.resources.image(collection.logo).data if collection.logo else None
+        key = cache.fingerprint("epub-cover", cache.code_version(), self.theme_key, collection.title,
+                                collection.subtitle, collection.publisher, str(collection.edition), logo or b"")
+        found = cache.get("pieces", key)
+        if found is None:
+            found = draw_cover(collection, self.context.theme, logo)
+            cache.put("pieces", key, found)
+        return found
+
+    def rendered(self, template: str, values: dict[str, Any]) -> str:
+        """A content document's XHTML from a template, checked to be well-formed."""
+        document = templating.render(self.context.theme, template, stylesheet=STYLESHEET, **values)
+        _check_well_formed(document.encode(), template)
+        return document
+
     def chapter(self, file_name: str, uid: str, template: str, values: dict[str, Any]) -> epub.EpubItem:
         """A content document from a template, checked to be well-formed XHTML."""
-        document = templating.render(self.context.theme, template, stylesheet=STYLESHEET, **values).encode()
-        _check_well_formed(document, template)
+        return self.item(file_name, uid, self.rendered(template, values).encode())
+
+    def item(self, file_name: str, uid: str, document: bytes) -> epub.EpubItem:
+        """Add a content document."""
         item = epub.EpubItem(uid=uid, file_name=file_name, media_type="application/xhtml+xml", content=document)
         self.documents.append(item)
         return item
@@ -217,6 +252,10 @@ def _ebooklib_toc(link: Any, children: list[Any]) -> Any:
     if not children:
         return link
     return (link, [_ebooklib_toc(child, grandchildren) for child, grandchildren in children])
+
+
+def _figure_sources(article: model.Article) -> list[str]:
+    return [block.src for block in model.iter_blocks(article.blocks) if isinstance(block, model.Figure)]
 
 
 def _check_well_formed(document: bytes, template: str) -> None:

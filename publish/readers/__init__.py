@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from publish import limits, sanitise
+from publish import cache, limits, sanitise
 from publish.errors import FormatError, InputError
 from publish.model import Article
 from publish.plugins import Registry
@@ -202,7 +202,8 @@ def read_source(source: Source, fmt: str | None = None) -> Reading:
     module: ReaderModule = importlib.import_module(spec.module)
     path = source.name
     try:
-        reading = module.read(source)
+        reading = cache.cached_reading(source.name, source.data, source.charset, spec.name, spec.module,
+                                       lambda: module.read(source))
     except RecursionError:  # a JSON model nested thousands deep: the parser runs out of stack before any check
         raise InputError(f"nests far too deeply to read; publish renders at most {limits.MAX_DEPTH} levels of "
                          "lists, quotes and marks", path=path) from None

@@ -1,0 +1,170 @@
+"""The per-article cache: the same bytes with and without it, only what changed rebuilt, never a foreign entry used,
+bounded in size, and `publish cache info|clear` and `--no-cache`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from publish import cache
+from publish.cli import main
+from publish.readers import read_file
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+ALL_SAMPLES = ["dar-bishkek.txt", "feature-tour.md", "japanese-ferry.md", "urdu-library.md", "morning-brief.yaml"]
+
+
+def _publish(*args: str, cache_dir: Path | str, cwd: Path | None = None,
+             **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PUBLISH_CACHE_DIR": str(cache_dir), "SOURCE_DATE_EPOCH": "1700000000", **env}
+    return subprocess.run([sys.executable, "-m", "publish", *args], env=environment, capture_output=True, text=True,
+                          timeout=600, cwd=cwd)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _entries(cache_dir: Path, kind: str) -> set[Path]:
+    return set(cache_dir.glob(f"{kind}-*/*/*.entry"))
+
+
+def test_outputs_are_the_same_bytes_cold_warm_and_without_the_cache(tmp_path: Path) -> None:
+    """Every sample and the morning brief, all four formats: a first build filling the cache, a second reading
+    from it, and a build with --no-cache write identical files."""
+    inputs = [str(SAMPLES / name) for name in ALL_SAMPLES]
+    cache_dir = tmp_path / "cache"
+    for run in ("cold", "warm"):
+        done = _publish("build", *inputs, "--out", str(tmp_path / run), cache_dir=cache_dir)
+        assert done.returncode == 0, done.stderr
+    assert _entries(cache_dir, "models") and _entries(cache_dir, "pieces")
+    done = _publish("build", *inputs, "--out", str(tmp_path / "none"), "--no-cache", cache_dir=tmp_path / "unused")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "unused").exists()  # --no-cache: not even the folder is made
+    cold = _files(tmp_path / "cold")
+    assert len(cold) == 4 * len(ALL_SAMPLES)
+    assert cold == _files(tmp_path / "warm") == _files(tmp_path / "none")
+
+
+def _brief_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    return folder / "morning-brief.yaml"
+
+
+def test_one_changed_article_is_the_only_one_read_and_rendered_again(tmp_path: Path) -> None:
+    manifest = _brief_copy(tmp_path)
+    cache_dir = tmp_path / "cache"
+    assert _publish("build", str(manifest), "--to", "epub", "--out", str(tmp_path / "a"),
+                    cache_dir=cache_dir).returncode == 0
+    models, pieces = _entries(cache_dir, "models"), _entries(cache_dir, "pieces")
+    story = manifest.parent / "brief" / "casa-1000-power-line.md"
+    story.write_text(story.read_text().replace("power", "electric power", 1))
+    assert _publish("build", str(manifest), "--to", "epub", "--out", str(tmp_path / "b"),
+                    cache_dir=cache_dir).returncode == 0
+    assert len(_entries(cache_dir, "models") - models) == 1  # the edited article only
+    assert len(_entries(cache_dir, "pieces") - pieces) == 1  # its chapter only
+    assert _publish("build", str(manifest), "--to", "epub", "--out", str(tmp_path / "c"), "--no-cache",
+                    cache_dir=cache_dir).returncode == 0
+    assert (tmp_path / "b" / "morning-brief.epub").read_bytes() == (tmp_path / "c" / "morning-brief.epub").read_bytes()
+    assert (tmp_path / "a" / "morning-brief.epub").read_bytes() != (tmp_path / "b" / "morning-brief.epub").read_bytes()
+
+
+def test_a_changed_template_renders_every_chapter_again(tmp_path: Path) -> None:
+    manifest = _brief_copy(tmp_path)
+    cache_dir = tmp_path / "cache"
+    assert _publish("build", str(manifest), "--to", "epub", "--out", str(tmp_path / "a"),
+                    cache_dir=cache_dir).returncode == 0
+    pieces = _entries(cache_dir, "pieces")
+    templates = tmp_path / "templates" / "epub"
+    templates.mkdir(parents=True)
+    original = (ROOT / "templates" / "epub" / "chapter.xhtml.j2").read_text()
+    (templates / "chapter.xhtml.j2").write_text(original.replace("</body>", "<p>Corrections: none.</p></body>"))
+    done = _publish("build", str(manifest), "--to", "epub", "--out", str(tmp_path / "b"), "--templates",
+                    str(tmp_path / "templates"), cache_dir=cache_dir)
+    assert done.returncode == 0, done.stderr
+    assert len(_entries(cache_dir, "pieces") - pieces) == 8  # every article of the brief, and the cover
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "b" / "morning-brief.epub") as book:
+        chapters = [name for name in book.namelist() if name.endswith(".xhtml") and "article-" in name]
+        assert chapters and all(b"Corrections: none." in book.read(name) for name in chapters)
+
+
+def test_a_tampered_entry_is_never_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An entry changed behind the cache's back (its signature no longer matches) is read again from the input."""
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: Harbour reopens\n---\n\nThe harbour reopened on Monday.\n")
+    first = read_file(story).article
+    (entry,) = _entries(tmp_path / "cache", "models")
+    entry.write_bytes(entry.read_bytes().replace(b"Monday", b"Friday"))
+    again = read_file(story).article
+    assert again == first and "Monday" in str(again.blocks)
+    assert b"Monday" in entry.read_bytes()  # stored again, signed
+
+
+def test_a_reader_warning_is_given_again_from_the_cache(tmp_path: Path) -> None:
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: T\n---\n\nBody\x07 text.\n")
+    said = [_publish("build", str(story), "--to", "html", "--out", str(tmp_path / run),
+                     cache_dir=tmp_path / "cache").stderr.splitlines()[:-1] for run in ("a", "b")]
+    assert said[0] and said[0] == said[1]
+
+
+def test_the_cache_stays_under_its_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    for number in range(40):
+        cache.put("pieces", cache.fingerprint(str(number)), b"x" * 10_000)
+    entries = _entries(tmp_path / "cache", "pieces")
+    assert len(entries) == 40
+    oldest = sorted(entries, key=lambda p: p.stat().st_mtime_ns)[0]
+    os.utime(oldest, (1, 1))
+    assert cache.prune(cap=200_000) > 0
+    left = _entries(tmp_path / "cache", "pieces")
+    assert sum(p.stat().st_size for p in left) <= 200_000 and oldest not in left
+
+
+def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: T\n---\n\nBody.\n")
+    assert main(["build", str(story), "--to", "epub", "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    assert main(["cache", "info"]) == 0
+    shown = capsys.readouterr().out
+    assert f"folder: {tmp_path / 'cache'}" in shown and "models: 1 files" in shown and "pieces: 1 files" in shown
+    assert main(["cache", "clear"]) == 0
+    assert not _entries(tmp_path / "cache", "models") and not _entries(tmp_path / "cache", "pieces")
+
+
+def test_concurrent_builds_share_the_cache(tmp_path: Path) -> None:
+    """Two builds of the brief at once, one cache folder: both succeed with the same bytes."""
+    manifest = str(SAMPLES / "morning-brief.yaml")
+    environment = {**os.environ, "PUBLISH_CACHE_DIR": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": "1700000000"}
+    runs = [subprocess.Popen([sys.executable, "-m", "publish", "build", manifest, "--to", "html,docx,epub", "--out",
+                              str(tmp_path / name)], env=environment, stderr=subprocess.PIPE, text=True)
+            for name in ("a", "b")]
+    for run in runs:
+        _, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert not list((tmp_path / "cache").rglob("*.tmp"))
+
+
+def test_no_cache_is_for_that_build_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--no-cache` in one call of the command line (or the API's caller) leaves the cache on for the next."""
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: T\n---\n\nBody.\n")
+    assert main(["build", str(story), "--to", "epub", "--out", str(tmp_path / "a"), "--no-cache"]) == 0
+    assert not _entries(tmp_path / "cache", "models")
+    assert main(["build", str(story), "--to", "epub", "--out", str(tmp_path / "b")]) == 0
+    assert len(_entries(tmp_path / "cache", "models")) == 1
