@@ -62,6 +62,7 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     env.globals["safe_href"] = safe_href
     env.globals["labels_for"] = labels_for
     env.globals["script_rules"] = script_rules
+    env.globals["hyphenation_dictionary"] = _hyphenation_dictionary
     env.filters["plain"] = text.plain
     env.filters["human_date"] = text.human_date
     env.filters["isodate"] = _isodate
@@ -267,6 +268,13 @@ def script_rules(theme: Theme, languages: Iterable[str] | None = None) -> list[d
         "heading": css_families(theme.fonts.stack("heading", script.languages[0])),
         "mono": css_families(theme.fonts.stack("mono", script.languages[0])),
     } for script in ordered]
+
+
+def _hyphenation_dictionary(language: str) -> str | None:
+    """The name of the hyphenation patterns for a language (pyphen is imported only when a print CSS asks)."""
+    from publish import hyphenation
+
+    return hyphenation.dictionary(language)
 
 
 def _is_url(value: str) -> bool:

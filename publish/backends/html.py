@@ -76,7 +76,8 @@ def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language:
     parts = [templating.render(theme, "theme.css.j2", languages=None if languages is None else sorted(languages))]
     if paged:
         parts.append(templating.render(theme, "print.css.j2", direction=text.direction(language),
-                                       labels=labels_for(language), language=language))
+                                       labels=labels_for(language), language=language,
+                                       languages=sorted(languages or (language,))))
     if collection:
         parts.append(templating.render(theme, "collection.css.j2"))
     if collection and paged:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from publish import cache, conformance, model, reproducible, speedups
+from publish import cache, conformance, hyphenation, model, reproducible, speedups
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 
@@ -122,10 +122,15 @@ def render(article: model.Document, context: RenderContext) -> bytes:
     if context.theme.typography.hyphenate:
         articles = article.articles if isinstance(article, model.Collection) else (article,)
         cache.load_hyphenation({a.meta.language for a in articles})
-    return _write(document, article, uid, context.pdf_variant)
+    return _write(document, article, uid, context.pdf_variant, context.theme.typography.hyphenate)
 
 
-def _write(html: Any, source: model.Document, uid: str, variant_name: str) -> bytes:
+LAYOUTS = 3
+"""The most layouts of one document: the second and third redo it with words hyphenated where a typesetter would
+not (across a page, the last word of a paragraph) kept whole."""
+
+
+def _write(html: Any, source: model.Document, uid: str, variant_name: str, hyphenate: bool = False) -> bytes:
     """Lay out and write the PDF reproducibly: the identifier from the uid, no "now" anywhere (the dates are the
     document's own, else SOURCE_DATE_EPOCH's, else none), and the conformance level asked for declared."""
     variant = conformance.pdf_variant(variant_name)
@@ -133,7 +138,14 @@ def _write(html: Any, source: model.Document, uid: str, variant_name: str) -> by
     if variant is not None:
         options["pdf_variant"] = variant.name
     with reproducible.epoch_from(source):
-        document = html.render(**options)
+        kept_whole: frozenset[str] = frozenset()
+        for _ in range(LAYOUTS):
+            with hyphenation.protected(kept_whole):
+                document = html.render(**options)
+            more = hyphenation.unwanted_breaks(document.pages) - kept_whole if hyphenate else frozenset()
+            if not more:
+                break
+            kept_whole |= more
         epoch = reproducible.source_date_epoch()
         if epoch is not None and reproducible.document_date(source) is None:
             document.metadata.created = document.metadata.modified = reproducible.w3c(epoch)
