@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import jinja2
 
-from publish import __version__, cache, links, model, text
+from publish import __version__, cache, links, model, quotes, text
 from publish.errors import PublishError, RenderError
 from publish.labels import labels_for
 from publish.theme import GENERIC_FAMILIES, Theme
@@ -151,14 +151,18 @@ def _available(search_path: tuple[Path, ...]) -> str:
 
 
 def article_values(article: model.Article, image: Callable[[str], ImageRef], *, article_id: str = "article",
-                   heading_offset: int = 0, packaged: bool = False, remote_images: bool = False) -> dict[str, Any]:
+                   heading_offset: int = 0, packaged: bool = False, remote_images: bool = False,
+                   smart_quotes: bool = False) -> dict[str, Any]:
     """What the article partial needs: the article, its meta, heading ids, and how to show images and links.
 
     In a collection each article gets its own `article_id` (heading ids are prefixed with it, so they stay
     unique in one document) and `heading_offset` 2: the collection title (h1) and section titles (h2) sit above.
     `packaged` (an EPUB) drops or makes absolute relative links to files the package does not hold;
     `remote_images` (the PDF's HTML with --allow-remote) shows an inline image from the web, else its alt text.
+    `smart_quotes` (the theme's) renders a copy with curly quotes in the article's language (publish.quotes).
     """
+    if smart_quotes:
+        article = quotes.curled(article)
     numbers = itertools.count(1)
     prefix = "" if article_id == "article" else f"{article_id}-"
     targets = links.Targets.of(article)

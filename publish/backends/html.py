@@ -30,7 +30,8 @@ def render(document: model.Document, context: RenderContext, *, remote_images: b
                               languages=document_languages(article))),
         json_ld=Markup(json_ld(article.meta)),
         letterhead=letterhead(article.meta, context.theme),
-        **templating.article_values(article, lambda src: _embedded(src, context), remote_images=remote_images),
+        **templating.article_values(article, lambda src: _embedded(src, context), remote_images=remote_images,
+                                     smart_quotes=context.theme.typography.smart_quotes),
     )
 
 
@@ -46,7 +47,8 @@ def render_collection(collection: model.Collection, context: RenderContext, *, r
         for article in section.articles:
             number += 1
             values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=2,
-                                               remote_images=remote_images)
+                                               remote_images=remote_images,
+                                               smart_quotes=context.theme.typography.smart_quotes)
             items.append({**values, "byline": text.byline(article.meta)})
         sections.append({"id": f"section-{index}", "title": section.title, "entries": items})
     keywords = list(dict.fromkeys(k for a in collection.articles for k in a.meta.keywords))
