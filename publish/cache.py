@@ -205,6 +205,7 @@ def load_hyphenation(languages: set[str]) -> None:
             if entry is not None:
                 _store(entry, json.dumps(_patterns_as_data(patterns), ensure_ascii=False,
                                          separators=(",", ":")).encode("utf-8"))
+        patterns.keep_capitalised = hyphenation.capitals_are_names(name)
         pyphen.hdcache[dictionary] = patterns
 
 

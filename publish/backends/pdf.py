@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from publish import cache, conformance, hyphenation, model, reproducible, speedups
+from publish import cache, conformance, hyphenation, model, pagination, reproducible, speedups
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 
@@ -126,8 +126,8 @@ def render(article: model.Document, context: RenderContext) -> bytes:
 
 
 LAYOUTS = 3
-"""The most layouts of one document: the second and third redo it with words hyphenated where a typesetter would
-not (across a page, the last word of a paragraph) kept whole."""
+"""The most layouts of one document: the second and third redo it with what publish.pagination found on the
+pages (words hyphenated where a typesetter would not, kept whole; figures that left a page too empty, scaled)."""
 
 
 def _write(html: Any, source: model.Document, uid: str, variant_name: str, hyphenate: bool = False) -> bytes:
@@ -142,10 +142,10 @@ def _write(html: Any, source: model.Document, uid: str, variant_name: str, hyphe
         for _ in range(LAYOUTS):
             with hyphenation.protected(kept_whole):
                 document = html.render(**options)
-            more = hyphenation.unwanted_breaks(document.pages) - kept_whole if hyphenate else frozenset()
-            if not more:
-                break
+            more = pagination.unwanted_breaks(document.pages) - kept_whole if hyphenate else frozenset()
             kept_whole |= more
+            if not pagination.fit_figures(document.pages) and not more:
+                break
         epoch = reproducible.source_date_epoch()
         if epoch is not None and reproducible.document_date(source) is None:
             document.metadata.created = document.metadata.modified = reproducible.w3c(epoch)
