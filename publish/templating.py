@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import jinja2
+from markupsafe import Markup
 
 from publish import __version__, cache, links, model, quotes, text
 from publish.errors import PublishError, RenderError
@@ -72,6 +73,7 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["css_string"] = css_string
     env.filters["css_content"] = css_content
     env.filters["is_url"] = _is_url
+    env.filters["headline_lines"] = headline_lines
     return env
 
 
@@ -272,6 +274,44 @@ def script_rules(theme: Theme, languages: Iterable[str] | None = None) -> list[d
         "heading": css_families(theme.fonts.stack("heading", script.languages[0])),
         "mono": css_families(theme.fonts.stack("mono", script.languages[0])),
     } for script in ordered]
+
+
+SHORT_LAST_WORDS = 16
+"""The longest last two words of a headline (with the space) kept together on its last line."""
+
+
+def headline_lines(value: str, language: str) -> Markup:
+    """A headline set to break well: in Japanese, Chinese and Thai (written without spaces) between phrases only,
+    each phrase an unbreakable span (BudouX's segmentation); elsewhere with a no-break space before a short last
+    word, so no line holds one word alone ("Bishkek"). The text is the same, letter for letter, bar that space."""
+    primary = language.lower().split("-")[0]
+    parser = _phrase_parser(language) if primary in ("ja", "zh", "th") else None
+    if parser is not None:
+        phrases = parser.parse(value)
+        if len(phrases) > 1:
+            return Markup("").join(Markup('<span class="phrase">{}</span>').format(p) for p in phrases)
+        return Markup.escape(value)
+    words = value.split(" ")
+    if len(words) >= 3 and len(words[-2]) + len(words[-1]) + 1 <= SHORT_LAST_WORDS:
+        return Markup.escape(" ".join(words[:-2]) + " " + words[-2] + "\u00a0" + words[-1])
+    return Markup.escape(value)
+
+
+@functools.cache
+def _phrase_parser(language: str) -> Any:
+    """BudouX's phrase parser for a language written without spaces, or None."""
+    import budoux
+
+    tag = language.lower()
+    if tag.startswith("ja"):
+        return budoux.load_default_japanese_parser()
+    if tag.startswith("th"):
+        return budoux.load_default_thai_parser()
+    if tag.startswith("zh"):
+        traditional = any(part in tag.split("-") for part in ("hant", "tw", "hk", "mo"))
+        return budoux.load_default_traditional_chinese_parser() if traditional \
+            else budoux.load_default_simplified_chinese_parser()
+    return None
 
 
 def _hyphenation_dictionary(language: str) -> str | None:
