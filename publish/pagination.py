@@ -3,7 +3,10 @@ read the pages, and the PDF backend lays it out again when they asked for a chan
 
 - `unwanted_breaks`: words hyphenated where a typesetter would not (see publish.hyphenation);
 - `fit_figures`: a figure pushed to the next page whose previous page would be left more than a fifth empty is
-  scaled down to fit there, when that keeps at least `SMALLEST_SCALE` of its picture's height.
+  scaled down to fit there, when that keeps at least `SMALLEST_SCALE` of its picture's height;
+- `last_page_near_empty`: a last page holding a few lines only; the document is then laid out once more with the
+  `COPYFIT` attribute on its root, which the print CSS sets a little tighter (type, leading and spacing a few per
+  cent smaller), and that layout is kept if it has a page fewer.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ With print pictures at most 85 mm high (print.css) and scaled to no less than ha
 empty for a figure."""
 SMALLEST_SCALE = 0.5
 """The least a figure's picture is scaled to fit the page before it."""
+
+LAST_PAGE_LINES = 6
+"""The most lines of text on a last page (and nothing else) that count as near-empty."""
+COPYFIT = "data-copyfit"
+"""The root element's attribute that asks the print CSS for the tighter setting."""
 
 _WORD_END = re.compile(r"(\w+)\W*$")
 _WORD_START = re.compile(r"^\W*(\w+)")
@@ -65,6 +73,19 @@ def fit_figures(pages: list[Any]) -> bool:
             picture.element.set("style", f"max-height: {height:.1f}px")
             changed = True
     return changed
+
+
+def last_page_near_empty(pages: list[Any]) -> bool:
+    """Whether the last page of several holds at most `LAST_PAGE_LINES` lines of text and no picture."""
+    from weasyprint.formatting_structure import boxes
+
+    if len(pages) < 2:
+        return False
+    page_box = pages[-1]._page_box
+    flow = [child for child in page_box.children if not isinstance(child, boxes.MarginBox)]
+    if any(isinstance(box, boxes.ReplacedBox) for child in flow for box in child.descendants()):
+        return False
+    return len(list(_lines(pages[-1]))) <= LAST_PAGE_LINES
 
 
 def _opening_figure(page_box: Any) -> Any:

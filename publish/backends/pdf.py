@@ -146,6 +146,12 @@ def _write(html: Any, source: model.Document, uid: str, variant_name: str, hyphe
             kept_whole |= more
             if not pagination.fit_figures(document.pages) and not more:
                 break
+        if pagination.last_page_near_empty(document.pages):  # copyfit: set a little tighter, kept if a page goes
+            html.etree_element.set(pagination.COPYFIT, "")
+            with hyphenation.protected(kept_whole):
+                fitted = html.render(**options)
+            if len(fitted.pages) < len(document.pages):
+                document = fitted
         epoch = reproducible.source_date_epoch()
         if epoch is not None and reproducible.document_date(source) is None:
             document.metadata.created = document.metadata.modified = reproducible.w3c(epoch)
