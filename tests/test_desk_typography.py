@@ -5,6 +5,7 @@ every built-in theme and read back as a reader would: the PDF's text page by pag
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import subprocess
@@ -90,7 +91,7 @@ def test_hyphenation_never_breaks_a_name_leaves_two_letters_or_crosses_a_page(bu
         for number, lines in enumerate(pages(pdf), 1):
             flow = [line for line in lines if not _is_folio(line)]
             assert not flow[-1].endswith(HYPHEN), f"{pdf.name} ({theme}) page {number} ends in a hyphen"
-            for line, following in zip(flow, flow[1:], strict=False):
+            for line, following in itertools.pairwise(flow):
                 if not line.endswith(HYPHEN):
                     continue
                 breaks += 1
@@ -104,7 +105,7 @@ def test_hyphenation_never_breaks_a_name_leaves_two_letters_or_crosses_a_page(bu
 
 
 def test_english_takes_american_patterns_and_british_english_its_own() -> None:
-    import pyphen
+    import pyphen  # type: ignore[import-untyped]
 
     from publish import cache, hyphenation
 
@@ -165,7 +166,8 @@ def test_a_figure_that_moves_on_leaves_less_than_a_fifth_of_a_page(built: tuple[
     folio = min((run.y for run in runs if run.page == 0 and _is_folio(run.text.strip())), default=height)
     top = min(run.y for run in first_page)
     lowest = max(run.y + run.size for run in first_page)
-    assert (folio - lowest) / (folio - top) < 0.2, f"{theme}: page 1 is left {(folio - lowest) / (folio - top):.0%} empty"
+    empty = (folio - lowest) / (folio - top)
+    assert empty < 0.2, f"{theme}: page 1 is left {empty:.0%} empty"
 
 
 def test_no_near_empty_last_page_in_the_digest(built: tuple[str, Path]) -> None:
@@ -190,7 +192,7 @@ def test_smart_quotes_curl_by_language_in_the_digest_and_the_source_keeps_its_ow
     assert '"' in " ".join(p.text for p in parity.passages(document))  # the model keeps the source's characters
     build([source], BuildOptions(formats=("html", "pdf"), out_dir=tmp_path, theme=theme))
     html = lxml_html.parse(str(tmp_path / f"{source.stem}.html")).getroot()
-    body = html.find(".//div[@class='article-body']").text_content()  # type: ignore[union-attr]
+    body = html.find(".//div[@class='article-body']").text_content()
     pdf = "\n".join("\n".join(page) for page in pages(tmp_path / f"{source.stem}.pdf"))
     for text in (body, pdf):
         if theme == "digest":
@@ -214,7 +216,7 @@ def test_curling_follows_the_language_and_the_text_around_a_quote() -> None:
 
 def test_the_epub_contents_page_is_titled_in_the_books_language_styled_and_without_bylines(
         built: tuple[str, Path]) -> None:
-    theme, out = built
+    _, out = built
     with zipfile.ZipFile(out / "morning-brief.epub") as book:
         nav = etree.fromstring(book.read("EPUB/nav.xhtml"))
         css = book.read("EPUB/style.css").decode()
