@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ebooklib import epub
 from lxml import etree
 
-from publish import accessibility, model, reproducible, templating, text
+from publish import accessibility, model, quotes, reproducible, templating, text
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 from publish.cover import draw_cover
@@ -68,8 +68,10 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
                                             templating.article_values(article, package.image, packaged=True,
                                                                     smart_quotes=context.theme.typography.smart_quotes)))
             byline = text.byline(article.meta)
-            entries.append({"href": name, "headline": article.meta.headline, "byline": byline,
-                            "link": epub.Link(name, article.meta.headline, f"toc-article-{number}")})
+            headline = quotes.curl(article.meta.headline, article.meta.language) \
+                if context.theme.typography.smart_quotes else article.meta.headline
+            entries.append({"href": name, "headline": headline, "byline": byline,
+                            "link": epub.Link(name, headline, f"toc-article-{number}")})
         if section.title:
             page = package.chapter(f"section-{index}.xhtml", f"section-{index}", "epub/section.xhtml.j2", {
                 "title": section.title, "entries": entries, "direction": package.direction,
