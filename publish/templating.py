@@ -282,8 +282,8 @@ SHORT_LAST_WORDS = 16
 
 def headline_lines(value: str, language: str) -> Markup:
     """A headline set to break well: in Japanese, Chinese and Thai (written without spaces) between phrases only,
-    each phrase an unbreakable span (BudouX's segmentation); elsewhere with a no-break space before a short last
-    word, so no line holds one word alone ("Bishkek"). The text is the same, letter for letter, bar that space."""
+    each phrase an unbreakable span (BudouX's segmentation); elsewhere with a short last two words in one
+    unbreakable span, so no line holds one word alone ("Bishkek"). The text is the same, letter for letter."""
     primary = language.lower().split("-")[0]
     parser = _phrase_parser(language) if primary in ("ja", "zh", "th") else None
     if parser is not None:
@@ -293,7 +293,7 @@ def headline_lines(value: str, language: str) -> Markup:
         return Markup.escape(value)
     words = value.split(" ")
     if len(words) >= 3 and len(words[-2]) + len(words[-1]) + 1 <= SHORT_LAST_WORDS:
-        return Markup.escape(" ".join(words[:-2]) + " " + words[-2] + "\u00a0" + words[-1])
+        return Markup('{} <span class="last-words">{} {}</span>').format(" ".join(words[:-2]), *words[-2:])
     return Markup.escape(value)
 
 
