@@ -154,14 +154,15 @@ def _available(search_path: tuple[Path, ...]) -> str:
 
 def article_values(article: model.Article, image: Callable[[str], ImageRef], *, article_id: str = "article",
                    heading_offset: int = 0, packaged: bool = False, remote_images: bool = False,
-                   smart_quotes: bool = False) -> dict[str, Any]:
+                   smart_quotes: bool = False, for_pdf: bool = False) -> dict[str, Any]:
     """What the article partial needs: the article, its meta, heading ids, and how to show images and links.
 
     In a collection each article gets its own `article_id` (heading ids are prefixed with it, so they stay
     unique in one document) and `heading_offset` 2: the collection title (h1) and section titles (h2) sit above.
     `packaged` (an EPUB) drops or makes absolute relative links to files the package does not hold;
     `remote_images` (the PDF's HTML with --allow-remote) shows an inline image from the web, else its alt text.
-    `smart_quotes` (the theme's) renders a copy with curly quotes in the article's language (publish.quotes).
+    `smart_quotes` (the theme's) renders a copy with curly quotes in the article's language (publish.quotes);
+    `for_pdf` sets headlines for WeasyPrint (`headline_lines`).
     """
     if smart_quotes:
         article = quotes.curled(article)
@@ -179,6 +180,7 @@ def article_values(article: model.Article, image: Callable[[str], ImageRef], *, 
         "meta": article.meta,
         "article_id": article_id,
         "heading_offset": heading_offset,
+        "for_pdf": for_pdf,
         "direction": text.direction(article.meta.language),
         "labels": labels_for(article.meta.language),
         # Headings are numbered in rendering order, which is the order `headings` walks them in.
@@ -280,10 +282,12 @@ SHORT_LAST_WORDS = 16
 """The longest last two words of a headline (with the space) kept together on its last line."""
 
 
-def headline_lines(value: str, language: str) -> Markup:
+def headline_lines(value: str, language: str, for_pdf: bool = False) -> Markup:
     """A headline set to break well: in Japanese, Chinese and Thai (written without spaces) between phrases only,
-    each phrase an unbreakable span (BudouX's segmentation); elsewhere with a short last two words in one
-    unbreakable span, so no line holds one word alone ("Bishkek"). The text is the same, letter for letter."""
+    each phrase an unbreakable span (BudouX's segmentation). Elsewhere browsers balance its lines (CSS
+    `text-wrap: balance`); WeasyPrint cannot, so `for_pdf` joins a short last two words with a no-break space,
+    and no line holds one word alone ("Bishkek"). (An unbreakable span would do it without changing a character,
+    but WeasyPrint 70 then breaks after the first word.)"""
     primary = language.lower().split("-")[0]
     parser = _phrase_parser(language) if primary in ("ja", "zh", "th") else None
     if parser is not None:
@@ -292,8 +296,8 @@ def headline_lines(value: str, language: str) -> Markup:
             return Markup("").join(Markup('<span class="phrase">{}</span>').format(p) for p in phrases)
         return Markup.escape(value)
     words = value.split(" ")
-    if len(words) >= 3 and len(words[-2]) + len(words[-1]) + 1 <= SHORT_LAST_WORDS:
-        return Markup('{} <span class="last-words">{} {}</span>').format(" ".join(words[:-2]), *words[-2:])
+    if for_pdf and len(words) >= 3 and len(words[-2]) + len(words[-1]) + 1 <= SHORT_LAST_WORDS:
+        return Markup.escape(" ".join(words[:-1]) + "\u00a0" + words[-1])
     return Markup.escape(value)
 
 

@@ -113,7 +113,7 @@ class ContainedFetcher(URLFetcher):  # type: ignore[misc]
 def render(article: model.Document, context: RenderContext) -> bytes:
     """The PDF of the print-ready HTML of an article or a collection: selectable text, embedded fonts,
     metadata and bookmarks."""
-    html = html_backend.render(article, context, remote_images=context.allow_remote)
+    html = html_backend.render(article, context, remote_images=context.allow_remote, for_pdf=True)
     fetcher = ContainedFetcher((context.resources.base_dir, *context.resources.roots, context.theme.folder),
                                context.allow_remote)
     document = weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
