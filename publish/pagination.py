@@ -20,9 +20,9 @@ from publish.hyphenation import HYPHEN
 
 EMPTY_SHARE = 0.12
 """The share of a page left empty above a figure that moved on, from which the figure is scaled to fit instead.
-With print pictures at most 85 mm high (print.css) and scaled to no less than half, a page is never left a fifth
+With print pictures at most 85 mm high (print.css) and scaled to no less than 40 per cent, a page is never left a fifth
 empty for a figure."""
-SMALLEST_SCALE = 0.5
+SMALLEST_SCALE = 0.4
 """The least a figure's picture is scaled to fit the page before it."""
 
 LAST_PAGE_LINES = 6
