@@ -193,31 +193,34 @@ def template_cache() -> TemplateCache | None:
 
 
 def load_hyphenation(languages: set[str]) -> None:
-    """Put the parsed hyphenation patterns for these languages into pyphen's own cache (pyphen.hdcache), from this
-    cache when they were parsed before (parsing a dictionary takes about 0.1 s; loading it, a few ms)."""
+    """Put the parsed hyphenation patterns for these languages into pyphen's own cache (pyphen.hdcache), as
+    `hyphenation.Patterns` (which never break a capitalised word), from this cache when they were parsed before
+    (parsing a dictionary takes about 0.1 s; loading it, a few ms)."""
     import pyphen  # type: ignore[import-untyped]
 
+    from publish import hyphenation
+
     path = folder("hyphenation")
-    if path is None:
-        return
     for language in languages:
-        fallback = pyphen.language_fallback(language.replace("-", "_"))
-        if fallback is None:
+        name = hyphenation.dictionary(language)
+        if name is None:
             continue
-        dictionary = Path(pyphen.LANGUAGES[fallback])
-        if dictionary in pyphen.hdcache:
+        dictionary = Path(pyphen.LANGUAGES[name])
+        if isinstance(pyphen.hdcache.get(dictionary), hyphenation.Patterns):
             continue
         try:
             info = dictionary.stat()
         except OSError:
             continue
         key = hashlib.sha256(f"{dictionary}|{info.st_size}|{info.st_mtime_ns}|{pyphen.__version__}".encode())
-        entry = path / f"{fallback}-{key.hexdigest()[:16]}.json"
-        patterns = _patterns_from(_read_json(entry), pyphen)
+        entry = path / f"{name}-{key.hexdigest()[:16]}.json" if path is not None else None
+        patterns = _patterns_from(_read_json(entry), pyphen) if entry is not None else None
         if patterns is None:
-            patterns = pyphen.HyphDict(dictionary)
-            _store(entry, json.dumps(_patterns_as_data(patterns), ensure_ascii=False,
-                                     separators=(",", ":")).encode("utf-8"))
+            patterns = hyphenation.Patterns(dictionary)
+            if entry is not None:
+                _store(entry, json.dumps(_patterns_as_data(patterns), ensure_ascii=False,
+                                         separators=(",", ":")).encode("utf-8"))
+        patterns.keep_capitalised = hyphenation.capitals_are_names(name)
         pyphen.hdcache[dictionary] = patterns
 
 
@@ -250,7 +253,9 @@ def _patterns_from(data: Any, pyphen: Any) -> Any:
             else:
                 return None
         table[row[0]] = (row[1], tuple(values))
-    patterns = pyphen.HyphDict.__new__(pyphen.HyphDict)
+    from publish import hyphenation
+
+    patterns = hyphenation.Patterns.__new__(hyphenation.Patterns)
     patterns.patterns, patterns.cache, patterns.maxlen = table, {}, data["maxlen"]
     return patterns
 

@@ -36,6 +36,8 @@ class Labels:
     """A date: "{day} {month} {year}"; {month_number} is the month as a number."""
     date_time: str
     """A date with a time of day: "{date}, {time}"."""
+    contents: str = "Contents"
+    """The title of a table of contents (an e-book's navigation page)."""
 
     def names(self, authors: Sequence[str]) -> str:
         """"A", "A and B", "A, B and C"."""
@@ -133,8 +135,12 @@ LABELS: dict[str, Labels] = {label.language: label for label in (
         months=("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
                 "noviembre", "diciembre")),
 )}
+CONTENTS = {"ur": "فہرست", "ar": "المحتويات", "fa": "فهرست مطالب", "he": "תוכן העניינים", "ja": "目次", "zh": "目录",
+            "ko": "목차", "fr": "Sommaire", "de": "Inhalt", "es": "Índice"}
+"""The title of a table of contents, by language (English's is the default)."""
+LABELS = {tag: dataclasses.replace(label, contents=CONTENTS.get(tag, label.contents)) for tag, label in LABELS.items()}
 TRADITIONAL_CHINESE = dataclasses.replace(LABELS["zh"], language="zh-Hant", updated="更新於", updated_note="更新於",
-                                          page_of_pages="第 {page} 頁，共 {pages} 頁")
+                                          page_of_pages="第 {page} 頁，共 {pages} 頁", contents="目錄")
 
 
 def labels_for(language: str) -> Labels:

@@ -31,6 +31,9 @@ BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2
 VARIATION_SELECTORS = "".join(chr(c) for c in range(0xFE00, 0xFE10))
 """Emoji and text presentation selectors (U+FE0F after ❤): an extractor may keep or drop them."""
 _DROP = {ord(ch): None for ch in INVISIBLE + BIDI_CONTROLS + VARIATION_SELECTORS + "\x00"}
+_QUOTES = str.maketrans({**dict.fromkeys("\u2018\u2019\u201a\u201b\u2039\u203a", "'"),
+                         **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb", '"')})
+"""Curly quotes as the straight ones they compare equal to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +123,10 @@ def _article_passages(article: model.Article, prefix: str) -> list[Passage]:
 def key(word: str) -> str:
     """How a word compares across formats: compatibility-normalised (ligatures, full-width forms), without
     zero-width characters, direction controls, variation selectors or NULs, case-folded (a style may set a
-    heading in capitals)."""
-    return unicodedata.normalize("NFKC", word).translate(_DROP).casefold()
+    heading in capitals), with curly quotes as straight ones (a theme may set them curly) and an e-mail address
+    without the "mailto:" a link's text may carry (the outputs print the address alone)."""
+    folded = unicodedata.normalize("NFKC", word).translate(_DROP).translate(_QUOTES).casefold()
+    return folded[len("mailto:"):] if folded.startswith("mailto:") and len(folded) > len("mailto:") else folded
 
 
 def key_words(value: str) -> list[str]:

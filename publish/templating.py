@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import jinja2
+from markupsafe import Markup
 
-from publish import __version__, cache, links, model, text
+from publish import __version__, cache, links, model, quotes, text
 from publish.errors import PublishError, RenderError
 from publish.labels import labels_for
 from publish.theme import GENERIC_FAMILIES, Theme
@@ -63,6 +64,7 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     env.globals["labels_for"] = labels_for
     env.globals["lede_has_dateline"] = text.lede_has_dateline
     env.globals["script_rules"] = script_rules
+    env.globals["hyphenation_dictionary"] = _hyphenation_dictionary
     env.filters["plain"] = text.plain
     env.filters["human_date"] = text.human_date
     env.filters["isodate"] = _isodate
@@ -72,6 +74,7 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["css_string"] = css_string
     env.filters["css_content"] = css_content
     env.filters["is_url"] = _is_url
+    env.filters["headline_lines"] = headline_lines
     return env
 
 
@@ -151,14 +154,19 @@ def _available(search_path: tuple[Path, ...]) -> str:
 
 
 def article_values(article: model.Article, image: Callable[[str], ImageRef], *, article_id: str = "article",
-                   heading_offset: int = 0, packaged: bool = False, remote_images: bool = False) -> dict[str, Any]:
+                   heading_offset: int = 0, packaged: bool = False, remote_images: bool = False,
+                   smart_quotes: bool = False, for_pdf: bool = False) -> dict[str, Any]:
     """What the article partial needs: the article, its meta, heading ids, and how to show images and links.
 
     In a collection each article gets its own `article_id` (heading ids are prefixed with it, so they stay
     unique in one document) and `heading_offset` 2: the collection title (h1) and section titles (h2) sit above.
     `packaged` (an EPUB) drops or makes absolute relative links to files the package does not hold;
     `remote_images` (the PDF's HTML with --allow-remote) shows an inline image from the web, else its alt text.
+    `smart_quotes` (the theme's) renders a copy with curly quotes in the article's language (publish.quotes);
+    `for_pdf` sets headlines for WeasyPrint (`headline_lines`).
     """
+    if smart_quotes:
+        article = quotes.curled(article)
     numbers = itertools.count(1)
     prefix = "" if article_id == "article" else f"{article_id}-"
     targets = links.Targets.of(article)
@@ -173,6 +181,7 @@ def article_values(article: model.Article, image: Callable[[str], ImageRef], *, 
         "meta": article.meta,
         "article_id": article_id,
         "heading_offset": heading_offset,
+        "for_pdf": for_pdf,
         "direction": text.direction(article.meta.language),
         "labels": labels_for(article.meta.language),
         # Headings are numbered in rendering order, which is the order `headings` walks them in.
@@ -268,6 +277,53 @@ def script_rules(theme: Theme, languages: Iterable[str] | None = None) -> list[d
         "heading": css_families(theme.fonts.stack("heading", script.languages[0])),
         "mono": css_families(theme.fonts.stack("mono", script.languages[0])),
     } for script in ordered]
+
+
+SHORT_LAST_WORDS = 16
+"""The longest last two words of a headline (with the space) kept together on its last line."""
+
+
+def headline_lines(value: str, language: str, for_pdf: bool = False) -> Markup:
+    """A headline set to break well: in Japanese, Chinese and Thai (written without spaces) between phrases only,
+    each phrase an unbreakable span (BudouX's segmentation). Elsewhere browsers balance its lines (CSS
+    `text-wrap: balance`); WeasyPrint cannot, so `for_pdf` joins a short last two words with a no-break space,
+    and no line holds one word alone ("Bishkek"). (An unbreakable span would do it without changing a character,
+    but WeasyPrint 70 then breaks after the first word.)"""
+    primary = language.lower().split("-")[0]
+    parser = _phrase_parser(language) if primary in ("ja", "zh", "th") else None
+    if parser is not None:
+        phrases = parser.parse(value)
+        if len(phrases) > 1:
+            return Markup("").join(Markup('<span class="phrase">{}</span>').format(p) for p in phrases)
+        return Markup.escape(value)
+    words = value.split(" ")
+    if for_pdf and len(words) >= 3 and len(words[-2]) + len(words[-1]) + 1 <= SHORT_LAST_WORDS:
+        return Markup.escape(" ".join(words[:-1]) + "\u00a0" + words[-1])
+    return Markup.escape(value)
+
+
+@functools.cache
+def _phrase_parser(language: str) -> Any:
+    """BudouX's phrase parser for a language written without spaces, or None."""
+    import budoux
+
+    tag = language.lower()
+    if tag.startswith("ja"):
+        return budoux.load_default_japanese_parser()
+    if tag.startswith("th"):
+        return budoux.load_default_thai_parser()
+    if tag.startswith("zh"):
+        traditional = any(part in tag.split("-") for part in ("hant", "tw", "hk", "mo"))
+        return budoux.load_default_traditional_chinese_parser() if traditional \
+            else budoux.load_default_simplified_chinese_parser()
+    return None
+
+
+def _hyphenation_dictionary(language: str) -> str | None:
+    """The name of the hyphenation patterns for a language (pyphen is imported only when a print CSS asks)."""
+    from publish import hyphenation
+
+    return hyphenation.dictionary(language)
 
 
 def _is_url(value: str) -> bool:

@@ -215,7 +215,15 @@ class Typography:
     """How text is set: hyphenation, justification, paragraph separation, widows and orphans."""
 
     hyphenate: bool = True
-    """Hyphenate by the article's language (headings, URLs and code never are)."""
+    """Hyphenate by the article's language (headings, URLs, code, capitalised words and the last word of a
+    paragraph or page never are)."""
+    hyphenate_before: int = dataclasses.field(default=3, metadata=_range(1, 10, "letters"))
+    """The fewest letters left before a hyphen."""
+    hyphenate_after: int = dataclasses.field(default=3, metadata=_range(1, 10, "letters"))
+    """The fewest letters carried to the next line."""
+    smart_quotes: bool = False
+    """Set straight quotes (" and ') as the article's language's curly ones when rendering (the model keeps the
+    source's characters)."""
     justify: bool = False
     """Justify body text; ragged (aligned to the start) when false."""
     paragraph_style: str = "spaced"

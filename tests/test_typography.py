@@ -105,7 +105,7 @@ def test_css_hyphenates_the_body_by_language_but_never_headings_urls_or_code() -
     css = page.findtext(".//style")
     assert '.article-body { hyphens: auto; hyphenate-character: "\\2010"; }' in css
     assert "hyphens: manual" in css.split("h1, h2, h3, h4, h5, h6 {")[1].split("}")[0]
-    assert "a.url, .canonical a { hyphens: manual; }" in css and "overflow-wrap: anywhere" in css
+    assert "a.url, .canonical a { hyphens: manual; word-break: break-all; }" in css and "overflow-wrap: anywhere" in css
     links = page.findall(".//a")
     assert [a.get("class") for a in links] == ["url", None]
     no_hyphens = dataclasses.replace(context().theme, typography=dataclasses.replace(

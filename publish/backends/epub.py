@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 from ebooklib import epub
 from lxml import etree
 
-from publish import accessibility, cache, model, reproducible, templating, text
+from publish import accessibility, cache, model, quotes, reproducible, templating, text
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 from publish.cover import draw_cover
 from publish.errors import RenderError
+from publish.labels import labels_for
 
 if TYPE_CHECKING:
     from _typeshed import SizedBuffer
@@ -39,7 +40,8 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     book = _book(meta)
     accessibility.declare_epub(book, accessibility.describe([article]))
     book.toc = [_toc(article, CHAPTER)]
-    return package.write(book, [chapter], modified_time(meta.updated or meta.published), nav_in_spine=False)
+    return package.write(book, [chapter], modified_time(meta.updated or meta.published), nav_in_spine=False,
+                         language=meta.language)
 
 
 def _digest(collection: model.Collection, context: RenderContext) -> bytes:
@@ -61,9 +63,10 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
             name = f"article-{number:03d}.xhtml"
             chapters.append(package.article_chapter(name, f"article-{number}", article))
             byline = text.byline(article.meta)
-            entries.append({"href": name, "headline": article.meta.headline, "byline": byline,
-                            "link": epub.Link(name, f"{article.meta.headline} — {byline}" if byline
-                                              else article.meta.headline, f"toc-article-{number}")})
+            headline = quotes.curl(article.meta.headline, article.meta.language) \
+                if context.theme.typography.smart_quotes else article.meta.headline
+            entries.append({"href": name, "headline": headline, "byline": byline,
+                            "link": epub.Link(name, headline, f"toc-article-{number}")})
         if section.title:
             page = package.chapter(f"section-{index}.xhtml", f"section-{index}", "epub/section.xhtml.j2", {
                 "title": section.title, "entries": entries, "direction": package.direction,
@@ -76,7 +79,7 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
     book.toc = toc
     dates = [d for a in collection.articles for d in (a.meta.updated, a.meta.published) if d is not None]
     latest = collection.edition or (max(dates, key=reproducible.utc) if dates else None)
-    return package.write(book, spine, modified_time(latest), nav_in_spine=True)
+    return package.write(book, spine, modified_time(latest), nav_in_spine=True, language=collection.language)
 
 
 class _Package:
@@ -112,7 +115,8 @@ class _Package:
                   for src in _figure_sources(article) for found in (self.context.resources.image(src),)]
 
         def make(image: Any) -> str:
-            return self.rendered("epub/chapter.xhtml.j2", templating.article_values(article, image))
+            return self.rendered("epub/chapter.xhtml.j2", templating.article_values(
+                article, image, packaged=True, smart_quotes=self.context.theme.typography.smart_quotes))
 
         document = cache.article_piece("epub-chapter", cache.article_form(article), self.theme_key,
                                        f"{STYLESHEET}|{self.direction}", images, make, self.image)
@@ -148,10 +152,12 @@ class _Package:
         self.documents.append(item)
         return item
 
-    def write(self, book: epub.EpubBook, spine: list[Any], modified: dt.datetime, *, nav_in_spine: bool) -> bytes:
-        """Package everything: the nav (linear in a digest, left out of a single article's reading order, where
-        a non-linear one would have to be linked from the chapter: OPF-096), the NCX, and a stamped ZIP."""
-        nav = epub.EpubNav(uid="nav", direction=self.direction)
+    def write(self, book: epub.EpubBook, spine: list[Any], modified: dt.datetime, *, nav_in_spine: bool,
+              language: str) -> bytes:
+        """Package everything: the nav (titled "Contents" in the book's language; linear in a digest, left out of
+        a single article's reading order, where a non-linear one would have to be linked from the chapter:
+        OPF-096), the NCX, and a stamped ZIP."""
+        nav = epub.EpubNav(uid="nav", title=labels_for(language).contents, direction=self.direction)
         nav.add_item(self.css)
         for item in (*self.documents, self.css, *self.images.values(), nav, epub.EpubNcx(uid="ncx")):
             book.add_item(item)

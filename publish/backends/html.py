@@ -16,12 +16,13 @@ from publish.labels import labels_for, letterhead_label
 from publish.theme import Theme
 
 
-def render(document: model.Document, context: RenderContext, *, remote_images: bool = False) -> str:
+def render(document: model.Document, context: RenderContext, *, remote_images: bool = False,
+           for_pdf: bool = False) -> str:
     """The whole HTML document; images are embedded as data: URIs so the file stands alone. An inline image from
     the web shows as its alt text, unless `remote_images` (the PDF's HTML with --allow-remote: WeasyPrint fetches
     it, within its limits)."""
     if isinstance(document, model.Collection):
-        return render_collection(document, context, remote_images=remote_images)
+        return render_collection(document, context, remote_images=remote_images, for_pdf=for_pdf)
     article = document
     return templating.render(
         context.theme,
@@ -30,11 +31,13 @@ def render(document: model.Document, context: RenderContext, *, remote_images: b
                               languages=document_languages(article))),
         json_ld=Markup(json_ld(article.meta)),
         letterhead=letterhead(article.meta, context.theme),
-        **templating.article_values(article, lambda src: _embedded(src, context), remote_images=remote_images),
+        **templating.article_values(article, lambda src: _embedded(src, context), remote_images=remote_images,
+                                     smart_quotes=context.theme.typography.smart_quotes, for_pdf=for_pdf),
     )
 
 
-def render_collection(collection: model.Collection, context: RenderContext, *, remote_images: bool = False) -> str:
+def render_collection(collection: model.Collection, context: RenderContext, *, remote_images: bool = False,
+                      for_pdf: bool = False) -> str:
     """A collection as one document: cover, linked contents (with page numbers in print), sections of articles."""
     def image(src: str) -> templating.ImageRef:
         return _embedded(src, context)
@@ -46,7 +49,8 @@ def render_collection(collection: model.Collection, context: RenderContext, *, r
         for article in section.articles:
             number += 1
             values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=2,
-                                               remote_images=remote_images)
+                                               remote_images=remote_images, for_pdf=for_pdf,
+                                               smart_quotes=context.theme.typography.smart_quotes)
             items.append({**values, "byline": text.byline(article.meta)})
         sections.append({"id": f"section-{index}", "title": section.title, "entries": items})
     keywords = list(dict.fromkeys(k for a in collection.articles for k in a.meta.keywords))
@@ -76,7 +80,8 @@ def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language:
     parts = [templating.render(theme, "theme.css.j2", languages=None if languages is None else sorted(languages))]
     if paged:
         parts.append(templating.render(theme, "print.css.j2", direction=text.direction(language),
-                                       labels=labels_for(language), language=language))
+                                       labels=labels_for(language), language=language,
+                                       languages=sorted(languages or (language,))))
     if collection:
         parts.append(templating.render(theme, "collection.css.j2"))
     if collection and paged:

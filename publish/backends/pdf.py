@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from publish import cache, conformance, model, reproducible, speedups
+from publish import cache, conformance, hyphenation, model, pagination, reproducible, speedups
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 
@@ -113,7 +113,7 @@ class ContainedFetcher(URLFetcher):  # type: ignore[misc]
 def render(article: model.Document, context: RenderContext) -> bytes:
     """The PDF of the print-ready HTML of an article or a collection: selectable text, embedded fonts,
     metadata and bookmarks."""
-    html = html_backend.render(article, context, remote_images=context.allow_remote)
+    html = html_backend.render(article, context, remote_images=context.allow_remote, for_pdf=True)
     fetcher = ContainedFetcher((context.resources.base_dir, *context.resources.roots, context.theme.folder),
                                context.allow_remote)
     document = weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
@@ -127,10 +127,15 @@ def render(article: model.Document, context: RenderContext) -> bytes:
 
         if (stitched := pdfparts.render(article, html, context)) is not None:
             return stitched
-    return _write(document, article, uid, context.pdf_variant)
+    return _write(document, article, uid, context.pdf_variant, context.theme.typography.hyphenate)
 
 
-def _write(html: Any, source: model.Document, uid: str, variant_name: str) -> bytes:
+LAYOUTS = 3
+"""The most layouts of one document: the second and third redo it with what publish.pagination found on the
+pages (words hyphenated where a typesetter would not, kept whole; figures that left a page too empty, scaled)."""
+
+
+def _write(html: Any, source: model.Document, uid: str, variant_name: str, hyphenate: bool = False) -> bytes:
     """Lay out and write the PDF reproducibly: the identifier from the uid, no "now" anywhere (the dates are the
     document's own, else SOURCE_DATE_EPOCH's, else none), and the conformance level asked for declared."""
     variant = conformance.pdf_variant(variant_name)
@@ -138,7 +143,20 @@ def _write(html: Any, source: model.Document, uid: str, variant_name: str) -> by
     if variant is not None:
         options["pdf_variant"] = variant.name
     with reproducible.epoch_from(source):
-        document = html.render(**options)
+        kept_whole: frozenset[str] = frozenset()
+        for _ in range(LAYOUTS):
+            with hyphenation.protected(kept_whole):
+                document = html.render(**options)
+            more = pagination.unwanted_breaks(document.pages) - kept_whole if hyphenate else frozenset()
+            kept_whole |= more
+            if not pagination.fit_figures(document.pages) and not more:
+                break
+        if pagination.last_page_near_empty(document.pages):  # copyfit: set a little tighter, kept if a page goes
+            html.etree_element.set(pagination.COPYFIT, "")
+            with hyphenation.protected(kept_whole):
+                fitted = html.render(**options)
+            if len(fitted.pages) < len(document.pages):
+                document = fitted
         epoch = reproducible.source_date_epoch()
         if epoch is not None and reproducible.document_date(source) is None:
             document.metadata.created = document.metadata.modified = reproducible.w3c(epoch)
