@@ -612,7 +612,7 @@ def source_words(path: Path, input_format: str | None = None, reading: Reading |
     content = sanitise.clean_text(path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
                                   .replace("\r", "\n")).text  # as read_file has it, without its warnings again
     if reading is None:
-        reading = importlib.import_module(spec.module).read(content, source=str(path))
+        reading = importlib.import_module(spec.module).read_text(content, source=str(path))
     excused = {d.line for d in reading.dropped if not (d.reason in POSITIONAL_DROPS and story_like(d.text))}
     excused |= {i.line for i in reading.inferred if i.role.startswith(METADATA_ROLES) and not story_like(i.text)}
     dropped_as = {d.line: d.reason for d in reading.dropped if d.line not in excused}

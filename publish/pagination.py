@@ -45,6 +45,8 @@ def unwanted_breaks(pages: list[Any]) -> frozenset[str]:
         if lines and lines[-1][1].endswith(HYPHEN):
             words.add(_joined(lines[-1][1], following[0][1] if following else ""))
         continued = following[0][0].element if following else None
+        if len(lines) < 2:  # a page of one line or none (a wide table's page, a figure's)
+            continue
         for (block, previous), (same_block, text), after in zip(lines[:-1], lines[1:], [*lines[2:], (None, "")],
                                                                 strict=True):
             ends_block = after[0] is not same_block and same_block.element is not continued

@@ -84,5 +84,5 @@ def test_an_unknown_wide_tables_choice_is_one_line(tmp_path: Path, capsys: pytes
     theme = _theme(tmp_path, "tiny")
     assert main(["build", str(_table(tmp_path, 8)), "--to", "html", "--out", str(tmp_path), "--theme",
                  str(theme)]) == 1
-    assert capsys.readouterr().err == (f"publish: error: {theme / 'theme.toml'}: [typography] wide_tables = 'tiny'; "
+    assert capsys.readouterr().err == (f"publish: error: {theme / 'theme.toml'}:4: [typography] wide_tables = 'tiny'; "
                                        "choose one of shrink, wrap, landscape\n")

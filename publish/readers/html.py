@@ -480,7 +480,8 @@ class _PageReader:
                              "navigation, links and page furniture); give the story's own page, or its text with "
                              "--from scraped", path=self.name)
         self.dropped.extend(dropped)
-        self.body_blocks = [kept for b in self.with_captions(blocks) for kept in _map_figures(b, self.located)]
+        self.body_blocks = [_map_inlines(kept, lambda link: [link], self.located_image)
+                            for b in self.with_captions(blocks) for kept in _map_figures(b, self.located)]
         return self.body_blocks
 
     def _readability(self) -> tuple[list[model.Block], list[Dropped]]:
@@ -534,6 +535,15 @@ class _PageReader:
         self.dropped.append(Dropped(0, f"<img src={figure.src!r}>", "image not found beside the page, and the page "
                                     "names no site it came from (its alt text and caption are kept as text)"))
         return figure_words(figure)
+
+    def located_image(self, node: model.Image) -> list[model.Inline]:
+        """An image inside a line of text, as `located` treats a figure: one nowhere to be found keeps its alt text."""
+        resolved = self.resolve(model.Figure(node.src, node.alt))
+        if urlsplit(resolved.src).scheme or self._beside_page(resolved.src):
+            return [model.Image(resolved.src, node.alt, node.title)]
+        self.dropped.append(Dropped(0, f"<img src={node.src!r}>", "image not found beside the page, and the page "
+                                    "names no site it came from (its alt text is kept as text)"))
+        return [model.Text(node.alt)] if node.alt else []
 
     def _beside_page(self, src: str) -> bool:
         folder = self.source.path.parent if self.source.path is not None else None
@@ -767,15 +777,18 @@ def _map_figures(block: model.Block, change: Callable[[model.Figure], list[model
     return [block]
 
 
-def _map_inlines(block: model.Block, change: Callable[[model.Link], list[model.Inline]]) -> model.Block:
+def _map_inlines(block: model.Block, change: Callable[[model.Link], list[model.Inline]],
+                 image: Callable[[model.Image], list[model.Inline]] = lambda node: [node]) -> model.Block:
     """The block with every link in its text (captions, cells and nested blocks too) replaced by what `change`
-    gives."""
+    gives, and every inline image by what `image` gives."""
 
     def inlines(nodes: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
         out: list[model.Inline] = []
         for node in nodes:
             if isinstance(node, model.Link):
                 out.extend(change(model.Link(inlines(node.content), node.url, node.title)))
+            elif isinstance(node, model.Image):
+                out.extend(image(node))
             elif isinstance(node, model.Emphasis):
                 out.append(model.Emphasis(inlines(node.content)))
             elif isinstance(node, model.Strong):
@@ -789,11 +802,11 @@ def _map_inlines(block: model.Block, change: Callable[[model.Link], list[model.I
     if isinstance(block, model.Paragraph):
         return model.Paragraph(inlines(block.content))
     if isinstance(block, model.BlockQuote):
-        return model.BlockQuote(tuple(_map_inlines(b, change) for b in block.blocks), inlines(block.attribution))
+        return model.BlockQuote(tuple(_map_inlines(b, change, image) for b in block.blocks), inlines(block.attribution))
     if isinstance(block, model.BulletList):
-        return model.BulletList(tuple(tuple(_map_inlines(b, change) for b in item) for item in block.items))
+        return model.BulletList(tuple(tuple(_map_inlines(b, change, image) for b in item) for item in block.items))
     if isinstance(block, model.OrderedList):
-        return model.OrderedList(tuple(tuple(_map_inlines(b, change) for b in item) for item in block.items),
+        return model.OrderedList(tuple(tuple(_map_inlines(b, change, image) for b in item) for item in block.items),
                                  block.start)
     if isinstance(block, model.Figure):
         return model.Figure(block.src, block.alt, inlines(block.caption), block.credit)
