@@ -97,8 +97,9 @@ def test_docx_links_to_headings_are_bookmarks(links_md: Path, capsys: pytest.Cap
     heading = next(p for p in document.paragraphs if p.text == "Setup steps")
     assert heading._p.find(qn("w:bookmarkStart")).get(qn("w:name")) == "s1"
     external = sorted(rel.target_ref for rel in document.part.rels.values() if rel.reltype == RT.HYPERLINK)
-    assert external == ["https://example.org/a#b%23:~:text=ferry%20times", "https://example.org/guide/other.html",
-                        "https://example.org/page#two%20words"]
+    assert external == ["https://example.org/a#b%23:~:text=ferry%20times",
+                        "https://example.org/guide/links.html",  # the original-URL line after the story
+                        "https://example.org/guide/other.html", "https://example.org/page#two%20words"]
     words = " ".join(p.text for p in document.paragraphs)
     assert "a missing part," in words
 
