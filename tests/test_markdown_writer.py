@@ -243,3 +243,26 @@ def test_a_collection_gives_one_markdown_file_per_article(tmp_path: Path) -> Non
     assert first.meta.headline == "Ishaq Dar Key Diplomatic Visit to Bishkek"
 
 
+
+
+def test_the_readme_loop_commands_run_as_written(tmp_path: Path) -> None:
+    """The README's commands for the loop through Markdown, run as written: the article goes to Word, comes back
+    edited (here: as it went), and is written as Markdown that reads back to the article's model."""
+    import shlex
+    import subprocess
+    import sys
+
+    readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**The loop through Markdown**", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line.split("#", 1)[0]) for line in block.splitlines() if line.strip()]
+    assert [c[3] for c in commands] == ["build", "review", "build", "build"]
+    (tmp_path / "article.md").write_bytes((SAMPLES / "suggestions.md").read_bytes())
+    for number, command in enumerate(commands):
+        assert command[:3] == ["python3", "-m", "publish"]
+        done = subprocess.run([sys.executable, *command[1:]], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, (command, done.stderr)
+        if number == 0:  # the editor's turn
+            (tmp_path / "edited.docx").write_bytes((tmp_path / "out" / "article.docx").read_bytes())
+    again = read_file(tmp_path / "draft" / "edited.md", track_changes="all").article
+    assert again == read_file(SAMPLES / "suggestions.md").article  # built accepted, so nothing pending
