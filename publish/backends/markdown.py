@@ -11,9 +11,11 @@ attribute block, a comment's replies as `{>>…<<}{.reply author="…"}`. Text i
 it as syntax, and spaces Markdown would strip (at a line's ends) are written as character references.
 
 Each paragraph is checked by reading it back with the reader's own parser; where emphasis delimiters would be
-read differently, other delimiters are tried. What Markdown cannot hold exactly (a figure with a caption but no
-alt text, heading levels that start below 1, an empty code span, a line break inside code) keeps its words and
-is reported as a warning naming the block.
+read differently, `_` for `*` and `<br>` for `\\` are tried. What Markdown cannot hold exactly keeps its words and
+is reported as a warning naming the block: a figure with a caption but no alt text (read back with the caption
+as its alt), subheads that start below level 1, a link target with spaces (read back percent-encoded), a local
+image alone in its paragraph (read back as a figure), an empty code span, a line break inside inline code.
+Inline images are `![alt](src "title")`.
 """
 
 from __future__ import annotations
