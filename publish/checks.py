@@ -604,7 +604,7 @@ def source_words(path: Path, input_format: str | None = None, reading: Reading |
     The file must have been read once with `read_file`, which refuses what is not text."""
     import importlib
 
-    from publish.readers import reader_for
+    from publish.readers import Source, reader_for
 
     spec = reader_for(path, input_format)
     if spec.name not in ("scraped", "markdown"):
@@ -612,7 +612,8 @@ def source_words(path: Path, input_format: str | None = None, reading: Reading |
     content = sanitise.clean_text(path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
                                   .replace("\r", "\n")).text  # as read_file has it, without its warnings again
     if reading is None:
-        reading = importlib.import_module(spec.module).read_text(content, source=str(path))
+        source = Source(str(path), content.encode("utf-8"), path, track_changes=track_changes)
+        reading = importlib.import_module(spec.module).read(source)
     excused = {d.line for d in reading.dropped if not (d.reason in POSITIONAL_DROPS and story_like(d.text))}
     excused |= {i.line for i in reading.inferred if i.role.startswith(METADATA_ROLES) and not story_like(i.text)}
     dropped_as = {d.line: d.reason for d in reading.dropped if d.line not in excused}

@@ -52,7 +52,7 @@ def test_a_plugin_reader_backend_and_theme_build_from_the_command_line(plugin_pa
     assert done.returncode == 0, done.stdout + done.stderr
     # --check validates the HTML and says, in one line, that nothing checks the plugin's format
     assert "ok     out/harbour.html: all 26 words in order" in done.stdout
-    assert "publish: warning: out/harbour.txt: not checked: publish checks .html, .pdf, .docx, .epub files" \
+    assert "publish: warning: out/harbour.txt: not checked: publish checks .html, .pdf, .docx, .epub, .json files" \
         in done.stderr.splitlines()
     assert (tmp_path / "out" / "harbour.txt").read_text(encoding="utf-8") == (
         "Harbour reopens after the storm\n\nThe harbour reopened on Tuesday after three days of gales.\n\n"
@@ -88,12 +88,12 @@ def test_unknown_formats_name_the_plugins_formats_too(plugin_path: Path, tmp_pat
     (tmp_path / "harbour.odt").write_text(NOTE, encoding="utf-8")
     done = _publish(["build", "harbour.note", "--to", "odt"], tmp_path, plugin_path)
     assert (done.returncode, done.stderr) == (
-        1, "publish: error: unknown output format 'odt'; known: html, pdf, docx, epub, md, plaintext\n")
+        1, "publish: error: unknown output format 'odt'; known: html, pdf, docx, epub, md, ninjs, plaintext\n")
     done = _publish(["build", "harbour.odt"], tmp_path, plugin_path)
     assert (done.returncode, done.stderr) == (
         1, "publish: error: harbour.odt: cannot tell the input format from the extension '.odt'; use --from "
-           "scraped|markdown|json|docx|note or one of .txt, .text, .md, .markdown, .json, .docx, .docm, .dotx, .doc, "
-           ".note\n")
+           "scraped|markdown|json|html|feed|ninjs|docx|note or one of .txt, .text, .md, .markdown, .json, .html, .htm, "
+           ".rss, .atom, .xml, .docx, .docm, .dotx, .doc, .note\n")
     done = _publish(["build", "harbour.note", "--theme", "nope"], tmp_path, plugin_path)
     assert (done.returncode, done.stderr) == (
         1, "publish: error: unknown theme 'nope'; built-in themes: brief, default, digest; plugin themes: "

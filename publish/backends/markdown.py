@@ -11,9 +11,11 @@ attribute block, a comment's replies as `{>>…<<}{.reply author="…"}`. Text i
 it as syntax, and spaces Markdown would strip (at a line's ends) are written as character references.
 
 Each paragraph is checked by reading it back with the reader's own parser; where emphasis delimiters would be
-read differently, other delimiters are tried. What Markdown cannot hold exactly (a figure with a caption but no
-alt text, heading levels that start below 1, an empty code span, a line break inside code) keeps its words and
-is reported as a warning naming the block.
+read differently, `_` for `*` and `<br>` for `\\` are tried. What Markdown cannot hold exactly keeps its words and
+is reported as a warning naming the block: a figure with a caption but no alt text (read back with the caption
+as its alt), subheads that start below level 1, a link target with spaces (read back percent-encoded), a local
+image alone in its paragraph (read back as a figure), an empty code span, a line break inside inline code.
+Inline images are `![alt](src "title")`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -167,7 +169,12 @@ class _Inlines:
             return self.breaks
         if isinstance(node, (model.Emphasis, model.Strong)):
             mark = self.style(depth) * (1 if isinstance(node, model.Emphasis) else 2)
-            return mark + self.run(node.content, depth + 1) + mark
+            inner = self.run(node.content, depth + 1)
+            if inner[:1].isspace():  # a space next to a delimiter would stop it opening or closing
+                inner = _reference(inner[0]) + inner[1:]
+            if inner[-1:].isspace():
+                inner = inner[:-1] + _reference(inner[-1])
+            return mark + inner + mark
         if isinstance(node, model.Link):
             return f"[{self.run(node.content, depth)}]({destination(node.url)}{link_title(node.title)})"
         if isinstance(node, model.Image):
@@ -260,13 +267,16 @@ class _Writer:
         then with `<br>`. Failing all, the marks are written with the spaces and breaks at their edges moved
         outside them, and failing that without the marks: the words are kept, and the change is reported."""
         expected = merged(inlines)
+        for target in _targets(inlines):
+            if _normal_url(target) != target:
+                self.inexact(f"the link or image target {target[:60]!r} is read back as {_normal_url(target)[:60]!r}")
         attempts: list[tuple[str, list[str]]] = []
         for candidate in (inlines, tidied(inlines), unmarked(inlines)):
             for line_break in dict.fromkeys((breaks, "<br>")):
                 for style in STYLES:
                     renderer = _Inlines(style, line_break, in_table)
                     written = self.written(renderer, candidate, line_break)
-                    if not renderer.problems and _read_back(written) == merged(candidate):
+                    if not renderer.problems and _read_back(written) == _normal_urls(merged(candidate)):
                         if candidate is not inlines:
                             self.inexact(f"{where} {text.plain(inlines)[:60]!r}: "
                                          + ("the spaces and line breaks at the edges of its emphasis are moved outside"
@@ -426,6 +436,36 @@ def unmarked(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
         else:
             out.append(node)
     return merged(tuple(out))
+
+
+def _normal_url(url: str) -> str:
+    """A target as the reader gives it back: markdown-it percent-encodes spaces and other characters in it."""
+    return str(reader._PARSER.normalizeLink(url))
+
+
+def _targets(inlines: tuple[model.Inline, ...]) -> Iterator[str]:
+    for node in inlines:
+        if isinstance(node, model.Link):
+            yield node.url
+        if isinstance(node, model.Image):
+            yield node.src
+        if isinstance(node, (model.Emphasis, model.Strong, model.Link, model.Insertion, model.Deletion,
+                             model.Comment)):
+            yield from _targets(node.content)
+
+
+def _normal_urls(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
+    """The inlines with their link and image targets as the reader gives them back."""
+    out: list[model.Inline] = []
+    for node in inlines:
+        if isinstance(node, model.Link):
+            node = dataclasses.replace(node, url=_normal_url(node.url), content=_normal_urls(node.content))
+        elif isinstance(node, model.Image):
+            node = dataclasses.replace(node, src=_normal_url(node.src))
+        elif isinstance(node, (model.Emphasis, model.Strong, model.Insertion, model.Deletion, model.Comment)):
+            node = dataclasses.replace(node, content=_normal_urls(node.content))
+        out.append(node)
+    return tuple(out)
 
 
 def _blank(node: model.Inline) -> bool:

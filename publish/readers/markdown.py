@@ -379,7 +379,7 @@ class _Reader:
         kind = node.type
         if kind in ("critic_insertion", "critic_deletion"):
             return self.change(node, line)
-        if kind == "text":
+        if kind in ("text", "text_special"):  # an escape or entity inside an image's label is not joined to its text
             return model.Text(node.content) if node.content else None  # markdown-it leaves empty text tokens
         if kind == "softbreak":
             return model.Text(" ")
