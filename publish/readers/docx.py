@@ -25,7 +25,7 @@ from publish.labels import labels_for
 from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
 from publish.readers.ooxml import MODEL_NAMESPACE, W14, W15, Package, W, part_related
 from publish.resources import inspect_image
-from publish.text import shown
+from publish.text import lede_has_dateline, shown
 
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -254,6 +254,8 @@ class _Reader:
         self.rels = package.related(package.main)
         self.counters: dict[tuple[str, int], int] = {}
         self.notes: list[tuple[int, list[_Para]]] = []
+        self.furniture: dict[str, str] = {}
+        """The original-story link's URL and the rights line, from the paragraphs publish writes after a story."""
         self.note_parts: dict[str, dict[str, Any]] = {}
         self.part = package.main
         self.all_comments = _read_comments(package, package.main)
@@ -386,8 +388,10 @@ class _Reader:
                 para.role = "code"
             elif TOC_STYLES.match(name):
                 para.role = "toc"
-            elif name in ("caption", "byline", "dateline", "quote attribution", "image credit"):
-                para.role = {"quote attribution": "attribution", "image credit": "credit"}.get(name, name)
+            elif name in ("caption", "byline", "dateline", "quote attribution", "image credit", "original link",
+                          "rights"):
+                para.role = {"quote attribution": "attribution", "image credit": "credit",
+                             "original link": "original"}.get(name, name)
             elif name in ("horizontal rule", "horizontal line"):
                 para.role = "rule"
             else:
@@ -735,6 +739,13 @@ class _Reader:
                     front.setdefault(para.role, []).append(para)
                 self._figures(para, blocks)
                 continue
+            if para.role in ("original", "rights"):  # the story's furniture, as publish writes it: metadata
+                if inlines:
+                    links_in = [n for n in model.iter_inlines(tuple(inlines)) if isinstance(n, model.Link)]
+                    self.furniture.setdefault(para.role, links_in[0].url if para.role == "original" and links_in
+                                              else _plain(inlines))
+                    self.inferred.append(Inferred(para.number, _plain(inlines), f"{para.role} line (metadata)"))
+                continue
             if para.role == "toc":
                 if inlines:
                     self._drop(para.number, _plain(inlines), "a table of contents entry")
@@ -897,12 +908,13 @@ class _Reader:
         dateline = texts.get("dateline", "")
         keywords = tuple(k.strip() for k in re.split(r"[,;]", core.get("keywords", "")) if k.strip())
         meta = model.Meta(headline=headline, dek=texts.get("subtitle", ""), authors=authors,
+                          url=self.furniture.get("original", ""), rights=self.furniture.get("rights", ""),
                           dateline=dateline.split(labels.comma)[0] if dateline else "", language=language,
                           keywords=keywords, summary=core.get("description", ""), source=core.get("category", ""),
                           identifier=core.get("identifier", ""))
         original = self.original
         if original is not None:
-            meta = _restore_meta(meta, original.meta, texts, core)
+            meta = _restore_meta(meta, original, texts, core)
         if meta.identifier and meta.identifier == dataclasses.replace(meta, identifier="").uid:
             meta = dataclasses.replace(meta, identifier="")  # only the one publish derives anyway
         return meta, blocks
@@ -937,15 +949,18 @@ class _Reader:
         return None
 
 
-def _restore_meta(meta: model.Meta, original: model.Meta, texts: dict[str, str], core: dict[str, str]) -> model.Meta:
+def _restore_meta(meta: model.Meta, article: model.Article, texts: dict[str, str], core: dict[str, str],
+                  ) -> model.Meta:
     """The original's metadata wherever the document still shows what publish wrote from it (its exact dates,
     identifier and fields Word has no place for); what an editor changed is read from the document."""
+    original = article.meta
     labels = labels_for(original.language)
     dates = labels.date_text(original.published)
     if original.updated is not None:
         updated = labels.date_text(original.updated)
         dates = f"{dates} ({labels.updated_note} {updated})" if dates else f"{labels.updated} {updated}"
-    dateline = labels.comma.join(part for part in (original.dateline, dates) if part)
+    place = "" if lede_has_dateline(article) else original.dateline  # as the DOCX writer prints it
+    dateline = labels.comma.join(part for part in (place, dates) if part)
     changes: dict[str, Any] = {"url": original.url, "rights": original.rights}
     if texts.get("dateline", "") == dateline:
         changes.update(dateline=original.dateline, published=original.published, updated=original.updated)
