@@ -202,7 +202,8 @@ def read_source(source: Source, fmt: str | None = None) -> Reading:
     module: ReaderModule = importlib.import_module(spec.module)
     path = source.name
     try:
-        reading = cache.cached_reading(source.name, source.data, source.charset, spec.name, spec.module,
+        reading = cache.cached_reading(source.name, source.data, source.charset,  # a review copy reads apart
+                                       f"{spec.name}|track-changes={source.track_changes}", spec.module,
                                        lambda: module.read(source))
     except RecursionError:  # a JSON model nested thousands deep: the parser runs out of stack before any check
         raise InputError(f"nests far too deeply to read; publish renders at most {limits.MAX_DEPTH} levels of "

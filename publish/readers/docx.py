@@ -25,7 +25,7 @@ from publish.labels import labels_for
 from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
 from publish.readers.ooxml import MODEL_NAMESPACE, W14, W15, Package, W, part_related
 from publish.resources import inspect_image
-from publish.text import lede_has_dateline, shown
+from publish.text import lede_has_dateline, plain, shown
 
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -906,10 +906,16 @@ class _Reader:
         elif core.get("creator"):
             authors = tuple(a.strip() for a in re.split(r";", core["creator"]) if a.strip())
         dateline = texts.get("dateline", "")
+        place = dateline.split(labels.comma)[0] if dateline else ""
+        lede = next((b for b in blocks[:1] if isinstance(b, model.Paragraph)), None)
+        opening = LEDE_DATELINE.match(plain(lede.content)) if dateline and lede is not None else None
+        if opening and not dateline.casefold().startswith(opening.group(1).casefold()):
+            place = opening.group(1)  # the header printed the date alone: the lede opens with the place
+            self.inferred.append(Inferred(1, place, "dateline (the place the first paragraph opens with)"))
         keywords = tuple(k.strip() for k in re.split(r"[,;]", core.get("keywords", "")) if k.strip())
         meta = model.Meta(headline=headline, dek=texts.get("subtitle", ""), authors=authors,
                           url=self.furniture.get("original", ""), rights=self.furniture.get("rights", ""),
-                          dateline=dateline.split(labels.comma)[0] if dateline else "", language=language,
+                          dateline=place, language=language,
                           keywords=keywords, summary=core.get("description", ""), source=core.get("category", ""),
                           identifier=core.get("identifier", ""))
         original = self.original
@@ -947,6 +953,10 @@ class _Reader:
                 except ModelError:
                     return None
         return None
+
+
+LEDE_DATELINE = re.compile(r"^\s*([^\W\d_][^\W\d_ .'’-]*(?:[ .'’-][^\W\d_][^\W\d_.'’-]*){0,3})\s*[—–:]\s")
+"""A lede that opens with its dateline: "KARACHI — …", "کراچی: …" (up to four words, then a dash or colon)."""
 
 
 def _restore_meta(meta: model.Meta, article: model.Article, texts: dict[str, str], core: dict[str, str],
