@@ -14,7 +14,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from publish import text
+from publish import present
 from publish.cli import main
 from publish.collection import find_duplicates, load_manifest
 from publish.readers import read_file
@@ -117,9 +117,9 @@ def test_epub_nav_shows_bylines_and_each_article_keeps_its_metadata(built: Path)
         nav = package.read("EPUB/nav.xhtml").decode()
         second = etree.fromstring(package.read("EPUB/article-002.xhtml"))
     article = collection.articles[1]
-    assert f"{article.meta.headline} — {text.byline(article.meta)}" in nav
+    assert f"{article.meta.headline} — {present.article(article.meta).byline}" in nav
     assert second.find(f".//{XHTML}meta[@name='author']").get("content") == "; ".join(article.meta.authors)
-    assert second.find(f".//{XHTML}address").xpath("string()") == text.byline(article.meta)
+    assert second.find(f".//{XHTML}address").xpath("string()") == present.article(article.meta).byline
 
 
 def test_docx_packet_has_one_heading_1_per_article_and_every_byline(built: Path) -> None:
@@ -127,7 +127,7 @@ def test_docx_packet_has_one_heading_1_per_article_and_every_byline(built: Path)
     document = docx.Document(str(built / "morning-brief.docx"))
     styled = [(p.style.name, p.text) for p in document.paragraphs]
     assert [t for s, t in styled if s == "Heading 1"] == [a.meta.headline for a in collection.articles]
-    assert [t for s, t in styled if s == "Byline"] == [text.byline(a.meta) for a in collection.articles
+    assert [t for s, t in styled if s == "Byline"] == [present.article(a.meta).byline for a in collection.articles
                                                        if a.meta.authors]
     assert [t for s, t in styled if s == "Section Heading"] == [s.title for s in collection.sections]
     assert document.styles["Heading 1"].paragraph_format.page_break_before is True

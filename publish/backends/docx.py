@@ -24,12 +24,11 @@ from docx.shared import Emu, Mm, Pt, RGBColor
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from publish import links, model, reproducible
+from publish import links, model, present, reproducible
 from publish.backends import RenderContext
 from publish.errors import RenderError
-from publish.labels import labels_for
 from publish.text import direction as text_direction
-from publish.text import human_date, plain
+from publish.text import plain
 from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
 
 # WordprocessingML names, qualified once.
@@ -252,7 +251,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     when = _document_dates(article.meta)
     writer = _Writer(context, article.meta.language)
     writer.page({"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its width
-                 "date": labels_for(article.meta.language).date_text(article.meta.published or article.meta.updated)})
+                 "date": present.article(article.meta, context.theme).date})
     writer.start_article(article, "article")
     writer.front_matter(article.meta)
     for block in article.blocks:
@@ -366,14 +365,9 @@ class _Writer:
     def front_matter(self, meta: model.Meta, headline_style: str = "Title") -> None:
         """Headline, dek, byline and dateline, each in its style and the article's language; empty ones are left
         out."""
-        labels = labels_for(meta.language)
-        dates = labels.date_text(meta.published)
-        if meta.updated is not None:
-            updated = labels.date_text(meta.updated)
-            dates = f"{dates} ({labels.updated_note} {updated})" if dates else f"{labels.updated} {updated}"
-        dateline = labels.comma.join(part for part in (meta.dateline, dates) if part)
+        furniture = present.article(meta, self.theme)
         for style, text in ((headline_style, meta.headline), ("Subtitle", meta.dek),
-                            ("Byline", labels.byline_text(meta.authors)), ("Dateline", dateline)):
+                            ("Byline", furniture.byline), ("Dateline", furniture.dateline_text)):
             if text:
                 p = self.paragraph(style, text)
                 if style == headline_style:
@@ -405,14 +399,15 @@ class _Writer:
         self.paragraph("Title", collection.title)
         if collection.subtitle:
             self.paragraph("Subtitle", collection.subtitle)
-        edition = ", ".join(part for part in (human_date(collection.edition), collection.publisher) if part)
+        furniture = present.collection(collection, self.theme)
+        edition = furniture.labels.comma.join(part for part in (furniture.edition, collection.publisher) if part)
         if edition:
             self.paragraph("Dateline", edition)
 
     def contents(self, collection: model.Collection) -> None:
         """A contents page: a TOC field listing sections and headlines, filled in with the entries (Word adds
         the page numbers when it updates the field on opening)."""
-        self.paragraph("TOC Heading", "Contents")
+        self.paragraph("TOC Heading", present.labels(collection.language, self.theme).contents)
         entries = [(level, title) for section in collection.sections for level, title in
                    ([(1, section.title)] if section.title else []) + [(2, a.meta.headline) for a in section.articles]]
         for number, (level, title) in enumerate(entries or [(1, "")]):
@@ -460,8 +455,7 @@ class _Writer:
         if outside:
             self.document.settings.odd_and_even_pages_header_footer = True
             sides.append(("even", section.even_page_header, section.even_page_footer))
-        labels = labels_for(self.language)
-        folio = labels.page_parts(page.folio)
+        folio = present.labels(self.language, self.theme).page_parts(page.folio)
         footer_at = "center" if page.folio_position == "outside" else "end" if page.folio_position == "start" \
             else "start"
         running_head = heads.get(page.running_head, "")
@@ -515,7 +509,7 @@ class _Writer:
             etree.SubElement(etree.SubElement(p, W_R), W_DRAWING).append(inline)
         elif publisher:
             self._run(p, publisher, ("Letterhead Publisher",))
-        label, date = brand.label, heads.get("date", "")
+        label, date = present.letterhead_label(brand.label, self.language, self.theme), heads.get("date", "")
         if label or date:
             etree.SubElement(etree.SubElement(p, W_R), W_TAB)
             if label:

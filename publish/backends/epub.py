@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ebooklib import epub
 from lxml import etree
 
-from publish import accessibility, model, reproducible, templating, text
+from publish import accessibility, model, present, reproducible, templating, text
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 from publish.cover import draw_cover
@@ -36,7 +36,8 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     article, meta = document, document.meta
     package = _Package(context, article)
     chapter = package.chapter(CHAPTER, "chapter", "epub/chapter.xhtml.j2",
-                              templating.article_values(article, package.image, packaged=True))
+                              templating.article_values(article, package.image, packaged=True,
+                                                                      theme=context.theme))
     book = _book(meta)
     accessibility.declare_epub(book, accessibility.describe([article]))
     book.toc = [_toc(article, CHAPTER)]
@@ -53,7 +54,8 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
                    if collection.logo else None)
     book.set_cover(f"{IMAGE_FOLDER}/cover.png", cover_image, create_page=False)
     spine: list[Any] = [package.chapter("cover.xhtml", "cover", "epub/cover.xhtml.j2", {
-        "collection": collection, "image": f"{IMAGE_FOLDER}/cover.png", "direction": package.direction})]
+        "collection": collection, "image": f"{IMAGE_FOLDER}/cover.png", "direction": package.direction,
+        "edition": present.collection(collection, context.theme).edition})]
     toc: list[Any] = []
     number = 0
     for index, section in enumerate(collection.sections, 1):
@@ -61,12 +63,11 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
         for article in section.articles:
             number += 1
             name = f"article-{number:03d}.xhtml"
-            chapters.append(package.chapter(name, f"article-{number}", "epub/chapter.xhtml.j2",
-                                            templating.article_values(article, package.image, packaged=True)))
-            byline = text.byline(article.meta)
-            entries.append({"href": name, "headline": article.meta.headline, "byline": byline,
-                            "link": epub.Link(name, f"{article.meta.headline} — {byline}" if byline
-                                              else article.meta.headline, f"toc-article-{number}")})
+            values = templating.article_values(article, package.image, packaged=True, theme=context.theme)
+            chapters.append(package.chapter(name, f"article-{number}", "epub/chapter.xhtml.j2", values))
+            furniture = values["furniture"]
+            entries.append({"href": name, "headline": article.meta.headline, "byline": furniture.byline,
+                            "link": epub.Link(name, furniture.contents_entry, f"toc-article-{number}")})
         if section.title:
             page = package.chapter(f"section-{index}.xhtml", f"section-{index}", "epub/section.xhtml.j2", {
                 "title": section.title, "entries": entries, "direction": package.direction,

@@ -9,10 +9,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from publish import __version__, model, templating, text
+from publish import __version__, model, present, templating, text
 from publish.backends import RenderContext
 from publish.errors import RenderError
-from publish.labels import labels_for
 from publish.theme import Theme
 
 
@@ -30,7 +29,8 @@ def render(document: model.Document, context: RenderContext, *, remote_images: b
                               languages=document_languages(article))),
         json_ld=Markup(json_ld(article.meta)),
         letterhead=letterhead(article.meta, context.theme),
-        **templating.article_values(article, lambda src: _embedded(src, context), remote_images=remote_images),
+        **templating.article_values(article, lambda src: _embedded(src, context), remote_images=remote_images,
+                                    theme=context.theme),
     )
 
 
@@ -45,15 +45,15 @@ def render_collection(collection: model.Collection, context: RenderContext, *, r
         items = []
         for article in section.articles:
             number += 1
-            values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=2,
-                                               remote_images=remote_images)
-            items.append({**values, "byline": text.byline(article.meta)})
+            items.append(templating.article_values(article, image, article_id=f"a{number}", heading_offset=2,
+                                                   remote_images=remote_images, theme=context.theme))
         sections.append({"id": f"section-{index}", "title": section.title, "entries": items})
     keywords = list(dict.fromkeys(k for a in collection.articles for k in a.meta.keywords))
     return templating.render(
         context.theme,
         "collection.html.j2",
         collection=collection,
+        collection_furniture=present.collection(collection, context.theme),
         sections=sections,
         keywords=keywords,
         logo=image(collection.logo) if collection.logo else None,
@@ -76,7 +76,7 @@ def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language:
     parts = [templating.render(theme, "theme.css.j2", languages=None if languages is None else sorted(languages))]
     if paged:
         parts.append(templating.render(theme, "print.css.j2", direction=text.direction(language),
-                                       labels=labels_for(language), language=language))
+                                       labels=present.labels(language, theme), language=language))
     if collection:
         parts.append(templating.render(theme, "collection.css.j2"))
     if collection and paged:
@@ -148,8 +148,9 @@ def letterhead(meta: model.Meta, theme: Theme) -> dict[str, Any] | None:
     embedded = None if logo is None else templating.ImageRef(
         url=f"data:{logo.media_type};base64,{base64.b64encode(logo.data).decode('ascii')}",
         width=logo.width, height=logo.height)
-    return {"logo": embedded, "publisher": brand.publisher or meta.source, "label": brand.label,
-            "date": meta.published or meta.updated}
+    return {"logo": embedded, "publisher": brand.publisher or meta.source,
+            "label": present.letterhead_label(brand.label, meta.language, theme),
+            "date": meta.published or meta.updated, "date_text": present.article(meta, theme).date}
 
 
 def _embedded(src: str, context: RenderContext) -> templating.ImageRef:
