@@ -62,6 +62,7 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     env.globals["safe_href"] = safe_href
     env.globals["labels_for"] = labels_for
     env.globals["script_rules"] = script_rules
+    env.globals["spacing"] = present.SPACING
     env.filters["plain"] = text.plain
     env.filters["isodate"] = _isodate
     env.filters["mm"] = lambda value: f"{value:g}mm"
