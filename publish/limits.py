@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from typing import assert_never
 
 from publish import links, model
 from publish.errors import InputError
@@ -167,7 +166,7 @@ def _unwrapped(node: model.Inline) -> list[model.Inline]:
             case model.Emphasis() | model.Strong() | model.Link():
                 pass
             case _:
-                assert_never(inner)
+                model.foreign(inner)
     return out
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import assert_never
 
 from publish import model
 
@@ -40,7 +39,7 @@ def _plain(node: model.Inline) -> str:
         case model.Image() | model.Emphasis() | model.Strong() | model.Link():
             return ""
         case _:
-            assert_never(node)
+            model.foreign(node)
 
 
 def block_texts(blocks: Iterable[model.Block]) -> Iterator[str]:
@@ -67,4 +66,4 @@ def block_texts(blocks: Iterable[model.Block]) -> Iterator[str]:
             case model.BlockQuote() | model.BulletList() | model.OrderedList() | model.Rule():
                 pass
             case _:
-                assert_never(block)
+                model.foreign(block)
