@@ -277,10 +277,7 @@ def _article(article: model.Article, context: RenderContext) -> bytes:
     writer = _Writer(context, article.meta.language)
     writer.page({"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its width
                  "date": present.article(article.meta, context.theme).date})
-    writer.start_article(article, "article")
-    writer.front_matter(article.meta)
-    for block in article.blocks:
-        writer.block(block, writer.top)
+    writer.article(article, "article")
     finish(writer.document, context.theme, article.meta.language)
     _set_properties(writer.document, article.meta, when)
     out = io.BytesIO()
@@ -306,10 +303,7 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
             writer.paragraph("Section Heading", section.title)
         for article in section.articles:
             number += 1
-            writer.start_article(article, f"a{number}")
-            writer.front_matter(article.meta, headline_style="Heading 1")
-            for block in article.blocks:
-                writer.block(block, writer.top)
+            writer.article(article, f"a{number}", headline_style="Heading 1")
     _set_collection_properties(writer.document, collection, created)
     finish(writer.document, context.theme, collection.language)
     settings = writer.document.settings.element  # Word fills in the contents' page numbers on opening
@@ -358,6 +352,13 @@ class _Writer:
         page = self.theme.page
         self._text_width = Mm(page.width_mm - page.margin_inner - page.margin_outer)
         self._max_figure_height = Mm((page.height_mm - page.margin_top - page.margin_bottom) * MAX_FIGURE_HEIGHT)
+
+    def article(self, article: model.Article, article_id: str, headline_style: str = "Title") -> None:
+        """One article, alone or in a packet: its title block, then its body."""
+        self.start_article(article, article_id)
+        self.front_matter(article.meta, headline_style)
+        for block in article.blocks:
+            self.block(block, self.top)
 
     def start_article(self, article: model.Article, article_id: str) -> None:
         """Before an article's front matter: its link targets, and heading bookmarks counted from 1."""
