@@ -73,7 +73,7 @@ CATALOGUE: dict[str, Case] = {
         [], make=_both(_story("a.md", "A"), _story("b.md", "B"))),
     "an unknown format for a batch": Case(
         ["a.md", "b.md", "--to", "odt", "--batch"],
-        ["publish: error: unknown output format 'odt'; known: html, pdf, docx, epub"],
+        ["publish: error: unknown output format 'odt'; known: html, pdf, docx, epub, md, ninjs"],
         [], make=_both(_story("a.md", "A"), _story("b.md", "B"))),
 }
 
