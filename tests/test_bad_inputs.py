@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -227,15 +226,12 @@ def test_bad_input(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     for path, data in earlier.items():
         path.write_bytes(data)
 
-    started = time.perf_counter()
     code = main(["build", *case.inputs, "--to", case.formats, "--out", "out"])
-    seconds = time.perf_counter() - started
     err = capsys.readouterr().err.splitlines()
 
     notices = [line for line in err if not line.startswith("wrote ")]
     expected = case.message.format(dir=tmp_path).split("\n") if case.message else []
     assert notices == expected, f"{name}: {notices}"
-    assert seconds < 60, f"{name} took {seconds:.1f} s"
     left = sorted(p.name for p in out.iterdir())
     assert left == sorted(p.name for p in earlier), f"{name}: a temporary or stray file was left: {left}"
     if case.builds:

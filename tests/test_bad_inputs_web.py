@@ -7,7 +7,6 @@ The pages are made at test time in the test's own folder, so each keeps its exac
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -177,15 +176,12 @@ def test_bad_web_input(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     for path, data in earlier.items():
         path.write_bytes(data)
 
-    started = time.perf_counter()
     code = main(["build", *case.inputs, "--to", case.formats, "--out", "out"])
-    seconds = time.perf_counter() - started
     err = capsys.readouterr().err.splitlines()
 
     notices = [line for line in err if not line.startswith("wrote ")]
     expected = [case.message.format(dir=tmp_path)] if case.message else []
     assert notices == expected, f"{name}: {notices}"
-    assert seconds < 60, f"{name} took {seconds:.1f} s"
     left = sorted(p.name for p in out.iterdir())
     assert left == sorted(p.name for p in earlier), f"{name}: a temporary or stray file was left: {left}"
     if case.builds:
