@@ -75,14 +75,17 @@ class _Fallback(Exception):
 
 def usable(document: model.Document, context: RenderContext) -> bool:
     """Whether the parted path applies: a collection of more than one part, a theme whose pages are alike on both
-    sides, a second core and forking processes (not inside a daemonic process, which may not have children, nor
-    a process running other threads)."""
+    sides and that does not hyphenate, a second core and forking processes (not inside a daemonic process, which
+    may not have children, nor a process running other threads)."""
     if not isinstance(document, model.Collection) or context.pdf_parts == "off":
         return False
     units = len(document.articles) if context.article_break else len(document.sections)
     if context.pdf_parts == "auto" and len(document.articles) < AUTO_ARTICLES:
         return False
-    return (units > 1 and side_independent(context.theme) and _cores() > 1
+    # a hyphenating theme's single pass lays the document out again to keep words whole across pages
+    # (publish.pagination), which parts laid out on their own cannot yet reproduce: one pass for those
+    return (units > 1 and side_independent(context.theme) and not context.theme.typography.hyphenate
+            and _cores() > 1
             and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
             and threading.active_count() == 1)  # forking a threaded process (a server) can copy a held lock
 
