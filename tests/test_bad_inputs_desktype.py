@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_bad_inputs import EARLIER
 
 from publish.cli import main
+
+from catalogue import EARLIER
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad-inputs"
 

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
-from test_bad_inputs import EARLIER, Case, _parses
+from test_bad_inputs import Case, _parses
 
 from publish.cli import main
+
+from catalogue import EARLIER
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds" / "bad-inputs"
 HOSTILE = ("<script", "onclick", "onmouseover", "onerror", "onload", "javascript:", "evil.example", "<iframe",

@@ -16,9 +16,11 @@ import docx
 import pytest
 from built import assert_valid
 from lxml import html as lxml_html
-from test_bad_inputs import EARLIER, _parses
+from test_bad_inputs import _parses
 
 from publish.cli import main
+
+from catalogue import EARLIER
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad-inputs-model"
 ALL = "html,pdf,docx,epub"

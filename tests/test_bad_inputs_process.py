@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_bad_inputs import EARLIER, _parses
+from test_bad_inputs import _parses
 
 from publish.cli import main
 from publish.readers import read_file
 
+from catalogue import EARLIER
 from validators import assert_same_words
 
 FRONT = "---\ntitle: {title}\n---\n\n"
