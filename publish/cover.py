@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
-from publish import model, text
+from publish import model, present
 from publish.theme import Theme
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def draw_cover(collection: model.Collection, theme: Theme, logo: bytes | None = 
             draw.text((MARGIN, y), line, font=_font(family, 64), fill=ink)
             y += 84
     if collection.edition:
-        draw.text((MARGIN, HEIGHT - MARGIN - 80), text.human_date(collection.edition), font=_font(family, 72),
+        draw.text((MARGIN, HEIGHT - MARGIN - 80), present.collection(collection, theme).edition, font=_font(family, 72),
                   fill=ink)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)

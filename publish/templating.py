@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import jinja2
 from markupsafe import Markup
 
-from publish import __version__, cache, links, model, quotes, text
+from publish import __version__, cache, links, model, present, quotes, text
 from publish.errors import PublishError, RenderError
 from publish.labels import labels_for
 from publish.theme import GENERIC_FAMILIES, Theme
@@ -62,11 +62,9 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     env.globals["unsupported"] = _unsupported
     env.globals["safe_href"] = safe_href
     env.globals["labels_for"] = labels_for
-    env.globals["lede_has_dateline"] = text.lede_has_dateline
     env.globals["script_rules"] = script_rules
     env.globals["hyphenation_dictionary"] = _hyphenation_dictionary
     env.filters["plain"] = text.plain
-    env.filters["human_date"] = text.human_date
     env.filters["isodate"] = _isodate
     env.filters["mm"] = lambda value: f"{value:g}mm"
     env.filters["pt"] = lambda value: f"{value:g}pt"
@@ -155,21 +153,23 @@ def _available(search_path: tuple[Path, ...]) -> str:
 
 def article_values(article: model.Article, image: Callable[[str], ImageRef], *, article_id: str = "article",
                    heading_offset: int = 0, packaged: bool = False, remote_images: bool = False,
-                   smart_quotes: bool = False, for_pdf: bool = False) -> dict[str, Any]:
+                   theme: Theme | None = None, for_pdf: bool = False) -> dict[str, Any]:
     """What the article partial needs: the article, its meta, heading ids, and how to show images and links.
 
     In a collection each article gets its own `article_id` (heading ids are prefixed with it, so they stay
     unique in one document) and `heading_offset` 2: the collection title (h1) and section titles (h2) sit above.
     `packaged` (an EPUB) drops or makes absolute relative links to files the package does not hold;
     `remote_images` (the PDF's HTML with --allow-remote) shows an inline image from the web, else its alt text.
-    `smart_quotes` (the theme's) renders a copy with curly quotes in the article's language (publish.quotes);
+    `furniture` is what is printed around the story (byline, dateline...), from `theme`'s label tables first;
+    a theme with smart quotes renders a copy with curly quotes in the article's language (publish.quotes);
     `for_pdf` sets headlines for WeasyPrint (`headline_lines`).
     """
-    if smart_quotes:
+    if theme is not None and theme.typography.smart_quotes:
         article = quotes.curled(article)
     numbers = itertools.count(1)
     prefix = "" if article_id == "article" else f"{article_id}-"
     targets = links.Targets.of(article)
+    furniture = present.article(article.meta, theme, lede_has_place=text.lede_has_dateline(article))
 
     def inline_image(src: str) -> ImageRef | None:
         if not links.is_remote(src):
@@ -183,7 +183,8 @@ def article_values(article: model.Article, image: Callable[[str], ImageRef], *, 
         "heading_offset": heading_offset,
         "for_pdf": for_pdf,
         "direction": text.direction(article.meta.language),
-        "labels": labels_for(article.meta.language),
+        "furniture": furniture,
+        "labels": furniture.labels,
         # Headings are numbered in rendering order, which is the order `headings` walks them in.
         "anchor": lambda node: heading_anchor(next(numbers), prefix),
         "image": image,

@@ -1,17 +1,12 @@
-"""Plain-text views of the model shared by backends and checks: inline text, bylines, dates, word lists."""
+"""Plain-text views of the model shared by backends and checks: inline text, direction, slugs, word lists."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
 from publish import model
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
-
 
 RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku-arab", "ps", "sd", "ug", "ur", "yi"}
 
@@ -57,16 +52,6 @@ def _shown(node: model.Inline) -> str:
     return shown(getattr(node, "content", ()))  # marks, links, changes and comments hold inlines
 
 
-def byline(meta: model.Meta) -> str:
-    """"By A", "By A and B", "By A, B and C"; empty without authors."""
-    names = list(meta.authors)
-    if not names:
-        return ""
-    if len(names) == 1:
-        return f"By {names[0]}"
-    return f"By {', '.join(names[:-1])} and {names[-1]}"
-
-
 def lede_has_dateline(article: model.Article) -> bool:
     """Whether the story's first paragraph already opens with its dateline ("KARACHI — ...", "کراچی: ..."), in
     which case the article header shows the date without the place, so no reader meets the place twice."""
@@ -77,16 +62,6 @@ def lede_has_dateline(article: model.Article) -> bool:
     opening = " ".join(plain(first.content).split()).casefold()
     rest = opening[len(place):len(place) + 1]
     return opening.startswith(place) and not (rest.isalnum() or rest == "\u0640")  # a whole word, not "Karachiites"
-
-
-def human_date(value: dt.date | None) -> str:
-    """A date as a reader sees it: "12 June 2024", with "14:30" after a time of day."""
-    if value is None:
-        return ""
-    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-    if isinstance(value, dt.datetime):
-        text += f", {value:%H:%M}"
-    return text
 
 
 def block_texts(blocks: Iterable[model.Block]) -> Iterator[str]:

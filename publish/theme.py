@@ -254,7 +254,8 @@ class Brand:
     letterhead: bool = False
     """Show a letterhead (logo or publisher, a label and the date) above the headline in the PDF, HTML and DOCX."""
     label: str = ""
-    """The letterhead's label, such as "Press brief"; empty for none."""
+    """The letterhead's label: a key of the label tables' [terms] ("press_brief"), printed in the article's
+    language, or words printed as written; empty for none."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from publish import text
+from publish import present
 from publish.cli import main
 from publish.collection import find_duplicates, load_manifest
 from publish.readers import read_file
@@ -123,10 +123,11 @@ def test_epub_nav_lists_headlines_and_each_article_keeps_its_metadata(built: Pat
         section = package.read("EPUB/section-1.xhtml").decode()
         second = etree.fromstring(package.read("EPUB/article-002.xhtml"))
     article = collection.articles[1]
-    assert f">{article.meta.headline}</a>" in nav and text.byline(article.meta) not in nav
-    assert text.byline(article.meta) in section
+    byline = present.article(article.meta).byline
+    assert f">{article.meta.headline}</a>" in nav and byline not in nav
+    assert byline in section
     assert second.find(f".//{XHTML}meta[@name='author']").get("content") == "; ".join(article.meta.authors)
-    assert second.find(f".//{XHTML}address").xpath("string()") == text.byline(article.meta)
+    assert second.find(f".//{XHTML}address").xpath("string()") == present.article(article.meta).byline
 
 
 def test_docx_packet_has_one_heading_1_per_article_and_every_byline(built: Path) -> None:
@@ -134,7 +135,7 @@ def test_docx_packet_has_one_heading_1_per_article_and_every_byline(built: Path)
     document = docx.Document(str(built / "morning-brief.docx"))
     styled = [(p.style.name, p.text) for p in document.paragraphs]
     assert [t for s, t in styled if s == "Heading 1"] == [a.meta.headline for a in collection.articles]
-    assert [t for s, t in styled if s == "Byline"] == [text.byline(a.meta) for a in collection.articles
+    assert [t for s, t in styled if s == "Byline"] == [present.article(a.meta).byline for a in collection.articles
                                                        if a.meta.authors]
     assert [t for s, t in styled if s == "Section Heading"] == [s.title for s in collection.sections]
     assert document.styles["Heading 1"].paragraph_format.page_break_before is True

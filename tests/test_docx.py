@@ -31,7 +31,7 @@ TOUR_PARAGRAPHS = [
     ("Title", HEADLINE),
     ("Subtitle", "A trial service links the old port with the new district — and riders say it’s overdue"),
     ("Byline", "By Amina Qureshi and Tomás Ríos"),
-    ("Dateline", "12 June 2024 (updated 13 June 2024, 09:30)"),  # the lede opens with "KARACHI —"
+    ("Dateline", "12 June 2024 · Updated 13 June 2024, 09:30"),  # the lede opens with "KARACHI —": as HTML prints it
     ("Normal", "KARACHI — The harbour authority said on Wednesday that a night ferry will run from Pier 7 to the new "
                "district, “every 40 minutes” & until 2 a.m."),
     ("Heading 1", "What riders get"),

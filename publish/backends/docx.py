@@ -28,10 +28,9 @@ from docx.shared import Emu, Mm, Pt, RGBColor
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from publish import links, model, reproducible
+from publish import links, model, present, reproducible
 from publish.backends import RenderContext
 from publish.errors import RenderError
-from publish.labels import labels_for, letterhead_label
 from publish.readers.ooxml import MODEL_NAMESPACE, paragraph_text
 from publish.text import direction as text_direction
 from publish.text import lede_has_dateline, plain
@@ -285,7 +284,7 @@ def render(document: model.Document, context: RenderContext) -> bytes:
     when = _document_dates(article.meta)
     writer = _Writer(context, article.meta.language)
     writer.page({"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its width
-                 "date": labels_for(article.meta.language).date_text(article.meta.published or article.meta.updated)})
+                 "date": present.article(article.meta, context.theme).date})
     writer.start_article(article, "article")
     writer.front_matter(article)
     for block in article.blocks:
@@ -473,15 +472,9 @@ class _Writer:
         """Headline, dek, byline and dateline, each in its style and the article's language; empty ones are left
         out, and so is the dateline's place when the lede opens with it."""
         meta = article.meta
-        labels = labels_for(meta.language)
-        dates = labels.date_text(meta.published)
-        if meta.updated is not None:
-            updated = labels.date_text(meta.updated)
-            dates = f"{dates} ({labels.updated_note} {updated})" if dates else f"{labels.updated} {updated}"
-        place = "" if lede_has_dateline(article) else meta.dateline
-        dateline = labels.comma.join(part for part in (place, dates) if part)
+        furniture = present.article(meta, self.theme, lede_has_place=lede_has_dateline(article))
         for style, text in ((headline_style, meta.headline), ("Subtitle", meta.dek),
-                            ("Byline", labels.byline_text(meta.authors)), ("Dateline", dateline)):
+                            ("Byline", furniture.byline), ("Dateline", furniture.dateline_text)):
             if text:
                 p = self.paragraph(style, text)
                 if style == headline_style:
@@ -518,8 +511,9 @@ class _Writer:
         self.paragraph("Title", collection.title)
         if collection.subtitle:
             self.paragraph("Subtitle", collection.subtitle)
-        date = labels_for(collection.language).date_text(collection.edition)
-        edition = ", ".join(part for part in (date, "" if named else collection.publisher) if part)
+        furniture = present.collection(collection, self.theme)
+        publisher = "" if named else collection.publisher
+        edition = furniture.labels.comma.join(part for part in (furniture.edition, publisher) if part)
         if edition:
             self.paragraph("Dateline", edition)
 
@@ -528,7 +522,7 @@ class _Writer:
         href = links.safe_href(meta.url) if meta.url else ""
         if href:
             p = self._new_paragraph(self.style_ids["Original Link"])
-            self._run(p, labels_for(meta.language).original + " ", ())
+            self._run(p, present.article(meta, self.theme).original + " ", ())
             link = etree.SubElement(p, W_HYPERLINK)
             link.set(R_ID, self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
             link.set(qn("w:history"), "1")
@@ -540,7 +534,7 @@ class _Writer:
         """A contents page: a TOC field listing sections and headlines, its cached result filled in with the
         entries, each a link to its bookmark; with `numbered`, each ends in a tab and a placeholder for its page
         number (set once the packet is laid out). The entries, in order, to bookmark their targets with."""
-        self.paragraph("TOC Heading", "Contents")
+        self.paragraph("TOC Heading", present.labels(collection.language, self.theme).contents)
         lines = [(level, title) for section in collection.sections for level, title in
                  ([(1, section.title)] if section.title else []) + [(2, a.meta.headline) for a in section.articles]]
         self.entries = []
@@ -603,8 +597,7 @@ class _Writer:
         if outside:
             self.document.settings.odd_and_even_pages_header_footer = True
             sides.append(("even", section.even_page_header, section.even_page_footer))
-        labels = labels_for(self.language)
-        folio = labels.page_parts(page.folio)
+        folio = present.labels(self.language, self.theme).page_parts(page.folio)
         footer_at = "center" if page.folio_position == "outside" else "end" if page.folio_position == "start" \
             else "start"
         running_head = heads.get(page.running_head, "")
@@ -658,7 +651,7 @@ class _Writer:
             etree.SubElement(etree.SubElement(p, W_R), W_DRAWING).append(inline)
         elif publisher:
             self._run(p, publisher, ("Letterhead Publisher",))
-        label, date = letterhead_label(brand.label, self.language), heads.get("date", "")
+        label, date = present.letterhead_label(brand.label, self.language, self.theme), heads.get("date", "")
         if label or date:
             etree.SubElement(etree.SubElement(p, W_R), W_TAB)
             if label:

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING, Any
 from ebooklib import epub
 from lxml import etree
 
-from publish import accessibility, cache, model, quotes, reproducible, templating, text
+from publish import accessibility, cache, model, present, quotes, reproducible, templating, text
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
 from publish.cover import draw_cover
 from publish.errors import RenderError
-from publish.labels import labels_for
 
 if TYPE_CHECKING:
     from _typeshed import SizedBuffer
@@ -53,7 +52,8 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
         package.drawn_cover(collection)
     book.set_cover(f"{IMAGE_FOLDER}/cover.png", cover_image, create_page=False)
     spine: list[Any] = [package.chapter("cover.xhtml", "cover", "epub/cover.xhtml.j2", {
-        "collection": collection, "image": f"{IMAGE_FOLDER}/cover.png", "direction": package.direction})]
+        "collection": collection, "image": f"{IMAGE_FOLDER}/cover.png", "direction": package.direction,
+        "edition": present.collection(collection, context.theme).edition})]
     toc: list[Any] = []
     number = 0
     for index, section in enumerate(collection.sections, 1):
@@ -62,7 +62,7 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
             number += 1
             name = f"article-{number:03d}.xhtml"
             chapters.append(package.article_chapter(name, f"article-{number}", article))
-            byline = text.byline(article.meta)
+            byline = present.article(article.meta, context.theme).byline
             headline = quotes.curl(article.meta.headline, article.meta.language) \
                 if context.theme.typography.smart_quotes else article.meta.headline
             entries.append({"href": name, "headline": headline, "byline": byline,
@@ -116,7 +116,7 @@ class _Package:
 
         def make(image: Any) -> str:
             return self.rendered("epub/chapter.xhtml.j2", templating.article_values(
-                article, image, packaged=True, smart_quotes=self.context.theme.typography.smart_quotes))
+                article, image, packaged=True, theme=self.context.theme))
 
         document = cache.article_piece("epub-chapter", cache.article_form(article), self.theme_key,
                                        f"{STYLESHEET}|{self.direction}", images, make, self.image)
@@ -157,7 +157,8 @@ class _Package:
         """Package everything: the nav (titled "Contents" in the book's language; linear in a digest, left out of
         a single article's reading order, where a non-linear one would have to be linked from the chapter:
         OPF-096), the NCX, and a stamped ZIP."""
-        nav = epub.EpubNav(uid="nav", title=labels_for(language).contents, direction=self.direction)
+        contents = present.labels(language, self.context.theme).contents
+        nav = epub.EpubNav(uid="nav", title=contents, direction=self.direction)
         nav.add_item(self.css)
         for item in (*self.documents, self.css, *self.images.values(), nav, epub.EpubNcx(uid="ncx")):
             book.add_item(item)

@@ -9,10 +9,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from publish import __version__, model, templating, text
+from publish import __version__, model, present, templating, text
 from publish.backends import RenderContext
 from publish.errors import RenderError
-from publish.labels import labels_for, letterhead_label
 from publish.theme import Theme
 
 
@@ -32,7 +31,7 @@ def render(document: model.Document, context: RenderContext, *, remote_images: b
         json_ld=Markup(json_ld(article.meta)),
         letterhead=letterhead(article.meta, context.theme),
         **templating.article_values(article, lambda src: _embedded(src, context), remote_images=remote_images,
-                                     smart_quotes=context.theme.typography.smart_quotes, for_pdf=for_pdf),
+                                     theme=context.theme, for_pdf=for_pdf),
     )
 
 
@@ -48,16 +47,15 @@ def render_collection(collection: model.Collection, context: RenderContext, *, r
         items = []
         for article in section.articles:
             number += 1
-            values = templating.article_values(article, image, article_id=f"a{number}", heading_offset=2,
-                                               remote_images=remote_images, for_pdf=for_pdf,
-                                               smart_quotes=context.theme.typography.smart_quotes)
-            items.append({**values, "byline": text.byline(article.meta)})
+            items.append(templating.article_values(article, image, article_id=f"a{number}", heading_offset=2,
+                                                   remote_images=remote_images, theme=context.theme, for_pdf=for_pdf))
         sections.append({"id": f"section-{index}", "title": section.title, "entries": items})
     keywords = list(dict.fromkeys(k for a in collection.articles for k in a.meta.keywords))
     return templating.render(
         context.theme,
         "collection.html.j2",
         collection=collection,
+        collection_furniture=present.collection(collection, context.theme),
         sections=sections,
         keywords=keywords,
         logo=image(collection.logo) if collection.logo else None,
@@ -80,7 +78,7 @@ def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language:
     parts = [templating.render(theme, "theme.css.j2", languages=None if languages is None else sorted(languages))]
     if paged:
         parts.append(templating.render(theme, "print.css.j2", direction=text.direction(language),
-                                       labels=labels_for(language), language=language,
+                                       labels=present.labels(language, theme), language=language,
                                        languages=sorted(languages or (language,))))
     if collection:
         parts.append(templating.render(theme, "collection.css.j2"))
@@ -154,7 +152,8 @@ def letterhead(meta: model.Meta, theme: Theme) -> dict[str, Any] | None:
         url=f"data:{logo.media_type};base64,{base64.b64encode(logo.data).decode('ascii')}",
         width=logo.width, height=logo.height)
     return {"logo": embedded, "publisher": brand.publisher or meta.source,
-            "label": letterhead_label(brand.label, meta.language), "date": meta.published or meta.updated}
+            "label": present.letterhead_label(brand.label, meta.language, theme),
+            "date": meta.published or meta.updated, "date_text": present.article(meta, theme).date}
 
 
 def _embedded(src: str, context: RenderContext) -> templating.ImageRef:

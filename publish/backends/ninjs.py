@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any
 
-from publish import model, templating, text
+from publish import model, present, templating, text
 from publish.backends import RenderContext
 
 VERSION = "3.1"
@@ -50,7 +50,7 @@ def article_item(article: model.Article, context: RenderContext) -> dict[str, An
         headlines.append({"role": "sub", "value": meta.dek})
     item["headlines"] = headlines
     if meta.authors:
-        item["by"] = text.byline(meta)
+        item["by"] = present.article(meta, context.theme).byline
         item["people"] = [{"name": name, "rel": "author"} for name in meta.authors]
     if meta.dateline:
         item["located"] = meta.dateline

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from publish import jsonform, model
+from publish import jsonform, model, present
 from publish.errors import InputError, ModelError, ResourceError
 from publish.labels import labels_for
 from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
@@ -964,13 +964,8 @@ def _restore_meta(meta: model.Meta, article: model.Article, texts: dict[str, str
     """The original's metadata wherever the document still shows what publish wrote from it (its exact dates,
     identifier and fields Word has no place for); what an editor changed is read from the document."""
     original = article.meta
-    labels = labels_for(original.language)
-    dates = labels.date_text(original.published)
-    if original.updated is not None:
-        updated = labels.date_text(original.updated)
-        dates = f"{dates} ({labels.updated_note} {updated})" if dates else f"{labels.updated} {updated}"
-    place = "" if lede_has_dateline(article) else original.dateline  # as the DOCX writer prints it
-    dateline = labels.comma.join(part for part in (place, dates) if part)
+    furniture = present.article(original, lede_has_place=lede_has_dateline(article))  # as the DOCX writer prints it
+    labels, dateline = furniture.labels, furniture.dateline_text
     changes: dict[str, Any] = {"url": original.url, "rights": original.rights}
     if texts.get("dateline", "") == dateline:
         changes.update(dateline=original.dateline, published=original.published, updated=original.updated)

@@ -1,0 +1,118 @@
+"""The presentation layer: everything printed around the story (byline, dateline, dates, Updated, Contents, the
+letterhead's label, the original-URL line, contents entries) computed once per article and language from the
+label tables, so that every backend, the templates and the DOCX alike, prints the same values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from publish import model
+from publish.labels import Labels, labels_for
+from publish.theme import Theme
+
+
+@dataclass(frozen=True, slots=True)
+class DatelinePart:
+    """One part of a dateline: the place, the publication date, or the update with its label."""
+
+    kind: str
+    """"place", "published" or "updated" (the HTML class of its element)."""
+    text: str
+    """The place, or the date as the language writes it."""
+    label: str = ""
+    """Printed before the text ("Updated"); empty for none."""
+    value: model.Date | None = None
+    """The date itself (for a machine-readable datetime), None for the place."""
+
+    @property
+    def full(self) -> str:
+        """The part as read: label and text."""
+        return f"{self.label} {self.text}" if self.label else self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Furniture:
+    """What is printed around one article, in its language."""
+
+    labels: Labels
+    """The article language's label table (for what a template prints piece by piece, such as byline names)."""
+    byline: str
+    """"By A and B"; empty without authors."""
+    dateline: tuple[DatelinePart, ...]
+    """Place, publication date and update, those there are, in reading order."""
+    date: str
+    """The publication date (else the update's) as the language writes it: the letterhead's and a running head's."""
+    original: str
+    """Before the link to the original web page: "Original:"."""
+    contents_entry: str
+    """The article in a contents list: "Headline — By A"."""
+
+    @property
+    def dateline_text(self) -> str:
+        """The dateline as one line, exactly as every format prints it: "KARACHI · 12 June 2024 · Updated …"."""
+        return self.labels.separator.join(part.full for part in self.dateline)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionFurniture:
+    """What is printed around a collection, in its language."""
+
+    labels: Labels
+    """The collection language's label table."""
+    contents: str
+    """The contents' title: "Contents"."""
+    edition: str
+    """The edition's date as the language writes it; empty without one."""
+    articles: tuple[Furniture, ...]
+    """Each article's furniture, in reading order."""
+
+
+def label_folders(theme: Theme | None) -> tuple[Path, ...]:
+    """Where a theme's own label tables are: a `labels/` folder beside its templates, nearest first."""
+    if theme is None:
+        return ()
+    return tuple(folder / "labels" for folder in theme.template_path if (folder / "labels").is_dir())
+
+
+def labels(language: str, theme: Theme | None = None) -> Labels:
+    """The label table for a language, the theme's own tables first."""
+    return labels_for(language, label_folders(theme))
+
+
+def article(meta: model.Meta, theme: Theme | None = None, *, lede_has_place: bool = False) -> Furniture:
+    """The furniture of one article, from its metadata and the label table of its language. When the story's lede
+    already opens with the dateline's place ("KARACHI — ...", `text.lede_has_dateline`), the dateline leaves the
+    place out, so that no reader meets it twice."""
+    table = labels(meta.language, theme)
+    parts: list[DatelinePart] = []
+    if meta.dateline and not lede_has_place:
+        parts.append(DatelinePart("place", meta.dateline))
+    if meta.published is not None:
+        parts.append(DatelinePart("published", table.date_text(meta.published), value=meta.published))
+    if meta.updated is not None:
+        parts.append(DatelinePart("updated", table.date_text(meta.updated), table.updated, meta.updated))
+    byline = table.byline_text(meta.authors)
+    return Furniture(
+        labels=table, byline=byline, dateline=tuple(parts),
+        date=table.date_text(meta.published or meta.updated), original=table.original,
+        contents_entry=f"{meta.headline} — {byline}" if byline else meta.headline,
+    )
+
+
+def collection(document: model.Collection, theme: Theme | None = None) -> CollectionFurniture:
+    """The furniture of a collection and of each of its articles."""
+    table = labels(document.language, theme)
+    return CollectionFurniture(labels=table, contents=table.contents, edition=table.date_text(document.edition),
+                               articles=tuple(article(a.meta, theme) for a in document.articles))
+
+
+def letterhead_label(key: str, language: str, theme: Theme | None = None) -> str:
+    """A theme's letterhead label in the language: a key of the tables' [terms] ("press_brief"), else as written."""
+    return labels(language, theme).term(key) if key else ""
+
+
+def languages(entries: Iterable[Furniture]) -> set[str]:
+    """The languages of the label tables used."""
+    return {entry.labels.language for entry in entries}
