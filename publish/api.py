@@ -18,7 +18,7 @@ from publish.build import build as _build
 from publish.collection import MANIFEST_EXTENSIONS
 from publish.errors import FormatError, PublishError
 from publish.fetch import is_url
-from publish.model import Article, Collection, Document
+from publish.model import Document
 from publish.readers import READERS, Reading, Source, read_file, read_source
 from publish.resources import Resources
 from publish.theme import BASE_THEME, Theme, load_theme, theme_names
@@ -130,7 +130,7 @@ def check(outputs: PathLike | Written | Iterable[PathLike | Written],
     paths = [item.path if isinstance(item, Written) else Path(item) for item in items]
     by_output: dict[Path, Document | None] = {item.path: item.document for item in items if isinstance(item, Written)}
     words: dict[Path, SourceWords | None] = {}
-    if isinstance(source, Article | Collection):
+    if isinstance(source, Document):
         by_output = dict.fromkeys(paths, source)
     elif source is not None:
         names = [source] if isinstance(source, str | os.PathLike) else list(source)

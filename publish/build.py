@@ -28,7 +28,7 @@ from publish.collection import (
 from publish.errors import InputError, PublishError
 from publish.fetch import DEFAULT_TIMEOUT as FETCH_TIMEOUT
 from publish.fetch import FetchOptions, read_url, url_stem
-from publish.model import Article, Collection, Document, image_sources
+from publish.model import Article, Document, image_sources
 from publish.readers import read_file, reader_for
 from publish.readers.feed import ManyArticles
 from publish.resources import Resources, without_remote_images
@@ -209,18 +209,10 @@ class _Output:
 
 
 def _targets(job: _Job, specs: list[BackendSpec], out_dir: Path) -> list[_Output]:
-    """Every file a job writes and what each is rendered from: one per format, or, for a collection's Markdown and
-    (when asked) its DOCX, one file per article, "NAME-docx/01-headline-words.docx" and so on, in reading order."""
-    targets: list[_Output] = []
-    for spec in specs:
-        per_article = spec.name == "md" or (spec.name == "docx" and job.options.docx_per_article)
-        if per_article and isinstance(job.document, Collection):
-            targets += [_Output(out_dir / f"{job.stem}-{spec.name}" / f"{number:02d}-{slug(article.meta.headline)}"
-                                f"{spec.extension}", spec.name, article)
-                        for number, article in enumerate(job.document.articles, 1)]
-        else:
-            targets.append(_Output(out_dir / f"{job.stem}{spec.extension}", spec.name, job.document))
-    return targets
+    """Every file a job writes and what each is rendered from: one per format, unless the backend splits it (the
+    DOCX backend's `docx_per_article`: one file per article of a collection)."""
+    return [_Output(out_dir / name, spec.name, part) for spec in specs
+            for name, part in spec.outputs(job.document, job.stem, job.options)]
 
 
 def _render_job(job: _Job, targets: list[_Output], context: RenderContext,

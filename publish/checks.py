@@ -523,8 +523,7 @@ def _agreed(results: list[list[parity.Problem]]) -> list[parity.Problem]:
 
 def _unordered(document: model.Document, kind: str) -> bool:
     """Whether only the words, not their order, can be checked: a PDF with right-to-left text."""
-    languages = [document.meta.language] if isinstance(document, model.Article) else \
-        [document.language, *(a.meta.language for a in document.articles)]
+    languages = [document.language, *(a.meta.language for a in document.articles)]
     return kind == "pdf" and any(text.direction(language) == "rtl" for language in languages)
 
 

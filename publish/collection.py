@@ -387,30 +387,19 @@ def rebase_figures(article: model.Article, prefix: str) -> model.Article:
     """The article with relative figure paths made relative to a folder `prefix` levels above its own."""
     if not prefix:
         return article
-    return dataclasses.replace(article, blocks=tuple(_rebased(b, prefix) for b in article.blocks))
+    def figure(block: model.Block) -> Sequence[model.Block]:
+        if isinstance(block, model.Figure):
+            src = _rebased_src(block.src, prefix)
+            return (block if src == block.src else dataclasses.replace(block, src=src),)
+        return (block,)
 
+    def image(node: model.Inline) -> Sequence[model.Inline]:
+        if isinstance(node, model.Image):
+            src = _rebased_src(node.src, prefix)
+            return (node if src == node.src else dataclasses.replace(node, src=src),)
+        return (node,)
 
-def _rebased(block: model.Block, prefix: str) -> model.Block:
-    if isinstance(block, model.Figure):
-        caption = _rebased_inlines(block.caption, prefix)
-        src = _rebased_src(block.src, prefix)
-        return block if (caption, src) == (block.caption, block.src) else \
-            dataclasses.replace(block, src=src, caption=caption)
-    if isinstance(block, (model.Paragraph, model.Heading)):
-        content = _rebased_inlines(block.content, prefix)
-        return block if content == block.content else dataclasses.replace(block, content=content)
-    if isinstance(block, model.Table):
-        return dataclasses.replace(block, caption=_rebased_inlines(block.caption, prefix),
-                                   header=tuple(_rebased_inlines(cell, prefix) for cell in block.header),
-                                   rows=tuple(tuple(_rebased_inlines(cell, prefix) for cell in row)
-                                              for row in block.rows))
-    if isinstance(block, model.BlockQuote):
-        return dataclasses.replace(block, blocks=tuple(_rebased(b, prefix) for b in block.blocks),
-                                   attribution=_rebased_inlines(block.attribution, prefix))
-    if isinstance(block, (model.BulletList, model.OrderedList)):
-        return dataclasses.replace(block, items=tuple(tuple(_rebased(b, prefix) for b in item)
-                                                      for item in block.items))
-    return block
+    return dataclasses.replace(article, blocks=model.map_blocks(article.blocks, figure, image))
 
 
 def _rebased_src(src: str, prefix: str) -> str:
@@ -418,18 +407,6 @@ def _rebased_src(src: str, prefix: str) -> str:
     if urlsplit(src).scheme or src.startswith("/"):
         return src
     return posixpath.normpath(posixpath.join(prefix, src))
-
-
-def _rebased_inlines(inlines: tuple[model.Inline, ...], prefix: str) -> tuple[model.Inline, ...]:
-    """Inlines with their images' relative paths rebased (images sit inside emphasis, strong text and links)."""
-    out: list[model.Inline] = []
-    for node in inlines:
-        if isinstance(node, model.Image):
-            node = dataclasses.replace(node, src=_rebased_src(node.src, prefix))
-        elif isinstance(node, (model.Emphasis, model.Strong, model.Link)):
-            node = dataclasses.replace(node, content=_rebased_inlines(node.content, prefix))
-        out.append(node)
-    return tuple(out)
 
 
 def _relative_folder(folder: Path, base: Path) -> str:

@@ -5,7 +5,8 @@ every word can be kept, else warned about)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import assert_never
 
 from publish import links, model
 from publish.errors import InputError
@@ -56,42 +57,10 @@ def check_article(article: model.Article, source: str) -> list[str]:
     return warnings
 
 
-def block_depth(blocks: Iterable[model.Block], depth: int = 0) -> int:
+def block_depth(blocks: Iterable[model.Block]) -> int:
     """How many lists, quotes and marks the most deeply nested text sits inside (0 for a plain paragraph);
-    the count stops just past MAX_DEPTH, so a pathological model costs no deep recursion."""
-    deepest = depth
-    for block in blocks:
-        if depth + 1 > MAX_DEPTH + 1:  # already too deep: no need to walk further (and no deep recursion)
-            return depth + 1
-        if isinstance(block, model.BlockQuote):
-            deepest = max(deepest, block_depth(block.blocks, depth + 1), _inline_depth(block.attribution, depth + 1))
-        elif isinstance(block, (model.BulletList, model.OrderedList)):
-            for item in block.items:
-                deepest = max(deepest, block_depth(item, depth + 1))
-        else:
-            deepest = max(deepest, max((_inline_depth(part, depth) for part in _inline_parts(block)), default=depth))
-    return deepest
-
-
-def _inline_parts(block: model.Block) -> list[tuple[model.Inline, ...]]:
-    if isinstance(block, (model.Heading, model.Paragraph)):
-        return [block.content]
-    if isinstance(block, model.Figure):
-        return [block.caption]
-    if isinstance(block, model.Table):
-        return [block.caption, *block.header, *(cell for row in block.rows for cell in row)]
-    return []
-
-
-def _inline_depth(inlines: tuple[model.Inline, ...], depth: int) -> int:
-    deepest = depth
-    for node in inlines:
-        if isinstance(node, (model.Emphasis, model.Strong, model.Link, model.Insertion, model.Deletion, model.Comment)):
-            if depth + 1 > MAX_DEPTH + 1:
-                return depth + 1
-            deepest = max(deepest, _inline_depth(node.content, depth + 1))
-    return deepest
-
+    the count stops just past MAX_DEPTH, so a pathological model costs no long walk."""
+    return model.nesting_depth(blocks, MAX_DEPTH)
 
 
 def capped(article: model.Article) -> tuple[model.Article, list[str]]:
@@ -113,7 +82,7 @@ def capped(article: model.Article) -> tuple[model.Article, list[str]]:
 
 def layout_warnings(document: model.Document, timeout: float) -> list[str]:
     """Warnings for a document whose PDF will take minutes to lay out: very many blocks, or a huge paragraph."""
-    articles = document.articles if isinstance(document, model.Collection) else (document,)
+    articles = document.articles
     blocks = 0
     longest = 0
     for article in articles:
@@ -136,22 +105,19 @@ def layout_warnings(document: model.Document, timeout: float) -> list[str]:
 
 
 def _capped_blocks(blocks: tuple[model.Block, ...], found: list[tuple[str, int]]) -> tuple[model.Block, ...]:
-    out: list[model.Block] = []
-    for block in blocks:
-        if isinstance(block, model.Paragraph):
-            block = model.Paragraph(_capped_inlines(block.content, "a paragraph", found))
-        elif isinstance(block, model.Heading):
-            block = dataclasses.replace(block, content=_capped_inlines(block.content, "a subhead", found))
-        elif isinstance(block, model.Table):
-            header = tuple(_capped_inlines(cell, "a table cell", found) for cell in block.header)
-            rows = tuple(tuple(_capped_inlines(cell, "a table cell", found) for cell in row) for row in block.rows)
-            block = dataclasses.replace(block, header=header, rows=rows)
-        elif isinstance(block, model.BlockQuote):
-            block = dataclasses.replace(block, blocks=_capped_blocks(block.blocks, found))
-        elif isinstance(block, (model.BulletList, model.OrderedList)):
-            block = dataclasses.replace(block, items=tuple(_capped_blocks(item, found) for item in block.items))
-        out.append(block)
-    return tuple(out)
+    def cap(block: model.Block) -> Sequence[model.Block]:
+        match block:
+            case model.Paragraph():
+                block = model.Paragraph(_capped_inlines(block.content, "a paragraph", found))
+            case model.Heading():
+                block = dataclasses.replace(block, content=_capped_inlines(block.content, "a subhead", found))
+            case model.Table():
+                header = tuple(_capped_inlines(cell, "a table cell", found) for cell in block.header)
+                rows = tuple(tuple(_capped_inlines(cell, "a table cell", found) for cell in row) for row in block.rows)
+                block = dataclasses.replace(block, header=header, rows=rows)
+        return (block,)
+
+    return model.map_blocks(blocks, cap)
 
 
 def _capped_inlines(content: tuple[model.Inline, ...], what: str, found: list[tuple[str, int]],
@@ -164,9 +130,9 @@ def _capped_inlines(content: tuple[model.Inline, ...], what: str, found: list[tu
 
 
 def _marks(node: model.Inline) -> int:
-    if isinstance(node, (model.Emphasis, model.Strong, model.Link)):
-        return 1 + sum(_marks(child) for child in node.content)
-    return 1 if isinstance(node, model.Code) else 0
+    """How many marks (emphasis, strong, links, code) a node is and holds."""
+    return sum(1 for inner in model.iter_inlines((node,))
+               if isinstance(inner, (model.Emphasis, model.Strong, model.Link, model.Code)))
 
 
 def _plain_after(inlines: tuple[model.Inline, ...], keep: int) -> tuple[model.Inline, ...]:
@@ -190,14 +156,23 @@ def _plain_after(inlines: tuple[model.Inline, ...], keep: int) -> tuple[model.In
 
 
 def _unwrapped(node: model.Inline) -> list[model.Inline]:
-    if isinstance(node, (model.Emphasis, model.Strong, model.Link)):
-        return [part for child in node.content for part in _unwrapped(child)]
-    if isinstance(node, model.Code):
-        return [model.Text(node.text)]
-    return [node]
+    """A node's text with its marks taken off: code becomes text; line breaks, images, tracked changes and comments
+    stay (their own text unwrapped too)."""
+    def unmark(inner: model.Inline) -> Sequence[model.Inline]:
+        match inner:
+            case model.Emphasis() | model.Strong() | model.Link():
+                return inner.content
+            case model.Code():
+                return (model.Text(inner.text),)
+            case model.Text() | model.LineBreak() | model.Image() | model.Insertion() | model.Deletion() \
+                    | model.Comment():
+                return (inner,)
+            case _:
+                assert_never(inner)
+
+    return list(model.map_inlines((node,), unmark))
 
 
 def _text(node: model.Inline) -> str:
-    if isinstance(node, (model.Emphasis, model.Strong, model.Link)):
-        return "".join(_text(child) for child in node.content)
-    return node.text if isinstance(node, (model.Text, model.Code)) else ""
+    """A node's characters (its text, and its children's)."""
+    return "".join(inner.text for inner in model.iter_inlines((node,)) if isinstance(inner, (model.Text, model.Code)))

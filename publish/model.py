@@ -7,11 +7,12 @@ Heading levels count from 1 below the headline: the headline is the article's ti
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeVar, assert_never
 
 # --- inlines -----------------------------------------------------------------------------------------------
 
@@ -153,6 +154,8 @@ Inline = Text | Emphasis | Strong | Link | Code | LineBreak | Image | Insertion 
 INLINE_TYPES: tuple[type, ...] = (Text, Emphasis, Strong, Link, Code, LineBreak, Image, Insertion, Deletion,
                                   Comment)
 REVIEW_TYPES: tuple[type, ...] = (Insertion, Deletion, Comment)
+MARK_TYPES: tuple[type, ...] = (Emphasis, Strong, Link, Insertion, Deletion, Comment)
+"""The inlines that hold inlines (each is one level of nesting)."""
 """The inlines of a review copy: pending tracked changes and comments (`publish build --track-changes all`)."""
 
 Cell = tuple[Inline, ...]
@@ -280,36 +283,108 @@ BLOCK_TYPES: tuple[type, ...] = (
 )
 ALIGNMENTS = ("", "left", "center", "right")
 
-def iter_blocks(blocks: tuple[Block, ...]) -> Iterator[Block]:
-    """Every block in reading order, including those inside quotes and list items."""
-    for block in blocks:
-        yield block
-        if isinstance(block, BlockQuote):
-            yield from iter_blocks(block.blocks)
-        elif isinstance(block, (BulletList, OrderedList)):
-            for item in block.items:
-                yield from iter_blocks(item)
+# --- walking the tree: the one place that knows which nodes hold which ------------------------------------
+# Everyone who walks blocks and inlines (templates, text views, limits, collections, parity, links, accessibility,
+# readers' clean-ups) goes through these; the walks keep their own stack, so a deeply nested model costs no deep
+# recursion, and each `match` ends in `assert_never`, so mypy refuses a node type added without a case here.
 
 
-def iter_inlines(inlines: tuple[Inline, ...]) -> Iterator[Inline]:
-    """Every inline in reading order, including those inside emphasis, strong and links."""
-    for node in inlines:
-        yield node
-        if isinstance(node, (Emphasis, Strong, Link)):
-            yield from iter_inlines(node.content)
+def child_blocks(block: Block) -> tuple[tuple[Block, ...], ...]:
+    """The block sequences a block holds: a quote's blocks, a list's items; none for the others."""
+    match block:
+        case BlockQuote():
+            return (block.blocks,)
+        case BulletList() | OrderedList():
+            return block.items
+        case Heading() | Paragraph() | CodeBlock() | Figure() | Table() | Rule():
+            return ()
+        case _:
+            assert_never(block)
 
 
 def block_inlines(block: Block) -> tuple[tuple[Inline, ...], ...]:
     """The inline sequences a block holds directly (not those of the blocks inside a quote or list)."""
-    if isinstance(block, (Heading, Paragraph)):
-        return (block.content,)
-    if isinstance(block, BlockQuote):
-        return (block.attribution,)
-    if isinstance(block, Figure):
-        return (block.caption,)
-    if isinstance(block, Table):
-        return (block.caption, *block.header, *(cell for row in block.rows for cell in row))
-    return ()
+    match block:
+        case Heading() | Paragraph():
+            return (block.content,)
+        case BlockQuote():
+            return (block.attribution,)
+        case Figure():
+            return (block.caption,)
+        case Table():
+            return (block.caption, *block.header, *(cell for row in block.rows for cell in row))
+        case BulletList() | OrderedList() | CodeBlock() | Rule():
+            return ()
+        case _:
+            assert_never(block)
+
+
+def inline_children(node: Inline) -> tuple[Inline, ...]:
+    """The inlines a mark holds (emphasis, strong, a link), and those a tracked change or a comment covers; none for
+    text, code, a line break or an image."""
+    match node:
+        case Emphasis() | Strong() | Link() | Insertion() | Deletion() | Comment():
+            return node.content
+        case Text() | Code() | LineBreak() | Image():
+            return ()
+        case _:
+            assert_never(node)
+
+
+def walk_blocks(blocks: Iterable[Block], depth: int = 0) -> Iterator[tuple[int, Block]]:
+    """Every block in reading order with how many quotes and lists it sits inside (from `depth`)."""
+    return ((level, block) for leaving, level, block in walk_tree(blocks, depth) if not leaving)
+
+
+def walk_tree(blocks: Iterable[Block], depth: int = 0) -> Iterator[tuple[bool, int, Block]]:
+    """Every block in reading order as (False, depth, block) on the way in and, for a quote or list, (True, depth,
+    block) again after the blocks inside it: what a walk needs to close a container (a quote's attribution
+    follows its text)."""
+    stack: list[tuple[int, Iterator[Block] | Block]] = [(depth, iter(blocks))]
+    while stack:
+        level, pending = stack[-1]
+        if not isinstance(pending, Iterator):
+            stack.pop()
+            yield True, level, pending
+            continue
+        block = next(pending, None)
+        if block is None:
+            stack.pop()
+            continue
+        yield False, level, block
+        children = child_blocks(block)
+        if children:
+            stack.append((level, block))
+            stack.extend((level + 1, iter(sequence)) for sequence in reversed(children))
+
+
+def walk_inlines(inlines: Iterable[Inline], depth: int = 0, *, deletions: bool = True) -> Iterator[tuple[int, Inline]]:
+    """Every inline in reading order with how many marks it sits inside (from `depth`); without `deletions`, the
+    text of pending deletions is not walked into (it is not part of the accepted text)."""
+    stack: list[tuple[int, Iterator[Inline]]] = [(depth, iter(inlines))]
+    while stack:
+        level, pending = stack[-1]
+        node = next(pending, None)
+        if node is None:
+            stack.pop()
+            continue
+        yield level, node
+        if not deletions and isinstance(node, Deletion):
+            continue
+        children = inline_children(node)
+        if children:
+            stack.append((level + 1, iter(children)))
+
+
+def iter_blocks(blocks: Iterable[Block]) -> Iterator[Block]:
+    """Every block in reading order, including those inside quotes and list items."""
+    return (block for _, block in walk_blocks(blocks))
+
+
+def iter_inlines(inlines: Iterable[Inline], *, deletions: bool = True) -> Iterator[Inline]:
+    """Every inline in reading order, including those inside emphasis, strong, links, tracked changes and comments
+    (without `deletions`, not those inside a pending deletion)."""
+    return (node for _, node in walk_inlines(inlines, deletions=deletions))
 
 
 def iter_article_inlines(blocks: tuple[Block, ...]) -> Iterator[Inline]:
@@ -317,6 +392,110 @@ def iter_article_inlines(blocks: tuple[Block, ...]) -> Iterator[Inline]:
     for block in iter_blocks(blocks):
         for inlines in block_inlines(block):
             yield from iter_inlines(inlines)
+
+
+def nesting_depth(blocks: Iterable[Block], limit: int) -> int:
+    """How many quotes, lists and marks the most deeply nested node sits inside; counting stops past `limit`."""
+    deepest = 0
+    for depth, block in walk_blocks(blocks):
+        inside = depth + 1 if isinstance(block, BlockQuote) or child_blocks(block) else depth
+        deepest = max(deepest, inside)  # what a quote or list holds sits one level in
+        for inlines in block_inlines(block):  # a quote's attribution sits inside the quote
+            for level, node in walk_inlines(inlines, inside if isinstance(block, BlockQuote) else depth):
+                deepest = max(deepest, level + 1 if isinstance(node, MARK_TYPES) else level)
+                if deepest > limit:
+                    return deepest
+        if deepest > limit:
+            return deepest
+    return deepest
+
+
+_Node = TypeVar("_Node")
+
+InlineChange = Callable[[Inline], Sequence[Inline]]
+"""What a map does to one inline (its children already mapped): the inlines that replace it."""
+BlockChange = Callable[[Block], Sequence[Block]]
+"""What a map does to one block (its children and inlines already mapped): the blocks that replace it."""
+
+
+def _same_inline(node: Inline) -> Sequence[Inline]:
+    return (node,)
+
+
+def _same_block(block: Block) -> Sequence[Block]:
+    return (block,)
+
+
+def map_inlines(inlines: tuple[Inline, ...], change: InlineChange = _same_inline) -> tuple[Inline, ...]:
+    """The inlines rebuilt from the innermost out: each node, its children mapped first, replaced by what `change`
+    gives (none, itself, or several). Unchanged nodes stay the same objects."""
+    out: list[Inline] = []
+    for node in inlines:
+        match node:
+            case Emphasis() | Strong() | Link() | Insertion() | Deletion() | Comment():
+                mapped = map_inlines(node.content, change)
+                if mapped is not node.content:
+                    node = dataclasses.replace(node, content=mapped)
+        out.extend(change(node))
+    return _kept(inlines, out)
+
+
+def _kept(before: tuple[_Node, ...], after: list[_Node]) -> tuple[_Node, ...]:
+    """`before` itself when mapping changed nothing (so callers can tell by identity), else the new tuple."""
+    if len(before) == len(after) and all(a is b for a, b in zip(before, after, strict=True)):
+        return before
+    return tuple(after)
+
+
+def map_blocks(blocks: tuple[Block, ...], change: BlockChange = _same_block,
+               inline: InlineChange = _same_inline) -> tuple[Block, ...]:
+    """The blocks rebuilt from the innermost out: every inline sequence mapped with `inline`, every block (its
+    children mapped first) replaced by what `change` gives. A list item left empty, and a list left without
+    items, are dropped. Unchanged blocks stay the same objects."""
+    out: list[Block] = []
+    for block in blocks:
+        mapped = _mapped_children(block, change, inline)
+        if mapped is not None:
+            out.extend(change(mapped))
+    return _kept(blocks, out)
+
+
+def _mapped_children(block: Block, change: BlockChange, inline: InlineChange) -> Block | None:
+    """The block with its children mapped; None for a list whose items all came out empty."""
+    def inlines(content: tuple[Inline, ...]) -> tuple[Inline, ...]:
+        return map_inlines(content, inline)
+
+    match block:
+        case Heading() | Paragraph():
+            content = inlines(block.content)
+            return block if content is block.content else dataclasses.replace(block, content=content)
+        case BlockQuote():
+            quoted, attribution = map_blocks(block.blocks, change, inline), inlines(block.attribution)
+            if quoted is block.blocks and attribution is block.attribution:
+                return block
+            return dataclasses.replace(block, blocks=quoted, attribution=attribution)
+        case BulletList() | OrderedList():
+            items = [map_blocks(item, change, inline) for item in block.items]
+            if all(a is b for a, b in zip(items, block.items, strict=True)):
+                return block
+            kept = tuple(item for item in items if item)
+            return dataclasses.replace(block, items=kept) if kept else None
+        case Figure():
+            caption = inlines(block.caption)
+            return block if caption is block.caption else dataclasses.replace(block, caption=caption)
+        case Table():
+            caption = inlines(block.caption)
+            header = tuple(inlines(cell) for cell in block.header)
+            rows = tuple(tuple(inlines(cell) for cell in row) for row in block.rows)
+            if caption is block.caption and all(a is b for a, b in zip(header, block.header, strict=True)) and all(
+                    a is b for row, old in zip(rows, block.rows, strict=True)
+                    for a, b in zip(row, old, strict=True)):
+                return block
+            return dataclasses.replace(block, caption=caption, header=header, rows=rows)
+        case CodeBlock() | Rule():
+            return block
+        case _:
+            assert_never(block)
 
 
 def image_sources(blocks: tuple[Block, ...]) -> Iterator[str]:
@@ -390,6 +569,21 @@ class Article:
     """Headline, byline, dates and the rest."""
     blocks: tuple[Block, ...] = field(default=())
     """The body, in reading order."""
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        """The article itself: what a collection's `articles` gives, so both are read the same way."""
+        return (self,)
+
+    @property
+    def uid(self) -> str:
+        """The article's identifier (see `Meta.uid`)."""
+        return self.meta.uid
+
+    @property
+    def language(self) -> str:
+        """The language of the article as a whole."""
+        return self.meta.language
 
 
 # --- collections -------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from publish import model, text
 from publish.sanitise import INVISIBLE
@@ -68,12 +69,14 @@ class Problem:
 
 def passages(document: model.Document) -> list[Passage]:
     """Every passage of an article (or of each article of a collection) in reading order."""
-    if isinstance(document, model.Article):
-        return _article_passages(document, "")
-    out: list[Passage] = []
-    for number, article in enumerate(document.articles, 1):
-        out.extend(_article_passages(article, f"article {number}, "))
-    return out
+    match document:
+        case model.Article():  # on its own: its passages need no "article N, "
+            return _article_passages(document, "")
+        case model.Collection():
+            return [passage for number, article in enumerate(document.articles, 1)
+                    for passage in _article_passages(article, f"article {number}, ")]
+        case _:
+            assert_never(document)
 
 
 def _article_passages(article: model.Article, prefix: str) -> list[Passage]:

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import os
 from collections.abc import Iterator
+from typing import assert_never
 
 from publish import model
 from publish.errors import RenderError
@@ -58,12 +59,16 @@ def moment(stamp: model.Date | None) -> dt.datetime:
 def document_date(document: model.Document) -> model.Date | None:
     """The latest date the document itself carries: an article's update or publication, a collection's edition
     or else its newest article's."""
-    if isinstance(document, model.Article):
-        return document.meta.updated or document.meta.published
-    if document.edition is not None:
-        return document.edition
-    dates = [d for a in document.articles for d in (a.meta.updated, a.meta.published) if d is not None]
-    return max(dates, key=utc) if dates else None
+    match document:
+        case model.Article():
+            return document.meta.updated or document.meta.published
+        case model.Collection():
+            if document.edition is not None:
+                return document.edition
+            dates = [d for a in document.articles for d in (a.meta.updated, a.meta.published) if d is not None]
+            return max(dates, key=utc) if dates else None
+        case _:
+            assert_never(document)
 
 
 def utc(value: model.Date) -> dt.datetime:

@@ -201,14 +201,7 @@ def heading_anchor(number: int, prefix: str = "") -> str:
 
 def headings(blocks: Iterable[model.Block]) -> Iterator[model.Heading]:
     """Every heading in reading order, including those inside quotes and list items."""
-    for block in blocks:
-        if isinstance(block, model.Heading):
-            yield block
-        elif isinstance(block, model.BlockQuote):
-            yield from headings(block.blocks)
-        elif isinstance(block, (model.BulletList, model.OrderedList)):
-            for item in block.items:
-                yield from headings(item)
+    return (block for block in model.iter_blocks(blocks) if isinstance(block, model.Heading))
 
 
 safe_href = links.safe_href

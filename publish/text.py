@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from typing import assert_never
 
 from publish import model
 
@@ -24,32 +25,28 @@ def slug(value: str, limit: int = 48) -> str:
 
 
 def plain(inlines: Iterable[model.Inline]) -> str:
-    """The text of inlines without formatting; a line break reads as a newline; an image has no text (its alt
-    text is for readers who cannot see it, as a figure's is)."""
-    return "".join(_plain(i) for i in inlines)
+    """The accepted text of inlines without formatting; a line break reads as a newline; an image has no text (its
+    alt text is for readers who cannot see it, as a figure's is); a pending deletion is not part of it."""
+    return "".join(_plain(node) for node in model.iter_inlines(inlines, deletions=False))
 
 
 def _plain(node: model.Inline) -> str:
-    if isinstance(node, (model.Text, model.Code)):
-        return node.text
-    if isinstance(node, model.LineBreak):
-        return "\n"
-    if isinstance(node, (model.Image, model.Deletion)):  # a pending deletion is not part of the accepted text
-        return ""
-    return plain(node.content)
+    """The text a node adds itself (a mark's text is its children's, which the walk reaches next)."""
+    match node:
+        case model.Text() | model.Code():
+            return node.text
+        case model.LineBreak():
+            return "\n"
+        case model.Image() | model.Emphasis() | model.Strong() | model.Link() | model.Insertion() | model.Deletion() \
+                | model.Comment():
+            return ""
+        case _:
+            assert_never(node)
 
 
 def shown(inlines: Iterable[model.Inline]) -> str:
     """The text of inlines as a review copy shows it: pending deletions too (`plain` is the accepted text)."""
-    return "".join(_shown(i) for i in inlines)
-
-
-def _shown(node: model.Inline) -> str:
-    if isinstance(node, (model.Text, model.Code)):
-        return node.text
-    if isinstance(node, model.LineBreak):
-        return "\n"
-    return shown(getattr(node, "content", ()))  # marks, links, changes and comments hold inlines
+    return "".join(_plain(node) for node in model.iter_inlines(inlines))
 
 
 def lede_has_dateline(article: model.Article) -> bool:
@@ -65,24 +62,26 @@ def lede_has_dateline(article: model.Article) -> bool:
 
 
 def block_texts(blocks: Iterable[model.Block]) -> Iterator[str]:
-    """The text of each block in reading order (figures give alt-free caption and credit)."""
-    for block in blocks:
-        if isinstance(block, (model.Heading, model.Paragraph)):
-            yield plain(block.content)
-        elif isinstance(block, model.BlockQuote):
-            yield from block_texts(block.blocks)
-            if block.attribution:
-                yield plain(block.attribution)
-        elif isinstance(block, (model.BulletList, model.OrderedList)):
-            for item in block.items:
-                yield from block_texts(item)
-        elif isinstance(block, model.CodeBlock):
-            yield block.text
-        elif isinstance(block, model.Figure):
-            yield plain(block.caption)
-            yield block.credit
-        elif isinstance(block, model.Table):
-            yield plain(block.caption)
-            for row in (block.header, *block.rows):
-                for cell in row:
-                    yield plain(cell)
+    """The text of each block in reading order (figures give alt-free caption and credit; a quote's attribution
+    follows its text)."""
+    for leaving, _, block in model.walk_tree(blocks):
+        match block:
+            case model.Heading() | model.Paragraph():
+                yield plain(block.content)
+            case model.BlockQuote():
+                if leaving and block.attribution:
+                    yield plain(block.attribution)
+            case model.CodeBlock():
+                yield block.text
+            case model.Figure():
+                yield plain(block.caption)
+                yield block.credit
+            case model.Table():
+                yield plain(block.caption)
+                for row in (block.header, *block.rows):
+                    for cell in row:
+                        yield plain(cell)
+            case model.BulletList() | model.OrderedList() | model.Rule():
+                pass
+            case _:
+                assert_never(block)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from publish.errors import FormatError
 from publish.model import Document
 from publish.plugins import Registry
 from publish.resources import Resources
 from publish.theme import Theme
+
+if TYPE_CHECKING:
+    from publish.collection import CollectionOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +40,9 @@ class RenderContext:
 
 
 class BackendModule(Protocol):
-    """What each backend module provides: one verb."""
+    """What each backend module provides: one verb. A module may also define `outputs(document, stem, options)`,
+    the files it writes for a document (the DOCX backend writes a collection's articles one file each with
+    `docx_per_article`); without it a document is one file, STEM plus the extension."""
 
     def render(self, document: Document, context: RenderContext) -> bytes | str:
         """The whole output file for an article or a collection: text for HTML, bytes for the others."""
@@ -58,6 +64,13 @@ class BackendSpec:
     """One line for --help and `publish formats`."""
     default: bool = True
     """Built when no --to is given (Markdown, a source format, is built only when asked for)."""
+
+    def outputs(self, document: Document, stem: str, options: CollectionOptions) -> list[tuple[str, Document]]:
+        """The files the backend writes for a document, as paths relative to the output folder, each with what
+        it is rendered from: one, STEM plus the extension, unless the backend's own `outputs` says otherwise."""
+        split: Callable[[Document, str, CollectionOptions], list[tuple[str, Document]]] | None = \
+            getattr(self.load(), "outputs", None)
+        return split(document, stem, options) if split is not None else [(f"{stem}{self.extension}", document)]
 
     def load(self) -> BackendModule:
         """Import the backend's module (heavy libraries load here, not before)."""

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 import docx
 from docx.document import Document
@@ -33,8 +33,11 @@ from publish.backends import RenderContext
 from publish.errors import RenderError
 from publish.readers.ooxml import MODEL_NAMESPACE, paragraph_text
 from publish.text import direction as text_direction
-from publish.text import lede_has_dateline, plain
+from publish.text import lede_has_dateline, plain, slug
 from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
+
+if TYPE_CHECKING:
+    from publish.collection import CollectionOptions
 
 # WordprocessingML names, qualified once.
 W_P, W_PPR, W_PSTYLE, W_JC = qn("w:p"), qn("w:pPr"), qn("w:pStyle"), qn("w:jc")
@@ -278,9 +281,28 @@ LOGO_HEIGHT_MM = 13.0
 
 def render(document: model.Document, context: RenderContext) -> bytes:
     """The article as a DOCX file, or a collection as an editor's packet."""
-    if isinstance(document, model.Collection):
-        return _packet(document, context)
-    article = document
+    match document:
+        case model.Collection():
+            return _packet(document, context)
+        case model.Article():
+            return _article(document, context)
+        case _:
+            assert_never(document)
+
+
+def outputs(document: model.Document, stem: str, options: CollectionOptions) -> list[tuple[str, model.Document]]:
+    """One DOCX file; or, for a collection with `docx_per_article`, one per article in a folder, in reading order:
+    "STEM-docx/01-headline-words.docx" and so on."""
+    match document:
+        case model.Collection() if options.docx_per_article:
+            return [(f"{stem}-docx/{number:02d}-{slug(article.meta.headline)}.docx", article)
+                    for number, article in enumerate(document.articles, 1)]
+        case _:
+            return [(f"{stem}.docx", document)]
+
+
+def _article(article: model.Article, context: RenderContext) -> bytes:
+    """An article as a Word document: its title block, then its body."""
     when = _document_dates(article.meta)
     writer = _Writer(context, article.meta.language)
     writer.page({"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its width
@@ -431,29 +453,6 @@ class _Writer:
         page = self.theme.page
         self._text_width = Mm(page.width_mm - page.margin_inner - page.margin_outer)
         self._max_figure_height = Mm((page.height_mm - page.margin_top - page.margin_bottom) * MAX_FIGURE_HEIGHT)
-        self._block_handlers: dict[type, Callable[[Any, _Scope], None]] = {
-            model.Paragraph: self._paragraph,
-            model.Heading: self._heading,
-            model.BlockQuote: self._block_quote,
-            model.BulletList: self._bullet_list,
-            model.OrderedList: self._ordered_list,
-            model.CodeBlock: self._code_block,
-            model.Figure: self._figure,
-            model.Table: self._table,
-            model.Rule: self._rule,
-        }
-        self._inline_handlers: dict[type, Callable[[Any, Any, tuple[str, ...]], None]] = {
-            model.Text: self._text,
-            model.Emphasis: self._marked("Emphasis"),
-            model.Strong: self._marked("Strong"),
-            model.Code: self._code,
-            model.Link: self._link,
-            model.LineBreak: self._line_break,
-            model.Image: self._image,
-            model.Insertion: self._tracked,
-            model.Deletion: self._tracked,
-            model.Comment: self._comment,
-        }
         self._change: tuple[str, str, str] | None = None
         """The tracked change (w:ins or w:del, author, date) the runs being written belong to."""
         self._revision = 100_000  # revision ids apart from comment ids (0, 1, 2...): Word wants them unique
@@ -664,12 +663,28 @@ class _Writer:
     # --- blocks ----------------------------------------------------------------------------------------
 
     def block(self, block: model.Block, scope: _Scope) -> None:
-        """Render one block, or say which kind of block the DOCX backend cannot render."""
-        handler = self._block_handlers.get(type(block))
-        if handler is None:
-            raise RenderError(f"the DOCX backend cannot render a {type(block).__name__} block; "
-                              f"it renders {', '.join(t.__name__ for t in self._block_handlers)}")
-        handler(block, scope)
+        """Render one block; mypy proves every block type has its case."""
+        match block:
+            case model.Paragraph():
+                self._paragraph(block, scope)
+            case model.Heading():
+                self._heading(block, scope)
+            case model.BlockQuote():
+                self._block_quote(block, scope)
+            case model.BulletList():
+                self._bullet_list(block, scope)
+            case model.OrderedList():
+                self._ordered_list(block, scope)
+            case model.CodeBlock():
+                self._code_block(block, scope)
+            case model.Figure():
+                self._figure(block, scope)
+            case model.Table():
+                self._table(block, scope)
+            case model.Rule():
+                self._rule(block, scope)
+            case _:
+                assert_never(block)
 
     def _paragraph(self, block: model.Paragraph, scope: _Scope) -> None:
         self._inlines(self._new_paragraph(scope.paragraph_style), block.content)
@@ -780,19 +795,30 @@ class _Writer:
     def _inlines(self, parent: Any, inlines: Sequence[model.Inline], marks: tuple[str, ...] = ()) -> None:
         """Runs for inlines inside a w:p or w:hyperlink; `marks` names the character styles they are in."""
         for node in inlines:
-            handler = self._inline_handlers.get(type(node))
-            if handler is None:
-                raise RenderError(f"the DOCX backend cannot render a {type(node).__name__} inline; "
-                                  f"it renders {', '.join(t.__name__ for t in self._inline_handlers)}")
-            handler(node, parent, marks)
+            match node:
+                case model.Text():
+                    self._text(node, parent, marks)
+                case model.Emphasis():
+                    self._inlines(parent, node.content, (*marks, "Emphasis"))
+                case model.Strong():
+                    self._inlines(parent, node.content, (*marks, "Strong"))
+                case model.Code():
+                    self._code(node, parent, marks)
+                case model.Link():
+                    self._link(node, parent, marks)
+                case model.LineBreak():
+                    self._line_break(node, parent, marks)
+                case model.Image():
+                    self._image(node, parent, marks)
+                case model.Insertion() | model.Deletion():
+                    self._tracked(node, parent, marks)
+                case model.Comment():
+                    self._comment(node, parent, marks)
+                case _:
+                    assert_never(node)
 
     def _text(self, node: model.Text, parent: Any, marks: tuple[str, ...]) -> None:
         self._run(parent, node.text, marks)
-
-    def _marked(self, style: str) -> Callable[[model.Emphasis | model.Strong, Any, tuple[str, ...]], None]:
-        def visit(node: model.Emphasis | model.Strong, parent: Any, marks: tuple[str, ...]) -> None:
-            self._inlines(parent, node.content, (*marks, style))
-        return visit
 
     def _code(self, node: model.Code, parent: Any, marks: tuple[str, ...]) -> None:
         self._run(parent, node.text, (*marks, "Verbatim Char"))

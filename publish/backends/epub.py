@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 from ebooklib import epub
 from lxml import etree
@@ -31,9 +31,18 @@ ZIP_LAST = dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.UTC)
 def render(document: model.Document, context: RenderContext) -> bytes:
     """The whole EPUB file, built in memory: an article as one chapter, a collection as a digest. The same input
     with a date (or SOURCE_DATE_EPOCH set) and the same theme gives the same bytes every time."""
-    if isinstance(document, model.Collection):
-        return _digest(document, context)
-    article, meta = document, document.meta
+    match document:
+        case model.Collection():
+            return _digest(document, context)
+        case model.Article():
+            return _chapter(document, context)
+        case _:
+            assert_never(document)
+
+
+def _chapter(article: model.Article, context: RenderContext) -> bytes:
+    """An article as a one-chapter e-book."""
+    meta = article.meta
     package = _Package(context, article)
     chapter = package.article_chapter(CHAPTER, "chapter", article)
     book = _book(meta)
@@ -87,7 +96,7 @@ class _Package:
     documents rendered from the shared templates."""
 
     def __init__(self, context: RenderContext, document: model.Document) -> None:
-        language = document.meta.language if isinstance(document, model.Article) else document.language
+        language = document.language
         self.context = context
         self.direction = text.direction(language)
         self.images: dict[str, epub.EpubImage] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, assert_never
 
 from markupsafe import Markup
 
@@ -20,9 +20,18 @@ def render(document: model.Document, context: RenderContext, *, remote_images: b
     """The whole HTML document; images are embedded as data: URIs so the file stands alone. An inline image from
     the web shows as its alt text, unless `remote_images` (the PDF's HTML with --allow-remote: WeasyPrint fetches
     it, within its limits)."""
-    if isinstance(document, model.Collection):
-        return render_collection(document, context, remote_images=remote_images, for_pdf=for_pdf)
-    article = document
+    match document:
+        case model.Collection():
+            return render_collection(document, context, remote_images=remote_images, for_pdf=for_pdf)
+        case model.Article():
+            return render_article(document, context, remote_images=remote_images, for_pdf=for_pdf)
+        case _:
+            assert_never(document)
+
+
+def render_article(article: model.Article, context: RenderContext, *, remote_images: bool = False,
+                   for_pdf: bool = False) -> str:
+    """An article as one document: letterhead (if the theme has one), the article, its footer."""
     return templating.render(
         context.theme,
         "article.html.j2",
@@ -92,8 +101,6 @@ def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language:
 
 def document_languages(document: model.Document) -> set[str]:
     """Every language a document is written in (its articles', and a collection's own)."""
-    if isinstance(document, model.Article):
-        return {document.meta.language}
     return {document.language, *(a.meta.language for a in document.articles)}
 
 

@@ -24,7 +24,7 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 import yaml
 from markdown_it.tree import SyntaxTreeNode
@@ -33,6 +33,9 @@ from publish import model, text
 from publish.backends import RenderContext
 from publish.errors import FormatError
 from publish.readers import markdown as reader
+
+if TYPE_CHECKING:
+    from publish.collection import CollectionOptions
 
 log = logging.getLogger("publish")
 
@@ -44,12 +47,29 @@ LINE_START = re.compile(r"^(>|[-+=~:](?=\s|$|[-=~:])|\d{1,9}(?=[.)]))")
 FENCE_TICKS = re.compile(r"`+")
 
 
+def outputs(document: model.Document, stem: str, options: CollectionOptions) -> list[tuple[str, model.Document]]:
+    """One Markdown file per article: for a collection, "STEM-md/01-headline-words.md" and so on, in reading order
+    (Markdown holds one article)."""
+    match document:
+        case model.Collection():
+            return [(f"{stem}-md/{number:02d}-{text.slug(article.meta.headline)}.md", article)
+                    for number, article in enumerate(document.articles, 1)]
+        case model.Article():
+            return [(f"{stem}.md", document)]
+        case _:
+            assert_never(document)
+
+
 def render(document: model.Document, context: RenderContext) -> str:
     """The article as Markdown; a collection is refused (the build writes one Markdown file per article)."""
-    if isinstance(document, model.Collection):
-        raise FormatError("Markdown holds one article; build a collection's articles one by one, or let "
-                          "`publish build MANIFEST --to md` write one file per article")
-    return write(document)
+    match document:
+        case model.Collection():
+            raise FormatError("Markdown holds one article; build a collection's articles one by one, or let "
+                              "`publish build MANIFEST --to md` write one file per article")
+        case model.Article():
+            return write(document)
+        case _:
+            assert_never(document)
 
 
 def write(article: model.Article) -> str:

@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from typing import Any
+from typing import Any, assert_never
 
 from publish import model, present, templating, text
 from publish.backends import RenderContext
@@ -27,10 +27,13 @@ URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 def render(document: model.Document, context: RenderContext) -> str:
     """The ninjs item as indented JSON text."""
-    if isinstance(document, model.Collection):
-        item = collection_item(document, context)
-    else:
-        item = article_item(document, context)
+    match document:
+        case model.Collection():
+            item = collection_item(document, context)
+        case model.Article():
+            item = article_item(document, context)
+        case _:
+            assert_never(document)
     item = {"standard": {"name": "ninjs", "version": VERSION, "schema": SCHEMA_URI}, **item}
     return json.dumps(item, ensure_ascii=False, indent=2) + "\n"
 

@@ -118,10 +118,9 @@ def render(article: model.Document, context: RenderContext) -> bytes:
                                context.allow_remote)
     document = weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
                                url_fetcher=fetcher)
-    uid = article.uid if isinstance(article, model.Collection) else article.meta.uid
+    uid = article.uid
     if context.theme.typography.hyphenate:
-        articles = article.articles if isinstance(article, model.Collection) else (article,)
-        cache.load_hyphenation({a.meta.language for a in articles})
+        cache.load_hyphenation({a.meta.language for a in article.articles})
     if isinstance(article, model.Collection) and context.pdf_parts != "off":  # in parts, in parallel, stitched
         from publish.backends import pdfparts
 

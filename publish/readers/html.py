@@ -18,7 +18,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -763,58 +763,27 @@ def _absolute(url: str, page: str) -> str:
 
 def _map_figures(block: model.Block, change: Callable[[model.Figure], list[model.Block]]) -> list[model.Block]:
     """The block with every figure in it (inside quotes and list items too) replaced by what `change` gives."""
-    if isinstance(block, model.Figure):
-        return change(block)
-    if isinstance(block, model.BlockQuote):
-        return [model.BlockQuote(tuple(k for b in block.blocks for k in _map_figures(b, change)), block.attribution)]
-    if isinstance(block, (model.BulletList, model.OrderedList)):
-        items = tuple(kept for kept in (tuple(k for b in item for k in _map_figures(b, change))
-                                        for item in block.items) if kept)
-        if not items:
-            return []
-        return [model.BulletList(items) if isinstance(block, model.BulletList) else model.OrderedList(items,
-                                                                                                     block.start)]
-    return [block]
+    def figure(node: model.Block) -> Sequence[model.Block]:
+        return change(node) if isinstance(node, model.Figure) else (node,)
+
+    return list(model.map_blocks((block,), figure))
 
 
 def _map_inlines(block: model.Block, change: Callable[[model.Link], list[model.Inline]],
                  image: Callable[[model.Image], list[model.Inline]] = lambda node: [node]) -> model.Block:
     """The block with every link in its text (captions, cells and nested blocks too) replaced by what `change`
     gives, and every inline image by what `image` gives."""
+    def node(inline: model.Inline) -> Sequence[model.Inline]:
+        match inline:
+            case model.Link():
+                return change(inline)
+            case model.Image():
+                return image(inline)
+            case _:
+                return (inline,)
 
-    def inlines(nodes: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
-        out: list[model.Inline] = []
-        for node in nodes:
-            if isinstance(node, model.Link):
-                out.extend(change(model.Link(inlines(node.content), node.url, node.title)))
-            elif isinstance(node, model.Image):
-                out.extend(image(node))
-            elif isinstance(node, model.Emphasis):
-                out.append(model.Emphasis(inlines(node.content)))
-            elif isinstance(node, model.Strong):
-                out.append(model.Strong(inlines(node.content)))
-            else:
-                out.append(node)
-        return tuple(out)
-
-    if isinstance(block, model.Heading):
-        return model.Heading(block.level, inlines(block.content))
-    if isinstance(block, model.Paragraph):
-        return model.Paragraph(inlines(block.content))
-    if isinstance(block, model.BlockQuote):
-        return model.BlockQuote(tuple(_map_inlines(b, change, image) for b in block.blocks), inlines(block.attribution))
-    if isinstance(block, model.BulletList):
-        return model.BulletList(tuple(tuple(_map_inlines(b, change, image) for b in item) for item in block.items))
-    if isinstance(block, model.OrderedList):
-        return model.OrderedList(tuple(tuple(_map_inlines(b, change, image) for b in item) for item in block.items),
-                                 block.start)
-    if isinstance(block, model.Figure):
-        return model.Figure(block.src, block.alt, inlines(block.caption), block.credit)
-    if isinstance(block, model.Table):
-        return model.Table(tuple(inlines(c) for c in block.header),
-                           tuple(tuple(inlines(c) for c in row) for row in block.rows), block.align,
-                           inlines(block.caption))
-    return block
+    (mapped,) = model.map_blocks((block,), inline=node)
+    return mapped
 
 
 # --- trafilatura's XML as HTML -------------------------------------------------------------------------------

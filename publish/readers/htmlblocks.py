@@ -396,19 +396,11 @@ def relative_headings(blocks: list[model.Block]) -> list[model.Block]:
     shift = min(levels) - 1 if levels else 0
     if not shift:
         return blocks
-    return [_shift(b, shift) for b in blocks]
 
+    def shifted(block: model.Block) -> tuple[model.Block, ...]:
+        return (model.Heading(block.level - shift, block.content),) if isinstance(block, model.Heading) else (block,)
 
-def _shift(block: model.Block, shift: int) -> model.Block:
-    if isinstance(block, model.Heading):
-        return model.Heading(block.level - shift, block.content)
-    if isinstance(block, model.BlockQuote):
-        return model.BlockQuote(tuple(_shift(b, shift) for b in block.blocks), block.attribution)
-    if isinstance(block, model.BulletList):
-        return model.BulletList(tuple(tuple(_shift(b, shift) for b in item) for item in block.items))
-    if isinstance(block, model.OrderedList):
-        return model.OrderedList(tuple(tuple(_shift(b, shift) for b in item) for item in block.items), block.start)
-    return block
+    return list(model.map_blocks(tuple(blocks), shifted))
 
 
 # --- whitespace --------------------------------------------------------------------------------------------
