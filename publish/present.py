@@ -69,6 +69,25 @@ class CollectionFurniture:
     """Each article's furniture, in reading order."""
 
 
+@dataclass(frozen=True, slots=True)
+class Spacing:
+    """Spacing ratios in ems of the text they apply to, for every format: the CSS writes them as ems, the DOCX
+    multiplies them by the theme's type sizes. One place, so the print and the Word file keep the same rhythm."""
+
+    paragraph: float = 0.7
+    """Space after a body paragraph or list (when paragraphs are not indented)."""
+    indent: float = 1.3
+    """A first-line indent (indented paragraphs) and a quote attribution's indent."""
+    dek_line_height: float = 1.3
+    """The dek's line height."""
+    subhead_after: float = 0.4
+    """Space after a subhead."""
+
+
+SPACING = Spacing()
+"""The spacing every format uses."""
+
+
 def label_folders(theme: Theme | None) -> tuple[Path, ...]:
     """Where a theme's own label tables are: a `labels/` folder beside its templates, nearest first."""
     if theme is None:

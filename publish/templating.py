@@ -64,6 +64,7 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     env.globals["labels_for"] = labels_for
     env.globals["script_rules"] = script_rules
     env.globals["hyphenation_dictionary"] = _hyphenation_dictionary
+    env.globals["spacing"] = present.SPACING
     env.filters["plain"] = text.plain
     env.filters["isodate"] = _isodate
     env.filters["mm"] = lambda value: f"{value:g}mm"

@@ -31,6 +31,7 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from publish import links, model, present, reproducible
 from publish.backends import RenderContext
 from publish.errors import RenderError
+from publish.present import SPACING
 from publish.readers.ooxml import MODEL_NAMESPACE, paragraph_text
 from publish.text import direction as text_direction
 from publish.text import lede_has_dateline, plain, slug
@@ -162,7 +163,7 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
     line_height = own.line_height if own else sizes.line_height
     indent = sizes.body * (own.first_line_indent if own and own.first_line_indent else 0)
     if typo.paragraph_style == "indented" and not indent:
-        indent = sizes.body * 1.3
+        indent = sizes.body * SPACING.indent
     sub = {1: sizes.heading1, 2: sizes.heading2}
     rtl = text_direction(language) == "rtl"
     quote_indent = 8.0
@@ -174,7 +175,8 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
     looks = {
         "Normal": Look(**body, size=sizes.body, size_cs=round(sizes.body * scale, 1), color=colors.text,
                        space_before=0,
-                       space_after=0 if typo.paragraph_style == "indented" else round(sizes.body * 0.7, 1),
+                       space_after=0 if typo.paragraph_style == "indented" else
+                       round(sizes.body * SPACING.paragraph, 1),
                        line_at_least=round(sizes.body * line_height, 1), first_line_indent=indent,
                        alignment="justify" if typo.justify else "start", widow_control=typo.widows > 1,
                        right_to_left=rtl),
@@ -184,7 +186,8 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
                       border_bottom=title_rule, borderless=title_rule is None, alignment=header_align,
                       suppress_hyphens=True, first_line_indent=0),
         "Subtitle": Look(**body, size=sizes.dek, color=colors.muted if header_align == "center" else colors.text,
-                         italic=header_align == "center", space_after=sizes.dek * 0.8, line_spacing=1.3,
+                         italic=header_align == "center", space_after=sizes.dek * 0.8,
+                         line_spacing=SPACING.dek_line_height,
                          keep_with_next=True, alignment=header_align, suppress_hyphens=True, first_line_indent=0),
         "Byline": Look(**heading, size=sizes.body, color=colors.text, bold=True, space_after=1,
                        keep_with_next=True, alignment=header_align, first_line_indent=0),
@@ -211,7 +214,7 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
         "Table Contents": Look(size=sizes.small * 1.1, space_after=0, line_spacing=1.1, first_line_indent=0,
                                alignment="start"),
         # an empty paragraph after a table: Word tables have no space below of their own
-        "After Table": Look(size=sizes.small, space_before=0, space_after=round(sizes.body * 0.7, 1),
+        "After Table": Look(size=sizes.small, space_before=0, space_after=round(sizes.body * SPACING.paragraph, 1),
                             line_spacing=1.0, first_line_indent=0),
         "Original Link": Look(**heading, size=sizes.small, color=colors.muted, space_before=sizes.body * 1.5,
                               space_after=2, line_spacing=1.2, first_line_indent=0, alignment="start",
@@ -241,7 +244,8 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
         looks[f"Heading {level}"] = Look(**heading, size=size, color=colors.heading,
                                          bold=typo.subhead_style == "bold", italic=typo.subhead_style == "italic",
                                          small_caps=typo.subhead_style == "small-caps",
-                                         space_before=size * 1.2, space_after=size * 0.4, line_spacing=1.15,
+                                         space_before=size * 1.2, space_after=size * SPACING.subhead_after,
+                                         line_spacing=1.15,
                                          keep_with_next=True, suppress_hyphens=True, first_line_indent=0)
     if packet:
         size = round(max(sizes.headline * 0.75, sizes.dek * 1.3, sizes.heading1), 1)
