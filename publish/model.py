@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, TypeVar, assert_never
+from typing import ClassVar, Literal, TypeVar, assert_never
 
 # --- inlines -----------------------------------------------------------------------------------------------
 
@@ -333,29 +333,36 @@ def inline_children(node: Inline) -> tuple[Inline, ...]:
 
 def walk_blocks(blocks: Iterable[Block], depth: int = 0) -> Iterator[tuple[int, Block]]:
     """Every block in reading order with how many quotes and lists it sits inside (from `depth`)."""
-    return ((level, block) for leaving, level, block in walk_tree(blocks, depth) if not leaving)
+    return ((level, block) for event, level, block in walk_tree(blocks, depth) if event == "enter")
 
 
-def walk_tree(blocks: Iterable[Block], depth: int = 0) -> Iterator[tuple[bool, int, Block]]:
-    """Every block in reading order as (False, depth, block) on the way in and, for a quote or list, (True, depth,
-    block) again after the blocks inside it: what a walk needs to close a container (a quote's attribution
-    follows its text)."""
-    stack: list[tuple[int, Iterator[Block] | Block]] = [(depth, iter(blocks))]
+TreeEvent = Literal["enter", "item", "leave"]
+"""What `walk_tree` reports: a block reached, a list item about to start, a quote or list left."""
+
+
+def walk_tree(blocks: Iterable[Block], depth: int = 0) -> Iterator[tuple[TreeEvent, int, Block]]:
+    """Every block in reading order as ("enter", depth, block); for a list, ("item", depth, list) before each of
+    its items (an empty one too); for a quote or list, ("leave", depth, block) after the blocks inside it. What a
+    walk needs to number list items or close a container (a quote's attribution follows its text)."""
+    stack: list[tuple[TreeEvent, int, Block | Iterator[Block]]] = [("enter", depth, iter(blocks))]
     while stack:
-        level, pending = stack[-1]
-        if not isinstance(pending, Iterator):
+        event, level, pending = stack[-1]
+        if isinstance(pending, Iterator):
+            block = next(pending, None)
+            if block is None:
+                stack.pop()
+                continue
+            yield "enter", level, block
+            children = child_blocks(block)
+            if children:
+                stack.append(("leave", level, block))
+                for sequence in reversed(children):
+                    stack.append(("enter", level + 1, iter(sequence)))
+                    if not isinstance(block, BlockQuote):
+                        stack.append(("item", level, block))
+        else:
             stack.pop()
-            yield True, level, pending
-            continue
-        block = next(pending, None)
-        if block is None:
-            stack.pop()
-            continue
-        yield False, level, block
-        children = child_blocks(block)
-        if children:
-            stack.append((level, block))
-            stack.extend((level + 1, iter(sequence)) for sequence in reversed(children))
+            yield event, level, pending
 
 
 def walk_inlines(inlines: Iterable[Inline], depth: int = 0, *, deletions: bool = True) -> Iterator[tuple[int, Inline]]:

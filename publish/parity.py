@@ -89,35 +89,54 @@ def _article_passages(article: model.Article, prefix: str) -> list[Passage]:
         counts[kind] += 1
         return f"{prefix}{kind} {counts[kind]}"
 
+    context: list[tuple[str, str]] = []
+    """The quotes and list items the walk is inside, outermost first: ("quote", "quote 2"), ("item", label)."""
+
+    def placed(name: str) -> str:
+        """A passage's label as its quotes and list items name it: "paragraph 3 (in quote 1)", "list item 2"."""
+        for kind, number in reversed(context):
+            if kind == "quote":
+                name = f"{name} (in {number.removeprefix(prefix)})"
+            elif kind == "item" and name.startswith(f"{prefix}paragraph"):
+                name = number
+        return name
+
     def walk(blocks: Iterable[model.Block]) -> Iterator[Passage]:
-        for block in blocks:
-            if isinstance(block, model.Heading):
-                yield Passage(label("subhead"), text.plain(block.content))
-            elif isinstance(block, model.Paragraph):
-                yield Passage(label("paragraph"), text.plain(block.content))
-            elif isinstance(block, model.BlockQuote):
-                number = label("quote")
-                inner = list(walk(block.blocks))
-                yield from (Passage(f"{p.label} (in {number.removeprefix(prefix)})", p.text) for p in inner)
-                if block.attribution:
-                    yield Passage(f"{number} attribution", text.plain(block.attribution))
-            elif isinstance(block, (model.BulletList, model.OrderedList)):
-                for item in block.items:
-                    item_label = label("list item")
-                    for p in walk(item):
-                        yield Passage(item_label if p.label.startswith(f"{prefix}paragraph") else p.label, p.text)
-            elif isinstance(block, model.CodeBlock):
-                yield Passage(label("code block"), block.text)
-            elif isinstance(block, model.Figure):
-                number = label("figure")
-                yield Passage(f"{number} caption", text.plain(block.caption))
-                yield Passage(f"{number} credit", block.credit)
-            elif isinstance(block, model.Table):
-                number = label("table")
-                yield Passage(f"{number} caption", text.plain(block.caption))
-                for r, row in enumerate((block.header, *block.rows)):
-                    for c, cell in enumerate(row, 1):
-                        yield Passage(f"{number}, {'header' if r == 0 else f'row {r}'}, column {c}", text.plain(cell))
+        for event, _, block in model.walk_tree(blocks):
+            if event == "leave":
+                _, number = context.pop()
+                if isinstance(block, model.BlockQuote) and block.attribution:
+                    yield Passage(placed(f"{number} attribution"), text.plain(block.attribution))
+                continue
+            if event == "item":
+                context[-1] = ("item", label("list item"))
+                continue
+            match block:
+                case model.Heading():
+                    yield Passage(placed(label("subhead")), text.plain(block.content))
+                case model.Paragraph():
+                    yield Passage(placed(label("paragraph")), text.plain(block.content))
+                case model.BlockQuote():
+                    context.append(("quote", label("quote")))
+                case model.BulletList() | model.OrderedList():
+                    context.append(("list", ""))
+                case model.CodeBlock():
+                    yield Passage(placed(label("code block")), block.text)
+                case model.Figure():
+                    number = label("figure")
+                    yield Passage(placed(f"{number} caption"), text.plain(block.caption))
+                    yield Passage(placed(f"{number} credit"), block.credit)
+                case model.Table():
+                    number = label("table")
+                    yield Passage(placed(f"{number} caption"), text.plain(block.caption))
+                    for r, row in enumerate((block.header, *block.rows)):
+                        for c, cell in enumerate(row, 1):
+                            where = f"{number}, {'header' if r == 0 else f'row {r}'}, column {c}"
+                            yield Passage(placed(where), text.plain(cell))
+                case model.Rule():
+                    pass
+                case _:
+                    assert_never(block)
 
     out.extend(walk(article.blocks))
     return [p for p in out if key_words(p.text)]

@@ -64,13 +64,14 @@ def lede_has_dateline(article: model.Article) -> bool:
 def block_texts(blocks: Iterable[model.Block]) -> Iterator[str]:
     """The text of each block in reading order (figures give alt-free caption and credit; a quote's attribution
     follows its text)."""
-    for leaving, _, block in model.walk_tree(blocks):
+    for event, _, block in model.walk_tree(blocks):
+        if event == "leave" and isinstance(block, model.BlockQuote) and block.attribution:
+            yield plain(block.attribution)
+        if event != "enter":
+            continue
         match block:
             case model.Heading() | model.Paragraph():
                 yield plain(block.content)
-            case model.BlockQuote():
-                if leaving and block.attribution:
-                    yield plain(block.attribution)
             case model.CodeBlock():
                 yield block.text
             case model.Figure():
@@ -81,7 +82,7 @@ def block_texts(blocks: Iterable[model.Block]) -> Iterator[str]:
                 for row in (block.header, *block.rows):
                     for cell in row:
                         yield plain(cell)
-            case model.BulletList() | model.OrderedList() | model.Rule():
+            case model.BlockQuote() | model.BulletList() | model.OrderedList() | model.Rule():
                 pass
             case _:
                 assert_never(block)
