@@ -102,17 +102,31 @@ def load(path: Path) -> Labels:
     """One label table from its TOML file; a missing or unknown key is a PublishError naming the file."""
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise PublishError(f"cannot read the label table: {exc}", path=path) from None
+    except tomllib.TOMLDecodeError as exc:  # "... (at line 3, column 21)": the line goes where every error puts it
+        where = re.search(r" \(at line (\d+), column \d+\)$", str(exc))
+        message = str(exc)[:where.start()] if where else str(exc)
+        raise PublishError(f"label table is not valid TOML: {message}", path=path,
+                           line=int(where[1]) if where else None) from None
     unknown = sorted(set(data) - set(_KEYS))
     missing = sorted(set(_KEYS) - set(data) - {"terms"})
     if unknown or missing:
         problem = f"unknown key {unknown[0]!r}" if unknown else f"missing key {missing[0]!r}"
         raise PublishError(f"label table: {problem}; a table has {', '.join(sorted(_KEYS))}", path=path)
+    wrong = sorted(key for key, value in data.items() if key not in ("months", "terms") and not isinstance(value, str))
+    if wrong:
+        raise PublishError(f"label table: {wrong[0]} must be text in quotes, not {type(data[wrong[0]]).__name__}",
+                           path=path)
+    months = data["months"]
+    if not isinstance(months, list) or len(months) != 12 or not all(isinstance(m, str) for m in months):
+        raise PublishError("label table: months lists the twelve months' names in quotes, January first", path=path)
+    terms = data.get("terms", {})
+    if not isinstance(terms, dict) or not all(isinstance(v, str) for v in terms.values()):
+        raise PublishError("label table: [terms] holds words in quotes, such as press_brief = \"Press brief\"",
+                           path=path)
     values = {_KEYS[key]: value for key, value in data.items()}
-    values["months"] = tuple(values["months"])
-    if len(values["months"]) != 12 or not all(isinstance(v, str) for v in values["months"]):
-        raise PublishError("label table: months lists the twelve months' names, January first", path=path)
+    values["months"] = tuple(months)
     return Labels(**values)
 
 
