@@ -650,7 +650,7 @@ class _Writer:
             r_id, _ = header.part.get_or_add_image(io.BytesIO(logo.data))
             self._shape_id += 1
             inline = CT_Inline.new_pic_inline(self._shape_id, r_id, logo.file_name, Emu(width), Emu(height))
-            inline.docPr.set("descr", publisher or "Logo")
+            inline.docPr.set("descr", publisher or heads.get("headline", ""))  # no English word of its own
             etree.SubElement(etree.SubElement(p, W_R), W_DRAWING).append(inline)
         elif publisher:
             self._run(p, publisher, ("Letterhead Publisher",))
