@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from typing import assert_never
 
 from publish import links, model
 from publish.errors import InputError
@@ -168,7 +167,7 @@ def _unwrapped(node: model.Inline) -> list[model.Inline]:
                     | model.Comment():
                 return (inner,)
             case _:
-                assert_never(inner)
+                model.foreign(inner)
 
     return list(model.map_inlines((node,), unmark))
 

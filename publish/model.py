@@ -12,7 +12,9 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, TypeVar, assert_never
+from typing import ClassVar, Literal, Never, NoReturn, TypeVar
+
+from publish.errors import ModelError
 
 # --- inlines -----------------------------------------------------------------------------------------------
 
@@ -286,7 +288,17 @@ ALIGNMENTS = ("", "left", "center", "right")
 # --- walking the tree: the one place that knows which nodes hold which ------------------------------------
 # Everyone who walks blocks and inlines (templates, text views, limits, collections, parity, links, accessibility,
 # readers' clean-ups) goes through these; the walks keep their own stack, so a deeply nested model costs no deep
-# recursion, and each `match` ends in `assert_never`, so mypy refuses a node type added without a case here.
+# recursion, and each `match` ends in `foreign` (typed Never, as `assert_never`), so mypy refuses a node type
+# added without a case here.
+
+
+def foreign(node: Never) -> NoReturn:
+    """The last case of every `match` over node types: typed Never, so mypy fails when a model type lacks its case
+    above; at run time a node of no model type (a plugin's, a test's) is a ModelError that names it."""
+    found: object = node
+    raise ModelError(f"a {type(found).__name__} is neither a block nor an inline of the model; blocks: "
+                     f"{', '.join(t.__name__ for t in BLOCK_TYPES)}; inlines: "
+                     f"{', '.join(t.__name__ for t in INLINE_TYPES)}")
 
 
 def child_blocks(block: Block) -> tuple[tuple[Block, ...], ...]:
@@ -299,7 +311,7 @@ def child_blocks(block: Block) -> tuple[tuple[Block, ...], ...]:
         case Heading() | Paragraph() | CodeBlock() | Figure() | Table() | Rule():
             return ()
         case _:
-            assert_never(block)
+            foreign(block)
 
 
 def block_inlines(block: Block) -> tuple[tuple[Inline, ...], ...]:
@@ -316,7 +328,7 @@ def block_inlines(block: Block) -> tuple[tuple[Inline, ...], ...]:
         case BulletList() | OrderedList() | CodeBlock() | Rule():
             return ()
         case _:
-            assert_never(block)
+            foreign(block)
 
 
 def inline_children(node: Inline) -> tuple[Inline, ...]:
@@ -328,7 +340,7 @@ def inline_children(node: Inline) -> tuple[Inline, ...]:
         case Text() | Code() | LineBreak() | Image():
             return ()
         case _:
-            assert_never(node)
+            foreign(node)
 
 
 def walk_blocks(blocks: Iterable[Block], depth: int = 0) -> Iterator[tuple[int, Block]]:
@@ -502,7 +514,7 @@ def _mapped_children(block: Block, change: BlockChange, inline: InlineChange) ->
         case CodeBlock() | Rule():
             return block
         case _:
-            assert_never(block)
+            foreign(block)
 
 
 def image_sources(blocks: tuple[Block, ...]) -> Iterator[str]:

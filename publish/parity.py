@@ -136,7 +136,7 @@ def _article_passages(article: model.Article, prefix: str) -> list[Passage]:
                 case model.Rule():
                     pass
                 case _:
-                    assert_never(block)
+                    model.foreign(block)
 
     out.extend(walk(article.blocks))
     return [p for p in out if key_words(p.text)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import assert_never
 
 from publish import model
 
@@ -41,7 +40,7 @@ def _plain(node: model.Inline) -> str:
                 | model.Comment():
             return ""
         case _:
-            assert_never(node)
+            model.foreign(node)
 
 
 def shown(inlines: Iterable[model.Inline]) -> str:
@@ -85,4 +84,4 @@ def block_texts(blocks: Iterable[model.Block]) -> Iterator[str]:
             case model.BlockQuote() | model.BulletList() | model.OrderedList() | model.Rule():
                 pass
             case _:
-                assert_never(block)
+                model.foreign(block)

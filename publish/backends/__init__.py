@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Never, NoReturn, Protocol
 
-from publish.errors import FormatError
-from publish.model import Document
+from publish.errors import FormatError, RenderError
+from publish.model import BLOCK_TYPES, INLINE_TYPES, Document
 from publish.plugins import Registry
 from publish.resources import Resources
 from publish.theme import Theme
@@ -37,6 +37,16 @@ class RenderContext:
     update_fields: bool = False
     """Lay a DOCX packet out with LibreOffice (where installed) so its contents carry page numbers
     (`--update-fields`); off, Word numbers them on opening."""
+
+
+def cannot_render(node: Never, backend: str, kind: Literal["block", "inline"]) -> NoReturn:
+    """The last case of a backend's `match` over block or inline types: mypy proves it unreachable (a type added
+    to the model without a case fails the type check here); at run time, an object that is no model node (a
+    plugin's, a test's) is a RenderError that names it and what the backend renders."""
+    found: object = node
+    known = INLINE_TYPES if kind == "inline" else BLOCK_TYPES
+    raise RenderError(f"the {backend} backend cannot render a {type(found).__name__} {kind}; it renders "
+                      f"{', '.join(t.__name__ for t in known)}")
 
 
 class BackendModule(Protocol):

@@ -29,7 +29,7 @@ from docx.styles.style import CharacterStyle, ParagraphStyle
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from publish import links, model, present, reproducible
-from publish.backends import RenderContext
+from publish.backends import RenderContext, cannot_render
 from publish.errors import RenderError
 from publish.present import SPACING
 from publish.readers.ooxml import MODEL_NAMESPACE, paragraph_text
@@ -688,7 +688,7 @@ class _Writer:
             case model.Rule():
                 self._rule(block, scope)
             case _:
-                assert_never(block)
+                cannot_render(block, "DOCX", "block")
 
     def _paragraph(self, block: model.Paragraph, scope: _Scope) -> None:
         self._inlines(self._new_paragraph(scope.paragraph_style), block.content)
@@ -819,7 +819,7 @@ class _Writer:
                 case model.Comment():
                     self._comment(node, parent, marks)
                 case _:
-                    assert_never(node)
+                    cannot_render(node, "DOCX", "inline")
 
     def _text(self, node: model.Text, parent: Any, marks: tuple[str, ...]) -> None:
         self._run(parent, node.text, marks)
