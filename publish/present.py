@@ -82,6 +82,10 @@ class Spacing:
     """The dek's line height."""
     subhead_after: float = 0.4
     """Space after a subhead."""
+    letterhead_logo_mm: float = 13.0
+    """The letterhead logo's height, in millimetres."""
+    letterhead_publisher: float = 0.62
+    """The letterhead's publisher name (shown without a logo), as a share of the headline's size."""
 
 
 SPACING = Spacing()

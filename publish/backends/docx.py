@@ -276,11 +276,10 @@ CHARACTER_LOOKS: dict[str, Callable[[Theme], Look]] = {
     "Verbatim Char": lambda theme: Look(font=theme.fonts.mono[0]),
     "Hyperlink": lambda theme: Look(color=theme.colors.accent, underline=True),
     "Letterhead Label": lambda theme: Look(color=theme.colors.accent, bold=True, all_caps=True),
-    "Letterhead Publisher": lambda theme: Look(font=theme.fonts.heading[0], size=round(theme.sizes.headline * 0.62, 1),
+    "Letterhead Publisher": lambda theme: Look(font=theme.fonts.heading[0],
+                                               size=round(theme.sizes.headline * SPACING.letterhead_publisher, 1),
                                                color=theme.colors.heading, bold=True),
 }
-LOGO_HEIGHT_MM = 13.0
-"""The letterhead logo's height, as in the print CSS."""
 
 
 def render(document: model.Document, context: RenderContext) -> bytes:
@@ -645,7 +644,7 @@ class _Writer:
         logo = self.theme.logo_image()
         publisher = brand.publisher or heads.get("source", "")
         if logo is not None:
-            height = Mm(LOGO_HEIGHT_MM)
+            height = Mm(SPACING.letterhead_logo_mm)
             width = height * logo.width // logo.height
             r_id, _ = header.part.get_or_add_image(io.BytesIO(logo.data))
             self._shape_id += 1
