@@ -310,11 +310,7 @@ def _article(article: model.Article, context: RenderContext) -> bytes:
     writer = _Writer(context, article.meta.language)
     writer.page({"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its width
                  "date": present.article(article.meta, context.theme).date})
-    writer.start_article(article, "article")
-    writer.front_matter(article)
-    for block in article.blocks:
-        writer.block(block, writer.top)
-    writer.article_footer(article.meta)
+    writer.article(article, "article")
     finish(writer.document, context.theme, article.meta.language)
     _mark_changed_paragraphs(writer.document)
     writer.comment_threads()
@@ -345,12 +341,7 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
             writer.bookmark(writer.paragraph("Section Heading", section.title), contents.pop(0).target)
         for article in section.articles:
             number += 1
-            writer.start_article(article, f"a{number}")
-            writer.front_matter(article, headline_style="Heading 1", contents_target=contents[0].target)
-            contents.pop(0)
-            for block in article.blocks:
-                writer.block(block, writer.top)
-            writer.article_footer(article.meta)
+            writer.article(article, f"a{number}", headline_style="Heading 1", contents_target=contents.pop(0).target)
     _set_collection_properties(writer.document, collection, created)
     finish(writer.document, context.theme, collection.language)
     pages = _laid_out_pages(layout, _saved(writer.document), [entry.target for entry in writer.entries]) \
@@ -461,6 +452,16 @@ class _Writer:
         self._revision = 100_000  # revision ids apart from comment ids (0, 1, 2...): Word wants them unique
         self._comment_threads: list[tuple[Any, str, bool]] = []
         """(w:comment element, parent comment's id or "", resolved) for commentsExtended.xml."""
+
+    def article(self, article: model.Article, article_id: str, headline_style: str = "Title",
+                contents_target: str = "") -> None:
+        """One article, alone or in a packet: its title block, its body, then the link to the original story and
+        the rights; `contents_target` is the bookmark a packet's contents entry links to."""
+        self.start_article(article, article_id)
+        self.front_matter(article, headline_style, contents_target)
+        for block in article.blocks:
+            self.block(block, self.top)
+        self.article_footer(article.meta)
 
     def start_article(self, article: model.Article, article_id: str) -> None:
         """Before an article's front matter: its link targets, and heading bookmarks counted from 1."""
