@@ -43,3 +43,8 @@ class ResourceError(PublishError):
 
 class RenderError(PublishError):
     """A backend met something in the model it cannot render."""
+
+
+class UnknownNodeError(ModelError, RenderError):
+    """A block or inline of no model type (a plugin's, a test's): the model is malformed, and no backend renders
+    it."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, Never, NoReturn, TypeVar
 
-from publish.errors import ModelError
+from publish.errors import UnknownNodeError
 
 # --- inlines -----------------------------------------------------------------------------------------------
 
@@ -294,9 +294,9 @@ ALIGNMENTS = ("", "left", "center", "right")
 
 def foreign(node: Never) -> NoReturn:
     """The last case of every `match` over node types: typed Never, so mypy fails when a model type lacks its case
-    above; at run time a node of no model type (a plugin's, a test's) is a ModelError that names it."""
+    above; at run time a node of no model type (a plugin's, a test's) is an UnknownNodeError that names it."""
     found: object = node
-    raise ModelError(f"a {type(found).__name__} is neither a block nor an inline of the model; blocks: "
+    raise UnknownNodeError(f"a {type(found).__name__} is neither a block nor an inline of the model; blocks: "
                      f"{', '.join(t.__name__ for t in BLOCK_TYPES)}; inlines: "
                      f"{', '.join(t.__name__ for t in INLINE_TYPES)}")
 

@@ -4,7 +4,6 @@ label tables, so that every backend, the templates and the DOCX alike, prints th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +134,3 @@ def letterhead_label(key: str, language: str, theme: Theme | None = None) -> str
     """A theme's letterhead label in the language: a key of the tables' [terms] ("press_brief"), else as written."""
     return labels(language, theme).term(key) if key else ""
 
-
-def languages(entries: Iterable[Furniture]) -> set[str]:
-    """The languages of the label tables used."""
-    return {entry.labels.language for entry in entries}

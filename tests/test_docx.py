@@ -20,7 +20,7 @@ from docx.shared import Mm, Pt, RGBColor
 from publish import model as m
 from publish.backends import RenderContext
 from publish.backends.docx import render
-from publish.errors import PublishError, RenderError
+from publish.errors import RenderError
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 HEADLINE = "Harbour Authority Opens Night Ferry Line"
@@ -392,13 +392,13 @@ class Footnote:
     text: str = "1"
 
 
-def test_unknown_block_raises_an_error_naming_it(context):
-    with pytest.raises(PublishError, match="Sidebar"):  # refused by the model's walk, before the writer meets it
+def test_unknown_block_raises_render_error_naming_it(context):
+    with pytest.raises(RenderError, match="Sidebar"):
         render(article_with((m.Paragraph((m.Text("before"),)), Sidebar())), context)
 
 
-def test_unknown_inline_raises_an_error_naming_it(context):
-    with pytest.raises(PublishError, match="Footnote"):
+def test_unknown_inline_raises_render_error_naming_it(context):
+    with pytest.raises(RenderError, match="Footnote"):
         render(article_with((m.Paragraph((m.Text("see"), Footnote())),)), context)
 
 
