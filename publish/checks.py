@@ -453,8 +453,7 @@ def _without_pending_deletions(reading: list[str], document: model.Document) -> 
     """A review copy's PDF text without the deletions it shows struck through (its text cannot tell them apart),
     each taken out once, where it stands: they are not the accepted text's words, and a move's deleted half would
     read as the passage repeated. Nothing changes for an article without pending deletions."""
-    articles = document.articles if isinstance(document, model.Collection) else (document,)
-    deleted = [text.shown(node.content) for article in articles for node in _deletions(article.blocks)]
+    deleted = [text.shown(node.content) for article in document.articles for node in _deletions(article.blocks)]
     if not deleted:
         return reading
     joined = "\n".join(reading)

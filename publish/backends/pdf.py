@@ -121,11 +121,12 @@ def render(article: model.Document, context: RenderContext) -> bytes:
     uid = article.uid
     if context.theme.typography.hyphenate:
         cache.load_hyphenation({a.meta.language for a in article.articles})
-    if isinstance(article, model.Collection) and context.pdf_parts != "off":  # in parts, in parallel, stitched
-        from publish.backends import pdfparts
+    match article:
+        case model.Collection() if context.pdf_parts != "off":  # in parts, in parallel, stitched
+            from publish.backends import pdfparts
 
-        if (stitched := pdfparts.render(article, html, context)) is not None:
-            return stitched
+            if (stitched := pdfparts.render(article, html, context)) is not None:
+                return stitched
     return _write(document, article, uid, context.pdf_variant, context.theme.typography.hyphenate)
 
 

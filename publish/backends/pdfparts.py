@@ -77,7 +77,10 @@ def usable(document: model.Document, context: RenderContext) -> bool:
     """Whether the parted path applies: a collection of more than one part, a theme whose pages are alike on both
     sides and that does not hyphenate, a second core and forking processes (not inside a daemonic process, which
     may not have children, nor a process running other threads)."""
-    if not isinstance(document, model.Collection) or context.pdf_parts == "off":
+    match document:
+        case model.Article():
+            return False
+    if context.pdf_parts == "off":
         return False
     units = len(document.articles) if context.article_break else len(document.sections)
     if context.pdf_parts == "auto" and len(document.articles) < AUTO_ARTICLES:
