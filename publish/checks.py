@@ -465,26 +465,11 @@ def _without_pending_deletions(reading: list[str], document: model.Document) -> 
 
 
 def _deletions(blocks: Sequence[model.Block]) -> Iterator[model.Deletion]:
-    """Every pending deletion in the blocks, in reading order."""
-    def inlines(nodes: Sequence[model.Inline]) -> Iterator[model.Deletion]:
-        for node in nodes:
-            if isinstance(node, model.Deletion):
-                yield node
-            else:
-                yield from inlines(getattr(node, "content", ()))
-
+    """Every pending deletion in the blocks, in reading order (one inside another is part of the outer one)."""
     for block in model.iter_blocks(tuple(blocks)):
-        parts: list[tuple[model.Inline, ...]] = []
-        if isinstance(block, (model.Heading, model.Paragraph)):
-            parts = [block.content]
-        elif isinstance(block, model.BlockQuote):
-            parts = [block.attribution]
-        elif isinstance(block, model.Figure):
-            parts = [block.caption]
-        elif isinstance(block, model.Table):
-            parts = [block.caption, *block.header, *(cell for row in block.rows for cell in row)]
-        for part in parts:
-            yield from inlines(part)
+        for inlines in model.block_inlines(block):
+            yield from (node for node in model.iter_inlines(inlines, deletions=False)
+                        if isinstance(node, model.Deletion))
 
 
 def _compare(document: model.Document, kind: str, readings: list[list[str]]) -> tuple[list[parity.Problem], bool]:

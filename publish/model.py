@@ -445,18 +445,35 @@ def _same_block(block: Block) -> Sequence[Block]:
     return (block,)
 
 
-def map_inlines(inlines: tuple[Inline, ...], change: InlineChange = _same_inline) -> tuple[Inline, ...]:
+def map_inlines(inlines: tuple[Inline, ...], change: InlineChange = _same_inline,
+                join: Callable[[list[Inline]], list[Inline]] | None = None) -> tuple[Inline, ...]:
     """The inlines rebuilt from the innermost out: each node, its children mapped first, replaced by what `change`
-    gives (none, itself, or several). Unchanged nodes stay the same objects."""
+    gives (none, itself, or several); `join`, when given, then tidies each rebuilt sequence (joins adjacent runs
+    of text, say). Unchanged nodes stay the same objects."""
     out: list[Inline] = []
     for node in inlines:
         match node:
             case Emphasis() | Strong() | Link() | Insertion() | Deletion() | Comment():
-                mapped = map_inlines(node.content, change)
+                mapped = map_inlines(node.content, change, join)
                 if mapped is not node.content:
                     node = dataclasses.replace(node, content=mapped)
         out.extend(change(node))
-    return _kept(inlines, out)
+    return _kept(inlines, join(out) if join is not None else out)
+
+
+def joined_text(inlines: list[Inline]) -> list[Inline]:
+    """Inlines as any reader gives them back: adjacent runs of text joined, empty ones gone (a `join` for
+    map_inlines)."""
+    out: list[Inline] = []
+    for node in inlines:
+        if isinstance(node, Text):
+            if not node.text:
+                continue
+            if out and isinstance(out[-1], Text):
+                out[-1] = Text(out[-1].text + node.text)
+                continue
+        out.append(node)
+    return out
 
 
 def _kept(before: tuple[_Node, ...], after: list[_Node]) -> tuple[_Node, ...]:

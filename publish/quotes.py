@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any
 
 from publish import model
 
@@ -55,41 +54,41 @@ def curled(article: model.Article) -> model.Article:
     language = article.meta.language
     meta = dataclasses.replace(article.meta, headline=curl(article.meta.headline, language),
                                dek=curl(article.meta.dek, language))
-    return dataclasses.replace(article, meta=meta, blocks=tuple(_block(b, language) for b in article.blocks))
 
+    def text(content: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
+        """One run of text (a paragraph, a caption, a cell) curled in reading order; `before` carries the text so
+        far, so a quote after an emphasis closes."""
+        before = ""
 
-def _inlines(items: tuple[model.Inline, ...], language: str, before: list[str]) -> tuple[model.Inline, ...]:
-    """Curl text runs in order, `before` carrying the text so far (a quote after an emphasis closes)."""
-    out: list[model.Inline] = []
-    for item in items:
-        if isinstance(item, model.Text):
-            new = curl(item.text, language, before[0])
-            before[0] = (before[0] + new)[-1:]
-            out.append(dataclasses.replace(item, text=new))
-        elif isinstance(item, model.Code):
-            before[0] = item.text[-1:] or before[0]
-            out.append(item)
-        elif hasattr(item, "content"):
-            out.append(dataclasses.replace(item, content=_inlines(item.content, language, before)))  # type: ignore[arg-type]
-        else:
-            out.append(item)
-    return tuple(out)
+        def node(inline: model.Inline) -> tuple[model.Inline, ...]:
+            nonlocal before
+            match inline:
+                case model.Text():
+                    new = curl(inline.text, language, before)
+                    before = (before + new)[-1:]
+                    return (dataclasses.replace(inline, text=new),)
+                case model.Code():
+                    before = inline.text[-1:] or before
+            return (inline,)
 
+        return model.map_inlines(content, node)
 
-def _block(block: Any, language: str) -> Any:
-    if isinstance(block, (model.Paragraph, model.Heading)):
-        return dataclasses.replace(block, content=_inlines(block.content, language, [""]))
-    if isinstance(block, model.BlockQuote):
-        return dataclasses.replace(block, blocks=tuple(_block(b, language) for b in block.blocks),
-                                   attribution=_inlines(block.attribution, language, [""]))
-    if isinstance(block, (model.BulletList, model.OrderedList)):
-        return dataclasses.replace(block, items=tuple(tuple(_block(b, language) for b in item)
-                                                      for item in block.items))
-    if isinstance(block, model.Figure):
-        return dataclasses.replace(block, caption=_inlines(block.caption, language, [""]))
-    if isinstance(block, model.Table):
-        def cells(row: tuple[Any, ...]) -> tuple[Any, ...]:
-            return tuple(_inlines(cell, language, [""]) if isinstance(cell, tuple) else cell for cell in row)
-        return dataclasses.replace(block, header=cells(block.header), rows=tuple(cells(r) for r in block.rows),
-                                   caption=_inlines(block.caption, language, [""]))
-    return block
+    def block(node: model.Block) -> tuple[model.Block, ...]:
+        """A block with the text it holds itself curled (the walk reaches the blocks inside it)."""
+        match node:
+            case model.Paragraph() | model.Heading():
+                return (dataclasses.replace(node, content=text(node.content)),)
+            case model.BlockQuote():
+                return (dataclasses.replace(node, attribution=text(node.attribution)),)
+            case model.Figure():
+                return (dataclasses.replace(node, caption=text(node.caption)),)
+            case model.Table():
+                return (dataclasses.replace(node, header=tuple(text(cell) for cell in node.header),
+                                            rows=tuple(tuple(text(cell) for cell in row) for row in node.rows),
+                                            caption=text(node.caption)),)
+            case model.BulletList() | model.OrderedList() | model.CodeBlock() | model.Rule():
+                return (node,)
+            case _:
+                model.foreign(node)
+
+    return dataclasses.replace(article, meta=meta, blocks=model.map_blocks(article.blocks, block))

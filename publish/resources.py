@@ -127,18 +127,9 @@ def without_remote_images(article: model.Article) -> tuple[model.Article, list[s
         if isinstance(block, model.Figure) and is_remote(block.src):
             left.append(block.src)
             return figure_words(block)
-        if isinstance(block, model.BlockQuote):
-            return [model.BlockQuote(tuple(b for inner in block.blocks for b in offline(inner)), block.attribution)]
-        if isinstance(block, (model.BulletList, model.OrderedList)):
-            items = tuple(kept for kept in (tuple(b for inner in item for b in offline(inner))
-                                            for item in block.items) if kept)
-            if not items:
-                return []
-            return [model.BulletList(items) if isinstance(block, model.BulletList)
-                    else model.OrderedList(items, block.start)]
         return [block]
 
-    blocks = tuple(b for block in article.blocks for b in offline(block))
+    blocks = model.map_blocks(article.blocks, offline)
     return (model.Article(article.meta, blocks) if left else article), left
 
 

@@ -417,45 +417,35 @@ class _Writer:
 
 def tidied(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
     """Emphasis and strong with the spaces and line breaks at their edges moved outside them (and gone if empty)."""
-    out: list[model.Inline] = []
-    for node in inlines:
-        if isinstance(node, (model.Emphasis, model.Strong)):
-            content = list(tidied(node.content))
-            before: list[model.Inline] = []
-            after: list[model.Inline] = []
-            while content and _blank(content[0]):
-                before.append(content.pop(0))
-            while content and _blank(content[-1]):
-                after.insert(0, content.pop())
-            for edge, side in ((before, 0), (after, -1)):
-                if content and isinstance(content[side], model.Text):
-                    value = content[side].text  # type: ignore[union-attr]
-                    kept = value.lstrip() if side == 0 else value.rstrip()
-                    space = value[:len(value) - len(kept)] if side == 0 else value[len(kept):]
-                    content[side] = model.Text(kept)
-                    if side == 0:
-                        edge.append(model.Text(space))
-                    else:
-                        edge.insert(0, model.Text(space))
-            out += [*before, *([type(node)(tuple(content))] if content else []), *after]
-        elif isinstance(node, (model.Link, model.Insertion, model.Deletion, model.Comment)):
-            out.append(dataclasses.replace(node, content=tidied(node.content)))
-        else:
-            out.append(node)
-    return merged(tuple(out))
+    def edges(node: model.Inline) -> list[model.Inline]:
+        if not isinstance(node, (model.Emphasis, model.Strong)):
+            return [node]
+        content = list(node.content)
+        before: list[model.Inline] = []
+        after: list[model.Inline] = []
+        while content and _blank(content[0]):
+            before.append(content.pop(0))
+        while content and _blank(content[-1]):
+            after.insert(0, content.pop())
+        for edge, side in ((before, 0), (after, -1)):
+            if content and isinstance(content[side], model.Text):
+                value = content[side].text  # type: ignore[union-attr]
+                kept = value.lstrip() if side == 0 else value.rstrip()
+                space = value[:len(value) - len(kept)] if side == 0 else value[len(kept):]
+                content[side] = model.Text(kept)
+                if side == 0:
+                    edge.append(model.Text(space))
+                else:
+                    edge.insert(0, model.Text(space))
+        return [*before, *([type(node)(tuple(content))] if content else []), *after]
+
+    return model.map_inlines(inlines, edges, model.joined_text)
 
 
 def unmarked(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
     """The inlines without emphasis and strong (their content kept in place)."""
-    out: list[model.Inline] = []
-    for node in inlines:
-        if isinstance(node, (model.Emphasis, model.Strong)):
-            out += unmarked(node.content)
-        elif isinstance(node, (model.Link, model.Insertion, model.Deletion, model.Comment)):
-            out.append(dataclasses.replace(node, content=unmarked(node.content)))
-        else:
-            out.append(node)
-    return merged(tuple(out))
+    return model.map_inlines(inlines, lambda node: node.content if isinstance(node, (model.Emphasis, model.Strong))
+                             else (node,), model.joined_text)
 
 
 def _normal_url(url: str) -> str:
@@ -464,28 +454,23 @@ def _normal_url(url: str) -> str:
 
 
 def _targets(inlines: tuple[model.Inline, ...]) -> Iterator[str]:
-    for node in inlines:
+    for node in model.iter_inlines(inlines):
         if isinstance(node, model.Link):
             yield node.url
         if isinstance(node, model.Image):
             yield node.src
-        if isinstance(node, (model.Emphasis, model.Strong, model.Link, model.Insertion, model.Deletion,
-                             model.Comment)):
-            yield from _targets(node.content)
 
 
 def _normal_urls(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
     """The inlines with their link and image targets as the reader gives them back."""
-    out: list[model.Inline] = []
-    for node in inlines:
+    def normal(node: model.Inline) -> tuple[model.Inline, ...]:
         if isinstance(node, model.Link):
-            node = dataclasses.replace(node, url=_normal_url(node.url), content=_normal_urls(node.content))
-        elif isinstance(node, model.Image):
-            node = dataclasses.replace(node, src=_normal_url(node.src))
-        elif isinstance(node, (model.Emphasis, model.Strong, model.Insertion, model.Deletion, model.Comment)):
-            node = dataclasses.replace(node, content=_normal_urls(node.content))
-        out.append(node)
-    return tuple(out)
+            return (dataclasses.replace(node, url=_normal_url(node.url)),)
+        if isinstance(node, model.Image):
+            return (dataclasses.replace(node, src=_normal_url(node.src)),)
+        return (node,)
+
+    return model.map_inlines(inlines, normal)
 
 
 def _blank(node: model.Inline) -> bool:
@@ -494,19 +479,7 @@ def _blank(node: model.Inline) -> bool:
 
 def merged(inlines: tuple[model.Inline, ...]) -> tuple[model.Inline, ...]:
     """Inlines as any reader gives them: adjacent text runs joined, empty ones gone, at every depth."""
-    out: list[model.Inline] = []
-    for node in inlines:
-        if isinstance(node, model.Text):
-            if not node.text:
-                continue
-            if out and isinstance(out[-1], model.Text):
-                out[-1] = model.Text(out[-1].text + node.text)
-                continue
-        elif isinstance(node, (model.Emphasis, model.Strong, model.Link, model.Insertion, model.Deletion,
-                               model.Comment)):
-            node = dataclasses.replace(node, content=merged(node.content))
-        out.append(node)
-    return tuple(out)
+    return model.map_inlines(inlines, join=model.joined_text)
 
 
 def _ends_like_attribution(block: model.Block) -> bool:

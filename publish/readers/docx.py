@@ -1051,15 +1051,14 @@ def _read_comments(package: Package, main: str) -> _Comments:
 
 def _with_language(block: model.Block, languages: dict[str, str]) -> model.Block:
     """A code block whose text is unchanged from the original gets the original's language back (Word has no
-    place for it)."""
-    if isinstance(block, model.CodeBlock) and not block.language and block.text in languages:
-        return dataclasses.replace(block, language=languages[block.text])
-    if isinstance(block, model.BlockQuote):
-        return dataclasses.replace(block, blocks=tuple(_with_language(b, languages) for b in block.blocks))
-    if isinstance(block, (model.BulletList, model.OrderedList)):
-        return dataclasses.replace(block, items=tuple(tuple(_with_language(b, languages) for b in item)
-                                                      for item in block.items))
-    return block
+    place for it); so do those inside quotes and lists."""
+    def restored(node: model.Block) -> tuple[model.Block, ...]:
+        if isinstance(node, model.CodeBlock) and not node.language and node.text in languages:
+            return (dataclasses.replace(node, language=languages[node.text]),)
+        return (node,)
+
+    (mapped,) = model.map_blocks((block,), restored)
+    return mapped
 
 
 def _in_list(blocks: list[model.Block]) -> bool:
