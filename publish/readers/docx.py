@@ -906,7 +906,8 @@ class _Reader:
         elif core.get("creator"):
             authors = tuple(a.strip() for a in re.split(r";", core["creator"]) if a.strip())
         dateline = texts.get("dateline", "")
-        place = dateline.split(labels.comma)[0] if dateline else ""
+        first = dateline.split(labels.separator.strip())[0].strip() if dateline else ""
+        place = "" if any(ch.isdigit() for ch in first) else first  # "KARACHI · 12 June 2024": a date has digits
         lede = next((b for b in blocks[:1] if isinstance(b, model.Paragraph)), None)
         opening = LEDE_DATELINE.match(plain(lede.content)) if dateline and lede is not None else None
         if opening and not dateline.casefold().startswith(opening.group(1).casefold()):
