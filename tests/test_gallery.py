@@ -1,0 +1,107 @@
+"""The visual regression check: every page of every sample and the morning brief, in every built-in theme, as PDF
+and as LibreOffice lays out the DOCX, looks as its committed reference in tests/gallery/ does (scripts/gallery.py
+draws both; `python3 scripts/gallery.py --update` changes the look on purpose). Also: the comparison sees a
+changed word and a margin moved by 2 pt, and forgives nothing a second clean run would not repeat."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from PIL import Image
+
+import publish
+from publish import jsonform
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _gallery() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gallery", ROOT / "scripts" / "gallery.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gallery"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+gallery = _gallery()
+HAS_LIBREOFFICE = (shutil.which("soffice") or shutil.which("libreoffice")) is not None
+REDRAW = "If the new look is meant, redraw the references on purpose: python3 scripts/gallery.py --update, and look."
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils (pdftoppm)")
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory: pytest.TempPathFactory) -> dict[object, list[Image.Image]]:
+    """Every page drawn once for the module: the DOCX laid out by one LibreOffice run while the PDFs are made."""
+    formats = gallery.FORMATS if HAS_LIBREOFFICE else ("pdf",)
+    result: dict[object, list[Image.Image]] = gallery.draw(tmp_path_factory.mktemp("gallery"), formats)
+    return result
+
+
+@pytest.mark.parametrize("document", gallery.documents(), ids=lambda document: document.name)
+def test_every_page_looks_as_its_reference(document: Any, drawn: dict[object, list[Image.Image]],
+                                           tmp_path: Path) -> None:
+    """Same number of pages, and each page within the tolerance of its picture; a differing page's reference, new
+    page and changed pixels are written side by side into the test's tmp folder."""
+    if document.format == "docx" and not HAS_LIBREOFFICE:
+        pytest.skip("LibreOffice (soffice) is not installed; bash scripts/setup --test installs it")
+    found = gallery.differences(document, drawn[document], out=tmp_path)
+    assert not found, "\n".join([*found, REDRAW])
+
+
+def test_the_references_cover_every_input_theme_and_format_and_stay_small() -> None:
+    """A theme or sample added without references fails here, as do stray or missing pictures."""
+    manifest = gallery.load_manifest()
+    assert set(manifest) == set(gallery.documents()), REDRAW
+    for entries in manifest.values():
+        assert [entry["page"] for entry in entries] == list(range(1, len(entries) + 1))
+        assert {entry["pages"] for entry in entries} == {len(entries)}
+    files = {entry["file"] for entries in manifest.values() for entry in entries}
+    assert files == {path.name for path in gallery.REFERENCES.glob("*.png")}, REDRAW
+    for entries in manifest.values():
+        for entry in entries:
+            with Image.open(gallery.REFERENCES / entry["file"]) as picture:
+                assert list(picture.size) == entry["size"]
+                assert gallery.fingerprint(gallery.reduce(picture)) == entry["sha256"], entry["file"]
+    assert sum(path.stat().st_size for path in gallery.REFERENCES.iterdir()) < 3_000_000
+
+
+def _pages(article: publish.Article, theme: str) -> list[Image.Image]:
+    with gallery.fixed_date(), tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp, "page.pdf")
+        pdf.write_bytes(publish.render(article, "pdf", theme=theme, base_dir=ROOT / "samples"))
+        pages: list[Image.Image] = gallery._pages(pdf, Path(tmp, "pages"))
+        return pages
+
+
+def test_a_changed_word_and_a_margin_moved_2pt_are_seen_and_a_second_clean_run_is_not(tmp_path: Path) -> None:
+    """The tolerance forgives nothing that changes what a reader sees: one word, a margin 2 pt wider, a page more."""
+    article = publish.read(ROOT / "samples" / "dar-bishkek.txt").article
+    document = gallery.Document("samples/dar-bishkek.txt", "default", "pdf")
+    references = tmp_path / "references"
+    gallery.update({document: _pages(article, "default")}, references)
+
+    assert gallery.differences(document, _pages(article, "default"), references) == []
+
+    reworded = jsonform.loads(jsonform.dumps(article).replace("injured", "wounded", 1))
+    found = gallery.differences(document, _pages(reworded, "default"), references, out=tmp_path / "diff")
+    assert len(found) == 1 and found[0].startswith("samples/dar-bishkek.txt, default theme, PDF page 1: ")
+    assert (tmp_path / "diff" / "dar-bishkek-default-pdf-01.diff.png").is_file()
+
+    wider = tmp_path / "wider"
+    wider.mkdir()
+    (wider / "theme.toml").write_text('[theme]\nname = "wider"\ndescription = "2 pt more inner margin"\n'
+                                      'extends = "default"\n[page]\nmargin_inner = 20.71\n', encoding="utf-8")
+    found = gallery.differences(document, _pages(article, str(wider)), references)
+    assert len(found) == 1 and "page 1" in found[0]
+
+    found = gallery.differences(document, _pages(article, "default") * 2, references)
+    assert found == ["samples/dar-bishkek.txt, default theme, PDF: 2 pages, the reference has 1"]
