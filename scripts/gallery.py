@@ -11,7 +11,7 @@ Needs pdftoppm (Debian's poppler-utils) and, for the DOCX pages, LibreOffice (so
 installs both. The letterhead carries samples/logo.png and the name Harbour Daily, as a publish.toml with `logo`
 and `publisher` would. SOURCE_DATE_EPOCH is fixed, so the pictures change only when the look does.
 
-The references are small on purpose (40 dpi, 16 levels of grey): enough to see a moved margin, a changed word, a
+The references are small on purpose (50 dpi, 16 levels of grey): enough to see a moved margin, a changed word, a
 lost line or a page more, not enough to weigh on the repository. A page matches its reference when, after a 3x3
 blur that forgives a pixel's antialiasing, no more than MAX_CHANGED pixels differ by more than THRESHOLD grey levels.
 """
@@ -52,14 +52,19 @@ FORMATS = ("pdf", "docx")
 REFERENCES = ROOT / "tests" / "gallery"
 SPREADS = ROOT / "docs" / "gallery"
 SOURCE_DATE_EPOCH = "1718000000"
-RESOLUTION = 40
-"""Dots per inch of the pictures: an A4 page is 331 x 468 pixels."""
+RESOLUTION = 50
+"""Dots per inch of the references: an A4 page is 413 x 585 pixels, a 2 pt margin 1.4 pixels."""
+SPREAD_RESOLUTION = 40
+"""Dots per inch of docs/gallery/'s spreads."""
 LEVELS = 16
-"""Levels of grey each reference keeps (4 bits a pixel), which keeps a page near 10 KB."""
-THRESHOLD = 48
-"""Grey levels (of 255) by which a blurred pixel must differ from the reference's to count as changed."""
-MAX_CHANGED = 6
-"""Changed pixels a page may have and still match: a changed word changes dozens, a 2 pt margin hundreds."""
+"""Levels of grey each reference keeps (4 bits a pixel), which keeps a page near 12 KB."""
+THRESHOLD = 32
+"""Grey levels (of 255) by which a blurred pixel must differ from the reference's to count as changed: above what
+one pixel alone can move its 3x3 neighbourhood (255 / 9 = 28), so a lone pixel of antialiasing is forgiven."""
+MAX_CHANGED = 4
+"""Changed pixels a page may have and still match. Two clean runs give identical pixels (LibreOffice's too), so
+this only absorbs a renderer's antialiasing on another machine; a changed word changes dozens, a margin moved by 2 pt
+from seven (ragged right, where only the rules' ends move) to thousands."""
 SPREAD_COLOURS = 48
 """The palette of docs/gallery/'s spreads (in colour, for people), which keeps one near 20 KB."""
 LIBREOFFICE_TIMEOUT = 600
@@ -313,7 +318,7 @@ def spreads(work: Path, folder: Path = SPREADS) -> None:
             name = f"{Path(source).stem}-{theme}.png"
             pdf = work / theme / "pdf" / f"{Path(source).stem}.pdf"
             with tempfile.TemporaryDirectory() as tmp:
-                subprocess.run(["pdftoppm", "-r", str(RESOLUTION), "-f", "1", "-l", "2", "-png", str(pdf),
+                subprocess.run(["pdftoppm", "-r", str(SPREAD_RESOLUTION), "-f", "1", "-l", "2", "-png", str(pdf),
                                 f"{tmp}/page"], check=True, capture_output=True, timeout=300)
                 pages = [Image.open(path).convert("RGB") for path in sorted(Path(tmp).glob("page*.png"))]
             (folder / name).write_bytes(_spread(pages))

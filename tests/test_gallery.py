@@ -6,6 +6,7 @@ changed word and a margin moved by 2 pt, and forgives nothing a second clean run
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import sys
 import tempfile
@@ -59,6 +60,8 @@ def test_every_page_looks_as_its_reference(document: Any, drawn: dict[object, li
 
 def test_the_references_cover_every_input_theme_and_format_and_stay_small() -> None:
     """A theme or sample added without references fails here, as do stray or missing pictures."""
+    assert json.loads((gallery.REFERENCES / "manifest.json").read_text(encoding="utf-8"))["resolution"] \
+        == gallery.RESOLUTION, REDRAW
     manifest = gallery.load_manifest()
     assert set(manifest) == set(gallery.documents()), REDRAW
     for entries in manifest.values():
@@ -82,26 +85,32 @@ def _pages(article: publish.Article, theme: str) -> list[Image.Image]:
         return pages
 
 
-def test_a_changed_word_and_a_margin_moved_2pt_are_seen_and_a_second_clean_run_is_not(tmp_path: Path) -> None:
-    """The tolerance forgives nothing that changes what a reader sees: one word, a margin 2 pt wider, a page more."""
-    article = publish.read(ROOT / "samples" / "dar-bishkek.txt").article
-    document = gallery.Document("samples/dar-bishkek.txt", "default", "pdf")
-    references = tmp_path / "references"
-    gallery.update({document: _pages(article, "default")}, references)
+def _theme(folder: Path, extends: str, margin: str, millimetres: float) -> str:
+    folder.mkdir()
+    (folder / "theme.toml").write_text(f'[theme]\nname = "{folder.name}"\ndescription = "one margin 2 pt wider"\n'
+                                       f'extends = "{extends}"\n[page]\n{margin} = {millimetres}\n', encoding="utf-8")
+    return str(folder)
 
-    assert gallery.differences(document, _pages(article, "default"), references) == []
+
+def test_a_changed_word_and_a_margin_moved_2pt_are_seen_and_a_second_clean_run_is_not(tmp_path: Path) -> None:
+    """The tolerance forgives nothing that changes what a reader sees: one word, a margin 2 pt (0.71 mm) wider, even
+    the outer one of the ragged-right brief where no line rewraps and only the rules' ends move, a page more."""
+    article = publish.read(ROOT / "samples" / "dar-bishkek.txt").article
+    for theme, margin, millimetres in (("default", "margin_inner", 20.71), ("brief", "margin_outer", 24.71)):
+        document = gallery.Document("samples/dar-bishkek.txt", theme, "pdf")
+        references = tmp_path / theme
+        gallery.update({document: _pages(article, theme)}, references)
+
+        assert gallery.differences(document, _pages(article, theme), references) == []
+
+        wider = _pages(article, _theme(tmp_path / f"{theme}-wider", theme, margin, millimetres))
+        found = gallery.differences(document, wider, references)
+        assert len(found) == 1 and found[0].startswith(f"samples/dar-bishkek.txt, {theme} theme, PDF page 1: ")
 
     reworded = jsonform.loads(jsonform.dumps(article).replace("injured", "wounded", 1))
-    found = gallery.differences(document, _pages(reworded, "default"), references, out=tmp_path / "diff")
-    assert len(found) == 1 and found[0].startswith("samples/dar-bishkek.txt, default theme, PDF page 1: ")
-    assert (tmp_path / "diff" / "dar-bishkek-default-pdf-01.diff.png").is_file()
+    found = gallery.differences(document, _pages(reworded, "brief"), references, out=tmp_path / "diff")
+    assert len(found) == 1 and found[0].startswith("samples/dar-bishkek.txt, brief theme, PDF page 1: ")
+    assert (tmp_path / "diff" / "dar-bishkek-brief-pdf-01.diff.png").is_file()
 
-    wider = tmp_path / "wider"
-    wider.mkdir()
-    (wider / "theme.toml").write_text('[theme]\nname = "wider"\ndescription = "2 pt more inner margin"\n'
-                                      'extends = "default"\n[page]\nmargin_inner = 20.71\n', encoding="utf-8")
-    found = gallery.differences(document, _pages(article, str(wider)), references)
-    assert len(found) == 1 and "page 1" in found[0]
-
-    found = gallery.differences(document, _pages(article, "default") * 2, references)
-    assert found == ["samples/dar-bishkek.txt, default theme, PDF: 2 pages, the reference has 1"]
+    found = gallery.differences(document, _pages(article, "brief") * 2, references)
+    assert found == ["samples/dar-bishkek.txt, brief theme, PDF: 2 pages, the reference has 1"]
