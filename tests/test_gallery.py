@@ -19,6 +19,7 @@ from PIL import Image
 
 import publish
 from publish import jsonform
+from publish.theme import load_theme
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,7 +97,8 @@ def test_a_changed_word_and_a_margin_moved_2pt_are_seen_and_a_second_clean_run_i
     """The tolerance forgives nothing that changes what a reader sees: one word, a margin 2 pt (0.71 mm) wider, even
     the outer one of the ragged-right brief where no line rewraps and only the rules' ends move, a page more."""
     article = publish.read(ROOT / "samples" / "dar-bishkek.txt").article
-    for theme, margin, millimetres in (("default", "margin_inner", 20.71), ("brief", "margin_outer", 24.71)):
+    for theme, margin in (("default", "margin_inner"), ("brief", "margin_outer")):
+        millimetres = getattr(load_theme(theme).page, margin) + 2 * 25.4 / 72
         document = gallery.Document("samples/dar-bishkek.txt", theme, "pdf")
         references = tmp_path / theme
         gallery.update({document: _pages(article, theme)}, references)
