@@ -3,7 +3,7 @@ out the DOCX, and compare them with the reference pictures committed in tests/ga
 check that tests/test_gallery.py runs).
 
     python3 scripts/gallery.py            compare: draw every page in a temporary folder, report each page that
-                                          differs from its reference (and write the differences there); exit 1
+                                          differs from its reference (pictures in out/gallery-differences/); exit 1
     python3 scripts/gallery.py --update   change the look on purpose: redraw the references (tests/gallery/ and
                                           its manifest.json) and the spreads of docs/gallery/, then look and commit
 
@@ -362,7 +362,7 @@ def main(arguments: list[str]) -> int:
             print(f"gallery: {pages} pages of {len(drawn)} documents in {REFERENCES} ({size // 1024} KiB); "
                   f"spreads in {SPREADS}", file=sys.stderr)
             return 0
-        out = Path.cwd() / "gallery-differences"
+        out = ROOT / "out" / "gallery-differences"
         found = [line for document, pages in drawn.items() for line in differences(document, pages, out=out)]
     for line in found:
         print(f"gallery: {line}", file=sys.stderr)
