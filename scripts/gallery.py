@@ -24,10 +24,12 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,47 +134,54 @@ def draw(work: Path, formats: tuple[str, ...] = FORMATS) -> dict[Document, list[
     """Build every input in every theme into `work` and draw each page as a reference is drawn.
 
     The DOCX are built first and laid out by ONE LibreOffice run in the background while WeasyPrint makes the
-    PDFs, so the two share the machine's cores and LibreOffice starts once."""
+    PDFs, theme by theme; each theme's PDFs are drawn (pdftoppm) while the next theme's are made."""
     if shutil.which("pdftoppm") is None:
         raise RuntimeError("gallery: pdftoppm not found; install poppler-utils (bash scripts/setup --test)")
     themes = builtin_theme_names()
     sources = [SAMPLES / source for source in INPUTS]
     laid_out = work / "libreoffice"
     laid_out.mkdir(parents=True, exist_ok=True)
-    pdfs: dict[Document, Path] = {}
+    pages: dict[Document, Future[list[Image.Image]]] = {}
     libreoffice: subprocess.Popen[bytes] | None = None
-    with fixed_date():
+    with fixed_date(), ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # pdftoppm runs outside the GIL
+        def draw_pages(document: Document, pdf: Path) -> None:
+            pages[document] = pool.submit(_pages, pdf, work / "pages" / document.name)
+
+        docx: dict[Document, Path] = {}
         if "docx" in formats:
             program = shutil.which("soffice") or shutil.which("libreoffice")
             if program is None:
                 raise RuntimeError("gallery: LibreOffice (soffice) not found; install it (bash scripts/setup --test)")
-            docx = work / "docx"
             for theme in themes:
                 for written in build(sources, _options(("docx",), work / theme / "docx", theme)):
                     # one folder for the one run: the name carries the theme, as the PDF LibreOffice writes will
-                    docx.mkdir(exist_ok=True)
-                    target = docx / f"{written.path.stem}-{theme}.docx"
+                    target = work / "docx" / f"{written.path.stem}-{theme}.docx"
+                    target.parent.mkdir(exist_ok=True)
                     shutil.copyfile(written.path, target)
-                    pdfs[Document(_source_of(written.path.stem), theme, "docx")] = laid_out / f"{target.stem}.pdf"
+                    docx[Document(_source_of(written.path.stem), theme, "docx")] = target
             libreoffice = subprocess.Popen(
                 [program, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--norestore",
-                 "--nolockcheck", "--convert-to", "pdf", "--outdir", str(laid_out),
-                 *sorted(str(path) for path in docx.glob("*.docx"))],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=work)
+                 "--nolockcheck", "--convert-to", "pdf", "--outdir", str(laid_out), *map(str, docx.values())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=work,
+                start_new_session=True)  # its own process group: soffice.bin dies with it on a failure
         try:
             if "pdf" in formats:
                 for theme in themes:
                     for written in build(sources, _options(("pdf",), work / theme / "pdf", theme)):
-                        pdfs[Document(_source_of(written.path.stem), theme, "pdf")] = written.path
-        finally:
+                        draw_pages(Document(_source_of(written.path.stem), theme, "pdf"), written.path)
             if libreoffice is not None:
-                output, _ = libreoffice.communicate(timeout=LIBREOFFICE_TIMEOUT)
-    missing = [str(path) for path in pdfs.values() if not path.exists()]
-    if missing:
-        log = output.decode(errors="replace") if libreoffice is not None else ""
-        raise RuntimeError(f"gallery: LibreOffice laid out no PDF for {', '.join(missing)}\n{log}")
-    return {document: _pages(pdfs[document], work / "pages" / document.name)
-            for document in documents() if document in pdfs}
+                log = libreoffice.communicate(timeout=LIBREOFFICE_TIMEOUT)[0].decode(errors="replace")
+                for document, source in docx.items():
+                    pdf = laid_out / f"{source.stem}.pdf"
+                    if not pdf.exists():
+                        raise RuntimeError(f"gallery: LibreOffice laid out no PDF for {source}\n{log}")
+                    draw_pages(document, pdf)
+        finally:
+            if libreoffice is not None and libreoffice.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(libreoffice.pid, signal.SIGKILL)
+                libreoffice.wait()
+        return {document: pages[document].result() for document in documents() if document in pages}
 
 
 def _options(formats: tuple[str, ...], out: Path, theme: str) -> BuildOptions:
