@@ -1,6 +1,6 @@
-"""Draw every page of every sample and the morning brief in every built-in theme, as PDF and as LibreOffice lays
-out the DOCX, and compare them with the reference pictures committed in tests/gallery/ (the visual regression
-check that tests/test_gallery.py runs).
+"""Draw every page of every sample (each file in samples/ that a reader takes, and the morning brief's manifest) in
+every built-in theme, as PDF and as LibreOffice lays out the DOCX, and compare them with the reference pictures
+committed in tests/gallery/ (the visual regression check that tests/test_gallery.py runs).
 
     python3 scripts/gallery.py            compare: draw every page in a temporary folder, report each page that
                                           differs from its reference (pictures in out/gallery-differences/); exit 1
@@ -39,16 +39,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from publish.build import BuildOptions, build  # noqa: E402
+from publish.errors import PublishError  # noqa: E402
+from publish.readers import reader_for  # noqa: E402
 from publish.theme import builtin_theme_names, load_theme  # noqa: E402
 
 SAMPLES = ROOT / "samples"
-INPUTS = {
+DESCRIPTIONS = {
     "dar-bishkek.txt": "The seed: a scraped news story (English)",
     "urdu-library.md": "Urdu, right to left, with English names and numbers",
     "japanese-ferry.md": "Japanese",
     "feature-tour.md": "Every block type: lists, table, figure, quote, code",
-    "morning-brief.yaml": "The morning brief: a collection of nine articles in two sections",
+    "suggestions.md": "A draft with an editor's suggestions (CriticMarkup), accepted",
+    "morning-brief.yaml": "The morning brief: a collection of articles in two sections",
 }
+"""What docs/gallery/'s table says of the samples it knows; any other sample is drawn too, under its name."""
 FORMATS = ("pdf", "docx")
 """The PDF as WeasyPrint makes it; the DOCX as LibreOffice Writer lays it out (its PDF export)."""
 REFERENCES = ROOT / "tests" / "gallery"
@@ -110,9 +114,24 @@ class Difference:
         return self.changed <= MAX_CHANGED
 
 
+def inputs() -> list[str]:
+    """Every sample: each file in samples/ (not its subfolders) that a reader takes, and each manifest; the ones
+    DESCRIPTIONS knows first, in its order, then the others by name."""
+    found = []
+    for path in sorted(SAMPLES.iterdir()):
+        if path.suffix.lower() in (".yaml", ".yml"):
+            found.append(path.name)
+        elif path.is_file():
+            with contextlib.suppress(PublishError):
+                reader_for(path)
+                found.append(path.name)
+    order = list(DESCRIPTIONS)
+    return sorted(found, key=lambda name: (order.index(name) if name in order else len(order), name))
+
+
 def documents() -> list[Document]:
-    """Every input in every built-in theme and format, in a fixed order."""
-    return [Document(f"samples/{source}", theme, format) for source in INPUTS for theme in builtin_theme_names()
+    """Every sample in every built-in theme and format, in a fixed order."""
+    return [Document(f"samples/{source}", theme, format) for source in inputs() for theme in builtin_theme_names()
             for format in FORMATS]
 
 
@@ -138,7 +157,7 @@ def draw(work: Path, formats: tuple[str, ...] = FORMATS) -> dict[Document, list[
     if shutil.which("pdftoppm") is None:
         raise RuntimeError("gallery: pdftoppm not found; install poppler-utils (bash scripts/setup --test)")
     themes = builtin_theme_names()
-    sources = [SAMPLES / source for source in INPUTS]
+    sources = [SAMPLES / source for source in inputs()]
     laid_out = work / "libreoffice"
     laid_out.mkdir(parents=True, exist_ok=True)
     pages: dict[Document, Future[list[Image.Image]]] = {}
@@ -190,7 +209,7 @@ def _options(formats: tuple[str, ...], out: Path, theme: str) -> BuildOptions:
 
 
 def _source_of(stem: str) -> str:
-    return next(f"samples/{source}" for source in INPUTS if Path(source).stem == stem)
+    return next(f"samples/{source}" for source in inputs() if Path(source).stem == stem)
 
 
 def _pages(pdf: Path, folder: Path) -> list[Image.Image]:
@@ -321,7 +340,7 @@ def spreads(work: Path, folder: Path = SPREADS) -> None:
         old.unlink()
     themes = builtin_theme_names()
     rows = []
-    for source, description in INPUTS.items():
+    for source in inputs():
         cells = []
         for theme in themes:
             name = f"{Path(source).stem}-{theme}.png"
@@ -332,7 +351,7 @@ def spreads(work: Path, folder: Path = SPREADS) -> None:
                 pages = [Image.open(path).convert("RGB") for path in sorted(Path(tmp).glob("page*.png"))]
             (folder / name).write_bytes(_spread(pages))
             cells.append(f"![{source} in the {theme} theme]({name})")
-        rows.append(f"| **{source}**<br>{description} | " + " | ".join(cells) + " |")
+        rows.append(f"| **{source}**<br>{DESCRIPTIONS.get(source, '')} | " + " | ".join(cells) + " |")
     header = "| input | " + " | ".join(f"{t}<br>{load_theme(t).description}" for t in themes) + " |"
     (folder / "README.md").write_text(
         "# Gallery: every sample in every built-in theme\n\n"
