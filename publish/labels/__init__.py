@@ -95,7 +95,8 @@ class Labels:
         if offset is not None:
             minutes = round(offset.total_seconds() / 60)
             hours, rest = divmod(abs(minutes), 60)
-            zone = "UTC" if not minutes else f"UTC{'+' if minutes > 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
+            sign = "+" if minutes > 0 else "-"
+            zone = "UTC" if not minutes else f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
         return self.date_time.format(date=self.date_text(value.date()), time=f"{value:%H:%M} {zone}".strip())
 
     def term(self, key: str) -> str:

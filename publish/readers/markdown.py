@@ -17,8 +17,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from publish import language, limits, model, sanitise, text, yamlform
 from publish.errors import InputError
-from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
-from publish.readers import pressfields
+from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source, pressfields
 from publish.readers.criticmarkup import attribute_value, criticmarkup_plugin
 
 # Pandoc's metadata keys where they exist, then the news keys; aliases map to the same model field.
