@@ -79,7 +79,7 @@ def test_html(release: dict[str, Any]) -> None:
     page = lxml_html.parse(str(release["out"]["html"])).getroot()
     header = page.find_class("article-header")[0]
     assert header.find_class("embargo")[0].text_content() == press.embargo  # first thing in the header
-    assert list(header)[0].get("class") == "embargo"
+    assert header[0].get("class") == "embargo"
     assert page.find_class("end-mark")[0].text_content() == press.ends
     notes = page.find_class("notes-to-editors")[0]
     assert notes[0].text_content() == press.notes_title
