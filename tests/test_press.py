@@ -144,7 +144,9 @@ def test_docx(release: dict[str, Any]) -> None:
     assert by_style["Press Heading"] == [press.notes_title, press.contacts_title]
     assert by_style["Note to Editors"] == list(meta.notes_to_editors)
     comma = present.labels(meta.language).comma
-    assert by_style["Contact"] == [f"{c.name}{comma}{c.role}\n{c.phone}\n{c.email}" for c in meta.contacts]
+    ltr = ("\u202a", "\u202c") if meta.language == "ur" else ("", "")  # numbers and addresses kept left to right
+    assert by_style["Contact"] == [f"{c.name}{comma}{c.role}\n{ltr[0]}{c.phone}{ltr[1]}\n{ltr[0]}{c.email}{ltr[1]}"
+                                   for c in meta.contacts]
     assert by_style["Correction"] == [f"{press.corrections[0].label} {meta.corrections[0].text}"]
     texts = [p.text for p in document.paragraphs]
     assert texts.index(press.ends) < texts.index(press.notes_title) < texts.index(press.contacts_title) \

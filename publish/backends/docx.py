@@ -1066,6 +1066,8 @@ def write_press_release(writer: _Writer, meta: model.Meta) -> None:
     if meta.contacts:
         writer.paragraph("Press Heading", press.contacts_title)
     comma = present.labels(meta.language, writer.theme).comma
+    # in right-to-left text a phone number's groups and an address would be reordered: embed them left to right
+    embed = ("\u202a", "\u202c") if text_direction(meta.language) == "rtl" else ("", "")
     for contact in meta.contacts:
         p = writer._new_paragraph(writer.style_ids["Contact"])
         writer._run(p, contact.name, ("Strong",))
@@ -1074,7 +1076,7 @@ def write_press_release(writer: _Writer, meta: model.Meta) -> None:
         for line in (contact.phone, contact.email):
             if line:
                 etree.SubElement(etree.SubElement(p, W_R), qn("w:br"))
-                writer._run(p, line, ())
+                writer._run(p, embed[0] + line + embed[1], ())
 
 
 def write_corrections(writer: _Writer, meta: model.Meta) -> None:

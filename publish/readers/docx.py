@@ -255,9 +255,9 @@ class _Reader:
         self.counters: dict[tuple[str, int], int] = {}
         self.notes: list[tuple[int, list[_Para]]] = []
         self.furniture: dict[str, str] = {}
+        """The original-story link's URL and the rights line, from the paragraphs publish writes after a story."""
         self.notes_to_editors: list[str] = []
         """Paragraphs in the Note to Editors style, as the document shows them."""
-        """The original-story link's URL and the rights line, from the paragraphs publish writes after a story."""
         self.note_parts: dict[str, dict[str, Any]] = {}
         self.part = package.main
         self.all_comments = _read_comments(package, package.main)
