@@ -270,3 +270,27 @@ def test_manifest_press_fields_reach_every_article(tmp_path: Path, capsys: pytes
     assert banners == ["Embargoed until 12 June 2024, 06:00 UTC+5", "Embargoed until 11 June 2024, 22:00 UTC"]
     names = [e.text_content() for e in page.find_class("contact-name")]
     assert names == ["Sana Iqbal", "Daniel Osei", "Press office"]  # the release keeps its own
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+def test_collection_pdf_heads_carry_the_embargo_of_the_article_on_the_page(tmp_path: Path) -> None:
+    """In a brief, a page of the embargoed release carries its banner in the head; a page of a story without an
+    embargo carries none (each article sets the running string, empty for none)."""
+    shutil.copy(SAMPLES["en"], tmp_path / "release.md")
+    (tmp_path / "story.md").write_text("---\ntitle: Pier lighting\n---\n\n" + "Lights go up on Pier 9 tonight. " * 60
+                                       + "\n", encoding="utf-8")
+    (tmp_path / "brief.yaml").write_text("title: Press brief\noptions:\n  article_break: true\narticles:\n"
+                                         "  - release.md\n  - story.md\n", encoding="utf-8")
+    assert main(["build", str(tmp_path / "brief.yaml"), "--to", "pdf", "--out", str(tmp_path)]) == 0
+    pdf = tmp_path / "brief.pdf"
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                                                            check=True).stdout)[1])
+    heads = {n: " ".join(_words(_pdftotext(pdf, n, "-x", "0", "-y", "0", "-W", "1000", "-H", "60")))
+             for n in range(1, pages + 1)}
+    bodies = {n: " ".join(_words(_pdftotext(pdf, n))) for n in range(1, pages + 1)}
+    release_pages = [n for n in bodies if "sana" in bodies[n] or "ferries will run" in bodies[n]]
+    story_pages = [n for n in bodies if "pier lighting" in heads[n]]
+    assert len(release_pages) >= 2 and story_pages
+    assert all("embargoed" in heads[n] for n in release_pages if n != release_pages[0])
+    assert "embargoed" in bodies[release_pages[0]]
+    assert not any("embargoed" in heads[n] for n in story_pages)
