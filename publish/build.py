@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import glob
 import logging
 import os
@@ -86,6 +87,8 @@ class BuildOptions:
     """Render the PDF in a forked worker beside the other formats (off only to measure what it saves)."""
     track_changes: str = "accept"
     """A Word input's tracked changes: accept, reject, or all (a review copy that shows them and its comments)."""
+    strict: bool = False
+    """Refuse to build an article whose embargo has not passed (`--strict`); without it the build warns."""
 
     def load_theme(self) -> Theme:
         """The theme, with these options' page size, template folders, publisher and logo applied."""
@@ -150,6 +153,7 @@ def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[Back
            progress: Callable[[Written], None]) -> list[Written]:
     theme = options.load_theme()
     jobs = _jobs(inputs, options, theme.folder)
+    _check_embargoes(jobs, strict=options.strict)
     _check_distinct_stems(jobs)
     plans = [(job, _targets(job, specs, options.out_dir)) for job in jobs]
     _check_targets([output.path for _, targets in plans for output in targets])
@@ -405,6 +409,31 @@ def _jobs(inputs: Sequence[Path | str], options: BuildOptions, theme_folder: Pat
             _check_images([(path, article)], resources)
             jobs.append(_Job(path.stem, path, article, resources, CollectionOptions()))
     return jobs
+
+
+def _check_embargoes(jobs: Sequence[_Job], *, strict: bool, now: dt.datetime | None = None) -> None:
+    """Warn, once per article, when an embargo has not passed yet; with `strict`, refuse the build before anything
+    is written. Always against the real time now: SOURCE_DATE_EPOCH dates the outputs, not the release."""
+    moment = now or dt.datetime.now(dt.UTC)
+    for job in jobs:
+        many = len(job.document.articles) > 1
+        for number, article in enumerate(job.document.articles, 1):
+            embargo = article.meta.embargo
+            if embargo is None or embargo <= moment:
+                continue
+            which = f"article {number} “{article.meta.headline}” is" if many else "the article is"
+            message = f"{which} under embargo until {embargo.isoformat()} ({_time_left(embargo - moment)} from now)"
+            if strict:
+                raise InputError(f"{message}; --strict builds nothing under embargo", path=job.source)
+            log.warning("%s: %s: hold every output until then", job.source, message)
+
+
+def _time_left(delta: dt.timedelta) -> str:
+    """A rough span for a message: "3 days", "5 hours", "12 minutes"."""
+    minutes = int(delta.total_seconds() // 60)
+    count, unit = (minutes // 1440, "day") if minutes >= 1440 else (minutes // 60, "hour") if minutes >= 60 \
+        else (max(1, minutes), "minute")
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 WEB_READERS = ("html", "json", "ninjs")

@@ -61,6 +61,7 @@ def _build(args: argparse.Namespace) -> int:
         pdf_parts=args.pdf_parts,
         update_fields=args.update_fields,
         track_changes=args.track_changes,
+        strict=args.strict,
     )
     inputs = [name if is_url(name) else Path(name) for name in args.inputs]  # a Path would fold a URL's "//"
     scheduler = args.scheduler if args.scheduler is not None else os.environ.get(SCHEDULER_ENV, "").strip()
@@ -336,6 +337,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--check", action="store_true",
                    help="validate every file written, as `publish check` does, and compare its words with the input")
     _track_changes_option(b)
+    b.add_argument("--strict", action="store_true",
+                   help="refuse to build an article whose embargo has not passed (else the build warns)")
     b.add_argument("--no-cache", action="store_true",
                    help="read and render everything afresh, without the cache (see `publish cache`)")
     m = b.add_argument_group("batches (each input built on its own, in parallel; a bad one does not stop the "

@@ -23,7 +23,7 @@ from publish import model, text, yamlform
 from publish.errors import FormatError, InputError, PublishError
 from publish.fetch import FetchOptions
 from publish.language import bcp47
-from publish.readers import READERS, Source, feed, load_text, read_file, reader_for
+from publish.readers import READERS, Source, feed, load_text, pressfields, read_file, reader_for
 from publish.resources import without_remote_images
 
 MANIFEST_EXTENSIONS = (".yaml", ".yml")
@@ -34,7 +34,9 @@ DUPLICATE_SIMILARITY = 0.6
 COMMON_SHINGLE = 50
 """A shingle found in more stories than this is stock phrasing, not evidence of a copy."""
 TOP_KEYS = {"title", "subtitle", "edition", "date", "publisher", "language", "lang", "logo", "cover", "identifier",
-            "options", "sections", "articles"}
+            "options", "sections", "articles", *pressfields.FIELDS}
+"""A manifest's keys; a press office's (embargo, contacts, notes_to_editors, ends, corrections) are every
+article's that does not give its own."""
 OPTION_KEYS = {"article_break", "docx", "duplicates"}
 
 log = logging.getLogger(__name__)
@@ -206,8 +208,38 @@ def load_manifest(path: Path, input_format: str | None = None, *, remote: FetchO
         "cover": _local_file(data, "cover", folder, path),
         "identifier": _string(data, "identifier", where),
     }
-    return _assemble(meta, language, entries, folder, options, stem=path.stem, input_format=input_format,
-                     remote=remote)
+    press = _press_defaults(data, path)
+    loaded = _assemble(meta, language, entries, folder, options, stem=path.stem, input_format=input_format,
+                       remote=remote)
+    return dataclasses.replace(loaded, collection=with_press_defaults(loaded.collection, press)) if press else loaded
+
+
+def _press_defaults(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The press office's fields a manifest gives for all its articles, checked as a front matter's are."""
+    found: dict[str, Any] = {}
+    for key, value in data.items():
+        field = pressfields.FIELDS.get(str(key))
+        if field is None or value is None:
+            continue
+        line = yamlform.line_of(data, key, 1) or 1
+        if field in found:
+            raise InputError(f"the manifest gives {field} twice (key {key!r})", path=path, line=line)
+        try:
+            found[field] = pressfields.value(field, key, value, line)
+        except pressfields.PressProblem as exc:
+            raise InputError(exc.message, path=path, line=exc.line or line) from None
+    return found
+
+
+def with_press_defaults(collection: model.Collection, press: dict[str, Any]) -> model.Collection:
+    """Every article with the manifest's press fields where it gives none of its own."""
+    def filled(article: model.Article) -> model.Article:
+        own = {name: value for name, value in press.items() if not getattr(article.meta, name)}
+        return dataclasses.replace(article, meta=dataclasses.replace(article.meta, **own)) if own else article
+
+    return dataclasses.replace(collection, sections=tuple(
+        dataclasses.replace(section, articles=tuple(filled(a) for a in section.articles))
+        for section in collection.sections))
 
 
 def from_inputs(title: str, paths: Sequence[Path | str], input_format: str | None = None, *,

@@ -34,9 +34,15 @@ class _LongNumber:
         self.digits = len(digits.lstrip("-"))
 
 
+OPTIONAL_META = frozenset({"embargo", "contacts", "notes_to_editors", "ends", "corrections"})
+"""The press office's fields: written only when set, so an article without them reads and writes as before."""
+
+
 def to_data(article: model.Article) -> dict[str, Any]:
-    """The article as plain JSON-ready data: meta in full, nodes without their default fields."""
-    meta = {f.name: _encode(getattr(article.meta, f.name)) for f in dataclasses.fields(model.Meta)}
+    """The article as plain JSON-ready data: meta in full (the press office's fields when set), nodes without
+    their default fields."""
+    meta = {f.name: _encode(getattr(article.meta, f.name)) for f in dataclasses.fields(model.Meta)
+            if f.name not in OPTIONAL_META or getattr(article.meta, f.name) != f.default}
     return {"format": FORMAT, "version": VERSION, "meta": meta, "blocks": [_encode(b) for b in article.blocks]}
 
 
@@ -177,6 +183,11 @@ def _decode(value: Any, hint: Any, where: str, source: str) -> Any:
             return None
         if dt.date in options:
             return _decode_date(value, where, source)
+        if dt.datetime in options:  # a moment (an embargo): a date alone will not do
+            moment = _decode_date(value, where, source)
+            if not isinstance(moment, dt.datetime):
+                raise _fail(where, source, f"{value!r} is a date; give a date and time with its zone")
+            return moment
         return _decode_node(value, options, where, source)
     raise TypeError(f"jsonform cannot decode type {hint!r}")  # a model change this module missed: a bug
 

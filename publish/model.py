@@ -556,6 +556,43 @@ def is_remote(src: str) -> bool:
 
 Date = dt.date | dt.datetime
 
+ENDS_CHOICES = ("ends", "###", "none")
+"""What an end mark may be besides words of its own: "ends" (the language's word, "ENDS"), "###", or none."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Someone a journalist can call about a press release."""
+
+    kind: ClassVar[str] = "contact"
+    name: str
+    """The person's (or desk's) name; never empty."""
+    role: str = ""
+    """Their role or organisation ("Head of communications")."""
+    phone: str = ""
+    """A telephone number, as written."""
+    email: str = ""
+    """An e-mail address."""
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValueError("a contact needs a name")
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A correction to an article after it was published: when, and what was corrected."""
+
+    kind: ClassVar[str] = "correction"
+    date: Date
+    """When the correction was made (a date, or a date and time)."""
+    text: str
+    """What was wrong and what is right now, as one paragraph."""
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("a correction needs its text")
+
 
 @dataclass(frozen=True, slots=True)
 class Meta:
@@ -587,6 +624,27 @@ class Meta:
     """The copyright or licence statement."""
     identifier: str = ""
     """A stable identifier given by the source; see `uid` for the one always available."""
+    embargo: dt.datetime | None = None
+    """A press release's embargo: not to be published before this moment (a date and time with its zone)."""
+    contacts: tuple[Contact, ...] = ()
+    """Media contacts, printed in a block at the end."""
+    notes_to_editors: tuple[str, ...] = ()
+    """Notes to editors, one paragraph each, printed in a titled section after the story."""
+    ends: str = ""
+    """The end mark after the story: "" for the theme's, else "ends" (the language's word), "###", "none" or
+    words of its own."""
+    corrections: tuple[Correction, ...] = ()
+    """Corrections made since publication, oldest first, printed at the foot and listed in the metadata."""
+
+    def __post_init__(self) -> None:
+        if self.embargo is not None and self.embargo.utcoffset() is None:
+            raise ValueError("an embargo needs its time zone (for example 2024-06-12T06:00+05:00 or ...T01:00Z)")
+
+    @property
+    def is_press_release(self) -> bool:
+        """Whether the article carries a press office's furniture (an embargo, contacts, notes to editors or an
+        end mark of its own): only then is an end mark printed after the story."""
+        return bool(self.embargo or self.contacts or self.notes_to_editors or self.ends)
 
     @property
     def uid(self) -> str:

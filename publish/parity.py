@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from publish import model, text
+from publish.labels import labels_for
 from publish.sanitise import INVISIBLE
 
 HYPHENS = ("-", "\u00ad", "\u2010", "\u2011")
@@ -139,7 +140,23 @@ def _article_passages(article: model.Article, prefix: str) -> list[Passage]:
                     model.foreign(block)
 
     out.extend(walk(article.blocks))
+    out.extend(press_passages(article.meta, prefix))
     return [p for p in out if key_words(p.text)]
+
+
+def press_passages(meta: model.Meta, prefix: str = "") -> Iterator[Passage]:
+    """A press release's words after the story, in the order every format prints them: the notes to editors, the
+    media contacts (name, role, phone, e-mail) and the corrections. (The embargo banner and the end mark are the
+    label tables' words, like a byline's "By".)"""
+    for number, note in enumerate(meta.notes_to_editors, 1):
+        yield Passage(f"{prefix}note to editors {number}", note)
+    comma = labels_for(meta.language).comma  # between a contact's name and role, as the outputs print it
+    for number, contact in enumerate(meta.contacts, 1):
+        named = contact.name + (comma + contact.role if contact.role else "")
+        yield Passage(f"{prefix}contact {number}",
+                      " ".join(part for part in (named, contact.phone, contact.email) if part))
+    for number, correction in enumerate(meta.corrections, 1):
+        yield Passage(f"{prefix}correction {number}", correction.text)
 
 
 def key(word: str) -> str:

@@ -4,6 +4,7 @@ label tables, so that every backend, the templates and the DOCX alike, prints th
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,34 @@ class DatelinePart:
 
 
 @dataclass(frozen=True, slots=True)
+class CorrectionLine:
+    """One correction at an article's foot: its label with the date, then its text."""
+
+    label: str
+    """"Correction, 13 June 2024:"."""
+    text: str
+    """What was corrected."""
+    value: model.Date
+    """The correction's date (for a machine-readable datetime)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PressFurniture:
+    """What a press office adds around a story, in its language: every format prints these values."""
+
+    embargo: str = ""
+    """The banner: "Embargoed until 12 June 2024, 06:00 UTC+5"; empty without an embargo."""
+    ends: str = ""
+    """The end mark after the story ("ENDS", "###"); empty for none, or when the article is not a press release."""
+    notes_title: str = ""
+    """The notes to editors' title; empty without notes."""
+    contacts_title: str = ""
+    """The media contacts' title; empty without contacts."""
+    corrections: tuple[CorrectionLine, ...] = ()
+    """The corrections, oldest first."""
+
+
+@dataclass(frozen=True, slots=True)
 class Furniture:
     """What is printed around one article, in its language."""
 
@@ -47,6 +76,8 @@ class Furniture:
     """Before the link to the original web page: "Original:"."""
     contents_entry: str
     """The article in a contents list: "Headline — By A"."""
+    press: PressFurniture = dataclasses.field(default_factory=lambda: PressFurniture())
+    """A press release's furniture: embargo banner, end mark, notes and contacts titles, corrections."""
 
     @property
     def dateline_text(self) -> str:
@@ -120,7 +151,31 @@ def article(meta: model.Meta, theme: Theme | None = None, *, lede_has_place: boo
         labels=table, byline=byline, dateline=tuple(parts),
         date=table.date_text(meta.published or meta.updated), original=table.original,
         contents_entry=f"{meta.headline} — {byline}" if byline else meta.headline,
+        press=press(meta, table, theme),
     )
+
+
+def press(meta: model.Meta, table: Labels, theme: Theme | None = None) -> PressFurniture:
+    """A press release's furniture: the embargo banner, the end mark (the article's own, else the theme's; printed
+    only after a press release's story), the titles of the notes and contacts, and each correction's label."""
+    return PressFurniture(
+        embargo=table.embargo.format(date=table.moment_text(meta.embargo)) if meta.embargo else "",
+        ends=end_mark(meta.ends or (theme.brand.ends if theme is not None else "ends"), table)
+        if meta.is_press_release else "",
+        notes_title=table.notes_to_editors if meta.notes_to_editors else "",
+        contacts_title=table.contacts if meta.contacts else "",
+        corrections=tuple(CorrectionLine(table.correction.format(date=table.date_text(c.date)), c.text, c.date)
+                          for c in meta.corrections),
+    )
+
+
+def end_mark(choice: str, table: Labels) -> str:
+    """An end mark as printed: "ends" is the language's word ("ENDS", "ختم"), "none" is none, and anything else
+    ("###", "— 30 —") is printed as written."""
+    key = choice.strip().casefold()
+    if key == "ends":
+        return table.ends
+    return "" if key in ("none", "") else choice.strip()
 
 
 def collection(document: model.Collection, theme: Theme | None = None) -> CollectionFurniture:

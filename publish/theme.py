@@ -256,6 +256,9 @@ class Brand:
     label: str = ""
     """The letterhead's label: a key of the label tables' [terms] ("press_brief"), printed in the article's
     language, or words printed as written; empty for none."""
+    ends: str = "ends"
+    """The end mark after a press release's story: "ends" (the language's word: ENDS, ختم, 以上), "###", "none",
+    or words printed as written. An article's own `ends` wins."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from publish.cli import main
 
 EARLIER = b"an earlier, good output that a failed build must leave alone\n"
 ENGLISH = (labels.builtin_folder() / "en.toml").read_text(encoding="utf-8").replace('"en"', '"eo"')
-KEYS = "and, byline, comma, contents, date, date_time, language, months, original, page_of_pages, separator, " \
-       "terms, updated"
+KEYS = "and, byline, comma, contacts, contents, correction, date, date_time, embargo, ends, language, months, " \
+       "notes_to_editors, original, page_of_pages, separator, terms, updated"
 
 CATALOGUE: dict[str, tuple[str, str] | tuple[str, str, int]] = {
     "missing key": (ENGLISH.replace('contents = "Contents"\n', ""),

@@ -130,7 +130,7 @@ def test_wire_item_maps_onto_the_article(version: str) -> None:
         assert meta.url == "https://wire.example/items/2024/06/13/bishkek-water-talks"
         assert meta.keywords == ("water", "diplomacy", "Current")
         assert [b.kind for b in reading.article.blocks] == ["paragraph", "paragraph", "heading", "paragraph"]
-        assert any(d.reason.startswith("embargo:") for d in reading.dropped)
+        assert meta.embargo == dt.datetime(2024, 6, 13, 10, 0, tzinfo=dt.UTC)  # embargoedUntil, carried
     assert meta.summary and meta.identifier == json.loads(WIRES[version].read_text())["uri"]
     assert ("version (declared)", f"ninjs {version}") in [(i.role, i.text) for i in reading.inferred]
 
@@ -235,7 +235,7 @@ def test_inspect_shows_what_the_ninjs_reader_inferred_and_dropped(capsys: pytest
     assert f"{name}:1: version (declared): 'ninjs 3.0'" in err.splitlines()
     assert f"{name}:21: byline (people with an author relation): 'Aizada Sultanova'" in err.splitlines()
     assert f"{name}:40: dropped (association of type text: only pictures become figures): 'related'" in err
-    assert "embargoed until 2024-06-13T10:00:00Z; the outputs do not carry the embargo" in err
+    assert "embargo: '2024-06-13T10:00:00Z'" in err  # read into the model, printed by every format
 
 
 def test_undeclared_version_is_the_newest_that_fits(tmp_path: Path) -> None:

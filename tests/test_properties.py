@@ -138,6 +138,16 @@ ARTICLES = st.builds(
         keywords=st.lists(WORDS, max_size=3).map(tuple),
         summary=st.one_of(st.just(""), WORDS),
         rights=st.one_of(st.just(""), WORDS),
+        # a press release's furniture: its words are checked like the story's
+        embargo=st.one_of(st.none(), st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2030, 12, 31),
+                                                  timezones=st.just(dt.timezone(dt.timedelta(hours=5))))),
+        contacts=st.lists(st.builds(m.Contact, WORDS, st.one_of(st.just(""), WORDS),
+                                    st.sampled_from(["", "+92 21 3456 7890"]),
+                                    st.sampled_from(["", "press@news.example"])), max_size=2).map(tuple),
+        notes_to_editors=st.lists(WORDS, max_size=2).map(tuple),
+        ends=st.sampled_from(["", "ENDS", "###", "none"]),
+        corrections=st.lists(st.builds(m.Correction, st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)), WORDS),
+                             max_size=1).map(tuple),
     ),
     st.lists(_blocks(), min_size=1, max_size=6).map(tuple),
 )

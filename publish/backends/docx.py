@@ -128,10 +128,13 @@ ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "
          "start": WD_ALIGN_PARAGRAPH.LEFT, "end": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
 THEME_PARAGRAPH_STYLES = ("First Paragraph", "Letterhead")
 """Paragraph styles the theme adds: a body paragraph without an indent, and the first page's letterhead."""
+PRESS_STYLES = ("Embargo", "End Mark", "Press Heading", "Note to Editors", "Contact", "Correction")
+"""A press release's styles (`press_looks`): the header's embargo banner, the end mark, the titles of the notes to
+editors and media contacts, a note, a contact, a correction."""
 # Our own paragraph styles, each based on Normal; the built-in ones restyled below are already in the template.
 OWN_PARAGRAPH_STYLES = ("Byline", "Dateline", "Quote Attribution", "Figure", "Image Credit", "Source Code",
                         "Table Heading", "Table Contents", "After Table", "Horizontal Rule", "Section Heading",
-                        "Original Link", "Rights", "toc 1", "toc 2")
+                        "Original Link", "Rights", "toc 1", "toc 2", *PRESS_STYLES)
 TOC_FIELD = 'TOC \\h \\z \\t "Section Heading,1,Heading 1,2"'
 """Contents: section headings at level 1, article headlines (Heading 1 in a packet) at level 2."""
 PAGE_PLACEHOLDER = "999"
@@ -247,6 +250,7 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
                                          space_before=size * 1.2, space_after=size * SPACING.subhead_after,
                                          line_spacing=1.15,
                                          keep_with_next=True, suppress_hyphens=True, first_line_indent=0)
+    looks.update(press_looks(theme, heading, body, rtl))
     if packet:
         size = round(max(sizes.headline * 0.75, sizes.dek * 1.3, sizes.heading1), 1)
         looks["Heading 1"] = Look(**heading, size=size, color=colors.heading, bold=typo.headline_bold,
@@ -254,6 +258,29 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
                                   line_spacing=1.1, keep_with_next=True, suppress_hyphens=True, first_line_indent=0,
                                   alignment=header_align)
     return looks
+
+
+def press_looks(theme: Theme, heading: dict[str, Any], body: dict[str, Any], rtl: bool) -> dict[str, Look]:
+    """A press release's styles, as the HTML's: a bold embargo line in the accent colour (in the page header), a
+    centred end mark, the notes' and contacts' titles, notes and contacts a little smaller than the body, and
+    corrections at the foot."""
+    sizes, colors = theme.sizes, theme.colors
+    between = round((sizes.body + sizes.small) / 2, 1)
+    return {
+        "Embargo": Look(**heading, size=sizes.small, color=colors.accent, bold=True, all_caps=not rtl, space_after=2,
+                        line_spacing=1.0, first_line_indent=0, alignment="start"),
+        "End Mark": Look(**heading, size=sizes.body, color=colors.heading, bold=True, alignment="center",
+                         space_before=sizes.body, space_after=sizes.body * 1.4, first_line_indent=0),
+        "Press Heading": Look(**heading, size=sizes.heading2, color=colors.heading, bold=True,
+                              space_before=sizes.heading2 * 1.2, space_after=sizes.heading2 * 0.4,
+                              keep_with_next=True, suppress_hyphens=True, first_line_indent=0, alignment="start"),
+        "Note to Editors": Look(**body, size=between, space_after=round(between * 0.6, 1), first_line_indent=0,
+                                alignment="start"),
+        "Contact": Look(**body, size=between, space_after=round(between * 0.6, 1), line_spacing=1.2,
+                        first_line_indent=0, alignment="start", keep_together=True),
+        "Correction": Look(**heading, size=sizes.small, color=colors.text, space_before=sizes.body * 1.5,
+                           space_after=2, line_spacing=1.2, first_line_indent=0, alignment="start"),
+    }
 
 
 def _script_font(script: ScriptFonts | None, role: str) -> str | None:
@@ -310,12 +337,14 @@ def _article(article: model.Article, context: RenderContext) -> bytes:
     writer = _Writer(context, article.meta.language)
     writer.page({"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its width
                  "date": present.article(article.meta, context.theme).date})
+    write_embargo_header(writer, article.articles)
     writer.article(article, "article")
     finish(writer.document, context.theme, article.meta.language)
     _mark_changed_paragraphs(writer.document)
     writer.comment_threads()
     _number_paragraphs(writer.document)
     _set_properties(writer.document, article.meta, when)
+    set_press_properties(writer.document, article.articles, context.theme)
     _embed_model(writer.document, article)
     out = io.BytesIO()
     writer.document.save(out)
@@ -332,6 +361,7 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
     styles = writer.document.styles
     for name in ("Heading 1", "Section Heading", "TOC Heading"):  # in a packet these start a page
         styles[name].paragraph_format.page_break_before = True
+    write_embargo_header(writer, collection.articles)
     writer.title_page(collection)
     layout = _layout_program() if context.update_fields else None
     contents = writer.contents(collection, numbered=layout is not None)
@@ -343,6 +373,7 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
             number += 1
             writer.article(article, f"a{number}", headline_style="Heading 1", contents_target=contents.pop(0).target)
     _set_collection_properties(writer.document, collection, created)
+    set_press_properties(writer.document, collection.articles, context.theme)
     finish(writer.document, context.theme, collection.language)
     pages = _laid_out_pages(layout, _saved(writer.document), [entry.target for entry in writer.entries]) \
         if layout else None
@@ -461,6 +492,7 @@ class _Writer:
         self.front_matter(article, headline_style, contents_target)
         for block in article.blocks:
             self.block(block, self.top)
+        write_press_release(self, article.meta)
         self.article_footer(article.meta)
 
     def start_article(self, article: model.Article, article_id: str) -> None:
@@ -521,7 +553,9 @@ class _Writer:
             self.paragraph("Dateline", edition)
 
     def article_footer(self, meta: model.Meta) -> None:
-        """After the body, as the HTML, PDF and EPUB print them: the link to the original story and the rights."""
+        """After the body, as the HTML, PDF and EPUB print them: corrections, the link to the original story and the
+        rights."""
+        write_corrections(self, meta)
         href = links.safe_href(meta.url) if meta.url else ""
         if href:
             p = self._new_paragraph(self.style_ids["Original Link"])
@@ -992,6 +1026,94 @@ class _Writer:
             style_id = style.style_id
         self._character_ids[marks] = self._character_ids[names] = style_id
         return style_id
+
+
+# --- a press release: embargo in the header, end mark, notes to editors, contacts, corrections ---------------
+
+
+def write_embargo_header(writer: _Writer, articles: tuple[model.Article, ...]) -> None:
+    """The embargo banner on every page's header, the first page's included, above what the header holds; in a
+    packet, the banner of the embargo that lifts last."""
+    embargoed = [a.meta for a in articles if a.meta.embargo is not None]
+    if not embargoed:
+        return
+    latest = max(embargoed, key=lambda meta: meta.embargo or dt.datetime.min.replace(tzinfo=dt.UTC))
+    banner = present.article(latest, writer.theme).press.embargo
+    section = writer.document.sections[0]
+    headers = [section.header, section.first_page_header]
+    if writer.document.settings.odd_and_even_pages_header_footer:
+        headers.append(section.even_page_header)
+    for header in headers:
+        first = header.paragraphs[0]._p
+        p = copy.deepcopy(first)
+        for child in list(p):
+            p.remove(child)
+        first.addprevious(p)
+        _set_style(p, writer.style_ids["Embargo"])
+        writer._run(p, banner, ())
+
+
+def write_press_release(writer: _Writer, meta: model.Meta) -> None:
+    """After the story, as the HTML, PDF and EPUB print them: the end mark, the notes to editors under their
+    title, then the media contacts (name and role, phone, e-mail, one line each)."""
+    press = present.article(meta, writer.theme).press
+    if press.ends:
+        writer.paragraph("End Mark", press.ends)
+    if meta.notes_to_editors:
+        writer.paragraph("Press Heading", press.notes_title)
+        for note in meta.notes_to_editors:
+            writer.paragraph("Note to Editors", note)
+    if meta.contacts:
+        writer.paragraph("Press Heading", press.contacts_title)
+    comma = present.labels(meta.language, writer.theme).comma
+    # in right-to-left text a phone number's groups and an address would be reordered: embed them left to right
+    embed = ("\u202a", "\u202c") if text_direction(meta.language) == "rtl" else ("", "")
+    for contact in meta.contacts:
+        p = writer._new_paragraph(writer.style_ids["Contact"])
+        writer._run(p, contact.name, ("Strong",))
+        if contact.role:
+            writer._run(p, comma + contact.role, ())
+        for line in (contact.phone, contact.email):
+            if line:
+                etree.SubElement(etree.SubElement(p, W_R), qn("w:br"))
+                writer._run(p, embed[0] + line + embed[1], ())
+
+
+def write_corrections(writer: _Writer, meta: model.Meta) -> None:
+    """Each correction at the foot: its label with the date in bold, then its text."""
+    for line in present.article(meta, writer.theme).press.corrections:
+        p = writer._new_paragraph(writer.style_ids["Correction"])
+        writer._run(p, line.label, ("Strong",))
+        writer._run(p, " " + line.text, ())
+
+
+def set_press_properties(document: Document, articles: tuple[model.Article, ...], theme: Theme) -> None:
+    """The embargo banner (the latest embargo's, for a packet) as the document's content status, and every
+    correction as a custom document property ("Correction 1": its date, then its text), which Word shows under
+    File > Properties."""
+    embargoed = [a.meta for a in articles if a.meta.embargo is not None]
+    if embargoed:
+        latest = max(embargoed, key=lambda meta: meta.embargo or dt.datetime.min.replace(tzinfo=dt.UTC))
+        document.core_properties.content_status = _limited(present.article(latest, theme).press.embargo)
+    corrections = [c for a in articles for c in a.meta.corrections]
+    if not corrections:
+        return
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    custom = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+    vt = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+    root = etree.Element(f"{{{custom}}}Properties", nsmap={None: custom, "vt": vt})
+    for pid, correction in enumerate(corrections, 2):  # property ids start at 2
+        prop = etree.SubElement(root, f"{{{custom}}}property", fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}",
+                                pid=str(pid), name=f"Correction {pid - 1}")
+        etree.SubElement(prop, f"{{{vt}}}lpwstr").text = f"{correction.date.isoformat()}: {correction.text}"
+    blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    package = document.part.package
+    assert package is not None
+    part = Part(PackURI("/docProps/custom.xml"),
+                "application/vnd.openxmlformats-officedocument.custom-properties+xml", blob, package)
+    package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
 def _bookmark_name(anchor: str) -> str:

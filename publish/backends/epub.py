@@ -46,6 +46,7 @@ def _chapter(article: model.Article, context: RenderContext) -> bytes:
     package = _Package(context, article)
     chapter = package.article_chapter(CHAPTER, "chapter", article)
     book = _book(meta)
+    declare_press(book, (article,))
     accessibility.declare_epub(book, accessibility.describe([article]))
     book.toc = [_toc(article, CHAPTER)]
     return package.write(book, [chapter], modified_time(meta.updated or meta.published), nav_in_spine=False,
@@ -56,6 +57,7 @@ def _digest(collection: model.Collection, context: RenderContext) -> bytes:
     """A digest: a cover, the contents (nav), then per section a title page and one document per article."""
     package = _Package(context, collection)
     book = _collection_book(collection)
+    declare_press(book, collection.articles)
     accessibility.declare_epub(book, accessibility.describe(collection.articles, cover=True))
     cover_image = package.context.resources.image(collection.cover).data if collection.cover else \
         package.drawn_cover(collection)
@@ -214,6 +216,18 @@ def _book(meta: model.Meta) -> epub.EpubBook:
         ("rights", meta.rights),
         ("source", meta.url),
     ])
+
+
+def declare_press(book: epub.EpubBook, articles: tuple[model.Article, ...]) -> None:
+    """A press release's embargo and corrections in the package metadata: `dcterms:available` (the moment the
+    text may be published) and one `schema:correction` per correction, its date then its text (prefixes EPUB 3
+    reserves, so the package needs no prefix declaration)."""
+    embargoes = [a.meta.embargo for a in articles if a.meta.embargo is not None]
+    if embargoes:  # a digest may be published when its last embargo lifts
+        book.add_metadata(None, "meta", _w3c_date(max(embargoes)), {"property": "dcterms:available"})
+    for correction in (c for a in articles for c in a.meta.corrections):
+        book.add_metadata(None, "meta", f"{correction.date.isoformat()}: {correction.text}",
+                          {"property": "schema:correction"})
 
 
 def _collection_book(collection: model.Collection) -> epub.EpubBook:

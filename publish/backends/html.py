@@ -144,6 +144,8 @@ def news_article(meta: model.Meta) -> dict[str, Any]:
         "copyrightNotice": meta.rights,
         "identifier": meta.uid,
         "contentLocation": {"@type": "Place", "name": meta.dateline} if meta.dateline else "",
+        "correction": [{"@type": "CorrectionComment", "datePublished": c.date.isoformat(), "text": c.text}
+                       for c in meta.corrections],
     }
     data.update({key: value for key, value in optional.items() if value})
     return data

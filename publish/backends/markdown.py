@@ -99,6 +99,12 @@ def front_matter(meta: model.Meta) -> str:
         ("date", _date(meta.published)), ("updated", _date(meta.updated)), ("source", meta.source),
         ("url", meta.url), ("lang", meta.language), ("keywords", list(meta.keywords)), ("abstract", meta.summary),
         ("rights", meta.rights), ("identifier", meta.identifier),
+        # a press office's, as the reader's keys name them
+        ("embargo", _date(meta.embargo)),
+        ("contacts", [{k: v for k, v in (("name", c.name), ("role", c.role), ("phone", c.phone),
+                                         ("email", c.email)) if v} for c in meta.contacts]),
+        ("notes_to_editors", list(meta.notes_to_editors)), ("ends", meta.ends),
+        ("corrections", [{"date": _date(c.date), "text": c.text} for c in meta.corrections]),
     ]
     data.update((key, value) for key, value in fields if value)
     dumped: str = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000)

@@ -6,7 +6,8 @@ shared block templates, so its words are the HTML's) and each figure as a pictur
 whose href is the image's path, as written in the article. A collection becomes a `composite` item whose
 associations are its articles, in reading order. The file is `NAME.ninjs.json`: still `.json`, so publish and any
 JSON tool read it back, but named apart from publish's own JSON form of the same article.
-The model has no embargo time; nothing is written for it.
+A press release's embargo is `embargoedUntil`; its end mark, notes to editors, media contacts and corrections
+follow the story in the body, as the HTML prints them.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def article_item(article: model.Article, context: RenderContext) -> dict[str, An
     latest = meta.updated or meta.published
     if latest:
         item["versionCreated"] = _datetime(latest)
+    if meta.embargo:
+        item["embargoedUntil"] = _datetime(meta.embargo)
     headlines = [{"role": "main", "value": meta.headline}]
     if meta.dek:
         headlines.append({"role": "sub", "value": meta.dek})

@@ -50,6 +50,16 @@ class Labels:
     """A date: "{day} {month} {year}"; {month_number} is the month as a number."""
     date_time: str
     """A date with a time of day: "{date}, {time}"."""
+    embargo: str
+    """A press release's embargo banner: "Embargoed until {date}" ({date} holds the time and its zone)."""
+    contacts: str
+    """The title of the media contacts block: "Media contacts"."""
+    notes_to_editors: str
+    """The title of the notes after a press release: "Notes to editors"."""
+    correction: str
+    """Before a correction's text: "Correction, {date}:"."""
+    ends: str
+    """The end mark after a press release, as the language writes it: "ENDS"."""
     terms: Mapping[str, str] = field(default_factory=dict)
     """Words a theme names by key, such as its letterhead label "press_brief" ("Press brief")."""
 
@@ -77,6 +87,17 @@ class Labels:
         if isinstance(value, dt.datetime):
             text = self.date_time.format(date=text, time=f"{value:%H:%M}")
         return text
+
+    def moment_text(self, value: dt.datetime) -> str:
+        """A moment with its time zone, as written ("12 June 2024, 06:00 UTC+5"): an embargo's."""
+        offset = value.utcoffset()
+        zone = ""
+        if offset is not None:
+            minutes = round(offset.total_seconds() / 60)
+            hours, rest = divmod(abs(minutes), 60)
+            sign = "+" if minutes > 0 else "-"
+            zone = "UTC" if not minutes else f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+        return self.date_time.format(date=self.date_text(value.date()), time=f"{value:%H:%M} {zone}".strip())
 
     def term(self, key: str) -> str:
         """A theme's word by its key in this language; a key the tables do not know is printed as written."""

@@ -256,6 +256,8 @@ class _Reader:
         self.notes: list[tuple[int, list[_Para]]] = []
         self.furniture: dict[str, str] = {}
         """The original-story link's URL and the rights line, from the paragraphs publish writes after a story."""
+        self.notes_to_editors: list[str] = []
+        """Paragraphs in the Note to Editors style, as the document shows them."""
         self.note_parts: dict[str, dict[str, Any]] = {}
         self.part = package.main
         self.all_comments = _read_comments(package, package.main)
@@ -394,6 +396,8 @@ class _Reader:
                              "original link": "original"}.get(name, name)
             elif name in ("horizontal rule", "horizontal line"):
                 para.role = "rule"
+            elif name in PRESS_STYLES:  # a press release's furniture, as publish writes it
+                para.role = PRESS_STYLES[name]
             else:
                 continue
             break
@@ -746,6 +750,12 @@ class _Reader:
                                               else _plain(inlines))
                     self.inferred.append(Inferred(para.number, _plain(inlines), f"{para.role} line (metadata)"))
                 continue
+            if para.role.startswith("press"):  # metadata: the end mark, notes and contacts, corrections
+                if para.role == "press-note" and inlines:
+                    self.notes_to_editors.append(_plain(inlines))
+                if inlines:
+                    self.inferred.append(Inferred(para.number, _plain(inlines), "press release furniture (metadata)"))
+                continue
             if para.role == "toc":
                 if inlines:
                     self._drop(para.number, _plain(inlines), "a table of contents entry")
@@ -918,7 +928,8 @@ class _Reader:
                           url=self.furniture.get("original", ""), rights=self.furniture.get("rights", ""),
                           dateline=place, language=language,
                           keywords=keywords, summary=core.get("description", ""), source=core.get("category", ""),
-                          identifier=core.get("identifier", ""))
+                          identifier=core.get("identifier", ""),
+                          notes_to_editors=tuple(" ".join(n.split()) for n in self.notes_to_editors if n.strip()))
         original = self.original
         if original is not None:
             meta = _restore_meta(meta, original, texts, core)
@@ -956,6 +967,9 @@ class _Reader:
         return None
 
 
+PRESS_STYLES = {"embargo": "press", "end mark": "press", "press heading": "press", "note to editors": "press-note",
+                "contact": "press", "correction": "press"}
+"""The styles publish writes a press release's furniture in (the embargo in the header), by their role here."""
 LEDE_DATELINE = re.compile(r"^\s*([^\W\d_][^\W\d_ .'’-]*(?:[ .'’-][^\W\d_][^\W\d_.'’-]*){0,3})\s*[—–:]\s")
 """A lede that opens with its dateline: "KARACHI — …", "کراچی: …" (up to four words, then a dash or colon)."""
 
@@ -967,7 +981,11 @@ def _restore_meta(meta: model.Meta, article: model.Article, texts: dict[str, str
     original = article.meta
     furniture = present.article(original, lede_has_place=lede_has_dateline(article))  # as the DOCX writer prints it
     labels, dateline = furniture.labels, furniture.dateline_text
-    changes: dict[str, Any] = {"url": original.url, "rights": original.rights}
+    changes: dict[str, Any] = {"url": original.url, "rights": original.rights, "embargo": original.embargo,
+                               "contacts": original.contacts, "ends": original.ends,
+                               "corrections": original.corrections}
+    if meta.notes_to_editors == original.notes_to_editors or not meta.notes_to_editors:
+        changes["notes_to_editors"] = original.notes_to_editors
     if texts.get("dateline", "") == dateline:
         changes.update(dateline=original.dateline, published=original.published, updated=original.updated)
     if texts.get("byline", "") == labels.byline_text(original.authors):

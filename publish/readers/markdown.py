@@ -17,7 +17,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from publish import language, limits, model, sanitise, text, yamlform
 from publish.errors import InputError
-from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
+from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source, pressfields
 from publish.readers.criticmarkup import attribute_value, criticmarkup_plugin
 
 # Pandoc's metadata keys where they exist, then the news keys; aliases map to the same model field.
@@ -28,6 +28,8 @@ META_KEYS: dict[str, str] = {
     # aliases
     "headline": "headline", "dek": "dek", "authors": "authors", "byline": "authors", "language": "language",
     "summary": "summary", "description": "summary", "publisher": "source", "date-modified": "updated",
+    # a press office's
+    **pressfields.FIELDS,
 }
 CAPTION = re.compile(r"^[ >]*Table: ")
 """A table's caption line, as Pandoc writes it (also inside a block quote)."""
@@ -163,6 +165,11 @@ class _Reader:
         return meta
 
     def meta_value(self, field: str, key: Any, value: Any, line: int) -> Any:
+        if field in pressfields.CHOSEN:
+            try:
+                return pressfields.value(field, key, value, line)
+            except pressfields.PressProblem as exc:
+                raise InputError(exc.message, path=self.source, line=exc.line or line) from None
         if field in ("published", "updated"):
             return self.date(key, value, line)
         if field == "authors":

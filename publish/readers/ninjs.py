@@ -15,6 +15,7 @@ figures at the end of the body; `copyrightnotice` the rights. 2.x names are lowe
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -258,12 +259,7 @@ class _Mapper:
             rights=_string(self.get("copyrightnotice")) or _string(self.get("copyrightholder")),
             identifier=self.alt_id(("identifier",)) or _string(self.data.get("uri")),
         )
-        embargo = self.get("embargoed")
-        if embargo:
-            log.warning("%s: embargoed until %s; the outputs do not carry the embargo: hold them until then",
-                        self.source, embargo)
-            self.dropped.append(Dropped(self.line("embargoed"), str(embargo),
-                                        "embargo: the article model has no embargo time; check it before release"))
+        meta = dataclasses.replace(meta, embargo=self.embargo())
         for name in ("ednote", "usageterms"):
             note = _string(self.get(name))
             if note:
@@ -316,6 +312,26 @@ class _Mapper:
             return None
         if moment.time() == dt.time() and moment.utcoffset() == dt.timedelta(0):
             return moment.date()  # midnight UTC: how ninjs, which has only date-times, carries a date alone
+        return moment
+
+    def embargo(self) -> dt.datetime | None:
+        """`embargoed` (2.x) or `embargoedUntil` (3.x): a moment with its zone; one without a zone (RFC 3339 allows
+        "-00:00", unknown offset) is read as UTC, with a warning, since no output may drop an embargo."""
+        value = self.get("embargoed")
+        if not isinstance(value, str) or not value:
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            log.warning("%s:%d: embargoed until %r, which is not a date and time: hold the outputs until then",
+                        self.source, self.line("embargoed"), value)
+            self.dropped.append(Dropped(self.line("embargoed"), value, "embargo: not an ISO 8601 date and time"))
+            return None
+        if moment.utcoffset() is None or value.endswith("-00:00"):
+            log.warning("%s:%d: the embargo %s gives no time zone; read as UTC", self.source,
+                        self.line("embargoed"), value)
+            moment = moment.replace(tzinfo=dt.UTC)
+        self.inferred.append(Inferred(self.line("embargoed"), value, "embargo"))
         return moment
 
     def provider(self) -> str:
