@@ -60,18 +60,6 @@ def unwanted_breaks(pages: list[Any]) -> frozenset[str]:
     return frozenset(words)
 
 
-def hyphenated_words(pages: list[Any]) -> frozenset[str]:
-    """Every word a layout broke at a line's end, case-folded, with the characters around it up to the spaces (so
-    that protecting any word inside it, whatever pyphen took for a word there, is seen to concern this layout)."""
-    lines = [text for page in pages for _, text in _lines(page)]
-    found = set()
-    for text, after in zip(lines, [*lines[1:], ""], strict=True):
-        if text.endswith(HYPHEN):
-            found.add((text[: -len(HYPHEN)].rsplit(None, 1)[-1:] or [""])[0].casefold()
-                      + (after.split(None, 1)[:1] or [""])[0].casefold())
-    return frozenset(found)
-
-
 def ends_hyphenated(pages: list[Any]) -> bool:
     """Whether the last line of the last page ends with a hyphen (a word carried on to whatever follows)."""
     lines = list(_lines(pages[-1])) if pages else []

@@ -388,8 +388,6 @@ class _Report:
     """Words hyphenated where a typesetter would not (publish.pagination.unwanted_breaks)."""
     fitted: bool
     """Whether a figure was scaled to fit the page before it (the tree changed: a new layout is due)."""
-    hyphenated: bool
-    """Whether any line ends with a hyphen."""
     near_empty: bool
     """Whether its last page holds a few lines only (publish.pagination.last_page_near_empty)."""
     inexact: str
@@ -444,18 +442,18 @@ class _PartLayout:
     """One part in a worker's thread: its layouts, each reported to the parent and held (in the margin-box hook)
     until the parent's verdict."""
 
-    def __init__(self, index: int, lead: bool, inbox: queue.SimpleQueue[Verdict],
+    def __init__(self, index: int, lead: bool, kept: frozenset[str], inbox: queue.SimpleQueue[Verdict],
                  send: Callable[[tuple[Any, ...]], None]) -> None:
         self.index, self.lead, self.inbox, self.send = index, lead, inbox, send
-        self.kept: frozenset[str] = frozenset()
+        self.kept = kept
         """The words kept whole in the current layout."""
         self.copyfit = False
         self.adjust = True
         self.pending: pagination.Restyled = []
         """Figures the current layout scaled, which the next layout shows."""
         self.before_copyfit: tuple[frozenset[str], pagination.Restyled] = (frozenset(), [])
-        self.broken: frozenset[str] = frozenset()
-        """The words the current layout broke at a line's end (with what surrounds them up to the spaces)."""
+        self.consulted: set[str] = set()
+        """The words whose hyphenation the current layout asked for (publish.hyphenation.consulted)."""
         self.furniture: _Furniture | None = None
         self.levels: list[int] = []
 
@@ -469,7 +467,7 @@ class _PartLayout:
                 self.furniture = None
                 _local.part, _local.press = self, press
                 try:
-                    with hyphenation.protected(self.kept):
+                    with hyphenation.protected(self.kept), hyphenation.consulted() as self.consulted:
                         laid = document.render(**press.options)
                 except _Redo as redo:
                     self._prepare(redo.verdict, document.etree_element)
@@ -508,13 +506,12 @@ class _PartLayout:
             self.send(("counted", self.index, report))
 
     def _changes(self, verdict: _Again) -> bool:
-        """Whether laying the part out again as `verdict` says would change its pages: set tighter or not, figures
-        it scaled, or a word it broke at a line's end now kept whole. Otherwise WeasyPrint would lay it out as it
-        is (pyphen is asked about a word only where it does not fit a line, and one it leaves whole there is set as
-        it would be if it could not be broken)."""
+        """Whether laying the part out again as `verdict` says could change its pages: set tighter or not, figures
+        it scaled, or a word now kept whole whose hyphenation the layout asked for. Otherwise WeasyPrint, which is
+        deterministic, would lay it out as it is."""
         if verdict.copyfit != self.copyfit or self.pending:
             return True
-        return any(word in broken for word in verdict.kept - self.kept for broken in self.broken)
+        return not (verdict.kept - self.kept).isdisjoint(self.consulted)
 
     def _report(self, context: Any, pages: list[Any]) -> _Report:
         press: _Press = _local.press
@@ -522,7 +519,6 @@ class _PartLayout:
         words = pagination.unwanted_breaks(flow) if press.hyphenate and self.adjust else frozenset()
         if self.adjust:
             self.pending = pagination.fit_figures(flow)
-        self.broken = pagination.hyphenated_words(flow)
         inexact = ""
         if self.lead and flow and pagination.opening_figure(flow[0]) is not None:
             inexact = "a part opens with a figure, which the single pass may scale to fit the page before it"
@@ -531,7 +527,7 @@ class _PartLayout:
         self.levels = [box.style["bookmark_level"] for page in pages for box in page.descendants()
                        if box.bookmark_label and box.style["bookmark_level"] != "none"]
         return _Report(_anchors(context), _last_strings(context), self.levels, words, bool(self.pending),
-                       bool(self.broken), pagination.last_page_near_empty(pages), inexact)
+                       pagination.last_page_near_empty(pages), inexact)
 
 
 def _make_all_pages_hook(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
@@ -603,9 +599,9 @@ def _worker(connection: Connection, press: _Press, parent: int) -> None:
     while True:
         message = connection.recv()
         if message[0] == "part":
-            _, index, html, lead = message
+            _, index, html, lead, kept = message
             inboxes[index] = queue.SimpleQueue()
-            part = _PartLayout(index, lead, inboxes[index], send)
+            part = _PartLayout(index, lead, kept, inboxes[index], send)
             thread = threading.Thread(target=run, args=(part, html), daemon=True)
             threads.append(thread)
             thread.start()
@@ -637,6 +633,8 @@ class _Part:
     html: str
     lead: bool
     """Whether its first page is a lead page (a body part), dropped when stitched."""
+    kept: frozenset[str] = frozenset()
+    """The words its first layout keeps whole."""
     worker: int = -1
     report: _Report | None = None
     """Its current layout's report, once counted."""
@@ -735,6 +733,11 @@ class _Schedule:
         """Per worker, verdicts that start a layout, sent one at a time (a worker lays out one part at a time)."""
         self.busy: list[int | None] = [None] * len(pool.connections)
         self.messages = pool.receive()
+        self.rounds: list[tuple[frozenset[str], bool]] = []
+        """Per round, what the parts found: the words hyphenated where a typesetter would not, and whether a
+        figure was scaled (what the single pass finds after each of its layouts)."""
+        self.copyfit: bool | None = None
+        """Whether the document was set tighter (None: not tried)."""
 
     def run(self) -> Laid:
         from publish.backends.pdf import LAYOUTS
@@ -744,31 +747,37 @@ class _Schedule:
         body = [self._add(part_html(piece, number), lead=True) for number in range(len(piece.units))]
         self._settle([front, *body])
         self._verdict(front, _Abandon())  # counted only
-        kept: frozenset[str] = frozenset()
+        kept: frozenset[str] = frozenset()  # the words kept whole from the next layout on
+        laid_with = kept  # those the body parts' current layouts keep whole
         for round_ in range(1, LAYOUTS + 1):  # as publish.backends.pdf._write
             reports = self._reports(body)
-            more = frozenset().union(*(report.words for report in reports)) - kept
+            found = frozenset[str]().union(*(report.words for report in reports))
             fitted = any(report.fitted for report in reports)
+            self.rounds.append((found, fitted))
+            more = found - kept
             kept |= more
             if round_ == LAYOUTS or (not more and not fitted):
                 break
             self._again(body, _Again(kept))
+            laid_with = kept
         front_pages = self.parts[front].pages - stub_pages(piece, None)
         total = front_pages + sum(self.parts[index].pages - 1 for index in body)
         copyfit = False
         if self._reports(body)[-1].near_empty:  # set the whole document a little tighter, kept if a page goes
-            tighter = self._add(front_html(piece, None, copyfit=True), lead=False)
+            tighter = self._add(front_html(piece, None, copyfit=True), lead=False, kept=kept)
             self._again(body, _Again(kept, copyfit=True, adjust=False), also=(tighter,))
             self._verdict(tighter, _Abandon())
             tighter_pages = self.parts[tighter].pages - stub_pages(piece, None)
             if tighter_pages + sum(self.parts[index].pages - 1 for index in body) < total:
-                copyfit, front_pages = True, tighter_pages
+                copyfit, front_pages, laid_with = True, tighter_pages, kept
             else:
                 self._again(body, _Back())
-        return self._finish(body, front_pages, copyfit)
+            self.copyfit = copyfit
+        return self._finish(body, front_pages, copyfit, laid_with)
 
-    def _finish(self, body: list[int], front_pages: int, copyfit: bool) -> Laid:
-        """Number the body parts (each written as it is told) and lay out the real front matter."""
+    def _finish(self, body: list[int], front_pages: int, copyfit: bool, kept: frozenset[str]) -> Laid:
+        """Number the body parts (each written as it is told) and lay out the real front matter, as the body parts
+        were: set tighter or not, with the same words kept whole."""
         pages: dict[str, int] = {}
         starts = []
         start = front_pages + 1
@@ -789,14 +798,14 @@ class _Schedule:
             assert report is not None
             self._verdict(index, _Furniture(first - 2, total, dict(carried)))
             carried.update(report.strings)
-        real = self._add(front_html(self.piece, pages, copyfit=copyfit), lead=False)
+        real = self._add(front_html(self.piece, pages, copyfit=copyfit), lead=False, kept=kept)
         self._settle([real])
         report = self.parts[real].report
         assert report is not None
         if self.parts[real].pages - stub_pages(self.piece, pages) != front_pages:
             raise _Fallback("the contents changed length with its real page numbers")
-        if report.hyphenated or report.fitted:
-            raise _Fallback("the cover or contents hyphenates or scales a figure: the single pass may change it")
+        if report.fitted or report.words:
+            raise _Fallback("the cover or contents scales a figure or breaks a word badly: the single pass redoes it")
         self._verdict(real, _Furniture(0, total, {}))
         written = [real, *body]
         while any(self.parts[index].pdf is None for index in written):
@@ -812,8 +821,8 @@ class _Schedule:
                 raise _Fallback(report.inexact)
         return reports  # type: ignore[return-value]
 
-    def _add(self, html: str, lead: bool) -> int:
-        self.parts.append(_Part(html, lead))
+    def _add(self, html: str, lead: bool, kept: frozenset[str] = frozenset()) -> int:
+        self.parts.append(_Part(html, lead, kept))
         index = len(self.parts) - 1
         self.fresh.append(index)
         self._give_all()
@@ -849,7 +858,7 @@ class _Schedule:
             part = self.parts[index]
             part.worker, part.counted = worker, False
             self.busy[worker] = index
-            self.pool.send(worker, ("part", index, part.html, part.lead))
+            self.pool.send(worker, ("part", index, part.html, part.lead, part.kept))
 
     def _settle(self, indexes: list[int]) -> None:
         """Wait until every part in `indexes` has reported its layout."""
