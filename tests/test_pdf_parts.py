@@ -366,3 +366,26 @@ def test_publish_check_passes_on_a_stitched_brief(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert re.search(r"morning-brief\.pdf: 12 pages, .*declares PDF/UA-1, all [\d,]+ words in order", done.stdout)
     assert (tmp_path / "morning-brief.pdf").is_file()
+
+
+@pytest.mark.parametrize("tighter", [False, True], ids=["kept-as-it-was", "set-tighter"])
+def test_copyfit_decided_for_the_whole_document(tighter: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                ) -> None:
+    """When the last page holds a few lines, the single pass sets the whole document a little tighter and keeps that
+    if a page goes; the parts do the same together (here every last page counts as near-empty; with much tighter
+    copyfit styles a page goes, with the theme's own none does, since each article starts a page)."""
+    monkeypatch.setattr(pagination, "LAST_PAGE_LINES", 200)
+    templates: tuple[Path, ...] = ()
+    if tighter:
+        (tmp_path / "collection-print.css.j2").write_text(
+            '{% include "builtin/collection-print.css.j2" %}\n'
+            "html[data-copyfit] .article-body { font-size: 0.75em; }\n", encoding="utf-8")
+        templates = (tmp_path,)
+    brief, context = _context(True, "", templates=templates)
+    stitched, parted = stitch_watched(brief, context)
+    single, once = single_watched(brief, context)
+    assert once.copyfit is tighter and parted.copyfit is tighter
+    assert parted.rounds == once.rounds
+    assert page_texts(stitched, tmp_path) == page_texts(single, tmp_path)
+    assert page_images(stitched, tmp_path, "stitched") == page_images(single, tmp_path, "single")
+    assert outline(stitched) == outline(single) and internal_links(stitched) == internal_links(single)
