@@ -315,6 +315,27 @@ def test_a_theme_with_sided_pages_is_laid_out_in_one_pass() -> None:
     assert not pdfparts.usable(brief, dataclasses.replace(context, pdf_parts="auto")), "too small to gain"
 
 
+def test_parts_are_the_default_for_a_large_collection() -> None:
+    """`auto` is the default everywhere (command line, API, build options): parts for a collection of
+    AUTO_ARTICLES articles or more when a second core is there, one pass for a smaller one or a sided theme, and
+    one pass for each input of a batch, which keeps the cores busy already."""
+    from publish import batch, cli
+    from publish.build import BuildOptions
+
+    brief, context = _context(True, "")
+    defaults = RenderContext(theme=context.theme, resources=context.resources, article_break=True)
+    assert defaults.pdf_parts == BuildOptions().pdf_parts == "auto"
+    assert cli._parser().parse_args(["build", "x.md"]).pdf_parts == "auto"
+    articles = brief.articles * (pdfparts.AUTO_ARTICLES // len(brief.articles) + 1)
+    large = dataclasses.replace(brief, sections=(dataclasses.replace(brief.sections[0], articles=articles),))
+    assert not pdfparts.usable(brief, defaults), "too small to gain"
+    assert pdfparts.usable(large, defaults) == (pdfparts._cores() > 1)
+    _, sided = _context(True, "", theme="digest")
+    assert not pdfparts.usable(large, dataclasses.replace(sided, pdf_parts="auto"))
+    assert batch._one_of_many(BuildOptions()).pdf_parts == "off"
+    assert batch._one_of_many(BuildOptions(pdf_parts="on")).pdf_parts == "on"
+
+
 def test_contents_numbers_in_another_style_match(tmp_path: Path) -> None:
     """Contents numbers the stitcher cannot give literally (here zero-padded) come from stub pages numbered as the
     articles' pages, through the theme's own target-counter()."""

@@ -6,29 +6,37 @@ cut where the single-pass layout breaks the page anyway: after the contents, and
 collection's element structure (the other parts are left as empty, undisplayed elements, so selectors such as
 `.article + .article` still match) and is laid out in its own thread of a forked worker process:
 
-1. **Layout.** A worker lays out a part's body; WeasyPrint then asks for its margin boxes, where publish's hook
-   reports the part's page count and waits. The parent, once every part before it is counted, knows where the
-   part starts; once all are counted, how many pages there are.
-2. **Furniture.** The hook gives WeasyPrint the part's page numbers and the total, so "Page N of M", running
-   heads and every margin box are WeasyPrint's own, as in a single pass, and the part is written.
+1. **Layout, in the single pass's rounds.** A worker lays out a part's body; WeasyPrint then asks for its margin
+   boxes, where publish's hook reads the part's pages as `publish.backends.pdf._write` reads the whole document's
+   (publish.pagination: words hyphenated across a page or as a paragraph's last word, figures to scale, a
+   near-empty last page), reports that with the page count, and waits for the parent's verdict. The parent decides
+   for the whole document as the single pass would: another round with the words found kept whole everywhere
+   (each part lays itself out again only if that can change it), copyfit for every part or none, or the layout
+   stands. See "laying the parts out" below.
+2. **Furniture.** Once the layouts stand, the hook gives WeasyPrint the part's page numbers and the total, so
+   "Page N of M", running heads and every margin box are WeasyPrint's own, as in a single pass, and the part is
+   written.
 3. **Front matter last.** The cover and contents are laid out once with placeholder page numbers (to learn their
    length) and again, with the articles' real pages, when the body parts are done: each contents entry's target
    is a stub on a page whose counter is set to the article's page, so the theme's own `target-counter()` prints
    it. The stub pages are dropped.
 4. **Stitching** (pikepdf, on qpdf): the pages in order, named destinations and the links to them (contents entries
-   reach articles in other parts), one outline nested as WeasyPrint nests it, the front part's document
-   metadata, XMP, language, viewer preferences and output intents, and for tagged variants (PDF/UA, PDF/A-a) one
-   structure tree: each part's tree under one document element, its parent tree renumbered, /StructParents per
-   page, role maps merged. Each font's per-part subsets become one embedded font (`share_fonts`).
+   reach articles in other parts), one outline nested as WeasyPrint nests it (each part's bookmark levels, read
+   from the layout that stands), the front part's document metadata, XMP, language, viewer preferences and output
+   intents, and for tagged variants (PDF/UA, PDF/A-a) one structure tree: each part's tree under one document
+   element, its parent tree renumbered, /StructParents per page, role maps merged. Each font's per-part subsets
+   become one embedded font (`share_fonts`).
 
 Named strings (`string-set`, the running heads) carry from part to part: each part reports the last values it
 set, and the next part starts from them.
 
 Used only when the result is the single pass's: the theme's pages must be alike on left and right (equal inner
 and outer margins, furniture not placed "outside"), since a part cannot know on which side it starts until the
-parts before it are laid out; and the styles must not count through the collection (CSS counters besides the
-page's automatic one) or move running elements. Otherwise, for a single part, or when the contents reflows with
-its real page numbers, the single pass runs.
+parts before it are laid out (and their lengths depend on their sides in turn); and the styles must not count
+through the collection (CSS counters besides the page's automatic one) or move running elements. Otherwise, for a
+single part, or where a part's pages would be read with its neighbour's (a part opening with a figure the single
+pass might scale to fit the page before, or ending in a hyphen), the cover or contents hyphenates, or the contents
+reflows with its real page numbers, the single pass runs.
 """
 
 from __future__ import annotations
@@ -359,8 +367,11 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
 # single pass finds there; but the decisions are the whole document's: a word kept whole is kept whole in every
 # part, every part is laid out again while any part found something, and copyfit sets every part tighter or none.
 # So the parent decides as the single pass would, round by round, from what every part reports; a part lays itself
-# out again only when the decision can change its pages (it has a figure to scale, or a word to keep whole that it
-# broke at a line's end), and otherwise keeps the layout it has, which is what laying it out again would give.
+# out again only when the decision can change its pages (copyfit, a figure it scaled, or a word now kept whole that
+# its layout asked pyphen about: WeasyPrint is deterministic, and a word's hyphenation reaches the layout only
+# through that question, whether the word then breaks at a line's end or only narrows a table column), and
+# otherwise keeps the layout it has, which is what laying it out again would give. A copyfit that saves no page is
+# undone (each part laid out again as before it), where the single pass keeps its earlier layout in memory.
 
 
 @dataclass(frozen=True, slots=True)
