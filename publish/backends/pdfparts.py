@@ -48,6 +48,7 @@ import multiprocessing as mp
 import os
 import queue
 import re
+import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -585,8 +586,12 @@ def _install_hooks() -> None:
 def _worker(connection: Connection, press: _Press, parent: int) -> None:
     """A worker process: lays out each part it is sent in its own thread; the thread waits in the margin-box hook
     for the parent's verdict on each layout, while the next part is laid out. It dies with its parent, even when the
-    parent is killed outright."""
+    parent is killed outright, and leaves Ctrl-C and SIGTERM to the parent, which stops it."""
     processes.die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
+    for name in ("SIGTERM", "SIGHUP"):  # the build's own handlers are not the worker's
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     _install_hooks()
     sending = threading.Lock()
     inboxes: dict[int, queue.SimpleQueue[Verdict]] = {}
