@@ -1007,11 +1007,12 @@ def _collect_front(pdf: pikepdf.Pdf, kept: int, marks: list[_Mark], levels: list
 
 def _collect_marks(pdf: pikepdf.Pdf, mapping: dict[tuple[int, int], Any], first: int, marks: list[_Mark],
                    levels: list[int]) -> None:
-    """A part's outline entries as marks on the whole document's pages, at their heading levels (as the part's
-    worker found them; the part's own nesting when they do not line up)."""
+    """A part's outline entries as marks on the whole document's pages, at their levels as the part's worker found
+    them on the layout it wrote (the part's own nesting is shallower: the sections of other parts are empty there).
+    Levels that do not line up with the entries would nest the outline wrongly: the single pass runs instead."""
     entries = list(_outline_entries(pdf))
     if len(levels) != len(entries):
-        levels = [depth for depth, _, _ in entries]
+        raise _Fallback("a part's bookmark levels do not match its bookmarks")
     order = {objgen: index for index, objgen in enumerate(mapping)}
     for level, (_, title, target) in zip(levels, entries, strict=True):
         page = target[0] if target is not None and len(target) else None
