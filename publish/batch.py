@@ -147,6 +147,13 @@ def _recorded() -> Iterator[_Recorder]:
             logger.propagate = propagate
 
 
+def _one_of_many(options: BuildOptions) -> BuildOptions:
+    """The options for one input of a batch, which already keeps every core busy: no second process for the PDF,
+    and a collection's PDF in parts only when asked for with `--pdf-parts on` (not `auto`)."""
+    return dataclasses.replace(options, pdf_worker=False,
+                               pdf_parts="off" if options.pdf_parts == "auto" else options.pdf_parts)
+
+
 def build_one(source: str, options: BuildOptions, keep_documents: bool = False, use_cache: bool = True,
               shipped: bytes | None = None) -> Outcome:
     """Build one input as `publish build INPUT` would; never raises: an error is the outcome's one line.
@@ -159,7 +166,7 @@ def build_one(source: str, options: BuildOptions, keep_documents: bool = False, 
     with _recorded() as recorder:
         try:
             if shipped is None:
-                written = build([path], dataclasses.replace(options, pdf_worker=False))
+                written = build([path], _one_of_many(options))
                 outputs: tuple[tuple[str, bytes], ...] = ()
             else:
                 written, outputs = _build_shipped(source, shipped, options)
@@ -183,7 +190,7 @@ def _build_shipped(name: str, data: bytes, options: BuildOptions,
         source.write_bytes(data)
         out = Path(folder) / "out"
         try:
-            written = build([source], dataclasses.replace(options, out_dir=out, pdf_worker=False))
+            written = build([source], dataclasses.replace(_one_of_many(options), out_dir=out))
         except PublishError as exc:
             if exc.path is not None:
                 exc.path = exc.path.replace(str(source), name)

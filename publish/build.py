@@ -69,7 +69,7 @@ class BuildOptions:
     """Keep both copies of a story found twice in a collection; None leaves it to the manifest."""
     pdf_variant: str = ""
     """A PDF conformance level to declare ("pdf/a-3b", "pdf/ua-1"), or "" for a plain PDF."""
-    pdf_parts: str = "off"
+    pdf_parts: str = "auto"
     """A collection's PDF laid out in parts in parallel and stitched: "auto" (when large enough), "on", "off"."""
     update_fields: bool = False
     """Number a DOCX packet's contents by laying it out with LibreOffice, where installed (`--update-fields`)."""

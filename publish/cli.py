@@ -357,10 +357,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="render all inputs, in order, as one collection with this title")
     c.add_argument("--article-break", action=argparse.BooleanOptionalAction, default=None,
                    help="start each article on a new page (default: as the manifest says; off)")
-    c.add_argument("--pdf-parts", choices=("auto", "on", "off"), default="off",
-                   help="lay a collection's PDF out in parts on every core and stitch them into one: auto (for "
-                        "collections large enough to gain), on, off (default: off; a theme that hyphenates is "
-                        "laid out in one pass)")
+    c.add_argument("--pdf-parts", choices=("auto", "on", "off"), default="auto",
+                   help="lay a collection's PDF out in parts on every core and stitch them into one, page for page "
+                        "as one pass would: auto (default: for collections large enough to gain, with a second "
+                        "core), on, off (one pass)")
     c.add_argument("--update-fields", action="store_true",
                    help="number the DOCX packet's contents by laying it out with LibreOffice (where installed; a few "
                         "seconds); without it Word numbers them on opening")

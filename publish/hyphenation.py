@@ -26,6 +26,7 @@ HYPHEN = "\u2010"
 """The character WeasyPrint draws at a break (the print CSS's hyphenate-character)."""
 
 _protected: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("protected", default=frozenset())
+_consulted: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("consulted", default=None)
 
 
 def dictionary(language: str) -> str | None:
@@ -53,6 +54,8 @@ class Patterns(pyphen.HyphDict):  # type: ignore[misc]
     keep_capitalised = True
 
     def positions(self, word: str) -> list[int]:
+        if (consulted := _consulted.get()) is not None:
+            consulted.add(word.casefold())
         if (self.keep_capitalised and word[:1].isupper()) or word.casefold() in _protected.get():
             return []
         return super().positions(word)  # type: ignore[no-any-return]
@@ -66,3 +69,15 @@ def protected(words: frozenset[str]) -> Iterator[None]:
         yield
     finally:
         _protected.reset(token)
+
+
+@contextlib.contextmanager
+def consulted() -> Iterator[set[str]]:
+    """The words (case-folded) whose hyphenation is asked for while the block runs: a layout depends on whether a
+    word is `protected` only if the word is among them (publish.backends.pdfparts lays out again only then)."""
+    words: set[str] = set()
+    token = _consulted.set(words)
+    try:
+        yield words
+    finally:
+        _consulted.reset(token)

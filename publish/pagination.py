@@ -18,6 +18,9 @@ from typing import Any
 
 from publish.hyphenation import HYPHEN
 
+Restyled = list[tuple[Any, str | None]]
+"""Pictures scaled by `fit_figures`: each picture's element and the style attribute it had before (None: none)."""
+
 EMPTY_SHARE = 0.12
 """The share of a page left empty above a figure that moved on, from which the figure is scaled to fit instead.
 With print pictures at most 85 mm high (print.css) and scaled to no less than 40 per cent, a page is never left a fifth
@@ -37,7 +40,8 @@ _WORD_START = re.compile(r"^\W*(\w+)")
 def unwanted_breaks(pages: list[Any]) -> frozenset[str]:
     """The words a WeasyPrint layout hyphenated where a typesetter would not: the last line of a page ending in
     a hyphen (the word carried over to the next page), and a paragraph whose last line is only the end of a
-    hyphenated word. Each as a case-folded word to protect."""
+    hyphenated word. Each as a case-folded word to protect. `pages` are a document's pages or the page boxes of a
+    layout in progress (publish.backends.pdfparts reads them before the margin boxes are made)."""
     words: set[str] = set()
     flows = [list(_lines(page)) for page in pages]
     for number, lines in enumerate(flows):
@@ -56,15 +60,22 @@ def unwanted_breaks(pages: list[Any]) -> frozenset[str]:
     return frozenset(words)
 
 
-def fit_figures(pages: list[Any]) -> bool:
+def ends_hyphenated(pages: list[Any]) -> bool:
+    """Whether the last line of the last page ends with a hyphen (a word carried on to whatever follows)."""
+    lines = list(_lines(pages[-1])) if pages else []
+    return bool(lines) and lines[-1][1].endswith(HYPHEN)
+
+
+def fit_figures(pages: list[Any]) -> Restyled:
     """Scale down each figure that opens a page while the page before it is left more than `EMPTY_SHARE` empty,
-    so it fits there (a max-height on its picture, set in the document tree WeasyPrint lays out again); whether
-    any was. A figure is never scaled below `SMALLEST_SCALE` of its height."""
-    changed = False
+    so it fits there (a max-height on its picture, set in the document tree WeasyPrint lays out again); the
+    pictures it scaled, with their earlier styles (empty, so false, when none). A figure is never scaled below
+    `SMALLEST_SCALE` of its height."""
+    changed: Restyled = []
     for before, page in itertools.pairwise(pages):
-        area = before._page_box
+        area = _page_box(before)
         free = area.content_box_y() + area.height - _bottom(area)
-        figure = _opening_figure(page._page_box)
+        figure = opening_figure(page)
         if figure is None or free < EMPTY_SHARE * area.height:
             continue
         picture = next((box for box in figure.descendants() if getattr(box, "element_tag", "") == "img"), None)
@@ -72,9 +83,18 @@ def fit_figures(pages: list[Any]) -> bool:
             continue
         height = picture.height - (figure.margin_height() - free) - 2
         if height >= SMALLEST_SCALE * picture.height:
+            changed.append((picture.element, picture.element.get("style")))
             picture.element.set("style", f"max-height: {height:.1f}px")
-            changed = True
     return changed
+
+
+def restore(restyled: Restyled) -> None:
+    """Undo `fit_figures`: give each picture the style it had."""
+    for element, style in reversed(restyled):
+        if style is None:
+            element.attrib.pop("style", None)
+        else:
+            element.set("style", style)
 
 
 def last_page_near_empty(pages: list[Any]) -> bool:
@@ -83,16 +103,16 @@ def last_page_near_empty(pages: list[Any]) -> bool:
 
     if len(pages) < 2:
         return False
-    page_box = pages[-1]._page_box
+    page_box = _page_box(pages[-1])
     flow = [child for child in page_box.children if not isinstance(child, boxes.MarginBox)]
     if any(isinstance(box, boxes.ReplacedBox) for child in flow for box in child.descendants()):
         return False
     return len(list(_lines(pages[-1]))) <= LAST_PAGE_LINES
 
 
-def _opening_figure(page_box: Any) -> Any:
+def opening_figure(page: Any) -> Any:
     """The figure a page's flow opens with (first child after first child), or None."""
-    box = page_box
+    box = _page_box(page)
     while getattr(box, "children", None):
         box = box.children[0]
         if getattr(box, "element_tag", "") == "figure" and "figure" in (box.element.get("class") or "").split():
@@ -138,4 +158,9 @@ def _lines(page: Any) -> Iterator[tuple[Any, str]]:
         for child in getattr(box, "children", ()):
             yield from walk(child, box)
 
-    yield from walk(page._page_box, None)
+    yield from walk(_page_box(page), None)
+
+
+def _page_box(page: Any) -> Any:
+    """A document page's box, or the page box itself (a layout in progress)."""
+    return getattr(page, "_page_box", page)

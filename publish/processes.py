@@ -191,6 +191,8 @@ def _serve(connection: Connection, builds_end: Connection, parent: int, render: 
     pipe closes."""
     builds_end.close()
     die_with_parent(parent)
+    mp.current_process().daemon = False  # so it may fork a collection's PDF parts (publish.backends.pdfparts),
+    # which die with it as it dies with the build
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the build stops the worker
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):

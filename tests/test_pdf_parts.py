@@ -15,7 +15,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from publish import collection
+from publish import collection, pagination
 from publish.backends import RenderContext, pdfparts
 from publish.backends import html as html_backend
 from publish.backends import pdf as pdf_backend
@@ -25,37 +25,101 @@ from publish.theme import load_theme
 from conftest import ROOT, SAMPLES
 
 BRIEF = SAMPLES / "morning-brief.yaml"
-BUILDS = [("sections", False, "", 6), ("articles", True, "", 6), ("articles-ua", True, "pdf/ua-1", 6),
-          ("grouped-ua", True, "pdf/ua-1", 1)]
-"""Per build: name, --article-break, --pdf-variant, parts per core (1: two parts of several articles each, one
-starting mid-section; 6: as many parts as articles)."""
+BUILDS = [("sections", "default", False, "", 6), ("articles", "default", True, "", 6),
+          ("articles-ua", "default", True, "pdf/ua-1", 6), ("grouped-ua", "default", True, "pdf/ua-1", 1),
+          ("brief-sections", "brief", False, "", 6), ("brief-articles", "brief", True, "", 6)]
+"""Per build: name, theme (both built-in ones hyphenate), --article-break, --pdf-variant, parts per core (1: two
+parts of several articles each, one starting mid-section; 6: as many parts as articles)."""
 
 
 def _context(article_break: bool, variant: str, theme: str = "default", templates: tuple[Path, ...] = (),
              ) -> tuple[Any, RenderContext]:
     loaded = collection.without_duplicates(collection.load_manifest(BRIEF))
     chosen = load_theme(theme, templates=templates)
-    # parts are laid out only for themes that do not hyphenate (a hyphenating single pass lays the document out
-    # again to keep words whole across pages, which parts cannot reproduce yet: publish.pagination)
-    chosen = dataclasses.replace(chosen, typography=dataclasses.replace(chosen.typography, hyphenate=False))
     context = RenderContext(theme=chosen, resources=Resources(base_dir=loaded.folder, roots=(chosen.folder,)),
                             article_break=article_break, pdf_variant=variant, pdf_parts="on")
     return loaded.collection, context
 
 
-@pytest.fixture(scope="module", params=BUILDS, ids=[b[0] for b in BUILDS])
-def both(request: pytest.FixtureRequest) -> tuple[bytes, bytes, str]:
-    """The brief stitched from parts, and laid out in one pass: (stitched, single, variant)."""
-    _, article_break, variant, per_core = request.param
-    brief, context = _context(article_break, variant)
-    usual, pdfparts.PARTS_PER_WORKER = pdfparts.PARTS_PER_WORKER, per_core
-    try:
+@dataclasses.dataclass
+class Decisions:
+    """What a layout decided for the whole document: per layout (or round of the parts' layouts), the words found
+    hyphenated where a typesetter would not and whether a figure was scaled; and whether it was set tighter
+    (None: not tried)."""
+
+    rounds: list[tuple[frozenset[str], bool]] = dataclasses.field(default_factory=list)
+    copyfit: bool | None = None
+
+
+def stitch_watched(brief: Any, context: RenderContext, per_core: int = pdfparts.PARTS_PER_WORKER,
+                   ) -> tuple[bytes, Decisions]:
+    """The brief laid out in parts and stitched, with the parent's decisions."""
+    decisions = Decisions()
+    run = pdfparts._Schedule.run
+
+    def watched(self: Any) -> Any:
+        try:
+            return run(self)
+        finally:
+            decisions.rounds, decisions.copyfit = self.rounds, self.copyfit
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdfparts, "PARTS_PER_WORKER", per_core)
+        patch.setattr(pdfparts._Schedule, "run", watched)
         stitched = pdfparts.render(brief, html_backend.render(brief, context), context)
-    finally:
-        pdfparts.PARTS_PER_WORKER = usual
     assert stitched is not None, "the brief was not laid out in parts"
-    single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
-    return stitched, single, variant
+    return stitched, decisions
+
+
+def single_watched(brief: Any, context: RenderContext) -> tuple[bytes, Decisions]:
+    """The brief laid out in one pass, with its decisions."""
+    decisions = Decisions()
+    unwanted, fit, near_empty = pagination.unwanted_breaks, pagination.fit_figures, pagination.last_page_near_empty
+    render = pdf_backend.weasyprint.HTML.render
+    layouts: list[int] = []
+    tried = False
+
+    def watched_render(html: Any, *args: Any, **kwargs: Any) -> Any:
+        document = render(html, *args, **kwargs)
+        layouts.append(len(document.pages))
+        return document
+
+    def watched_unwanted(pages: list[Any]) -> frozenset[str]:
+        found = unwanted(pages)
+        decisions.rounds.append((found, False))
+        return found
+
+    def watched_fit(pages: list[Any]) -> pagination.Restyled:
+        fitted = fit(pages)
+        if len(decisions.rounds) < len(layouts):  # a theme that does not hyphenate
+            decisions.rounds.append((frozenset(), False))
+        decisions.rounds[-1] = (decisions.rounds[-1][0], bool(fitted))
+        return fitted
+
+    def watched_near_empty(pages: list[Any]) -> bool:
+        nonlocal tried
+        tried = near_empty(pages)
+        return tried
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf_backend.weasyprint.HTML, "render", watched_render)
+        patch.setattr(pagination, "unwanted_breaks", watched_unwanted)
+        patch.setattr(pagination, "fit_figures", watched_fit)
+        patch.setattr(pagination, "last_page_near_empty", watched_near_empty)
+        single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
+    decisions.copyfit = layouts[-1] < layouts[-2] if tried else None  # a tighter layout is kept if a page goes
+    return single, decisions
+
+
+@pytest.fixture(scope="module", params=BUILDS, ids=[b[0] for b in BUILDS])
+def both(request: pytest.FixtureRequest) -> tuple[bytes, bytes, str, Decisions, Decisions]:
+    """The brief stitched from parts, and laid out in one pass: (stitched, single, variant, and the decisions of
+    each)."""
+    _, theme, article_break, variant, per_core = request.param
+    brief, context = _context(article_break, variant, theme)
+    stitched, parted = stitch_watched(brief, context, per_core)
+    single, once = single_watched(brief, context)
+    return stitched, single, variant, parted, once
 
 
 def page_texts(pdf: bytes, tmp: Path) -> list[str]:
@@ -99,17 +163,33 @@ def internal_links(pdf: bytes) -> list[tuple[int, str, int]]:
     return links
 
 
-def test_stitched_brief_has_the_single_pass_pages(both: tuple[bytes, bytes, str], tmp_path: Path) -> None:
-    stitched, single, _ = both
+def test_stitched_brief_has_the_single_pass_pages(both: Both, tmp_path: Path) -> None:
+    stitched, single, *_ = both
     assert len(PdfReader(io.BytesIO(stitched)).pages) == len(PdfReader(io.BytesIO(single)).pages)
     mine, theirs = page_texts(stitched, tmp_path), page_texts(single, tmp_path)
     for number, (a, b) in enumerate(zip(mine, theirs, strict=True), 1):
         assert a == b, f"page {number} differs"
+    assert any(HYPHENATED.search(page) for page in theirs), "the theme hyphenates the brief"
     contents = mine[1]
     assert re.search(r"Morning Brief|Contents", contents) and re.search(r"\. \d+", contents), \
         "the contents shows page numbers"
     total = len(mine) - 1  # pdftotext ends with a form feed
     assert f"Page {total} of {total}" in mine[-2]
+
+
+Both = tuple[bytes, bytes, str, Decisions, Decisions]
+HYPHENATED = re.compile("\\w\u2010 ")
+"""A word hyphenated at a line's end, as pdftotext gives it (the print CSS's hyphenate-character, U+2010)."""
+
+
+def test_parts_keep_words_whole_as_the_single_pass_does(both: Both) -> None:
+    """The single pass lays the brief out again to keep whole the words it hyphenated across a page or as a
+    paragraph's last word (and to scale figures); the parts found the same in the same rounds, decided for the
+    whole document."""
+    *_, parted, once = both
+    assert len(once.rounds) > 1 and once.rounds[0][0], "the single pass kept words whole in a second layout"
+    assert parted.rounds == once.rounds
+    assert parted.copyfit == once.copyfit
 
 
 def page_images(pdf: bytes, tmp: Path, stem: str) -> list[bytes]:
@@ -122,8 +202,8 @@ def page_images(pdf: bytes, tmp: Path, stem: str) -> list[bytes]:
     return [Image.open(png).convert("RGB").tobytes() for png in sorted(tmp.glob(f"{stem}-*.png"))]
 
 
-def test_stitched_brief_looks_like_the_single_pass(both: tuple[bytes, bytes, str], tmp_path: Path) -> None:
-    stitched, single, _ = both
+def test_stitched_brief_looks_like_the_single_pass(both: Both, tmp_path: Path) -> None:
+    stitched, single, *_ = both
     mine, theirs = page_images(stitched, tmp_path, "stitched"), page_images(single, tmp_path, "single")
     assert len(mine) == len(theirs)
     assert [n for n, (a, b) in enumerate(zip(mine, theirs, strict=True), 1) if a != b] == [], "pages drawn differently"
@@ -139,16 +219,13 @@ def embedded_fonts(pdf: bytes) -> list[str]:
     return sorted(found.values())
 
 
-def test_stitched_brief_embeds_each_font_once(both: tuple[bytes, bytes, str]) -> None:
-    stitched, single, _ = both
+def test_stitched_brief_embeds_each_font_once(both: Both) -> None:
+    stitched, single, *_ = both
     assert embedded_fonts(stitched) == embedded_fonts(single)
 
 
-@pytest.mark.xfail(strict=False, reason="known defect (with --article-break): since the bookmark moved from the "
-                   "headline to each article's element, which spans pages, a part reports a level per page fragment "
-                   "and the stitched outline nests articles one level too high; --pdf-parts is off by default")
-def test_stitched_brief_has_the_single_pass_bookmarks_and_links(both: tuple[bytes, bytes, str]) -> None:
-    stitched, single, _ = both
+def test_stitched_brief_has_the_single_pass_bookmarks_and_links(both: Both) -> None:
+    stitched, single, *_ = both
     assert outline(stitched) == outline(single)
     assert {0, 1, 2} <= {depth for depth, _, _ in outline(stitched)}, "sections > articles > subheads"
     links = internal_links(stitched)
@@ -156,8 +233,8 @@ def test_stitched_brief_has_the_single_pass_bookmarks_and_links(both: tuple[byte
     assert any(page == 1 and target > 2 for page, _, target in links), "contents entries reach later parts"
 
 
-def test_stitched_brief_keeps_the_document_metadata(both: tuple[bytes, bytes, str]) -> None:
-    stitched, single, _ = both
+def test_stitched_brief_keeps_the_document_metadata(both: Both) -> None:
+    stitched, single, *_ = both
     mine, theirs = pikepdf.open(io.BytesIO(stitched)), pikepdf.open(io.BytesIO(single))
     assert str(mine.Root.Lang) == str(theirs.Root.Lang) == "en"
     for key in ("/Title", "/Author", "/Subject", "/Keywords", "/CreationDate", "/ModDate", "/Creator"):
@@ -178,8 +255,8 @@ def _elements(element: Any, seen: set[tuple[int, int]]) -> list[Any]:
     return found
 
 
-def test_stitched_pdf_ua_is_tagged(both: tuple[bytes, bytes, str]) -> None:
-    stitched, single, variant = both
+def test_stitched_pdf_ua_is_tagged(both: Both) -> None:
+    stitched, single, variant, *_ = both
     if variant != "pdf/ua-1":
         pytest.skip("only a tagged variant has a structure tree")
     pdf = pikepdf.open(io.BytesIO(stitched))
@@ -238,6 +315,27 @@ def test_a_theme_with_sided_pages_is_laid_out_in_one_pass() -> None:
     assert not pdfparts.usable(brief, dataclasses.replace(context, pdf_parts="auto")), "too small to gain"
 
 
+def test_parts_are_the_default_for_a_large_collection() -> None:
+    """`auto` is the default everywhere (command line, API, build options): parts for a collection of
+    AUTO_ARTICLES articles or more when a second core is there, one pass for a smaller one or a sided theme, and
+    one pass for each input of a batch, which keeps the cores busy already."""
+    from publish import batch, cli
+    from publish.build import BuildOptions
+
+    brief, context = _context(True, "")
+    defaults = RenderContext(theme=context.theme, resources=context.resources, article_break=True)
+    assert defaults.pdf_parts == BuildOptions().pdf_parts == "auto"
+    assert cli._parser().parse_args(["build", "x.md"]).pdf_parts == "auto"
+    articles = brief.articles * (pdfparts.AUTO_ARTICLES // len(brief.articles) + 1)
+    large = dataclasses.replace(brief, sections=(dataclasses.replace(brief.sections[0], articles=articles),))
+    assert not pdfparts.usable(brief, defaults), "too small to gain"
+    assert pdfparts.usable(large, defaults) == (pdfparts._cores() > 1)
+    _, sided = _context(True, "", theme="digest")
+    assert not pdfparts.usable(large, dataclasses.replace(sided, pdf_parts="auto"))
+    assert batch._one_of_many(BuildOptions()).pdf_parts == "off"
+    assert batch._one_of_many(BuildOptions(pdf_parts="on")).pdf_parts == "on"
+
+
 def test_contents_numbers_in_another_style_match(tmp_path: Path) -> None:
     """Contents numbers the stitcher cannot give literally (here zero-padded) come from stub pages numbered as the
     articles' pages, through the theme's own target-counter()."""
@@ -289,3 +387,26 @@ def test_publish_check_passes_on_a_stitched_brief(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert re.search(r"morning-brief\.pdf: 12 pages, .*declares PDF/UA-1, all [\d,]+ words in order", done.stdout)
     assert (tmp_path / "morning-brief.pdf").is_file()
+
+
+@pytest.mark.parametrize("tighter", [False, True], ids=["kept-as-it-was", "set-tighter"])
+def test_copyfit_decided_for_the_whole_document(tighter: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                ) -> None:
+    """When the last page holds a few lines, the single pass sets the whole document a little tighter and keeps that
+    if a page goes; the parts do the same together (here every last page counts as near-empty; with much tighter
+    copyfit styles a page goes, with the theme's own none does, since each article starts a page)."""
+    monkeypatch.setattr(pagination, "LAST_PAGE_LINES", 200)
+    templates: tuple[Path, ...] = ()
+    if tighter:
+        (tmp_path / "collection-print.css.j2").write_text(
+            '{% include "builtin/collection-print.css.j2" %}\n'
+            "html[data-copyfit] .article-body { font-size: 0.75em; }\n", encoding="utf-8")
+        templates = (tmp_path,)
+    brief, context = _context(True, "", templates=templates)
+    stitched, parted = stitch_watched(brief, context)
+    single, once = single_watched(brief, context)
+    assert once.copyfit is tighter and parted.copyfit is tighter
+    assert parted.rounds == once.rounds
+    assert page_texts(stitched, tmp_path) == page_texts(single, tmp_path)
+    assert page_images(stitched, tmp_path, "stitched") == page_images(single, tmp_path, "single")
+    assert outline(stitched) == outline(single) and internal_links(stitched) == internal_links(single)

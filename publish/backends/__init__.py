@@ -31,9 +31,10 @@ class RenderContext:
     """In a collection, start every article on a new page."""
     pdf_variant: str = ""
     """A PDF conformance level for the PDF to declare ("pdf/a-3b", "pdf/ua-1"; see publish.conformance), or ""."""
-    pdf_parts: str = "off"
+    pdf_parts: str = "auto"
     """A collection's PDF laid out in parts in parallel and stitched where that matches one pass (see
-    publish.backends.pdfparts): "on", "auto" (for collections large enough to gain) or "off"."""
+    publish.backends.pdfparts): "auto" (for collections large enough to gain, with a second core), "on" or
+    "off"."""
     update_fields: bool = False
     """Lay a DOCX packet out with LibreOffice (where installed) so its contents carry page numbers
     (`--update-fields`); off, Word numbers them on opening."""

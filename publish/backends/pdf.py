@@ -138,10 +138,7 @@ pages (words hyphenated where a typesetter would not, kept whole; figures that l
 def _write(html: Any, source: model.Document, uid: str, variant_name: str, hyphenate: bool = False) -> bytes:
     """Lay out and write the PDF reproducibly: the identifier from the uid, no "now" anywhere (the dates are the
     document's own, else SOURCE_DATE_EPOCH's, else none), and the conformance level asked for declared."""
-    variant = conformance.pdf_variant(variant_name)
-    options: dict[str, Any] = {"presentational_hints": True, "pdf_identifier": uid.encode("utf-8")}
-    if variant is not None:
-        options["pdf_variant"] = variant.name
+    options = layout_options(uid, variant_name)
     with reproducible.epoch_from(source):
         kept_whole: frozenset[str] = frozenset()
         for _ in range(LAYOUTS):
@@ -157,10 +154,25 @@ def _write(html: Any, source: model.Document, uid: str, variant_name: str, hyphe
                 fitted = html.render(**options)
             if len(fitted.pages) < len(document.pages):
                 document = fitted
-        epoch = reproducible.source_date_epoch()
-        if epoch is not None and reproducible.document_date(source) is None:
-            document.metadata.created = document.metadata.modified = reproducible.w3c(epoch)
-        with warnings.catch_warnings():  # WeasyPrint 70 opens its sRGB profile (PDF/A) and never closes it
-            warnings.simplefilter("ignore", ResourceWarning)
-            pdf: bytes = document.write_pdf(**options)
+        return write_laid_out(document, source, options)
+
+
+def layout_options(uid: str, variant_name: str) -> dict[str, Any]:
+    """WeasyPrint's options for a document: presentational hints, the identifier from the uid, the variant."""
+    variant = conformance.pdf_variant(variant_name)
+    options: dict[str, Any] = {"presentational_hints": True, "pdf_identifier": uid.encode("utf-8")}
+    if variant is not None:
+        options["pdf_variant"] = variant.name
+    return options
+
+
+def write_laid_out(document: Any, source: model.Document, options: dict[str, Any]) -> bytes:
+    """A laid-out document's PDF (inside `reproducible.epoch_from(source)`): dated by the source, else by
+    SOURCE_DATE_EPOCH."""
+    epoch = reproducible.source_date_epoch()
+    if epoch is not None and reproducible.document_date(source) is None:
+        document.metadata.created = document.metadata.modified = reproducible.w3c(epoch)
+    with warnings.catch_warnings():  # WeasyPrint 70 opens its sRGB profile (PDF/A) and never closes it
+        warnings.simplefilter("ignore", ResourceWarning)
+        pdf: bytes = document.write_pdf(**options)
     return pdf

@@ -6,29 +6,37 @@ cut where the single-pass layout breaks the page anyway: after the contents, and
 collection's element structure (the other parts are left as empty, undisplayed elements, so selectors such as
 `.article + .article` still match) and is laid out in its own thread of a forked worker process:
 
-1. **Layout.** A worker lays out a part's body; WeasyPrint then asks for its margin boxes, where publish's hook
-   reports the part's page count and waits. The parent, once every part before it is counted, knows where the
-   part starts; once all are counted, how many pages there are.
-2. **Furniture.** The hook gives WeasyPrint the part's page numbers and the total, so "Page N of M", running
-   heads and every margin box are WeasyPrint's own, as in a single pass, and the part is written.
+1. **Layout, in the single pass's rounds.** A worker lays out a part's body; WeasyPrint then asks for its margin
+   boxes, where publish's hook reads the part's pages as `publish.backends.pdf._write` reads the whole document's
+   (publish.pagination: words hyphenated across a page or as a paragraph's last word, figures to scale, a
+   near-empty last page), reports that with the page count, and waits for the parent's verdict. The parent decides
+   for the whole document as the single pass would: another round with the words found kept whole everywhere
+   (each part lays itself out again only if that can change it), copyfit for every part or none, or the layout
+   stands. See "laying the parts out" below.
+2. **Furniture.** Once the layouts stand, the hook gives WeasyPrint the part's page numbers and the total, so
+   "Page N of M", running heads and every margin box are WeasyPrint's own, as in a single pass, and the part is
+   written.
 3. **Front matter last.** The cover and contents are laid out once with placeholder page numbers (to learn their
    length) and again, with the articles' real pages, when the body parts are done: each contents entry's target
    is a stub on a page whose counter is set to the article's page, so the theme's own `target-counter()` prints
    it. The stub pages are dropped.
 4. **Stitching** (pikepdf, on qpdf): the pages in order, named destinations and the links to them (contents entries
-   reach articles in other parts), one outline nested as WeasyPrint nests it, the front part's document
-   metadata, XMP, language, viewer preferences and output intents, and for tagged variants (PDF/UA, PDF/A-a) one
-   structure tree: each part's tree under one document element, its parent tree renumbered, /StructParents per
-   page, role maps merged. Each font's per-part subsets become one embedded font (`share_fonts`).
+   reach articles in other parts), one outline nested as WeasyPrint nests it (each part's bookmark levels, read
+   from the layout that stands), the front part's document metadata, XMP, language, viewer preferences and output
+   intents, and for tagged variants (PDF/UA, PDF/A-a) one structure tree: each part's tree under one document
+   element, its parent tree renumbered, /StructParents per page, role maps merged. Each font's per-part subsets
+   become one embedded font (`share_fonts`).
 
 Named strings (`string-set`, the running heads) carry from part to part: each part reports the last values it
 set, and the next part starts from them.
 
 Used only when the result is the single pass's: the theme's pages must be alike on left and right (equal inner
 and outer margins, furniture not placed "outside"), since a part cannot know on which side it starts until the
-parts before it are laid out; and the styles must not count through the collection (CSS counters besides the
-page's automatic one) or move running elements. Otherwise, for a single part, or when the contents reflows with
-its real page numbers, the single pass runs.
+parts before it are laid out (and their lengths depend on their sides in turn); and the styles must not count
+through the collection (CSS counters besides the page's automatic one) or move running elements. Otherwise, for a
+single part, or where a part's pages would be read with its neighbour's (a part opening with a figure the single
+pass might scale to fit the page before, or ending in a hyphen), the cover or contents hyphenates, or the contents
+reflows with its real page numbers, the single pass runs.
 """
 
 from __future__ import annotations
@@ -38,7 +46,9 @@ import copy
 import io
 import multiprocessing as mp
 import os
+import queue
 import re
+import signal
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -50,7 +60,7 @@ import lxml.html
 import pikepdf
 from lxml import etree
 
-from publish import model, processes
+from publish import cache, hyphenation, model, pagination, processes, reproducible
 from publish.backends import RenderContext
 from publish.errors import PublishError, RenderError
 from publish.theme import Theme
@@ -75,7 +85,7 @@ class _Fallback(Exception):
 
 def usable(document: model.Document, context: RenderContext) -> bool:
     """Whether the parted path applies: a collection of more than one part, a theme whose pages are alike on both
-    sides and that does not hyphenate, a second core and forking processes (not inside a daemonic process, which
+    sides, a second core and forking processes (not inside a daemonic process, which
     may not have children, nor a process running other threads)."""
     match document:
         case model.Article():
@@ -85,10 +95,7 @@ def usable(document: model.Document, context: RenderContext) -> bool:
     units = len(document.articles) if context.article_break else len(document.sections)
     if context.pdf_parts == "auto" and len(document.articles) < AUTO_ARTICLES:
         return False
-    # a hyphenating theme's single pass lays the document out again to keep words whole across pages
-    # (publish.pagination), which parts laid out on their own cannot yet reproduce: one pass for those
-    return (units > 1 and side_independent(context.theme) and not context.theme.typography.hyphenate
-            and _cores() > 1
+    return (units > 1 and side_independent(context.theme) and _cores() > 1
             and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
             and threading.active_count() == 1)  # forking a threaded process (a server) can copy a held lock
 
@@ -200,9 +207,10 @@ def part_html(piece: Cut, index: int) -> str:
             _restore(*saved)
 
 
-def front_html(piece: Cut, pages: dict[str, int] | None) -> str:
+def front_html(piece: Cut, pages: dict[str, int] | None, copyfit: bool = False) -> str:
     """The cover and contents alone, with the page of every place the contents links to (`pages`; a placeholder
-    number while unknown), followed by a stub for each place (pages dropped when stitched). Where the styles print
+    number while unknown), followed by a stub for each place (pages dropped when stitched); set tighter with
+    `copyfit` (publish.pagination.COPYFIT), as every part is when the single pass would be. Where the styles print
     the numbers as `target-counter(attr(href url), page)`, each link carries its number in an attribute the styles
     print instead (cheap: one stub page, no second layout for the numbers); otherwise each stub is on a page
     numbered as its place, so the styles' own `target-counter()` prints it."""
@@ -232,10 +240,13 @@ def front_html(piece: Cut, pages: dict[str, int] | None) -> str:
     style = etree.SubElement(head, "style")
     style.text = "" if literal else "".join(f"@page publish-p{n} {{ counter-set: page {n}; }}\n"
                                             for n in sorted(set(numbers.values())))
+    if copyfit:
+        piece.tree.set(pagination.COPYFIT, "")
     try:
         html = _serialise(piece.tree)
         return html if pages is not None else re.sub(r"<style[^>]*>.*?</style>", _draft_style, html, flags=re.S)
     finally:
+        piece.tree.attrib.pop(pagination.COPYFIT, None)
         head.remove(style)
         for stub in stubs:
             main.remove(stub)
@@ -328,131 +339,296 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
         return None
     from publish.backends import pdf
 
-    def render_part(part: str) -> bytes:
-        fetcher = pdf.ContainedFetcher((context.resources.base_dir, *context.resources.roots, context.theme.folder),
-                                       context.allow_remote)
-        document = pdf.weasyprint.HTML(string=part, base_url=context.resources.base_dir.resolve().as_uri() + "/",
-                                       url_fetcher=fetcher)
-        return pdf._write(document, collection, collection.uid, context.pdf_variant)
+    hyphenate = context.theme.typography.hyphenate
+    if hyphenate:  # the patterns publish hyphenates with, loaded before the workers fork (they inherit them)
+        cache.load_hyphenation({article.meta.language for article in collection.articles})
+    roots = (context.resources.base_dir, *context.resources.roots, context.theme.folder)
+    base_url = context.resources.base_dir.resolve().as_uri() + "/"
 
+    def open_part(part: str) -> Any:
+        fetcher = pdf.ContainedFetcher(roots, context.allow_remote)
+        return pdf.weasyprint.HTML(string=part, base_url=base_url, url_fetcher=fetcher)
+
+    press = _Press(open_part, collection, pdf.layout_options(collection.uid, context.pdf_variant), hyphenate)
     try:
         workers = min(_cores(), MAX_WORKERS)
         piece = cut(html, context.article_break, PARTS_PER_WORKER * workers)
         if len(piece.units) < 2:
             return None
-        laid = lay_out(piece, render_part, workers)
+        laid = lay_out(piece, press, workers)
         return stitch(laid)
     except _Fallback:
         return None
 
 
 # --- laying the parts out in worker processes ---------------------------------------------------------------
+#
+# The single pass (publish.backends.pdf._write) lays the whole document out up to LAYOUTS times: after each layout,
+# publish.pagination finds the words hyphenated where a typesetter would not (kept whole, everywhere, next time)
+# and the figures that left a page too empty (scaled to fit); when its last page holds a few lines, it tries once
+# more set tighter (copyfit) and keeps that if a page goes. Each finding is about one page or two neighbouring
+# ones, and parts are cut where the single pass breaks the page anyway, so every part finds on its pages what the
+# single pass finds there; but the decisions are the whole document's: a word kept whole is kept whole in every
+# part, every part is laid out again while any part found something, and copyfit sets every part tighter or none.
+# So the parent decides as the single pass would, round by round, from what every part reports; a part lays itself
+# out again only when the decision can change its pages (copyfit, a figure it scaled, or a word now kept whole that
+# its layout asked pyphen about: WeasyPrint is deterministic, and a word's hyphenation reaches the layout only
+# through that question, whether the word then breaks at a line's end or only narrows a table column), and
+# otherwise keeps the layout it has, which is what laying it out again would give. A copyfit that saves no page is
+# undone (each part laid out again as before it), where the single pass keeps its earlier layout in memory.
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
+class _Press:
+    """How a part becomes a PDF in a worker: opened as WeasyPrint's document (fetching only what the single pass
+    may), laid out with WeasyPrint's options until the parent accepts a layout, and written."""
+
+    open: Callable[[str], Any]
+    collection: model.Collection
+    options: dict[str, Any]
+    hyphenate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """What a part's layout tells the parent, before its margin boxes are made."""
+
+    anchors: list[list[str]]
+    """The ids first found on each page (the lead page's too)."""
+    strings: dict[str, str]
+    """The last value of each named string it sets."""
+    levels: list[int]
+    """The level of each of its bookmarks, in order."""
+    words: frozenset[str]
+    """Words hyphenated where a typesetter would not (publish.pagination.unwanted_breaks)."""
+    fitted: bool
+    """Whether a figure was scaled to fit the page before it (the tree changed: a new layout is due)."""
+    near_empty: bool
+    """Whether its last page holds a few lines only (publish.pagination.last_page_near_empty)."""
+    inexact: str
+    """Why the parts cannot match the single pass here ("" when they can)."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Furniture:
-    """What a part's margin boxes need from the parent: how far its page numbers are shifted, and the total."""
+    """The parent's verdict that a layout stands: how far its page numbers are shifted, the total, and the named
+    strings (`string-set`) the parts before it left, for running heads on its first pages."""
 
-    ready: threading.Event = field(default_factory=threading.Event)
-    shift: int = 0
-    total: int = 0
-    abandoned: bool = False
-    strings: dict[str, str] = field(default_factory=dict)
-    """The named strings (`string-set`) the parts before this one left, for running heads on its first pages."""
-    seeded: bool = False
+    shift: int
+    total: int
+    strings: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Again:
+    """The parent's verdict for another round: lay out again, with these words kept whole, set tighter or not, and
+    with publish.pagination's findings (`adjust`: unwanted breaks, figures to fit) or without (a copyfit layout)."""
+
+    kept: frozenset[str]
+    copyfit: bool = False
+    adjust: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class _Back:
+    """The parent's verdict after a copyfit that saved no page: lay out again as before it."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Abandon:
+    """The parent's verdict that the parted layout is given up (or that this layout was only counted)."""
+
+
+Verdict = _Furniture | _Again | _Back | _Abandon
+
+
+class _Redo(Exception):
+    """Raised in a part's margin-box hook to lay the part out again, as the verdict says."""
+
+    def __init__(self, verdict: _Again | _Back) -> None:
+        super().__init__("lay the part out again")
+        self.verdict = verdict
 
 
 _local = threading.local()
 
 
+class _PartLayout:
+    """One part in a worker's thread: its layouts, each reported to the parent and held (in the margin-box hook)
+    until the parent's verdict."""
+
+    def __init__(self, index: int, lead: bool, kept: frozenset[str], inbox: queue.SimpleQueue[Verdict],
+                 send: Callable[[tuple[Any, ...]], None]) -> None:
+        self.index, self.lead, self.inbox, self.send = index, lead, inbox, send
+        self.kept = kept
+        """The words kept whole in the current layout."""
+        self.copyfit = False
+        self.adjust = True
+        self.pending: pagination.Restyled = []
+        """Figures the current layout scaled, which the next layout shows."""
+        self.before_copyfit: tuple[frozenset[str], pagination.Restyled] = (frozenset(), [])
+        self.consulted: set[str] = set()
+        """The words whose hyphenation the current layout asked for (publish.hyphenation.consulted)."""
+        self.furniture: _Furniture | None = None
+        self.levels: list[int] = []
+
+    def make(self, press: _Press, html: str) -> bytes:
+        """Lay the part out until the parent accepts a layout, and write it."""
+        from publish.backends import pdf
+
+        document = press.open(html)
+        with reproducible.epoch_from(press.collection):
+            while True:
+                self.furniture = None
+                _local.part, _local.press = self, press
+                try:
+                    with hyphenation.protected(self.kept), hyphenation.consulted() as self.consulted:
+                        laid = document.render(**press.options)
+                except _Redo as redo:
+                    self._prepare(redo.verdict, document.etree_element)
+                    continue
+                finally:
+                    _local.part = None
+                return pdf.write_laid_out(laid, press.collection, press.options)
+
+    def _prepare(self, verdict: _Again | _Back, root: Any) -> None:
+        """Set the tree and the words kept whole for the next layout."""
+        if isinstance(verdict, _Back):
+            kept, restyled = self.before_copyfit
+            pagination.restore(restyled)
+            root.attrib.pop(pagination.COPYFIT, None)
+            self.kept, self.copyfit, self.adjust = kept, False, False
+        else:
+            if verdict.copyfit and not self.copyfit:
+                self.before_copyfit = (self.kept, self.pending)
+                root.set(pagination.COPYFIT, "")
+            self.kept, self.copyfit, self.adjust = verdict.kept, verdict.copyfit, verdict.adjust
+        self.pending = []
+
+    def settle(self, context: Any, pages: list[Any]) -> _Furniture:
+        """Report this layout and wait for the parent's verdict: furniture (the layout stands), or another round, in
+        which the layout stands unless the round can change it."""
+        report = self._report(context, pages)
+        self.send(("counted", self.index, report))
+        while True:
+            verdict = self.inbox.get()
+            if isinstance(verdict, _Furniture):
+                return verdict
+            if isinstance(verdict, _Abandon):
+                raise _Fallback("abandoned")
+            if isinstance(verdict, _Back) or self._changes(verdict):
+                raise _Redo(verdict)
+            self.send(("counted", self.index, report))
+
+    def _changes(self, verdict: _Again) -> bool:
+        """Whether laying the part out again as `verdict` says could change its pages: set tighter or not, figures
+        it scaled, or a word now kept whole whose hyphenation the layout asked for. Otherwise WeasyPrint, which is
+        deterministic, would lay it out as it is."""
+        if verdict.copyfit != self.copyfit or self.pending:
+            return True
+        return not (verdict.kept - self.kept).isdisjoint(self.consulted)
+
+    def _report(self, context: Any, pages: list[Any]) -> _Report:
+        press: _Press = _local.press
+        flow = pages[1:] if self.lead else pages  # the lead page is not the document's
+        words = pagination.unwanted_breaks(flow) if press.hyphenate and self.adjust else frozenset()
+        if self.adjust:
+            self.pending = pagination.fit_figures(flow)
+        inexact = ""
+        if self.lead and flow and pagination.opening_figure(flow[0]) is not None:
+            inexact = "a part opens with a figure, which the single pass may scale to fit the page before it"
+        elif pagination.ends_hyphenated(flow):
+            inexact = "a part ends with a hyphen, which the single pass reads with the next part's first word"
+        self.levels = [box.style["bookmark_level"] for page in pages for box in page.descendants()
+                       if box.bookmark_label and box.style["bookmark_level"] != "none"]
+        return _Report(_anchors(context), _last_strings(context), self.levels, words, bool(self.pending),
+                       pagination.last_page_near_empty(pages), inexact)
+
+
+def _make_all_pages_hook(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
+    """WeasyPrint's page maker, keeping the pages it makes for a part's margin-box hook (which reads them all)."""
+    def make_all_pages(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        pages: list[Any] = []
+        _local.pages = pages
+        for page in original(*args, **kwargs):
+            pages.append(page)
+            yield page
+    return make_all_pages
+
+
 def _margin_boxes_hook(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
-    """WeasyPrint's margin-box maker, run once the body is laid out: in a part's thread it first reports the page
-    count and waits for the part's place in the whole document, then numbers the pages from there."""
+    """WeasyPrint's margin-box maker, run once the body is laid out: in a part's thread it first reports the layout
+    and waits for the parent's verdict (lay out again, or the part's place in the whole document), then numbers the
+    pages from there."""
     def margin_boxes(context: Any, page: Any, state: Any) -> Iterator[Any]:
-        report: Callable[[Any], _Furniture] | None = getattr(_local, "report", None)
-        if report is None:
+        part: _PartLayout | None = getattr(_local, "part", None)
+        if part is None:
             return original(context, page, state)
-        _local.levels.extend(box.style["bookmark_level"] for box in page.descendants()
-                             if box.bookmark_label and box.style["bookmark_level"] != "none")
-        furniture = report(context)
-        furniture.ready.wait()
-        if furniture.abandoned:
-            raise _Fallback("abandoned")
-        if not furniture.seeded:  # on the lead page, which sets none: later pages fall back on these values
-            furniture.seeded = True
-            for name, value in furniture.strings.items():
-                context.string_set[name].setdefault(1, [value])
+        if part.furniture is None:  # the layout's first page: report, and wait
+            part.furniture = part.settle(context, _local.pages)
+            for name, value in part.furniture.strings.items():  # on the lead page, which sets none: later pages
+                context.string_set[name].setdefault(1, [value])   # fall back on these values
         state = copy.deepcopy(state)
         counters = state[1]
-        counters["page"] = [counters.get("page", [0])[-1] + furniture.shift]
-        counters["pages"] = [furniture.total]
+        counters["page"] = [counters.get("page", [0])[-1] + part.furniture.shift]
+        counters["pages"] = [part.furniture.total]
         return original(context, page, state)
     return margin_boxes
 
 
-def _install_hook() -> None:
+def _install_hooks() -> None:
     from publish.backends import pdf
     layout = pdf.weasyprint.layout
     if not getattr(layout.make_margin_boxes, "publish_parts", False):
-        hooked = _margin_boxes_hook(layout.make_margin_boxes)
-        hooked.publish_parts = True  # type: ignore[attr-defined]
-        layout.make_margin_boxes = hooked
+        boxes_hook = _margin_boxes_hook(layout.make_margin_boxes)
+        pages_hook = _make_all_pages_hook(layout.make_all_pages)
+        boxes_hook.publish_parts = pages_hook.publish_parts = True  # type: ignore[attr-defined]
+        layout.make_margin_boxes, layout.make_all_pages = boxes_hook, pages_hook
 
 
-def _worker(connection: Connection, render_part: Callable[[str], bytes], parent: int) -> None:
+def _worker(connection: Connection, press: _Press, parent: int) -> None:
     """A worker process: lays out each part it is sent in its own thread; the thread waits in the margin-box hook
-    until the parent sends that part's furniture, while the next part is laid out. It dies with its parent,
-    even when the parent is killed outright."""
+    for the parent's verdict on each layout, while the next part is laid out. It dies with its parent, even when the
+    parent is killed outright, and leaves Ctrl-C and SIGTERM to the parent, which stops it."""
     processes.die_with_parent(parent)
-    _install_hook()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
+    for name in ("SIGTERM", "SIGHUP"):  # the build's own handlers are not the worker's
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    _install_hooks()
     sending = threading.Lock()
-    furniture: dict[int, _Furniture] = {}
+    inboxes: dict[int, queue.SimpleQueue[Verdict]] = {}
     threads: list[threading.Thread] = []
 
     def send(message: tuple[Any, ...]) -> None:
         with sending, contextlib.suppress(OSError):  # the parent has stopped listening: it gave up or failed
             connection.send(message)
 
-    def run(index: int, html: str) -> None:
-        counted = False
-
-        def report(context: Any) -> _Furniture:
-            nonlocal counted
-            if not counted:
-                counted = True
-                send(("counted", index, _anchors(context), _last_strings(context)))
-            return furniture[index]
-
-        _local.report = report
-        _local.levels = []
+    def run(part: _PartLayout, html: str) -> None:
         try:
-            pdf = render_part(html)
-            send(("done", index, pdf, _local.levels))
+            pdf = part.make(press, html)
+            send(("done", part.index, pdf, part.levels))
         except _Fallback:
-            send(("abandoned", index))
+            send(("abandoned", part.index))
         except PublishError as exc:
-            send(("error", index, exc))
+            send(("error", part.index, exc))
         except BaseException:  # a bug: its traceback crosses to the parent, which raises it there
-            send(("failed", index, traceback.format_exc()))
+            send(("failed", part.index, traceback.format_exc()))
 
     while True:
         message = connection.recv()
         if message[0] == "part":
-            _, index, html = message
-            furniture[index] = _Furniture()
-            thread = threading.Thread(target=run, args=(index, html), daemon=True)
+            _, index, html, lead, kept = message
+            inboxes[index] = queue.SimpleQueue()
+            part = _PartLayout(index, lead, kept, inboxes[index], send)
+            thread = threading.Thread(target=run, args=(part, html), daemon=True)
             threads.append(thread)
             thread.start()
-        elif message[0] == "furniture":
-            _, index, shift, total, strings = message
-            chosen = furniture[index]
-            chosen.shift, chosen.total, chosen.abandoned, chosen.strings = shift, total, shift is None, strings
-            chosen.ready.set()
-        else:  # stop: a part still waiting for its numbers is abandoned (the parent gave up on the parted layout)
-            for waiting in furniture.values():
-                if not waiting.ready.is_set():
-                    waiting.abandoned = True
-                    waiting.ready.set()
+        elif message[0] == "verdict":
+            inboxes[message[1]].put(message[2])
+        else:  # stop: a part still waiting for a verdict is abandoned (the parent gave up on the parted layout)
+            for inbox in inboxes.values():
+                inbox.put(_Abandon())
             break
     for thread in threads:
         thread.join()
@@ -474,14 +650,25 @@ class _Part:
     """A part's progress in the parent."""
 
     html: str
+    lead: bool
+    """Whether its first page is a lead page (a body part), dropped when stitched."""
+    kept: frozenset[str] = frozenset()
+    """The words its first layout keeps whole."""
     worker: int = -1
-    anchors: list[list[str]] | None = None
-    """The ids first found on each page, once laid out."""
-    strings: dict[str, str] = field(default_factory=dict)
-    """The last value of each named string it sets."""
+    report: _Report | None = None
+    """Its current layout's report, once counted."""
+    counted: bool = False
+    """Whether the report answers the last request sent to it."""
     pdf: bytes | None = None
     levels: list[int] = field(default_factory=list)
-    """The level of each of its bookmarks, in order."""
+    """The level of each of its bookmarks, in order, as written."""
+    abandoning: bool = False
+
+    @property
+    def pages(self) -> int:
+        """Its page count, lead page and stubs included."""
+        assert self.report is not None
+        return len(self.report.anchors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,16 +686,16 @@ class Laid:
 
 
 class _Pool:
-    """Forked worker processes, each talking to the parent over its own pipe (a part's two phases must reach the
+    """Forked worker processes, each talking to the parent over its own pipe (a part's layouts must all reach the
     same process, which a ProcessPoolExecutor cannot promise)."""
 
-    def __init__(self, size: int, render_part: Callable[[str], bytes]) -> None:
+    def __init__(self, size: int, press: _Press) -> None:
         context = mp.get_context("fork")
         self.connections: list[Connection] = []
         self.processes: list[Any] = []
         for _ in range(size):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_worker, args=(theirs, render_part, os.getpid()), daemon=True)
+            process = context.Process(target=_worker, args=(theirs, press, os.getpid()), daemon=True)
             process.start()
             theirs.close()
             self.connections.append(ours)
@@ -541,96 +728,180 @@ class _Pool:
             connection.close()
 
 
-def lay_out(piece: Cut, render_part: Callable[[str], bytes], workers: int = 2) -> Laid:
-    """Every part laid out in the pool: the front matter first with placeholder numbers (only counted), the body
-    parts; once all are counted, each body part is numbered and written, and the front matter laid out again with
-    the contents' real page numbers."""
-    parts = [_Part(front_html(piece, None))] + [_Part(part_html(piece, i)) for i in range(len(piece.units))]
-    pool = _Pool(max(1, min(workers, len(parts))), render_part)
+def lay_out(piece: Cut, press: _Press, workers: int = 2) -> Laid:
+    """Every part laid out in the pool, in the single pass's rounds (see above): the front matter first with
+    placeholder numbers (only counted) and the body parts; once the rounds are done, each body part is numbered and
+    written, and the front matter laid out again with the contents' real page numbers."""
+    pool = _Pool(max(1, min(workers, len(piece.units) + 1)), press)
     try:
-        return _Schedule(pool, piece, parts).run()
+        return _Schedule(pool, piece, press.hyphenate).run()
     finally:
         pool.close()
 
 
 class _Schedule:
-    """The parent's side: hands out parts one per idle worker, numbers them once all are counted."""
+    """The parent's side: hands out layouts one per idle worker (a part's later layouts to the worker holding it),
+    decides each round as the single pass would, and numbers the parts once the last round is done."""
 
-    def __init__(self, pool: _Pool, piece: Cut, parts: list[_Part]) -> None:
-        self.pool, self.piece, self.parts = pool, piece, parts
-        self.waiting = list(range(len(parts)))
-        self.front_pages = 0
-        self.total = 0
-        self.front_stubs = 0
+    def __init__(self, pool: _Pool, piece: Cut, hyphenate: bool) -> None:
+        self.pool, self.piece, self.hyphenate = pool, piece, hyphenate
+        self.parts: list[_Part] = []
+        self.fresh: list[int] = []
+        """New parts, for the first idle worker."""
+        self.queued: list[list[tuple[int, Verdict]]] = [[] for _ in pool.connections]
+        """Per worker, verdicts that start a layout, sent one at a time (a worker lays out one part at a time)."""
+        self.busy: list[int | None] = [None] * len(pool.connections)
+        self.messages = pool.receive()
+        self.rounds: list[tuple[frozenset[str], bool]] = []
+        """Per round, what the parts found: the words hyphenated where a typesetter would not, and whether a
+        figure was scaled (what the single pass finds after each of its layouts)."""
+        self.copyfit: bool | None = None
+        """Whether the document was set tighter (None: not tried)."""
 
     def run(self) -> Laid:
-        for worker in range(len(self.pool.connections)):
-            self._give(worker)
-        body = len(self.piece.units)
-        for worker, message in self.pool.receive():
-            kind, index = message[0], message[1]
-            if kind == "counted":
-                self._counted(worker, index, message[2], message[3])
-            elif kind == "done":
-                self.parts[index].pdf, self.parts[index].levels = message[2], message[3]
-                if len(self.parts) == body + 2 and all(p.pdf is not None for p in self.parts[1:]):
-                    front = self.parts[-1]
-                    assert front.pdf is not None
-                    return Laid(front.pdf, self.front_pages, tuple(p.pdf for p in self.parts[1:-1] if p.pdf),
-                                (front.levels, *(p.levels for p in self.parts[1:-1])))
-            elif kind == "abandoned":
-                if index != 0:
-                    raise _Fallback("a part was abandoned")
-            elif kind == "error":
-                raise message[2]
+        from publish.backends.pdf import LAYOUTS
+
+        piece = self.piece
+        front = self._add(front_html(piece, None), lead=False)
+        body = [self._add(part_html(piece, number), lead=True) for number in range(len(piece.units))]
+        self._settle([front, *body])
+        self._verdict(front, _Abandon())  # counted only
+        kept: frozenset[str] = frozenset()  # the words kept whole from the next layout on
+        laid_with = kept  # those the body parts' current layouts keep whole
+        for round_ in range(1, LAYOUTS + 1):  # as publish.backends.pdf._write
+            reports = self._reports(body)
+            found = frozenset[str]().union(*(report.words for report in reports))
+            fitted = any(report.fitted for report in reports)
+            self.rounds.append((found, fitted))
+            more = found - kept
+            kept |= more
+            if round_ == LAYOUTS or (not more and not fitted):
+                break
+            self._again(body, _Again(kept))
+            laid_with = kept
+        front_pages = self.parts[front].pages - stub_pages(piece, None)
+        total = front_pages + sum(self.parts[index].pages - 1 for index in body)
+        copyfit = False
+        if self._reports(body)[-1].near_empty:  # set the whole document a little tighter, kept if a page goes
+            tighter = self._add(front_html(piece, None, copyfit=True), lead=False, kept=kept)
+            self._again(body, _Again(kept, copyfit=True, adjust=False), also=(tighter,))
+            self._verdict(tighter, _Abandon())
+            tighter_pages = self.parts[tighter].pages - stub_pages(piece, None)
+            if tighter_pages + sum(self.parts[index].pages - 1 for index in body) < total:
+                copyfit, front_pages, laid_with = True, tighter_pages, kept
             else:
-                raise RuntimeError(f"a PDF part failed in its worker:\n{message[2]}")
-        raise AssertionError("the workers stopped before every part was written")
+                self._again(body, _Back())
+            self.copyfit = copyfit
+        return self._finish(body, front_pages, copyfit, laid_with)
 
-    def _give(self, worker: int) -> None:
-        if self.waiting:
-            index = self.waiting.pop(0)
-            self.parts[index].worker = worker
-            self.pool.send(worker, ("part", index, self.parts[index].html))
-
-    def _counted(self, worker: int, index: int, anchors: list[list[str]], strings: dict[str, str]) -> None:
-        parts = self.parts
-        parts[index].anchors, parts[index].strings = anchors, strings
-        body = len(self.piece.units)
-        if index == 0:  # the placeholder front matter: only its length was wanted
-            self.pool.send(worker, ("furniture", 0, None, 0, {}))
-        elif index == body + 1:  # the real front matter: its length must not have changed
-            if len(anchors) - self.front_stubs != self.front_pages:
-                self.pool.send(worker, ("furniture", index, None, 0, {}))
-                raise _Fallback("the contents changed length with its real page numbers")
-            self.pool.send(worker, ("furniture", index, 0, self.total, {}))
-            return
-        self._give(worker)
-        if self.waiting or any(p.anchors is None for p in parts) or len(parts) > body + 1:
-            return
-        placeholder = parts[0].anchors
-        assert placeholder is not None
-        self.front_pages = len(placeholder) - stub_pages(self.piece, None)
-        start = self.front_pages + 1
+    def _finish(self, body: list[int], front_pages: int, copyfit: bool, kept: frozenset[str]) -> Laid:
+        """Number the body parts (each written as it is told) and lay out the real front matter, as the body parts
+        were: set tighter or not, with the same words kept whole."""
         pages: dict[str, int] = {}
         starts = []
-        for part in parts[1:]:
-            assert part.anchors is not None
-            for page, names in enumerate(part.anchors[1:]):
+        start = front_pages + 1
+        for index in body:
+            report = self.parts[index].report
+            assert report is not None
+            for page, names in enumerate(report.anchors[1:]):
                 for name in names:
                     pages.setdefault(name, start + page)
             starts.append(start)
-            start += len(part.anchors) - 1
-        self.total = start - 1
-        carried = dict(parts[0].strings)  # the cover's and contents' strings carry into the first section
-        for number, (part, first) in enumerate(zip(parts[1:], starts, strict=True), 1):
-            self.pool.send(part.worker, ("furniture", number, first - 2, self.total, dict(carried)))
-            carried.update(part.strings)
-        front = _Part(front_html(self.piece, pages))
-        self.front_stubs = stub_pages(self.piece, pages)
-        parts.append(front)
-        self.waiting.append(len(parts) - 1)
-        self._give(worker)
+            start += len(report.anchors) - 1
+        total = start - 1
+        front_report = self.parts[0].report
+        assert front_report is not None
+        carried = dict(front_report.strings)  # the cover's and contents' strings carry into the first section
+        for index, first in zip(body, starts, strict=True):
+            report = self.parts[index].report
+            assert report is not None
+            self._verdict(index, _Furniture(first - 2, total, dict(carried)))
+            carried.update(report.strings)
+        real = self._add(front_html(self.piece, pages, copyfit=copyfit), lead=False, kept=kept)
+        self._settle([real])
+        report = self.parts[real].report
+        assert report is not None
+        if self.parts[real].pages - stub_pages(self.piece, pages) != front_pages:
+            raise _Fallback("the contents changed length with its real page numbers")
+        if report.fitted or report.words:
+            raise _Fallback("the cover or contents scales a figure or breaks a word badly: the single pass redoes it")
+        self._verdict(real, _Furniture(0, total, {}))
+        written = [real, *body]
+        while any(self.parts[index].pdf is None for index in written):
+            self._next()
+        return Laid(self.parts[real].pdf or b"", front_pages, tuple(self.parts[index].pdf or b"" for index in body),
+                    tuple(self.parts[index].levels for index in written))
+
+    def _reports(self, indexes: list[int]) -> list[_Report]:
+        reports = [self.parts[index].report for index in indexes]
+        for report in reports:
+            assert report is not None
+            if report.inexact:
+                raise _Fallback(report.inexact)
+        return reports  # type: ignore[return-value]
+
+    def _add(self, html: str, lead: bool, kept: frozenset[str] = frozenset()) -> int:
+        self.parts.append(_Part(html, lead, kept))
+        index = len(self.parts) - 1
+        self.fresh.append(index)
+        self._give_all()
+        return index
+
+    def _again(self, indexes: list[int], verdict: _Again | _Back, also: tuple[int, ...] = ()) -> None:
+        """Every part in `indexes` given the verdict (each laid out again or not, as it decides), and counted."""
+        for index in indexes:
+            part = self.parts[index]
+            part.counted = False
+            self.queued[part.worker].append((index, verdict))
+        self._give_all()
+        self._settle([*indexes, *also])
+
+    def _verdict(self, index: int, verdict: Verdict) -> None:
+        """A verdict that starts no layout: furniture (the part is written) or abandon."""
+        part = self.parts[index]
+        part.abandoning = isinstance(verdict, _Abandon)
+        self.pool.send(part.worker, ("verdict", index, verdict))
+
+    def _give_all(self) -> None:
+        for worker, busy in enumerate(self.busy):
+            if busy is None:
+                self._give(worker)
+
+    def _give(self, worker: int) -> None:
+        if self.queued[worker]:
+            index, verdict = self.queued[worker].pop(0)
+            self.busy[worker] = index
+            self.pool.send(worker, ("verdict", index, verdict))
+        elif self.fresh:
+            index = self.fresh.pop(0)
+            part = self.parts[index]
+            part.worker, part.counted = worker, False
+            self.busy[worker] = index
+            self.pool.send(worker, ("part", index, part.html, part.lead, part.kept))
+
+    def _settle(self, indexes: list[int]) -> None:
+        """Wait until every part in `indexes` has reported its layout."""
+        while not all(self.parts[index].counted for index in indexes):
+            self._next()
+
+    def _next(self) -> None:
+        worker, message = next(self.messages)
+        kind, index = message[0], message[1]
+        part = self.parts[index]
+        if kind == "counted":
+            part.report, part.counted = message[2], True
+            if self.busy[worker] == index:
+                self.busy[worker] = None
+                self._give(worker)
+        elif kind == "done":
+            part.pdf, part.levels = message[2], message[3]
+        elif kind == "abandoned":
+            if not part.abandoning:
+                raise _Fallback("a part was abandoned")
+        elif kind == "error":
+            raise message[2]
+        else:
+            raise RuntimeError(f"a PDF part failed in its worker:\n{message[2]}")
 
 
 # --- stitching ----------------------------------------------------------------------------------------------
@@ -739,11 +1010,12 @@ def _collect_front(pdf: pikepdf.Pdf, kept: int, marks: list[_Mark], levels: list
 
 def _collect_marks(pdf: pikepdf.Pdf, mapping: dict[tuple[int, int], Any], first: int, marks: list[_Mark],
                    levels: list[int]) -> None:
-    """A part's outline entries as marks on the whole document's pages, at their heading levels (as the part's
-    worker found them; the part's own nesting when they do not line up)."""
+    """A part's outline entries as marks on the whole document's pages, at their levels as the part's worker found
+    them on the layout it wrote (the part's own nesting is shallower: the sections of other parts are empty there).
+    Levels that do not line up with the entries would nest the outline wrongly: the single pass runs instead."""
     entries = list(_outline_entries(pdf))
     if len(levels) != len(entries):
-        levels = [depth for depth, _, _ in entries]
+        raise _Fallback("a part's bookmark levels do not match its bookmarks")
     order = {objgen: index for index, objgen in enumerate(mapping)}
     for level, (_, title, target) in zip(levels, entries, strict=True):
         page = target[0] if target is not None and len(target) else None
