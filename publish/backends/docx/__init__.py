@@ -16,7 +16,7 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from publish import model, present, reproducible
 from publish.backends import RenderContext
-from publish.backends.docx import bidi, package, page
+from publish.backends.docx import package, page
 from publish.backends.docx.oxml import W_VAL
 from publish.backends.docx.styles import Look, paragraph_looks
 from publish.backends.docx.writer import Writer
@@ -57,13 +57,12 @@ def _article(article: model.Article, context: RenderContext) -> bytes:
     page.set_up(writer, {"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its
                          "date": present.article(article.meta, context.theme).date})  # width
     writer.article(article, "article")
-    bidi.finish(writer.document, context.theme, article.meta.language)
     package.mark_changed_paragraphs(writer.document)
     writer.comment_threads()
     package.number_paragraphs(writer.document)
     package.set_properties(writer.document, article.meta, when)
     package.embed_model(writer.document, article)
-    return package.with_fixed_times(package.saved(writer.document), when[1])
+    return package.saved(writer.document, when[1])
 
 
 def _packet(collection: model.Collection, context: RenderContext) -> bytes:
@@ -88,16 +87,15 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
             number += 1
             writer.article(article, f"a{number}", headline_style="Heading 1", contents_target=contents.pop(0).target)
     package.set_collection_properties(writer.document, collection, created)
-    bidi.finish(writer.document, context.theme, collection.language)
-    pages = package.laid_out_pages(layout, package.saved(writer.document),
+    pages = package.laid_out_pages(layout, package.saved(writer.document, created),
                                    [entry.target for entry in writer.entries]) if layout else None
     for entry in writer.entries:
         if entry.number is not None:
             if pages is None:  # never a wrong number: without a layout, only the tab and placeholder go
-                entry.number.getparent().getparent().remove(entry.number.getparent())
-                entry.tab.getparent().getparent().remove(entry.tab.getparent())
+                for run in entry.number_runs:
+                    run.getparent().remove(run)
             else:
                 entry.number.text = str(pages[entry.target])
     if pages is None:  # Word fills in the contents' page numbers on opening
         etree.SubElement(writer.document.settings.element, qn("w:updateFields")).set(W_VAL, "true")
-    return package.with_fixed_times(package.saved(writer.document), created)
+    return package.saved(writer.document, created)

@@ -11,11 +11,13 @@ import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from docx.document import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from publish import model, reproducible
@@ -31,10 +33,62 @@ PDF_EXPORT = 'pdf:writer_pdf_Export:{"ExportBookmarksToPDFDestination":{"type":"
 """LibreOffice's PDF export with every Word bookmark as a named destination (the page each one is on)."""
 
 
-def saved(document: Document) -> bytes:
+def saved(document: Document, when: dt.datetime) -> bytes:
+    """The document as a DOCX file in one pass, every ZIP entry dated `when` (so the same article gives the same
+    bytes): python-docx's own package writer, through a ZIP writer of ours that fixes each entry's time and mode."""
+    opc = document.part.package
+    assert opc is not None
     out = io.BytesIO()
-    document.save(out)
+    if not all(hasattr(PackageWriter, step) for step in _WRITER_STEPS):  # another python-docx: save, then re-date
+        document.save(out)
+        return _with_fixed_times(out.getvalue(), when)
+    for part in opc.parts:
+        part.before_marshal()
+    with _FixedTimeZip(out, reproducible.zip_date_time(when)) as physical:
+        write_types, write_package_rels, write_parts = (getattr(PackageWriter, step) for step in _WRITER_STEPS)
+        write_types(physical, opc.parts)
+        write_package_rels(physical, opc.rels)
+        write_parts(physical, opc.parts)
     return out.getvalue()
+
+
+_WRITER_STEPS = ("_write_content_types_stream", "_write_pkg_rels", "_write_parts")
+"""python-docx's `PackageWriter.write` in its three steps (it has no way to choose the ZIP entries' times)."""
+
+
+def _with_fixed_times(data: bytes, when: dt.datetime) -> bytes:
+    """The same package with every ZIP entry dated `when`."""
+    stamp = reproducible.zip_date_time(when)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info))
+    return out.getvalue()
+
+
+class _FixedTimeZip:
+    """python-docx's physical package writer interface (`write(pack_uri, blob)`) over a ZIP file whose entries all
+    carry one date and the mode 0644."""
+
+    def __init__(self, out: io.BytesIO, stamp: tuple[int, int, int, int, int, int]) -> None:
+        self._zip = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED)
+        self._stamp = stamp
+
+    def __enter__(self) -> _FixedTimeZip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._zip.close()
+
+    def write(self, pack_uri: PackURI, blob: bytes) -> None:
+        """Store one part (or relationships item) under its member name."""
+        entry = zipfile.ZipInfo(pack_uri.membername, date_time=self._stamp)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o644 << 16
+        self._zip.writestr(entry, blob)
 
 
 def layout_program() -> str | None:
@@ -178,22 +232,9 @@ def limited(text: str) -> str:
     return text if len(text) <= CORE_PROPERTY_LIMIT else text[: CORE_PROPERTY_LIMIT - 1] + "…"
 
 
-def with_fixed_times(data: bytes, when: dt.datetime) -> bytes:
-    """The same package with every ZIP entry dated `when`, so the same article gives the same bytes."""
-    stamp = reproducible.zip_date_time(when)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info))
-    return out.getvalue()
-
-
-def add_comments_extended(document: Document, threads: Sequence[tuple[Any, str, bool]]) -> None:
+def add_comments_extended(document: Document, threads: Sequence[tuple[BaseOxmlElement, int | None, bool]]) -> None:
     """commentsExtended.xml: each comment's paragraph id, its parent for a reply, and done for a resolved one;
-    `threads` holds (w:comment element, parent comment's id or "", resolved) in the order they were added."""
+    `threads` holds (w:comment element, parent comment's id or None, resolved) in the order they were added."""
     if not threads:
         return
     from docx.opc.packuri import PackURI
@@ -201,17 +242,17 @@ def add_comments_extended(document: Document, threads: Sequence[tuple[Any, str, 
 
     w15, w14 = W15_NS, W14_NS
     root = etree.Element(f"{{{w15}}}commentsEx", nsmap={"w15": w15, "mc": MC_NS})
-    para_ids: dict[str, str] = {}
+    para_ids: dict[int, str] = {}
     for index, (element, parent_id, resolved) in enumerate(threads, 1):
         para_id = f"{0x10000000 + index:08X}"
         paragraphs = element.findall(W_P)
         for number, p in enumerate(paragraphs):  # the thread refers to the comment's last paragraph
             last = number == len(paragraphs) - 1
             p.set(f"{{{w14}}}paraId", para_id if last else f"{0x20000000 + index * 64 + number:08X}")
-        para_ids[element.get(qn("w:id"))] = para_id
+        para_ids[int(element.get(qn("w:id")))] = para_id
         entry = etree.SubElement(root, f"{{{w15}}}commentEx", {f"{{{w15}}}paraId": para_id,
                                                                f"{{{w15}}}done": "1" if resolved else "0"})
-        if parent_id:
+        if parent_id is not None:
             entry.set(f"{{{w15}}}paraIdParent", para_ids[parent_id])
     blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     part = Part(PackURI("/word/commentsExtended.xml"), COMMENTS_EXTENDED_TYPE, blob, document.part.package)

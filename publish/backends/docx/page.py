@@ -4,15 +4,17 @@ each placed where the theme says (and mirrored on facing pages)."""
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from docx.oxml.ns import qn
 from docx.oxml.shape import CT_Inline
+from docx.oxml.text.paragraph import CT_P
+from docx.section import _Header
 from docx.shared import Emu, Mm
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from publish import present
-from publish.backends.docx.oxml import W_DRAWING, W_R, W_TAB, set_style
+from publish.backends.docx.oxml import W_DRAWING, W_TAB, CT_PPr, child, new_run
 from publish.present import SPACING
 
 if TYPE_CHECKING:
@@ -72,19 +74,25 @@ def set_up(writer: Writer, heads: dict[str, str], *, cover: bool = False) -> Non
                 _page_line(writer, foot.paragraphs[0]._p, "Footer", slots)
     if writer.theme.brand.letterhead:
         _letterhead(writer, section.first_page_header, heads)
+    if writer.right_to_left:  # the heads and feet written, and the empty first-page head, run right to left too
+        for story in (section.header, section.footer, section.first_page_header, section.first_page_footer,
+                      section.even_page_header, section.even_page_footer):
+            if not story.is_linked_to_previous:
+                for paragraph in story.paragraphs:
+                    cast(CT_PPr, paragraph._p.get_or_add_pPr()).set_bidi(True)
 
 
-def _page_line(writer: Writer, p: Any, style: str, slots: dict[str, list[str]]) -> None:
+def _page_line(writer: Writer, p: CT_P, style: str, slots: dict[str, list[str]]) -> None:
     """A header or footer line: text at its start, centre and end; "{page}" and "{pages}" become fields."""
     order = [name for name in ("start", "center", "end") if name in slots]
     if len(order) == 1:
-        set_style(p, writer.style_ids[style], {"start": "", "center": "center", "end": "right"}[order[0]])
+        writer.style(p, writer.style_ids[style], {"start": "", "center": "center", "end": "right"}[order[0]])
     else:
-        set_style(p, writer.style_ids[style])
+        writer.style(p, writer.style_ids[style])
     for name in ("start", "center", "end"):  # the style's tab stops: the centre, then the end of the line
         to_centre = name == "center" and order[-1] != "start"
         if len(order) > 1 and (to_centre or (name == "end" and "end" in slots)):
-            etree.SubElement(etree.SubElement(p, W_R), W_TAB)
+            child(new_run(p), W_TAB)
         for piece in slots.get(name, []):
             if piece in ("{page}", "{pages}"):
                 writer.field(p, "PAGE" if piece == "{page}" else "NUMPAGES", "1")
@@ -92,11 +100,11 @@ def _page_line(writer: Writer, p: Any, style: str, slots: dict[str, list[str]]) 
                 writer.run(p, piece, ())
 
 
-def _letterhead(writer: Writer, header: Any, heads: dict[str, str]) -> None:
+def _letterhead(writer: Writer, header: _Header, heads: dict[str, str]) -> None:
     """The first page's letterhead: the logo (or the publisher's name) at the start; label and date at the end."""
     brand = writer.theme.brand
     p = header.paragraphs[0]._p
-    set_style(p, writer.style_ids["Letterhead"])
+    writer.style(p, writer.style_ids["Letterhead"])
     logo = writer.theme.logo_image()
     publisher = brand.publisher or heads.get("source", "")
     if logo is not None:
@@ -105,12 +113,12 @@ def _letterhead(writer: Writer, header: Any, heads: dict[str, str]) -> None:
         r_id, _ = header.part.get_or_add_image(io.BytesIO(logo.data))
         inline = CT_Inline.new_pic_inline(writer.new_shape_id(), r_id, logo.file_name, Emu(width), Emu(height))
         inline.docPr.set("descr", publisher or heads.get("headline", ""))  # no English word of its own
-        etree.SubElement(etree.SubElement(p, W_R), W_DRAWING).append(inline)
+        child(new_run(p), W_DRAWING).append(inline)
     elif publisher:
         writer.run(p, publisher, ("Letterhead Publisher",))
     label, date = present.letterhead_label(brand.label, writer.language, writer.theme), heads.get("date", "")
     if label or date:
-        etree.SubElement(etree.SubElement(p, W_R), W_TAB)
+        child(new_run(p), W_TAB)
         if label:
             writer.run(p, label, ("Letterhead Label",))
         if label and date:
@@ -118,7 +126,6 @@ def _letterhead(writer: Writer, header: Any, heads: dict[str, str]) -> None:
         if date:
             writer.run(p, date, ())
 
-# --- blocks ----------------------------------------------------------------------------------------
 
 
 def _slot(position: str, side: str) -> str:

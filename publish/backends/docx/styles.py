@@ -3,24 +3,32 @@ they are written into."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict, cast
 
+import docx
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml.ns import qn
+from docx.oxml.styles import CT_Styles
+from docx.oxml.text.font import CT_RPr
 from docx.shared import Mm, Pt, RGBColor
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from publish.backends.docx.oxml import W_VAL, set_flag
+from publish.backends.docx import package
+from publish.backends.docx.oxml import W_VAL, CT_PPr
 from publish.errors import RenderError
 from publish.present import SPACING
 from publish.text import direction as text_direction
 from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
 
+TEMPLATE_TIME = dt.datetime(2000, 1, 1)
+"""The ZIP time of a styled template kept in memory (never written out: each document is saved anew)."""
 LIST_LEVELS = 3  # Word's built-in list styles go three deep; deeper lists use the third level's style
 
 
@@ -99,6 +107,14 @@ OWN_PARAGRAPH_STYLES = ("Byline", "Dateline", "Quote Attribution", "Figure", "Im
                         "Original Link", "Rights", "toc 1", "toc 2")
 
 
+class _RoleFonts(TypedDict):
+    """A role's fonts, as Look's keyword arguments."""
+
+    font: str
+    font_cs: str | None
+    font_east_asia: str | None
+
+
 def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False) -> dict[str, Look]:
     """Every paragraph style the backend uses, built-in or ours, with the theme's tokens for an article in
     `language` (its script's fonts, line height and paragraph indent; right to left where it is written so).
@@ -109,10 +125,11 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
     own = fonts.script_for(language)
     scale = complex_script.scale if complex_script else 1.0
 
-    def role(name: str) -> dict[str, Any]:
+    def role(name: str) -> _RoleFonts:
         """The fonts of a role (body, heading, mono) for Latin, complex-script and East Asian text."""
-        return {"font": getattr(fonts, name)[0],
-                "font_cs": _script_font(complex_script, name), "font_east_asia": _script_font(east_asian, name)}
+        latin: tuple[str, ...] = getattr(fonts, name)
+        return {"font": latin[0], "font_cs": _script_font(complex_script, name),
+                "font_east_asia": _script_font(east_asian, name)}
 
     body, heading, mono = role("body"), role("heading"), role("mono")
     header_align = "center" if typo.header_align == "center" else "start"
@@ -238,6 +255,28 @@ CHARACTER_LOOKS: dict[str, Callable[[Theme], Look]] = {
 }
 
 
+STYLED_TEMPLATES = 16
+"""How many styled templates (theme, language, packet or not) one process keeps."""
+_styled: dict[tuple[Theme, str, bool], tuple[bytes, dict[str, str]]] = {}
+
+
+def styled_document(theme: Theme, language: str, *, packet: bool = False) -> tuple[Document, dict[str, str]]:
+    """A new document whose styles are the theme's for `language`, and the style ids by name.
+
+    The styles are built once per theme (a frozen value: a changed token is another theme), language and kind of
+    document, into python-docx's template, which is kept as a package in memory; each document opens a copy of it,
+    so an article's DOCX does not restyle from scratch."""
+    key = (theme, language, packet)
+    if key not in _styled:
+        template = docx.Document()
+        style_ids = define_styles(template, theme, language, packet=packet)
+        if len(_styled) >= STYLED_TEMPLATES:
+            del _styled[next(iter(_styled))]
+        _styled[key] = (package.saved(template, TEMPLATE_TIME), style_ids)
+    data, style_ids = _styled[key]
+    return docx.Document(io.BytesIO(data)), dict(style_ids)
+
+
 def define_styles(document: Document, theme: Theme, language: str, *, packet: bool = False) -> dict[str, str]:
     """Restyle the template's built-in styles and add ours from the theme; the style ids by name."""
     styles = document.styles
@@ -274,7 +313,7 @@ def define_styles(document: Document, theme: Theme, language: str, *, packet: bo
     return {name: styles[name].style_id for name in names}
 
 
-def _drop_letter_spacing(styles_element: Any) -> None:
+def _drop_letter_spacing(styles_element: CT_Styles) -> None:
     """Remove the template's letter-spacing (w:spacing in a style's run properties: Title, Subtitle, Book Title...).
 
     Word has no complex-script variant of it, so it would pull apart the joined letters of Arabic, Urdu, Persian
@@ -324,13 +363,13 @@ def apply_look(style: CharacterStyle, look: Look) -> None:
     if not isinstance(style, ParagraphStyle):
         return
     fmt = style.paragraph_format
-    ppr = style.element.get_or_add_pPr()
+    ppr = cast(CT_PPr, style.element.get_or_add_pPr())
     if look.widow_control is not None:
         fmt.widow_control = look.widow_control
     if look.suppress_hyphens is not None:
-        set_flag(ppr, "w:suppressAutoHyphens", look.suppress_hyphens)
+        ppr.set_suppress_auto_hyphens(look.suppress_hyphens)
     if look.right_to_left is not None:
-        set_flag(ppr, "w:bidi", look.right_to_left)
+        ppr.set_bidi(look.right_to_left)
     if look.tabs:
         fmt.tab_stops.clear_all()
         for position, kind in look.tabs:
@@ -383,7 +422,7 @@ _PPR_AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w
                      "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
 
 
-def _set_language(rpr: Any, language: str) -> None:
+def _set_language(rpr: CT_RPr, language: str) -> None:
     """The w:lang of a run-properties element (spell checking and hyphenation follow it): the language for Latin
     text, and for right-to-left or East Asian text too when it is written so."""
     lang = rpr.find(qn("w:lang"))
@@ -397,10 +436,10 @@ def _set_language(rpr: Any, language: str) -> None:
         lang.set(qn("w:eastAsia"), language)
 
 
-def _set_document_defaults(styles_element: Any, normal: Look, language: str) -> None:
+def _set_document_defaults(styles_element: CT_Styles, normal: Look, language: str) -> None:
     """The template's document defaults name theme fonts and en-US; give them the body fonts and the language
     (and, for Chinese, Japanese and Korean, the hint that shared punctuation is set in the East Asian font)."""
-    rpr = styles_element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    rpr: CT_RPr | None = styles_element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
     if rpr is None:
         return
     fonts = rpr.find(qn("w:rFonts"))

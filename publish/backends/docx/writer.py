@@ -7,53 +7,74 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
-import docx
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
+from docx.oxml.numbering import CT_Num, CT_NumLvl
 from docx.oxml.shape import CT_Inline
+from docx.oxml.shared import CT_DecimalNumber, CT_String
 from docx.oxml.table import CT_Tbl
+from docx.oxml.text.font import CT_RPr
+from docx.oxml.text.hyperlink import CT_Hyperlink
+from docx.oxml.text.paragraph import CT_P
+from docx.oxml.text.parfmt import CT_Jc
+from docx.oxml.text.run import CT_R, CT_Text
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Emu, Mm
-from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from publish import links, model, present
 from publish.backends import RenderContext, cannot_render
-from publish.backends.docx import package
+from publish.backends.docx import bidi, package
 from publish.backends.docx.oxml import (
-    R_ID,
+    W_BIDI,
     W_BOOKMARK_END,
     W_BOOKMARK_START,
     W_BR,
+    W_COMMENT_RANGE_END,
+    W_COMMENT_RANGE_START,
+    W_COMMENT_REFERENCE,
+    W_DEL,
+    W_DELTEXT,
     W_DRAWING,
     W_FLDCHAR,
     W_HYPERLINK,
-    W_ID,
     W_ILVL,
+    W_INS,
     W_INSTRTEXT,
-    W_NAME,
+    W_JC,
+    W_NUMID,
+    W_NUMPR,
     W_P,
     W_PPR,
-    W_R,
+    W_PSTYLE,
     W_RPR,
     W_RSTYLE,
     W_T,
     W_TAB,
-    W_VAL,
-    XML_SPACE,
-    set_style,
+    CT_Bookmark,
+    CT_FldChar,
+    CT_Markup,
+    CT_PPr,
+    CT_RunTrackChange,
+    CT_SectPr,
+    child,
+    new_run,
+    new_text,
 )
 from publish.backends.docx.styles import (
     CHARACTER_LOOKS,
     LIST_LEVELS,
     abstract_num_id,
     apply_look,
-    define_styles,
     list_style,
+    styled_document,
 )
 from publish.errors import RenderError
+from publish.text import direction as text_direction
 from publish.text import lede_has_dateline, plain
 
 EMU_PER_PIXEL = 9525  # at 96 pixels to the inch, the size a browser gives an image without a width
@@ -72,10 +93,10 @@ class ContentsEntry:
 
     target: str
     """The bookmark on the section heading or headline (letters and digits: a PDF destination keeps it as is)."""
-    tab: Any = None
-    """The w:tab before the page number."""
-    number: Any = None
+    number: CT_Text | None = None
     """The w:t holding the page number."""
+    number_runs: tuple[CT_R, ...] = ()
+    """The runs of the tab before the page number and of the number (removed when no layout gives numbers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +113,27 @@ class Writer:
     """Appends an article's blocks to a python-docx Document as w:p elements in named styles."""
 
     def __init__(self, context: RenderContext, language: str, *, packet: bool = False) -> None:
-        self.document: Document = docx.Document()
         self.theme = context.theme
         self.language = language
         self.resources = context.resources
-        self.style_ids = define_styles(self.document, self.theme, language, packet=packet)
+        self.document: Document
+        self.document, self.style_ids = styled_document(self.theme, language, packet=packet)
         self.top = _Scope(self.style_ids["Normal"])
-        body = self.document.element.body
-        self._end = body.sectPr  # every block goes before the section properties, which stay last
+        self.right_to_left = text_direction(language) == "rtl"
+        """Every paragraph, table and the section run right to left (w:bidi), as the language is written."""
+        self._embedding = "R" if self.right_to_left else "L"
+        self._body = self.document.element.body
+        end = self._body.sectPr  # every block goes before the section properties, which stay last
+        assert end is not None
+        self._end = end
+        if self.right_to_left:
+            cast(CT_SectPr, end).get_or_add_bidi()
+        self._normal, self._first = self.style_ids["Normal"], self.style_ids["First Paragraph"]
+        self._first_paragraphs = self.theme.typography.paragraph_style == "indented"
+        """Book-style indented paragraphs: a body paragraph that follows no other takes "First Paragraph" (no
+        indent), as in Pandoc."""
+        self._previous_style: str | None = None
+        """The style of the last paragraph added to the body (None after a table or before any)."""
         self._numbering = self.document.part.numbering_part.element
         self._last_num_id = max((num.numId for num in self._numbering.num_lst), default=0)
         self._list_abstract = {level: abstract_num_id(self.document, self.style_ids[list_style(True, level)])
@@ -122,7 +156,7 @@ class Writer:
         self._change: tuple[str, str, str] | None = None
         """The tracked change (w:ins or w:del, author, date) the runs being written belong to."""
         self._revision = 100_000  # revision ids apart from comment ids (0, 1, 2...): Word wants them unique
-        self._comment_threads: list[tuple[Any, str, bool]] = []
+        self._comment_threads: list[tuple[BaseOxmlElement, int | None, bool]] = []
         """(w:comment element, parent comment's id or "", resolved) for commentsExtended.xml."""
 
     def article(self, article: model.Article, article_id: str, headline_style: str = "Title",
@@ -162,24 +196,23 @@ class Writer:
                     if contents_target:
                         self.bookmark(p, contents_target)
 
-    def paragraph(self, style: str, text: str) -> Any:
+    def paragraph(self, style: str, text: str) -> CT_P:
         """A paragraph of plain text in a named style."""
         p = self._new_paragraph(self.style_ids[style])
         self.run(p, text, ())
         return p
 
-    def bookmark(self, p: Any, anchor: str) -> None:
+    def bookmark(self, p: CT_P, anchor: str) -> None:
         """Mark a paragraph's content as the target of internal links to `anchor` (a heading id as in HTML)."""
         self._bookmark_id += 1
-        start = etree.Element(W_BOOKMARK_START)
-        start.set(W_ID, str(self._bookmark_id))
-        start.set(W_NAME, bookmark_name(anchor))
-        ppr = p.find(W_PPR)
-        if ppr is not None:
-            ppr.addnext(start)
+        start = cast(CT_Bookmark, p.makeelement(W_BOOKMARK_START))
+        start.id = self._bookmark_id
+        start.name = bookmark_name(anchor)
+        if p.pPr is not None:
+            p.pPr.addnext(start)
         else:
             p.insert(0, start)
-        etree.SubElement(p, W_BOOKMARK_END).set(W_ID, str(self._bookmark_id))
+        cast(CT_Bookmark, child(p, W_BOOKMARK_END)).id = self._bookmark_id
 
     def title_page(self, collection: model.Collection) -> None:
         """The packet's first page: logo, title, subtitle, and the edition's date; the publisher is named once (by
@@ -203,9 +236,9 @@ class Writer:
         if href:
             p = self._new_paragraph(self.style_ids["Original Link"])
             self.run(p, present.article(meta, self.theme).original + " ", ())
-            link = etree.SubElement(p, W_HYPERLINK)
-            link.set(R_ID, self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
-            link.set(qn("w:history"), "1")
+            link = cast(CT_Hyperlink, child(p, W_HYPERLINK))
+            link.rId = self.document.part.relate_to(href, RT.HYPERLINK, is_external=True)
+            link.set(qn("w:history"), "1")  # written out: python-docx leaves its default ("on") unwritten
             self.run(link, meta.url, ("Hyperlink",))
         if meta.rights:
             self.paragraph("Rights", meta.rights)
@@ -221,26 +254,25 @@ class Writer:
         for index, (level, title) in enumerate(lines or [(1, "")]):
             p = self._new_paragraph(self.style_ids[f"toc {level}"])
             if index == 0:
-                etree.SubElement(etree.SubElement(p, W_R), W_FLDCHAR).set(qn("w:fldCharType"), "begin")
-                code = etree.SubElement(etree.SubElement(p, W_R), W_INSTRTEXT)
-                code.text = f" {TOC_FIELD} "
-                code.set(XML_SPACE, "preserve")
-                etree.SubElement(etree.SubElement(p, W_R), W_FLDCHAR).set(qn("w:fldCharType"), "separate")
+                _field_char(p, "begin")
+                new_text(new_run(p), f" {TOC_FIELD} ", W_INSTRTEXT)
+                _field_char(p, "separate")
             if not lines:
                 continue
             target = f"Contents{index + 1}"
-            link = etree.SubElement(p, W_HYPERLINK)
-            link.set(qn("w:anchor"), target)
+            link = cast(CT_Hyperlink, child(p, W_HYPERLINK))
+            link.anchor = target
             link.set(qn("w:history"), "1")
             self.run(link, title, ())
-            tab = number = None
             if numbered:
-                tab = etree.SubElement(etree.SubElement(link, W_R), W_TAB)
-                number = etree.SubElement(etree.SubElement(link, W_R), W_T)
+                tab = new_run(link)
+                child(tab, W_TAB)
+                number = cast(CT_Text, child(new_run(link), W_T))
                 number.text = PAGE_PLACEHOLDER
-            self.entries.append(ContentsEntry(target, tab, number))
-        end = etree.SubElement(p, W_R)
-        etree.SubElement(end, W_FLDCHAR).set(qn("w:fldCharType"), "end")
+                self.entries.append(ContentsEntry(target, number, (tab, cast(CT_R, number.getparent()))))
+            else:
+                self.entries.append(ContentsEntry(target))
+        _field_char(p, "end")
         return list(self.entries)
 
 
@@ -281,8 +313,8 @@ class Writer:
 
     def _block_quote(self, block: model.BlockQuote, scope: _Scope) -> None:
         inner = _Scope(self.style_ids["Quote"], scope.list_depth)
-        for child in block.blocks:
-            self.block(child, inner)
+        for nested in block.blocks:
+            self.block(nested, inner)
         if block.attribution:
             self._inlines(self._new_paragraph(self.style_ids["Quote Attribution"]), block.attribution)
 
@@ -306,18 +338,19 @@ class Writer:
             else:  # the marker needs a paragraph of its own when the item opens with a list, table or figure
                 self._new_paragraph(style, num_id)
                 rest = item
-            for child in rest:
-                self.block(child, inner)
+            for nested in rest:
+                self.block(nested, inner)
 
-    def _restarted_numbering(self, level: int, start: int) -> str:
+    def _restarted_numbering(self, level: int, start: int) -> int:
         """A new w:num on the List Number style's abstract numbering, starting again at `start`."""
         self._last_num_id += 1
-        num_id = str(self._last_num_id)
-        num = etree.SubElement(self._numbering, qn("w:num"), {qn("w:numId"): num_id})  # the w:num come last
-        etree.SubElement(num, qn("w:abstractNumId"), {W_VAL: str(self._list_abstract[level])})
-        override = etree.SubElement(num, qn("w:lvlOverride"), {W_ILVL: "0"})
-        etree.SubElement(override, qn("w:startOverride"), {W_VAL: str(start)})
-        return num_id
+        num = cast(CT_Num, child(self._numbering, qn("w:num")))  # the w:num come last
+        num.set(qn("w:numId"), str(self._last_num_id))  # python-docx's numbering attributes are not typed
+        cast(CT_DecimalNumber, child(num, qn("w:abstractNumId"))).val = self._list_abstract[level]
+        override = cast(CT_NumLvl, child(num, qn("w:lvlOverride")))
+        override.set(qn("w:ilvl"), "0")
+        cast(CT_DecimalNumber, child(override, qn("w:startOverride"))).val = start
+        return self._last_num_id
 
     def _code_block(self, block: model.CodeBlock, scope: _Scope) -> None:
         self.run(self._new_paragraph(self.style_ids["Source Code"]), block.text, ())
@@ -335,8 +368,7 @@ class Writer:
         caption = plain(block.caption)
         if caption:
             inline.docPr.set("title", caption)
-        run = etree.SubElement(self._new_paragraph(self.style_ids["Figure"]), W_R)
-        etree.SubElement(run, W_DRAWING).append(inline)
+        child(new_run(self._new_paragraph(self.style_ids["Figure"])), W_DRAWING).append(inline)
         if block.caption:
             self._inlines(self._new_paragraph(self.style_ids["Caption"]), block.caption)
         if block.credit:
@@ -349,31 +381,59 @@ class Writer:
             self._inlines(self._new_paragraph(self.style_ids["Caption"]), block.caption)
         table = CT_Tbl.new_tbl(1 + len(block.rows), len(block.header), self._text_width)  # as add_table makes it
         table.tblStyle_val = self.style_ids["Table Grid"]
+        if self.right_to_left:
+            table.tblPr.get_or_add_bidiVisual()
         rows = table.tr_lst
-        rows[0].get_or_add_trPr().append(etree.Element(qn("w:tblHeader")))  # repeats on each page
+        child(rows[0].get_or_add_trPr(), qn("w:tblHeader"))  # repeats on each page
         align = block.align or ("",) * len(block.header)
         for index, (row, cells) in enumerate(zip(rows, (block.header, *block.rows), strict=True)):
             style = self.style_ids["Table Heading" if index == 0 else "Table Contents"]
             for cell, content, alignment in zip(row.tc_lst, cells, align, strict=True):
                 p = cell.p_lst[0]
-                set_style(p, style, alignment)
+                self.style(p, style, alignment)
                 self._inlines(p, content)
         self._end.addprevious(table)
+        self._previous_style = None
         self._new_paragraph(self.style_ids["After Table"])
 
     def _rule(self, block: model.Rule, scope: _Scope) -> None:
         self._new_paragraph(self.style_ids["Horizontal Rule"])
 
-    def _new_paragraph(self, style_id: str, num_id: str | None = None) -> Any:
-        """An empty w:p in a style (and a list's numbering), placed after the blocks so far."""
-        p = etree.Element(W_P)
-        set_style(p, style_id, num_id=num_id)
+    def _new_paragraph(self, style_id: str, num_id: int | None = None) -> CT_P:
+        """An empty w:p in a style (and a list's numbering), placed after the blocks so far; with indented
+        paragraphs, a body paragraph that follows no other is a first paragraph."""
+        if self._first_paragraphs and style_id == self._normal and self._previous_style not in (self._normal,
+                                                                                              self._first):
+            style_id = self._first
+        self._previous_style = style_id
+        p = cast(CT_P, self._body.makeelement(W_P))
         self._end.addprevious(p)
+        self._properties(p, style_id, "", num_id)
         return p
 
-    # --- inlines ---------------------------------------------------------------------------------------
+    def style(self, p: CT_P, style_id: str, alignment: str = "", num_id: int | None = None) -> None:
+        """Give a w:p its paragraph style, optionally a list numbering and an alignment, and the direction of the
+        language (python-docx's header and footer paragraphs come with properties; these replace them). The
+        properties are made in schema order, so none has to look for its place."""
+        if p.pPr is not None:
+            p.remove(p.pPr)
+        self._properties(p, style_id, alignment, num_id)
 
-    def _inlines(self, parent: Any, inlines: Sequence[model.Inline], marks: tuple[str, ...] = ()) -> None:
+    def _properties(self, p: CT_P, style_id: str, alignment: str, num_id: int | None) -> None:
+        """A new w:pPr, first in a paragraph that has none."""
+        ppr = cast(CT_PPr, p.makeelement(W_PPR))
+        p.insert(0, ppr)
+        cast(CT_String, child(ppr, W_PSTYLE)).val = style_id
+        if num_id is not None:
+            numbering = child(ppr, W_NUMPR)
+            cast(CT_DecimalNumber, child(numbering, W_ILVL)).val = 0
+            cast(CT_DecimalNumber, child(numbering, W_NUMID)).val = num_id
+        if self.right_to_left:
+            child(ppr, W_BIDI)
+        if alignment:
+            cast(CT_Jc, child(ppr, W_JC)).val = WD_PARAGRAPH_ALIGNMENT.from_xml(alignment)
+
+    def _inlines(self, parent: BaseOxmlElement, inlines: Sequence[model.Inline], marks: tuple[str, ...] = ()) -> None:
         """Runs for inlines inside a w:p or w:hyperlink; `marks` names the character styles they are in."""
         for node in inlines:
             match node:
@@ -398,72 +458,74 @@ class Writer:
                 case _:
                     cannot_render(node, "DOCX", "inline")
 
-    def _text(self, node: model.Text, parent: Any, marks: tuple[str, ...]) -> None:
+    def _text(self, node: model.Text, parent: BaseOxmlElement, marks: tuple[str, ...]) -> None:
         self.run(parent, node.text, marks)
 
-    def _code(self, node: model.Code, parent: Any, marks: tuple[str, ...]) -> None:
+    def _code(self, node: model.Code, parent: BaseOxmlElement, marks: tuple[str, ...]) -> None:
         self.run(parent, node.text, (*marks, "Verbatim Char"))
 
-    def _link(self, node: model.Link, parent: Any, marks: tuple[str, ...]) -> None:
-        if parent.tag == W_HYPERLINK:
+    def _link(self, node: model.Link, parent: BaseOxmlElement, marks: tuple[str, ...]) -> None:
+        if isinstance(parent, CT_Hyperlink):
             raise RenderError(f"a link to {node.url!r} sits inside another link; Word cannot nest hyperlinks")
         href = self.targets.href(node.url, article_id=self.article_id, packaged=True)
         if not href:  # javascript:, a heading that is not there: the words stay, the link does not (as in the HTML)
             self._inlines(parent, node.content, marks)
             return
-        link = etree.SubElement(parent, W_HYPERLINK)
+        link = cast(CT_Hyperlink, child(parent, W_HYPERLINK))
         if href.startswith("#"):  # a heading of the article: its bookmark
-            link.set(qn("w:anchor"), bookmark_name(href[1:]))
+            link.anchor = bookmark_name(href[1:])
         else:
-            link.set(R_ID, self.document.part.relate_to(href, RT.HYPERLINK, is_external=True))
+            link.rId = self.document.part.relate_to(href, RT.HYPERLINK, is_external=True)
         if node.title:
             link.set(qn("w:tooltip"), node.title)
         link.set(qn("w:history"), "1")
         self._inlines(link, node.content, (*marks, "Hyperlink"))
 
-    def _line_break(self, node: model.LineBreak, parent: Any, marks: tuple[str, ...]) -> None:
-        etree.SubElement(self._new_run(parent), W_BR)
+    def _line_break(self, node: model.LineBreak, parent: BaseOxmlElement, marks: tuple[str, ...]) -> None:
+        child(self._new_run(parent), W_BR)
 
-    def _tracked(self, node: model.Insertion | model.Deletion, parent: Any, marks: tuple[str, ...]) -> None:
+    def _tracked(self, node: model.Insertion | model.Deletion, parent: BaseOxmlElement, marks: tuple[str, ...]) -> None:
         """A pending tracked change: its runs inside w:ins or w:del (deleted text as w:delText), with author and
         date, so Word shows it as an unaccepted change."""
         outer = self._change
-        self._change = ("w:ins" if isinstance(node, model.Insertion) else "w:del", node.author, node.date)
+        self._change = (W_INS if isinstance(node, model.Insertion) else W_DEL, node.author, node.date)
         self._inlines(parent, node.content, marks)
         self._change = outer
 
-    def _new_run(self, parent: Any) -> Any:
+    def _new_run(self, parent: BaseOxmlElement) -> CT_R:
         """A w:r at the end of `parent`, inside the current tracked change's w:ins or w:del when there is one."""
         if self._change is not None:
             tag, author, date = self._change
             last = parent[-1] if len(parent) else None
-            if last is None or last.tag != qn(tag) or last.get(qn("w:author")) != (author or "Unknown") or \
-                    last.get(qn("w:date"), "") != date:
+            if not isinstance(last, CT_RunTrackChange) or last.tag != tag or last.author != (author or "Unknown") \
+                    or (last.date or "") != date:
                 self._revision += 1
-                last = etree.SubElement(parent, qn(tag), {qn("w:id"): str(self._revision),
-                                                          qn("w:author"): author or "Unknown"})
+                last = cast(CT_RunTrackChange, child(parent, tag))
+                last.id = self._revision
+                last.author = author or "Unknown"
                 if date:
-                    last.set(qn("w:date"), date)
+                    last.date = date
             parent = last
-        return etree.SubElement(parent, W_R)
+        return new_run(parent)
 
-    def _comment(self, node: model.Comment, parent: Any, marks: tuple[str, ...]) -> None:
+    def _comment(self, node: model.Comment, parent: BaseOxmlElement, marks: tuple[str, ...]) -> None:
         """A comment: range marks around the text it covers, the reference after it, the comment and its replies
         in the comments part (replies and resolved state in commentsExtended.xml, as Word 2013 and later write)."""
-        ids = [self._add_comment(node.text, node.author, node.initials, node.date, "", node.resolved)]
+        ids = [self._add_comment(node.text, node.author, node.initials, node.date, None, node.resolved)]
         for reply in node.replies:
             ids.append(self._add_comment(reply.text, reply.author, reply.initials, reply.date, ids[0], node.resolved))
         for comment_id in ids:
-            etree.SubElement(parent, qn("w:commentRangeStart"), {qn("w:id"): comment_id})
+            cast(CT_Markup, child(parent, W_COMMENT_RANGE_START)).id = comment_id
         self._inlines(parent, node.content, marks)
         for comment_id in ids:
-            etree.SubElement(parent, qn("w:commentRangeEnd"), {qn("w:id"): comment_id})
+            cast(CT_Markup, child(parent, W_COMMENT_RANGE_END)).id = comment_id
         for comment_id in ids:
-            run = etree.SubElement(parent, W_R)
-            etree.SubElement(etree.SubElement(run, W_RPR), W_RSTYLE).set(W_VAL, "CommentReference")
-            etree.SubElement(run, qn("w:commentReference"), {qn("w:id"): comment_id})
+            run = new_run(parent)
+            cast(CT_String, child(child(run, W_RPR), W_RSTYLE)).val = "CommentReference"
+            cast(CT_Markup, child(run, W_COMMENT_REFERENCE)).id = comment_id
 
-    def _add_comment(self, text: str, author: str, initials: str, date: str, parent_id: str, resolved: bool) -> str:
+    def _add_comment(self, text: str, author: str, initials: str, date: str, parent_id: int | None,
+                     resolved: bool) -> int:
         comment = self.document.comments.add_comment(text=text, author=author or "Unknown", initials=initials)
         element = comment._comment_elm
         if date:
@@ -471,13 +533,13 @@ class Writer:
         else:  # python-docx stamps "now"; a comment without a date keeps none, so builds stay reproducible
             element.attrib.pop(qn("w:date"), None)
         self._comment_threads.append((element, parent_id, resolved))
-        return str(comment.comment_id)
+        return comment.comment_id
 
     def comment_threads(self) -> None:
         """commentsExtended.xml for the comments written so far (nothing when there are none)."""
         package.add_comments_extended(self.document, self._comment_threads)
 
-    def _image(self, node: model.Image, parent: Any, marks: tuple[str, ...]) -> None:
+    def _image(self, node: model.Image, parent: BaseOxmlElement, marks: tuple[str, ...]) -> None:
         """An inline picture at its pixel size (96 to the inch), no wider than the text; from the web, its alt text."""
         if links.is_remote(node.src):
             if node.alt:
@@ -491,41 +553,40 @@ class Writer:
         inline.docPr.set("descr", node.alt)
         if node.title:
             inline.docPr.set("title", node.title)
-        etree.SubElement(etree.SubElement(parent, W_R), W_DRAWING).append(inline)
+        child(new_run(parent), W_DRAWING).append(inline)
 
-    def run(self, parent: Any, text: str, marks: tuple[str, ...]) -> None:
-        """A w:r in the character style for `marks`; tabs become w:tab and newlines w:br, as in python-docx."""
-        run = self._new_run(parent)
-        text_tag = qn("w:delText") if self._change is not None and self._change[0] == "w:del" else W_T
+    def run(self, parent: BaseOxmlElement, text: str, marks: tuple[str, ...]) -> None:
+        """Runs in the character style for `marks`: one, or one per direction where right-to-left script meets
+        left-to-right (the right-to-left ones marked w:rtl, so they take the complex-script font); tabs become w:tab
+        and newlines w:br, as in python-docx."""
+        deleted = self._change is not None and self._change[0] == W_DEL
         style_id = self._character_style(marks)
-        if style_id is not None:
-            etree.SubElement(etree.SubElement(run, W_RPR), W_RSTYLE).set(W_VAL, style_id)
-        pieces = re.split(r"([\t\n])", text) if "\t" in text or "\n" in text else (text,)
         try:
-            for piece in pieces:
-                if piece == "\t":
-                    etree.SubElement(run, W_TAB)
-                elif piece == "\n":
-                    etree.SubElement(run, W_BR)
-                elif piece:
-                    t = etree.SubElement(run, text_tag)
-                    t.text = piece
-                    t.set(XML_SPACE, "preserve")
+            for right_to_left, pieces in bidi.direction_groups(text, self._embedding, split=not deleted):
+                run = self._new_run(parent)
+                if style_id is not None or right_to_left:
+                    properties = cast(CT_RPr, child(run, W_RPR))
+                    if style_id is not None:
+                        cast(CT_String, child(properties, W_RSTYLE)).val = style_id
+                    if right_to_left:
+                        properties.get_or_add_rtl()
+                for piece in pieces:
+                    if piece == "\t":
+                        child(run, W_TAB)
+                    elif piece == "\n":
+                        child(run, W_BR)
+                    else:
+                        new_text(run, piece, W_DELTEXT if deleted else W_T)
         except ValueError:  # lxml refuses control characters, which XML cannot hold
             raise RenderError(f"text {text[:60]!r} holds a control character a Word document cannot contain") from None
 
-    def field(self, parent: Any, instruction: str, placeholder: str) -> None:
+    def field(self, parent: BaseOxmlElement, instruction: str, placeholder: str) -> None:
         """A complex field (PAGE, NUMPAGES) that Word computes; `placeholder` shows until it does."""
-        for kind in ("begin", "instr", "separate", "result", "end"):
-            run = etree.SubElement(parent, W_R)
-            if kind == "instr":
-                code = etree.SubElement(run, W_INSTRTEXT)
-                code.text = f" {instruction} "
-                code.set(XML_SPACE, "preserve")
-            elif kind == "result":
-                etree.SubElement(run, W_T).text = placeholder
-            else:
-                etree.SubElement(run, W_FLDCHAR).set(qn("w:fldCharType"), kind)
+        _field_char(parent, "begin")
+        new_text(new_run(parent), f" {instruction} ", W_INSTRTEXT)
+        _field_char(parent, "separate")
+        cast(CT_Text, child(new_run(parent), W_T)).text = placeholder
+        _field_char(parent, "end")
 
     def _character_style(self, marks: tuple[str, ...]) -> str | None:
         """The style id for nested marks: a built-in style for one, a combined style (created once) for several."""
@@ -551,3 +612,8 @@ class Writer:
 def bookmark_name(anchor: str) -> str:
     """A Word bookmark name for a heading id: letters, digits and underscores, at most 40 characters."""
     return re.sub(r"[^A-Za-z0-9_]", "_", anchor)[:40]
+
+
+def _field_char(parent: BaseOxmlElement, kind: str) -> None:
+    """A run holding a complex field's begin, separate or end mark."""
+    cast(CT_FldChar, child(new_run(parent), W_FLDCHAR)).fldCharType = kind
