@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import docx
@@ -89,3 +92,30 @@ def test_first_paragraph_after_each_break_in_an_indented_theme() -> None:
     assert styles["After the table."] == "First Paragraph"  # after the table and its spacer
     spaced = docx.Document(io.BytesIO(render(article, context_for(load_theme("default")))))
     assert "First Paragraph" not in {p.style.name for p in spaced.paragraphs}
+
+
+def _publish(*args: str, cache_dir: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PUBLISH_CACHE_DIR": str(cache_dir), "SOURCE_DATE_EPOCH": "1700000000"}
+    return subprocess.run([sys.executable, "-m", "publish", *args], env=environment, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_styled_template_is_kept_in_the_cache_and_gives_the_same_bytes(tmp_path: Path) -> None:
+    """The theme's styles are built by the first build and read back by the next: the same DOCX cold, warm, with a
+    damaged entry, and with --no-cache."""
+    cache_dir = tmp_path / "cache"
+    article, brief = str(SAMPLES / "urdu-library.md"), str(SAMPLES / "morning-brief.yaml")
+    outputs = {}
+    for run in ("cold", "warm", "damaged", "none"):
+        if run == "damaged":
+            for entry in cache_dir.glob("pieces-*/*/*.entry"):
+                entry.write_bytes(entry.read_bytes()[:-100])
+        extra = ("--no-cache",) if run == "none" else ()
+        done = _publish("build", article, brief, "--to", "docx", "--out", str(tmp_path / run), *extra,
+                        cache_dir=cache_dir)
+        assert done.returncode == 0, done.stderr
+        outputs[run] = {p.name: p.read_bytes() for p in (tmp_path / run).iterdir()}
+        if run in ("cold", "warm"):  # one styled template per language and kind: the Urdu article, the English
+            assert len(list(cache_dir.glob("pieces-*/*/*.entry"))) == 2  # packet; the warm build adds none
+    assert len(outputs["cold"]) == 2
+    assert outputs["cold"] == outputs["warm"] == outputs["damaged"] == outputs["none"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypedDict, cast
@@ -20,6 +21,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
+from publish import cache
 from publish.backends.docx import package
 from publish.backends.docx.oxml import W_VAL, CT_PPr
 from publish.errors import RenderError
@@ -264,17 +266,55 @@ def styled_document(theme: Theme, language: str, *, packet: bool = False) -> tup
     """A new document whose styles are the theme's for `language`, and the style ids by name.
 
     The styles are built once per theme (a frozen value: a changed token is another theme), language and kind of
-    document, into python-docx's template, which is kept as a package in memory; each document opens a copy of it,
-    so an article's DOCX does not restyle from scratch."""
+    document, into python-docx's template, which is kept as a package: in memory for this process, and in the
+    per-user cache (`publish.cache`, a signed entry keyed by the theme's tokens, publish's code and python-docx's
+    version) for the next; each document opens a copy of it, so an article's DOCX does not restyle from scratch."""
     key = (theme, language, packet)
     if key not in _styled:
-        template = docx.Document()
-        style_ids = define_styles(template, theme, language, packet=packet)
         if len(_styled) >= STYLED_TEMPLATES:
             del _styled[next(iter(_styled))]
-        _styled[key] = (package.saved(template, TEMPLATE_TIME), style_ids)
+        stored = _stored_template(theme, language, packet)
+        if stored is None:  # the template just styled is this document (a copy of it is kept for the next)
+            document, style_ids = _new_template(theme, language, packet)
+            return document, dict(style_ids)
+        _styled[key] = stored
     data, style_ids = _styled[key]
     return docx.Document(io.BytesIO(data)), dict(style_ids)
+
+
+def _cache_key(theme: Theme, language: str, packet: bool) -> str | None:
+    if cache.root() is None:
+        return None
+    return cache.fingerprint("docx-styles", cache.code_version(), docx.__version__, repr(theme), language,
+                             "packet" if packet else "article")
+
+
+def _stored_template(theme: Theme, language: str, packet: bool) -> tuple[bytes, dict[str, str]] | None:
+    """The styled template from the per-user cache, or None."""
+    key = _cache_key(theme, language, packet)
+    payload = cache.get("pieces", key) if key else None
+    if payload is None or b"\n" not in payload:
+        return None
+    head, data = payload.split(b"\n", 1)
+    try:
+        style_ids = json.loads(head)
+    except ValueError:
+        return None
+    if not isinstance(style_ids, dict) or not all(isinstance(v, str) for v in style_ids.values()):
+        return None
+    return data, {str(name): value for name, value in style_ids.items()}
+
+
+def _new_template(theme: Theme, language: str, packet: bool) -> tuple[Document, dict[str, str]]:
+    """python-docx's template restyled from the theme, its bytes kept in memory and in the per-user cache."""
+    template = docx.Document()
+    style_ids = define_styles(template, theme, language, packet=packet)
+    data = package.saved(template, TEMPLATE_TIME)
+    _styled[(theme, language, packet)] = (data, style_ids)
+    key = _cache_key(theme, language, packet)
+    if key:
+        cache.put("pieces", key, json.dumps(style_ids).encode("utf-8") + b"\n" + data)
+    return template, style_ids
 
 
 def define_styles(document: Document, theme: Theme, language: str, *, packet: bool = False) -> dict[str, str]:
