@@ -73,9 +73,6 @@ def _packet(collection: model.Collection, context: RenderContext) -> bytes:
     page.set_up(writer, {"headline": collection.title, "source": collection.publisher or collection.title},
                 cover=True)
     writer.heading_offset = 1
-    styles = writer.document.styles
-    for name in ("Heading 1", "Section Heading", "TOC Heading"):  # in a packet these start a page
-        styles[name].paragraph_format.page_break_before = True
     writer.title_page(collection)
     layout = package.layout_program() if context.update_fields else None
     contents = writer.contents(collection, numbered=layout is not None)

@@ -348,6 +348,9 @@ def define_styles(document: Document, theme: Theme, language: str, *, packet: bo
     _set_document_defaults(styles.element, looks["Normal"], language)
     for border in styles["Table Grid"].element.iterfind(f"{qn('w:tblPr')}/{qn('w:tblBorders')}/*"):
         border.set(qn("w:color"), theme.colors.rule[1:].upper())
+    if packet:
+        for name in ("Heading 1", "Section Heading", "TOC Heading"):  # in a packet these start a page
+            styles[name].paragraph_format.page_break_before = True
     names = [*looks, *CHARACTER_LOOKS, "Table Grid", "List Continue", "List Continue 2", "List Continue 3",
              *(list_style(ordered, level) for ordered in (False, True) for level in range(1, LIST_LEVELS + 1))]
     return {name: styles[name].style_id for name in names}
