@@ -157,7 +157,7 @@ class Writer:
         """The tracked change (w:ins or w:del, author, date) the runs being written belong to."""
         self._revision = 100_000  # revision ids apart from comment ids (0, 1, 2...): Word wants them unique
         self._comment_threads: list[tuple[BaseOxmlElement, int | None, bool]] = []
-        """(w:comment element, parent comment's id or "", resolved) for commentsExtended.xml."""
+        """(w:comment element, parent comment's id or None, resolved) for commentsExtended.xml."""
 
     def article(self, article: model.Article, article_id: str, headline_style: str = "Title",
                 contents_target: str = "") -> None:
