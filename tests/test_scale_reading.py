@@ -10,7 +10,7 @@ import unicodedata
 from pathlib import Path
 
 from publish import model, text
-from publish.backends.docx import RIGHT_TO_LEFT_BLOCKS, _holds_right_to_left
+from publish.backends.docx.bidi import RIGHT_TO_LEFT_BLOCKS, holds_right_to_left
 from publish.collection import DUPLICATE_SIMILARITY, SHINGLE_WORDS, find_duplicates
 
 WORDS = ["harbour", "ferry", "council", "budget", "minister", "river", "bridge", "grain", "tariff", "school", "rail",
@@ -29,7 +29,7 @@ def test_the_right_to_left_test_answers_as_the_per_character_scan() -> None:
                             ("The word سلام in a sentence", True), ("שלום", True), ("\u200f", True),
                             ("ـ tatweel alone", True), ("", False)):
         exact = any(unicodedata.bidirectional(c) in ("R", "AL") for c in value)
-        assert _holds_right_to_left(value) is exact is expected, value
+        assert holds_right_to_left(value) is exact is expected, value
 
 
 def _story(rng: random.Random, words: int) -> list[str]:

@@ -1,0 +1,103 @@
+"""The DOCX backend: an article as a Word document built only from named styles set from the theme's tokens, or a
+collection as an editor's packet.
+
+The package's modules, by job: `styles` (the named styles from the theme), `writer` (blocks and inlines as
+paragraphs and runs), `page` (page size, letterhead, running heads and footers), `bidi` (right-to-left text and
+first paragraphs), `press` (a press release's embargo, end mark, notes, contacts and corrections), `package`
+(properties, the model's custom XML part, saving with fixed ZIP times, LibreOffice's layout of a packet) and
+`oxml` (WordprocessingML names and element helpers).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, assert_never
+
+from docx.oxml.ns import qn
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
+
+from publish import model, present, reproducible
+from publish.backends import RenderContext
+from publish.backends.docx import package, page, press
+from publish.backends.docx.oxml import W_VAL
+from publish.backends.docx.styles import Look, paragraph_looks
+from publish.backends.docx.writer import Writer
+from publish.text import slug
+
+if TYPE_CHECKING:
+    from publish.collection import CollectionOptions
+
+__all__ = ["Look", "outputs", "paragraph_looks", "render"]
+
+
+def render(document: model.Document, context: RenderContext) -> bytes:
+    """The article as a DOCX file, or a collection as an editor's packet."""
+    match document:
+        case model.Collection():
+            return _packet(document, context)
+        case model.Article():
+            return _article(document, context)
+        case _:
+            assert_never(document)
+
+
+def outputs(document: model.Document, stem: str, options: CollectionOptions) -> list[tuple[str, model.Document]]:
+    """One DOCX file; or, for a collection with `docx_per_article`, one per article in a folder, in reading order:
+    "STEM-docx/01-headline-words.docx" and so on."""
+    match document:
+        case model.Collection() if options.docx_per_article:
+            return [(f"{stem}-docx/{number:02d}-{slug(article.meta.headline)}.docx", article)
+                    for number, article in enumerate(document.articles, 1)]
+        case _:
+            return [(f"{stem}.docx", document)]
+
+
+def _article(article: model.Article, context: RenderContext) -> bytes:
+    """An article as a Word document: its title block, then its body."""
+    when = package.document_dates(article.meta)
+    writer = Writer(context, article.meta.language)
+    page.set_up(writer, {"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its
+                         "date": present.article(article.meta, context.theme).date})  # width
+    press.write_embargo_header(writer, article.articles)
+    writer.article(article, "article")
+    package.mark_changed_paragraphs(writer.document)
+    writer.comment_threads()
+    package.number_paragraphs(writer.document)
+    package.set_properties(writer.document, article.meta, when)
+    press.set_properties(writer.document, article.articles, context.theme)
+    package.embed_model(writer.document, article)
+    return package.saved(writer.document, when[1])
+
+
+def _packet(collection: model.Collection, context: RenderContext) -> bytes:
+    """A collection as one DOCX packet: a title page, a contents field, then per section a divider page and its
+    articles, each starting on a new page under a Heading 1 headline with its byline and dateline."""
+    created = reproducible.moment(collection.edition).replace(tzinfo=None)
+    writer = Writer(context, collection.language, packet=True)
+    page.set_up(writer, {"headline": collection.title, "source": collection.publisher or collection.title},
+                cover=True)
+    writer.heading_offset = 1
+    press.write_embargo_header(writer, collection.articles)
+    writer.title_page(collection)
+    layout = package.layout_program() if context.update_fields else None
+    contents = writer.contents(collection, numbered=layout is not None)
+    number = 0
+    for section in collection.sections:
+        if section.title:
+            writer.bookmark(writer.paragraph("Section Heading", section.title), contents.pop(0).target)
+        for article in section.articles:
+            number += 1
+            writer.article(article, f"a{number}", headline_style="Heading 1", contents_target=contents.pop(0).target)
+    package.set_collection_properties(writer.document, collection, created)
+    press.set_properties(writer.document, collection.articles, context.theme)
+    pages = package.laid_out_pages(layout, package.saved(writer.document, created),
+                                   [entry.target for entry in writer.entries]) if layout else None
+    for entry in writer.entries:
+        if entry.number is not None:
+            if pages is None:  # never a wrong number: without a layout, only the tab and placeholder go
+                for run in entry.number_runs:
+                    run.getparent().remove(run)
+            else:
+                entry.number.text = str(pages[entry.target])
+    if pages is None:  # Word fills in the contents' page numbers on opening
+        etree.SubElement(writer.document.settings.element, qn("w:updateFields")).set(W_VAL, "true")
+    return package.saved(writer.document, created)
