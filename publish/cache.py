@@ -92,10 +92,14 @@ def _unsafe(info: os.stat_result) -> str:
 
 
 def folder(kind: str) -> Path | None:
-    """The cache's folder for one kind of entry, created if needed; None when the cache is off or unusable."""
+    """The cache's folder for one kind of entry, created if needed; None when the cache is off or unusable.
+    Decided once per cache folder, kind and process (a build asks for it hundreds of times)."""
     base = root()
-    if base is None:
-        return None
+    return None if base is None else _kind_folder(base, kind)
+
+
+@functools.cache
+def _kind_folder(base: Path, kind: str) -> Path | None:
     path = base / f"{kind}-{__version__}"
     try:
         path.mkdir(exist_ok=True, mode=0o700)
@@ -379,15 +383,25 @@ def folder_contents(folders: tuple[Path, ...]) -> str:
     return fingerprint(*parts)
 
 
-def _entry_path(kind: str, key: str) -> Path | None:
+def _entry_path(kind: str, key: str, *, create: bool = False) -> Path | None:
+    """Where an entry is kept; with `create`, its shard folder is made (for storing it)."""
     base = folder(kind)
     if base is None:
         return None
     shard = base / key[:2]
-    try:
-        shard.mkdir(exist_ok=True, mode=0o700)
-    except OSError:
-        return None
+    if create:
+        try:
+            shard.mkdir(exist_ok=True, mode=0o700)
+        except FileNotFoundError:  # the kind's folder removed meanwhile (`publish cache clear`): made again
+            _kind_folder.cache_clear()
+            if folder(kind) != base:
+                return None
+            try:
+                shard.mkdir(exist_ok=True, mode=0o700)
+            except OSError:
+                return None
+        except OSError:
+            return None
     return shard / f"{key[2:]}.entry"
 
 
@@ -405,7 +419,7 @@ def get(kind: str, key: str) -> bytes | None:
 
 def put(kind: str, key: str, payload: bytes) -> None:
     """Store a signed entry (through a temporary file and a rename: concurrent builds never see half of one)."""
-    entry = _entry_path(kind, key)
+    entry = _entry_path(kind, key, create=True)
     if entry is not None:
         write_signed(entry, f"{kind}|{key}", payload)
 
@@ -511,6 +525,7 @@ def clear() -> int:
                 path.unlink()
                 removed += 1
     _key_in.cache_clear()
+    _kind_folder.cache_clear()
     return removed
 
 
@@ -538,7 +553,7 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
     found = get_json("models", key)
     if isinstance(found, dict):
         try:
-            reading = readers.Reading(jsonform.from_data(found["article"], source=source_name),
+            reading = readers.Reading(jsonform.from_trusted_data(found["article"]),  # signed: this code wrote it
                               tuple(readers.Dropped(*row) for row in found["dropped"]),
                               tuple(readers.Inferred(*row) for row in found["inferred"]))
             said = [(str(name), int(level), str(message)) for name, level, message in found["said"]]

@@ -337,28 +337,29 @@ def without_duplicates(loaded: LoadedCollection) -> LoadedCollection:
 def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Duplicate]:
     """Pairs of articles that are the same story: each later copy with the earliest one it repeats.
 
-    Each story becomes a set of three-word shingles of its body, and an index lists the stories holding each
-    shingle. Then, one story at a time, the shingles it shares with each earlier story are counted through that
-    index (skipping stock phrases found in many stories): time and memory grow with the number of shingles, so
-    linearly with the collection, and no table of pairs is ever held.
+    Each story becomes a set of three-word shingles of its body. The shingles found in more than one story are
+    picked out with set operations (most shingles of distinct stories are their own), and an index lists the
+    stories holding each of those. Then, one story at a time, the shingles it shares with each earlier story are
+    counted through that index (skipping stock phrases found in many stories): time and memory grow with the
+    number of shingles, so linearly with the collection, and no table of pairs is ever held.
     """
     stories = [array("q", _shingles(article)) for _, article in articles]
-    index: dict[int, int | list[int]] = {}  # a shingle's one holder, or its holders in reading order
+    seen: set[int] = set()
+    repeated: set[int] = set()
+    for story in stories:
+        repeated.update(seen.intersection(story))
+        seen.update(story)
+    del seen
+    index: dict[int, list[int]] = {}  # a repeated shingle's holders, in reading order
     for number, story in enumerate(stories):
-        for shingle in story:
-            holders = index.setdefault(shingle, number)
-            if holders == number:
-                continue
-            if isinstance(holders, int):
-                index[shingle] = [holders, number]
-            else:
-                holders.append(number)
+        for shingle in repeated.intersection(story):
+            index.setdefault(shingle, []).append(number)
     found: list[tuple[int, int, float]] = []
     for later, story in enumerate(stories):
         earlier = []  # per shared shingle, the stories before this one that hold it (sliced and counted in C)
-        for shingle in story:
+        for shingle in repeated.intersection(story):
             holders = index[shingle]
-            if type(holders) is list and len(holders) <= COMMON_SHINGLE:
+            if len(holders) <= COMMON_SHINGLE:
                 earlier.append(holders[:bisect_left(holders, later)])
         shared = Counter(chain.from_iterable(earlier))
         for first in sorted(shared):
