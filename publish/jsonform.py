@@ -132,7 +132,7 @@ def _trusted(cls: type, data: dict[str, Any]) -> Any:
 
 
 def _encode(value: Any) -> Any:
-    kind = type(value)
+    kind: Any = type(value)
     if kind is str or kind is int or kind is bool or value is None:
         return value
     if kind is tuple:
@@ -142,7 +142,7 @@ def _encode(value: Any) -> Any:
     fields = _encoded_fields(kind)
     if fields is None:
         return value
-    out: dict[str, Any] = {"type": kind.kind}  # type: ignore[attr-defined]
+    out: dict[str, Any] = {"type": kind.kind}
     for name, default in fields:
         v = getattr(value, name)
         if default is not dataclasses.MISSING and v == default:
