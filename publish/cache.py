@@ -58,12 +58,21 @@ def root() -> Path | None:
     """The cache folder, created private if missing; None when the cache is off, unusable, or not safe to use
     (owned by another user, or writable by others: then one warning says so). Decided once per folder and
     process."""
-    configured = os.environ.get("PUBLISH_CACHE_DIR", "").strip()
-    if _turned_off or configured.lower() in OFF or not speedups.on("cache"):
+    if _turned_off:
+        return None
+    environ = os.environ
+    return _root(environ.get("PUBLISH_CACHE_DIR", ""), environ.get("XDG_CACHE_HOME", ""), environ.get("HOME", ""))
+
+
+@functools.cache
+def _root(configured: str, base: str, home: str) -> Path | None:
+    """`root` for these values of PUBLISH_CACHE_DIR, XDG_CACHE_HOME and HOME (a build asks a thousand times)."""
+    configured = configured.strip()
+    if configured.lower() in OFF or not speedups.on("cache"):
         return None
     if configured:
         return _checked(Path(configured))
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = base.strip()
     return _checked((Path(base) if base else Path.home() / ".cache") / "publish")
 
 
@@ -293,7 +302,7 @@ DEFAULT_CAP_MB = 512
 CAP_ENV = "PUBLISH_CACHE_MAX_MB"
 ARTICLE_KINDS = ("models", "pieces")
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "PyYAML", "nh3", "Jinja2", "MarkupSafe", "ebooklib", "lxml", "Pillow",
-             "pyphen")
+             "pyphen", "langcodes")
 """The libraries whose versions are part of every per-article entry's key."""
 """The kinds of per-article entry: each read article's model (JSON), each article's rendered piece per format."""
 
@@ -562,6 +571,8 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
         else:
             for name, level, message in said:
                 logging.getLogger(name).log(level, "%s", message)
+            if reading.article.meta.language == found["article"]["meta"]["language"]:  # the form read is its own
+                _remember_form(reading.article, _compact(found["article"]))
             return reading
     recorder = _Recorder()
     logger = logging.getLogger("publish")
@@ -570,18 +581,41 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
         reading = read()
     finally:
         logger.removeHandler(recorder)
-    put_json("models", key, {"article": jsonform.to_data(reading.article),
+    article = jsonform.to_data(reading.article)
+    _remember_form(reading.article, _compact(article))
+    put_json("models", key, {"article": article,
                              "dropped": [[d.line, d.text, d.reason] for d in reading.dropped],
                              "inferred": [[i.line, i.text, i.role] for i in reading.inferred],
                              "said": recorder.said})
     return reading
 
 
+_FORMS: dict[int, tuple[Any, str]] = {}
+"""The JSON form of each article read in this process, by the article's identity (kept with it, so the identity
+stays its own): a piece's key hashes the form, which reading the article made already."""
+MAX_FORMS = 10_000
+"""The most forms remembered (a batch build reads many documents in one process)."""
+
+
+def _remember_form(article: Any, form: str) -> None:
+    if len(_FORMS) >= MAX_FORMS:
+        _FORMS.clear()
+    _FORMS[id(article)] = (article, form)
+
+
+def _compact(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def article_form(article: Any) -> str:
-    """The article's JSON form (publish.jsonform), compact: what a piece's key hashes."""
+    """The article's JSON form (publish.jsonform), compact: what a piece's key hashes. An article read in this
+    process (and not changed since: the model is frozen) has it already."""
+    known = _FORMS.get(id(article))
+    if known is not None and known[0] is article:
+        return known[1]
     from publish import jsonform
 
-    return json.dumps(jsonform.to_data(article), ensure_ascii=False, separators=(",", ":"))
+    return _compact(jsonform.to_data(article))
 
 
 def theme_version(theme: Any, builtin_templates: Path) -> str:
@@ -591,7 +625,7 @@ def theme_version(theme: Any, builtin_templates: Path) -> str:
     return fingerprint(repr(theme), folder_contents(folders))
 
 
-def article_piece(kind: str, article_json: str, theme_key: str, options: str, images: list[str],
+def article_piece(kind: str, article: Any, theme_key: str, options: str, images: list[str],
                   make: Callable[[Callable[[str], Any]], str], image: Callable[[str], Any]) -> str:
     """An article's rendered piece (an EPUB chapter's XHTML...): from the cache when the same article was rendered
     with the same theme, templates, options, images and publish's code, else made now and stored.
@@ -600,7 +634,7 @@ def article_piece(kind: str, article_json: str, theme_key: str, options: str, im
     on a cache hit, made again in the same order (so the package registers the same images in the same order)."""
     if root() is None:
         return make(image)
-    key = fingerprint("piece", kind, code_version(), theme_key, options, article_json, *images)
+    key = fingerprint("piece", kind, code_version(), theme_key, options, article_form(article), *images)
     found = get_json("pieces", key)
     if isinstance(found, dict) and isinstance(found.get("text"), str) and isinstance(found.get("images"), list) \
             and all(isinstance(src, str) for src in found["images"]):

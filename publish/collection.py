@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from publish import model, text, yamlform
+from publish import cache, model, text, yamlform
 from publish.errors import FormatError, InputError, PublishError
 from publish.fetch import FetchOptions
 from publish.language import bcp47
@@ -337,29 +337,56 @@ def without_duplicates(loaded: LoadedCollection) -> LoadedCollection:
 def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Duplicate]:
     """Pairs of articles that are the same story: each later copy with the earliest one it repeats.
 
-    Each story becomes a set of three-word shingles of its body. The shingles found in more than one story are
-    picked out with set operations (most shingles of distinct stories are their own), and an index lists the
-    stories holding each of those. Then, one story at a time, the shingles it shares with each earlier story are
-    counted through that index (skipping stock phrases found in many stories): time and memory grow with the
-    number of shingles, so linearly with the collection, and no table of pairs is ever held.
+    Each story becomes a set of three-word shingles of its body, and an index lists the stories holding each
+    shingle. Then, one story at a time, the shingles it shares with each earlier story are counted through that
+    index (skipping stock phrases found in many stories): time and memory grow with the number of shingles, so
+    linearly with the collection, and no table of pairs is ever held.
     """
-    stories = [array("q", _shingles(article)) for _, article in articles]
-    seen: set[int] = set()
-    repeated: set[int] = set()
-    for story in stories:
-        repeated.update(seen.intersection(story))
-        seen.update(story)
-    del seen
-    index: dict[int, list[int]] = {}  # a repeated shingle's holders, in reading order
+    texts = [" ".join(text.block_texts(article.blocks)) for _, article in articles]
+    key = cache.fingerprint("duplicates", cache.code_version(), *texts) if cache.root() is not None else ""
+    found = _known_duplicates(key, len(texts)) if key else None
+    if found is None:
+        found = _duplicates(texts)
+        if key:
+            cache.put_json("pieces", key, found)
+    for first, later, similarity in found:
+        yield Duplicate(articles[first][0], articles[later][0], round(similarity, 3))
+
+
+def _known_duplicates(key: str, count: int) -> list[tuple[int, int, float]] | None:
+    """The pairs found before in stories of exactly these words, in this order (a rebuild of the same
+    collection), from the cache; None if they were not looked for yet."""
+    data = cache.get_json("pieces", key)
+    if not isinstance(data, list):
+        return None
+    found = []
+    for row in data:
+        if not (isinstance(row, list) and len(row) == 3 and all(type(i) is int and 0 <= i < count for i in row[:2])
+                and isinstance(row[2], float)):
+            return None
+        found.append((row[0], row[1], row[2]))
+    return found
+
+
+def _duplicates(texts: list[str]) -> list[tuple[int, int, float]]:
+    """(earlier, later, similarity) for each later story that repeats an earlier one, in order."""
+    stories = [array("q", _shingles(story)) for story in texts]
+    index: dict[int, int | list[int]] = {}  # a shingle's one holder, or its holders in reading order
     for number, story in enumerate(stories):
-        for shingle in repeated.intersection(story):
-            index.setdefault(shingle, []).append(number)
+        for shingle in story:
+            holders = index.setdefault(shingle, number)
+            if holders == number:
+                continue
+            if isinstance(holders, int):
+                index[shingle] = [holders, number]
+            else:
+                holders.append(number)
     found: list[tuple[int, int, float]] = []
     for later, story in enumerate(stories):
         earlier = []  # per shared shingle, the stories before this one that hold it (sliced and counted in C)
-        for shingle in repeated.intersection(story):
+        for shingle in story:
             holders = index[shingle]
-            if len(holders) <= COMMON_SHINGLE:
+            if type(holders) is list and len(holders) <= COMMON_SHINGLE:
                 earlier.append(holders[:bisect_left(holders, later)])
         shared = Counter(chain.from_iterable(earlier))
         for first in sorted(shared):
@@ -368,16 +395,15 @@ def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Dupl
             if similarity >= DUPLICATE_SIMILARITY:
                 found.append((first, later, similarity))
                 break
-    for first, later, similarity in sorted(found):
-        yield Duplicate(articles[first][0], articles[later][0], round(similarity, 3))
+    return sorted(found)
 
 
 _WORD = re.compile(r"\w+")
 
 
-def _shingles(article: model.Article) -> set[int]:
+def _shingles(story: str) -> set[int]:
     """The story's three-word runs, hashed (64-bit)."""
-    words = _WORD.findall(" ".join(text.block_texts(article.blocks)).lower())
+    words = _WORD.findall(story.lower())
     return set(map(hash, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
 
 
@@ -386,7 +412,7 @@ def _shingles(article: model.Article) -> set[int]:
 
 def rebase_figures(article: model.Article, prefix: str) -> model.Article:
     """The article with relative figure paths made relative to a folder `prefix` levels above its own."""
-    if not prefix:
+    if not prefix or next(model.image_sources(article.blocks), None) is None:  # most stories have no images
         return article
     return dataclasses.replace(article, blocks=tuple(_rebased(b, prefix) for b in article.blocks))
 

@@ -118,7 +118,7 @@ class _Package:
             return self.rendered("epub/chapter.xhtml.j2", templating.article_values(
                 article, image, packaged=True, smart_quotes=self.context.theme.typography.smart_quotes))
 
-        document = cache.article_piece("epub-chapter", cache.article_form(article), self.theme_key,
+        document = cache.article_piece("epub-chapter", article, self.theme_key,
                                        f"{STYLESHEET}|{self.direction}", images, make, self.image)
         return self.item(file_name, uid, document.encode())
 

@@ -203,7 +203,10 @@ def read_source(source: Source, fmt: str | None = None) -> Reading:
 
     def read() -> Reading:  # the reader's module (markdown-it and all) is imported only when the cache misses
         module: ReaderModule = importlib.import_module(spec.module)
-        return module.read(source)
+        reading = module.read(source)
+        for warning in limits.check_article(reading.article, str(path)):  # said again on a cache hit
+            log.warning("%s: %s", path, warning)
+        return reading
 
     try:
         reading = cache.cached_reading(source.name, source.data, source.charset,  # a review copy reads apart
@@ -211,6 +214,4 @@ def read_source(source: Source, fmt: str | None = None) -> Reading:
     except RecursionError:  # a JSON model nested thousands deep: the parser runs out of stack before any check
         raise InputError(f"nests far too deeply to read; publish renders at most {limits.MAX_DEPTH} levels of "
                          "lists, quotes and marks", path=path) from None
-    for warning in limits.check_article(reading.article, str(path)):
-        log.warning("%s: %s", path, warning)
     return reading
