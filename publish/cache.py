@@ -284,6 +284,10 @@ def _store(entry: Path, data: bytes) -> None:
     """Write an entry through a temporary file and a rename, so a reader never sees half of it."""
     try:  # a unique name: builds on other machines sharing the folder may have the same process id
         fd, name = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.{os.getpid()}.", suffix=".tmp")
+    except FileNotFoundError:  # its folder removed meanwhile (`publish cache clear`): made again next time
+        _made.discard(entry.parent)
+        _kind_folder.cache_clear()
+        return
     except OSError:
         return
     temporary = Path(name)
@@ -392,13 +396,20 @@ def folder_contents(folders: tuple[Path, ...]) -> str:
     return fingerprint(*parts)
 
 
+SHARD = 1
+"""Hex digits of a key naming its entry's folder: 16 folders per kind (making a folder costs as much as writing
+several entries, and a folder of ten thousand entries is still quick to look up)."""
+_made: set[Path] = set()
+"""Shard folders this process made or found."""
+
+
 def _entry_path(kind: str, key: str, *, create: bool = False) -> Path | None:
     """Where an entry is kept; with `create`, its shard folder is made (for storing it)."""
     base = folder(kind)
     if base is None:
         return None
-    shard = base / key[:2]
-    if create:
+    shard = base / key[:SHARD]
+    if create and shard not in _made:
         try:
             shard.mkdir(exist_ok=True, mode=0o700)
         except FileNotFoundError:  # the kind's folder removed meanwhile (`publish cache clear`): made again
@@ -411,7 +422,8 @@ def _entry_path(kind: str, key: str, *, create: bool = False) -> Path | None:
                 return None
         except OSError:
             return None
-    return shard / f"{key[2:]}.entry"
+        _made.add(shard)
+    return shard / f"{key[SHARD:]}.entry"
 
 
 def get(kind: str, key: str) -> bytes | None:
@@ -535,6 +547,7 @@ def clear() -> int:
                 removed += 1
     _key_in.cache_clear()
     _kind_folder.cache_clear()
+    _made.clear()
     return removed
 
 
