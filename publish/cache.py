@@ -304,11 +304,13 @@ def _store(entry: Path, data: bytes) -> None:
 DEFAULT_CAP_MB = 512
 """The cache's default size cap; PUBLISH_CACHE_MAX_MB changes it (the least recently used entries go first)."""
 CAP_ENV = "PUBLISH_CACHE_MAX_MB"
-ARTICLE_KINDS = ("models", "pieces")
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "PyYAML", "nh3", "Jinja2", "MarkupSafe", "ebooklib", "lxml", "Pillow",
              "pyphen", "langcodes")
 """The libraries whose versions are part of every per-article entry's key."""
-"""The kinds of per-article entry: each read article's model (JSON), each article's rendered piece per format."""
+ARTICLE_KINDS = ("models", "pieces", "documents", "languages")
+"""The kinds of entry kept under the size cap: each read article's model (JSON), each article's rendered piece per
+format, whole-document results (a digest's EPUB, a collection's near-duplicate verdict), and the language tags
+langcodes knew."""
 
 
 def turn_off() -> None:

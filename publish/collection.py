@@ -232,6 +232,7 @@ def _assemble(meta: dict[str, Any], language: str, entries: Sequence[tuple[str |
     feed's.
     """
     read: list[tuple[str, list[tuple[Path, model.Article]]]] = []
+    prefixes: dict[Path, str] = {}  # an article folder's path from the collection's folder, worked out once
     loose = False  # the last section is articles from the command line, untitled: more of them join it
     for section_title, listed in entries:
         articles = []
@@ -241,8 +242,10 @@ def _assemble(meta: dict[str, Any], language: str, entries: Sequence[tuple[str |
             if feed_title and not meta.get("title"):
                 meta = {**meta, "title": feed_title}
             title = feed_title if title is None else title
-            articles += [(file, rebase_figures(article, _relative_folder(file.parent, folder)))
-                         for file, article in found]
+            for file, article in found:
+                if file.parent not in prefixes:
+                    prefixes[file.parent] = _relative_folder(file.parent, folder)
+                articles.append((file, rebase_figures(article, prefixes[file.parent])))
         if loose and section_title is None and not title:
             read[-1][1].extend(articles)
         else:
@@ -348,7 +351,7 @@ def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Dupl
     if found is None:
         found = _duplicates(texts)
         if key:
-            cache.put_json("pieces", key, found)
+            cache.put_json("documents", key, found)
     for first, later, similarity in found:
         yield Duplicate(articles[first][0], articles[later][0], round(similarity, 3))
 
@@ -356,7 +359,7 @@ def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Dupl
 def _known_duplicates(key: str, count: int) -> list[tuple[int, int, float]] | None:
     """The pairs found before in stories of exactly these words, in this order (a rebuild of the same
     collection), from the cache; None if they were not looked for yet."""
-    data = cache.get_json("pieces", key)
+    data = cache.get_json("documents", key)
     if not isinstance(data, list):
         return None
     found = []

@@ -30,11 +30,11 @@ def _known(tag: str) -> bool:
     """Whether langcodes knows the tag. A tag it knew is remembered in the cache (keyed by langcodes' version), so
     a build whose tags were all seen before does not load langcodes' tables (a few hundredths of a second)."""
     key = cache.fingerprint("language-tag", cache.code_version(), tag) if cache.root() is not None else ""
-    if key and cache.get("pieces", key) == b"known":
+    if key and cache.get("languages", key) == b"known":
         return True
     import langcodes
 
     valid = bool(langcodes.tag_is_valid(tag))
     if valid and key:
-        cache.put("pieces", key, b"known")
+        cache.put("languages", key, b"known")
     return valid
