@@ -1,5 +1,6 @@
-"""A per-user cache of work that is the same from run to run: compiled templates, parsed hyphenation patterns, and
-per article its parsed model and its rendered pieces (an EPUB chapter), so a rebuild redoes only what changed.
+"""A per-user cache of work that is the same from run to run: compiled templates, parsed hyphenation patterns,
+per article its parsed model and its rendered pieces (an EPUB chapter), and per document what needs the whole of
+it (a collection's near-duplicate verdict, a digest's EPUB), so a rebuild redoes only what changed.
 
 It lives in $PUBLISH_CACHE_DIR, else $XDG_CACHE_HOME/publish, else ~/.cache/publish; PUBLISH_CACHE_DIR=off
 turns it off. Entries are keyed by their sources (a template's checksum, a dictionary file's path, size and
