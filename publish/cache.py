@@ -609,8 +609,9 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
 _FORMS: dict[int, tuple[Any, str]] = {}
 """The JSON form of each article read in this process, by the article's identity (kept with it, so the identity
 stays its own): a piece's key hashes the form, which reading the article made already."""
-MAX_FORMS = 10_000
-"""The most forms remembered (a batch build reads many documents in one process)."""
+MAX_FORMS = 2_000
+"""The most forms remembered: a long-running process (`publish serve`, a batch worker) reads many articles, and
+forgets them all at this count (a collection of more costs their forms worked out again, never a wrong one)."""
 
 
 def _remember_form(article: Any, form: str) -> None:

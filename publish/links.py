@@ -62,8 +62,9 @@ def slugs(value: str) -> Iterator[str]:
     yield re.sub(r"\s+", "-", pandoc) or "section"
 
 
-MAX_KNOWN = 10_000
-"""The most articles whose targets are remembered (a batch reads many documents in one process)."""
+MAX_KNOWN = 2_000
+"""The most articles whose targets are remembered: a long-running process reads many, and forgets them all at
+this count."""
 _KNOWN: dict[int, tuple[model.Article, Targets]] = {}
 """Each article's targets, by the article's identity (kept with them, so the identity stays its own)."""
 
