@@ -700,6 +700,11 @@ class Result:
         peak = max(s.peak_kib for k in keys for s in self.samples[k])
         return statistics.median(sums), peak, sums
 
+    def cpu(self, keys: Sequence[str]) -> float:
+        """Median over repetitions of the summed CPU time (user + system, with waited-for children)."""
+        repeats = min(len(self.samples[k]) for k in keys)
+        return statistics.median(sum(self.samples[k][i].cpu_seconds for k in keys) for i in range(repeats))
+
 
 def measure(case: Case, tools: Tools, repeat: int | None, warm_up: bool) -> Result:
     """Warm every command up once, then run the schedule `repeat` times (default REPEAT), interleaved.
@@ -747,6 +752,7 @@ def find_pandoc() -> str:
 def environment() -> dict[str, str]:
     """This environment with this interpreter's scripts folder first on PATH, so Pandoc finds `weasyprint`."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # publish runs as installed: bytecode compiled once, not every run
     folders = [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
     env["PATH"] = os.pathsep.join([*dict.fromkeys(folders), env.get("PATH", "")])
     if shutil.which("weasyprint", path=env["PATH"]) is None:
@@ -824,6 +830,45 @@ def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quic
     return cases
 
 
+BASELINE_LAUNCHER = """\
+import importlib.util, runpy, sys
+folder = sys.argv.pop(1)
+sys.meta_path[:] = [finder for finder in sys.meta_path if "editable" not in repr(finder).lower()]
+sys.path.insert(0, folder)
+import publish
+spec = importlib.util.spec_from_file_location("publish.templates", f"{folder}/templates/__init__.py",
+                                              submodule_search_locations=[f"{folder}/templates"])
+sys.modules["publish.templates"] = templates = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(templates)
+sys.argv[0] = "publish"
+runpy.run_module("publish", run_name="__main__", alter_sys=True)
+"""
+"""Runs `python -m publish` from the checkout in argv[1] (its publish/ and templates/, which the installed
+package maps to publish.templates), whatever publish is installed."""
+
+
+def with_baseline(case: Case, tools: Tools, folder: Path) -> Case:
+    """The case with every publish command also run from the checkout in `folder`, just before the command it
+    mirrors, and a row "..., before" beside each row (against the same Pandoc runs)."""
+    schedule: list[Command] = []
+    twins: dict[str, str] = {}
+    for command in case.schedule:
+        if command.argv[:len(tools.publish)] == tools.publish:
+            twin = dataclasses.replace(command, key=f"{command.key} before", argv=(
+                sys.executable, "-c", BASELINE_LAUNCHER, str(folder), *command.argv[len(tools.publish):]))
+            twins[command.key] = twin.key
+            schedule.append(twin)
+        schedule.append(command)
+    rows: list[Row] = []
+    for row in case.rows:
+        if row.publish and all(key in twins for key in row.publish):
+            rows.append(dataclasses.replace(row, case=f"{row.case}, before",
+                                            publish=tuple(twins[key] for key in row.publish)))
+        rows.append(row)
+    once = case.once | {twins[key] for key in case.once if key in twins}
+    return dataclasses.replace(case, schedule=tuple(schedule), rows=tuple(rows), once=frozenset(once))
+
+
 def speedups_case(tools: Tools, collection: Path | None) -> Case:
     """Per input, every hack on, then each one off, interleaved; all four formats, each in one process."""
     inputs = {"seed": SEED, "feature-tour": REPO / "samples" / "feature-tour.md",
@@ -879,11 +924,16 @@ def report(results: list[Result]) -> list[dict[str, Any]]:
         for row in result.case.rows:
             pub_s, pub_kib, pub_all = result.side(row.publish)
             pan_s, pan_kib, pan_all = result.side(row.pandoc) if row.pandoc else (None, None, [])
+            pub_cpu = result.cpu(row.publish)
+            pan_cpu = result.cpu(row.pandoc) if row.pandoc else None
             rows.append({
                 "case": row.case,
                 "publish_median_s": round(pub_s, 3),
                 "pandoc_median_s": None if pan_s is None else round(pan_s, 3),
                 "ratio": None if pan_s is None else round(pub_s / pan_s, 2),
+                "publish_cpu_s": round(pub_cpu, 3),
+                "pandoc_cpu_s": None if pan_cpu is None else round(pan_cpu, 3),
+                "cpu_ratio": None if not pan_cpu else round(pub_cpu / pan_cpu, 2),
                 "publish_peak_mib": round(pub_kib / 1024, 1),
                 "pandoc_peak_mib": None if pan_kib is None else round(pan_kib / 1024, 1),
                 "publish_runs_s": [round(s, 3) for s in pub_all],
@@ -931,8 +981,10 @@ def growth(results: list[Result]) -> list[dict[str, Any]]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The rows as a plain-text table; "-" where a publish-only row has no Pandoc side."""
-    head = ("case", "publish s", "pandoc s", "publish/pandoc", "publish peak MiB", "pandoc peak MiB")
+    head = ("case", "publish s", "pandoc s", "publish/pandoc", "publish CPU s", "pandoc CPU s", "CPU ratio",
+            "publish peak MiB", "pandoc peak MiB")
     body = [(r["case"], f"{r['publish_median_s']:.3f}", _cell(r["pandoc_median_s"], 3), _cell(r["ratio"], 2),
+             f"{r['publish_cpu_s']:.3f}", _cell(r["pandoc_cpu_s"], 3), _cell(r["cpu_ratio"], 2),
              f"{r['publish_peak_mib']:.1f}", _cell(r["pandoc_peak_mib"], 1)) for r in rows]
     return _aligned(head, body)
 
@@ -975,7 +1027,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help=f"inputs {QUICK_DIVISOR} times smaller, one timed run and no warm-up (a smoke test)")
     parser.add_argument("--batch-pdf", action="store_true", help=f"render PDFs in {BATCH_CASE} too")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                        help="another checkout of publish (a folder holding publish/ and templates/, such as "
+                             "`git worktree add DIR main`): every publish command also runs with its code, "
+                             "interleaved, on a row of its own marked 'before'")
     args = parser.parse_args(argv)
+    if args.baseline is not None and not (args.baseline / "publish" / "__main__.py").is_file():
+        parser.error(f"--baseline {args.baseline}: no publish/__main__.py there")
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     args.formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     for name in args.cases:
@@ -1004,6 +1062,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env)
             try:
                 cases = build_cases(args.cases, tools, args.formats, quick=args.quick, batch_pdf=args.batch_pdf)
+                if args.baseline is not None:
+                    cases = [with_baseline(case, tools, args.baseline.resolve()) for case in cases]
                 load = [os.getloadavg()[0]]
                 results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
                 load.append(os.getloadavg()[0])

@@ -1,5 +1,6 @@
-"""A per-user cache of work that is the same from run to run: compiled templates, parsed hyphenation patterns, and
-per article its parsed model and its rendered pieces (an EPUB chapter), so a rebuild redoes only what changed.
+"""A per-user cache of work that is the same from run to run: compiled templates, parsed hyphenation patterns,
+per article its parsed model and its rendered pieces (an EPUB chapter), and per document what needs the whole of
+it (a collection's near-duplicate verdict, a digest's EPUB), so a rebuild redoes only what changed.
 
 It lives in $PUBLISH_CACHE_DIR, else $XDG_CACHE_HOME/publish, else ~/.cache/publish; PUBLISH_CACHE_DIR=off
 turns it off. Entries are keyed by their sources (a template's checksum, a dictionary file's path, size and
@@ -58,12 +59,21 @@ def root() -> Path | None:
     """The cache folder, created private if missing; None when the cache is off, unusable, or not safe to use
     (owned by another user, or writable by others: then one warning says so). Decided once per folder and
     process."""
-    configured = os.environ.get("PUBLISH_CACHE_DIR", "").strip()
-    if _turned_off or configured.lower() in OFF or not speedups.on("cache"):
+    if _turned_off:
+        return None
+    environ = os.environ
+    return _root(environ.get("PUBLISH_CACHE_DIR", ""), environ.get("XDG_CACHE_HOME", ""), environ.get("HOME", ""))
+
+
+@functools.cache
+def _root(configured: str, base: str, home: str) -> Path | None:
+    """`root` for these values of PUBLISH_CACHE_DIR, XDG_CACHE_HOME and HOME (a build asks a thousand times)."""
+    configured = configured.strip()
+    if configured.lower() in OFF or not speedups.on("cache"):
         return None
     if configured:
         return _checked(Path(configured))
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = base.strip()
     return _checked((Path(base) if base else Path.home() / ".cache") / "publish")
 
 
@@ -92,10 +102,14 @@ def _unsafe(info: os.stat_result) -> str:
 
 
 def folder(kind: str) -> Path | None:
-    """The cache's folder for one kind of entry, created if needed; None when the cache is off or unusable."""
+    """The cache's folder for one kind of entry, created if needed; None when the cache is off or unusable.
+    Decided once per cache folder, kind and process (a build asks for it hundreds of times)."""
     base = root()
-    if base is None:
-        return None
+    return None if base is None else _kind_folder(base, kind)
+
+
+@functools.cache
+def _kind_folder(base: Path, kind: str) -> Path | None:
     path = base / f"{kind}-{__version__}"
     try:
         path.mkdir(exist_ok=True, mode=0o700)
@@ -271,6 +285,10 @@ def _store(entry: Path, data: bytes) -> None:
     """Write an entry through a temporary file and a rename, so a reader never sees half of it."""
     try:  # a unique name: builds on other machines sharing the folder may have the same process id
         fd, name = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.{os.getpid()}.", suffix=".tmp")
+    except FileNotFoundError:  # its folder removed meanwhile (`publish cache clear`): made again next time
+        _made.discard(entry.parent)
+        _kind_folder.cache_clear()
+        return
     except OSError:
         return
     temporary = Path(name)
@@ -287,11 +305,13 @@ def _store(entry: Path, data: bytes) -> None:
 DEFAULT_CAP_MB = 512
 """The cache's default size cap; PUBLISH_CACHE_MAX_MB changes it (the least recently used entries go first)."""
 CAP_ENV = "PUBLISH_CACHE_MAX_MB"
-ARTICLE_KINDS = ("models", "pieces")
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "PyYAML", "nh3", "Jinja2", "MarkupSafe", "ebooklib", "lxml", "Pillow",
-             "pyphen")
+             "pyphen", "langcodes")
 """The libraries whose versions are part of every per-article entry's key."""
-"""The kinds of per-article entry: each read article's model (JSON), each article's rendered piece per format."""
+ARTICLE_KINDS = ("models", "pieces", "documents", "languages")
+"""The kinds of entry kept under the size cap: each read article's model (JSON), each article's rendered piece per
+format, whole-document results (a digest's EPUB, a collection's near-duplicate verdict), and the language tags
+langcodes knew."""
 
 
 def turn_off() -> None:
@@ -379,16 +399,34 @@ def folder_contents(folders: tuple[Path, ...]) -> str:
     return fingerprint(*parts)
 
 
-def _entry_path(kind: str, key: str) -> Path | None:
+SHARD = 1
+"""Hex digits of a key naming its entry's folder: 16 folders per kind (making a folder costs as much as writing
+several entries, and a folder of ten thousand entries is still quick to look up)."""
+_made: set[Path] = set()
+"""Shard folders this process made or found."""
+
+
+def _entry_path(kind: str, key: str, *, create: bool = False) -> Path | None:
+    """Where an entry is kept; with `create`, its shard folder is made (for storing it)."""
     base = folder(kind)
     if base is None:
         return None
-    shard = base / key[:2]
-    try:
-        shard.mkdir(exist_ok=True, mode=0o700)
-    except OSError:
-        return None
-    return shard / f"{key[2:]}.entry"
+    shard = base / key[:SHARD]
+    if create and shard not in _made:
+        try:
+            shard.mkdir(exist_ok=True, mode=0o700)
+        except FileNotFoundError:  # the kind's folder removed meanwhile (`publish cache clear`): made again
+            _kind_folder.cache_clear()
+            if folder(kind) != base:
+                return None
+            try:
+                shard.mkdir(exist_ok=True, mode=0o700)
+            except OSError:
+                return None
+        except OSError:
+            return None
+        _made.add(shard)
+    return shard / f"{key[SHARD:]}.entry"
 
 
 def get(kind: str, key: str) -> bytes | None:
@@ -405,7 +443,7 @@ def get(kind: str, key: str) -> bytes | None:
 
 def put(kind: str, key: str, payload: bytes) -> None:
     """Store a signed entry (through a temporary file and a rename: concurrent builds never see half of one)."""
-    entry = _entry_path(kind, key)
+    entry = _entry_path(kind, key, create=True)
     if entry is not None:
         write_signed(entry, f"{kind}|{key}", payload)
 
@@ -511,6 +549,8 @@ def clear() -> int:
                 path.unlink()
                 removed += 1
     _key_in.cache_clear()
+    _kind_folder.cache_clear()
+    _made.clear()
     return removed
 
 
@@ -538,7 +578,7 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
     found = get_json("models", key)
     if isinstance(found, dict):
         try:
-            reading = readers.Reading(jsonform.from_data(found["article"], source=source_name),
+            reading = readers.Reading(jsonform.from_trusted_data(found["article"]),  # signed: this code wrote it
                               tuple(readers.Dropped(*row) for row in found["dropped"]),
                               tuple(readers.Inferred(*row) for row in found["inferred"]))
             said = [(str(name), int(level), str(message)) for name, level, message in found["said"]]
@@ -547,6 +587,8 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
         else:
             for name, level, message in said:
                 logging.getLogger(name).log(level, "%s", message)
+            if reading.article.meta.language == found["article"]["meta"]["language"]:  # the form read is its own
+                _remember_form(reading.article, _compact(found["article"]))
             return reading
     recorder = _Recorder()
     logger = logging.getLogger("publish")
@@ -555,18 +597,42 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
         reading = read()
     finally:
         logger.removeHandler(recorder)
-    put_json("models", key, {"article": jsonform.to_data(reading.article),
+    article = jsonform.to_data(reading.article)
+    _remember_form(reading.article, _compact(article))
+    put_json("models", key, {"article": article,
                              "dropped": [[d.line, d.text, d.reason] for d in reading.dropped],
                              "inferred": [[i.line, i.text, i.role] for i in reading.inferred],
                              "said": recorder.said})
     return reading
 
 
+_FORMS: dict[int, tuple[Any, str]] = {}
+"""The JSON form of each article read in this process, by the article's identity (kept with it, so the identity
+stays its own): a piece's key hashes the form, which reading the article made already."""
+MAX_FORMS = 2_000
+"""The most forms remembered: a long-running process (`publish serve`, a batch worker) reads many articles, and
+forgets them all at this count (a collection of more costs their forms worked out again, never a wrong one)."""
+
+
+def _remember_form(article: Any, form: str) -> None:
+    if len(_FORMS) >= MAX_FORMS:
+        _FORMS.clear()
+    _FORMS[id(article)] = (article, form)
+
+
+def _compact(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def article_form(article: Any) -> str:
-    """The article's JSON form (publish.jsonform), compact: what a piece's key hashes."""
+    """The article's JSON form (publish.jsonform), compact: what a piece's key hashes. An article read in this
+    process (and not changed since: the model is frozen) has it already."""
+    known = _FORMS.get(id(article))
+    if known is not None and known[0] is article:
+        return known[1]
     from publish import jsonform
 
-    return json.dumps(jsonform.to_data(article), ensure_ascii=False, separators=(",", ":"))
+    return _compact(jsonform.to_data(article))
 
 
 def theme_version(theme: Any, builtin_templates: Path) -> str:
@@ -576,7 +642,7 @@ def theme_version(theme: Any, builtin_templates: Path) -> str:
     return fingerprint(repr(theme), folder_contents(folders))
 
 
-def article_piece(kind: str, article_json: str, theme_key: str, options: str, images: list[str],
+def article_piece(kind: str, article: Any, theme_key: str, options: str, images: list[str],
                   make: Callable[[Callable[[str], Any]], str], image: Callable[[str], Any]) -> str:
     """An article's rendered piece (an EPUB chapter's XHTML...): from the cache when the same article was rendered
     with the same theme, templates, options, images and publish's code, else made now and stored.
@@ -585,7 +651,7 @@ def article_piece(kind: str, article_json: str, theme_key: str, options: str, im
     on a cache hit, made again in the same order (so the package registers the same images in the same order)."""
     if root() is None:
         return make(image)
-    key = fingerprint("piece", kind, code_version(), theme_key, options, article_json, *images)
+    key = fingerprint("piece", kind, code_version(), theme_key, options, article_form(article), *images)
     found = get_json("pieces", key)
     if isinstance(found, dict) and isinstance(found.get("text"), str) and isinstance(found.get("images"), list) \
             and all(isinstance(src, str) for src in found["images"]):

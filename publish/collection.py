@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from publish import model, text, yamlform
+from publish import cache, model, text, yamlform
 from publish.errors import FormatError, InputError, PublishError
 from publish.fetch import FetchOptions
 from publish.language import bcp47
@@ -264,6 +264,7 @@ def _assemble(meta: dict[str, Any], language: str, entries: Sequence[tuple[str |
     feed's.
     """
     read: list[tuple[str, list[tuple[Path, model.Article]]]] = []
+    prefixes: dict[Path, str] = {}  # an article folder's path from the collection's folder, worked out once
     loose = False  # the last section is articles from the command line, untitled: more of them join it
     for section_title, listed in entries:
         articles = []
@@ -273,8 +274,10 @@ def _assemble(meta: dict[str, Any], language: str, entries: Sequence[tuple[str |
             if feed_title and not meta.get("title"):
                 meta = {**meta, "title": feed_title}
             title = feed_title if title is None else title
-            articles += [(file, rebase_figures(article, _relative_folder(file.parent, folder)))
-                         for file, article in found]
+            for file, article in found:
+                if file.parent not in prefixes:
+                    prefixes[file.parent] = _relative_folder(file.parent, folder)
+                articles.append((file, rebase_figures(article, prefixes[file.parent])))
         if loose and section_title is None and not title:
             read[-1][1].extend(articles)
         else:
@@ -374,7 +377,35 @@ def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Dupl
     index (skipping stock phrases found in many stories): time and memory grow with the number of shingles, so
     linearly with the collection, and no table of pairs is ever held.
     """
-    stories = [array("q", _shingles(article)) for _, article in articles]
+    texts = [" ".join(text.block_texts(article.blocks)) for _, article in articles]
+    key = cache.fingerprint("duplicates", cache.code_version(), *texts) if cache.root() is not None else ""
+    found = _known_duplicates(key, len(texts)) if key else None
+    if found is None:
+        found = _duplicates(texts)
+        if key:
+            cache.put_json("documents", key, found)
+    for first, later, similarity in found:
+        yield Duplicate(articles[first][0], articles[later][0], round(similarity, 3))
+
+
+def _known_duplicates(key: str, count: int) -> list[tuple[int, int, float]] | None:
+    """The pairs found before in stories of exactly these words, in this order (a rebuild of the same
+    collection), from the cache; None if they were not looked for yet."""
+    data = cache.get_json("documents", key)
+    if not isinstance(data, list):
+        return None
+    found = []
+    for row in data:
+        if not (isinstance(row, list) and len(row) == 3 and all(type(i) is int and 0 <= i < count for i in row[:2])
+                and isinstance(row[2], float)):
+            return None
+        found.append((row[0], row[1], row[2]))
+    return found
+
+
+def _duplicates(texts: list[str]) -> list[tuple[int, int, float]]:
+    """(earlier, later, similarity) for each later story that repeats an earlier one, in order."""
+    stories = [array("q", _shingles(story)) for story in texts]
     index: dict[int, int | list[int]] = {}  # a shingle's one holder, or its holders in reading order
     for number, story in enumerate(stories):
         for shingle in story:
@@ -399,16 +430,15 @@ def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Dupl
             if similarity >= DUPLICATE_SIMILARITY:
                 found.append((first, later, similarity))
                 break
-    for first, later, similarity in sorted(found):
-        yield Duplicate(articles[first][0], articles[later][0], round(similarity, 3))
+    return sorted(found)
 
 
 _WORD = re.compile(r"\w+")
 
 
-def _shingles(article: model.Article) -> set[int]:
+def _shingles(story: str) -> set[int]:
     """The story's three-word runs, hashed (64-bit)."""
-    words = _WORD.findall(" ".join(text.block_texts(article.blocks)).lower())
+    words = _WORD.findall(story.lower())
     return set(map(hash, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
 
 
@@ -417,7 +447,7 @@ def _shingles(article: model.Article) -> set[int]:
 
 def rebase_figures(article: model.Article, prefix: str) -> model.Article:
     """The article with relative figure paths made relative to a folder `prefix` levels above its own."""
-    if not prefix:
+    if not prefix or next(model.image_sources(article.blocks), None) is None:  # most stories have no images
         return article
     def figure(block: model.Block) -> Sequence[model.Block]:
         if isinstance(block, model.Figure):

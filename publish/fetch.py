@@ -8,11 +8,8 @@ one to anything but http(s), is refused. Each gives one clear line naming the UR
 
 from __future__ import annotations
 
-import email.message
-import http.client
+import functools
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -22,7 +19,11 @@ from urllib.parse import urlsplit
 from publish import __version__
 from publish.errors import InputError, PublishError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # urllib.request, http.client and email are imported when something is fetched (a build that
+    import email.message  # fetches nothing saves their import)
+    import http.client
+    import urllib.request
+
     from publish.readers import Reading
 
 SCHEMES = ("http", "https")
@@ -86,8 +87,11 @@ def fetch(url: str, options: FetchOptions, *, error: type[PublishError] = InputE
         raise refuse(f"only http and https URLs are fetched, not {scheme}:")
     if not options.allow_remote:
         raise refuse("is a remote URL; add --allow-remote to fetch it (nothing remote is fetched without it)")
+    import urllib.error
+    import urllib.request
+
     deadline = time.monotonic() + options.timeout
-    opener = urllib.request.build_opener(_Redirects(options.max_redirects, refuse))
+    opener = urllib.request.build_opener(_redirects()(options.max_redirects, refuse))
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
     try:
         with opener.open(request, timeout=options.timeout) as response:
@@ -131,28 +135,35 @@ def _read(response: http.client.HTTPResponse, options: FetchOptions, deadline: f
         chunks.append(chunk)
 
 
-class _Redirects(urllib.request.HTTPRedirectHandler):
-    """Follows at most `limit` redirects, and only to http(s)."""
+@functools.cache
+def _redirects() -> Callable[[int, Refuse], urllib.request.BaseHandler]:
+    """The redirect handler's class, made on the first fetch (urllib.request is imported only then)."""
+    import urllib.request
 
-    max_repeats = max_redirections = 100  # our own count answers first, with a clear message
+    class Redirects(urllib.request.HTTPRedirectHandler):
+        """Follows at most `limit` redirects, and only to http(s)."""
 
-    def __init__(self, limit: int, refuse: Refuse) -> None:
-        super().__init__()
-        self.limit = limit
-        self.refuse = refuse
-        self.count = 0
+        max_repeats = max_redirections = 100  # our own count answers first, with a clear message
 
-    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
-                         headers: http.client.HTTPMessage, newurl: str) -> urllib.request.Request | None:
-        self.count += 1
-        if self.count > self.limit or urlsplit(newurl).scheme.lower() not in SCHEMES:
-            fp.close()  # urllib closes it only when we return a request
-        if self.count > self.limit:
-            raise self.refuse(f"redirected more than {self.limit} times (last to {newurl})")
-        scheme = urlsplit(newurl).scheme.lower()
-        if scheme not in SCHEMES:
-            raise self.refuse(f"redirected to {newurl}; only http and https URLs are fetched")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        def __init__(self, limit: int, refuse: Refuse) -> None:
+            super().__init__()
+            self.limit = limit
+            self.refuse = refuse
+            self.count = 0
+
+        def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                             headers: http.client.HTTPMessage, newurl: str) -> urllib.request.Request | None:
+            self.count += 1
+            if self.count > self.limit or urlsplit(newurl).scheme.lower() not in SCHEMES:
+                fp.close()  # urllib closes it only when we return a request
+            if self.count > self.limit:
+                raise self.refuse(f"redirected more than {self.limit} times (last to {newurl})")
+            scheme = urlsplit(newurl).scheme.lower()
+            if scheme not in SCHEMES:
+                raise self.refuse(f"redirected to {newurl}; only http and https URLs are fetched")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return Redirects
 
 
 def _refuser(url: str, error: type[PublishError], what: str) -> Refuse:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
-import langcodes
+from publish import cache
 
 EXAMPLE = "en, en-US, pt-BR or zh-Hant-TW"
 """Tags shown in the message that refuses a malformed one."""
@@ -19,6 +20,21 @@ def bcp47(value: str) -> str:
     written = value.strip()
     match = _POSIX.match(written)
     tag = match.group("tag").replace("_", "-") if match else written
-    if not tag or not langcodes.tag_is_valid(tag):
+    if not tag or not _known(tag):
         raise ValueError(f"{value!r} is not a BCP 47 language tag; write one like {EXAMPLE}")
     return tag
+
+
+@functools.lru_cache(maxsize=256)
+def _known(tag: str) -> bool:
+    """Whether langcodes knows the tag. A tag it knew is remembered in the cache (keyed by langcodes' version), so
+    a build whose tags were all seen before does not load langcodes' tables (a few hundredths of a second)."""
+    key = cache.fingerprint("language-tag", cache.code_version(), tag) if cache.root() is not None else ""
+    if key and cache.get("languages", key) == b"known":
+        return True
+    import langcodes
+
+    valid = bool(langcodes.tag_is_valid(tag))
+    if valid and key:
+        cache.put("languages", key, b"known")
+    return valid

@@ -62,6 +62,13 @@ def slugs(value: str) -> Iterator[str]:
     yield re.sub(r"\s+", "-", pandoc) or "section"
 
 
+MAX_KNOWN = 2_000
+"""The most articles whose targets are remembered: a long-running process reads many, and forgets them all at
+this count."""
+_KNOWN: dict[int, tuple[model.Article, Targets]] = {}
+"""Each article's targets, by the article's identity (kept with them, so the identity stays its own)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Targets:
     """What an article's links may point to inside the article itself."""
@@ -74,7 +81,19 @@ class Targets:
 
     @classmethod
     def of(cls, article: model.Article) -> Targets:
-        """The targets of one article: its headline and headings, under our ids and the usual slugs."""
+        """The targets of one article: its headline and headings, under our ids and the usual slugs. Worked out
+        once per article (the model is frozen): the limits check and each backend ask for them."""
+        known = _KNOWN.get(id(article))
+        if known is not None and known[0] is article:
+            return known[1]
+        targets = cls._of(article)
+        if len(_KNOWN) >= MAX_KNOWN:
+            _KNOWN.clear()
+        _KNOWN[id(article)] = (article, targets)
+        return targets
+
+    @classmethod
+    def _of(cls, article: model.Article) -> Targets:
         anchors: dict[str, str] = {}
         seen: dict[str, int] = {}
 

@@ -22,7 +22,7 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from publish.errors import FormatError
 
@@ -77,11 +77,18 @@ class Plugin:
 @functools.cache
 def plugins(group: str) -> tuple[Plugin, ...]:
     """The entry points installed in `group`, in a stable order (read from package metadata; nothing imported)."""
+    found = [Plugin(ep.name, ep.value, ep.dist.name if ep.dist is not None else "(unknown package)", group)
+             for ep in _entry_points().select(group=group)]
+    return tuple(sorted(found, key=lambda p: (p.name, p.package)))
+
+
+@functools.cache
+def _entry_points() -> Any:
+    """Every installed package's entry points, read once (each read looks at every installed package's metadata;
+    a build asks for readers, backends and themes)."""
     from importlib.metadata import entry_points
 
-    found = [Plugin(ep.name, ep.value, ep.dist.name if ep.dist is not None else "(unknown package)", group)
-             for ep in entry_points(group=group)]
-    return tuple(sorted(found, key=lambda p: (p.name, p.package)))
+    return entry_points()
 
 
 class Spec(Protocol):

@@ -108,7 +108,8 @@ def test_a_plugin_is_imported_only_when_its_format_is_used(plugin_path: Path, tm
              "print(loaded())\n"
              "publish.read('harbour.note')\n"
              "print(loaded())\n")
-    env = {**os.environ, "PYTHONPATH": str(plugin_path)}
+    # a cache of its own: a note read before comes from the cache, without its reader
+    env = {**os.environ, "PYTHONPATH": str(plugin_path), "PUBLISH_CACHE_DIR": str(tmp_path / "cache")}
     done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr

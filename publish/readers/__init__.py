@@ -199,15 +199,19 @@ def read_file(path: Path, fmt: str | None = None, track_changes: str = "accept")
 def read_source(source: Source, fmt: str | None = None) -> Reading:
     """Read one input with the reader named, or the one its name's extension selects."""
     spec = reader_for(Path(source.name), fmt)
-    module: ReaderModule = importlib.import_module(spec.module)
     path = source.name
+
+    def read() -> Reading:  # the reader's module (markdown-it and all) is imported only when the cache misses
+        module: ReaderModule = importlib.import_module(spec.module)
+        reading = module.read(source)
+        for warning in limits.check_article(reading.article, str(path)):  # said again on a cache hit
+            log.warning("%s: %s", path, warning)
+        return reading
+
     try:
         reading = cache.cached_reading(source.name, source.data, source.charset,  # a review copy reads apart
-                                       f"{spec.name}|track-changes={source.track_changes}", spec.module,
-                                       lambda: module.read(source))
+                                       f"{spec.name}|track-changes={source.track_changes}", spec.module, read)
     except RecursionError:  # a JSON model nested thousands deep: the parser runs out of stack before any check
         raise InputError(f"nests far too deeply to read; publish renders at most {limits.MAX_DEPTH} levels of "
                          "lists, quotes and marks", path=path) from None
-    for warning in limits.check_article(reading.article, str(path)):
-        log.warning("%s: %s", path, warning)
     return reading

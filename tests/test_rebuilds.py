@@ -1,0 +1,104 @@
+"""Rebuilds from the cache: the same bytes as a build without it, a changed image or article always reaching the
+output, and every warning a first build gives said again."""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from publish import jsonform
+from publish.errors import ModelError, PublishError
+from publish.readers import read_file
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+DUPLICATES = Path(__file__).parent / "fixtures" / "duplicates"
+
+
+def _publish(*args: str, cache_dir: Path | str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PUBLISH_CACHE_DIR": str(cache_dir), "SOURCE_DATE_EPOCH": "1700000000"}
+    return subprocess.run([sys.executable, "-m", "publish", *args], env=environment, capture_output=True, text=True,
+                          timeout=600)
+
+
+def _epub(manifest: Path, out: Path, cache_dir: Path | str, *extra: str) -> bytes:
+    done = _publish("build", str(manifest), "--to", "epub", "--out", str(out), *extra, cache_dir=cache_dir)
+    assert done.returncode == 0, done.stderr
+    return (out / f"{manifest.stem}.epub").read_bytes()
+
+
+def _images(book: bytes, tmp_path: Path) -> list[bytes]:
+    (tmp_path / "book.epub").write_bytes(book)
+    with zipfile.ZipFile(tmp_path / "book.epub") as package:
+        return [package.read(name) for name in package.namelist() if "/images/" in f"/{name}"]
+
+
+def test_a_rebuilt_digest_is_the_same_bytes_and_a_changed_figure_reaches_it(tmp_path: Path) -> None:
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    manifest, cache_dir = folder / "morning-brief.yaml", tmp_path / "cache"
+    first = _epub(manifest, tmp_path / "a", cache_dir)
+    assert _epub(manifest, tmp_path / "b", cache_dir) == first == _epub(manifest, tmp_path / "c", "off")
+    # the same file name, another picture: the rebuilt digest carries the new one, as a build without cache does
+    old = (folder / "harbour-at-dawn.png").read_bytes()
+    assert old in _images(first, tmp_path)
+    shutil.copyfile(folder / "ferry-icon.png", folder / "harbour-at-dawn.png")
+    changed = _epub(manifest, tmp_path / "d", cache_dir)
+    assert changed != first and changed == _epub(manifest, tmp_path / "e", "off")
+    assert (folder / "ferry-icon.png").read_bytes() in _images(changed, tmp_path)
+    assert old not in _images(changed, tmp_path)
+
+
+def test_a_near_duplicate_is_reported_again_on_a_rebuild(tmp_path: Path) -> None:
+    shutil.copytree(DUPLICATES, tmp_path / "wires")
+    manifest = tmp_path / "wires.yaml"
+    manifest.write_text("title: Wires\nsections:\n  - title: World\n    articles:\n      - wires/wire-a.md\n"
+                        "      - wires/other.md\n      - wires/wire-b.md\n", encoding="utf-8")
+    said = []
+    for run in ("a", "b"):
+        done = _publish("build", str(manifest), "--to", "epub", "--out", str(tmp_path / run),
+                        cache_dir=tmp_path / "cache")
+        assert done.returncode == 0, done.stderr
+        said.append([line for line in done.stderr.splitlines() if "is the same story as" in line])
+    assert said[0] and said[0] == said[1]
+    assert (tmp_path / "a" / "wires.epub").read_bytes() == (tmp_path / "b" / "wires.epub").read_bytes()
+
+
+def test_a_broken_link_is_warned_about_again_from_the_cache(tmp_path: Path) -> None:
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: Harbour reopens\n---\n\n## Schedule\n\nSee [the timetable](#timetable).\n",
+                     encoding="utf-8")
+    said = [_publish("build", str(story), "--to", "html", "--out", str(tmp_path / run),
+                     cache_dir=tmp_path / "cache").stderr.splitlines()[:-1] for run in ("a", "b")]
+    assert any("goes to #timetable, which is no heading of this article" in line for line in said[0])
+    assert said[0] == said[1]
+
+
+def test_a_model_read_back_from_the_cache_is_the_model_read(caplog: pytest.LogCaptureFixture) -> None:
+    """jsonform's reading of the cache's own entries (no checks) gives what the checking reader gives."""
+    caplog.set_level(logging.CRITICAL)
+    names = sorted(glob.glob(str(Path(__file__).parent / "fixtures" / "**" / "*.*"), recursive=True))
+    articles = []
+    for name in [*names, *map(str, SAMPLES.glob("*.*")), *map(str, SAMPLES.glob("brief/*"))]:
+        try:
+            articles.append(read_file(Path(name)).article)
+        except PublishError:  # a bad input of the catalogues, or not an article at all
+            continue
+    assert len(articles) > 100
+    for article in articles:
+        data = jsonform.to_data(article)
+        try:
+            checked = jsonform.from_data(data)
+        except ModelError:  # refused by the checks (a reader's odd language tag): never used from the cache either
+            with pytest.raises(ValueError):
+                jsonform.from_trusted_data(data)
+            continue
+        assert jsonform.from_trusted_data(data) == article == checked
