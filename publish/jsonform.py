@@ -109,6 +109,10 @@ def _plan(cls: type) -> tuple[tuple[str, Converter | None], ...]:
 def _converter(hint: Any) -> Converter | None:
     if hint in (str, int, bool):
         return None
+    if hint is dt.datetime:
+        return dt.datetime.fromisoformat
+    if hint is dt.date:
+        return lambda value: dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _nodes_of((hint,))
     origin = typing.get_origin(hint)
@@ -117,9 +121,10 @@ def _converter(hint: Any) -> Converter | None:
         return tuple if item is None else lambda values: tuple(map(item, values))
     if origin in (Union, types.UnionType):
         options = tuple(option for option in typing.get_args(hint) if option is not type(None))
-        if dt.date in options:
-            return lambda value: None if value is None else \
-                dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+        if dt.date in options or dt.datetime in options:
+            date = _converter(dt.date if dt.date in options else dt.datetime)
+            assert date is not None
+            return lambda value: None if value is None else date(value)
         return _nodes_of(options)
     raise TypeError(f"jsonform cannot decode type {hint!r}")  # a model change this module missed: a bug
 
