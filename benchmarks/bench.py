@@ -271,6 +271,9 @@ class Case:
     """What the report shows."""
     once: frozenset[str] = frozenset()
     """Keys of long commands: no warm-up, and one timed run unless --repeat is given."""
+    alternate: bool = False
+    """Run the schedule backwards in every second repetition (A B C D, D C B A, ...), so that no command always
+    runs first or right after the same other one."""
 
 
 @dataclass
@@ -718,7 +721,8 @@ def measure(case: Case, tools: Tools, repeat: int | None, warm_up: bool) -> Resu
     samples: dict[str, list[Sample]] = {c.key: [] for c in case.schedule}
     for i in range(max(runs.values())):
         _status(f"{case.name}: repetition {i + 1}/{max(runs.values())}")
-        for command in case.schedule:
+        order = case.schedule[::-1] if case.alternate and i % 2 else case.schedule
+        for command in order:
             if i < runs[command.key]:
                 samples[command.key].append(run(command, tools.env, logs))
     return Result(case, samples)
@@ -752,6 +756,16 @@ def environment() -> dict[str, str]:
     if shutil.which("weasyprint", path=env["PATH"]) is None:
         raise BenchError("weasyprint's command is not on PATH; Pandoc needs it for PDF: pip install weasyprint")
     return env
+
+
+def uptime() -> str:
+    """What `uptime` prints (the load averages over 1, 5 and 15 minutes), "" where it is missing: the machine may
+    be shared, and its load says how far the wall times can be trusted."""
+    try:
+        done = subprocess.run(["uptime"], capture_output=True, text=True, check=False, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip()
 
 
 def version(argv: Sequence[str], env: dict[str, str]) -> str:
@@ -838,7 +852,7 @@ def speedups_case(tools: Tools, collection: Path | None) -> Case:
         for hack in SPEEDUPS:
             command = publish_command(tools, f"{SPEEDUPS_CASE} {label} {hack}-off", source, FORMATS)
             schedule.append(dataclasses.replace(command, env=(*cache, ("PUBLISH_SPEEDUPS_OFF", hack))))
-    return Case(SPEEDUPS_CASE, tuple(schedule), ())
+    return Case(SPEEDUPS_CASE, tuple(schedule), (), alternate=True)
 
 
 def speedups_report(results: list[Result]) -> list[dict[str, Any]]:
@@ -860,7 +874,11 @@ def speedups_report(results: list[Result]) -> list[dict[str, Any]]:
                 rows.append({"input": label, "hack": hack, "wall_on_s": round(wall[0], 3),
                              "wall_off_s": round(wall[1], 3), "wall_saved": round(1 - wall[0] / wall[1], 3),
                              "cpu_on_s": round(cpu[0], 3), "cpu_off_s": round(cpu[1], 3),
-                             "cpu_saved": round(1 - cpu[0] / cpu[1], 3) if cpu[1] else None})
+                             "cpu_saved": round(1 - cpu[0] / cpu[1], 3) if cpu[1] else None,
+                             "wall_on_runs_s": [round(s.seconds, 3) for s in on],
+                             "wall_off_runs_s": [round(s.seconds, 3) for s in off],
+                             "cpu_on_runs_s": [round(s.cpu_seconds, 3) for s in on],
+                             "cpu_off_runs_s": [round(s.cpu_seconds, 3) for s in off]})
     return rows
 
 
@@ -1005,8 +1023,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 cases = build_cases(args.cases, tools, args.formats, quick=args.quick, batch_pdf=args.batch_pdf)
                 load = [os.getloadavg()[0]]
+                uptimes = [uptime()]
                 results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
                 load.append(os.getloadavg()[0])
+                uptimes.append(uptime())
             finally:
                 for process in reversed(tools.started):
                     process.terminate()
@@ -1030,7 +1050,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"Python {platform.python_version()}; {os.cpu_count()} CPUs; median of {args.repeat or REPEAT} run(s)"
           f"{'' if args.quick else ' after one warm-up'}{_once_note(cases, args.repeat, args.quick)}\n"
           f"load average (1 min) {load[0]:.2f} before the first run, {load[1]:.2f} after the last (the benchmark "
-          f"itself adds about 1; more is other work on the machine, which slows the runs)\n")
+          f"itself adds about 1; more is other work on the machine, which slows the runs)\n"
+          f"uptime before: {uptimes[0]}\nuptime after:  {uptimes[1]}\n")
     if rows:
         print(table(rows))
     if speedup_rows:
@@ -1047,6 +1068,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "load_average_1min": {"start": round(load[0], 2), "end": round(load[1], 2)},
+        "uptime": {"start": uptimes[0], "end": uptimes[1]},
         "repeat": args.repeat or REPEAT,
         "warm_up": not args.quick,
         "not_warmed_up": [] if args.quick else sorted(key for case in cases for key in case.once),

@@ -59,7 +59,7 @@ def root() -> Path | None:
     (owned by another user, or writable by others: then one warning says so). Decided once per folder and
     process."""
     configured = os.environ.get("PUBLISH_CACHE_DIR", "").strip()
-    if _turned_off or configured.lower() in OFF or not speedups.on("cache"):
+    if _turned_off or configured.lower() in OFF:
         return None
     if configured:
         return _checked(Path(configured))
@@ -188,7 +188,7 @@ class TemplateCache(jinja2.BytecodeCache):
 
 def template_cache() -> TemplateCache | None:
     """The bytecode cache for the Jinja2 environment, or None without a usable cache folder."""
-    path = folder("templates")
+    path = folder("templates") if speedups.on("cache") else None
     return TemplateCache(path) if path is not None else None
 
 
@@ -200,7 +200,7 @@ def load_hyphenation(languages: set[str]) -> None:
 
     from publish import hyphenation
 
-    path = folder("hyphenation")
+    path = folder("hyphenation") if speedups.on("cache") else None
     for language in languages:
         name = hyphenation.dictionary(language)
         if name is None:
