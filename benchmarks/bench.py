@@ -25,12 +25,13 @@ Cases:
   edit       the 200-file manifest rebuilt after one article changed (warm cache) against a cold build.
   batch-1000 1,000 separate documents in one `publish build` batch: -j1, -j2 and a local Dask cluster (a
              scheduler and two workers started on 127.0.0.1); html, docx and epub (--batch-pdf adds PDF).
-  speedups   publish alone: each speed hack (the forked PDF worker, the per-user cache, the WeasyPrint
-             library-loading patch) on and off, on the seed, feature-tour.md, the morning brief and a
-             200-article collection, all four formats. Per input, one run with every hack on and one with each
-             turned off (PUBLISH_SPEEDUPS_OFF=NAME, set for that process only) run interleaved; the table gives
-             the median wall and CPU time (user + system of the process and the children it waited for) of
-             each, and what the hack saves. The cache runs use a cache of their own, filled by the warm-up.
+  speedups   publish alone: each speed hack (publish/speedups.py) on and off, on the seed, feature-tour.md,
+             the morning brief and a 200-article collection, all four formats. Per input, one run with every
+             hack on and one with each turned off (PUBLISH_SPEEDUPS_OFF=NAME, set for that process only) run
+             interleaved, every second repetition in the reverse order; the table gives the median wall and CPU
+             time (user + system of the process and the children it waited for) of each, and what the hack
+             saves. All runs share one cache folder, filled by the warm-up, so the per-article cache (which is
+             not a switch) is equally warm on both sides. `uptime` is printed before and after.
 
 Usage: python3 benchmarks/bench.py [--repeat N] [--cases seed,seed-docx,200,...] [--formats html,...] [--quick]
 --quick makes every generated input 10 times smaller and runs each command once, without warm-up.
@@ -70,7 +71,7 @@ DIGEST_COUNTS = {"digest-50": 50, "digest-200": 200, "digest-1000": 1000}
 DIGEST_VS_PANDOC = "digest-200-vs-pandoc"
 DIGEST_VS_PANDOC_ARTICLES = 200
 SPEEDUPS_CASE = "speedups"
-SPEEDUPS = ("pdf-worker", "cache", "library-patch")
+SPEEDUPS = ("cache", "library-patch")
 """The speed hacks publish can run without (publish/speedups.py), each measured on and off."""
 EDIT_CASE = "edit"
 """A rebuild of the 200-article manifest after one article changed, the cache warm, against a cold build."""

@@ -159,7 +159,7 @@ def build_one(source: str, options: BuildOptions, keep_documents: bool = False, 
     with _recorded() as recorder:
         try:
             if shipped is None:
-                written = build([path], dataclasses.replace(options, pdf_worker=False))
+                written = build([path], options)
                 outputs: tuple[tuple[str, bytes], ...] = ()
             else:
                 written, outputs = _build_shipped(source, shipped, options)
@@ -183,7 +183,7 @@ def _build_shipped(name: str, data: bytes, options: BuildOptions,
         source.write_bytes(data)
         out = Path(folder) / "out"
         try:
-            written = build([source], dataclasses.replace(options, out_dir=out, pdf_worker=False))
+            written = build([source], dataclasses.replace(options, out_dir=out))
         except PublishError as exc:
             if exc.path is not None:
                 exc.path = exc.path.replace(str(source), name)
