@@ -4,8 +4,9 @@ Every case runs `publish` and Pandoc (from the `pypandoc-binary` wheel, PDF thro
 session, interleaved (publish, pandoc, publish, pandoc...) after one warm-up of each command, so that
 machine noise hits both. Each command runs as its own process; its wall time is taken around
 `subprocess.Popen` ... `os.wait4`, and its peak resident memory is the `ru_maxrss` that `wait4` returns,
-which on Linux covers the process and every descendant it waited for (Pandoc's `weasyprint` child, publish's
-forked PDF worker): the peak of the largest single process in the tree, not the sum of those alive together.
+which on Linux covers the process and every descendant it waited for (Pandoc's `weasyprint` child, the workers
+of publish's PDF in parts): the peak of the largest single process in the tree, not the sum of those alive
+together.
 
 Cases:
   seed       samples/dar-bishkek.txt into html, pdf, docx and epub: one `publish build` process against the
@@ -1075,8 +1076,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "not_warmed_up": [] if args.quick else sorted(key for case in cases for key in case.once),
         "timed_once": [] if args.repeat else sorted(key for case in cases for key in case.once),
         "memory": "peak RSS per process from os.wait4 ru_maxrss (includes reaped descendants such as "
-                  "Pandoc's weasyprint and publish's forked PDF worker: the largest single process of the tree, "
-                  "not the sum); a row with several processes reports the largest",
+                  "Pandoc's weasyprint and the workers of publish's PDF in parts: the largest single process of "
+                  "the tree, not the sum); a row with several processes reports the largest",
         "rows": rows,
         "growth": steps,
         "speedups": speedup_rows,
