@@ -35,6 +35,7 @@ Cases:
              not a switch) is equally warm on both sides. `uptime` is printed before and after.
 
 Usage: python3 benchmarks/bench.py [--repeat N] [--cases seed,seed-docx,200,...] [--formats html,...] [--quick]
+       [--speedups-inputs seed,feature-tour,morning-brief,200-articles]
 --quick makes every generated input 10 times smaller and runs each command once, without warm-up.
 Results are printed as a table and written to benchmarks/results/latest.json.
 """
@@ -74,6 +75,8 @@ DIGEST_VS_PANDOC_ARTICLES = 200
 SPEEDUPS_CASE = "speedups"
 SPEEDUPS = ("cache", "library-patch")
 """The speed hacks publish can run without (publish/speedups.py), each measured on and off."""
+SPEEDUPS_INPUTS = ("seed", "feature-tour", "morning-brief", "200-articles")
+"""The inputs of the speedups case (--speedups-inputs chooses among them)."""
 EDIT_CASE = "edit"
 """A rebuild of the 200-article manifest after one article changed, the cache warm, against a cold build."""
 BATCH_CASE = "batch-1000"
@@ -786,7 +789,7 @@ def sized(count: int, quick: bool) -> int:
 
 
 def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quick: bool = False,
-                batch_pdf: bool = False) -> list[Case]:
+                batch_pdf: bool = False, speedups_inputs: Sequence[str] = SPEEDUPS_INPUTS) -> list[Case]:
     """Write the inputs each named case needs and describe its commands (--quick makes every generated input
     QUICK_DIVISOR times smaller and leaves the 200-article collection out of the speedups case)."""
     cases = []
@@ -836,16 +839,18 @@ def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quic
             address, pids = start_cluster(tools)
             cases.append(batch_case(tools, files, chosen, address, pids))
         elif name == SPEEDUPS_CASE:
-            cases.append(speedups_case(tools, None if quick else digest(GENERATED_ARTICLES)[0]))
+            large = not quick and "200-articles" in speedups_inputs
+            cases.append(speedups_case(tools, digest(GENERATED_ARTICLES)[0] if large else None, speedups_inputs))
     return cases
 
 
-def speedups_case(tools: Tools, collection: Path | None) -> Case:
+def speedups_case(tools: Tools, collection: Path | None, chosen: Sequence[str] = SPEEDUPS_INPUTS) -> Case:
     """Per input, every hack on, then each one off, interleaved; all four formats, each in one process."""
     inputs = {"seed": SEED, "feature-tour": REPO / "samples" / "feature-tour.md",
               "morning-brief": REPO / "samples" / "morning-brief.yaml"}
     if collection is not None:
         inputs["200-articles"] = collection
+    inputs = {label: source for label, source in inputs.items() if label in chosen}
     cache = (("PUBLISH_CACHE_DIR", str(tools.work / "speedups-cache")),)
     schedule = []
     for label, source in inputs.items():
@@ -995,9 +1000,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help=f"inputs {QUICK_DIVISOR} times smaller, one timed run and no warm-up (a smoke test)")
     parser.add_argument("--batch-pdf", action="store_true", help=f"render PDFs in {BATCH_CASE} too")
+    parser.add_argument("--speedups-inputs", default=",".join(SPEEDUPS_INPUTS), metavar="LIST",
+                        help=f"the inputs of the {SPEEDUPS_CASE} case: {', '.join(SPEEDUPS_INPUTS)} (default: all)")
     args = parser.parse_args(argv)
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     args.formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    args.speedups_inputs = [i.strip() for i in args.speedups_inputs.split(",") if i.strip()]
+    for name in args.speedups_inputs:
+        if name not in SPEEDUPS_INPUTS:
+            parser.error(f"unknown speedups input {name!r}; known: {', '.join(SPEEDUPS_INPUTS)}")
     for name in args.cases:
         if name not in CASES:
             parser.error(f"unknown case {name!r}; known: {', '.join(CASES)}")
@@ -1023,7 +1034,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
             tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env)
             try:
-                cases = build_cases(args.cases, tools, args.formats, quick=args.quick, batch_pdf=args.batch_pdf)
+                cases = build_cases(args.cases, tools, args.formats, quick=args.quick, batch_pdf=args.batch_pdf,
+                                    speedups_inputs=args.speedups_inputs)
                 load = [os.getloadavg()[0]]
                 uptimes = [uptime()]
                 results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
