@@ -4,8 +4,9 @@ Every case runs `publish` and Pandoc (from the `pypandoc-binary` wheel, PDF thro
 session, interleaved (publish, pandoc, publish, pandoc...) after one warm-up of each command, so that
 machine noise hits both. Each command runs as its own process; its wall time is taken around
 `subprocess.Popen` ... `os.wait4`, and its peak resident memory is the `ru_maxrss` that `wait4` returns,
-which on Linux covers the process and every descendant it waited for (Pandoc's `weasyprint` child, publish's
-forked PDF worker): the peak of the largest single process in the tree, not the sum of those alive together.
+which on Linux covers the process and every descendant it waited for (Pandoc's `weasyprint` child, the workers
+of publish's PDF in parts): the peak of the largest single process in the tree, not the sum of those alive
+together.
 
 Cases:
   seed       samples/dar-bishkek.txt into html, pdf, docx and epub: one `publish build` process against the
@@ -25,14 +26,16 @@ Cases:
   edit       the 200-file manifest rebuilt after one article changed (warm cache) against a cold build.
   batch-1000 1,000 separate documents in one `publish build` batch: -j1, -j2 and a local Dask cluster (a
              scheduler and two workers started on 127.0.0.1); html, docx and epub (--batch-pdf adds PDF).
-  speedups   publish alone: each speed hack (the forked PDF worker, the per-user cache, the WeasyPrint
-             library-loading patch) on and off, on the seed, feature-tour.md, the morning brief and a
-             200-article collection, all four formats. Per input, one run with every hack on and one with each
-             turned off (PUBLISH_SPEEDUPS_OFF=NAME, set for that process only) run interleaved; the table gives
-             the median wall and CPU time (user + system of the process and the children it waited for) of
-             each, and what the hack saves. The cache runs use a cache of their own, filled by the warm-up.
+  speedups   publish alone: each speed hack (publish/speedups.py) on and off, on the seed, feature-tour.md,
+             the morning brief and a 200-article collection, all four formats. Per input, one run with every
+             hack on and one with each turned off (PUBLISH_SPEEDUPS_OFF=NAME, set for that process only) run
+             interleaved, every second repetition in the reverse order; the table gives the median wall and CPU
+             time (user + system of the process and the children it waited for) of each, and what the hack
+             saves. All runs share one cache folder, filled by the warm-up, so the per-article cache (which is
+             not a switch) is equally warm on both sides. `uptime` is printed before and after.
 
 Usage: python3 benchmarks/bench.py [--repeat N] [--cases seed,seed-docx,200,...] [--formats html,...] [--quick]
+       [--speedups-inputs seed,feature-tour,morning-brief,200-articles]
 --quick makes every generated input 10 times smaller and runs each command once, without warm-up.
 Results are printed as a table and written to benchmarks/results/latest.json.
 """
@@ -70,8 +73,10 @@ DIGEST_COUNTS = {"digest-50": 50, "digest-200": 200, "digest-1000": 1000}
 DIGEST_VS_PANDOC = "digest-200-vs-pandoc"
 DIGEST_VS_PANDOC_ARTICLES = 200
 SPEEDUPS_CASE = "speedups"
-SPEEDUPS = ("pdf-worker", "cache", "library-patch")
+SPEEDUPS = ("cache", "library-patch")
 """The speed hacks publish can run without (publish/speedups.py), each measured on and off."""
+SPEEDUPS_INPUTS = ("seed", "feature-tour", "morning-brief", "200-articles")
+"""The inputs of the speedups case (--speedups-inputs chooses among them)."""
 EDIT_CASE = "edit"
 """A rebuild of the 200-article manifest after one article changed, the cache warm, against a cold build."""
 BATCH_CASE = "batch-1000"
@@ -271,6 +276,9 @@ class Case:
     """What the report shows."""
     once: frozenset[str] = frozenset()
     """Keys of long commands: no warm-up, and one timed run unless --repeat is given."""
+    alternate: bool = False
+    """Run the schedule backwards in every second repetition (A B C D, D C B A, ...), so that no command always
+    runs first or right after the same other one."""
 
 
 @dataclass
@@ -723,7 +731,8 @@ def measure(case: Case, tools: Tools, repeat: int | None, warm_up: bool) -> Resu
     samples: dict[str, list[Sample]] = {c.key: [] for c in case.schedule}
     for i in range(max(runs.values())):
         _status(f"{case.name}: repetition {i + 1}/{max(runs.values())}")
-        for command in case.schedule:
+        order = case.schedule[::-1] if case.alternate and i % 2 else case.schedule
+        for command in order:
             if i < runs[command.key]:
                 samples[command.key].append(run(command, tools.env, logs))
     return Result(case, samples)
@@ -760,6 +769,16 @@ def environment() -> dict[str, str]:
     return env
 
 
+def uptime() -> str:
+    """What `uptime` prints (the load averages over 1, 5 and 15 minutes), "" where it is missing: the machine may
+    be shared, and its load says how far the wall times can be trusted."""
+    try:
+        done = subprocess.run(["uptime"], capture_output=True, text=True, check=False, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip()
+
+
 def version(argv: Sequence[str], env: dict[str, str]) -> str:
     """The first line a tool prints for --version."""
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
@@ -776,7 +795,7 @@ def sized(count: int, quick: bool) -> int:
 
 
 def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quick: bool = False,
-                batch_pdf: bool = False) -> list[Case]:
+                batch_pdf: bool = False, speedups_inputs: Sequence[str] = SPEEDUPS_INPUTS) -> list[Case]:
     """Write the inputs each named case needs and describe its commands (--quick makes every generated input
     QUICK_DIVISOR times smaller and leaves the 200-article collection out of the speedups case)."""
     cases = []
@@ -826,7 +845,8 @@ def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quic
             address, pids = start_cluster(tools)
             cases.append(batch_case(tools, files, chosen, address, pids))
         elif name == SPEEDUPS_CASE:
-            cases.append(speedups_case(tools, None if quick else digest(GENERATED_ARTICLES)[0]))
+            large = not quick and "200-articles" in speedups_inputs
+            cases.append(speedups_case(tools, digest(GENERATED_ARTICLES)[0] if large else None, speedups_inputs))
     return cases
 
 
@@ -869,12 +889,13 @@ def with_baseline(case: Case, tools: Tools, folder: Path) -> Case:
     return dataclasses.replace(case, schedule=tuple(schedule), rows=tuple(rows), once=frozenset(once))
 
 
-def speedups_case(tools: Tools, collection: Path | None) -> Case:
+def speedups_case(tools: Tools, collection: Path | None, chosen: Sequence[str] = SPEEDUPS_INPUTS) -> Case:
     """Per input, every hack on, then each one off, interleaved; all four formats, each in one process."""
     inputs = {"seed": SEED, "feature-tour": REPO / "samples" / "feature-tour.md",
               "morning-brief": REPO / "samples" / "morning-brief.yaml"}
     if collection is not None:
         inputs["200-articles"] = collection
+    inputs = {label: source for label, source in inputs.items() if label in chosen}
     cache = (("PUBLISH_CACHE_DIR", str(tools.work / "speedups-cache")),)
     schedule = []
     for label, source in inputs.items():
@@ -883,7 +904,7 @@ def speedups_case(tools: Tools, collection: Path | None) -> Case:
         for hack in SPEEDUPS:
             command = publish_command(tools, f"{SPEEDUPS_CASE} {label} {hack}-off", source, FORMATS)
             schedule.append(dataclasses.replace(command, env=(*cache, ("PUBLISH_SPEEDUPS_OFF", hack))))
-    return Case(SPEEDUPS_CASE, tuple(schedule), ())
+    return Case(SPEEDUPS_CASE, tuple(schedule), (), alternate=True)
 
 
 def speedups_report(results: list[Result]) -> list[dict[str, Any]]:
@@ -905,7 +926,11 @@ def speedups_report(results: list[Result]) -> list[dict[str, Any]]:
                 rows.append({"input": label, "hack": hack, "wall_on_s": round(wall[0], 3),
                              "wall_off_s": round(wall[1], 3), "wall_saved": round(1 - wall[0] / wall[1], 3),
                              "cpu_on_s": round(cpu[0], 3), "cpu_off_s": round(cpu[1], 3),
-                             "cpu_saved": round(1 - cpu[0] / cpu[1], 3) if cpu[1] else None})
+                             "cpu_saved": round(1 - cpu[0] / cpu[1], 3) if cpu[1] else None,
+                             "wall_on_runs_s": [round(s.seconds, 3) for s in on],
+                             "wall_off_runs_s": [round(s.seconds, 3) for s in off],
+                             "cpu_on_runs_s": [round(s.cpu_seconds, 3) for s in on],
+                             "cpu_off_runs_s": [round(s.cpu_seconds, 3) for s in off]})
     return rows
 
 
@@ -1031,11 +1056,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="another checkout of publish (a folder holding publish/ and templates/, such as "
                              "`git worktree add DIR main`): every publish command also runs with its code, "
                              "interleaved, on a row of its own marked 'before'")
+    parser.add_argument("--speedups-inputs", default=",".join(SPEEDUPS_INPUTS), metavar="LIST",
+                        help=f"the inputs of the {SPEEDUPS_CASE} case: {', '.join(SPEEDUPS_INPUTS)} (default: all)")
     args = parser.parse_args(argv)
     if args.baseline is not None and not (args.baseline / "publish" / "__main__.py").is_file():
         parser.error(f"--baseline {args.baseline}: no publish/__main__.py there")
     args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     args.formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    args.speedups_inputs = [i.strip() for i in args.speedups_inputs.split(",") if i.strip()]
+    for name in args.speedups_inputs:
+        if name not in SPEEDUPS_INPUTS:
+            parser.error(f"unknown speedups input {name!r}; known: {', '.join(SPEEDUPS_INPUTS)}")
     for name in args.cases:
         if name not in CASES:
             parser.error(f"unknown case {name!r}; known: {', '.join(CASES)}")
@@ -1061,12 +1092,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
             tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env)
             try:
-                cases = build_cases(args.cases, tools, args.formats, quick=args.quick, batch_pdf=args.batch_pdf)
+                cases = build_cases(args.cases, tools, args.formats, quick=args.quick, batch_pdf=args.batch_pdf,
+                                    speedups_inputs=args.speedups_inputs)
                 if args.baseline is not None:
                     cases = [with_baseline(case, tools, args.baseline.resolve()) for case in cases]
                 load = [os.getloadavg()[0]]
+                uptimes = [uptime()]
                 results = [measure(case, tools, args.repeat, warm_up=not args.quick) for case in cases]
                 load.append(os.getloadavg()[0])
+                uptimes.append(uptime())
             finally:
                 for process in reversed(tools.started):
                     process.terminate()
@@ -1090,7 +1124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"Python {platform.python_version()}; {os.cpu_count()} CPUs; median of {args.repeat or REPEAT} run(s)"
           f"{'' if args.quick else ' after one warm-up'}{_once_note(cases, args.repeat, args.quick)}\n"
           f"load average (1 min) {load[0]:.2f} before the first run, {load[1]:.2f} after the last (the benchmark "
-          f"itself adds about 1; more is other work on the machine, which slows the runs)\n")
+          f"itself adds about 1; more is other work on the machine, which slows the runs)\n"
+          f"uptime before: {uptimes[0]}\nuptime after:  {uptimes[1]}\n")
     if rows:
         print(table(rows))
     if speedup_rows:
@@ -1107,13 +1142,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "load_average_1min": {"start": round(load[0], 2), "end": round(load[1], 2)},
+        "uptime": {"start": uptimes[0], "end": uptimes[1]},
         "repeat": args.repeat or REPEAT,
         "warm_up": not args.quick,
         "not_warmed_up": [] if args.quick else sorted(key for case in cases for key in case.once),
         "timed_once": [] if args.repeat else sorted(key for case in cases for key in case.once),
         "memory": "peak RSS per process from os.wait4 ru_maxrss (includes reaped descendants such as "
-                  "Pandoc's weasyprint and publish's forked PDF worker: the largest single process of the tree, "
-                  "not the sum); a row with several processes reports the largest",
+                  "Pandoc's weasyprint and the workers of publish's PDF in parts: the largest single process of "
+                  "the tree, not the sum); a row with several processes reports the largest",
         "rows": rows,
         "growth": steps,
         "speedups": speedup_rows,

@@ -148,10 +148,9 @@ def _recorded() -> Iterator[_Recorder]:
 
 
 def _one_of_many(options: BuildOptions) -> BuildOptions:
-    """The options for one input of a batch, which already keeps every core busy: no second process for the PDF,
-    and a collection's PDF in parts only when asked for with `--pdf-parts on` (not `auto`)."""
-    return dataclasses.replace(options, pdf_worker=False,
-                               pdf_parts="off" if options.pdf_parts == "auto" else options.pdf_parts)
+    """The options for one input of a batch, which already keeps every core busy: a collection's PDF in parts only
+    when asked for with `--pdf-parts on` (not `auto`)."""
+    return dataclasses.replace(options, pdf_parts="off" if options.pdf_parts == "auto" else options.pdf_parts)
 
 
 def build_one(source: str, options: BuildOptions, keep_documents: bool = False, use_cache: bool = True,

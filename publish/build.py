@@ -83,8 +83,6 @@ class BuildOptions:
     """The publisher's logo for the letterhead, replacing the theme's; None keeps it."""
     timeout: float = processes.DEFAULT_TIMEOUT
     """Seconds one document's PDF may take to lay out before the build stops with an error (0: no limit)."""
-    pdf_worker: bool = True
-    """Render the PDF in a forked worker beside the other formats (off only to measure what it saves)."""
     track_changes: str = "accept"
     """A Word input's tracked changes: accept, reject, or all (a review copy that shows them and its comments)."""
     strict: bool = False
@@ -133,23 +131,14 @@ def build(inputs: Sequence[Path | str], options: BuildOptions, progress: Callabl
     or a signal leaves the earlier outputs as they were."""
     specs = backends_for(list(options.formats))
     speedups.turned_off()  # a bad switch is one line before anything runs
-    cache.root()  # decided (and any warning given) once, before the worker is forked
+    cache.root()  # decided (and any warning given) once, before anything is read
     with processes.stop_on_signals():
-        worker = _start_worker(specs, options)
-        try:
-            written = _build(inputs, options, specs, worker, progress)
-        except BaseException:
-            if worker is not None:
-                worker.stop()
-            raise
-        if worker is not None:
-            worker.close()
+        written = _build(inputs, options, specs, progress)
     cache.prune_now_and_then()
     return written
 
 
 def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[BackendSpec],
-           worker: processes.PdfWorker | None,
            progress: Callable[[Written], None]) -> list[Written]:
     theme = options.load_theme()
     jobs = _jobs(inputs, options, theme.folder)
@@ -171,7 +160,8 @@ def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[Back
                 for warning in limits.layout_warnings(job.document, options.timeout):
                     log.warning("%s: %s", job.source, warning)
             try:
-                rendered = _render_job(job, targets, context, worker, options.timeout)
+                rendered = [render_timed(output.backend, output.document, context, str(job.source), options.timeout)
+                            for output in targets]
             except PublishError as exc:
                 if exc.path is None:
                     exc.path = str(job.source)
@@ -217,32 +207,6 @@ def _targets(job: _Job, specs: list[BackendSpec], out_dir: Path) -> list[_Output
     DOCX backend's `docx_per_article`: one file per article of a collection)."""
     return [_Output(out_dir / name, spec.name, part) for spec in specs
             for name, part in spec.outputs(job.document, job.stem, job.options)]
-
-
-def _render_job(job: _Job, targets: list[_Output], context: RenderContext,
-                worker: processes.PdfWorker | None, timeout: float) -> list[tuple[bytes | str, float]]:
-    """Each target's output and render time, in order; the PDF in the worker, if there is one, meanwhile."""
-    pdf = next((i for i, output in enumerate(targets) if output.backend == "pdf"), None)
-    remote = worker is not None and pdf is not None and len(targets) > 1
-    if remote:
-        assert worker is not None and pdf is not None
-        worker.submit("pdf", targets[pdf].document, context, str(job.source), timeout)
-    out: list[tuple[bytes | str, float] | None] = []
-    for i, output in enumerate(targets):
-        out.append(None if remote and i == pdf else
-                   render_timed(output.backend, output.document, context, str(job.source), timeout))
-    if remote:
-        assert worker is not None and pdf is not None
-        out[pdf] = worker.result(timeout)
-    return [item for item in out if item is not None]
-
-
-def _start_worker(specs: list[BackendSpec], options: BuildOptions) -> processes.PdfWorker | None:
-    """The forked PDF worker, when a PDF is asked for with other formats, there is a second core, and it is on."""
-    wanted = options.pdf_worker and speedups.on("pdf-worker")
-    if not wanted or "pdf" not in {spec.name for spec in specs} or len(specs) == 1 or (os.cpu_count() or 1) < 2:
-        return None
-    return processes.PdfWorker.start(render_timed, BACKENDS["pdf"].load)
 
 
 def render_timed(backend: str, document: Document, context: RenderContext, source: str, timeout: float,

@@ -69,7 +69,7 @@ def root() -> Path | None:
 def _root(configured: str, base: str, home: str) -> Path | None:
     """`root` for these values of PUBLISH_CACHE_DIR, XDG_CACHE_HOME and HOME (a build asks a thousand times)."""
     configured = configured.strip()
-    if configured.lower() in OFF or not speedups.on("cache"):
+    if configured.lower() in OFF:
         return None
     if configured:
         return _checked(Path(configured))
@@ -202,7 +202,7 @@ class TemplateCache(jinja2.BytecodeCache):
 
 def template_cache() -> TemplateCache | None:
     """The bytecode cache for the Jinja2 environment, or None without a usable cache folder."""
-    path = folder("templates")
+    path = folder("templates") if speedups.on("cache") else None
     return TemplateCache(path) if path is not None else None
 
 
@@ -214,7 +214,7 @@ def load_hyphenation(languages: set[str]) -> None:
 
     from publish import hyphenation
 
-    path = folder("hyphenation")
+    path = folder("hyphenation") if speedups.on("cache") else None
     for language in languages:
         name = hyphenation.dictionary(language)
         if name is None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-from collections.abc import Iterator
 from typing import assert_never
 
 from publish import model
@@ -91,20 +89,12 @@ def w3c(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-@contextlib.contextmanager
-def epoch_from(document: model.Document) -> Iterator[None]:
-    """Within the block, SOURCE_DATE_EPOCH is set to the document's own date when it was not set: libraries that
-    stamp "now" (fontTools writes it into every subset font it makes) stamp that date instead."""
-    if os.environ.get(ENV, "").strip():
-        source_date_epoch()  # a broken value is refused here, before a library reads it
-        yield
-        return
+def font_moment(document: model.Document) -> dt.datetime | None:
+    """The time a font made for the document records (fontTools stamps every font it writes): SOURCE_DATE_EPOCH
+    when set, else the document's own date, else None (the clock). Handed to the PDF backend, never put into
+    os.environ."""
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch
     stamp = document_date(document)
-    if stamp is None:
-        yield
-        return
-    os.environ[ENV] = str(int(utc(stamp).timestamp()))
-    try:
-        yield
-    finally:
-        os.environ.pop(ENV, None)
+    return None if stamp is None else utc(stamp)

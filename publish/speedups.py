@@ -1,6 +1,6 @@
-"""Switches for publish's speed hacks, for the benchmark only: PUBLISH_SPEEDUPS_OFF=pdf-worker,cache,library-patch
-turns the named ones off for a whole process (read once; nothing sets it during a render), so that
-`benchmarks/bench.py` can measure each on and off side by side."""
+"""Switches for publish's speed hacks, for the benchmark only: PUBLISH_SPEEDUPS_OFF=cache,library-patch turns the
+named ones off for a whole process (read once; nothing sets it during a render), so that `benchmarks/bench.py` can
+measure each on and off side by side. Each stays only while it pays there (benchmarks/README.md)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import os
 from publish.errors import PublishError
 
 SPEEDUPS = {
-    "pdf-worker": "the PDF rendered in a forked worker beside the other formats (publish/processes.py)",
-    "cache": "the per-user cache of compiled templates and hyphenation patterns (publish/cache.py)",
+    "cache": "the per-user cache of compiled templates and parsed hyphenation patterns (publish/cache.py)",
     "library-patch": "WeasyPrint's C libraries loaded by soname, without ctypes' search (publish/backends/pdf.py)",
 }
 ENV = "PUBLISH_SPEEDUPS_OFF"

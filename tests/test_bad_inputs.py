@@ -197,7 +197,7 @@ CATALOGUE: dict[str, Case] = {
                                builds=True, formats="html,pdf,docx,epub", check=_no_control_characters),
     "zero-width-joiner flood": Case(["zwj-flood.md"], "publish: warning: zwj-flood.md:5: removed 999,999 zero-width "
                                                       "characters repeated in a row (one of each run is kept)\n"
-                                                      # WeasyPrint's own lines, as the PDF worker now reports them
+                                                      # WeasyPrint's own lines, as the build reports them
                                                       # (the themes' fonts have no emoji)
                                                       "publish: warning: zwj-flood.md: .notdef glyph rendered for "
                                                       "Unicode string unsupported by fonts: \"👩\" (U+1F469)\n"

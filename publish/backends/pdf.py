@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import ctypes.util
+import datetime as dt
 import logging
 import stat
 import sys
@@ -48,6 +50,41 @@ def _import_weasyprint() -> ModuleType:
 
 
 weasyprint = _import_weasyprint()
+_FONT_EPOCH: contextvars.ContextVar[int | None] = contextvars.ContextVar("publish_font_epoch", default=None)
+"""Seconds since 1970 that the fonts written by the render running in this context record; None: the clock."""
+
+
+def _date_fonts_by_context() -> None:
+    """Have fontTools stamp the fonts it writes (subsets where libharfbuzz-subset is missing, instances of variable
+    fonts) with this context's `_FONT_EPOCH` when one is set. fontTools reads "now" from SOURCE_DATE_EPOCH in
+    os.environ, else the clock; the document's date reaches it this way instead, so a render never changes
+    os.environ, and a render in another thread keeps its own date. Installed once, when this module loads."""
+    from fontTools.misc import timeTools
+    from fontTools.ttLib.tables import _h_e_a_d
+
+    clock: Any = _h_e_a_d.timestampNow
+    if getattr(clock, "publish_dated", False):
+        return
+
+    def timestamp_now() -> int:
+        epoch = _FONT_EPOCH.get()
+        return int(clock()) if epoch is None else int(timeTools.timestampSinceEpoch(epoch))
+
+    timestamp_now.publish_dated = True  # type: ignore[attr-defined]
+    _h_e_a_d.timestampNow = timestamp_now
+
+
+@contextlib.contextmanager
+def fonts_dated(moment: dt.datetime | None) -> Iterator[None]:
+    """Within the block, in this thread, the fonts WeasyPrint has written record `moment` (None: the clock)."""
+    token = _FONT_EPOCH.set(None if moment is None else int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        _FONT_EPOCH.reset(token)
+
+
+_date_fonts_by_context()
 URLFetcher: Any = weasyprint.urls.URLFetcher
 log = logging.getLogger("publish")
 MAX_FETCH_BYTES = 64 * 1024 * 1024
@@ -139,7 +176,7 @@ def _write(html: Any, source: model.Document, uid: str, variant_name: str, hyphe
     """Lay out and write the PDF reproducibly: the identifier from the uid, no "now" anywhere (the dates are the
     document's own, else SOURCE_DATE_EPOCH's, else none), and the conformance level asked for declared."""
     options = layout_options(uid, variant_name)
-    with reproducible.epoch_from(source):
+    with fonts_dated(reproducible.font_moment(source)):
         kept_whole: frozenset[str] = frozenset()
         for _ in range(LAYOUTS):
             with hyphenation.protected(kept_whole):
@@ -167,7 +204,7 @@ def layout_options(uid: str, variant_name: str) -> dict[str, Any]:
 
 
 def write_laid_out(document: Any, source: model.Document, options: dict[str, Any]) -> bytes:
-    """A laid-out document's PDF (inside `reproducible.epoch_from(source)`): dated by the source, else by
+    """A laid-out document's PDF (inside `fonts_dated(reproducible.font_moment(source))`): dated by the source, else by
     SOURCE_DATE_EPOCH."""
     epoch = reproducible.source_date_epoch()
     if epoch is not None and reproducible.document_date(source) is None:

@@ -477,7 +477,7 @@ class _PartLayout:
         from publish.backends import pdf
 
         document = press.open(html)
-        with reproducible.epoch_from(press.collection):
+        with pdf.fonts_dated(reproducible.font_moment(press.collection)):
             while True:
                 self.furniture = None
                 _local.part, _local.press = self, press
