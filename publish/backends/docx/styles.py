@@ -288,7 +288,7 @@ def page_tabs(theme: Theme) -> tuple[tuple[float, str], ...]:
 # link); emphasis is bold where the script has no italics.
 CHARACTER_LOOKS: dict[str, Callable[[Theme, str], Look]] = {
     "Strong": lambda theme, language: Look(bold=True),
-    "Emphasis": lambda theme, language: Look(bold=True) if upright(language) else Look(italic=True),
+    "Emphasis": lambda theme, language: Look(bold=True, italic=False) if upright(language) else Look(italic=True),
     "Verbatim Char": lambda theme, language: Look(font=theme.fonts.mono[0]),
     "Hyperlink": lambda theme, language: Look(color=theme.colors.accent, underline=True),
     "Letterhead Label": lambda theme, language: Look(color=theme.colors.accent, bold=True, all_caps=True),
