@@ -69,9 +69,13 @@ def test_an_email_link_prints_the_address_without_its_scheme_in_every_format(tmp
 
 def test_japanese_is_never_slanted_in_word(tmp_path: Path) -> None:
     """In the digest (a centred, italic dek) the Japanese story's dek, quotes and emphasis are upright, emphasis
-    bold; the English tour's dek and quotes in the same theme stay italic."""
+    bold; the English tour's dek and quotes in the same theme stay italic. The HTML's style sheet says the same."""
     build([SAMPLES / "japanese-ferry.md", SAMPLES / "feature-tour.md"],
-          BuildOptions(formats=("docx",), out_dir=tmp_path, theme="digest"))
+          BuildOptions(formats=("docx", "html"), out_dir=tmp_path, theme="digest"))
+    css = (tmp_path / "japanese-ferry.html").read_text(encoding="utf-8")
+    upright = {selector.strip() for rule in re.findall(r"([^{}]+)\{\s*font-style:\s*normal;\s*\}", css)
+               for selector in rule.split(",")}
+    assert {".dek:lang(ja)", "blockquote:lang(ja)", "em:lang(ja)"} <= upright
     japanese = docx.Document(str(tmp_path / "japanese-ferry.docx")).styles
     english = docx.Document(str(tmp_path / "feature-tour.docx")).styles
     for name in ("Subtitle", "Quote", "Emphasis", *(f"Heading {level}" for level in range(1, 7))):

@@ -214,7 +214,7 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
                                 line_spacing=1.0, border_bottom=colors.rule, first_line_indent=0),
         "Section Heading": Look(**heading, size=sizes.headline, color=colors.accent, bold=True,
                                 space_before=sizes.headline, space_after=sizes.headline * 0.6, keep_with_next=True,
-                                first_line_indent=0, suppress_hyphens=True),
+                                first_line_indent=0, suppress_hyphens=True, alignment=header_align),
         "TOC Heading": Look(**heading, size=sizes.heading1, color=colors.heading, bold=True,
                             space_after=sizes.heading1, first_line_indent=0),
         "toc 1": Look(**heading, size=sizes.small, color=colors.accent, bold=True, space_before=sizes.body,
