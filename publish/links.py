@@ -21,6 +21,12 @@ HEADLINE = ""
 """The anchor value that stands for the headline (its id is the article's id followed by "-headline")."""
 
 
+def is_address(value: str) -> bool:
+    """Whether link text is itself a web or e-mail address (it then breaks anywhere and is never hyphenated; an
+    e-mail link's "mailto:" is not printed)."""
+    return bool(re.match(r"(?i)^(https?://|www\.|mailto:)\S+$|^[^\s@]+@[^\s@]+\.\w+$", value.strip()))
+
+
 def heading_id(number: int) -> str:
     """The id of the `number`th heading (from 1) of an article, before any per-article prefix."""
     return f"s{number}"

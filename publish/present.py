@@ -116,6 +116,9 @@ class Spacing:
     """The letterhead logo's height, in millimetres."""
     letterhead_publisher: float = 0.62
     """The letterhead's publisher name (shown without a logo), as a share of the headline's size."""
+    figure_height_mm: float = 85.0
+    """The tallest a figure's image is set on paper (the PDF and the Word file), in millimetres: a figure that does not
+    fit below the text moves to the next page and leaves at most about this much of the page empty."""
 
 
 SPACING = Spacing()

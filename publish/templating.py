@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 import importlib.resources
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +71,7 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     env.filters["font_stack"] = _font_stack
     env.filters["css_string"] = css_string
     env.filters["css_content"] = css_content
-    env.filters["is_url"] = _is_url
+    env.filters["is_url"] = links.is_address
     env.filters["headline_lines"] = headline_lines
     return env
 
@@ -321,6 +320,3 @@ def _hyphenation_dictionary(language: str) -> str | None:
     return hyphenation.dictionary(language)
 
 
-def _is_url(value: str) -> bool:
-    """Whether link text is itself a web or e-mail address (it then breaks anywhere and is never hyphenated)."""
-    return bool(re.match(r"(?i)^(https?://|www\.|mailto:)\S+$|^[^\s@]+@[^\s@]+\.\w+$", value.strip()))

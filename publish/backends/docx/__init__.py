@@ -55,8 +55,8 @@ def _article(article: model.Article, context: RenderContext) -> bytes:
     """An article as a Word document: its title block, then its body."""
     when = package.document_dates(article.meta)
     writer = Writer(context, article.meta.language)
-    page.set_up(writer, {"headline": article.meta.headline, "source": article.meta.source,  # first: tables need its
-                         "date": present.article(article.meta, context.theme).date})  # width
+    page.set_up(writer, {"headline": writer.shown(article).meta.headline, "source": article.meta.source,  # first:
+                         "date": present.article(article.meta, context.theme).date})  # tables need its width
     press.write_embargo_header(writer, article.articles)
     writer.article(article, "article")
     package.mark_changed_paragraphs(writer.document)

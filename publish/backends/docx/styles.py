@@ -94,6 +94,8 @@ class Look:
     """Lower-case letters as small capitals."""
     right_to_left: bool | None = None
     """A right-to-left paragraph (w:bidi): its start is on the right."""
+    shading: str | None = None
+    """The #rrggbb colour of the paragraph's background (a code block's tint)."""
     tabs: tuple[tuple[float, str], ...] = ()
     """Tab stops: (position in millimetres, "center", "end", or "end-dots": at the end with a dotted leader)."""
 
@@ -120,9 +122,16 @@ class _RoleFonts(TypedDict):
     font_east_asia: str | None
 
 
+def upright(language: str) -> bool:
+    """Whether a language's script is never slanted: Chinese, Japanese and Korean have no italics (a word processor
+    would shear the characters), so deks, quotes and subheads stay upright and emphasis is bold."""
+    return language.split("-")[0].lower() in EAST_ASIAN_LANGUAGES
+
+
 def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False) -> dict[str, Look]:
     """Every paragraph style the backend uses, built-in or ours, with the theme's tokens for an article in
-    `language` (its script's fonts, line height and paragraph indent; right to left where it is written so).
+    `language` (its script's fonts, line height and paragraph indent; right to left where it is written so; no
+    italics in Chinese, Japanese or Korean).
     In a `packet` Heading 1 is each article's headline: sized from the headline token, always larger than the dek
     below it, and bold where the theme's headlines are."""
     fonts, sizes, colors, typo = theme.fonts, theme.sizes, theme.colors, theme.typography
@@ -144,6 +153,7 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
         indent = sizes.body * SPACING.indent
     sub = {1: sizes.heading1, 2: sizes.heading2}
     rtl = text_direction(language) == "rtl"
+    slanted = not upright(language)
     quote_indent = 8.0
     # a quote's bar and indent sit at the start of the line: the left, or the right in right-to-left text
     quote_left, quote_right = (0.0, quote_indent) if rtl else (quote_indent, None)
@@ -164,7 +174,7 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
                       border_bottom=title_rule, borderless=title_rule is None, alignment=header_align,
                       suppress_hyphens=True, first_line_indent=0),
         "Subtitle": Look(**body, size=sizes.dek, color=colors.muted if header_align == "center" else colors.text,
-                         italic=header_align == "center", space_after=sizes.dek * 0.8,
+                         italic=header_align == "center" and slanted, space_after=sizes.dek * 0.8,
                          line_spacing=SPACING.dek_line_height,
                          keep_with_next=True, alignment=header_align, suppress_hyphens=True, first_line_indent=0),
         "Byline": Look(**heading, size=sizes.body, color=colors.text, bold=True, space_after=1,
@@ -172,7 +182,7 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
         "Dateline": Look(**heading, size=sizes.small, color=colors.muted, space_after=sizes.body * 1.5,
                          keep_with_next=True, alignment=header_align, first_line_indent=0,
                          border_bottom=dateline_rule),
-        "Quote": Look(**body, color=colors.text, italic=True, left_indent=quote_left, right_indent=quote_right,
+        "Quote": Look(**body, color=colors.text, italic=slanted, left_indent=quote_left, right_indent=quote_right,
                       first_line_indent=0, alignment="start",
                       border_left=None if rtl else colors.accent, border_right=colors.accent if rtl else None),
         "Quote Attribution": Look(**body, size=sizes.small, color=colors.muted, left_indent=quote_left,
@@ -184,8 +194,9 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
                         line_spacing=1.2, keep_with_next=True, first_line_indent=0, alignment="start"),
         "Image Credit": Look(**heading, size=sizes.small * 0.9, color=colors.muted, space_after=sizes.body,
                              line_spacing=1.2, first_line_indent=0, alignment="start"),
-        "Source Code": Look(**mono, size=sizes.body * 0.9, line_spacing=1.15, left_indent=5,
-                            keep_together=True, suppress_hyphens=True, first_line_indent=0, alignment="left",
+        "Source Code": Look(**mono, size=sizes.body * 0.9, line_spacing=1.15, left_indent=5, right_indent=2,
+                            shading=colors.tint, border_left=colors.rule, keep_together=True, suppress_hyphens=True,
+                            first_line_indent=0, alignment="left",
                             right_to_left=False),
         "Table Heading": Look(**heading, size=sizes.small, color=colors.heading, bold=True, space_after=0,
                               line_spacing=1.1, keep_with_next=True, first_line_indent=0, alignment="start"),
@@ -202,8 +213,8 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
         "Horizontal Rule": Look(size=sizes.small, space_before=sizes.body / 2, space_after=sizes.body * 1.2,
                                 line_spacing=1.0, border_bottom=colors.rule, first_line_indent=0),
         "Section Heading": Look(**heading, size=sizes.headline, color=colors.accent, bold=True,
-                                space_before=sizes.headline * 4, space_after=sizes.headline, keep_with_next=True,
-                                first_line_indent=0, suppress_hyphens=True),
+                                space_before=sizes.headline, space_after=sizes.headline * 0.6, keep_with_next=True,
+                                first_line_indent=0, suppress_hyphens=True, alignment=header_align),
         "TOC Heading": Look(**heading, size=sizes.heading1, color=colors.heading, bold=True,
                             space_after=sizes.heading1, first_line_indent=0),
         "toc 1": Look(**heading, size=sizes.small, color=colors.accent, bold=True, space_before=sizes.body,
@@ -220,7 +231,9 @@ def paragraph_looks(theme: Theme, language: str = "en", *, packet: bool = False)
     for level in range(1, 7):
         size = sub.get(level, sizes.heading3)
         looks[f"Heading {level}"] = Look(**heading, size=size, color=colors.heading,
-                                         bold=typo.subhead_style == "bold", italic=typo.subhead_style == "italic",
+                                         bold=typo.subhead_style == "bold"
+                                         or (not slanted and typo.subhead_style == "italic"),
+                                         italic=slanted and typo.subhead_style == "italic",
                                          small_caps=typo.subhead_style == "small-caps",
                                          space_before=size * 1.2, space_after=size * SPACING.subhead_after,
                                          line_spacing=1.15,
@@ -271,16 +284,17 @@ def page_tabs(theme: Theme) -> tuple[tuple[float, str], ...]:
     return ((round(width / 2, 1), "center"), (round(width, 1), "end"))
 
 
-# The character styles, in the order their names join when marks nest (emphasis inside a link).
-CHARACTER_LOOKS: dict[str, Callable[[Theme], Look]] = {
-    "Strong": lambda theme: Look(bold=True),
-    "Emphasis": lambda theme: Look(italic=True),
-    "Verbatim Char": lambda theme: Look(font=theme.fonts.mono[0]),
-    "Hyperlink": lambda theme: Look(color=theme.colors.accent, underline=True),
-    "Letterhead Label": lambda theme: Look(color=theme.colors.accent, bold=True, all_caps=True),
-    "Letterhead Publisher": lambda theme: Look(font=theme.fonts.heading[0],
-                                               size=round(theme.sizes.headline * SPACING.letterhead_publisher, 1),
-                                               color=theme.colors.heading, bold=True),
+# The character styles for a theme and language, in the order their names join when marks nest (emphasis inside a
+# link); emphasis is bold where the script has no italics.
+CHARACTER_LOOKS: dict[str, Callable[[Theme, str], Look]] = {
+    "Strong": lambda theme, language: Look(bold=True),
+    "Emphasis": lambda theme, language: Look(bold=True, italic=False) if upright(language) else Look(italic=True),
+    "Verbatim Char": lambda theme, language: Look(font=theme.fonts.mono[0]),
+    "Hyperlink": lambda theme, language: Look(color=theme.colors.accent, underline=True),
+    "Letterhead Label": lambda theme, language: Look(color=theme.colors.accent, bold=True, all_caps=True),
+    "Letterhead Publisher": lambda theme, language: Look(
+        font=theme.fonts.heading[0], size=round(theme.sizes.headline * SPACING.letterhead_publisher, 1),
+        color=theme.colors.heading, bold=True),
 }
 
 
@@ -366,7 +380,7 @@ def define_styles(document: Document, theme: Theme, language: str, *, packet: bo
     for name, look in looks.items():
         apply_look(styles[name], look)
     for name, character_look in CHARACTER_LOOKS.items():
-        apply_look(styles[name], character_look(theme))
+        apply_look(styles[name], character_look(theme, language))
     subtitle_numbering = styles["Subtitle"].element.pPr  # the template's Subtitle carries a stray w:numPr
     if subtitle_numbering is not None and subtitle_numbering.numPr is not None:
         subtitle_numbering.remove(subtitle_numbering.numPr)
@@ -395,7 +409,7 @@ def _drop_letter_spacing(styles_element: CT_Styles) -> None:
 def apply_look(style: CharacterStyle, look: Look) -> None:
     """Set a style's font and paragraph properties from a Look, leaving what it does not name."""
     if look.border_bottom or look.border_left or look.border_right:  # first: later properties follow in order
-        _set_border(style, look.border_bottom, look.border_left, look.border_right)
+        _set_border(style, look.border_bottom, look.border_left, look.border_right, shaded=look.shading is not None)
     elif look.borderless and isinstance(style, ParagraphStyle):
         old_borders = style.element.get_or_add_pPr().find(qn("w:pBdr"))
         if old_borders is not None:
@@ -440,6 +454,8 @@ def apply_look(style: CharacterStyle, look: Look) -> None:
         ppr.set_suppress_auto_hyphens(look.suppress_hyphens)
     if look.right_to_left is not None:
         ppr.set_bidi(look.right_to_left)
+    if look.shading is not None:
+        _set_shading(ppr, look.shading)
     if look.tabs:
         fmt.tab_stops.clear_all()
         for position, kind in look.tabs:
@@ -469,20 +485,33 @@ def apply_look(style: CharacterStyle, look: Look) -> None:
         fmt.right_indent = Mm(look.right_indent)
 
 
-def _set_border(style: CharacterStyle, bottom: str | None, left: str | None, right: str | None = None) -> None:
-    """A paragraph border in a style's pPr (replacing the template's), as a thin single line."""
+def _set_border(style: CharacterStyle, bottom: str | None, left: str | None, right: str | None = None, *,
+                shaded: bool = False) -> None:
+    """A paragraph border in a style's pPr (replacing the template's), as a thin single line; beside a `shaded`
+    background (a code block's), a thicker bar at the tint's edge, as the HTML's pre has it."""
     ppr = style.element.get_or_add_pPr()
     old = ppr.find(qn("w:pBdr"))
     borders = etree.Element(qn("w:pBdr"))
     for side, color, space in (("w:left", left, "8"), ("w:bottom", bottom, "4"), ("w:right", right, "8")):
         if color:
-            etree.SubElement(borders, qn(side), {qn("w:val"): "single", qn("w:sz"): "8", qn("w:space"): space,
+            etree.SubElement(borders, qn(side), {qn("w:val"): "single", qn("w:sz"): "18" if shaded else "8",
+                                                 qn("w:space"): "6" if shaded else space,
                                                  qn("w:color"): color[1:].upper()})
     if old is not None:
         old.addnext(borders)
         ppr.remove(old)
     else:
         ppr.insert_element_before(borders, *_PPR_AFTER_BORDER)
+
+
+def _set_shading(ppr: CT_PPr, color: str) -> None:
+    """A paragraph's background (w:shd) in a flat colour, replacing any the template had."""
+    old = ppr.find(qn("w:shd"))
+    if old is not None:
+        ppr.remove(old)
+    ppr.insert_element_before(etree.Element(qn("w:shd"), {qn("w:val"): "clear", qn("w:color"): "auto",
+                                                          qn("w:fill"): color[1:].upper()}),
+                              *_PPR_AFTER_BORDER[1:])
 
 
 _PPR_AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",

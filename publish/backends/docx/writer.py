@@ -26,7 +26,7 @@ from docx.oxml.text.run import CT_R, CT_Text
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Emu, Mm
 
-from publish import links, model, present
+from publish import links, model, present, quotes
 from publish.backends import RenderContext, cannot_render
 from publish.backends.docx import bidi, package, press
 from publish.backends.docx.oxml import (
@@ -78,7 +78,10 @@ from publish.text import direction as text_direction
 from publish.text import lede_has_dateline, plain
 
 EMU_PER_PIXEL = 9525  # at 96 pixels to the inch, the size a browser gives an image without a width
-MAX_FIGURE_HEIGHT = 0.7  # of the text block's height, leaving room on the page for the caption and credit
+MAX_FIGURE_HEIGHT = 0.7
+"""The tallest a figure's image may be, as a share of the text block's height (leaving room for the caption and
+credit on a small page); on a larger page, no taller than the PDF sets it (`present.SPACING.figure_height_mm`), so
+that a figure which does not fit below the text leaves no more than that gap when it moves to the next page."""
 TOC_FIELD = 'TOC \\h \\z \\t "Section Heading,1,Heading 1,2"'
 """Contents: section headings at level 1, article headlines (Heading 1 in a packet) at level 2."""
 PAGE_PLACEHOLDER = "999"
@@ -152,7 +155,8 @@ class Writer:
         """A packet's contents entries, in order."""
         page = self.theme.page
         self._text_width = Mm(page.width_mm - page.margin_inner - page.margin_outer)
-        self._max_figure_height = Mm((page.height_mm - page.margin_top - page.margin_bottom) * MAX_FIGURE_HEIGHT)
+        self._max_figure_height = Mm(min((page.height_mm - page.margin_top - page.margin_bottom) * MAX_FIGURE_HEIGHT,
+                                         present.SPACING.figure_height_mm))
         self._change: tuple[str, str, str] | None = None
         """The tracked change (w:ins or w:del, author, date) the runs being written belong to."""
         self._revision = 100_000  # revision ids apart from comment ids (0, 1, 2...): Word wants them unique
@@ -162,13 +166,19 @@ class Writer:
     def article(self, article: model.Article, article_id: str, headline_style: str = "Title",
                 contents_target: str = "") -> None:
         """One article, alone or in a packet: its title block, its body, then the link to the original story and
-        the rights; `contents_target` is the bookmark a packet's contents entry links to."""
+        the rights; `contents_target` is the bookmark a packet's contents entry links to. A theme with smart quotes
+        writes a copy with curly quotes in the article's language, as the HTML, PDF and EPUB show it."""
+        article = self.shown(article)
         self.start_article(article, article_id)
         self.front_matter(article, headline_style, contents_target)
         for block in article.blocks:
             self.block(block, self.top)
         press.write_release(self, article.meta)
         self.article_footer(article.meta)
+
+    def shown(self, article: model.Article) -> model.Article:
+        """The article as it is printed: with the theme's smart quotes, a copy with curly quotes (`quotes.curled`)."""
+        return quotes.curled(article) if self.theme.typography.smart_quotes else article
 
     def new_shape_id(self) -> int:
         """A new id for a drawing (figure, inline picture, logo), unique in the document."""
@@ -188,10 +198,13 @@ class Writer:
         out, and so is the dateline's place when the lede opens with it."""
         meta = article.meta
         furniture = present.article(meta, self.theme, lede_has_place=lede_has_dateline(article))
+        under_section = self._previous_style == self.style_ids.get("Section Heading")
         for style, text in ((headline_style, meta.headline), ("Subtitle", meta.dek),
                             ("Byline", furniture.byline), ("Dateline", furniture.dateline_text)):
             if text:
                 p = self.paragraph(style, text)
+                if style == headline_style and under_section:  # a section's first article shares its title's page
+                    cast(CT_PPr, p.get_or_add_pPr()).pageBreakBefore_val = False
                 if style == headline_style:
                     self.bookmark(p, f"{self.article_id}-headline")
                     if contents_target:
@@ -233,7 +246,8 @@ class Writer:
 
     def article_footer(self, meta: model.Meta) -> None:
         """After the body, as the HTML, PDF and EPUB print them: corrections, the link to the original story and the
-        rights."""
+        rights. The foot stays on the page of the story's last paragraph: none stands alone on a page."""
+        last = self._end.getprevious()
         press.write_corrections(self, meta)
         href = links.safe_href(meta.url) if meta.url else ""
         if href:
@@ -245,6 +259,12 @@ class Writer:
             self.run(link, meta.url, ("Hyperlink",))
         if meta.rights:
             self.paragraph("Rights", meta.rights)
+        foot = [last] if last is not None else []
+        while foot and (following := foot[-1].getnext()) is not self._end:
+            foot.append(following)
+        for p in foot[:-1]:
+            if isinstance(p, CT_P):
+                cast(CT_PPr, p.get_or_add_pPr()).keepNext_val = True
 
     def contents(self, collection: model.Collection, *, numbered: bool) -> list[ContentsEntry]:
         """A contents page: a TOC field listing sections and headlines, its cached result filled in with the
@@ -252,7 +272,8 @@ class Writer:
         number (set once the packet is laid out). The entries, in order, to bookmark their targets with."""
         self.paragraph("TOC Heading", present.labels(collection.language, self.theme).contents)
         lines = [(level, title) for section in collection.sections for level, title in
-                 ([(1, section.title)] if section.title else []) + [(2, a.meta.headline) for a in section.articles]]
+                 ([(1, section.title)] if section.title else [])
+                 + [(2, self.shown(a).meta.headline) for a in section.articles]]
         self.entries = []
         for index, (level, title) in enumerate(lines or [(1, "")]):
             p = self.new_paragraph(self.style_ids[f"toc {level}"])
@@ -482,6 +503,10 @@ class Writer:
         if node.title:
             link.set(qn("w:tooltip"), node.title)
         link.set(qn("w:history"), "1")
+        shown = plain(node.content)
+        if links.is_address(shown) and shown[:7].lower() == "mailto:":  # the address itself, as the HTML prints it
+            self.run(link, shown[7:], (*marks, "Hyperlink"))
+            return
         self._inlines(link, node.content, (*marks, "Hyperlink"))
 
     def _line_break(self, node: model.LineBreak, parent: BaseOxmlElement, marks: tuple[str, ...]) -> None:
@@ -606,7 +631,7 @@ class Writer:
             style.style_id = "".join(c for c in style.name if c.isalnum())
             style.base_style = styles[names[-1]]
             for name in names:
-                apply_look(style, CHARACTER_LOOKS[name](self.theme))
+                apply_look(style, CHARACTER_LOOKS[name](self.theme, self.language))
             style_id = style.style_id
         self._character_ids[marks] = self._character_ids[names] = style_id
         return style_id
