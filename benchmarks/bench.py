@@ -26,7 +26,7 @@ Cases:
   edit       the 200-file manifest rebuilt after one article changed (warm cache) against a cold build.
   batch-1000 1,000 separate documents in one `publish build` batch: -j1, -j2 and a local Dask cluster (a
              scheduler and two workers started on 127.0.0.1); html, docx and epub (--batch-pdf adds PDF).
-  speedups   publish alone: each speed hack (publish/speedups.py) on and off, on the seed, feature-tour.md,
+  speedups   publish alone: each speed hack (publish/build/speedups.py) on and off, on the seed, feature-tour.md,
              the morning brief and a 200-article collection, all four formats. Per input, one run with every
              hack on and one with each turned off (PUBLISH_SPEEDUPS_OFF=NAME, set for that process only) run
              interleaved, every second repetition in the reverse order; the table gives the median wall and CPU
@@ -74,7 +74,7 @@ DIGEST_VS_PANDOC = "digest-200-vs-pandoc"
 DIGEST_VS_PANDOC_ARTICLES = 200
 SPEEDUPS_CASE = "speedups"
 SPEEDUPS = ("cache", "library-patch")
-"""The speed hacks publish can run without (publish/speedups.py), each measured on and off."""
+"""The speed hacks publish can run without (publish/build/speedups.py), each measured on and off."""
 SPEEDUPS_INPUTS = ("seed", "feature-tour", "morning-brief", "200-articles")
 """The inputs of the speedups case (--speedups-inputs chooses among them)."""
 EDIT_CASE = "edit"
@@ -98,7 +98,7 @@ timed run, so that a default run of every case stays under 15 minutes on a two-c
 fraction of a second is lost in such runs, and the runs before them have loaded Python, WeasyPrint and the
 inputs into the page cache."""
 DUPLICATE_WARNING = "is the same story as"
-"""What publish logs for a story it finds twice in a collection (publish/build.py); a digest run must not."""
+"""What publish logs for a story it finds twice in a collection (publish/build/jobs.py); a digest run must not."""
 
 
 class BenchError(Exception):

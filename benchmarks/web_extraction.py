@@ -26,7 +26,7 @@ import lxml.html
 import trafilatura
 from readability import Document
 
-from publish import text
+from publish.model import text
 from publish.readers import Source, read_source
 from publish.readers.html import _xml_to_html, decode
 from publish.readers.htmlblocks import blocks_from_html

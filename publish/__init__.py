@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 # (which the import system binds as `publish.build`), and the function below takes the name back for good.
 from publish.api import FormatInfo, ThemeInfo, build, check, list_formats, list_themes, read, render
 from publish.backends import BackendSpec, RenderContext
-from publish.build import BuildOptions, Written
+from publish.build.jobs import BuildOptions, Written
 from publish.errors import PublishError
 from publish.model import (
     Article,
@@ -47,11 +47,11 @@ from publish.model import (
     Table,
     Text,
 )
+from publish.present.theme import Theme, load_theme
 from publish.readers import Dropped, Inferred, ReaderSpec, Reading, Source
-from publish.theme import Theme, load_theme
 
 if TYPE_CHECKING:
-    from publish.checks import CheckOptions, CheckReport
+    from publish.checks.gate import CheckOptions, CheckReport
 
 __all__ = [
     "Article",
@@ -109,9 +109,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """`CheckOptions` and `CheckReport` load publish.checks (lxml, pypdf) only when first asked for."""
+    """`CheckOptions` and `CheckReport` load publish.checks.gate (lxml, pypdf) only when first asked for."""
     if name in ("CheckOptions", "CheckReport"):
-        from publish import checks
+        from publish.checks import gate as checks
 
         return getattr(checks, name)
     raise AttributeError(f"module 'publish' has no attribute {name!r}")

@@ -13,18 +13,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publish.backends import BACKENDS, RenderContext, backends_for
-from publish.build import BuildOptions, Written
-from publish.build import build as _build
-from publish.collection import MANIFEST_EXTENSIONS
+from publish.build.jobs import BuildOptions, Written
+from publish.build.jobs import build as _build
+from publish.build.resources import Resources
 from publish.errors import FormatError, PublishError
-from publish.fetch import is_url
 from publish.model import Document
+from publish.present.theme import BASE_THEME, Theme, load_theme, theme_names
 from publish.readers import READERS, Reading, Source, read_file, read_source
-from publish.resources import Resources
-from publish.theme import BASE_THEME, Theme, load_theme, theme_names
+from publish.readers.collection import MANIFEST_EXTENSIONS
+from publish.readers.fetch import is_url
 
 if TYPE_CHECKING:
-    from publish.checks import CheckOptions, CheckReport, SourceWords
+    from publish.checks.gate import CheckOptions, CheckReport, SourceWords
 
 PathLike = str | os.PathLike[str]
 """A file or folder: a string or a path."""
@@ -119,8 +119,8 @@ def check(outputs: PathLike | Written | Iterable[PathLike | Written],
     require, strictness and the checks to skip. The report's `ok` says whether every file passed; a missing
     output, an unknown kind of file or a missing validator raises PublishError.
     """
-    from publish import checks
-    from publish.validators import TOOLS
+    from publish.checks import gate as checks
+    from publish.checks.validators import TOOLS
 
     options = options or checks.CheckOptions()
     unknown = sorted(options.skip - set(TOOLS))
@@ -152,8 +152,8 @@ def _source_document(path: Path, input_format: str | None, track_changes: str = 
     """The document outputs were made from (an article, or a collection manifest with duplicates handled as in
     the build) and, for an article, its file's own words as written (so a reader's own losses show); a Word
     file's text with its tracked changes accepted, or rejected."""
-    from publish.checks import source_words
-    from publish.collection import from_feed, is_feed, is_manifest, load_manifest, without_duplicates
+    from publish.checks.gate import source_words
+    from publish.readers.collection import from_feed, is_feed, is_manifest, load_manifest, without_duplicates
 
     if is_manifest(path):
         loaded = load_manifest(path, input_format)

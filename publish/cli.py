@@ -14,21 +14,23 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from publish import __version__, api, cache, jsonform
+from publish import __version__, api
 from publish.backends import BACKENDS
-from publish.batch import SCHEDULER_ENV
-from publish.build import DEFAULT_FORMATS, BuildOptions, Written
-from publish.config import CONFIG_NAME, load_config
-from publish.conformance import PDF_VARIANTS
+from publish.build import cache
+from publish.build.batch import SCHEDULER_ENV
+from publish.build.config import CONFIG_NAME, load_config
+from publish.build.jobs import DEFAULT_FORMATS, BuildOptions, Written
+from publish.build.processes import DEFAULT_TIMEOUT
+from publish.checks.conformance import PDF_VARIANTS
 from publish.errors import PublishError
-from publish.fetch import DEFAULT_TIMEOUT as FETCH_TIMEOUT
-from publish.fetch import is_url
-from publish.processes import DEFAULT_TIMEOUT
+from publish.model import jsonform
+from publish.present.theme import BASE_THEME, PAGE_SIZES_MM, load_theme, page_size_name
 from publish.readers import READERS, TRACK_CHANGES, Dropped, Inferred
-from publish.theme import BASE_THEME, PAGE_SIZES_MM, load_theme, page_size_name
+from publish.readers.fetch import DEFAULT_TIMEOUT as FETCH_TIMEOUT
+from publish.readers.fetch import is_url
 
 if TYPE_CHECKING:
-    from publish.checks import CheckReport
+    from publish.checks.gate import CheckReport
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +77,7 @@ def _build(args: argparse.Namespace) -> int:
             written, failed = api.build(inputs, options=options, progress=_progress), False
     if not args.check:
         return 1 if failed else 0
-    from publish.checks import FORMATS, CheckOptions
+    from publish.checks.gate import FORMATS, CheckOptions
 
     checkable = [w for w in written if w.path.suffix.lower() in FORMATS]
     for w in written:
@@ -92,7 +94,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _batch(args: argparse.Namespace, options: BuildOptions, scheduler: str) -> tuple[list[Written], bool]:
     """Each input built on its own, in a process pool or on a Dask cluster; errors reported, the rest built."""
-    from publish.batch import BatchOptions, Display, build_many
+    from publish.build.batch import BatchOptions, Display, build_many
 
     batch = BatchOptions(jobs=args.jobs or 0, scheduler=scheduler, ship=args.ship, keep_documents=args.check,
                          use_cache=not args.no_cache)
@@ -128,8 +130,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from publish.checks import CheckOptions
-    from publish.validators import TOOLS
+    from publish.checks.gate import CheckOptions
+    from publish.checks.validators import TOOLS
 
     skip = frozenset(name.strip() for name in (args.skip or "").split(",") if name.strip())
     unknown = sorted(skip - set(TOOLS))
@@ -142,7 +144,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from publish import review
+    from publish.checks import review
 
     path = Path(args.input)
     edits = review.review(path)
@@ -219,7 +221,7 @@ def _progress(written: Written) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from publish.collection import is_feed
+    from publish.readers.collection import is_feed
 
     if is_feed(Path(args.input), args.input_format):
         return _inspect_feed(args)

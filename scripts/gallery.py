@@ -38,10 +38,10 @@ from PIL import Image, ImageChops, ImageFilter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from publish.build import BuildOptions, build  # noqa: E402
+from publish.build.jobs import BuildOptions, build  # noqa: E402
 from publish.errors import PublishError  # noqa: E402
+from publish.present.theme import builtin_theme_names, load_theme  # noqa: E402
 from publish.readers import reader_for  # noqa: E402
-from publish.theme import builtin_theme_names, load_theme  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 DESCRIPTIONS = {

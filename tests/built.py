@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from publish import checks
+from publish.checks import gate as checks
 from publish.cli import main
 from publish.readers import read_file
 

@@ -9,8 +9,8 @@ import pytest
 
 from publish import model as m
 from publish.backends import RenderContext
-from publish.resources import Resources
-from publish.theme import load_theme
+from publish.build.resources import Resources
+from publish.present.theme import load_theme
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from publish import model
+from publish.checks.validators import epub as epub_checks
+from publish.checks.validators import pdf as pdf_checks
 from publish.cli import main
-from publish.text import plain
-from publish.validators import epub as epub_checks
-from publish.validators import pdf as pdf_checks
+from publish.model.text import plain
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted([*ROOT.glob("samples/*.md"), *ROOT.glob("samples/*.txt"), ROOT / "samples" / "morning-brief.yaml"])
@@ -110,8 +110,8 @@ def test_pdf_ua_structure_reads_the_article_in_order(source: Path, tmp_path: Pat
     figure has alternative text; the language and a displayed title are set."""
     from pypdf import PdfReader
 
-    from publish.collection import load_manifest
     from publish.readers import read_file
+    from publish.readers.collection import load_manifest
 
     path = _ua_pdf(source, tmp_path, capsys)
     assert main(["check", str(path), "--pdf-variant", "pdf/ua-1", "--skip", "qpdf"]) == 0, capsys.readouterr().out

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from publish import cache
+from publish.build import cache
 from publish.cli import main
 from publish.readers import read_file
 

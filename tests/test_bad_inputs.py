@@ -101,7 +101,7 @@ def _headings_all_there(out: Path) -> None:
     page = lxml_html.parse(str(out / "headings.html")).getroot()
     subheads = [h.text_content() for h in page.iterfind(".//h2")]
     assert len(subheads) == 10_000 and subheads[0] == "Pier report 1" and subheads[-1] == "Pier report 10000"
-    from publish.checks import epub_text
+    from publish.checks.gate import epub_text
 
     assert "Pier report 10000" in epub_text((out / "headings.epub").read_bytes())
 
@@ -110,7 +110,7 @@ def _no_control_characters(out: Path) -> None:
     html = (out / "control-characters.html").read_text(encoding="utf-8")
     assert not any(ch in html for ch in "\x07\x1b\x7f\x0c")
     assert "The log said [1mdone[0m and rang the bell twice." in html
-    from publish.checks import docx_text, epub_text
+    from publish.checks.gate import docx_text, epub_text
 
     assert "The log said [1mdone[0m and rang the bell twice." in docx_text((out / "control-characters.docx")
                                                                            .read_bytes())

@@ -20,7 +20,7 @@ import docx
 import pytest
 from test_bad_inputs import FIXTURES, _parses
 
-from publish.theme import SECTIONS, ScriptFonts, Typography
+from publish.present.theme import SECTIONS, ScriptFonts, Typography
 
 from catalogue import judge
 
@@ -286,7 +286,7 @@ def test_yaml_reads_numbers_as_written_and_only_true_false_as_booleans(tmp_path:
 
 def test_a_yaml_merge_overriding_a_key_is_not_a_duplicate() -> None:
     """`<<: *base` then `title:` overrides a merged key, as YAML means it to; only a key written twice is refused."""
-    from publish import yamlform
+    from publish.readers import yamlform
 
     data = yamlform.load("base: &base {title: Old, lang: en}\narticle:\n  <<: *base\n  title: New\n", what="manifest")
     assert data["article"] == {"title": "New", "lang": "en"}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from publish import labels
 from publish.cli import main
+from publish.present import labels
 
 EARLIER = b"an earlier, good output that a failed build must leave alone\n"
 ENGLISH = (labels.builtin_folder() / "en.toml").read_text(encoding="utf-8").replace('"en"', '"eo"')

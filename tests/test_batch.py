@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from publish.batch import BatchOptions, build_many
-from publish.build import BuildOptions
+from publish.build.batch import BatchOptions, build_many
+from publish.build.jobs import BuildOptions
 from publish.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyphen
 import pytest
 
-from publish import cache
+from publish.build import cache
 
 ROOT = Path(__file__).resolve().parent.parent
 

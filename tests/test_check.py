@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from publish import parity
+from publish.checks import parity
 from publish.cli import main
 from publish.readers import read_file
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from publish import checks, parity
+from publish.checks import gate as checks
+from publish.checks import parity
 from publish.cli import main
 from publish.readers import read_file
 

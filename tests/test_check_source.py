@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from publish import jsonform, model
-from publish.checks import CheckOptions, check_outputs, source_words
+from publish import model
+from publish.checks.gate import CheckOptions, check_outputs, source_words
 from publish.cli import main
+from publish.model import jsonform
 from publish.readers import read_file
 
 ROOT = Path(__file__).resolve().parent.parent

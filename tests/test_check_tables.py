@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from publish.checks import poppler_text
+from publish.checks.gate import poppler_text
 from publish.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

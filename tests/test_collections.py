@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from publish import present
 from publish.cli import main
-from publish.collection import find_duplicates, load_manifest
 from publish.readers import read_file
+from publish.readers.collection import find_duplicates, load_manifest
 
 from validators import assert_same_words, run_epubcheck
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
+from publish.build.config import load_config
 from publish.cli import main
-from publish.config import load_config
 
 from conftest import SAMPLES
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from publish import checks
+from publish.checks import gate as checks
+from publish.checks.validators import html as html_checks
 from publish.cli import main
-from publish.validators import html as html_checks
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

@@ -15,9 +15,9 @@ from lxml import html as lxml_html
 from publish import model as m
 from publish.cli import main
 from publish.errors import InputError
+from publish.model.text import block_texts
 from publish.readers import read_file
 from publish.readers.markdown import read_text
-from publish.text import block_texts
 
 from conftest import SAMPLES
 

@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 
 from publish.cli import main
-from publish.collection import load_manifest
+from publish.readers.collection import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -188,7 +188,7 @@ def test_dateline_shown_once_in_every_format(lede: str, shown: bool, tmp_path: P
     import docx
     from lxml import html as lxml_html
 
-    from publish import checks
+    from publish.checks import gate as checks
 
     source = tmp_path / "wharf.md"
     source.write_text(STORY.format(lede=lede), encoding="utf-8")

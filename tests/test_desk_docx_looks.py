@@ -14,11 +14,12 @@ import docx
 import pytest
 from docx.shared import Mm
 
-from publish import checks, present
-from publish.build import BuildOptions, build
-from publish.collection import load_manifest
+from publish import present
+from publish.build.jobs import BuildOptions, build
+from publish.checks import gate as checks
+from publish.present.theme import load_theme
 from publish.readers import read_file
-from publish.theme import load_theme
+from publish.readers.collection import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -17,10 +17,11 @@ import tinycss2
 from lxml import etree
 from lxml import html as lxml_html
 
-from publish import pagination, parity, quotes
-from publish.build import BuildOptions, build
-from publish.collection import load_manifest
+from publish.build.jobs import BuildOptions, build
+from publish.checks import parity
+from publish.present import pagination, quotes
 from publish.readers import read_file
+from publish.readers.collection import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -107,7 +108,8 @@ def test_hyphenation_never_breaks_a_name_leaves_two_letters_or_crosses_a_page(bu
 def test_english_takes_american_patterns_and_british_english_its_own() -> None:
     import pyphen  # type: ignore[import-untyped]
 
-    from publish import cache, hyphenation
+    from publish.build import cache
+    from publish.present import hyphenation
 
     cache.load_hyphenation({"en", "en-GB", "de"})
     american = pyphen.Pyphen(lang=hyphenation.dictionary("en"), left=3, right=3)
@@ -185,7 +187,7 @@ def test_no_near_empty_last_page_in_the_digest(built: tuple[str, Path]) -> None:
 def test_smart_quotes_curl_by_language_in_the_digest_and_the_source_keeps_its_own(theme: str, tmp_path: Path) -> None:
     """The CASA-1000 story is written with straight quotes: the digest prints them curly (HTML and PDF), the
     default theme as written, and the words compare equal to the source's either way."""
-    from publish import checks
+    from publish.checks import gate as checks
 
     source = SAMPLES / "brief" / "casa-1000-power-line.md"
     document = read_file(source).article

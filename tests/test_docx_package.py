@@ -18,8 +18,8 @@ from docx.shared import RGBColor
 from publish import model as m
 from publish.backends import RenderContext
 from publish.backends.docx import render
-from publish.resources import Resources
-from publish.theme import Theme, load_theme
+from publish.build.resources import Resources
+from publish.present.theme import Theme, load_theme
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

@@ -16,11 +16,11 @@ import pytest
 from lxml import etree
 
 from publish import model as m
-from publish import text
 from publish.backends import RenderContext, epub
+from publish.build.resources import Resources
 from publish.errors import RenderError
-from publish.resources import Resources
-from publish.theme import load_theme
+from publish.model import text
+from publish.present.theme import load_theme
 
 from validators import describe, run_epubcheck
 

@@ -11,7 +11,7 @@ import pytest
 from webserver import Site, serve
 
 from publish.errors import InputError, ResourceError
-from publish.fetch import FetchOptions, fetch, is_url, url_stem
+from publish.readers.fetch import FetchOptions, fetch, is_url, url_stem
 
 ALLOWED = FetchOptions(allow_remote=True, timeout=1.0)
 

@@ -18,8 +18,8 @@ import pytest
 from PIL import Image
 
 import publish
-from publish import jsonform
-from publish.theme import load_theme
+from publish.model import jsonform
+from publish.present.theme import load_theme
 
 ROOT = Path(__file__).resolve().parent.parent
 

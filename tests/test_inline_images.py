@@ -19,12 +19,13 @@ from lxml import etree
 from PIL import Image as PILImage
 from pypdf import PdfReader
 
-from publish import checks, jsonform, text
 from publish import model as m
 from publish.backends import RenderContext
+from publish.build.resources import Resources
+from publish.checks import gate as checks
+from publish.model import jsonform, text
+from publish.present.theme import load_theme
 from publish.readers.markdown import read_text as read
-from publish.resources import Resources
-from publish.theme import load_theme
 
 FIXTURES = Path(__file__).parent / "fixtures" / "model"
 WP_DOCPR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
@@ -210,7 +211,7 @@ def test_docx_inline_picture_no_wider_than_the_text(tmp_path: Path) -> None:
 
 def test_a_collection_shows_inline_images_from_article_folders_and_links_within_each_article(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from publish.collection import load_manifest
+    from publish.readers.collection import load_manifest
 
     (tmp_path / "stories").mkdir()
     icon(tmp_path / "stories" / "sign.png")

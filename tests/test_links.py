@@ -15,9 +15,9 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from lxml import html as lxml_html
 
-from publish import jsonform, language, links
 from publish import model as m
 from publish.errors import ModelError
+from publish.model import jsonform, language, links
 
 FIXTURES = Path(__file__).parent / "fixtures" / "model"
 

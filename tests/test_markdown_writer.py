@@ -16,17 +16,18 @@ from hypothesis import given, settings
 from markdown_it import MarkdownIt
 from test_properties import ARTICLES
 
-from publish import jsonform, parity, text
 from publish import model as m
 from publish.backends import BACKENDS, RenderContext
 from publish.backends.markdown import merged as joined
 from publish.backends.markdown import write, writing
-from publish.build import DEFAULT_FORMATS
+from publish.build.jobs import DEFAULT_FORMATS
+from publish.build.resources import Resources
+from publish.checks import parity
 from publish.cli import main
+from publish.model import jsonform, text
+from publish.present.theme import load_theme
 from publish.readers import read_file
 from publish.readers.markdown import read_text
-from publish.resources import Resources
-from publish.theme import load_theme
 
 from conftest import SAMPLES, every_type_article
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from publish import jsonform, model
+from publish import model
 from publish.errors import ModelError
+from publish.model import jsonform
 
 from conftest import every_type_article
 

@@ -17,9 +17,9 @@ import referencing
 from lxml import html as lxml_html
 from referencing.jsonschema import DRAFT202012
 
-from publish import jsonform, text
 from publish.cli import main
 from publish.errors import InputError
+from publish.model import jsonform, text
 from publish.readers import ninjs as ninjs_reader
 from publish.readers import read_file
 
@@ -178,7 +178,7 @@ def test_every_ninjs_file_written_validates(name: str, tmp_path: Path) -> None:
 def test_collection_is_a_composite_of_its_articles(tmp_path: Path) -> None:
     assert main(["build", str(ROOT / "samples" / "morning-brief.yaml"), "--to", "ninjs", "--out", str(tmp_path)]) == 0
     item = json.loads((tmp_path / "morning-brief.ninjs.json").read_text(encoding="utf-8"))
-    from publish.collection import load_manifest
+    from publish.readers.collection import load_manifest
 
     collection = load_manifest(ROOT / "samples" / "morning-brief.yaml").collection
     assert item["type"] == "composite" and item["headlines"][0]["value"] == collection.title

@@ -17,8 +17,8 @@ from validators import assert_same_words
 
 @pytest.fixture(scope="module")
 def pdf() -> bytes:
-    from publish.resources import Resources
-    from publish.theme import load_theme
+    from publish.build.resources import Resources
+    from publish.present.theme import load_theme
 
     context = RenderContext(theme=load_theme(), resources=Resources(base_dir=Path(__file__).parent.parent / "samples"))
     return backend.render(every_type_article(), context)

@@ -15,12 +15,13 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from publish import collection, pagination
 from publish.backends import RenderContext, pdfparts
 from publish.backends import html as html_backend
 from publish.backends import pdf as pdf_backend
-from publish.resources import Resources
-from publish.theme import load_theme
+from publish.build.resources import Resources
+from publish.present import pagination
+from publish.present.theme import load_theme
+from publish.readers import collection
 
 from conftest import ROOT, SAMPLES
 
@@ -320,8 +321,9 @@ def test_parts_are_the_default_for_a_large_collection() -> None:
     """`auto` is the default everywhere (command line, API, build options): parts for a collection of
     AUTO_ARTICLES articles or more when a second core is there, one pass for a smaller one or a sided theme, and
     one pass for each input of a batch, which keeps the cores busy already."""
-    from publish import batch, cli
-    from publish.build import BuildOptions
+    from publish import cli
+    from publish.build import batch
+    from publish.build.jobs import BuildOptions
 
     brief, context = _context(True, "")
     defaults = RenderContext(theme=context.theme, resources=context.resources, article_break=True)

@@ -21,8 +21,10 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from publish import labels, present, text
+from publish import present
 from publish.cli import main
+from publish.model import text
+from publish.present import labels
 from publish.readers import read_file
 
 ROOT = Path(__file__).resolve().parent.parent

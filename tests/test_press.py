@@ -20,10 +20,12 @@ from built import assert_valid
 from lxml import etree
 from lxml import html as lxml_html
 
-from publish import jsonform, model, parity, present
+from publish import model, present
+from publish.checks import parity
+from publish.checks.validators import epub as epub_checks
 from publish.cli import main
+from publish.model import jsonform
 from publish.readers import read_file
-from publish.validators import epub as epub_checks
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {"en": ROOT / "samples" / "press-release.md", "ur": ROOT / "samples" / "press-release-ur.md"}
@@ -143,7 +145,7 @@ def test_docx(release: dict[str, Any]) -> None:
     assert by_style["End Mark"] == [press.ends]
     assert by_style["Press Heading"] == [press.notes_title, press.contacts_title]
     assert by_style["Note to Editors"] == list(meta.notes_to_editors)
-    comma = present.labels(meta.language).comma
+    comma = present.label_table(meta.language).comma
     ltr = ("\u202a", "\u202c") if meta.language == "ur" else ("", "")  # numbers and addresses kept left to right
     assert by_style["Contact"] == [f"{c.name}{comma}{c.role}\n{ltr[0]}{c.phone}{ltr[1]}\n{ltr[0]}{c.email}{ltr[1]}"
                                    for c in meta.contacts]

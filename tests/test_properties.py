@@ -19,13 +19,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publish import checks, parity
 from publish import model as m
 from publish.backends import BACKENDS, RenderContext
-from publish.build import DEFAULT_FORMATS
-from publish.resources import Resources
-from publish.theme import load_theme
-from publish.validators import epub as epub_checks
+from publish.build.jobs import DEFAULT_FORMATS
+from publish.build.resources import Resources
+from publish.checks import gate as checks
+from publish.checks import parity
+from publish.checks.validators import epub as epub_checks
+from publish.present.theme import load_theme
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 settings.register_profile("publish", deadline=None, database=None, derandomize=bool(os.environ.get("CI")),

@@ -14,8 +14,9 @@ import pytest
 from docx.enum.style import WD_STYLE_TYPE
 from docx.shared import Pt
 
-from publish import jsonform, model
+from publish import model
 from publish.cli import main
+from publish.model import jsonform
 from publish.readers import Source, read_file, read_source
 
 from conftest import SAMPLES

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from publish.cli import main
+from publish.model.text import block_texts
 from publish.readers import read_file
-from publish.text import block_texts
 
 REAL = Path(__file__).parent / "fixtures" / "docx"
 FILES = sorted(REAL.glob("*.docx"))

@@ -15,10 +15,10 @@ from lxml import etree
 from lxml import html as lxml_html
 from webserver import Site, serve
 
-from publish import text
 from publish.cli import main
-from publish.collection import load_manifest, without_duplicates
+from publish.model import text
 from publish.readers import Source, feed
+from publish.readers.collection import load_manifest, without_duplicates
 
 from validators import assert_same_words, run_epubcheck
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from publish import model as m
-from publish import text
 from publish.errors import InputError
+from publish.model import text
 from publish.readers import Inferred, Source, read_file, read_source
 from publish.readers.html import decode
 from publish.readers.htmlblocks import blocks_from_html

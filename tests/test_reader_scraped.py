@@ -2,7 +2,7 @@
 every word of the story kept exactly as written.
 
 Fixtures live in tests/fixtures/scraped/: NAME.txt (the scraped page) beside NAME.json (the expected article,
-exactly as `publish.jsonform.dumps` writes it, so it is also valid input for the json reader) and NAME.report.jsonl
+exactly as `jsonform.dumps` writes it, so it is also valid input for the json reader) and NAME.report.jsonl
 (the expected report: one row per dropped or inferred line, in line order). After an intended reader change,
 regenerate them with `PUBLISH_ACCEPT=1 python3 -m pytest tests/test_reader_scraped.py` and review the diff.
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from publish import jsonform
 from publish import model as m
 from publish.errors import InputError
+from publish.model import jsonform
 from publish.readers import Reading, load_text
 from publish.readers.scraped import read_text as read
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from publish import parity
+from publish.checks import parity
 from publish.readers import load_text
 from publish.readers.scraped import read_text as read
 

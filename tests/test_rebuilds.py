@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from publish import jsonform
 from publish.errors import ModelError, PublishError
+from publish.model import jsonform
 from publish.readers import read_file
 
 ROOT = Path(__file__).resolve().parent.parent

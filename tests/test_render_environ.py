@@ -13,7 +13,7 @@ import pytest
 
 import publish
 from publish import model
-from publish.collection import load_manifest
+from publish.readers.collection import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

@@ -118,8 +118,8 @@ def test_subset_fonts_carry_the_articles_date_not_now(monkeypatch: pytest.Monkey
     from publish import model
     from publish.backends import RenderContext
     from publish.backends import pdf as pdf_backend
-    from publish.resources import Resources
-    from publish.theme import load_theme
+    from publish.build.resources import Resources
+    from publish.present.theme import load_theme
 
     monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)  # the fontTools path
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

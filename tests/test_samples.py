@@ -17,8 +17,9 @@ from lxml import etree
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
-from publish import checks, jsonform
+from publish.checks import gate as checks
 from publish.cli import main
+from publish.model import jsonform
 from publish.readers import read_file
 
 from validators import assert_same_words, run_epubcheck

@@ -9,9 +9,10 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from publish import model, text
+from publish import model
 from publish.backends.docx.bidi import RIGHT_TO_LEFT_BLOCKS, holds_right_to_left
-from publish.collection import DUPLICATE_SIMILARITY, SHINGLE_WORDS, find_duplicates
+from publish.model import text
+from publish.readers.collection import DUPLICATE_SIMILARITY, SHINGLE_WORDS, find_duplicates
 
 WORDS = ["harbour", "ferry", "council", "budget", "minister", "river", "bridge", "grain", "tariff", "school", "rail",
          "border", "market", "winter", "hospital", "export", "trade", "union", "farmers", "port", "city", "water",

@@ -19,15 +19,16 @@ from lxml import etree
 from lxml import html as lxml_html
 from pdf_facts import Run, fonts, reader, runs
 
-from publish import checks, text
 from publish import model as m
 from publish.backends import RenderContext
 from publish.backends import docx as docx_backend
 from publish.backends import epub as epub_backend
 from publish.backends import html as html_backend
+from publish.build.resources import Resources
+from publish.checks import gate as checks
+from publish.model import text
+from publish.present.theme import load_theme
 from publish.readers import read_file
-from publish.resources import Resources
-from publish.theme import load_theme
 
 from conftest import SAMPLES
 from validators import run_epubcheck

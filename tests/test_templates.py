@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from publish import checks
 from publish.backends import RenderContext
 from publish.backends import epub as epub_backend
 from publish.backends import html as html_backend
+from publish.build.resources import Resources
+from publish.checks import gate as checks
 from publish.cli import main
 from publish.errors import RenderError
-from publish.resources import Resources
-from publish.theme import load_theme
+from publish.present.theme import load_theme
 
 from conftest import SAMPLES, every_type_article
 from validators import assert_same_words

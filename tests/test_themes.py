@@ -18,10 +18,10 @@ from publish.backends import RenderContext
 from publish.backends import docx as docx_backend
 from publish.backends import epub as epub_backend
 from publish.backends import html as html_backend
+from publish.build.resources import Resources
 from publish.cli import main
 from publish.errors import PublishError
-from publish.resources import Resources
-from publish.theme import builtin_theme_names, builtin_themes_dir, list_themes, load_theme
+from publish.present.theme import builtin_theme_names, builtin_themes_dir, list_themes, load_theme
 
 from conftest import SAMPLES, every_type_article
 

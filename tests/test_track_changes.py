@@ -15,8 +15,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from publish.cli import main
+from publish.model.text import block_texts
 from publish.readers import read_file
-from publish.text import block_texts
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"

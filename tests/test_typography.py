@@ -18,8 +18,8 @@ from publish import model as m
 from publish.backends import RenderContext
 from publish.backends import docx as docx_backend
 from publish.backends import html as html_backend
-from publish.resources import Resources
-from publish.theme import load_theme
+from publish.build.resources import Resources
+from publish.present.theme import load_theme
 
 from conftest import SAMPLES, every_type_article
 from validators import assert_same_words

@@ -4,8 +4,9 @@ what changed, and no recursion limit for a deeply nested article."""
 from __future__ import annotations
 
 from publish import model as m
-from publish import parity, text
-from publish.limits import MAX_DEPTH, block_depth
+from publish.checks import parity
+from publish.model import text
+from publish.model.limits import MAX_DEPTH, block_depth
 
 
 def para(words: str) -> m.Paragraph:

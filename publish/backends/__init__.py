@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Never, NoReturn, Protocol
 
+from publish.build.resources import Resources
 from publish.errors import FormatError, RenderError
 from publish.model import BLOCK_TYPES, INLINE_TYPES, Document
 from publish.plugins import Registry
-from publish.resources import Resources
-from publish.theme import Theme
+from publish.present.theme import Theme
 
 if TYPE_CHECKING:
-    from publish.collection import CollectionOptions
+    from publish.readers.collection import CollectionOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class RenderContext:
     article_break: bool = False
     """In a collection, start every article on a new page."""
     pdf_variant: str = ""
-    """A PDF conformance level for the PDF to declare ("pdf/a-3b", "pdf/ua-1"; see publish.conformance), or ""."""
+    """A PDF conformance level to declare ("pdf/a-3b", "pdf/ua-1"; see publish.checks.conformance), or ""."""
     pdf_parts: str = "auto"
     """A collection's PDF laid out in parts in parallel and stitched where that matches one pass (see
     publish.backends.pdfparts): "auto" (for collections large enough to gain, with a second core), "on" or

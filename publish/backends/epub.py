@@ -10,11 +10,15 @@ from typing import TYPE_CHECKING, Any, assert_never
 from ebooklib import epub
 from lxml import etree
 
-from publish import accessibility, cache, model, present, quotes, reproducible, templating, text
+from publish import model, present
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
-from publish.cover import draw_cover
+from publish.build import cache, reproducible
+from publish.checks import accessibility
 from publish.errors import RenderError
+from publish.model import text
+from publish.present import quotes, templating
+from publish.present.cover import draw_cover
 
 if TYPE_CHECKING:
     from _typeshed import SizedBuffer
@@ -160,7 +164,7 @@ class _Package:
 
     def article_chapter(self, file_name: str, uid: str, article: model.Article) -> epub.EpubItem:
         """An article's chapter, reused from the cache when this article was rendered before with the same theme,
-        templates, images and publish (see publish.cache.article_piece)."""
+        templates, images and publish (see publish.build.cache.article_piece)."""
         if self.theme_key is None:
             self.theme_key = cache.theme_version(self.context.theme, templating.builtin_templates_dir())
         images = [f"{src}|{found.file_name}|{found.width}x{found.height}"
@@ -209,7 +213,7 @@ class _Package:
         """Package everything: the nav (titled "Contents" in the book's language; linear in a digest, left out of
         a single article's reading order, where a non-linear one would have to be linked from the chapter:
         OPF-096), the NCX, and a stamped ZIP."""
-        contents = present.labels(language, self.context.theme).contents
+        contents = present.label_table(language, self.context.theme).contents
         nav = epub.EpubNav(uid="nav", title=contents, direction=self.direction)
         nav.add_item(self.css)
         for item in (*self.documents, self.css, *self.images.values(), nav, epub.EpubNcx(uid="ncx")):

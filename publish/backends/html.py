@@ -9,10 +9,12 @@ from typing import Any, assert_never
 
 from markupsafe import Markup
 
-from publish import __version__, model, present, templating, text
+from publish import __version__, model, present
 from publish.backends import RenderContext
 from publish.errors import RenderError
-from publish.theme import Theme
+from publish.model import text
+from publish.present import templating
+from publish.present.theme import Theme
 
 
 def render(document: model.Document, context: RenderContext, *, remote_images: bool = False,
@@ -87,7 +89,7 @@ def stylesheet(theme: Theme, *, paged: bool, collection: bool = False, language:
     parts = [templating.render(theme, "theme.css.j2", languages=None if languages is None else sorted(languages))]
     if paged:
         parts.append(templating.render(theme, "print.css.j2", direction=text.direction(language),
-                                       labels=present.labels(language, theme), language=language,
+                                       labels=present.label_table(language, theme), language=language,
                                        languages=sorted(languages or (language,))))
     if collection:
         parts.append(templating.render(theme, "collection.css.j2"))

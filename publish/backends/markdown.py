@@ -29,13 +29,14 @@ from typing import TYPE_CHECKING, Any, assert_never
 import yaml
 from markdown_it.tree import SyntaxTreeNode
 
-from publish import model, text
+from publish import model
 from publish.backends import RenderContext
 from publish.errors import FormatError
+from publish.model import text
 from publish.readers import markdown as reader
 
 if TYPE_CHECKING:
-    from publish.collection import CollectionOptions
+    from publish.readers.collection import CollectionOptions
 
 log = logging.getLogger("publish")
 

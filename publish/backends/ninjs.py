@@ -18,8 +18,10 @@ import json
 import re
 from typing import Any, assert_never
 
-from publish import model, present, templating, text
+from publish import model, present
 from publish.backends import RenderContext
+from publish.model import text
+from publish.present import templating
 
 VERSION = "3.1"
 SCHEMA_URI = f"http://www.iptc.org/std/ninjs/ninjs-schema_{VERSION}.json"

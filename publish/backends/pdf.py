@@ -17,9 +17,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from publish import cache, conformance, hyphenation, model, pagination, reproducible, speedups
+from publish import model
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
+from publish.build import cache, reproducible, speedups
+from publish.checks import conformance
+from publish.present import hyphenation, pagination
 
 
 @contextlib.contextmanager
@@ -168,7 +171,7 @@ def render(article: model.Document, context: RenderContext) -> bytes:
 
 
 LAYOUTS = 3
-"""The most layouts of one document: the second and third redo it with what publish.pagination found on the
+"""The most layouts of one document: the second and third redo it with what publish.present.pagination found on the
 pages (words hyphenated where a typesetter would not, kept whole; figures that left a page too empty, scaled)."""
 
 

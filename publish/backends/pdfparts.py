@@ -8,7 +8,7 @@ collection's element structure (the other parts are left as empty, undisplayed e
 
 1. **Layout, in the single pass's rounds.** A worker lays out a part's body; WeasyPrint then asks for its margin
    boxes, where publish's hook reads the part's pages as `publish.backends.pdf._write` reads the whole document's
-   (publish.pagination: words hyphenated across a page or as a paragraph's last word, figures to scale, a
+   (publish.present.pagination: words hyphenated across a page or as a paragraph's last word, figures to scale, a
    near-empty last page), reports that with the page count, and waits for the parent's verdict. The parent decides
    for the whole document as the single pass would: another round with the words found kept whole everywhere
    (each part lays itself out again only if that can change it), copyfit for every part or none, or the layout
@@ -60,10 +60,12 @@ import lxml.html
 import pikepdf
 from lxml import etree
 
-from publish import cache, hyphenation, model, pagination, processes, reproducible
+from publish import model
 from publish.backends import RenderContext
+from publish.build import cache, processes, reproducible
 from publish.errors import PublishError, RenderError
-from publish.theme import Theme
+from publish.present import hyphenation, pagination
+from publish.present.theme import Theme
 
 PLACEHOLDER_PAGE = 888
 """The page number the contents shows while the front matter is laid out only to learn its length."""
@@ -210,7 +212,7 @@ def part_html(piece: Cut, index: int) -> str:
 def front_html(piece: Cut, pages: dict[str, int] | None, copyfit: bool = False) -> str:
     """The cover and contents alone, with the page of every place the contents links to (`pages`; a placeholder
     number while unknown), followed by a stub for each place (pages dropped when stitched); set tighter with
-    `copyfit` (publish.pagination.COPYFIT), as every part is when the single pass would be. Where the styles print
+    `copyfit` (pagination.COPYFIT), as every part is when the single pass would be. Where the styles print
     the numbers as `target-counter(attr(href url), page)`, each link carries its number in an attribute the styles
     print instead (cheap: one stub page, no second layout for the numbers); otherwise each stub is on a page
     numbered as its place, so the styles' own `target-counter()` prints it."""
@@ -364,7 +366,7 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
 # --- laying the parts out in worker processes ---------------------------------------------------------------
 #
 # The single pass (publish.backends.pdf._write) lays the whole document out up to LAYOUTS times: after each layout,
-# publish.pagination finds the words hyphenated where a typesetter would not (kept whole, everywhere, next time)
+# publish.present.pagination finds the words hyphenated where a typesetter would not (kept whole, everywhere, next time)
 # and the figures that left a page too empty (scaled to fit); when its last page holds a few lines, it tries once
 # more set tighter (copyfit) and keeps that if a page goes. Each finding is about one page or two neighbouring
 # ones, and parts are cut where the single pass breaks the page anyway, so every part finds on its pages what the
@@ -400,11 +402,11 @@ class _Report:
     levels: list[int]
     """The level of each of its bookmarks, in order."""
     words: frozenset[str]
-    """Words hyphenated where a typesetter would not (publish.pagination.unwanted_breaks)."""
+    """Words hyphenated where a typesetter would not (publish.present.pagination.unwanted_breaks)."""
     fitted: bool
     """Whether a figure was scaled to fit the page before it (the tree changed: a new layout is due)."""
     near_empty: bool
-    """Whether its last page holds a few lines only (publish.pagination.last_page_near_empty)."""
+    """Whether its last page holds a few lines only (publish.present.pagination.last_page_near_empty)."""
     inexact: str
     """Why the parts cannot match the single pass here ("" when they can)."""
 
@@ -422,7 +424,7 @@ class _Furniture:
 @dataclass(frozen=True, slots=True)
 class _Again:
     """The parent's verdict for another round: lay out again, with these words kept whole, set tighter or not, and
-    with publish.pagination's findings (`adjust`: unwanted breaks, figures to fit) or without (a copyfit layout)."""
+    with pagination's findings (`adjust`: unwanted breaks, figures to fit) or without (a copyfit layout)."""
 
     kept: frozenset[str]
     copyfit: bool = False
@@ -468,7 +470,7 @@ class _PartLayout:
         """Figures the current layout scaled, which the next layout shows."""
         self.before_copyfit: tuple[frozenset[str], pagination.Restyled] = (frozenset(), [])
         self.consulted: set[str] = set()
-        """The words whose hyphenation the current layout asked for (publish.hyphenation.consulted)."""
+        """The words whose hyphenation the current layout asked for (publish.present.hyphenation.consulted)."""
         self.furniture: _Furniture | None = None
         self.levels: list[int] = []
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from publish import cache, limits, sanitise
+from publish.build import cache
 from publish.errors import FormatError, InputError
-from publish.model import Article
+from publish.model import Article, limits
 from publish.plugins import Registry
+from publish.readers import sanitise
 
 TRACK_CHANGES = ("accept", "reject", "all")
 """How a Word input's tracked changes are read, with Pandoc's names: accepted, rejected, or kept and marked."""

@@ -19,13 +19,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from publish import jsonform, model, present
+from publish import model, present
+from publish.build.resources import inspect_image
 from publish.errors import InputError, ModelError, ResourceError
-from publish.labels import labels_for
+from publish.model import jsonform
+from publish.model.text import lede_has_dateline, plain, shown
+from publish.present.labels import labels_for
 from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source
 from publish.readers.ooxml import MODEL_NAMESPACE, W14, W15, Package, W, part_related
-from publish.resources import inspect_image
-from publish.text import lede_has_dateline, plain, shown
 
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -1100,7 +1101,7 @@ def _text(spans: list[_Span]) -> str:
 
 
 def _plain(inlines: tuple[model.Inline, ...] | list[model.Inline]) -> str:
-    from publish.text import plain
+    from publish.model.text import plain
 
     return plain(inlines)
 

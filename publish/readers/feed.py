@@ -24,8 +24,8 @@ from xml.sax import SAXParseException as SAXException
 
 from publish import model
 from publish.errors import InputError, PublishError
-from publish.fetch import FetchOptions
 from publish.readers import Dropped, Inferred, Reading, Source
+from publish.readers.fetch import FetchOptions
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,8 @@ def linked_pages(options: FetchOptions) -> PageReader:
     """Reads an item's linked page (fetched within the options' limits) with publish's HTML reader; a page that
     cannot be fetched or read is reported, and the item falls back to its summary."""
     def read_page(url: str) -> model.Article | None:
-        from publish.fetch import fetch
         from publish.readers import READERS, read_source
+        from publish.readers.fetch import fetch
 
         if "html" not in READERS:
             return None
@@ -285,13 +285,13 @@ def _text(value: Any) -> str:
 
 
 def _plain(html: str) -> str:
-    from publish.sanitise import html_to_text
+    from publish.readers.sanitise import html_to_text
 
     return " ".join(html_to_text(html).split())
 
 
 def _first_words(blocks: list[model.Block], count: int = 8) -> str:
-    from publish import text
+    from publish.model import text
 
     words = " ".join(text.block_texts(tuple(blocks))).split()
     return " ".join(words[:count]) + ("…" if len(words) > count else "")

@@ -26,11 +26,12 @@ from urllib.parse import unquote, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from publish import model, sanitise, text
+from publish import model
+from publish.build.resources import figure_words
 from publish.errors import InputError
-from publish.readers import Dropped, Inferred, Reading, Source
+from publish.model import text
+from publish.readers import Dropped, Inferred, Reading, Source, sanitise
 from publish.readers.htmlblocks import blocks_from_html, relative_headings
-from publish.resources import figure_words
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,9 @@ import lxml.html
 import nh3
 from lxml import etree
 
-from publish import limits, model, sanitise, text
-from publish.readers import Dropped
+from publish import model
+from publish.model import limits, text
+from publish.readers import Dropped, sanitise
 
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 EMPHASIS = {"em", "i", "cite", "dfn", "var"}

@@ -6,7 +6,7 @@ a ninjs item names ninjs in `standard` or `$schema`, or has a `uri` and ninjs pr
 
 from __future__ import annotations
 
-from publish import jsonform
+from publish.model import jsonform
 from publish.readers import Reading, Source
 
 

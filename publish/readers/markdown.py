@@ -15,9 +15,10 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from publish import language, limits, model, sanitise, text, yamlform
+from publish import model
 from publish.errors import InputError
-from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source, pressfields
+from publish.model import language, limits, text
+from publish.readers import TRACK_CHANGES, Dropped, Inferred, Reading, Source, pressfields, sanitise, yamlform
 from publish.readers.criticmarkup import attribute_value, criticmarkup_plugin
 
 # Pandoc's metadata keys where they exist, then the news keys; aliases map to the same model field.

@@ -459,6 +459,6 @@ def _plain(value: str) -> str:
     """Text of a value that may carry markup (a headline with a content type of text/html)."""
     if "<" not in value:
         return " ".join(value.split())
-    from publish.sanitise import html_to_text
+    from publish.readers.sanitise import html_to_text
 
     return " ".join(html_to_text(value).split())

@@ -8,7 +8,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from publish import model, yamlform
+from publish import model
+from publish.readers import yamlform
 
 FIELDS: dict[str, str] = {
     "embargo": "embargo", "embargoed": "embargo",

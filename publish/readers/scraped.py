@@ -13,10 +13,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
-from publish import sanitise
 from publish.errors import InputError
 from publish.model import Article, Block, BulletList, Date, Heading, Meta, OrderedList, Paragraph, Rule, Text
-from publish.readers import Dropped, Inferred, Reading, Source
+from publish.readers import Dropped, Inferred, Reading, Source, sanitise
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import uvicorn
 import watchfiles
 from rich.console import Console
 
-from publish.build import BuildOptions
+from publish.build.jobs import BuildOptions
 from publish.errors import InputError
 from publish.serve.app import Changes, application
 from publish.serve.preview import Preview, timestamp

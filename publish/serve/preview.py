@@ -22,10 +22,10 @@ from typing import Any
 
 from lxml import etree
 
-from publish.build import BuildOptions, Written, build
-from publish.collection import is_manifest, load_manifest
+from publish.build.jobs import BuildOptions, Written, build
 from publish.errors import PublishError
 from publish.readers import read_file
+from publish.readers.collection import is_manifest, load_manifest
 
 log = logging.getLogger("publish")
 
@@ -323,7 +323,7 @@ class Preview:
             self.on_change()
 
     def _docx_view(self, docx: Path, generation: int) -> tuple[list[Page], list[str]]:
-        from publish import checks
+        from publish.checks import gate as checks
 
         program = shutil.which("soffice") or shutil.which("libreoffice")
         if program is None or shutil.which("pdftoppm") is None:
@@ -343,7 +343,7 @@ class Preview:
     def _checks(self) -> tuple[list[str], bool]:
         """`publish check` on the outputs against the input, in a process of its own (stopped with the server),
         leaving out the validators that are not installed."""
-        from publish import validators
+        from publish.checks import validators
 
         skip = sorted(name for name in validators.TOOLS if name != "parity" and not _tool_installed(name))
         outputs = [str(path) for _, path in sorted(self.state.outputs.items())]
@@ -396,7 +396,7 @@ def _kill_group(child: subprocess.Popen[bytes]) -> None:
 
 
 def _tool_installed(name: str) -> bool:
-    from publish import validators
+    from publish.checks import validators
 
     if name in ("epubcheck", "html-checker"):
         try:

@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, assert_never
 from docx.oxml.ns import qn
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from publish import model, present, reproducible
+from publish import model, present
 from publish.backends import RenderContext
 from publish.backends.docx import package, page, press
 from publish.backends.docx.oxml import W_VAL
 from publish.backends.docx.styles import Look, paragraph_looks
 from publish.backends.docx.writer import Writer
-from publish.text import slug
+from publish.build import reproducible
+from publish.model.text import slug
 
 if TYPE_CHECKING:
-    from publish.collection import CollectionOptions
+    from publish.readers.collection import CollectionOptions
 
 __all__ = ["Look", "outputs", "paragraph_looks", "render"]
 

@@ -20,8 +20,9 @@ from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from publish import model, reproducible
+from publish import model
 from publish.backends.docx.oxml import MC_NS, W14_NS, W15_NS, W_HYPERLINK, W_P, W_PPR, W_R, W_RPR
+from publish.build import reproducible
 from publish.readers.ooxml import MODEL_NAMESPACE, paragraph_text
 
 CORE_PROPERTY_LIMIT = 255  # python-docx refuses longer core properties
@@ -203,7 +204,7 @@ def embed_model(document: Document, article: model.Article) -> None:
     """The article's JSON form in a custom XML part related to the main document (Word keeps it when saving)."""
     from docx.opc.part import Part
 
-    from publish import jsonform
+    from publish.model import jsonform
 
     root = etree.Element(f"{{{MODEL_NAMESPACE}}}article", nsmap={None: MODEL_NAMESPACE})
     root.set("version", str(jsonform.VERSION))

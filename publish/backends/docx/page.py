@@ -55,7 +55,7 @@ def set_up(writer: Writer, heads: dict[str, str], *, cover: bool = False) -> Non
     if outside:
         writer.document.settings.odd_and_even_pages_header_footer = True
         sides.append(("even", section.even_page_header, section.even_page_footer))
-    folio = present.labels(writer.language, writer.theme).page_parts(page.folio)
+    folio = present.label_table(writer.language, writer.theme).page_parts(page.folio)
     footer_at = "center" if page.folio_position == "outside" else "end" if page.folio_position == "start" \
         else "start"
     running_head = heads.get(page.running_head, "")

@@ -14,8 +14,8 @@ from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 from publish import model, present
 from publish.backends.docx import package
 from publish.backends.docx.oxml import W_BR, child, new_run
-from publish.text import direction as text_direction
-from publish.theme import Theme
+from publish.model.text import direction as text_direction
+from publish.present.theme import Theme
 
 if TYPE_CHECKING:
     from publish.backends.docx.writer import Writer
@@ -60,7 +60,7 @@ def write_release(writer: Writer, meta: model.Meta) -> None:
             writer.paragraph("Note to Editors", note)
     if meta.contacts:
         writer.paragraph("Press Heading", press.contacts_title)
-    comma = present.labels(meta.language, writer.theme).comma
+    comma = present.label_table(meta.language, writer.theme).comma
     # in right-to-left text a phone number's groups and an address would be reordered: embed them left to right
     embed = ("\u202a", "\u202c") if text_direction(meta.language) == "rtl" else ("", "")
     for contact in meta.contacts:

@@ -21,13 +21,13 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.styles.style import CharacterStyle, ParagraphStyle
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
-from publish import cache
 from publish.backends.docx import package
 from publish.backends.docx.oxml import W_VAL, CT_PPr
+from publish.build import cache
 from publish.errors import RenderError
+from publish.model.text import direction as text_direction
 from publish.present import SPACING
-from publish.text import direction as text_direction
-from publish.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
+from publish.present.theme import EAST_ASIAN_LANGUAGES, ScriptFonts, Theme
 
 TEMPLATE_TIME = dt.datetime(2000, 1, 1)
 """The ZIP time of a styled template kept in memory (never written out: each document is saved anew)."""
@@ -308,7 +308,7 @@ def styled_document(theme: Theme, language: str, *, packet: bool = False) -> tup
 
     The styles are built once per theme (a frozen value: a changed token is another theme), language and kind of
     document, into python-docx's template, which is kept as a package: in memory for this process, and in the
-    per-user cache (`publish.cache`, a signed entry keyed by the theme's tokens, publish's code and python-docx's
+    per-user cache (`publish.build.cache`, a signed entry keyed by the theme's tokens, publish's code and python-docx's
     version) for the next; each document opens a copy of it, so an article's DOCX does not restyle from scratch."""
     key = (theme, language, packet)
     if key not in _styled:

@@ -26,7 +26,7 @@ from docx.oxml.text.run import CT_R, CT_Text
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Emu, Mm
 
-from publish import links, model, present, quotes
+from publish import model, present
 from publish.backends import RenderContext, cannot_render
 from publish.backends.docx import bidi, package, press
 from publish.backends.docx.oxml import (
@@ -74,8 +74,10 @@ from publish.backends.docx.styles import (
     styled_document,
 )
 from publish.errors import RenderError
-from publish.text import direction as text_direction
-from publish.text import lede_has_dateline, plain
+from publish.model import links
+from publish.model.text import direction as text_direction
+from publish.model.text import lede_has_dateline, plain
+from publish.present import quotes
 
 EMU_PER_PIXEL = 9525  # at 96 pixels to the inch, the size a browser gives an image without a width
 MAX_FIGURE_HEIGHT = 0.7
@@ -270,7 +272,7 @@ class Writer:
         """A contents page: a TOC field listing sections and headlines, its cached result filled in with the
         entries, each a link to its bookmark; with `numbered`, each ends in a tab and a placeholder for its page
         number (set once the packet is laid out). The entries, in order, to bookmark their targets with."""
-        self.paragraph("TOC Heading", present.labels(collection.language, self.theme).contents)
+        self.paragraph("TOC Heading", present.label_table(collection.language, self.theme).contents)
         lines = [(level, title) for section in collection.sections for level, title in
                  ([(1, section.title)] if section.title else [])
                  + [(2, self.shown(a).meta.headline) for a in section.articles]]

@@ -1,0 +1,691 @@
+"""A per-user cache of work that is the same from run to run: compiled templates, parsed hyphenation patterns,
+per article its parsed model and its rendered pieces (an EPUB chapter), and per document what needs the whole of
+it (a collection's near-duplicate verdict, a digest's EPUB), so a rebuild redoes only what changed.
+
+It lives in $PUBLISH_CACHE_DIR, else $XDG_CACHE_HOME/publish, else ~/.cache/publish; PUBLISH_CACHE_DIR=off
+turns it off. Entries are keyed by their sources (a template's checksum, a dictionary file's path, size and
+modification time, and the library versions), so a stale entry is never used.
+
+Nothing read from the cache can run code unless the cache made it: the folder is used only when it belongs to
+this user and no one else can write in it (else it is ignored, with one warning); hyphenation patterns are
+stored as JSON, plain data; compiled templates are code by nature, so each entry carries an HMAC-SHA256 keyed by
+a secret file the cache creates for itself (readable by this user only), and an entry without the right
+signature is never loaded. Per-article entries are plain data (JSON, XHTML), signed the same way, keyed by a
+hash of everything they depend on (the input's bytes and the reader's code; the article's JSON form, the theme's
+tokens and files, the templates, the options and publish's code), and bounded in total size (least recently
+used first; PUBLISH_CACHE_MAX_MB). Every entry is written to a temporary file and renamed into place, so
+concurrent builds, on this machine or others sharing the folder, never see half of one. Any problem with the
+cache (a read-only home, a full disk, a damaged, foreign or stale entry) only costs the time it would have saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import hmac
+import json
+import logging
+import marshal
+import os
+import re
+import secrets
+import shutil
+import stat
+import tempfile
+import time
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from publish import __version__
+from publish.build import speedups
+
+if TYPE_CHECKING:
+    from publish.readers import Reading
+
+OFF = {"off", "0", "no", "false"}
+log = logging.getLogger("publish")
+_MAGIC = b"publish-cache-signed-1\n"
+_KEY_NAME = "key"
+_KEY_BYTES = 32
+_turned_off = False
+
+
+def root() -> Path | None:
+    """The cache folder, created private if missing; None when the cache is off, unusable, or not safe to use
+    (owned by another user, or writable by others: then one warning says so). Decided once per folder and
+    process."""
+    if _turned_off:
+        return None
+    environ = os.environ
+    return _root(environ.get("PUBLISH_CACHE_DIR", ""), environ.get("XDG_CACHE_HOME", ""), environ.get("HOME", ""))
+
+
+@functools.cache
+def _root(configured: str, base: str, home: str) -> Path | None:
+    """`root` for these values of PUBLISH_CACHE_DIR, XDG_CACHE_HOME and HOME (a build asks a thousand times)."""
+    configured = configured.strip()
+    if configured.lower() in OFF:
+        return None
+    if configured:
+        return _checked(Path(configured))
+    base = base.strip()
+    return _checked((Path(base) if base else Path.home() / ".cache") / "publish")
+
+
+@functools.cache
+def _checked(path: Path) -> Path | None:
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = path.stat()
+    except OSError:
+        return None
+    unsafe = _unsafe(info)
+    if unsafe:
+        log.warning("the cache folder %s is %s, so it is not used (an entry planted there could run code); make "
+                    "it yours and private (chmod go-w), or point PUBLISH_CACHE_DIR elsewhere", path, unsafe)
+        return None
+    return path if os.access(path, os.W_OK) else None
+
+
+def _unsafe(info: os.stat_result) -> str:
+    """Why a cache folder or file is not safe to trust, or ""."""
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        return "owned by another user"
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return "writable by other users"
+    return ""
+
+
+def folder(kind: str) -> Path | None:
+    """The cache's folder for one kind of entry, created if needed; None when the cache is off or unusable.
+    Decided once per cache folder, kind and process (a build asks for it hundreds of times)."""
+    base = root()
+    return None if base is None else _kind_folder(base, kind)
+
+
+@functools.cache
+def _kind_folder(base: Path, kind: str) -> Path | None:
+    path = base / f"{kind}-{__version__}"
+    try:
+        path.mkdir(exist_ok=True, mode=0o700)
+        if _unsafe(path.stat()):
+            return None
+    except OSError:
+        return None
+    return path if os.access(path, os.W_OK) else None
+
+
+def _key() -> bytes | None:
+    """The cache's secret signing key, made on first use (0600); None if it cannot be made or is not private."""
+    base = root()
+    return None if base is None else _key_in(base)
+
+
+@functools.cache
+def _key_in(base: Path) -> bytes | None:
+    path = base / _KEY_NAME
+    with contextlib.suppress(FileExistsError, OSError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(_KEY_BYTES))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            key = handle.read(_KEY_BYTES + 1)
+    except OSError:
+        return None
+    if _unsafe(info) or info.st_mode & 0o077 or not stat.S_ISREG(info.st_mode) or len(key) != _KEY_BYTES:
+        return None
+    return key
+
+
+def _signature(key: bytes, context: str, payload: bytes) -> bytes:
+    return hmac.new(key, context.encode("utf-8") + b"\0" + payload, hashlib.sha256).digest()
+
+
+def read_signed(entry: Path, context: str) -> bytes | None:
+    """An entry's payload if it was written by `write_signed` of this cache for the same context, else None."""
+    key = _key()
+    if key is None:
+        return None
+    try:
+        data = entry.read_bytes()
+    except OSError:
+        return None
+    mac_end = len(_MAGIC) + hashlib.sha256().digest_size
+    if not data.startswith(_MAGIC) or len(data) < mac_end:
+        return None
+    payload = data[mac_end:]
+    return payload if hmac.compare_digest(data[len(_MAGIC):mac_end], _signature(key, context, payload)) else None
+
+
+def write_signed(entry: Path, context: str, payload: bytes) -> None:
+    """Store a payload with this cache's signature for `context`; quietly nothing if it cannot be stored."""
+    key = _key()
+    if key is not None:
+        _store(entry, _MAGIC + _signature(key, context, payload) + payload)
+
+
+class TemplateCache(jinja2.BytecodeCache):
+    """Jinja2's compiled templates, each entry signed by the cache: a missing, damaged, stale or foreign entry
+    means compiling again, never loading code the cache did not write."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _entry(self, bucket: jinja2.bccache.Bucket) -> tuple[Path, str]:
+        return self.directory / f"{bucket.key}.code", f"template|{bucket.key}|{bucket.checksum}"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        entry, context = self._entry(bucket)
+        payload = read_signed(entry, context)
+        if payload is None:
+            return
+        try:
+            code = marshal.loads(payload)
+        except (EOFError, ValueError, TypeError):
+            return
+        if isinstance(code, types.CodeType):
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.code is not None:
+            entry, context = self._entry(bucket)
+            write_signed(entry, context, marshal.dumps(bucket.code))
+
+
+def template_cache() -> TemplateCache | None:
+    """The bytecode cache for the Jinja2 environment, or None without a usable cache folder."""
+    path = folder("templates") if speedups.on("cache") else None
+    return TemplateCache(path) if path is not None else None
+
+
+def load_hyphenation(languages: set[str]) -> None:
+    """Put the parsed hyphenation patterns for these languages into pyphen's own cache (pyphen.hdcache), as
+    `hyphenation.Patterns` (which never break a capitalised word), from this cache when they were parsed before
+    (parsing a dictionary takes about 0.1 s; loading it, a few ms)."""
+    import pyphen  # type: ignore[import-untyped]
+
+    from publish.present import hyphenation
+
+    path = folder("hyphenation") if speedups.on("cache") else None
+    for language in languages:
+        name = hyphenation.dictionary(language)
+        if name is None:
+            continue
+        dictionary = Path(pyphen.LANGUAGES[name])
+        if isinstance(pyphen.hdcache.get(dictionary), hyphenation.Patterns):
+            continue
+        try:
+            info = dictionary.stat()
+        except OSError:
+            continue
+        key = hashlib.sha256(f"{dictionary}|{info.st_size}|{info.st_mtime_ns}|{pyphen.__version__}".encode())
+        entry = path / f"{name}-{key.hexdigest()[:16]}.json" if path is not None else None
+        patterns = _patterns_from(_read_json(entry), pyphen) if entry is not None else None
+        if patterns is None:
+            patterns = hyphenation.Patterns(dictionary)
+            if entry is not None:
+                _store(entry, json.dumps(_patterns_as_data(patterns), ensure_ascii=False,
+                                         separators=(",", ":")).encode("utf-8"))
+        patterns.keep_capitalised = hyphenation.capitals_are_names(name)
+        pyphen.hdcache[dictionary] = patterns
+
+
+def _patterns_as_data(patterns: Any) -> dict[str, Any]:
+    """pyphen's parsed patterns as plain JSON data: each pattern's start and values (a value with a nonstandard
+    hyphenation as [value, change, index, cut])."""
+    rows = []
+    for tag, (start, values) in patterns.patterns.items():
+        rows.append([tag, start, [[int(v), *v.data] if getattr(v, "data", None) else int(v) for v in values]])
+    return {"maxlen": patterns.maxlen, "patterns": rows}
+
+
+def _patterns_from(data: Any, pyphen: Any) -> Any:
+    """A pyphen HyphDict from `_patterns_as_data`'s form; None for anything else (a damaged or foreign entry)."""
+    if not isinstance(data, dict) or not isinstance(data.get("maxlen"), int) \
+            or not isinstance(data.get("patterns"), list) or not data["patterns"]:
+        return None
+    table: dict[str, tuple[int, tuple[int, ...]]] = {}
+    for row in data["patterns"]:
+        if not (isinstance(row, list) and len(row) == 3 and isinstance(row[0], str) and isinstance(row[1], int)
+                and isinstance(row[2], list)):
+            return None
+        values: list[int] = []
+        for value in row[2]:
+            if type(value) is int:
+                values.append(value)
+            elif (isinstance(value, list) and len(value) == 4 and type(value[0]) is int and isinstance(value[1], str)
+                  and type(value[2]) is int and type(value[3]) is int):
+                values.append(pyphen.DataInt(value[0], (value[1], value[2], value[3])))
+            else:
+                return None
+        table[row[0]] = (row[1], tuple(values))
+    from publish.present import hyphenation
+
+    patterns = hyphenation.Patterns.__new__(hyphenation.Patterns)
+    patterns.patterns, patterns.cache, patterns.maxlen = table, {}, data["maxlen"]
+    return patterns
+
+
+def _read_json(entry: Path) -> Any:
+    try:
+        return json.loads(entry.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def _store(entry: Path, data: bytes) -> None:
+    """Write an entry through a temporary file and a rename, so a reader never sees half of it."""
+    try:  # a unique name: builds on other machines sharing the folder may have the same process id
+        fd, name = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.{os.getpid()}.", suffix=".tmp")
+    except FileNotFoundError:  # its folder removed meanwhile (`publish cache clear`): made again next time
+        _made.discard(entry.parent)
+        _kind_folder.cache_clear()
+        return
+    except OSError:
+        return
+    temporary = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, entry)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
+# --- per-article entries: parsed models and rendered pieces ---------------------------------------------------
+
+DEFAULT_CAP_MB = 512
+"""The cache's default size cap; PUBLISH_CACHE_MAX_MB changes it (the least recently used entries go first)."""
+CAP_ENV = "PUBLISH_CACHE_MAX_MB"
+LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "PyYAML", "nh3", "Jinja2", "MarkupSafe", "ebooklib", "lxml", "Pillow",
+             "pyphen", "langcodes")
+"""The libraries whose versions are part of every per-article entry's key."""
+ARTICLE_KINDS = ("models", "pieces", "documents", "languages")
+"""The kinds of entry kept under the size cap: each read article's model (JSON), each article's rendered piece per
+format, whole-document results (a digest's EPUB, a collection's near-duplicate verdict), and the language tags
+langcodes knew."""
+
+
+def turn_off() -> None:
+    """Use no cache in this process (a batch worker for `publish build --no-cache`)."""
+    global _turned_off
+    _turned_off = True
+
+
+@contextlib.contextmanager
+def turned_off() -> Iterator[None]:
+    """No cache while the block runs (`publish build --no-cache`): everything is read and rendered afresh."""
+    global _turned_off
+    before = _turned_off
+    _turned_off = True
+    try:
+        yield
+    finally:
+        _turned_off = before
+
+
+def fingerprint(*parts: str | bytes) -> str:
+    """A SHA-256 over the parts, each length-prefixed so no two lists of parts give the same hash."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_version() -> str:
+    """publish's version, a hash of its own code and the versions of the libraries it reads and renders with, so
+    an entry made by other code (a development checkout changed since, an upgraded parser) is never used."""
+    package = Path(__file__).resolve().parent.parent
+    parts: list[str | bytes] = [__version__, *_installed(LIBRARIES)]
+    for source in sorted(package.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            parts += [str(source.relative_to(package)), source.read_bytes()]
+    return fingerprint(*parts)
+
+
+def _installed(libraries: tuple[str, ...]) -> list[str]:
+    """The installed versions of these libraries, as their dist-info folders on sys.path name them (one directory
+    listing per path entry: importlib.metadata takes tens of milliseconds for the same)."""
+    import sys
+
+    wanted = {re.sub(r"[-_.]+", "_", name).lower() for name in libraries}
+    found = []
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info") and re.sub(r"[-_.]+", "_", name.split("-", 1)[0]).lower() in wanted:
+                found.append(name)
+    return sorted(found)
+
+
+def reader_version(module: str) -> str:
+    """A reader's version for its cache key: publish's code for a built-in reader, else the plugin module's bytes."""
+    if module.startswith("publish."):
+        return code_version()
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(module)
+        origin = Path(spec.origin).read_bytes() if spec is not None and spec.origin else b""
+    except (ImportError, ValueError, OSError):
+        origin = b""
+    return fingerprint(module, origin, code_version())
+
+
+def folder_contents(folders: tuple[Path, ...]) -> str:
+    """A hash of every file under the folders (names and bytes): a changed template or theme file changes it."""
+    parts: list[str | bytes] = []
+    for base in folders:
+        parts.append(str(base))
+        if not base.is_dir():
+            continue
+        for path in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            with contextlib.suppress(OSError):
+                parts += [str(path.relative_to(base)), path.read_bytes()]
+    return fingerprint(*parts)
+
+
+SHARD = 1
+"""Hex digits of a key naming its entry's folder: 16 folders per kind (making a folder costs as much as writing
+several entries, and a folder of ten thousand entries is still quick to look up)."""
+_made: set[Path] = set()
+"""Shard folders this process made or found."""
+
+
+def _entry_path(kind: str, key: str, *, create: bool = False) -> Path | None:
+    """Where an entry is kept; with `create`, its shard folder is made (for storing it)."""
+    base = folder(kind)
+    if base is None:
+        return None
+    shard = base / key[:SHARD]
+    if create and shard not in _made:
+        try:
+            shard.mkdir(exist_ok=True, mode=0o700)
+        except FileNotFoundError:  # the kind's folder removed meanwhile (`publish cache clear`): made again
+            _kind_folder.cache_clear()
+            if folder(kind) != base:
+                return None
+            try:
+                shard.mkdir(exist_ok=True, mode=0o700)
+            except OSError:
+                return None
+        except OSError:
+            return None
+        _made.add(shard)
+    return shard / f"{key[SHARD:]}.entry"
+
+
+def get(kind: str, key: str) -> bytes | None:
+    """A signed entry's payload (its use time refreshed, for the size cap), or None."""
+    entry = _entry_path(kind, key)
+    if entry is None:
+        return None
+    payload = read_signed(entry, f"{kind}|{key}")
+    if payload is not None:
+        with contextlib.suppress(OSError):
+            os.utime(entry)
+    return payload
+
+
+def put(kind: str, key: str, payload: bytes) -> None:
+    """Store a signed entry (through a temporary file and a rename: concurrent builds never see half of one)."""
+    entry = _entry_path(kind, key, create=True)
+    if entry is not None:
+        write_signed(entry, f"{kind}|{key}", payload)
+
+
+def get_json(kind: str, key: str) -> Any:
+    """A signed JSON entry as data, or None."""
+    payload = get(kind, key)
+    if payload is None:
+        return None
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+
+
+def put_json(kind: str, key: str, data: Any) -> None:
+    """Store plain data as a signed JSON entry."""
+    put(kind, key, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def cap_bytes() -> int:
+    """The cache's size cap in bytes (PUBLISH_CACHE_MAX_MB, else 512 MiB)."""
+    configured = os.environ.get(CAP_ENV, "").strip()
+    try:
+        megabytes = float(configured) if configured else DEFAULT_CAP_MB
+    except ValueError:
+        megabytes = DEFAULT_CAP_MB
+    return max(0, int(megabytes * 1024 * 1024))
+
+
+def _entries() -> list[tuple[float, int, Path]]:
+    """Every per-article entry: (last used, size, path)."""
+    base = root()
+    if base is None:
+        return []
+    found = []
+    for kind in ARTICLE_KINDS:
+        for entry in base.glob(f"{kind}-*/*/*.entry"):
+            with contextlib.suppress(OSError):
+                info = entry.stat()
+                found.append((max(info.st_atime, info.st_mtime), info.st_size, entry))
+    return found
+
+
+def prune(cap: int | None = None) -> int:
+    """Remove the least recently used per-article entries until the cache is under its cap (to 80% of it, so
+    builds do not prune on every run); the number removed. Another build's entries in use are safe to remove:
+    a missing entry is only a miss."""
+    limit = cap_bytes() if cap is None else cap
+    entries = _entries()
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return 0
+    removed = 0
+    for _, size, entry in sorted(entries):
+        if total <= limit * 0.8:
+            break
+        with contextlib.suppress(OSError):
+            entry.unlink()
+            removed += 1
+            total -= size
+    return removed
+
+
+@dataclass(frozen=True, slots=True)
+class CacheInfo:
+    """What `publish cache info` shows."""
+
+    folder: Path | None
+    """The cache folder, or None when the cache is off or unusable."""
+    entries: dict[str, tuple[int, int]]
+    """Per kind of entry: how many, and their size in bytes."""
+    cap: int
+    """The size cap of the per-article entries, in bytes."""
+
+
+def info() -> CacheInfo:
+    """The cache's folder, entries per kind and size cap."""
+    base = root()
+    counts: dict[str, tuple[int, int]] = {}
+    if base is not None:
+        for path in sorted(base.iterdir()):
+            if path.is_dir():
+                files = [p for p in path.rglob("*") if p.is_file()]
+                kind = path.name.rsplit("-", 1)[0]
+                number, size = counts.get(kind, (0, 0))
+                counts[kind] = (number + len(files), size + sum(p.stat().st_size for p in files))
+    return CacheInfo(base, counts, cap_bytes())
+
+
+def clear() -> int:
+    """Remove every entry (and the signing key, made anew on next use); the number of files removed."""
+    base = root()
+    if base is None:
+        return 0
+    removed = 0
+    for path in list(base.iterdir()):
+        if path.is_dir() and not path.is_symlink():
+            removed += sum(1 for p in path.rglob("*") if p.is_file())
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name in (_KEY_NAME, "pruned") or path.name.endswith(".tmp"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+    _key_in.cache_clear()
+    _kind_folder.cache_clear()
+    _made.clear()
+    return removed
+
+
+class _Recorder(logging.Handler):
+    """Keeps the warnings a reader gives, so a model read from the cache gives them again."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.said: list[list[Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said.append([record.name, record.levelno, record.getMessage()])
+
+
+def cached_reading(source_name: str, data: bytes, charset: str | None, reader: str, module: str,
+                   read: Callable[[], Reading]) -> Reading:
+    """The reading of an input: from the cache when these bytes were read by this reader's code before (its
+    warnings said again), else read now and stored as JSON."""
+    if root() is None:
+        return read()
+    from publish import readers
+    from publish.errors import ModelError
+    from publish.model import jsonform
+
+    key = fingerprint("model", reader, reader_version(module), source_name, charset or "", data)
+    found = get_json("models", key)
+    if isinstance(found, dict):
+        try:
+            reading = readers.Reading(jsonform.from_trusted_data(found["article"]),  # signed: this code wrote it
+                              tuple(readers.Dropped(*row) for row in found["dropped"]),
+                              tuple(readers.Inferred(*row) for row in found["inferred"]))
+            said = [(str(name), int(level), str(message)) for name, level, message in found["said"]]
+        except (KeyError, TypeError, ValueError, ModelError):
+            pass
+        else:
+            for name, level, message in said:
+                logging.getLogger(name).log(level, "%s", message)
+            if reading.article.meta.language == found["article"]["meta"]["language"]:  # the form read is its own
+                _remember_form(reading.article, _compact(found["article"]))
+            return reading
+    recorder = _Recorder()
+    logger = logging.getLogger("publish")
+    logger.addHandler(recorder)
+    try:
+        reading = read()
+    finally:
+        logger.removeHandler(recorder)
+    article = jsonform.to_data(reading.article)
+    _remember_form(reading.article, _compact(article))
+    put_json("models", key, {"article": article,
+                             "dropped": [[d.line, d.text, d.reason] for d in reading.dropped],
+                             "inferred": [[i.line, i.text, i.role] for i in reading.inferred],
+                             "said": recorder.said})
+    return reading
+
+
+_FORMS: dict[int, tuple[Any, str]] = {}
+"""The JSON form of each article read in this process, by the article's identity (kept with it, so the identity
+stays its own): a piece's key hashes the form, which reading the article made already."""
+MAX_FORMS = 2_000
+"""The most forms remembered: a long-running process (`publish serve`, a batch worker) reads many articles, and
+forgets them all at this count (a collection of more costs their forms worked out again, never a wrong one)."""
+
+
+def _remember_form(article: Any, form: str) -> None:
+    if len(_FORMS) >= MAX_FORMS:
+        _FORMS.clear()
+    _FORMS[id(article)] = (article, form)
+
+
+def _compact(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def article_form(article: Any) -> str:
+    """The article's JSON form (publish.model.jsonform), compact: what a piece's key hashes. An article read in this
+    process (and not changed since: the model is frozen) has it already."""
+    known = _FORMS.get(id(article))
+    if known is not None and known[0] is article:
+        return known[1]
+    from publish.model import jsonform
+
+    return _compact(jsonform.to_data(article))
+
+
+def theme_version(theme: Any, builtin_templates: Path) -> str:
+    """A theme's part of a piece's key: its tokens, every file of its folders and template folders, and the
+    built-in templates. Computed once per render of a document (a theme edited between builds changes it)."""
+    folders = tuple(dict.fromkeys((*theme.template_path, builtin_templates)))
+    return fingerprint(repr(theme), folder_contents(folders))
+
+
+def article_piece(kind: str, article: Any, theme_key: str, options: str, images: list[str],
+                  make: Callable[[Callable[[str], Any]], str], image: Callable[[str], Any]) -> str:
+    """An article's rendered piece (an EPUB chapter's XHTML...): from the cache when the same article was rendered
+    with the same theme, templates, options, images and publish's code, else made now and stored.
+
+    `make` renders the piece, calling its image callback for each image it shows; those calls are recorded and,
+    on a cache hit, made again in the same order (so the package registers the same images in the same order)."""
+    if root() is None:
+        return make(image)
+    key = fingerprint("piece", kind, code_version(), theme_key, options, article_form(article), *images)
+    found = get_json("pieces", key)
+    if isinstance(found, dict) and isinstance(found.get("text"), str) and isinstance(found.get("images"), list) \
+            and all(isinstance(src, str) for src in found["images"]):
+        for src in found["images"]:
+            image(src)
+        return str(found["text"])
+    called: list[str] = []
+
+    def recording(src: str) -> Any:
+        called.append(src)
+        return image(src)
+
+    made = make(recording)
+    put_json("pieces", key, {"text": made, "images": called})
+    return made
+
+
+PRUNE_EVERY = 300.0
+"""Seconds between two size checks of the cache (each looks at every entry's size and use time)."""
+
+
+def prune_now_and_then() -> None:
+    """Keep the cache under its cap, checking at most every few minutes (a stamp file says when it last did)."""
+    base = root()
+    if base is None:
+        return
+    stamp = base / "pruned"
+    try:
+        if time.time() - stamp.stat().st_mtime < PRUNE_EVERY:
+            return
+    except OSError:
+        pass
+    with contextlib.suppress(OSError):
+        stamp.touch()
+        prune()
