@@ -400,7 +400,11 @@ class _Reader:
         if kind == "code_inline":
             return model.Code(node.content)
         if kind == "link":
-            return model.Link(self.inlines(node, line), str(node.attrs["href"]), str(node.attrs.get("title", "")))
+            content = self.inlines(node, line)
+            if node.markup == "autolink" and len(content) == 1 and isinstance(content[0], model.Text) \
+                    and content[0].text[:7].lower() == "mailto:":  # <mailto:a@b.example>: its words are the address
+                content = (model.Text(content[0].text[7:]),)
+            return model.Link(content, str(node.attrs["href"]), str(node.attrs.get("title", "")))
         if kind == "html_inline":
             if re.fullmatch(r"<br\s*/?>", node.content.strip(), re.IGNORECASE):
                 return model.LineBreak()
