@@ -112,9 +112,12 @@ def ace(path: Path) -> list[Finding]:
         env["PUPPETEER_EXECUTABLE_PATH"] = browser
     with tempfile.TemporaryDirectory(prefix="publish-ace-") as tmp:
         report_path = Path(tmp, "report", "report.json")
-        done = run([*command, "--silent", "--force", "--outdir", str(report_path.parent), "--tempdir",
-                    str(Path(tmp, "work")), "--timeout", str(ACE_TIMEOUT * 1000), str(path.resolve())],
-                   "ace", timeout=ACE_TIMEOUT + 30, env=env, cwd=tmp)
+        for _ in range(2):  # once more when Ace wrote nothing: its headless Chromium sometimes fails to start
+            done = run([*command, "--silent", "--force", "--outdir", str(report_path.parent), "--tempdir",
+                        str(Path(tmp, "work")), "--timeout", str(ACE_TIMEOUT * 1000), str(path.resolve())],
+                       "ace", timeout=ACE_TIMEOUT + 30, env=env, cwd=tmp)
+            if report_path.is_file():
+                break
         if not report_path.is_file():
             detail = (done.stderr.strip() or done.stdout.strip()).splitlines()
             return [Finding("error", "ace", f"DAISY Ace wrote no report (exit status {done.returncode}"
