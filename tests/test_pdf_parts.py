@@ -19,7 +19,7 @@ from publish.backends import RenderContext, pdfparts
 from publish.backends import html as html_backend
 from publish.backends import pdf as pdf_backend
 from publish.build.resources import Resources
-from publish.present import pagination
+from publish.present import hyphenation, pagination
 from publish.present.theme import load_theme
 from publish.readers import collection
 
@@ -67,7 +67,7 @@ def stitch_watched(brief: Any, context: RenderContext, per_core: int = pdfparts.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdfparts, "PARTS_PER_WORKER", per_core)
         patch.setattr(pdfparts._Schedule, "run", watched)
-        stitched = pdfparts.render(brief, html_backend.render(brief, context), context)
+        stitched = pdfparts.render(brief, pdf_backend.print_html(brief, context), context)
     assert stitched is not None, "the brief was not laid out in parts"
     return stitched, decisions
 
@@ -183,14 +183,34 @@ HYPHENATED = re.compile("\\w\u2010 ")
 """A word hyphenated at a line's end, as pdftotext gives it (the print CSS's hyphenate-character, U+2010)."""
 
 
-def test_parts_keep_words_whole_as_the_single_pass_does(both: Both) -> None:
-    """The single pass lays the brief out again to keep whole the words it hyphenated across a page or as a
-    paragraph's last word (and to scale figures); the parts found the same in the same rounds, decided for the
-    whole document."""
+def test_parts_decide_as_the_single_pass_does(both: Both) -> None:
+    """The parts find what the single pass finds, round by round, and copyfit alike; no layout is redone for
+    hyphenation: no page ends in a hyphen and no paragraph in a broken word's end after the first layout (a second
+    one comes only for a figure scaled to fit)."""
     *_, parted, once = both
+    assert parted.rounds == once.rounds
+    assert [words for words, _ in once.rounds] == [frozenset()] * len(once.rounds)
+    assert len(once.rounds) == 1 + once.rounds[0][1]
+    assert parted.copyfit == once.copyfit
+
+
+def test_parts_keep_words_whole_as_the_single_pass_does(tmp_path: Path) -> None:
+    """With the rules that keep words whole before and during the layout off (a paragraph's last word marked
+    beforehand, a page's hyphenated last line moved on: publish.present.hyphenation.last_words_kept_whole,
+    publish.backends.pdf.MOVE_HYPHENATED_LINES), the single pass lays the brief out again to keep whole the words
+    it hyphenated across a page or as a paragraph's last word; the parts find the same words in the same rounds,
+    decided for the whole document, and the stitched pages are the single pass's. (This is the path a break moved
+    by `break-after: avoid` takes.)"""
+    brief, context = _context(False, "")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf_backend, "MOVE_HYPHENATED_LINES", False)
+        patch.setattr(hyphenation, "last_words_kept_whole", lambda html: html)
+        stitched, parted = stitch_watched(brief, context)
+        single, once = single_watched(brief, context)
     assert len(once.rounds) > 1 and once.rounds[0][0], "the single pass kept words whole in a second layout"
     assert parted.rounds == once.rounds
     assert parted.copyfit == once.copyfit
+    assert page_texts(stitched, tmp_path) == page_texts(single, tmp_path)
 
 
 def page_images(pdf: bytes, tmp: Path, stem: str) -> list[bytes]:
@@ -292,7 +312,7 @@ def test_running_heads_carry_across_parts(tmp_path: Path) -> None:
         '{% include "builtin/collection-print.css.j2" %}\n'
         "@page { @top-right { content: string(running-section); } }\n", encoding="utf-8")
     brief, context = _context(True, "", templates=(tmp_path,))
-    stitched = pdfparts.render(brief, html_backend.render(brief, context), context)
+    stitched = pdfparts.render(brief, pdf_backend.print_html(brief, context), context)
     assert stitched is not None
     single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
     mine, theirs = page_texts(stitched, tmp_path), page_texts(single, tmp_path)
@@ -395,17 +415,17 @@ def test_publish_check_passes_on_a_stitched_brief(tmp_path: Path) -> None:
 @pytest.mark.parametrize("tighter", [False, True], ids=["kept-as-it-was", "set-tighter"])
 def test_copyfit_decided_for_the_whole_document(tighter: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                 ) -> None:
-    """When the last page holds a few lines, the single pass sets the whole document a little tighter and keeps that
-    if a page goes; the parts do the same together (here every last page counts as near-empty; with much tighter
-    copyfit styles a page goes, with the theme's own none does, since each article starts a page)."""
+    """When the last page holds a few lines, the single pass sets the last story a little tighter and keeps that if
+    a page goes; the parts do the same (here every last page counts as near-empty; with much tighter copyfit styles
+    a page goes, with the theme's own none does)."""
     monkeypatch.setattr(pagination, "LAST_PAGE_LINES", 200)
     templates: tuple[Path, ...] = ()
     if tighter:
         (tmp_path / "collection-print.css.j2").write_text(
             '{% include "builtin/collection-print.css.j2" %}\n'
-            "html[data-copyfit] .article-body { font-size: 0.75em; }\n", encoding="utf-8")
+            "article[data-copyfit] .article-body { font-size: 0.75em; }\n", encoding="utf-8")
         templates = (tmp_path,)
-    brief, context = _context(True, "", templates=templates)
+    brief, context = _context(False, "", templates=templates)  # the last story shares its pages
     stitched, parted = stitch_watched(brief, context)
     single, once = single_watched(brief, context)
     assert once.copyfit is tighter and parted.copyfit is tighter

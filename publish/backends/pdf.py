@@ -88,6 +88,51 @@ def fonts_dated(moment: dt.datetime | None) -> Iterator[None]:
 
 
 _date_fonts_by_context()
+
+
+MOVE_HYPHENATED_LINES = True
+"""Whether a page's last line ending in a hyphen moves to the next page during the layout (`_no_hyphen_at_page_end`);
+off, only the layout again with the word kept whole avoids it (the tests compare both ways)."""
+
+
+def _no_hyphen_at_page_end() -> None:
+    """Have WeasyPrint carry no broken word over a page: when a page's last line ends in a hyphen, the line goes to
+    the next page, or the whole paragraph does when the lines left would be fewer than its orphans (as for its
+    orphans; not when the paragraph opens the page). A typesetter shortens the page by a line or two rather than
+    finish a word overleaf. WeasyPrint breaks a paragraph across pages in one place, `_break_line` (after it keeps
+    the widows the paragraph asks for), and resumes on the next page after the last line it kept; this wraps it.
+    Where a break moves earlier for another reason (`break-after: avoid`), publish.present.pagination
+    .unwanted_breaks finds the word after the layout. Installed once, when this module loads."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import block
+
+    original: Any = block._break_line
+    if getattr(original, "publish_wrapped", False):
+        return
+
+    def ends_hyphenated(line: Any) -> bool:
+        texts = [box.text for box in line.descendants() if isinstance(box, boxes.TextBox) and box.text.strip()]
+        return bool(texts) and texts[-1].rstrip().endswith(hyphenation.HYPHEN)
+
+    def break_line(context: Any, box: Any, line: Any, new_children: list[Any], needed: int, page_is_empty: bool,
+                   *rest: Any) -> Any:
+        abort, stop, resume_at = original(context, box, line, new_children, needed, page_is_empty, *rest)
+        absolute_boxes, fixed_boxes = rest[-2:]
+        while MOVE_HYPHENATED_LINES and not abort and stop and new_children and ends_hyphenated(new_children[-1]):
+            if len(new_children) > max(1, box.style["orphans"]):
+                block.remove_placeholders(context, new_children[-1].children, absolute_boxes, fixed_boxes)
+                del new_children[-1]
+            elif not page_is_empty:
+                return True, False, resume_at
+            else:
+                break
+        return abort, stop, resume_at
+
+    break_line.publish_wrapped = True  # type: ignore[attr-defined]
+    block._break_line = break_line
+
+
+_no_hyphen_at_page_end()
 URLFetcher: Any = weasyprint.urls.URLFetcher
 log = logging.getLogger("publish")
 MAX_FETCH_BYTES = 64 * 1024 * 1024
@@ -153,12 +198,7 @@ class ContainedFetcher(URLFetcher):  # type: ignore[misc]
 def render(article: model.Document, context: RenderContext) -> bytes:
     """The PDF of the print-ready HTML of an article or a collection: selectable text, embedded fonts,
     metadata and bookmarks."""
-    html = html_backend.render(article, context, remote_images=context.allow_remote, for_pdf=True)
-    fetcher = ContainedFetcher((context.resources.base_dir, *context.resources.roots, context.theme.folder),
-                               context.allow_remote)
-    document = weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
-                               url_fetcher=fetcher)
-    uid = article.uid
+    html = print_html(article, context)
     if context.theme.typography.hyphenate:
         cache.load_hyphenation({a.meta.language for a in article.articles})
     match article:
@@ -167,7 +207,18 @@ def render(article: model.Document, context: RenderContext) -> bytes:
 
             if (stitched := pdfparts.render(article, html, context)) is not None:
                 return stitched
-    return _write(document, article, uid, context.pdf_variant, context.theme.typography.hyphenate)
+    fetcher = ContainedFetcher((context.resources.base_dir, *context.resources.roots, context.theme.folder),
+                               context.allow_remote)
+    document = weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
+                               url_fetcher=fetcher)
+    return _write(document, article, article.uid, context.pdf_variant, context.theme.typography.hyphenate)
+
+
+def print_html(article: model.Document, context: RenderContext) -> str:
+    """The print-ready HTML WeasyPrint lays out: the HTML backend's, for the PDF, with every paragraph's last word
+    kept whole where the theme hyphenates (publish.present.hyphenation)."""
+    html = html_backend.render(article, context, remote_images=context.allow_remote, for_pdf=True)
+    return hyphenation.last_words_kept_whole(html) if context.theme.typography.hyphenate else html
 
 
 LAYOUTS = 3
@@ -188,8 +239,9 @@ def _write(html: Any, source: model.Document, uid: str, variant_name: str, hyphe
             kept_whole |= more
             if not pagination.fit_figures(document.pages) and not more:
                 break
-        if pagination.last_page_near_empty(document.pages):  # copyfit: set a little tighter, kept if a page goes
-            html.etree_element.set(pagination.COPYFIT, "")
+        story = pagination.copyfit_target(html.etree_element)
+        if story is not None and pagination.last_page_near_empty(document.pages):  # copyfit: the last story a
+            story.set(pagination.COPYFIT, "")  # little tighter, kept if a page goes
             with hyphenation.protected(kept_whole):
                 fitted = html.render(**options)
             if len(fitted.pages) < len(document.pages):

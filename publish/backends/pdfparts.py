@@ -11,8 +11,8 @@ collection's element structure (the other parts are left as empty, undisplayed e
    (publish.present.pagination: words hyphenated across a page or as a paragraph's last word, figures to scale, a
    near-empty last page), reports that with the page count, and waits for the parent's verdict. The parent decides
    for the whole document as the single pass would: another round with the words found kept whole everywhere
-   (each part lays itself out again only if that can change it), copyfit for every part or none, or the layout
-   stands. See "laying the parts out" below.
+   (each part lays itself out again only if that can change it), the last story set tighter (copyfit: the last
+   part alone is laid out again), or the layout stands. See "laying the parts out" below.
 2. **Furniture.** Once the layouts stand, the hook gives WeasyPrint the part's page numbers and the total, so
    "Page N of M", running heads and every margin box are WeasyPrint's own, as in a single pass, and the part is
    written.
@@ -186,9 +186,10 @@ def _groups(sizes: list[int], parts: int) -> list[int]:
     return groups
 
 
-def part_html(piece: Cut, index: int) -> str:
+def part_html(piece: Cut, index: int, copyfit: bool = False) -> str:
     """Body part `index` alone: the cover, contents and other parts left as empty hidden elements, and a lead page
-    first (dropped when stitched) so that the part's first page is not the document's `:first`."""
+    first (dropped when stitched) so that the part's first page is not the document's `:first`; with `copyfit`, the
+    last story set tighter (pagination.COPYFIT)."""
     shown = {id(e) for e in piece.units[index]}
     hollow = _front_matter(piece)
     hollow += [e for number, unit in enumerate(piece.units) if number != index for e in unit]
@@ -201,18 +202,22 @@ def part_html(piece: Cut, index: int) -> str:
     body = piece.tree.find("body")
     lead = etree.Element("div", {"class": LEAD_CLASS, "style": "break-after: page"})
     body.insert(0, lead)
+    story = pagination.copyfit_target(piece.tree) if copyfit else None
+    if story is not None:
+        story.set(pagination.COPYFIT, "")
     try:
         return _serialise(piece.tree)
     finally:
+        if story is not None:
+            story.attrib.pop(pagination.COPYFIT, None)
         body.remove(lead)
         for saved in reversed(kept):
             _restore(*saved)
 
 
-def front_html(piece: Cut, pages: dict[str, int] | None, copyfit: bool = False) -> str:
+def front_html(piece: Cut, pages: dict[str, int] | None) -> str:
     """The cover and contents alone, with the page of every place the contents links to (`pages`; a placeholder
-    number while unknown), followed by a stub for each place (pages dropped when stitched); set tighter with
-    `copyfit` (pagination.COPYFIT), as every part is when the single pass would be. Where the styles print
+    number while unknown), followed by a stub for each place (pages dropped when stitched). Where the styles print
     the numbers as `target-counter(attr(href url), page)`, each link carries its number in an attribute the styles
     print instead (cheap: one stub page, no second layout for the numbers); otherwise each stub is on a page
     numbered as its place, so the styles' own `target-counter()` prints it."""
@@ -242,13 +247,10 @@ def front_html(piece: Cut, pages: dict[str, int] | None, copyfit: bool = False) 
     style = etree.SubElement(head, "style")
     style.text = "" if literal else "".join(f"@page publish-p{n} {{ counter-set: page {n}; }}\n"
                                             for n in sorted(set(numbers.values())))
-    if copyfit:
-        piece.tree.set(pagination.COPYFIT, "")
     try:
         html = _serialise(piece.tree)
         return html if pages is not None else re.sub(r"<style[^>]*>.*?</style>", _draft_style, html, flags=re.S)
     finally:
-        piece.tree.attrib.pop(pagination.COPYFIT, None)
         head.remove(style)
         for stub in stubs:
             main.remove(stub)
@@ -368,16 +370,16 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
 # The single pass (publish.backends.pdf._write) lays the whole document out up to LAYOUTS times: after each layout,
 # publish.present.pagination finds the words hyphenated where a typesetter would not (kept whole, everywhere, next time)
 # and the figures that left a page too empty (scaled to fit); when its last page holds a few lines, it tries once
-# more set tighter (copyfit) and keeps that if a page goes. Each finding is about one page or two neighbouring
-# ones, and parts are cut where the single pass breaks the page anyway, so every part finds on its pages what the
-# single pass finds there; but the decisions are the whole document's: a word kept whole is kept whole in every
-# part, every part is laid out again while any part found something, and copyfit sets every part tighter or none.
+# more with its last story set tighter (copyfit) and keeps that if a page goes. Each finding is about one page or two
+# neighbouring ones, and parts are cut where the single pass breaks the page anyway, so every part finds on its pages
+# what the single pass finds there; but the decisions are the whole document's: a word kept whole is kept whole in
+# every part, and every part is laid out again while any part found something; copyfit is the last part's alone.
 # So the parent decides as the single pass would, round by round, from what every part reports; a part lays itself
 # out again only when the decision can change its pages (copyfit, a figure it scaled, or a word now kept whole that
 # its layout asked pyphen about: WeasyPrint is deterministic, and a word's hyphenation reaches the layout only
 # through that question, whether the word then breaks at a line's end or only narrows a table column), and
 # otherwise keeps the layout it has, which is what laying it out again would give. A copyfit that saves no page is
-# undone (each part laid out again as before it), where the single pass keeps its earlier layout in memory.
+# undone (the last part laid out again as before it), where the single pass keeps its earlier layout in memory.
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,12 +500,13 @@ class _PartLayout:
         if isinstance(verdict, _Back):
             kept, restyled = self.before_copyfit
             pagination.restore(restyled)
-            root.attrib.pop(pagination.COPYFIT, None)
+            if (story := pagination.copyfit_target(root)) is not None:
+                story.attrib.pop(pagination.COPYFIT, None)
             self.kept, self.copyfit, self.adjust = kept, False, False
         else:
-            if verdict.copyfit and not self.copyfit:
+            if verdict.copyfit and not self.copyfit and (story := pagination.copyfit_target(root)) is not None:
                 self.before_copyfit = (self.kept, self.pending)
-                root.set(pagination.COPYFIT, "")
+                story.set(pagination.COPYFIT, "")
             self.kept, self.copyfit, self.adjust = verdict.kept, verdict.copyfit, verdict.adjust
         self.pending = []
 
@@ -759,13 +762,19 @@ class _Schedule:
         figure was scaled (what the single pass finds after each of its layouts)."""
         self.copyfit: bool | None = None
         """Whether the document was set tighter (None: not tried)."""
+        self.front = self.last = -1
+        self.tighter: int | None = None
+        """The last part laid out with its last story set tighter, started as soon as the last part's first layout
+        ends on a near-empty page (beside the other parts' layouts): used if the rounds end with that layout."""
 
     def run(self) -> Laid:
         from publish.backends.pdf import LAYOUTS
 
         piece = self.piece
-        front = self._add(front_html(piece, None), lead=False)
-        body = [self._add(part_html(piece, number), lead=True) for number in range(len(piece.units))]
+        units = len(piece.units)
+        self.last = self._add(part_html(piece, units - 1), lead=True)  # first: its copyfit can start early
+        self.front = front = self._add(front_html(piece, None), lead=False)
+        body = [*(self._add(part_html(piece, number), lead=True) for number in range(units - 1)), self.last]
         self._settle([front, *body])
         self._verdict(front, _Abandon())  # counted only
         kept: frozenset[str] = frozenset()  # the words kept whole from the next layout on
@@ -783,22 +792,38 @@ class _Schedule:
             laid_with = kept
         front_pages = self.parts[front].pages - stub_pages(piece, None)
         total = front_pages + sum(self.parts[index].pages - 1 for index in body)
-        copyfit = False
-        if self._reports(body)[-1].near_empty:  # set the whole document a little tighter, kept if a page goes
-            tighter = self._add(front_html(piece, None, copyfit=True), lead=False, kept=kept)
-            self._again(body, _Again(kept, copyfit=True, adjust=False), also=(tighter,))
-            self._verdict(tighter, _Abandon())
-            tighter_pages = self.parts[tighter].pages - stub_pages(piece, None)
-            if tighter_pages + sum(self.parts[index].pages - 1 for index in body) < total:
-                copyfit, front_pages, laid_with = True, tighter_pages, kept
+        tighter, self.tighter = self.tighter, None
+        if tighter is not None and self._reports(body)[-1].near_empty and len(self.rounds) == 1:
+            self._settle([tighter])  # the copy set tighter, laid out from the same first round
+            self.copyfit = self.parts[tighter].pages < self.parts[self.last].pages
+            self._verdict(self.last if self.copyfit else tighter, _Abandon())
+            body[-1] = tighter if self.copyfit else self.last
+        elif self._reports(body)[-1].near_empty:  # the last story a little tighter (in the last part), kept if a
+            self._forget(tighter)                 # page goes
+            last = body[-1:]
+            self._again(last, _Again(kept, copyfit=True, adjust=False))
+            self.copyfit = front_pages + sum(self.parts[index].pages - 1 for index in body) < total
+            if self.copyfit:
+                laid_with = kept
             else:
-                self._again(body, _Back())
-            self.copyfit = copyfit
-        return self._finish(body, front_pages, copyfit, laid_with)
+                self._again(last, _Back())
+        else:
+            self._forget(tighter)
+        return self._finish(body, front_pages, laid_with)
 
-    def _finish(self, body: list[int], front_pages: int, copyfit: bool, kept: frozenset[str]) -> Laid:
-        """Number the body parts (each written as it is told) and lay out the real front matter, as the body parts
-        were: set tighter or not, with the same words kept whole."""
+    def _forget(self, index: int | None) -> None:
+        """A part no longer wanted: never laid out if it has not started, else abandoned once counted."""
+        if index is None:
+            return
+        if index in self.fresh:
+            self.fresh.remove(index)
+            return
+        self._settle([index])
+        self._verdict(index, _Abandon())
+
+    def _finish(self, body: list[int], front_pages: int, kept: frozenset[str]) -> Laid:
+        """Number the body parts (each written as it is told) and lay out the real front matter, with the words the
+        body parts keep whole."""
         pages: dict[str, int] = {}
         starts = []
         start = front_pages + 1
@@ -811,7 +836,7 @@ class _Schedule:
             starts.append(start)
             start += len(report.anchors) - 1
         total = start - 1
-        front_report = self.parts[0].report
+        front_report = self.parts[self.front].report
         assert front_report is not None
         carried = dict(front_report.strings)  # the cover's and contents' strings carry into the first section
         for index, first in zip(body, starts, strict=True):
@@ -819,7 +844,7 @@ class _Schedule:
             assert report is not None
             self._verdict(index, _Furniture(first - 2, total, dict(carried)))
             carried.update(report.strings)
-        real = self._add(front_html(self.piece, pages, copyfit=copyfit), lead=False, kept=kept)
+        real = self._add(front_html(self.piece, pages), lead=False, kept=kept)
         self._settle([real])
         report = self.parts[real].report
         assert report is not None
@@ -892,6 +917,9 @@ class _Schedule:
         part = self.parts[index]
         if kind == "counted":
             part.report, part.counted = message[2], True
+            if (index == self.last and self.tighter is None and not self.rounds and part.report.near_empty
+                    and not part.report.words and not part.report.fitted):  # the copyfit, started early
+                self.tighter = self._add(part_html(self.piece, len(self.piece.units) - 1, copyfit=True), lead=True)
             if self.busy[worker] == index:
                 self.busy[worker] = None
                 self._give(worker)

@@ -9,17 +9,23 @@ cannot say:
 - never a capitalised word (names: "Naz-arov", "Kaza-khstan"): `Patterns`, the parsed patterns publish puts into
   pyphen's cache, gives no break in a word that starts with a capital letter (except in German, whose nouns all
   start with one);
-- never the last word of a paragraph or of a page (no hyphen carried over a page break): after a layout,
-  `publish.present.pagination.unwanted_breaks` finds the words so broken, and the PDF backend lays the document out
-  again with them `protected` (at most twice).
+- never the last word of a paragraph: `last_words_kept_whole` marks each paragraph's last word `hyphens: manual`
+  in the HTML before the layout (a last line holding only the end of a broken word cannot happen then);
+- never a hyphen carried over a page break: the PDF backend's layout moves a page's last line to the next page
+  when it ends in a hyphen and the paragraph's orphans allow (publish.backends.pdf), as a typesetter shortens the
+  page by a line. Where they do not (or a break moved to an earlier line by `break-after: avoid`),
+  `publish.present.pagination.unwanted_breaks` finds the word after the layout, and the PDF backend lays the
+  document out again with it `protected` (at most twice).
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 from collections.abc import Iterator
 
+import lxml.html
 import pyphen  # type: ignore[import-untyped]
 
 HYPHEN = "\u2010"
@@ -81,3 +87,86 @@ def consulted() -> Iterator[set[str]]:
         yield words
     finally:
         _consulted.reset(token)
+
+
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p",
+    "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"})
+"""Elements laid out as blocks (the print CSS makes none of them inline): each ends a run of lines."""
+KEEP_WHOLE = "hyphens: manual"
+"""The style of the span around a paragraph's last word."""
+_LAST_BREAK = re.compile(r"[ \t\n\r\f](?=[^ \t\n\r\f]*$)")
+"""The last place a line may break between words (a no-break space holds its words together)."""
+
+Slot = tuple[object, str]
+"""An element and which of its texts: "text" (before its first child) or "tail" (after it, in its parent)."""
+
+
+def last_words_kept_whole(html: str, scope: str = "article-body") -> str:
+    """The print-ready HTML with the last word of every paragraph (every run of inline text in a block inside the
+    elements of class `scope`, which hyphenate) in a span that does not hyphenate. A typesetter never breaks a
+    paragraph's last word: the last line would hold only the end of it. Marked before the layout, so that no
+    layout has to be redone for it."""
+    tree = lxml.html.document_fromstring(html)
+    runs: list[list[Slot]] = []
+    for body in tree.find_class(scope):
+        for element in body.iter():
+            if element is body or element.tag in BLOCK_TAGS:
+                runs += _inline_runs(element)
+    for run in runs:
+        _keep_last_word(run)
+    doctype = tree.getroottree().docinfo.doctype or "<!DOCTYPE html>"
+    return str(lxml.html.tostring(tree, encoding="unicode", doctype=doctype))
+
+
+def _inline_runs(block: object) -> list[list[Slot]]:
+    """The runs of inline text of a block element, each a list of slots in reading order; a block inside it (or
+    inside one of its inline elements) ends a run, and its own runs are its own."""
+    runs: list[list[Slot]] = [[(block, "text")]]
+
+    def inline(element: object) -> None:
+        for child in element:  # type: ignore[attr-defined]
+            if isinstance(child.tag, str) and child.tag in BLOCK_TAGS:
+                runs.append([])
+            elif isinstance(child.tag, str):
+                runs[-1].append((child, "text"))
+                inline(child)
+            runs[-1].append((child, "tail"))
+
+    inline(block)
+    return [run for run in runs if any((getattr(node, attr) or "").strip() for node, attr in run)]
+
+
+def _keep_last_word(run: list[Slot]) -> None:
+    """Put the run's last word (which may span several elements' texts) in spans that do not hyphenate."""
+    started = False
+    for node, attr in reversed(run):
+        text: str = getattr(node, attr) or ""
+        end = len(text) if started else len(text.rstrip())
+        if end == 0:
+            continue
+        found = _LAST_BREAK.search(text[:end])
+        start = found.end() if found else 0
+        if start < end:
+            _wrap(node, attr, start, end)
+        started = True
+        if found:
+            return
+
+
+def _wrap(node: object, attr: str, start: int, end: int) -> None:
+    """Put text[start:end] of the slot in a span that does not hyphenate."""
+    element: lxml.html.HtmlElement = node
+    text: str = getattr(element, attr)
+    span = lxml.html.Element("span", style=KEEP_WHOLE)
+    span.text = text[start:end]
+    if attr == "text":
+        element.text = text[:start]
+        element.insert(0, span)
+    else:
+        element.tail = text[:start]
+        parent = element.getparent()
+        assert parent is not None
+        parent.insert(parent.index(element) + 1, span)
+    span.tail = text[end:] or None

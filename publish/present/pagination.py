@@ -5,8 +5,9 @@ read the pages, and the PDF backend lays it out again when they asked for a chan
 - `fit_figures`: a figure pushed to the next page whose previous page would be left more than a fifth empty is
   scaled down to fit there, when that keeps at least `SMALLEST_SCALE` of its picture's height;
 - `last_page_near_empty`: a last page holding a few lines only; the document is then laid out once more with the
-  `COPYFIT` attribute on its root, which the print CSS sets a little tighter (type, leading and spacing a few per
-  cent smaller), and that layout is kept if it has a page fewer.
+  `COPYFIT` attribute on its last story (`copyfit_target`), which the print CSS sets a little tighter (type, leading
+  and spacing a few per cent smaller), and that layout is kept if it has a page fewer. Only the last story: a desk
+  tightens the story that runs over, not the whole brief (and a brief in parts lays out only the last part again).
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ SMALLEST_SCALE = 0.4
 LAST_PAGE_LINES = 6
 """The most lines of text on a last page (and nothing else) that count as near-empty."""
 COPYFIT = "data-copyfit"
-"""The root element's attribute that asks the print CSS for the tighter setting."""
+"""The last story's attribute that asks the print CSS for the tighter setting."""
+
+
+def copyfit_target(root: Any) -> Any:
+    """The element the copyfit sets tighter: the document's last story (`<article class="article">`); None in a
+    template without one."""
+    stories = [element for element in root.iter("article") if "article" in (element.get("class") or "").split()]
+    return stories[-1] if stories else None
 
 _WORD_END = re.compile(r"(\w+)\W*$")
 _WORD_START = re.compile(r"^\W*(\w+)")
