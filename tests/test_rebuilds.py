@@ -102,3 +102,41 @@ def test_a_model_read_back_from_the_cache_is_the_model_read(caplog: pytest.LogCa
                 jsonform.from_trusted_data(data)
             continue
         assert jsonform.from_trusted_data(data) == article == checked
+
+
+def _pdf(manifest: Path, out: Path, cache_dir: Path | str) -> bytes:
+    done = _publish("build", str(manifest), "--to", "pdf", "--pdf-parts", "on", "--article-break", "--out", str(out),
+                    cache_dir=cache_dir)
+    assert done.returncode == 0, done.stderr
+    return (out / f"{manifest.stem}.pdf").read_bytes()
+
+
+def _entries(cache_dir: Path) -> set[str]:
+    return {str(path.relative_to(cache_dir)) for path in cache_dir.glob("pages-*/*/*.entry")}
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
+def test_a_rebuilt_brief_pdf_lays_out_only_the_changed_part(tmp_path: Path) -> None:
+    """Each part of a brief's PDF is kept in the cache (its layout's report and its written pages): a rebuild with
+    nothing changed is the same bytes as a build without the cache, and after one article changes only its part is
+    laid out again (one new report; new pages for it and for the parts it pushed on, if any), the result again
+    the bytes of a build without the cache."""
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    manifest, cache_dir = folder / "morning-brief.yaml", tmp_path / "cache"
+    first = _pdf(manifest, tmp_path / "a", cache_dir)
+    kept = _entries(cache_dir)
+    assert len(kept) >= 2 * 8  # the front matter, its draft and seven articles: a report and pages each
+    assert _pdf(manifest, tmp_path / "b", cache_dir) == first == _pdf(manifest, tmp_path / "c", "off")
+    assert _entries(cache_dir) == kept  # nothing laid out or written again
+    story = folder / "brief" / "casa-1000-power-line.md"
+    story.write_text(story.read_text(encoding="utf-8").rstrip() + "\n\nOne sentence added by the desk.\n",
+                     encoding="utf-8")
+    changed = _pdf(manifest, tmp_path / "d", cache_dir)
+    assert changed != first and changed == _pdf(manifest, tmp_path / "e", "off")
+    added = _entries(cache_dir) - kept
+    reports = [name for name in added if b"%PDF-" not in (cache_dir / name).read_bytes()[:128]]  # not pages
+    assert 1 <= len(reports) <= 2, "the changed part (and the contents, if its numbers moved) laid out again"
+    assert "One sentence added by the desk." in subprocess.run(
+        ["pdftotext", str(tmp_path / "d" / "morning-brief.pdf"), "-"], capture_output=True, text=True,
+        check=True).stdout

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import io
 import multiprocessing as mp
 import os
@@ -51,9 +52,12 @@ import re
 import signal
 import threading
 import traceback
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 import lxml.html
@@ -359,7 +363,7 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
         piece = cut(html, context.article_break, PARTS_PER_WORKER * workers)
         if len(piece.units) < 2:
             return None
-        laid = lay_out(piece, press, workers)
+        laid = lay_out(piece, press, workers, _Keys.of(collection, context, press.options))
         return stitch(laid)
     except _Fallback:
         return None
@@ -462,8 +466,16 @@ class _PartLayout:
     until the parent's verdict."""
 
     def __init__(self, index: int, lead: bool, kept: frozenset[str], inbox: queue.SimpleQueue[Verdict],
-                 send: Callable[[tuple[Any, ...]], None]) -> None:
+                 send: Callable[[tuple[Any, ...]], None], key: str | None = None) -> None:
         self.index, self.lead, self.inbox, self.send = index, lead, inbox, send
+        self.key = key
+        """The part's cache key (publish.build.cache, kind "pages"), or None: its first layout's report is kept
+        under it, and each PDF written from that layout under it and the furniture."""
+        self.pristine = True
+        """Whether the current layout is the part's first, as sent (what the cache keeps)."""
+        self.preset: _Furniture | None = None
+        """The furniture of a layout the parent already accepted from the cached report: the hook applies it
+        without reporting again."""
         self.kept = kept
         """The words kept whole in the current layout."""
         self.copyfit = False
@@ -480,8 +492,21 @@ class _PartLayout:
         """Lay the part out until the parent accepts a layout, and write it."""
         from publish.backends import pdf
 
-        document = press.open(html)
         with pdf.fonts_dated(reproducible.font_moment(press.collection)):
+            document = None
+            known = _cached_report(self.key)
+            if known is not None:  # laid out before: the parent decides from the report kept then
+                self.levels = known.levels
+                verdict = self._wait(known, consulted_known=False)
+                if isinstance(verdict, _Furniture):
+                    if (written := cache.get("pages", _written_key(self.key, verdict))) is not None:
+                        return written
+                    self.preset = verdict  # the same layout again, numbered as the parent says
+                else:
+                    document = press.open(html)
+                    self.pristine = False
+                    self._prepare(verdict, document.etree_element)
+            document = document or press.open(html)
             while True:
                 self.furniture = None
                 _local.part, _local.press = self, press
@@ -489,11 +514,19 @@ class _PartLayout:
                     with hyphenation.protected(self.kept), hyphenation.consulted() as self.consulted:
                         laid = document.render(**press.options)
                 except _Redo as redo:
+                    self.pristine = False
                     self._prepare(redo.verdict, document.etree_element)
                     continue
                 finally:
                     _local.part = None
-                return pdf.write_laid_out(laid, press.collection, press.options)
+                written = pdf.write_laid_out(laid, press.collection, press.options)
+                if self.pristine and (furniture := self.numbered()) is not None:
+                    cache.put("pages", _written_key(self.key, furniture), written)
+                return written
+
+    def numbered(self) -> _Furniture | None:
+        """The furniture the current layout was numbered with (set by the margin-box hook), once it stands."""
+        return self.furniture
 
     def _prepare(self, verdict: _Again | _Back, root: Any) -> None:
         """Set the tree and the words kept whole for the next layout."""
@@ -513,7 +546,19 @@ class _PartLayout:
     def settle(self, context: Any, pages: list[Any]) -> _Furniture:
         """Report this layout and wait for the parent's verdict: furniture (the layout stands), or another round, in
         which the layout stands unless the round can change it."""
+        if self.preset is not None:
+            return self.preset
         report = self._report(context, pages)
+        if self.pristine and self.key is not None and not report.fitted:
+            cache.put_json("pages", self.key, dataclasses.asdict(report) | {"words": sorted(report.words)})
+        verdict = self._wait(report, consulted_known=True)
+        if isinstance(verdict, _Furniture):
+            return verdict
+        raise _Redo(verdict)
+
+    def _wait(self, report: _Report, consulted_known: bool) -> _Furniture | _Again | _Back:
+        """Report a layout and wait for the parent's verdict: furniture (the layout stands), or another round that
+        can change it (any round, when the words the layout asked pyphen about are not known: a cached report)."""
         self.send(("counted", self.index, report))
         while True:
             verdict = self.inbox.get()
@@ -521,8 +566,8 @@ class _PartLayout:
                 return verdict
             if isinstance(verdict, _Abandon):
                 raise _Fallback("abandoned")
-            if isinstance(verdict, _Back) or self._changes(verdict):
-                raise _Redo(verdict)
+            if isinstance(verdict, _Back) or not consulted_known or self._changes(verdict):
+                return verdict
             self.send(("counted", self.index, report))
 
     def _changes(self, verdict: _Again) -> bool:
@@ -623,9 +668,9 @@ def _worker(connection: Connection, press: _Press, parent: int) -> None:
     while True:
         message = connection.recv()
         if message[0] == "part":
-            _, index, html, lead, kept = message
+            _, index, html, lead, kept, key = message
             inboxes[index] = queue.SimpleQueue()
-            part = _PartLayout(index, lead, kept, inboxes[index], send)
+            part = _PartLayout(index, lead, kept, inboxes[index], send, key)
             thread = threading.Thread(target=run, args=(part, html), daemon=True)
             threads.append(thread)
             thread.start()
@@ -733,13 +778,15 @@ class _Pool:
             connection.close()
 
 
-def lay_out(piece: Cut, press: _Press, workers: int = 2) -> Laid:
+def lay_out(piece: Cut, press: _Press, workers: int = 2, keys: _Keys | None = None) -> Laid:
     """Every part laid out in the pool, in the single pass's rounds (see above): the front matter first with
     placeholder numbers (only counted) and the body parts; once the rounds are done, each body part is numbered and
-    written, and the front matter laid out again with the contents' real page numbers."""
+    written, and the front matter laid out again with the contents' real page numbers. With `keys`, a part laid
+    out before (the same HTML, words kept whole, theme, images, options and publish) is not laid out again: its
+    report comes from the cache, and its PDF too when it is numbered as then."""
     pool = _Pool(max(1, min(workers, len(piece.units) + 1)), press)
     try:
-        return _Schedule(pool, piece, press.hyphenate).run()
+        return _Schedule(pool, piece, press.hyphenate, keys).run()
     finally:
         pool.close()
 
@@ -748,8 +795,8 @@ class _Schedule:
     """The parent's side: hands out layouts one per idle worker (a part's later layouts to the worker holding it),
     decides each round as the single pass would, and numbers the parts once the last round is done."""
 
-    def __init__(self, pool: _Pool, piece: Cut, hyphenate: bool) -> None:
-        self.pool, self.piece, self.hyphenate = pool, piece, hyphenate
+    def __init__(self, pool: _Pool, piece: Cut, hyphenate: bool, keys: _Keys | None = None) -> None:
+        self.pool, self.piece, self.hyphenate, self.keys = pool, piece, hyphenate, keys
         self.parts: list[_Part] = []
         self.fresh: list[int] = []
         """New parts, for the first idle worker."""
@@ -904,7 +951,8 @@ class _Schedule:
             part = self.parts[index]
             part.worker, part.counted = worker, False
             self.busy[worker] = index
-            self.pool.send(worker, ("part", index, part.html, part.lead, part.kept))
+            key = self.keys.part(part.html, part.kept) if self.keys is not None else None
+            self.pool.send(worker, ("part", index, part.html, part.lead, part.kept, key))
 
     def _settle(self, indexes: list[int]) -> None:
         """Wait until every part in `indexes` has reported its layout."""
@@ -932,6 +980,77 @@ class _Schedule:
             raise message[2]
         else:
             raise RuntimeError(f"a PDF part failed in its worker:\n{message[2]}")
+
+
+# --- the parts kept in the cache ------------------------------------------------------------------------------
+#
+# A rebuild after one article changed lays out only the parts whose HTML changed: every other part's first report
+# comes from the cache (kind "pages"), and its PDF too when it is numbered as before (the same first page number,
+# total and running strings carried in). A part whose report says it scaled a figure is not kept (its next layout
+# depends on the tree that layout changed), nor anything when images may come from the network.
+
+
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    """What a part's cache key holds besides its HTML and the words kept whole: publish's code, the theme and its
+    templates, WeasyPrint's options, the date the fonts record and SOURCE_DATE_EPOCH, and the bytes of every local
+    file the part's HTML names (`src`, `href` and `url()`), read once per build."""
+
+    base: str
+    folder: Path
+    files: dict[str, str] = field(default_factory=dict)
+
+    @staticmethod
+    def of(collection: model.Collection, context: RenderContext, options: dict[str, Any]) -> _Keys | None:
+        if cache.root() is None or context.allow_remote:
+            return None
+        from publish.present import templating
+
+        moment = reproducible.font_moment(collection)
+        base = cache.fingerprint("pdf-part", cache.code_version(),
+                                 cache.theme_version(context.theme, templating.builtin_templates_dir()),
+                                 repr(sorted(options.items())), str(moment),
+                                 os.environ.get("SOURCE_DATE_EPOCH", ""))
+        return _Keys(base, context.resources.base_dir.resolve())
+
+    def part(self, html: str, kept: frozenset[str]) -> str:
+        names = sorted(set(_NAMED_FILE.findall(html)))
+        return cache.fingerprint(self.base, html, *sorted(kept), *(f"{name}|{self._file(name)}" for name in names))
+
+    def _file(self, name: str) -> str:
+        if name not in self.files:
+            address = urllib.parse.urlsplit(name)
+            path = (Path(urllib.request.url2pathname(address.path)) if address.scheme == "file"
+                    else self.folder / urllib.parse.unquote(address.path))
+            try:
+                self.files[name] = cache.fingerprint(path.read_bytes()) if path.is_file() else ""
+            except OSError:
+                self.files[name] = ""
+        return self.files[name]
+
+
+_NAMED_FILE = re.compile(r"""(?:\ssrc=|\shref=|url\()["']?(?!data:|#|(?!file:)[a-z][a-z0-9+.-]*:)([^"')\s]+)""")
+"""A local file a part's HTML names (a picture, a style sheet, a font): a relative or file: URL."""
+
+
+def _cached_report(key: str | None) -> _Report | None:
+    """A part's first report from the cache, or None."""
+    data = cache.get_json("pages", key) if key is not None else None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return _Report(anchors=[list(map(str, names)) for names in data["anchors"]],
+                       strings={str(k): str(v) for k, v in data["strings"].items()},
+                       levels=[int(level) for level in data["levels"]], words=frozenset(map(str, data["words"])),
+                       fitted=bool(data["fitted"]), near_empty=bool(data["near_empty"]), inexact=str(data["inexact"]))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _written_key(key: str | None, furniture: _Furniture) -> str:
+    """Where the PDF written from a part's first layout, numbered as `furniture` says, is kept."""
+    return cache.fingerprint(key or "", str(furniture.shift), str(furniture.total),
+                             *(f"{name}={value}" for name, value in sorted(furniture.strings.items())))
 
 
 # --- stitching ----------------------------------------------------------------------------------------------

@@ -309,10 +309,10 @@ CAP_ENV = "PUBLISH_CACHE_MAX_MB"
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "PyYAML", "nh3", "Jinja2", "MarkupSafe", "ebooklib", "lxml", "Pillow",
              "pyphen", "langcodes")
 """The libraries whose versions are part of every per-article entry's key."""
-ARTICLE_KINDS = ("models", "pieces", "documents", "languages")
+ARTICLE_KINDS = ("models", "pieces", "documents", "languages", "pages")
 """The kinds of entry kept under the size cap: each read article's model (JSON), each article's rendered piece per
-format, whole-document results (a digest's EPUB, a collection's near-duplicate verdict), and the language tags
-langcodes knew."""
+format, whole-document results (a digest's EPUB, a collection's near-duplicate verdict), the language tags
+langcodes knew, and the parts of collections' PDFs (each part's layout report and its written pages)."""
 
 
 def turn_off() -> None:
