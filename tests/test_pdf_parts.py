@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from publish.backends import RenderContext, pdfparts
 from publish.backends import html as html_backend
 from publish.backends import pdf as pdf_backend
+from publish.build import cache
 from publish.build.resources import Resources
 from publish.present import hyphenation, pagination
 from publish.present.theme import load_theme
@@ -110,6 +111,15 @@ def single_watched(brief: Any, context: RenderContext) -> tuple[bytes, Decisions
         single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
     decisions.copyfit = layouts[-1] < layouts[-2] if tried else None  # a tighter layout is kept if a page goes
     return single, decisions
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_cache() -> Any:
+    """Every part laid out here, none taken from the cache: these tests change publish's settings (the lines of a
+    near-empty page, the rules that keep words whole), which the cache's keys do not hold (they hold publish's
+    code; tests/test_rebuilds.py tests the cache)."""
+    with cache.turned_off():
+        yield
 
 
 @pytest.fixture(scope="module", params=BUILDS, ids=[b[0] for b in BUILDS])

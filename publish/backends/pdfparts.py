@@ -74,7 +74,11 @@ from publish.present.theme import Theme
 PLACEHOLDER_PAGE = 888
 """The page number the contents shows while the front matter is laid out only to learn its length."""
 MAX_WORKERS = 8
-"""More processes than this gain little: each part lays out the collection's styles again."""
+"""More layouts at once than this gain little: each part lays out the collection's styles again."""
+MAX_PROCESSES = 8
+"""Processes in the pool at most. A part's layout stays in its process until the parent numbers it (when every part
+is counted), so each process holds one part while there are processes enough: the largest process holds one part's
+pages, not several (a 1,000-article brief's sections are some 370 pages each)."""
 PARTS_PER_WORKER = 6
 """Body parts per worker process: enough that a long part does not leave the other workers idle at the end."""
 AUTO_ARTICLES = 24
@@ -358,15 +362,20 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
         return pdf.weasyprint.HTML(string=part, base_url=base_url, url_fetcher=fetcher)
 
     press = _Press(open_part, collection, pdf.layout_options(collection.uid, context.pdf_variant), hyphenate)
-    try:
-        workers = min(_cores(), MAX_WORKERS)
+    workers = min(_cores(), MAX_WORKERS)
+    units = min(len(collection.articles) if context.article_break else len(collection.sections),
+                PARTS_PER_WORKER * workers)
+    pool = _Pool(min(MAX_PROCESSES, max(workers, units + 3)), press)  # forked before the HTML is parsed into a tree
+    try:                                                                # (the workers never need it)
         piece = cut(html, context.article_break, PARTS_PER_WORKER * workers)
         if len(piece.units) < 2:
             return None
-        laid = lay_out(piece, press, workers, _Keys.of(collection, context, press.options))
+        laid = _Schedule(pool, piece, press.hyphenate, _Keys.of(collection, context, press.options), workers).run()
         return stitch(laid)
     except _Fallback:
         return None
+    finally:
+        pool.close()
 
 
 # --- laying the parts out in worker processes ---------------------------------------------------------------
@@ -778,25 +787,21 @@ class _Pool:
             connection.close()
 
 
-def lay_out(piece: Cut, press: _Press, workers: int = 2, keys: _Keys | None = None) -> Laid:
-    """Every part laid out in the pool, in the single pass's rounds (see above): the front matter first with
-    placeholder numbers (only counted) and the body parts; once the rounds are done, each body part is numbered and
-    written, and the front matter laid out again with the contents' real page numbers. With `keys`, a part laid
-    out before (the same HTML, words kept whole, theme, images, options and publish) is not laid out again: its
-    report comes from the cache, and its PDF too when it is numbered as then."""
-    pool = _Pool(max(1, min(workers, len(piece.units) + 1)), press)
-    try:
-        return _Schedule(pool, piece, press.hyphenate, keys).run()
-    finally:
-        pool.close()
-
-
 class _Schedule:
-    """The parent's side: hands out layouts one per idle worker (a part's later layouts to the worker holding it),
+    """The parent's side: lays every part out in the pool, in the single pass's rounds (see above): the front matter
+    first with placeholder numbers (only counted) and the body parts; once the rounds are done, each body part is
+    numbered and written, and the front matter laid out again with the contents' real page numbers. With `keys`, a
+    part laid out before (the same HTML, words kept whole, theme, images, options and publish) is not laid out
+    again: its report comes from the cache, and its PDF too when it is numbered as then.
+
+    It hands out layouts, at most `active` at once (the cores), each new part to an idle process holding the
+    fewest parts (none while there are processes enough), a part's later layouts to the process holding it,
     decides each round as the single pass would, and numbers the parts once the last round is done."""
 
-    def __init__(self, pool: _Pool, piece: Cut, hyphenate: bool, keys: _Keys | None = None) -> None:
-        self.pool, self.piece, self.hyphenate, self.keys = pool, piece, hyphenate, keys
+    def __init__(self, pool: _Pool, piece: Cut, hyphenate: bool, keys: _Keys | None = None, active: int = 2) -> None:
+        self.pool, self.piece, self.hyphenate, self.keys, self.active = pool, piece, hyphenate, keys, active
+        self.holding: list[set[int]] = [set() for _ in pool.connections]
+        """Per process, the parts whose layouts it holds (until written or abandoned)."""
         self.parts: list[_Part] = []
         self.fresh: list[int] = []
         """New parts, for the first idle worker."""
@@ -937,22 +942,28 @@ class _Schedule:
         self.pool.send(part.worker, ("verdict", index, verdict))
 
     def _give_all(self) -> None:
+        """Start layouts while fewer than `active` run: verdicts that lay a held part out again first, then new
+        parts, each to the idle process holding the fewest."""
         for worker, busy in enumerate(self.busy):
-            if busy is None:
-                self._give(worker)
-
-    def _give(self, worker: int) -> None:
-        if self.queued[worker]:
-            index, verdict = self.queued[worker].pop(0)
-            self.busy[worker] = index
-            self.pool.send(worker, ("verdict", index, verdict))
-        elif self.fresh:
+            if busy is None and self.queued[worker] and self._running() < self.active:
+                index, verdict = self.queued[worker].pop(0)
+                self.busy[worker] = index
+                self.pool.send(worker, ("verdict", index, verdict))
+        while self.fresh and self._running() < self.active:
+            idle = [worker for worker, busy in enumerate(self.busy) if busy is None and not self.queued[worker]]
+            if not idle:
+                return
+            worker = min(idle, key=lambda number: len(self.holding[number]))
             index = self.fresh.pop(0)
             part = self.parts[index]
             part.worker, part.counted = worker, False
             self.busy[worker] = index
+            self.holding[worker].add(index)
             key = self.keys.part(part.html, part.kept) if self.keys is not None else None
             self.pool.send(worker, ("part", index, part.html, part.lead, part.kept, key))
+
+    def _running(self) -> int:
+        return sum(busy is not None for busy in self.busy)
 
     def _settle(self, indexes: list[int]) -> None:
         """Wait until every part in `indexes` has reported its layout."""
@@ -970,10 +981,12 @@ class _Schedule:
                 self.tighter = self._add(part_html(self.piece, len(self.piece.units) - 1, copyfit=True), lead=True)
             if self.busy[worker] == index:
                 self.busy[worker] = None
-                self._give(worker)
+                self._give_all()
         elif kind == "done":
             part.pdf, part.levels = message[2], message[3]
+            self.holding[worker].discard(index)
         elif kind == "abandoned":
+            self.holding[worker].discard(index)
             if not part.abandoning:
                 raise _Fallback("a part was abandoned")
         elif kind == "error":

@@ -53,7 +53,7 @@ def draw_cover(collection: model.Collection, theme: Theme, logo: bytes | None = 
         draw.text((MARGIN, HEIGHT - MARGIN - 80), present.collection(collection, theme).edition, font=_font(family, 72),
                   fill=ink)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", compress_level=6)  # optimize=True: 3% smaller, twice as long (0.24 s against 0.13)
     return out.getvalue()
 
 
