@@ -1368,11 +1368,11 @@ def _merged_font(out: pikepdf.Pdf, fonts: list[Any]) -> Any:
     for subset in subsets:
         if subset is base:
             continue
-        their_order = subset.getGlyphOrder()
+        their_order, theirs = subset.getGlyphOrder(), subset["glyf"]
         for gid, name in enumerate(their_order):
-            glyph = subset["glyf"][name]
-            if glyph.numberOfContours == 0 or glyf[order[gid]].numberOfContours != 0:
+            if not _drawn(theirs, name) or _drawn(glyf, order[gid]):
                 continue  # nothing to add: their glyph is empty, or ours is drawn already
+            glyph = theirs[name]
             if glyph.isComposite():
                 for component in glyph.components:
                     component.glyphName = order[their_order.index(component.glyphName)]
@@ -1402,6 +1402,16 @@ def _merged_font(out: pikepdf.Pdf, fonts: list[Any]) -> Any:
     merged.DescendantFonts = pikepdf.Array([out.make_indirect(cid_font)])
     merged.ToUnicode = out.make_stream(_cmap(mapping))
     return out.make_indirect(merged)
+
+
+def _drawn(glyf: Any, name: str) -> bool:
+    """Whether a glyph has contours, read from its raw data when fontTools has not decoded it (a subset keeping
+    every glyph id holds thousands of empty glyphs: decoding each cost most of the stitching)."""
+    glyph = glyf.glyphs[name]
+    data = glyph.__dict__.get("data")
+    if data is not None:
+        return len(data) >= 2 and int.from_bytes(data[:2], "big", signed=True) != 0
+    return bool(glyph.numberOfContours != 0)
 
 
 def _widths(array: Any) -> dict[int, Any]:
