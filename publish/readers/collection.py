@@ -379,11 +379,12 @@ def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Dupl
     index (skipping stock phrases found in many stories): time and memory grow with the number of shingles, so
     linearly with the collection, and no table of pairs is ever held.
     """
-    texts = [" ".join(text.block_texts(article.blocks)) for _, article in articles]
-    key = cache.fingerprint("duplicates", cache.code_version(), *texts) if cache.root() is not None else ""
-    found = _known_duplicates(key, len(texts)) if key else None
+    key = cache.fingerprint("duplicates", cache.code_version(), *(cache.article_form(article)
+                                                                  for _, article in articles)) \
+        if cache.root() is not None else ""  # the articles' JSON forms, known since they were read: the words
+    found = _known_duplicates(key, len(articles)) if key else None  # are only gathered on a miss
     if found is None:
-        found = _duplicates(texts)
+        found = _duplicates([" ".join(text.block_texts(article.blocks)) for _, article in articles])
         if key:
             cache.put_json("documents", key, found)
     for first, later, similarity in found:
