@@ -5,9 +5,13 @@ sections), written to a temporary folder. Per mode (`sections`: parts are sectio
 --article-break is cut; `articles`: with --article-break, parts are runs of articles), three commands run
 interleaved, each as its own process, after one warm-up of each unless --no-warm-up:
 
-  parted      publish build MANIFEST --to pdf --pdf-parts on
-  single      publish build MANIFEST --to pdf --pdf-parts off
+  parted      publish build MANIFEST --to pdf --pdf-parts on, with a new empty cache each run (cold)
+  single      publish build MANIFEST --to pdf --pdf-parts off, cold
   weasyprint  WeasyPrint's own command line on the HTML publish writes for the same manifest (made once, untimed)
+  parted, warm       the parted build again with the cache of the builds before (nothing changed)
+  parted, 1 changed  the same after a sentence was added to the middle article (a new one before each run)
+
+The last two columns set each row against the cold parted build (the rebuild after one change: goal 0.1).
 
 Wall time is taken around the process; CPU time is its user + system time and that of every descendant it waited
 for (the part workers), from os.wait4. Medians are printed with ratios to WeasyPrint alone.
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -35,10 +40,11 @@ from bench import write_digest  # noqa: E402  (the same generated articles as be
 MODES = {"sections": [], "articles": ["--article-break"]}
 
 
-def timed(argv: list[str]) -> tuple[float, float]:
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Run a command to completion: its wall time and CPU time (its own and its waited-for descendants')."""
     started = time.perf_counter()
-    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env=env)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -77,21 +83,42 @@ def main() -> int:
                 "weasyprint": [sys.executable, "-m", "weasyprint", "--presentational-hints", str(html),
                                str(work / f"{mode}-weasyprint.pdf")],
             }
+            commands["parted, warm"] = commands["parted"]
+            commands["parted, 1 changed"] = commands["parted"]
+            warm = work / f"{mode}-cache"
+            story = sorted((work / manifest.stem).glob("*.md"))[args.articles // 2]
+            edits = iter(range(1, 1_000_000))
+
+            def environment(key: str, story: Path = story, warm: Path = warm, edits: Iterator[int] = edits,
+                            ) -> dict[str, str]:
+                """A new empty cache for the cold runs; one kept between runs for the warm and edited ones."""
+                if key.startswith("parted,"):
+                    if key.endswith("changed"):  # a different sentence each run: exactly one article changed
+                        with story.open("a", encoding="utf-8") as out:
+                            out.write(f"\n\nThe desk added sentence number {next(edits)} here.\n")
+                    return {**os.environ, "PUBLISH_CACHE_DIR": str(warm)}
+                return {**os.environ, "PUBLISH_CACHE_DIR": tempfile.mkdtemp(prefix="cold-", dir=work)}
+
+            timed(commands["parted"], environment("parted, warm"))  # fills the warm cache
             if args.warm_up:
-                for argv in commands.values():
-                    timed(argv)
+                for key, argv in commands.items():
+                    timed(argv, environment(key))
             samples: dict[str, list[tuple[float, float]]] = {key: [] for key in commands}
             for _ in range(args.repeat):
                 for key, argv in commands.items():
-                    samples[key].append(timed(argv))
+                    samples[key].append(timed(argv, environment(key)))
             base_wall = statistics.median(w for w, _ in samples["weasyprint"])
             base_cpu = statistics.median(c for _, c in samples["weasyprint"])
             print(f"\n{mode}: {' '.join(commands['parted'][3:5])} {' '.join(extra)}")
-            print(f"{'command':<12}{'wall s':>9}{'cpu s':>9}{'wall ×WP':>10}{'cpu ×WP':>9}")
+            cold_wall = statistics.median(w for w, _ in samples["parted"])
+            cold_cpu = statistics.median(c for _, c in samples["parted"])
+            print(f"{'command':<19}{'wall s':>9}{'cpu s':>9}{'wall ×WP':>10}{'cpu ×WP':>9}{'wall ×cold':>12}"
+                  f"{'cpu ×cold':>11}")
             for key, runs in samples.items():
                 wall = statistics.median(w for w, _ in runs)
                 cpu = statistics.median(c for _, c in runs)
-                print(f"{key:<12}{wall:>9.2f}{cpu:>9.2f}{wall / base_wall:>10.2f}{cpu / base_cpu:>9.2f}")
+                print(f"{key:<19}{wall:>9.2f}{cpu:>9.2f}{wall / base_wall:>10.2f}{cpu / base_cpu:>9.2f}"
+                      f"{wall / cold_wall:>12.2f}{cpu / cold_cpu:>11.2f}")
     return 0
 
 

@@ -214,7 +214,7 @@ def test_parts_keep_words_whole_as_the_single_pass_does(tmp_path: Path) -> None:
     brief, context = _context(False, "")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdf_backend, "MOVE_HYPHENATED_LINES", False)
-        patch.setattr(hyphenation, "last_words_kept_whole", lambda html: html)
+        patch.setattr(hyphenation, "last_words_kept_whole", lambda html, shortest: html)
         stitched, parted = stitch_watched(brief, context)
         single, once = single_watched(brief, context)
     assert len(once.rounds) > 1 and once.rounds[0][0], "the single pass kept words whole in a second layout"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from pathlib import Path
 
 import docx
@@ -156,3 +157,20 @@ def test_the_digest_sets_book_paragraphs_in_every_format(tmp_path: Path) -> None
     assert document.settings.odd_and_even_pages_header_footer  # page numbers at the outer corners
     odd, even = sections.footer.paragraphs[0], sections.even_page_footer.paragraphs[0]
     assert odd.alignment == WD_ALIGN_PARAGRAPH.RIGHT and even.alignment in (None, WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def test_a_paragraphs_last_word_is_marked_whole_before_the_layout() -> None:
+    """publish.present.hyphenation.last_words_kept_whole: the last word of each run of text in an article body
+    (across inline elements, in nested lists) goes into a span that does not hyphenate, a word too short to
+    hyphenate gets none, and nothing outside article bodies changes."""
+    from publish.present.hyphenation import KEEP_WHOLE, last_words_kept_whole
+
+    html = ('<!DOCTYPE html><html><body><div class="article-body"><p>Municipal crews cleared the <em>drains'
+            '</em>.</p><ul><li>Teams inspected stations<ul><li>near the harbourside</li></ul> in low-lying '
+            'neighbourhoods</li></ul><p>They said so.</p></div><p>Outside the article: unmarked paragraph</p>'
+            '</body></html>')
+    marked = last_words_kept_whole(html, shortest=6)
+    kept = re.findall(f'<span style="{KEEP_WHOLE}">([^<]*)</span>', marked)
+    assert kept == ["drains", ".", "stations", "harbourside", "neighbourhoods"]  # "so." is too short to break
+    assert re.sub(r"<[^>]+>", "", marked).strip() == re.sub(r"<[^>]+>", "", html)  # the same words, in order
+    assert marked.startswith("<!DOCTYPE html>") and "unmarked paragraph</p>" in marked

@@ -218,7 +218,10 @@ def print_html(article: model.Document, context: RenderContext) -> str:
     """The print-ready HTML WeasyPrint lays out: the HTML backend's, for the PDF, with every paragraph's last word
     kept whole where the theme hyphenates (publish.present.hyphenation)."""
     html = html_backend.render(article, context, remote_images=context.allow_remote, for_pdf=True)
-    return hyphenation.last_words_kept_whole(html) if context.theme.typography.hyphenate else html
+    typography = context.theme.typography
+    if not typography.hyphenate:
+        return html
+    return hyphenation.last_words_kept_whole(html, typography.hyphenate_before + typography.hyphenate_after)
 
 
 LAYOUTS = 3

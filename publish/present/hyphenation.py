@@ -103,11 +103,11 @@ Slot = tuple[object, str]
 """An element and which of its texts: "text" (before its first child) or "tail" (after it, in its parent)."""
 
 
-def last_words_kept_whole(html: str, scope: str = "article-body") -> str:
+def last_words_kept_whole(html: str, shortest: int = 0, scope: str = "article-body") -> str:
     """The print-ready HTML with the last word of every paragraph (every run of inline text in a block inside the
-    elements of class `scope`, which hyphenate) in a span that does not hyphenate. A typesetter never breaks a
-    paragraph's last word: the last line would hold only the end of it. Marked before the layout, so that no
-    layout has to be redone for it."""
+    elements of class `scope`, which hyphenate) in a span that does not hyphenate, when it has at least `shortest`
+    letters (the fewest the theme hyphenates). A typesetter never breaks a paragraph's last word: the last line
+    would hold only the end of it. Marked before the layout, so that no layout has to be redone for it."""
     tree = lxml.html.document_fromstring(html)
     runs: list[list[Slot]] = []
     for body in tree.find_class(scope):
@@ -115,9 +115,8 @@ def last_words_kept_whole(html: str, scope: str = "article-body") -> str:
             if element is body or element.tag in BLOCK_TAGS:
                 runs += _inline_runs(element)
     for run in runs:
-        _keep_last_word(run)
-    doctype = tree.getroottree().docinfo.doctype or "<!DOCTYPE html>"
-    return str(lxml.html.tostring(tree, encoding="unicode", doctype=doctype))
+        _keep_last_word(run, shortest)
+    return str(lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>"))  # publish writes HTML5
 
 
 def _inline_runs(block: object) -> list[list[Slot]]:
@@ -138,21 +137,26 @@ def _inline_runs(block: object) -> list[list[Slot]]:
     return [run for run in runs if any((getattr(node, attr) or "").strip() for node, attr in run)]
 
 
-def _keep_last_word(run: list[Slot]) -> None:
-    """Put the run's last word (which may span several elements' texts) in spans that do not hyphenate."""
-    started = False
+def _keep_last_word(run: list[Slot], shortest: int) -> None:
+    """Put the run's last word (which may span several elements' texts) in spans that do not hyphenate, unless it
+    has fewer than `shortest` letters (too short to hyphenate at all: no span, which costs the layout a little)."""
+    pieces: list[tuple[Slot, int, int]] = []
     for node, attr in reversed(run):
         text: str = getattr(node, attr) or ""
-        end = len(text) if started else len(text.rstrip())
+        end = len(text) if pieces else len(text.rstrip())
         if end == 0:
             continue
         found = _LAST_BREAK.search(text[:end])
         start = found.end() if found else 0
         if start < end:
-            _wrap(node, attr, start, end)
-        started = True
+            pieces.append(((node, attr), start, end))
         if found:
-            return
+            break
+    word = "".join((getattr(node, attr) or "")[start:end] for (node, attr), start, end in pieces)
+    if sum(character.isalpha() for character in word) < shortest:
+        return
+    for (node, attr), start, end in pieces:
+        _wrap(node, attr, start, end)
 
 
 def _wrap(node: object, attr: str, start: int, end: int) -> None:
