@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 from publish import __version__, api
 from publish.backends import BACKENDS
 from publish.build import cache
-from publish.build.batch import SCHEDULER_ENV
-from publish.build.config import CONFIG_NAME, load_config
+from publish.build.config import CONFIG_NAME, SCHEDULER_ENV, load_config
 from publish.build.jobs import DEFAULT_FORMATS, BuildOptions, Written
 from publish.build.processes import DEFAULT_TIMEOUT
 from publish.checks.conformance import PDF_VARIANTS

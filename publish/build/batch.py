@@ -35,8 +35,6 @@ from publish.errors import InputError, PublishError
 
 log = logging.getLogger("publish")
 
-SCHEDULER_ENV = "PUBLISH_SCHEDULER"
-"""A Dask scheduler's address (tcp://HOST:PORT) to run batches on, when --scheduler is not given."""
 TASKS_PER_WORKER = 50
 """Inputs a pool worker builds before it is replaced by a fresh process (bounds what a long batch can leak)."""
 STOP_GRACE = 5.0

@@ -12,6 +12,9 @@ from publish.errors import PublishError
 from publish.present.theme import HUGE_NUMBER, huge_number_line, page_size_name, toml_line
 from publish.readers.sanitise import CONTROLS
 
+SCHEDULER_ENV = "PUBLISH_SCHEDULER"
+"""A Dask scheduler's address (tcp://HOST:PORT) to run batches on, when --scheduler is not given."""
+
 CONFIG_NAME = "publish.toml"
 """The file looked for in the working folder."""
 KEYS = {
