@@ -80,7 +80,7 @@ MAX_PROCESSES = 8
 is counted), so each process holds one part while there are processes enough: the largest process holds one part's
 pages, not several (a 1,000-article brief's sections are some 370 pages each)."""
 PARTS_PER_WORKER = 6
-"""Body parts per worker process: enough that a long part does not leave the other workers idle at the end."""
+"""Body parts per core: enough that a long part does not leave the other cores idle at the end."""
 AUTO_ARTICLES = 24
 """`--pdf-parts auto` lays out in parts from this many articles; below, starting the workers and laying out the
 theme's styles once per part cost more than they save."""
@@ -365,8 +365,10 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
     workers = min(_cores(), MAX_WORKERS)
     units = min(len(collection.articles) if context.article_break else len(collection.sections),
                 PARTS_PER_WORKER * workers)
-    pool = _Pool(min(MAX_PROCESSES, max(workers, units + 3)), press)  # forked before the HTML is parsed into a tree
-    try:                                                                # (the workers never need it)
+    # a process for each body part, the front matter's two layouts and the last part's tighter copy, forked before
+    # the HTML is parsed into a tree (the workers never need it)
+    pool = _Pool(min(MAX_PROCESSES, max(workers, units + 3)), press)
+    try:
         piece = cut(html, context.article_break, PARTS_PER_WORKER * workers)
         if len(piece.units) < 2:
             return None

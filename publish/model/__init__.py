@@ -536,22 +536,7 @@ def _mapped_children(block: Block, change: BlockChange, inline: InlineChange) ->
 
 def image_sources(blocks: tuple[Block, ...]) -> Iterator[str]:
     """Where every image the outputs embed comes from: each figure's, and each inline image's that is not on the
-    web (those are never fetched into an output; their alt text stands in). Found once per tuple of blocks (the
-    model is immutable; a build asks for each article's several times)."""
-    known = _SOURCES.get(id(blocks))
-    if known is None or known[0] is not blocks:
-        if len(_SOURCES) >= MAX_REMEMBERED:
-            _SOURCES.clear()
-        known = _SOURCES[id(blocks)] = (blocks, tuple(_image_sources(blocks)))
-    return iter(known[1])
-
-
-MAX_REMEMBERED = 4096
-"""The most articles whose image sources a process remembers at once (by identity, holding the blocks)."""
-_SOURCES: dict[int, tuple[tuple[Block, ...], tuple[str, ...]]] = {}
-
-
-def _image_sources(blocks: tuple[Block, ...]) -> Iterator[str]:
+    web (those are never fetched into an output; their alt text stands in)."""
     for block in iter_blocks(blocks):
         if isinstance(block, Figure):
             yield block.src

@@ -65,8 +65,6 @@ def block_depth(blocks: Iterable[model.Block]) -> int:
 def capped(article: model.Article) -> tuple[model.Article, list[str]]:
     """The article with the marks past MAX_MARKS of every paragraph, subhead and table cell set as plain text
     (every word kept, in order), and a warning for each one changed."""
-    if not _any_over(article.blocks):  # the usual case, checked without rebuilding anything
-        return article, []
     found: list[tuple[str, int]] = []
     blocks = _capped_blocks(article.blocks, found)
     if not found:
@@ -130,32 +128,10 @@ def _capped_inlines(content: tuple[model.Inline, ...], what: str, found: list[tu
     return _plain_after(content, MAX_MARKS)
 
 
-_MARK_TYPES = (model.Emphasis, model.Strong, model.Link, model.Code)
-
-
-def _any_over(blocks: tuple[model.Block, ...]) -> bool:
-    """Whether some paragraph, subhead or table cell holds more than MAX_MARKS marks."""
-    for block in model.iter_blocks(blocks):
-        match block:
-            case model.Paragraph() | model.Heading():
-                runs: tuple[tuple[model.Inline, ...], ...] = (block.content,)
-            case model.Table():
-                runs = (*block.header, *(cell for row in block.rows for cell in row))
-            case _:
-                continue
-        for run in runs:
-            marks = 0
-            for inner in model.iter_inlines(run):
-                if isinstance(inner, _MARK_TYPES):
-                    marks += 1
-                    if marks > MAX_MARKS:
-                        return True
-    return False
-
-
 def _marks(node: model.Inline) -> int:
     """How many marks (emphasis, strong, links, code) a node is and holds."""
-    return sum(1 for inner in model.iter_inlines((node,)) if isinstance(inner, _MARK_TYPES))
+    return sum(1 for inner in model.iter_inlines((node,))
+               if isinstance(inner, (model.Emphasis, model.Strong, model.Link, model.Code)))
 
 
 def _plain_after(inlines: tuple[model.Inline, ...], keep: int) -> tuple[model.Inline, ...]:
