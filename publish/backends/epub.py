@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import zipfile
@@ -13,7 +14,7 @@ from lxml import etree
 from publish import model, present
 from publish.backends import RenderContext
 from publish.backends import html as html_backend
-from publish.build import cache, reproducible
+from publish.build import ahead, cache, reproducible
 from publish.checks import accessibility
 from publish.errors import RenderError
 from publish.model import text
@@ -113,26 +114,30 @@ def _packaged(collection: model.Collection, context: RenderContext, theme_key: s
         "edition": present.collection(collection, context.theme).edition})]
     toc: list[Any] = []
     number = 0
-    for index, section in enumerate(collection.sections, 1):
-        entries, chapters = [], []
-        for article in section.articles:
-            number += 1
-            name = f"article-{number:03d}.xhtml"
-            chapters.append(package.article_chapter(name, f"article-{number}", article))
-            byline = present.article(article.meta, context.theme).byline
-            headline = quotes.curl(article.meta.headline, article.meta.language) \
-                if context.theme.typography.smart_quotes else article.meta.headline
-            entries.append({"href": name, "headline": headline, "byline": byline,
-                            "link": epub.Link(name, headline, f"toc-article-{number}")})
-        if section.title:
-            page = package.chapter(f"section-{index}.xhtml", f"section-{index}", "epub/section.xhtml.j2", {
-                "title": section.title, "entries": entries, "direction": package.direction,
-                "language": collection.language})
-            toc.append((epub.Section(section.title, href=page.file_name), [e["link"] for e in entries]))
-            spine.append(page)
-        else:
-            toc.extend(e["link"] for e in entries)
-        spine.extend(chapters)
+    made = ahead.in_order(  # a cold cache: the chapters rendered on every core
+        [(f"article-{n:03d}.xhtml", f"article-{n}", a) for n, a in enumerate(collection.articles, 1)],
+        lambda chapter: package.article_chapter(*chapter))
+    with contextlib.closing(made):
+        for index, section in enumerate(collection.sections, 1):
+            entries, chapters = [], []
+            for article in section.articles:
+                number += 1
+                name = f"article-{number:03d}.xhtml"
+                chapters.append(next(made))
+                byline = present.article(article.meta, context.theme).byline
+                headline = quotes.curl(article.meta.headline, article.meta.language) \
+                    if context.theme.typography.smart_quotes else article.meta.headline
+                entries.append({"href": name, "headline": headline, "byline": byline,
+                                "link": epub.Link(name, headline, f"toc-article-{number}")})
+            if section.title:
+                page = package.chapter(f"section-{index}.xhtml", f"section-{index}", "epub/section.xhtml.j2", {
+                    "title": section.title, "entries": entries, "direction": package.direction,
+                    "language": collection.language})
+                toc.append((epub.Section(section.title, href=page.file_name), [e["link"] for e in entries]))
+                spine.append(page)
+            else:
+                toc.extend(e["link"] for e in entries)
+            spine.extend(chapters)
     book.toc = toc
     return package.write(book, spine, modified_time(_latest(collection)), nav_in_spine=True,
                          language=collection.language)

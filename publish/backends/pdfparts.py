@@ -105,9 +105,7 @@ def usable(document: model.Document, context: RenderContext) -> bool:
     units = len(document.articles) if context.article_break else len(document.sections)
     if context.pdf_parts == "auto" and len(document.articles) < AUTO_ARTICLES:
         return False
-    return (units > 1 and side_independent(context.theme) and _cores() > 1
-            and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon
-            and threading.active_count() == 1)  # forking a threaded process (a server) can copy a held lock
+    return units > 1 and side_independent(context.theme) and _cores() > 1 and processes.can_fork()
 
 
 _COUNTER = re.compile(r"counter-(?:increment|reset|set)\s*:\s*([^;}]*)")
@@ -127,7 +125,7 @@ def _flows_across_parts(html: str) -> bool:
 
 def _cores() -> int:
     """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return processes.cores()
 
 
 def side_independent(theme: Theme) -> bool:

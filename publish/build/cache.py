@@ -54,6 +54,7 @@ _MAGIC = b"publish-cache-signed-1\n"
 _KEY_NAME = "key"
 _KEY_BYTES = 32
 _turned_off = False
+_misses = 0
 
 
 def root() -> Path | None:
@@ -592,13 +593,9 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
             if reading.article.meta.language == found["article"]["meta"]["language"]:  # the form read is its own
                 _remember_form(reading.article, _compact(found["article"]))
             return reading
-    recorder = _Recorder()
-    logger = logging.getLogger("publish")
-    logger.addHandler(recorder)
-    try:
+    _missed()
+    with _recording() as recorder:
         reading = read()
-    finally:
-        logger.removeHandler(recorder)
     article = jsonform.to_data(reading.article)
     _remember_form(reading.article, _compact(article))
     put_json("models", key, {"article": article,
@@ -660,15 +657,40 @@ def article_piece(kind: str, article: Any, theme_key: str, options: str, images:
         for src in found["images"]:
             image(src)
         return str(found["text"])
+    _missed()
     called: list[str] = []
 
     def recording(src: str) -> Any:
         called.append(src)
         return image(src)
 
-    made = make(recording)
-    put_json("pieces", key, {"text": made, "images": called})
+    with _recording() as recorder:
+        made = make(recording)
+    if not recorder.said:  # a piece whose making warned is made again next time, and warns again
+        put_json("pieces", key, {"text": made, "images": called})
     return made
+
+
+def misses() -> int:
+    """How many articles' readings and pieces this process did not find in the cache (publish.build.ahead asks)."""
+    return _misses
+
+
+def _missed() -> None:
+    global _misses
+    _misses += 1
+
+
+@contextlib.contextmanager
+def _recording() -> Iterator[_Recorder]:
+    """The warnings publish's loggers give while the block runs (they are also said as usual)."""
+    recorder = _Recorder()
+    logger = logging.getLogger("publish")
+    logger.addHandler(recorder)
+    try:
+        yield recorder
+    finally:
+        logger.removeHandler(recorder)
 
 
 PRUNE_EVERY = 300.0

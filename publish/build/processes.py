@@ -98,6 +98,21 @@ def signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """Whether this process may fork workers: the "fork" start method exists, and this is not a daemonic process
+    (which may not have children: a batch worker) nor one running other threads (a server: forking it can copy a
+    lock another thread holds)."""
+    import multiprocessing as mp  # here: a build that forks nothing does not import it
+
+    return ("fork" in mp.get_all_start_methods() and not mp.current_process().daemon
+            and threading.active_count() == 1)
+
+
 def die_with_parent(parent: int) -> None:
     """Have the kernel kill this process when its parent dies (Linux), else watch the parent from a thread."""
     armed = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -20,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from publish import model
-from publish.build import cache
+from publish.build import ahead, cache
 from publish.build.resources import without_remote_images
 from publish.errors import FormatError, InputError, PublishError
 from publish.model import text
@@ -268,23 +269,27 @@ def _assemble(meta: dict[str, Any], language: str, entries: Sequence[tuple[str |
     read: list[tuple[str, list[tuple[Path, model.Article]]]] = []
     prefixes: dict[Path, str] = {}  # an article folder's path from the collection's folder, worked out once
     loose = False  # the last section is articles from the command line, untitled: more of them join it
-    for section_title, listed in entries:
-        articles = []
-        title = section_title
-        for entry in listed:
-            feed_title, found = _read_entry(entry, input_format, remote)
-            if feed_title and not meta.get("title"):
-                meta = {**meta, "title": feed_title}
-            title = feed_title if title is None else title
-            for file, article in found:
-                if file.parent not in prefixes:
-                    prefixes[file.parent] = _relative_folder(file.parent, folder)
-                articles.append((file, rebase_figures(article, prefixes[file.parent])))
-        if loose and section_title is None and not title:
-            read[-1][1].extend(articles)
-        else:
-            read.append((title or "", articles))
-        loose = section_title is None and not title
+    readings = ahead.in_order([entry for _, listed in entries for entry in listed],  # cold: on every core
+                              lambda entry: _read_entry(entry, input_format, remote),
+                              ahead=lambda entry: isinstance(entry, tuple))  # files only: nothing fetched twice
+    with contextlib.closing(readings):
+        for section_title, listed in entries:
+            articles = []
+            title = section_title
+            for _ in listed:  # each entry's reading, in order
+                feed_title, found = next(readings)
+                if feed_title and not meta.get("title"):
+                    meta = {**meta, "title": feed_title}
+                title = feed_title if title is None else title
+                for file, article in found:
+                    if file.parent not in prefixes:
+                        prefixes[file.parent] = _relative_folder(file.parent, folder)
+                    articles.append((file, rebase_figures(article, prefixes[file.parent])))
+            if loose and section_title is None and not title:
+                read[-1][1].extend(articles)
+            else:
+                read.append((title or "", articles))
+            loose = section_title is None and not title
     everything = [(file, article) for _, articles in read for file, article in articles]
     collection = model.Collection(
         sections=tuple(model.Section(title, tuple(a for _, a in articles)) for title, articles in read),
