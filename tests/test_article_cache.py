@@ -168,3 +168,41 @@ def test_no_cache_is_for_that_build_only(tmp_path: Path, monkeypatch: pytest.Mon
     assert not _entries(tmp_path / "cache", "models")
     assert main(["build", str(story), "--to", "epub", "--out", str(tmp_path / "b")]) == 0
     assert len(_entries(tmp_path / "cache", "models")) == 1
+
+
+def test_an_unchanged_collection_is_written_from_the_cache_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 ) -> None:
+    """HTML, DOCX and EPUB of a collection none of whose inputs changed are the last build's bytes, taken whole
+    from the cache; a changed image (the logo) makes each again, the bytes of a build without the cache."""
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    manifest = _brief_copy(tmp_path)
+    formats = ["--to", "html,docx,epub"]
+
+    def build(run: str, *extra: str) -> dict[str, bytes]:
+        assert main(["build", str(manifest), *formats, "--out", str(tmp_path / run), *extra]) == 0
+        return _files(tmp_path / run)
+
+    first = build("a")
+    documents = _entries(tmp_path / "cache", "documents")
+    made: list[str] = []
+    for backend in ("html", "docx", "epub"):
+        module = __import__(f"publish.backends.{backend}", fromlist=["render"])
+        name = {"html": "render_collection", "docx": "_packet", "epub": "_packaged"}[backend]
+        original = getattr(module, name)
+
+        def counted(*args: object, _original: object = original, _backend: str = backend, **kwargs: object) -> object:
+            made.append(_backend)
+            return _original(*args, **kwargs)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, name, counted)
+    assert build("b") == first and made == []  # nothing made again
+    assert _entries(tmp_path / "cache", "documents") == documents
+    logo = manifest.parent / "logo.png"
+    from PIL import Image
+
+    with Image.open(logo) as image:
+        image.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(logo)
+    changed = build("c")
+    assert sorted(made) == ["docx", "epub", "html"]
+    assert changed != first and changed == build("d", "--no-cache")

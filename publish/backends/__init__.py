@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal, Never, NoReturn, Protocol
 
 from publish.build.resources import Resources
 from publish.errors import FormatError, RenderError
-from publish.model import BLOCK_TYPES, INLINE_TYPES, Document
+from publish.model import BLOCK_TYPES, INLINE_TYPES, Collection, Document
 from publish.plugins import Registry
 from publish.present.theme import Theme
 
@@ -102,6 +102,53 @@ BACKENDS: Registry[BackendSpec] = Registry(
     ), lambda spec: (spec.extension,))
 """Every backend by name: the built-ins, then those plugins add (entry point group `publish.backends`, naming a
 BackendSpec; see publish.plugins). A plugin's spec loads when first looked up; its module when first used."""
+
+
+def whole_collection(kind: str, collection: Collection, context: RenderContext, stamp: str,
+                     make: Callable[[], bytes], libraries: tuple[str, ...] = ()) -> bytes:
+    """A collection's whole output (`make()`), from the cache when it was made before from the same collection
+    (its fields and every article's JSON form), theme and templates, options, images, date (`stamp`, what the
+    output's dates come from) and code: a rebuild with no article changed writes the last build's bytes. An output
+    whose making gave a warning is not kept, so every build says it.
+    `libraries` names what the backend writes with beyond the cache's own list (python-docx for a DOCX)."""
+    from publish.build import cache
+    from publish.present import templating
+
+    if cache.root() is None:
+        return make()
+    theme_key = cache.theme_version(context.theme, templating.builtin_templates_dir())
+    key = collection_key(kind, collection, context, theme_key, stamp, libraries)
+    found = cache.get("documents", key)
+    if found is None:
+        with cache.recording() as recorder:
+            found = make()
+        if not recorder.said:  # an output whose making warned is made again next time, and warns again
+            cache.put("documents", key, found)
+    return found
+
+
+def collection_key(kind: str, collection: Collection, context: RenderContext, theme_key: str, stamp: str,
+                   libraries: tuple[str, ...] = ()) -> str:
+    """What a collection's output depends on (see whole_collection)."""
+    from publish.build import cache
+    from publish.model import image_sources
+
+    fields = [f"{name}={getattr(collection, name)!r}" for name in Collection.__dataclass_fields__
+              if name != "sections"]
+    options = [f"{name}={getattr(context, name)!r}" for name in type(context).__dataclass_fields__
+               if name not in ("theme", "resources")]
+    images = [src for src in (collection.cover, collection.logo) if src]
+    parts: list[str | bytes] = [kind, cache.code_version(), *cache.installed(libraries), theme_key, *fields,
+                                *options, stamp]
+    for section in collection.sections:
+        parts.append(f"section={section.title}")
+        for article in section.articles:
+            parts.append(cache.article_form(article))
+            images += image_sources(article.blocks)
+    for src in images:
+        found = context.resources.image(src)
+        parts += [src, found.file_name, found.media_type, f"{found.width}x{found.height}", found.data]
+    return cache.fingerprint(*parts)
 
 
 def backends_for(names: list[str]) -> list[BackendSpec]:

@@ -12,7 +12,7 @@ from ebooklib import epub
 from lxml import etree
 
 from publish import model, present
-from publish.backends import RenderContext
+from publish.backends import RenderContext, whole_collection
 from publish.backends import html as html_backend
 from publish.build import ahead, cache, reproducible
 from publish.checks import accessibility
@@ -60,38 +60,9 @@ def _chapter(article: model.Article, context: RenderContext) -> bytes:
 
 def _digest(collection: model.Collection, context: RenderContext) -> bytes:
     """A digest: a cover, the contents (nav), then per section a title page and one document per article. The
-    whole package comes from the cache when the same collection was packaged before with the same theme,
-    templates, options, images, date and publish (a rebuild with no article changed)."""
-    if cache.root() is None:
-        return _packaged(collection, context, None)
-    theme_key = cache.theme_version(context.theme, templating.builtin_templates_dir())
-    key = _digest_key(collection, context, theme_key)
-    found = cache.get("documents", key)
-    if found is None:
-        found = _packaged(collection, context, theme_key)
-        cache.put("documents", key, found)
-    return found
-
-
-def _digest_key(collection: model.Collection, context: RenderContext, theme_key: str) -> str:
-    """What a digest's bytes depend on: the collection (its fields, and each article's JSON form), the theme and
-    templates, the options, every image it embeds, its modification time and publish's code."""
-    fields = [f"{name}={getattr(collection, name)!r}" for name in model.Collection.__dataclass_fields__
-              if name != "sections"]
-    options = [f"{name}={getattr(context, name)!r}" for name in type(context).__dataclass_fields__
-               if name not in ("theme", "resources")]
-    images = [src for src in (collection.cover, collection.logo) if src]
-    parts: list[str | bytes] = ["epub-digest", cache.code_version(), theme_key, *fields, *options,
-                                repr(modified_time(_latest(collection)))]
-    for section in collection.sections:
-        parts.append(f"section={section.title}")
-        for article in section.articles:
-            parts.append(cache.article_form(article))
-            images += model.image_sources(article.blocks)
-    for src in images:
-        found = context.resources.image(src)
-        parts += [src, found.file_name, found.media_type, f"{found.width}x{found.height}", found.data]
-    return cache.fingerprint(*parts)
+    whole package comes from the cache when nothing it depends on changed (a rebuild with no article changed)."""
+    return whole_collection("epub-digest", collection, context, repr(modified_time(_latest(collection))),
+                            lambda: _packaged(collection, context))
 
 
 def _latest(collection: model.Collection) -> model.Date | None:
@@ -100,9 +71,8 @@ def _latest(collection: model.Collection) -> model.Date | None:
     return collection.edition or (max(dates, key=reproducible.utc) if dates else None)
 
 
-def _packaged(collection: model.Collection, context: RenderContext, theme_key: str | None) -> bytes:
+def _packaged(collection: model.Collection, context: RenderContext) -> bytes:
     package = _Package(context, collection)
-    package.theme_key = theme_key
     book = _collection_book(collection)
     declare_press(book, collection.articles)
     accessibility.declare_epub(book, accessibility.describe(collection.articles, cover=True))

@@ -10,7 +10,7 @@ from typing import Any, assert_never
 from markupsafe import Markup
 
 from publish import __version__, model, present
-from publish.backends import RenderContext
+from publish.backends import RenderContext, whole_collection
 from publish.errors import RenderError
 from publish.model import text
 from publish.present import templating
@@ -23,8 +23,11 @@ def render(document: model.Document, context: RenderContext, *, remote_images: b
     the web shows as its alt text, unless `remote_images` (the PDF's HTML with --allow-remote: WeasyPrint fetches
     it, within its limits)."""
     match document:
-        case model.Collection():
+        case model.Collection() if remote_images or for_pdf:
             return render_collection(document, context, remote_images=remote_images, for_pdf=for_pdf)
+        case model.Collection():  # the HTML file itself: the last build's when nothing it depends on changed
+            return whole_collection("html", document, context, "",
+                                    lambda: render_collection(document, context).encode()).decode()
         case model.Article():
             return render_article(document, context, remote_images=remote_images, for_pdf=for_pdf)
         case _:

@@ -349,14 +349,14 @@ def code_version() -> str:
     """publish's version, a hash of its own code and the versions of the libraries it reads and renders with, so
     an entry made by other code (a development checkout changed since, an upgraded parser) is never used."""
     package = Path(__file__).resolve().parent.parent
-    parts: list[str | bytes] = [__version__, *_installed(LIBRARIES)]
+    parts: list[str | bytes] = [__version__, *installed(LIBRARIES)]
     for source in sorted(package.rglob("*.py")):
         with contextlib.suppress(OSError):
             parts += [str(source.relative_to(package)), source.read_bytes()]
     return fingerprint(*parts)
 
 
-def _installed(libraries: tuple[str, ...]) -> list[str]:
+def installed(libraries: tuple[str, ...]) -> list[str]:
     """The installed versions of these libraries, as their dist-info folders on sys.path name them (one directory
     listing per path entry: importlib.metadata takes tens of milliseconds for the same)."""
     import sys
@@ -594,7 +594,7 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
                 _remember_form(reading.article, _compact(found["article"]))
             return reading
     _missed()
-    with _recording() as recorder:
+    with recording() as recorder:
         reading = read()
     article = jsonform.to_data(reading.article)
     _remember_form(reading.article, _compact(article))
@@ -660,12 +660,12 @@ def article_piece(kind: str, article: Any, theme_key: str, options: str, images:
     _missed()
     called: list[str] = []
 
-    def recording(src: str) -> Any:
+    def noted(src: str) -> Any:
         called.append(src)
         return image(src)
 
-    with _recording() as recorder:
-        made = make(recording)
+    with recording() as recorder:
+        made = make(noted)
     if not recorder.said:  # a piece whose making warned is made again next time, and warns again
         put_json("pieces", key, {"text": made, "images": called})
     return made
@@ -682,7 +682,7 @@ def _missed() -> None:
 
 
 @contextlib.contextmanager
-def _recording() -> Iterator[_Recorder]:
+def recording() -> Iterator[_Recorder]:
     """The warnings publish's loggers give while the block runs (they are also said as usual)."""
     recorder = _Recorder()
     logger = logging.getLogger("publish")

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from publish import model, present
-from publish.backends import RenderContext
+from publish.backends import RenderContext, whole_collection
 from publish.backends.docx import package, page, press
 from publish.backends.docx.oxml import W_VAL
 from publish.backends.docx.styles import Look, paragraph_looks
@@ -33,8 +33,11 @@ __all__ = ["Look", "outputs", "paragraph_looks", "render"]
 def render(document: model.Document, context: RenderContext) -> bytes:
     """The article as a DOCX file, or a collection as an editor's packet."""
     match document:
-        case model.Collection():
+        case model.Collection() if context.update_fields:  # LibreOffice's layout is not in the cache's key
             return _packet(document, context)
+        case model.Collection():
+            return whole_collection("docx-packet", document, context, repr(reproducible.moment(document.edition)),
+                                    lambda: _packet(document, context), libraries=("python-docx",))
         case model.Article():
             return _article(document, context)
         case _:
