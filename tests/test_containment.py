@@ -139,12 +139,12 @@ def warnings_logged() -> Iterator[list[str]]:
 def test_the_pdf_renderer_refuses_files_devices_and_the_network(tmp_path: Path, server: tuple[str, list[str]],
                                                                   warnings_logged: list[str]) -> None:
     """Defence in depth: HTML that asks for everything (as a hostile theme or template could) gets nothing."""
-    from publish.backends import pdf as pdf_backend
+    from publish.backends import pdfengine
 
     base, requests = server
-    fetcher = pdf_backend.ContainedFetcher((tmp_path,), allow_remote=False)
+    fetcher = pdfengine.ContainedFetcher((tmp_path,), allow_remote=False)
     started = time.perf_counter()
-    pdf = pdf_backend.weasyprint.HTML(string=_fetch_page(base), base_url=tmp_path.as_uri() + "/",
+    pdf = pdfengine.weasyprint.HTML(string=_fetch_page(base), base_url=tmp_path.as_uri() + "/",
                                       url_fetcher=fetcher).write_pdf()
     assert time.perf_counter() - started < 20
     assert requests == []
@@ -159,11 +159,11 @@ def test_the_pdf_renderer_refuses_files_devices_and_the_network(tmp_path: Path, 
 
 def test_allow_remote_lets_the_renderer_reach_the_server(tmp_path: Path, server: tuple[str, list[str]]) -> None:
     """The control for the tests above: the server is reachable, so its silence there means something."""
-    from publish.backends import pdf as pdf_backend
+    from publish.backends import pdfengine
 
     base, requests = server
-    fetcher = pdf_backend.ContainedFetcher((tmp_path,), allow_remote=True)
-    pdf_backend.weasyprint.HTML(string=_fetch_page(base), base_url=tmp_path.as_uri() + "/",
+    fetcher = pdfengine.ContainedFetcher((tmp_path,), allow_remote=True)
+    pdfengine.weasyprint.HTML(string=_fetch_page(base), base_url=tmp_path.as_uri() + "/",
                                 url_fetcher=fetcher).write_pdf()
     assert "/evil.css" in requests
 
@@ -172,15 +172,15 @@ def test_special_files_inside_the_folder_are_refused(tmp_path: Path, warnings_lo
     """A pipe (reading it would block forever) or a link to a device inside the article's own folder."""
     import os
 
-    from publish.backends import pdf as pdf_backend
+    from publish.backends import pdfengine
 
     os.mkfifo(tmp_path / "pipe.css")
     (tmp_path / "noise.css").symlink_to("/dev/urandom")
     page = ('<html><head><link rel="stylesheet" href="pipe.css"><link rel="stylesheet" href="noise.css"></head>'
             "<body><p>Text.</p></body></html>")
-    fetcher = pdf_backend.ContainedFetcher((tmp_path,), allow_remote=False)
+    fetcher = pdfengine.ContainedFetcher((tmp_path,), allow_remote=False)
     started = time.perf_counter()
-    pdf_backend.weasyprint.HTML(string=page, base_url=tmp_path.as_uri() + "/", url_fetcher=fetcher).write_pdf()
+    pdfengine.weasyprint.HTML(string=page, base_url=tmp_path.as_uri() + "/", url_fetcher=fetcher).write_pdf()
     assert time.perf_counter() - started < 20
     reasons = set(warnings_logged)
     assert f"refused to fetch {tmp_path.as_uri()}/pipe.css: not a regular file (a device, pipe or socket)" in reasons

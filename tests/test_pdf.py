@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from publish.backends import RenderContext
+from publish.backends import RenderContext, pdfengine
 from publish.backends import pdf as backend
 
 from conftest import every_type_article
@@ -76,7 +76,7 @@ def test_fetcher_serves_only_allowed_folders(tmp_path: Path) -> None:
     inside.mkdir()
     (inside / "ok.css").write_text("p{}")
     (tmp_path / "secret.txt").write_text("secret")
-    fetcher = backend.ContainedFetcher((inside,), allow_remote=False)
+    fetcher = pdfengine.ContainedFetcher((inside,), allow_remote=False)
     assert fetcher.fetch((inside / "ok.css").as_uri()).read() == b"p{}"
     assert fetcher.fetch("data:text/plain,hi").read() == b"hi"
     for url in [(tmp_path / "secret.txt").as_uri(), (inside / ".." / "secret.txt").as_uri(),

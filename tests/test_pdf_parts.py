@@ -15,7 +15,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from publish.backends import RenderContext, pdfparts
+from publish.backends import RenderContext, pdfengine, pdfparts
 from publish.backends import html as html_backend
 from publish.backends import pdf as pdf_backend
 from publish.build import cache
@@ -77,7 +77,7 @@ def single_watched(brief: Any, context: RenderContext) -> tuple[bytes, Decisions
     """The brief laid out in one pass, with its decisions."""
     decisions = Decisions()
     unwanted, fit, near_empty = pagination.unwanted_breaks, pagination.fit_figures, pagination.last_page_near_empty
-    render = pdf_backend.weasyprint.HTML.render
+    render = pdfengine.weasyprint.HTML.render
     layouts: list[int] = []
     tried = False
 
@@ -104,7 +104,7 @@ def single_watched(brief: Any, context: RenderContext) -> tuple[bytes, Decisions
         return tried
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pdf_backend.weasyprint.HTML, "render", watched_render)
+        patch.setattr(pdfengine.weasyprint.HTML, "render", watched_render)
         patch.setattr(pagination, "unwanted_breaks", watched_unwanted)
         patch.setattr(pagination, "fit_figures", watched_fit)
         patch.setattr(pagination, "last_page_near_empty", watched_near_empty)
@@ -207,13 +207,13 @@ def test_parts_decide_as_the_single_pass_does(both: Both) -> None:
 def test_parts_keep_words_whole_as_the_single_pass_does(tmp_path: Path) -> None:
     """With the rules that keep words whole before and during the layout off (a paragraph's last word marked
     beforehand, a page's hyphenated last line moved on: publish.present.hyphenation.last_words_kept_whole,
-    publish.backends.pdf.MOVE_HYPHENATED_LINES), the single pass lays the brief out again to keep whole the words
+    publish.backends.pdfengine.MOVE_HYPHENATED_LINES), the single pass lays the brief out again to keep whole the words
     it hyphenated across a page or as a paragraph's last word; the parts find the same words in the same rounds,
     decided for the whole document, and the stitched pages are the single pass's. (This is the path a break moved
     by `break-after: avoid` takes.)"""
     brief, context = _context(False, "")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pdf_backend, "MOVE_HYPHENATED_LINES", False)
+        patch.setattr(pdfengine, "MOVE_HYPHENATED_LINES", False)
         patch.setattr(hyphenation, "last_words_kept_whole", lambda html, shortest: html)
         stitched, parted = stitch_watched(brief, context)
         single, once = single_watched(brief, context)

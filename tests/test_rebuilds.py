@@ -115,6 +115,35 @@ def _entries(cache_dir: Path) -> set[str]:
     return {str(path.relative_to(cache_dir)) for path in cache_dir.glob("pages-*/*/*.entry")}
 
 
+def test_an_unchanged_brief_pdf_is_written_from_the_cache_without_weasyprint(tmp_path: Path) -> None:
+    """A collection's PDF whose inputs did not change is the last build's bytes, from the cache whole: WeasyPrint
+    is not even imported. A changed logo, or a changed SOURCE_DATE_EPOCH (the fonts' and the document's date),
+    lays it out again, the bytes of a build without the cache."""
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    manifest, cache_dir = folder / "morning-brief.yaml", tmp_path / "cache"
+    probe = ("import sys; from publish.cli import main; code = main(sys.argv[1:]); "
+             "print(code, 'weasyprint' in sys.modules)")
+
+    def build(out: str, cache: Path | str, epoch: str = "1700000000") -> tuple[list[str], bytes]:
+        environment = {**os.environ, "PUBLISH_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": epoch}
+        done = subprocess.run([sys.executable, "-c", probe, "build", str(manifest), "--to", "pdf", "--out",
+                               str(tmp_path / out)], env=environment, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split(), (tmp_path / out / "morning-brief.pdf").read_bytes()
+
+    assert build("a", cache_dir)[0] == ["0", "True"]
+    said, again = build("b", cache_dir)
+    assert said == ["0", "False"] and again == build("c", "off")[1]
+    assert build("d", cache_dir, epoch="1800000000") == (["0", "True"], build("e", "off", epoch="1800000000")[1])
+    from PIL import Image
+
+    with Image.open(folder / "logo.png") as image:
+        image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).save(folder / "logo.png")
+    said, changed = build("f", cache_dir)
+    assert said == ["0", "True"] and changed != again and changed == build("g", "off")[1]
+
+
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
 def test_a_rebuilt_brief_pdf_lays_out_only_the_changed_part(tmp_path: Path) -> None:
     """Each part of a brief's PDF is kept in the cache (its layout's report and its written pages): a rebuild with

@@ -132,12 +132,12 @@ def test_each_built_in_theme_comes_in_a4_and_us_letter(theme: str) -> None:
 @pytest.mark.parametrize("theme", ["default", "brief", "digest"])
 def test_every_theme_css_is_understood_by_weasyprint(theme: str, caplog: pytest.LogCaptureFixture) -> None:
     """WeasyPrint only logs CSS it ignores; a typo or unsupported property in a theme would silently do nothing."""
-    from publish.backends import pdf as pdf_backend
+    from publish.backends import pdfengine
 
     css = html_backend.stylesheet(load_theme(theme), paged=True, language="ur") + \
         html_backend.stylesheet(load_theme(theme), paged=True)
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
-        pdf_backend.weasyprint.CSS(string=css)
+        pdfengine.weasyprint.CSS(string=css)
     assert [r.getMessage() for r in caplog.records] == []
 
 

@@ -1,203 +1,36 @@
-"""The PDF backend: WeasyPrint lays out the print-ready HTML, fetching nothing outside the allowed folders."""
+"""The PDF backend: WeasyPrint lays out the print-ready HTML, fetching nothing outside the allowed folders
+(publish.backends.pdfengine); a collection's PDF in parts, in parallel (publish.backends.pdfparts).
+
+A collection's PDF comes from the cache whole when nothing it depends on changed: then neither WeasyPrint nor the
+HTML is needed, and a rebuild of an unchanged brief takes the time to read its articles."""
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import ctypes.util
-import datetime as dt
-import logging
-import stat
-import sys
-import warnings
-from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
-from typing import Any
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
-
 from publish import model
-from publish.backends import RenderContext
+from publish.backends import RenderContext, whole_collection
 from publish.backends import html as html_backend
-from publish.build import cache, reproducible, speedups
-from publish.checks import conformance
-from publish.present import hyphenation, pagination
+from publish.build import cache, processes, reproducible
+from publish.present import hyphenation
 
-
-@contextlib.contextmanager
-def _direct_library_loading() -> Iterator[None]:
-    """Let WeasyPrint load its C libraries by their sonames without ctypes' library search.
-
-    WeasyPrint tries several names per library (libpango-1.0-0, pango-1.0, ..., libpango-1.0.so.0); for every
-    name that misses, cffi calls ctypes.util.find_library, which on Linux runs ldconfig, gcc and ld: 0.2-0.3 s of
-    a 1 s import. The sonames in its list load directly, so the search only costs time.
-    """
-    search = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
-    try:
-        yield
-    finally:
-        ctypes.util.find_library = search
-
-
-def _import_weasyprint() -> ModuleType:
-    try:
-        with _direct_library_loading() if speedups.on("library-patch") else contextlib.nullcontext():
-            import weasyprint
-    except OSError:  # a system whose libraries are found only by the search: import again with it
-        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
-            del sys.modules[name]
-        import weasyprint  # noqa: F401
-    return sys.modules["weasyprint"]
-
-
-weasyprint = _import_weasyprint()
-_FONT_EPOCH: contextvars.ContextVar[int | None] = contextvars.ContextVar("publish_font_epoch", default=None)
-"""Seconds since 1970 that the fonts written by the render running in this context record; None: the clock."""
-
-
-def _date_fonts_by_context() -> None:
-    """Have fontTools stamp the fonts it writes (subsets where libharfbuzz-subset is missing, instances of variable
-    fonts) with this context's `_FONT_EPOCH` when one is set. fontTools reads "now" from SOURCE_DATE_EPOCH in
-    os.environ, else the clock; the document's date reaches it this way instead, so a render never changes
-    os.environ, and a render in another thread keeps its own date. Installed once, when this module loads."""
-    from fontTools.misc import timeTools
-    from fontTools.ttLib.tables import _h_e_a_d
-
-    clock: Any = _h_e_a_d.timestampNow
-    if getattr(clock, "publish_dated", False):
-        return
-
-    def timestamp_now() -> int:
-        epoch = _FONT_EPOCH.get()
-        return int(clock()) if epoch is None else int(timeTools.timestampSinceEpoch(epoch))
-
-    timestamp_now.publish_dated = True  # type: ignore[attr-defined]
-    _h_e_a_d.timestampNow = timestamp_now
-
-
-@contextlib.contextmanager
-def fonts_dated(moment: dt.datetime | None) -> Iterator[None]:
-    """Within the block, in this thread, the fonts WeasyPrint has written record `moment` (None: the clock)."""
-    token = _FONT_EPOCH.set(None if moment is None else int(moment.timestamp()))
-    try:
-        yield
-    finally:
-        _FONT_EPOCH.reset(token)
-
-
-_date_fonts_by_context()
-
-
-MOVE_HYPHENATED_LINES = True
-"""Whether a page's last line ending in a hyphen moves to the next page during the layout (`_no_hyphen_at_page_end`);
-off, only the layout again with the word kept whole avoids it (the tests compare both ways)."""
-
-
-def _no_hyphen_at_page_end() -> None:
-    """Have WeasyPrint carry no broken word over a page: when a page's last line ends in a hyphen, the line goes to
-    the next page, or the whole paragraph does when the lines left would be fewer than its orphans (as for its
-    orphans; not when the paragraph opens the page). A typesetter shortens the page by a line or two rather than
-    finish a word overleaf. WeasyPrint breaks a paragraph across pages in one place, `_break_line` (after it keeps
-    the widows the paragraph asks for), and resumes on the next page after the last line it kept; this wraps it.
-    Where a break moves earlier for another reason (`break-after: avoid`), publish.present.pagination
-    .unwanted_breaks finds the word after the layout. Installed once, when this module loads."""
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.layout import block
-
-    original: Any = block._break_line
-    if getattr(original, "publish_wrapped", False):
-        return
-
-    def ends_hyphenated(line: Any) -> bool:
-        texts = [box.text for box in line.descendants() if isinstance(box, boxes.TextBox) and box.text.strip()]
-        return bool(texts) and texts[-1].rstrip().endswith(hyphenation.HYPHEN)
-
-    def break_line(context: Any, box: Any, line: Any, new_children: list[Any], needed: int, page_is_empty: bool,
-                   *rest: Any) -> Any:
-        abort, stop, resume_at = original(context, box, line, new_children, needed, page_is_empty, *rest)
-        absolute_boxes, fixed_boxes = rest[-2:]
-        while MOVE_HYPHENATED_LINES and not abort and stop and new_children and ends_hyphenated(new_children[-1]):
-            if len(new_children) > max(1, box.style["orphans"]):
-                block.remove_placeholders(context, new_children[-1].children, absolute_boxes, fixed_boxes)
-                del new_children[-1]
-            elif not page_is_empty:
-                return True, False, resume_at
-            else:
-                break
-        return abort, stop, resume_at
-
-    break_line.publish_wrapped = True  # type: ignore[attr-defined]
-    block._break_line = break_line
-
-
-_no_hyphen_at_page_end()
-URLFetcher: Any = weasyprint.urls.URLFetcher
-log = logging.getLogger("publish")
-MAX_FETCH_BYTES = 64 * 1024 * 1024
-"""The largest file the renderer reads for a stylesheet, font or image."""
-
-
-class _RefusalsReported(logging.Filter):
-    """WeasyPrint logs an error for every resource it could not load; for one publish refused, the warning
-    publish gave already says which and why. Its other lines are advice, never a build's error: warnings (a
-    render names its input in them too, see publish.build)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if "publish refused" in record.getMessage():
-            return False
-        if record.levelno > logging.WARNING:
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-        return True
-
-
-logging.getLogger("weasyprint").addFilter(_RefusalsReported())
-
-
-class ContainedFetcher(URLFetcher):  # type: ignore[misc]
-    """Serves data: URIs and regular files inside the allowed folders; http(s) only when allowed; refuses the rest."""
-
-    def __init__(self, roots: tuple[Path, ...], allow_remote: bool) -> None:
-        super().__init__(timeout=10, allowed_protocols=None, allow_redirects=False, fail_on_errors=False)
-        self.roots = tuple(root.resolve() for root in roots)
-        self.allow_remote = allow_remote
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == "data" or (scheme in ("http", "https") and self.allow_remote):
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
-            reason = self._refusal(path)
-            if reason is None:
-                with path.open("rb") as handle:
-                    data = handle.read(MAX_FETCH_BYTES + 1)
-                if len(data) <= MAX_FETCH_BYTES:
-                    return weasyprint.urls.URLFetcherResponse(url, data)
-                reason = f"larger than {MAX_FETCH_BYTES // 1024 // 1024} MiB"
-        else:
-            reason = "a remote resource (use --allow-remote to fetch it)" if scheme in ("http", "https") \
-                else f"a {scheme or 'schemeless'} URL"
-        self.refused.append(url)
-        log.warning("refused to fetch %s: %s", url, reason)
-        raise ValueError(f"publish refused {url}: {reason}")
-
-    def _refusal(self, path: Path) -> str | None:
-        """Why a local file may not be read (outside the allowed folders, missing, not a regular file), or None."""
-        if not any(path.is_relative_to(root) for root in self.roots):
-            return "outside the article's folder and the theme"
-        try:
-            mode = path.stat().st_mode
-        except OSError:
-            return "not found"
-        return None if stat.S_ISREG(mode) else "not a regular file (a device, pipe or socket)"
+LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "cffi", "pikepdf")
+"""What the PDF is laid out and written with, beyond what every cache key names (publish.build.cache.LIBRARIES)."""
 
 
 def render(article: model.Document, context: RenderContext) -> bytes:
     """The PDF of the print-ready HTML of an article or a collection: selectable text, embedded fonts,
     metadata and bookmarks."""
+    match article:
+        case model.Collection() if not context.allow_remote:  # what the web serves is not in the key
+            # the fonts record the document's date; parts or a single pass (and how many parts) depend on the
+            # cores and whether this process may fork
+            stamp = (f"{reproducible.font_moment(article)!r}|{reproducible.source_date_epoch()!r}|"
+                     f"{processes.cores()}|{processes.can_fork()}")
+            return whole_collection("pdf", article, context, stamp, lambda: _laid_out(article, context),
+                                    libraries=LIBRARIES)
+    return _laid_out(article, context)
+
+
+def _laid_out(article: model.Document, context: RenderContext) -> bytes:
     html = print_html(article, context)
     if context.theme.typography.hyphenate:
         cache.load_hyphenation({a.meta.language for a in article.articles})
@@ -207,11 +40,13 @@ def render(article: model.Document, context: RenderContext) -> bytes:
 
             if (stitched := pdfparts.render(article, html, context)) is not None:
                 return stitched
-    fetcher = ContainedFetcher((context.resources.base_dir, *context.resources.roots, context.theme.folder),
-                               context.allow_remote)
-    document = weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
-                               url_fetcher=fetcher)
-    return _write(document, article, article.uid, context.pdf_variant, context.theme.typography.hyphenate)
+    from publish.backends import pdfengine
+
+    fetcher = pdfengine.ContainedFetcher((context.resources.base_dir, *context.resources.roots,
+                                          context.theme.folder), context.allow_remote)
+    document = pdfengine.weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
+                                         url_fetcher=fetcher)
+    return pdfengine.write(document, article, article.uid, context.pdf_variant, context.theme.typography.hyphenate)
 
 
 def print_html(article: model.Document, context: RenderContext) -> str:
@@ -222,52 +57,3 @@ def print_html(article: model.Document, context: RenderContext) -> str:
     if not typography.hyphenate:
         return html
     return hyphenation.last_words_kept_whole(html, typography.hyphenate_before + typography.hyphenate_after)
-
-
-LAYOUTS = 3
-"""The most layouts of one document: the second and third redo it with what publish.present.pagination found on the
-pages (words hyphenated where a typesetter would not, kept whole; figures that left a page too empty, scaled)."""
-
-
-def _write(html: Any, source: model.Document, uid: str, variant_name: str, hyphenate: bool = False) -> bytes:
-    """Lay out and write the PDF reproducibly: the identifier from the uid, no "now" anywhere (the dates are the
-    document's own, else SOURCE_DATE_EPOCH's, else none), and the conformance level asked for declared."""
-    options = layout_options(uid, variant_name)
-    with fonts_dated(reproducible.font_moment(source)):
-        kept_whole: frozenset[str] = frozenset()
-        for _ in range(LAYOUTS):
-            with hyphenation.protected(kept_whole):
-                document = html.render(**options)
-            more = pagination.unwanted_breaks(document.pages) - kept_whole if hyphenate else frozenset()
-            kept_whole |= more
-            if not pagination.fit_figures(document.pages) and not more:
-                break
-        story = pagination.copyfit_target(html.etree_element)
-        if story is not None and pagination.last_page_near_empty(document.pages):  # copyfit: the last story a
-            story.set(pagination.COPYFIT, "")  # little tighter, kept if a page goes
-            with hyphenation.protected(kept_whole):
-                fitted = html.render(**options)
-            if len(fitted.pages) < len(document.pages):
-                document = fitted
-        return write_laid_out(document, source, options)
-
-
-def layout_options(uid: str, variant_name: str) -> dict[str, Any]:
-    """WeasyPrint's options for a document: presentational hints, the identifier from the uid, the variant."""
-    variant = conformance.pdf_variant(variant_name)
-    options: dict[str, Any] = {"presentational_hints": True, "pdf_identifier": uid.encode("utf-8")}
-    if variant is not None:
-        options["pdf_variant"] = variant.name
-    return options
-
-
-def write_laid_out(document: Any, source: model.Document, options: dict[str, Any]) -> bytes:
-    """A laid-out document's PDF (inside `fonts_dated(reproducible.font_moment(source))`): dated by the source, else by
-    SOURCE_DATE_EPOCH."""
-    epoch = reproducible.source_date_epoch()
-    if epoch is not None and reproducible.document_date(source) is None:
-        document.metadata.created = document.metadata.modified = reproducible.w3c(epoch)
-    with warnings.catch_warnings():  # WeasyPrint 70 opens its sRGB profile (PDF/A) and never closes it
-        warnings.simplefilter("ignore", ResourceWarning)
-        pdf: bytes = document.write_pdf(**options)
-    return pdf

@@ -7,7 +7,7 @@ collection's element structure (the other parts are left as empty, undisplayed e
 `.article + .article` still match) and is laid out in its own thread of a forked worker process:
 
 1. **Layout, in the single pass's rounds.** A worker lays out a part's body; WeasyPrint then asks for its margin
-   boxes, where publish's hook reads the part's pages as `publish.backends.pdf._write` reads the whole document's
+   boxes, where publish's hook reads the part's pages as `publish.backends.pdfengine.write` reads the whole document's
    (publish.present.pagination: words hyphenated across a page or as a paragraph's last word, figures to scale, a
    near-empty last page), reports that with the page count, and waits for the parent's verdict. The parent decides
    for the whole document as the single pass would: another round with the words found kept whole everywhere
@@ -347,7 +347,7 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
     not match a single pass."""
     if not usable(collection, context) or _flows_across_parts(html):
         return None
-    from publish.backends import pdf
+    from publish.backends import pdfengine
 
     hyphenate = context.theme.typography.hyphenate
     if hyphenate:  # the patterns publish hyphenates with, loaded before the workers fork (they inherit them)
@@ -356,10 +356,10 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
     base_url = context.resources.base_dir.resolve().as_uri() + "/"
 
     def open_part(part: str) -> Any:
-        fetcher = pdf.ContainedFetcher(roots, context.allow_remote)
-        return pdf.weasyprint.HTML(string=part, base_url=base_url, url_fetcher=fetcher)
+        fetcher = pdfengine.ContainedFetcher(roots, context.allow_remote)
+        return pdfengine.weasyprint.HTML(string=part, base_url=base_url, url_fetcher=fetcher)
 
-    press = _Press(open_part, collection, pdf.layout_options(collection.uid, context.pdf_variant), hyphenate)
+    press = _Press(open_part, collection, pdfengine.layout_options(collection.uid, context.pdf_variant), hyphenate)
     workers = min(_cores(), MAX_WORKERS)
     units = min(len(collection.articles) if context.article_break else len(collection.sections),
                 PARTS_PER_WORKER * workers)
@@ -380,7 +380,7 @@ def render(collection: model.Collection, html: str, context: RenderContext) -> b
 
 # --- laying the parts out in worker processes ---------------------------------------------------------------
 #
-# The single pass (publish.backends.pdf._write) lays the whole document out up to LAYOUTS times: after each layout,
+# The single pass (publish.backends.pdfengine.write) lays the whole document out up to LAYOUTS times: after each layout,
 # publish.present.pagination finds the words hyphenated where a typesetter would not (kept whole, everywhere, next time)
 # and the figures that left a page too empty (scaled to fit); when its last page holds a few lines, it tries once
 # more with its last story set tighter (copyfit) and keeps that if a page goes. Each finding is about one page or two
@@ -499,9 +499,9 @@ class _PartLayout:
 
     def make(self, press: _Press, html: str) -> bytes:
         """Lay the part out until the parent accepts a layout, and write it."""
-        from publish.backends import pdf
+        from publish.backends import pdfengine
 
-        with pdf.fonts_dated(reproducible.font_moment(press.collection)):
+        with pdfengine.fonts_dated(reproducible.font_moment(press.collection)):
             document = None
             known = _cached_report(self.key)
             if known is not None:  # laid out before: the parent decides from the report kept then
@@ -528,7 +528,7 @@ class _PartLayout:
                     continue
                 finally:
                     _local.part = None
-                written = pdf.write_laid_out(laid, press.collection, press.options)
+                written = pdfengine.write_laid_out(laid, press.collection, press.options)
                 if self.pristine and (furniture := self.numbered()) is not None:
                     cache.put("pages", _written_key(self.key, furniture), written)
                 return written
@@ -636,8 +636,8 @@ def _margin_boxes_hook(original: Callable[..., Iterator[Any]]) -> Callable[..., 
 
 
 def _install_hooks() -> None:
-    from publish.backends import pdf
-    layout = pdf.weasyprint.layout
+    from publish.backends import pdfengine
+    layout = pdfengine.weasyprint.layout
     if not getattr(layout.make_margin_boxes, "publish_parts", False):
         boxes_hook = _margin_boxes_hook(layout.make_margin_boxes)
         pages_hook = _make_all_pages_hook(layout.make_all_pages)
@@ -820,7 +820,7 @@ class _Schedule:
         ends on a near-empty page (beside the other parts' layouts): used if the rounds end with that layout."""
 
     def run(self) -> Laid:
-        from publish.backends.pdf import LAYOUTS
+        from publish.backends.pdfengine import LAYOUTS
 
         piece = self.piece
         units = len(piece.units)
@@ -831,7 +831,7 @@ class _Schedule:
         self._verdict(front, _Abandon())  # counted only
         kept: frozenset[str] = frozenset()  # the words kept whole from the next layout on
         laid_with = kept  # those the body parts' current layouts keep whole
-        for round_ in range(1, LAYOUTS + 1):  # as publish.backends.pdf._write
+        for round_ in range(1, LAYOUTS + 1):  # as publish.backends.pdfengine.write
             reports = self._reports(body)
             found = frozenset[str]().union(*(report.words for report in reports))
             fitted = any(report.fitted for report in reports)

@@ -12,7 +12,7 @@ cannot say:
 - never the last word of a paragraph: `last_words_kept_whole` marks each paragraph's last word `hyphens: manual`
   in the HTML before the layout (a last line holding only the end of a broken word cannot happen then);
 - never a hyphen carried over a page break: the PDF backend's layout moves a page's last line to the next page
-  when it ends in a hyphen and the paragraph's orphans allow (publish.backends.pdf), as a typesetter shortens the
+  when it ends in a hyphen and the paragraph's orphans allow (publish.backends.pdfengine), as a typesetter shortens the
   page by a line. Where they do not (or a break moved to an earlier line by `break-after: avoid`),
   `publish.present.pagination.unwanted_breaks` finds the word after the layout, and the PDF backend lays the
   document out again with it `protected` (at most twice).
