@@ -22,12 +22,14 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from publish.errors import FormatError
 
 BUILTIN = "publish"
 """The package named as the origin of everything built in."""
+GROUPS = ("publish.readers", "publish.backends", "publish.themes")
+"""The entry point groups publish reads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +79,62 @@ class Plugin:
 @functools.cache
 def plugins(group: str) -> tuple[Plugin, ...]:
     """The entry points installed in `group`, in a stable order (read from package metadata; nothing imported)."""
-    found = [Plugin(ep.name, ep.value, ep.dist.name if ep.dist is not None else "(unknown package)", group)
-             for ep in _entry_points().select(group=group)]
+    if group not in GROUPS:
+        raise ValueError(f"publish reads no entry point group {group!r}")
+    found = [Plugin(name, value, package, group) for in_group, name, value, package in _entry_points()
+             if in_group == group]
     return tuple(sorted(found, key=lambda p: (p.name, p.package)))
 
 
 @functools.cache
-def _entry_points() -> Any:
-    """Every installed package's entry points, read once (each read looks at every installed package's metadata;
-    a build asks for readers, backends and themes)."""
+def _entry_points() -> tuple[tuple[str, str, str, str], ...]:
+    """Every installed package's entry points in publish's groups (group, name, value, package), read once per
+    process, and kept in publish's cache while no package's metadata on the import path changed: reading every
+    installed package's metadata takes longer than a warm build reads its articles."""
+    from publish.build import cache
+
+    key = _metadata_state()
+    found = cache.get_json("plugins", key)
+    if isinstance(found, list) and all(isinstance(row, list) and len(row) == 4 and all(isinstance(v, str) for v in row)
+                                       for row in found):
+        return tuple((row[0], row[1], row[2], row[3]) for row in found)
     from importlib.metadata import entry_points
 
-    return entry_points()
+    installed = entry_points()
+    table = tuple((group, ep.name, ep.value, ep.dist.name if ep.dist is not None else "(unknown package)")
+                  for group in GROUPS for ep in installed.select(group=group))
+    cache.put_json("plugins", key, table)
+    return table
+
+
+def _metadata_state() -> str:
+    """What the installed packages' entry points depend on: each folder on the import path, the metadata folders
+    in it (a package installed, removed or upgraded), and each one's entry_points.txt (edited in place)."""
+    import os
+    import sys
+
+    from publish.build import cache
+
+    parts = []
+    for entry in sys.path:
+        folder = entry or "."
+        try:
+            names = sorted(name for name in os.listdir(folder) if name.endswith((".dist-info", ".egg-info")))
+        except OSError:  # a zip file, or missing: its own stamp
+            try:
+                stamp = os.stat(folder)
+                parts.append(f"{entry}|{stamp.st_mtime_ns}|{stamp.st_size}")
+            except OSError:
+                parts.append(f"{entry}|missing")
+            continue
+        parts.append(f"{entry}|folder")
+        for name in names:
+            try:
+                stamp = os.stat(os.path.join(folder, name, "entry_points.txt"))
+                parts.append(f"{name}|{stamp.st_mtime_ns}|{stamp.st_size}|{stamp.st_ino}")
+            except OSError:
+                parts.append(f"{name}|none")
+    return cache.fingerprint("entry-points", *parts)
 
 
 class Spec(Protocol):

@@ -117,3 +117,26 @@ def test_a_plugin_is_imported_only_when_its_format_is_used(plugin_path: Path, tm
     # or backend; reading a note loads its reader, still not the backend
     assert done.stdout.splitlines() == ["['publish_note_example']",
                                         "['publish_note_example', 'publish_note_example.reader']"]
+
+
+def test_the_entry_points_kept_in_the_cache_follow_the_installed_packages(plugin_path: Path, tmp_path: Path) -> None:
+    """The table of publish's entry points comes from the cache while no package's metadata on the import path
+    changed; a package added, or its entry_points.txt edited in place, is seen on the next run."""
+    site = tmp_path / "site"
+    shutil.copytree(plugin_path, site)
+    env = {**os.environ, "PYTHONPATH": str(site), "PUBLISH_CACHE_DIR": str(tmp_path / "cache")}
+
+    def names() -> list[str]:
+        probe = "from publish import plugins; print(*sorted(p.name for p in plugins.plugins('publish.backends')))"
+        done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert names() == names() == ["plaintext"]  # read, then from the cache
+    assert list((tmp_path / "cache").glob("plugins-*/*/*.entry"))
+    (listing,) = site.glob("*.dist-info/entry_points.txt")
+    listing.write_text(listing.read_text(encoding="utf-8").replace("plaintext=", "plain-words="), encoding="utf-8")
+    assert names() == ["plain-words"]
+    shutil.rmtree(next(site.glob("*.dist-info")))
+    assert names() == []
