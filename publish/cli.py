@@ -36,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 done, 1 a user error, 2 a usage error)."""
     restore = _configure_logging()
     try:
-        args = _parser().parse_args(argv)  # the parser lists plugin formats: a broken plugin is one line too
-        return int(args.run(args))
+        args = _parser().parse_args(argv)
+        with cache.turned_off() if getattr(args, "no_cache", False) else contextlib.nullcontext():
+            list(READERS), list(BACKENDS)  # every plugin format's name: a clash is one line, whatever the command
+            return int(args.run(args))
     except PublishError as exc:
         print(f"publish: error: {exc}", file=sys.stderr)
         return 1
@@ -299,26 +301,38 @@ def _track_changes_option(parser: argparse.ArgumentParser) -> None:
                              "them, or all: keep them and the comments, for a review copy")
 
 
+class _Help(argparse.HelpFormatter):
+    """Help with the formats plugins add filled in ({readers}, {backends}) only when help is shown: listing them
+    reads the installed packages' metadata, which a command that shows no help does not wait for."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if text is None or "{" not in text:
+            return text
+        return text.replace("{readers}", ", ".join(READERS)).replace("{backends}", ", ".join(BACKENDS))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="publish",
         description="Turn news articles into print-ready HTML, PDF, DOCX and EPUB from one article model.",
+        formatter_class=_Help,
     )
     parser.add_argument("--version", action="version", version=f"publish {__version__}")
     parser.set_defaults(run=lambda args: _usage(parser))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    readers = ", ".join(READERS)
 
-    b = commands.add_parser("build", help="render articles into output files",
+    b = commands.add_parser("build", formatter_class=_Help, help="render articles into output files",
                             description="Render each INPUT into every format asked for.")
     b.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help=f"article files ({readers}: see `publish formats`), http(s) URLs of web pages (with "
+                   help="article files ({readers}: see `publish formats`), http(s) URLs of web pages (with "
                         "--allow-remote) or collection manifests (.yaml)")
     b.add_argument("--to", metavar="FORMATS",
-                   help=f"comma-separated output formats: {', '.join(BACKENDS)} (default: "
+                   help="comma-separated output formats: {backends} (default: "
                         f"{', '.join(DEFAULT_FORMATS)})")
     b.add_argument("--out", metavar="DIR", help="output folder (default: publish.toml's out, else out)")
-    b.add_argument("--from", dest="input_format", choices=list(READERS), help="input format, overriding the extension")
+    b.add_argument("--from", dest="input_format", choices=READERS, metavar="FORMAT",
+                   help="input format ({readers}), overriding the extension")
     b.add_argument("--theme", metavar="NAME|PATH",
                    help="theme name or folder (default: publish.toml's theme, else default; see `publish themes`)")
     b.add_argument("--templates", action="append", metavar="DIR",
@@ -372,6 +386,7 @@ def _parser() -> argparse.ArgumentParser:
     b.set_defaults(run=_build)
 
     k = commands.add_parser("check", help="validate output files and compare their words with the source",
+                            formatter_class=_Help,
                             description="Validate each OUTPUT (HTML with the Nu HTML Checker, PDF with pypdf and "
                                         "qpdf, DOCX part by part and in LibreOffice, EPUB with epubcheck and its "
                                         "accessibility metadata) and, given --source, check that every word of the "
@@ -381,8 +396,8 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--source", metavar="INPUT", action="append",
                    help="the article the outputs were made from, for word parity; repeat it for outputs of several "
                         "articles (each output is matched to the source of the same name)")
-    k.add_argument("--from", dest="input_format", choices=list(READERS), help="the source's format, overriding "
-                                                                               "its extension")
+    k.add_argument("--from", dest="input_format", choices=READERS, metavar="FORMAT",
+                   help="the source's format ({readers}), overriding its extension")
     k.add_argument("--pdf-variant", choices=list(PDF_VARIANTS), default="", metavar="VARIANT",
                    help=f"require every PDF to declare this conformance: {', '.join(PDF_VARIANTS)}")
     k.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -393,23 +408,26 @@ def _parser() -> argparse.ArgumentParser:
     k.set_defaults(run=_check)
 
     f = commands.add_parser("formats", help="list the input and output formats, built in and from plugins",
+                            formatter_class=_Help,
                             description="List the readers (input formats: name, extensions, summary, package) and "
                                         "the backends (output formats), including those installed plugins add.")
     f.set_defaults(run=_formats)
 
-    t = commands.add_parser("themes", help="list the themes",
+    t = commands.add_parser("themes", formatter_class=_Help, help="list the themes",
                             description="List the built-in and plugin themes: name, page size, body and heading "
                                         "fonts, description (and the theme publish.toml names, if it is a folder).")
     t.add_argument("--config", metavar="FILE", help=f"project file (default: ./{CONFIG_NAME} if present)")
     t.set_defaults(run=_themes)
 
     s = commands.add_parser("serve", help="preview every format in a browser, rebuilt as you edit",
+                            formatter_class=_Help,
                             description="Serve a live preview of INPUT (an article or a manifest) on 127.0.0.1: the "
                                         "HTML, the PDF's pages, the DOCX as LibreOffice lays it out, the EPUB's "
                                         "chapters, the reader's report and the checks. Saving the input, a file a "
                                         "manifest lists, the theme or a template rebuilds and reloads the page.")
     s.add_argument("input", metavar="INPUT")
-    s.add_argument("--from", dest="input_format", choices=list(READERS), help="input format, overriding the extension")
+    s.add_argument("--from", dest="input_format", choices=READERS, metavar="FORMAT",
+                   help="input format ({readers}), overriding the extension")
     s.add_argument("--theme", metavar="NAME|PATH", help="theme name or folder (default: publish.toml's, else default)")
     s.add_argument("--templates", action="append", metavar="DIR", help="a folder of template overrides (repeatable)")
     s.add_argument("--page-size", type=_page_size, metavar="SIZE",
@@ -425,6 +443,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_serve)
 
     r = commands.add_parser("review", help="list an edited Word file's tracked changes, comments and other edits",
+                            formatter_class=_Help,
                             description="List every tracked change (insertion, deletion, move, formatting) and "
                                         "comment in a Word file, with its author, date and paragraph; in a DOCX "
                                         "publish wrote, also the paragraphs edited with Track Changes off.")
@@ -433,16 +452,19 @@ def _parser() -> argparse.ArgumentParser:
                                                        "paragraph, first_words, text, detail)")
     r.set_defaults(run=_review)
     h = commands.add_parser("cache", help="show or clear the cache of templates, patterns and articles",
+                            formatter_class=_Help,
                             description="`publish cache info` shows the cache folder, its entries and size cap; "
                                         "`publish cache clear` removes every entry.")
     h.add_argument("action", choices=["info", "clear"])
     h.set_defaults(run=_cache)
 
     i = commands.add_parser("inspect", help="print the article model as JSON and what the reader dropped",
+                            formatter_class=_Help,
                             description="Print INPUT's article model as JSON on stdout and the reader's report "
                                         "(inferred structure, dropped lines) on stderr.")
     i.add_argument("input", metavar="INPUT")
-    i.add_argument("--from", dest="input_format", choices=list(READERS), help="input format, overriding the extension")
+    i.add_argument("--from", dest="input_format", choices=READERS, metavar="FORMAT",
+                   help="input format ({readers}), overriding the extension")
     _track_changes_option(i)
     i.set_defaults(run=_inspect)
     return parser

@@ -186,9 +186,9 @@ def test_an_unchanged_collection_is_written_from_the_cache_whole(tmp_path: Path,
     first = build("a")
     documents = _entries(tmp_path / "cache", "documents")
     made: list[str] = []
-    for backend in ("html", "docx", "epub"):
-        module = __import__(f"publish.backends.{backend}", fromlist=["render"])
-        name = {"html": "render_collection", "docx": "_packet", "epub": "_packaged"}[backend]
+    for backend, where, name in (("html", "html", "render_collection"), ("docx", "docx", "_packet"),
+                                 ("epub", "epubpackage", "digest")):
+        module = __import__(f"publish.backends.{where}", fromlist=["render"])
         original = getattr(module, name)
 
         def counted(*args: object, _original: object = original, _backend: str = backend, **kwargs: object) -> object:
@@ -206,3 +206,21 @@ def test_an_unchanged_collection_is_written_from_the_cache_whole(tmp_path: Path,
     changed = build("c")
     assert sorted(made) == ["docx", "epub", "html"]
     assert changed != first and changed == build("d", "--no-cache")
+
+
+def test_an_article_read_from_the_cache_keeps_its_own_json_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                ) -> None:
+    """The form a piece's key hashes, taken from the stored entry as it is, is the article's own compact JSON form,
+    for a story with quotes, backslashes and the entry's own key words in its text."""
+    import json
+
+    from publish.model import jsonform
+
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    story = tmp_path / "story.md"
+    story.write_text('---\ntitle: "The \\"dropped\\": [case]"\n---\n\nHe said ,"dropped":[ and \\\\ and “curly”.\n',
+                     encoding="utf-8")
+    first = read_file(story).article
+    again = read_file(story).article  # from the cache
+    expected = json.dumps(jsonform.to_data(again), ensure_ascii=False, separators=(",", ":"))
+    assert again == first and cache.article_form(again) == expected

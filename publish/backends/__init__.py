@@ -111,12 +111,12 @@ def whole_collection(kind: str, collection: Collection, context: RenderContext, 
     output's dates come from) and code: a rebuild with no article changed writes the last build's bytes. An output
     whose making gave a warning is not kept, so every build says it.
     `libraries` names what the backend writes with beyond the cache's own list (python-docx for a DOCX)."""
+    from publish import present
     from publish.build import cache
-    from publish.present import templating
 
     if cache.root() is None:
         return make()
-    theme_key = cache.theme_version(context.theme, templating.builtin_templates_dir())
+    theme_key = cache.theme_version(context.theme, present.builtin_templates_dir())
     key = collection_key(kind, collection, context, theme_key, stamp, libraries)
     found = cache.get("documents", key)
     if found is None:

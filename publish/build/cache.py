@@ -40,12 +40,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
 from publish import __version__
 from publish.build import speedups
 
 if TYPE_CHECKING:
+    import jinja2
+
     from publish.readers import Reading
 
 OFF = {"off", "0", "no", "false"}
@@ -174,38 +174,46 @@ def write_signed(entry: Path, context: str, payload: bytes) -> None:
         _store(entry, _MAGIC + _signature(key, context, payload) + payload)
 
 
-class TemplateCache(jinja2.BytecodeCache):
-    """Jinja2's compiled templates, each entry signed by the cache: a missing, damaged, stale or foreign entry
-    means compiling again, never loading code the cache did not write."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def _entry(self, bucket: jinja2.bccache.Bucket) -> tuple[Path, str]:
-        return self.directory / f"{bucket.key}.code", f"template|{bucket.key}|{bucket.checksum}"
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        entry, context = self._entry(bucket)
-        payload = read_signed(entry, context)
-        if payload is None:
-            return
-        try:
-            code = marshal.loads(payload)
-        except (EOFError, ValueError, TypeError):
-            return
-        if isinstance(code, types.CodeType):
-            bucket.code = code
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.code is not None:
-            entry, context = self._entry(bucket)
-            write_signed(entry, context, marshal.dumps(bucket.code))
-
-
-def template_cache() -> TemplateCache | None:
+def template_cache() -> jinja2.BytecodeCache | None:
     """The bytecode cache for the Jinja2 environment, or None without a usable cache folder."""
     path = folder("templates") if speedups.on("cache") else None
-    return TemplateCache(path) if path is not None else None
+    return _template_cache_type()(path) if path is not None else None
+
+
+@functools.cache
+def _template_cache_type() -> Callable[[Path], jinja2.BytecodeCache]:
+    """The bytecode cache's class, made when first needed: a build that renders no template (every output from
+    the cache) does not import Jinja2."""
+    import jinja2
+
+    class TemplateCache(jinja2.BytecodeCache):
+        """Jinja2's compiled templates, each entry signed by the cache: a missing, damaged, stale or foreign entry
+        means compiling again, never loading code the cache did not write."""
+
+        def __init__(self, directory: Path) -> None:
+            self.directory = directory
+
+        def _entry(self, bucket: jinja2.bccache.Bucket) -> tuple[Path, str]:
+            return self.directory / f"{bucket.key}.code", f"template|{bucket.key}|{bucket.checksum}"
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            entry, context = self._entry(bucket)
+            payload = read_signed(entry, context)
+            if payload is None:
+                return
+            try:
+                code = marshal.loads(payload)
+            except (EOFError, ValueError, TypeError):
+                return
+            if isinstance(code, types.CodeType):
+                bucket.code = code
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            if bucket.code is not None:
+                entry, context = self._entry(bucket)
+                write_signed(entry, context, marshal.dumps(bucket.code))
+
+    return TemplateCache
 
 
 def load_hyphenation(languages: set[str]) -> None:
@@ -578,8 +586,12 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
     from publish.model import jsonform
 
     key = fingerprint("model", reader, reader_version(module), source_name, charset or "", data)
-    found = get_json("models", key)
-    if isinstance(found, dict):
+    payload = get("models", key)
+    try:
+        found = json.loads(payload) if payload is not None else None
+    except (ValueError, RecursionError):
+        found = None
+    if isinstance(found, dict) and payload is not None:
         try:
             reading = readers.Reading(jsonform.from_trusted_data(found["article"]),  # signed: this code wrote it
                               tuple(readers.Dropped(*row) for row in found["dropped"]),
@@ -591,7 +603,7 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
             for name, level, message in said:
                 logging.getLogger(name).log(level, "%s", message)
             if reading.article.meta.language == found["article"]["meta"]["language"]:  # the form read is its own
-                _remember_form(reading.article, _compact(found["article"]))
+                _remember_form(reading.article, _stored_form(payload) or _compact(found["article"]))
             return reading
     _missed()
     with recording() as recorder:
@@ -603,6 +615,15 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
                              "inferred": [[i.line, i.text, i.role] for i in reading.inferred],
                              "said": recorder.said})
     return reading
+
+
+def _stored_form(payload: bytes) -> str:
+    """The article's compact JSON form as a models entry holds it: its payload is `{"article":FORM,"dropped":...}`
+    written compact, so the form is the text between (a quote inside the article's strings is escaped, so
+    `,"dropped":[` cannot occur in it); "" if the payload is not of that shape."""
+    head = b'{"article":'
+    end = payload.rfind(b',"dropped":[')
+    return payload[len(head):end].decode("utf-8") if payload.startswith(head) and end > len(head) else ""
 
 
 _FORMS: dict[int, tuple[Any, str]] = {}

@@ -13,6 +13,13 @@ from publish.present.labels import Labels, labels_for
 from publish.present.theme import Theme
 
 
+def builtin_templates_dir() -> Path:
+    """The folder of templates shipped with publish."""
+    import importlib.resources
+
+    return Path(str(importlib.resources.files("publish.templates")))
+
+
 @dataclass(frozen=True, slots=True)
 class DatelinePart:
     """One part of a dateline: the place, the publication date, or the update with its label."""

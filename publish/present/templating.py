@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib.resources
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -37,9 +36,7 @@ class ImageRef:
     """Height in pixels."""
 
 
-def builtin_templates_dir() -> Path:
-    """The folder of templates shipped with publish."""
-    return Path(str(importlib.resources.files("publish.templates")))
+builtin_templates_dir = present.builtin_templates_dir
 
 
 @functools.lru_cache(maxsize=16)
