@@ -145,6 +145,27 @@ def test_an_unchanged_brief_pdf_is_written_from_the_cache_without_weasyprint(tmp
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
+def test_a_warning_from_a_pdf_part_is_said_by_every_build(tmp_path: Path) -> None:
+    """A warning given while a part is laid out in a worker process (here a fetch refused for the cover's
+    background) is said by the build, once; neither the part nor the whole PDF is kept in the cache, so a rebuild
+    says it again, and writes the same bytes."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    css = (ROOT / "templates" / "collection-print.css.j2").read_text(encoding="utf-8")
+    (templates / "collection-print.css.j2").write_text(
+        css + '\n.cover { background-image: url("file:///etc/hostname"); }\n', encoding="utf-8")
+    refused = "publish: warning: refused to fetch file:///etc/hostname: outside the article's folder and the theme"
+    built = []
+    for run in ("a", "b"):
+        done = _publish("build", str(SAMPLES / "morning-brief.yaml"), "--to", "pdf", "--pdf-parts", "on", "--templates",
+                        str(templates), "--out", str(tmp_path / run), cache_dir=tmp_path / "cache")
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.splitlines().count(refused) == 1, done.stderr
+        built.append((tmp_path / run / "morning-brief.pdf").read_bytes())
+    assert built[0] == built[1]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
 def test_a_rebuilt_brief_pdf_lays_out_only_the_changed_part(tmp_path: Path) -> None:
     """Each part of a brief's PDF is kept in the cache (its layout's report and its written pages): a rebuild with
     nothing changed is the same bytes as a build without the cache, and after one article changes only its part is

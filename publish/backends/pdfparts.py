@@ -45,6 +45,7 @@ import contextlib
 import copy
 import dataclasses
 import io
+import logging
 import multiprocessing as mp
 import os
 import queue
@@ -482,6 +483,9 @@ class _PartLayout:
         under it, and each PDF written from that layout under it and the furniture."""
         self.pristine = True
         """Whether the current layout is the part's first, as sent (what the cache keeps)."""
+        self.warned = False
+        """Whether laying out or writing the part gave a warning: then nothing of it is kept in the cache, so the
+        next build lays it out again and says it again."""
         self.preset: _Furniture | None = None
         """The furniture of a layout the parent already accepted from the cached report: the hook applies it
         without reporting again."""
@@ -499,6 +503,13 @@ class _PartLayout:
 
     def make(self, press: _Press, html: str) -> bytes:
         """Lay the part out until the parent accepts a layout, and write it."""
+        _local.making = self  # the warnings this thread gives are this part's (see _Said)
+        try:
+            return self._make(press, html)
+        finally:
+            _local.making = None
+
+    def _make(self, press: _Press, html: str) -> bytes:
         from publish.backends import pdfengine
 
         with pdfengine.fonts_dated(reproducible.font_moment(press.collection)):
@@ -529,7 +540,7 @@ class _PartLayout:
                 finally:
                     _local.part = None
                 written = pdfengine.write_laid_out(laid, press.collection, press.options)
-                if self.pristine and (furniture := self.numbered()) is not None:
+                if self.pristine and not self.warned and (furniture := self.numbered()) is not None:
                     cache.put("pages", _written_key(self.key, furniture), written)
                 return written
 
@@ -558,7 +569,7 @@ class _PartLayout:
         if self.preset is not None:
             return self.preset
         report = self._report(context, pages)
-        if self.pristine and self.key is not None and not report.fitted:
+        if self.pristine and not self.warned and self.key is not None and not report.fitted:
             cache.put_json("pages", self.key, dataclasses.asdict(report) | {"words": sorted(report.words)})
         verdict = self._wait(report, consulted_known=True)
         if isinstance(verdict, _Furniture):
@@ -663,6 +674,11 @@ def _worker(connection: Connection, press: _Press, parent: int) -> None:
         with sending, contextlib.suppress(OSError):  # the parent has stopped listening: it gave up or failed
             connection.send(message)
 
+    said = _Said(send)
+    for name in ("publish", "weasyprint"):  # the parent says them, through its own loggers and their filters
+        logger = logging.getLogger(name)
+        logger.handlers, logger.filters, logger.propagate = [said], [], False
+
     def run(part: _PartLayout, html: str) -> None:
         try:
             pdf = part.make(press, html)
@@ -692,6 +708,21 @@ def _worker(connection: Connection, press: _Press, parent: int) -> None:
     for thread in threads:
         thread.join()
     connection.close()
+
+
+class _Said(logging.Handler):
+    """A worker's warnings (WeasyPrint's, a refused fetch), sent to the parent to say, in the build's order and
+    with its filters, rather than printed here; the part being made when one is given is not kept in the cache."""
+
+    def __init__(self, send: Callable[[tuple[Any, ...]], None]) -> None:
+        super().__init__(logging.WARNING)
+        self.send = send
+
+    def emit(self, record: logging.LogRecord) -> None:
+        part = getattr(_local, "making", None)
+        if part is not None:
+            part.warned = True
+        self.send(("said", record.name, record.levelno, record.getMessage()))
 
 
 def _last_strings(context: Any) -> dict[str, str]:
@@ -972,6 +1003,9 @@ class _Schedule:
 
     def _next(self) -> None:
         worker, message = next(self.messages)
+        if message[0] == "said":  # a worker's warning: said here, where the build's warnings are
+            logging.getLogger(message[1]).log(message[2], "%s", message[3])
+            return
         kind, index = message[0], message[1]
         part = self.parts[index]
         if kind == "counted":

@@ -704,14 +704,17 @@ def _missed() -> None:
 
 @contextlib.contextmanager
 def recording() -> Iterator[_Recorder]:
-    """The warnings publish's loggers give while the block runs (they are also said as usual)."""
+    """The warnings publish's loggers, and WeasyPrint's (a PDF's), give while the block runs (they are also said
+    as usual)."""
     recorder = _Recorder()
-    logger = logging.getLogger("publish")
-    logger.addHandler(recorder)
+    loggers = [logging.getLogger("publish"), logging.getLogger("weasyprint")]
+    for logger in loggers:
+        logger.addHandler(recorder)
     try:
         yield recorder
     finally:
-        logger.removeHandler(recorder)
+        for logger in loggers:
+            logger.removeHandler(recorder)
 
 
 PRUNE_EVERY = 300.0
