@@ -2,10 +2,11 @@
 an EPUB, renders) its articles on every core.
 
 `in_order(items, work)` gives `work(item)` for each item in order, computed in this process, exactly as a loop
-would. The first time an item's work misses the cache (`cache.misses()` went up) with enough items left, the rest
-is cut into consecutive shares, one per core: this process keeps the first and forks a process for each of the
-others, which does its share's work only to store the results in the cache and exits. When this process reaches
-a share, it waits for the process doing it, and its own `work` then finds every result in the cache.
+would. When the first item's work misses the cache (`cache.misses()` went up: a cold build) and enough items are
+left, the rest is cut into consecutive shares, one per core: this process keeps the first and forks a process
+for each of the others, which does its share's work only to store the results in the cache and exits. When this
+process reaches a share, it waits for the process doing it, and its own `work` then finds every result in the
+cache.
 
 So nothing a forked process computes is taken on trust from it: it can only have filled the cache, whose entries
 are signed and keyed by everything they depend on. What the build prints is what a sequential build prints: a
@@ -38,9 +39,9 @@ MAX_PROCESSES = 7
 
 def in_order(items: Sequence[T], work: Callable[[T], R], ahead: Callable[[T], bool] | None = None,
              ) -> Generator[R, None, None]:
-    """`work(item)` for each item, in order; the later items' work done ahead by forked processes once one misses
-    the cache (see the module). `ahead(item)` says whether a forked process may do an item's work (a remote
-    page is not fetched twice, for example); by default every item may be."""
+    """`work(item)` for each item, in order; the later items' work done ahead by forked processes when the first
+    item's misses the cache (see the module). `ahead(item)` says whether a forked process may do an item's work
+    (a remote page is not fetched twice, for example); by default every item may be."""
     shares: list[tuple[int, Any]] = []  # (first index of a share, the process doing it), in order
     try:
         for index, item in enumerate(items):
