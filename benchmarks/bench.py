@@ -363,7 +363,7 @@ def digest_pandoc_case(name: str, tools: Tools, manifest: Path, files: Sequence[
     all formats at once (publish's one process against Pandoc's runs summed) and for each format, publish with a
     cold cache (a new empty folder every run) and with a warm one (every article unchanged since the warm-up).
     The cold runs that render a PDF are timed once, without warm-up, unless --repeat is given; the warm PDF run
-    has its warm-up (which fills what it reuses: the PDF's parts)."""
+    has its warm-up (which fills what it reuses: the whole PDF)."""
     cold = (("PUBLISH_CACHE_DIR", FRESH_CACHE),)
     warm = (("PUBLISH_CACHE_DIR", str(tools.work / f"{name}-warm-cache")),)
     schedule: list[Command] = []

@@ -8,7 +8,8 @@ interleaved, each as its own process, after one warm-up of each unless --no-warm
   parted      publish build MANIFEST --to pdf --pdf-parts on, with a new empty cache each run (cold)
   single      publish build MANIFEST --to pdf --pdf-parts off, cold
   weasyprint  WeasyPrint's own command line on the HTML publish writes for the same manifest (made once, untimed)
-  parted, warm       the parted build again with the cache of the builds before (nothing changed)
+  parted, warm       the parted build again with the cache of the builds before (nothing changed: the whole PDF
+                     comes from the cache)
   parted, 1 changed  the same after a sentence was added to the middle article (a new one before each run)
 
 The last two columns set each row against the cold parted build (the rebuild after one change: goal 0.1).
