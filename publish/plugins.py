@@ -19,6 +19,8 @@ is used. A theme's entry point names a package: its folder is the theme folder.
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,9 +112,6 @@ def _entry_points() -> tuple[tuple[str, str, str, str], ...]:
 def _metadata_state() -> str:
     """What the installed packages' entry points depend on: each folder on the import path, the metadata folders
     in it (a package installed, removed or upgraded), and each one's entry_points.txt (edited in place)."""
-    import os
-    import sys
-
     from publish.build import cache
 
     parts = []

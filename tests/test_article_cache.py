@@ -186,7 +186,7 @@ def test_an_unchanged_collection_is_written_from_the_cache_whole(tmp_path: Path,
     first = build("a")
     documents = _entries(tmp_path / "cache", "documents")
     made: list[str] = []
-    for backend, where, name in (("html", "html", "render_collection"), ("docx", "docx", "_packet"),
+    for backend, where, name in (("html", "html", "render_collection"), ("docx", "docx.document", "packet"),
                                  ("epub", "epubpackage", "digest")):
         module = __import__(f"publish.backends.{where}", fromlist=["render"])
         original = getattr(module, name)

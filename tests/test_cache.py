@@ -15,6 +15,7 @@ import pyphen
 import pytest
 
 from publish.build import cache
+from publish.present import templating
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,7 +108,7 @@ def test_only_code_the_cache_signed_is_loaded(tmp_path: Path, monkeypatch: pytes
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "page.html").write_text("<p>{{ words }}</p>", encoding="utf-8")
-    bytecode = cache.template_cache()
+    bytecode = templating.template_cache()
     assert bytecode is not None
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), bytecode_cache=bytecode,
                                      autoescape=True)

@@ -46,7 +46,7 @@ def in_order(items: Sequence[T], work: Callable[[T], R], ahead: Callable[[T], bo
     try:
         for index, item in enumerate(items):
             while shares and shares[0][0] <= index:
-                _wait(shares.pop(0)[1])
+                shares.pop(0)[1].join()
             missed = cache.misses()
             result = work(item)
             if index == 0 and cache.misses() > missed:
@@ -92,10 +92,6 @@ def _share(items: Sequence[T], work: Callable[[T], Any], ahead: Callable[[T], bo
         if ahead is None or ahead(item):
             with contextlib.suppress(Exception):
                 work(item)
-
-
-def _wait(process: Any) -> None:
-    process.join()
 
 
 def _stop(process: Any) -> None:

@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import json
 import logging
-import marshal
 import os
 import re
 import secrets
@@ -34,7 +33,6 @@ import shutil
 import stat
 import tempfile
 import time
-import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +42,6 @@ from publish import __version__
 from publish.build import speedups
 
 if TYPE_CHECKING:
-    import jinja2
-
     from publish.readers import Reading
 
 OFF = {"off", "0", "no", "false"}
@@ -172,48 +168,6 @@ def write_signed(entry: Path, context: str, payload: bytes) -> None:
     key = _key()
     if key is not None:
         _store(entry, _MAGIC + _signature(key, context, payload) + payload)
-
-
-def template_cache() -> jinja2.BytecodeCache | None:
-    """The bytecode cache for the Jinja2 environment, or None without a usable cache folder."""
-    path = folder("templates") if speedups.on("cache") else None
-    return _template_cache_type()(path) if path is not None else None
-
-
-@functools.cache
-def _template_cache_type() -> Callable[[Path], jinja2.BytecodeCache]:
-    """The bytecode cache's class, made when first needed: a build that renders no template (every output from
-    the cache) does not import Jinja2."""
-    import jinja2
-
-    class TemplateCache(jinja2.BytecodeCache):
-        """Jinja2's compiled templates, each entry signed by the cache: a missing, damaged, stale or foreign entry
-        means compiling again, never loading code the cache did not write."""
-
-        def __init__(self, directory: Path) -> None:
-            self.directory = directory
-
-        def _entry(self, bucket: jinja2.bccache.Bucket) -> tuple[Path, str]:
-            return self.directory / f"{bucket.key}.code", f"template|{bucket.key}|{bucket.checksum}"
-
-        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            entry, context = self._entry(bucket)
-            payload = read_signed(entry, context)
-            if payload is None:
-                return
-            try:
-                code = marshal.loads(payload)
-            except (EOFError, ValueError, TypeError):
-                return
-            if isinstance(code, types.CodeType):
-                bucket.code = code
-
-        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            if bucket.code is not None:
-                entry, context = self._entry(bucket)
-                write_signed(entry, context, marshal.dumps(bucket.code))
-
-    return TemplateCache
 
 
 def load_hyphenation(languages: set[str]) -> None:

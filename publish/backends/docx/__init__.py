@@ -4,42 +4,48 @@ collection as an editor's packet.
 The package's modules, by job: `styles` (the named styles from the theme), `writer` (blocks and inlines as
 paragraphs and runs), `page` (page size, letterhead, running heads and footers), `bidi` (right-to-left text and
 first paragraphs), `press` (a press release's embargo, end mark, notes, contacts and corrections), `package`
-(properties, the model's custom XML part, saving with fixed ZIP times, LibreOffice's layout of a packet) and
-`oxml` (WordprocessingML names and element helpers).
+(properties, the model's custom XML part, saving with fixed ZIP times, LibreOffice's layout of a packet),
+`oxml` (WordprocessingML names and element helpers) and `document` (an article's document, a collection's
+packet). This module decides what to build and imports python-docx only to build it: a packet none of whose
+inputs changed comes from the cache whole.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, assert_never
 
-from docx.oxml.ns import qn
-from lxml import etree  # type: ignore[import-untyped, unused-ignore]
-
-from publish import model, present
+from publish import model
 from publish.backends import RenderContext, whole_collection
-from publish.backends.docx import package, page, press
-from publish.backends.docx.oxml import W_VAL
-from publish.backends.docx.styles import Look, paragraph_looks
-from publish.backends.docx.writer import Writer
 from publish.build import reproducible
 from publish.model.text import slug
 
 if TYPE_CHECKING:
     from publish.readers.collection import CollectionOptions
 
-__all__ = ["Look", "outputs", "paragraph_looks", "render"]
+__all__ = ["outputs", "render"]
 
 
 def render(document: model.Document, context: RenderContext) -> bytes:
     """The article as a DOCX file, or a collection as an editor's packet."""
     match document:
-        case model.Collection() if context.update_fields:  # LibreOffice's layout is not in the cache's key
-            return _packet(document, context)
+        case model.Collection() if not context.update_fields:  # LibreOffice's layout is not in the cache's key
+            collection = document
+
+            def packet() -> bytes:
+                from publish.backends.docx import document as built
+
+                return built.packet(collection, context)
+
+            return whole_collection("docx-packet", collection, context, repr(reproducible.moment(collection.edition)),
+                                    packet, libraries=("python-docx",))
         case model.Collection():
-            return whole_collection("docx-packet", document, context, repr(reproducible.moment(document.edition)),
-                                    lambda: _packet(document, context), libraries=("python-docx",))
+            from publish.backends.docx import document as built
+
+            return built.packet(document, context)
         case model.Article():
-            return _article(document, context)
+            from publish.backends.docx import document as built
+
+            return built.article_document(document, context)
         case _:
             assert_never(document)
 
@@ -53,55 +59,3 @@ def outputs(document: model.Document, stem: str, options: CollectionOptions) -> 
                     for number, article in enumerate(document.articles, 1)]
         case _:
             return [(f"{stem}.docx", document)]
-
-
-def _article(article: model.Article, context: RenderContext) -> bytes:
-    """An article as a Word document: its title block, then its body."""
-    when = package.document_dates(article.meta)
-    writer = Writer(context, article.meta.language)
-    page.set_up(writer, {"headline": writer.shown(article).meta.headline, "source": article.meta.source,  # first:
-                         "date": present.article(article.meta, context.theme).date})  # tables need its width
-    press.write_embargo_header(writer, article.articles)
-    writer.article(article, "article")
-    package.mark_changed_paragraphs(writer.document)
-    writer.comment_threads()
-    package.number_paragraphs(writer.document)
-    package.set_properties(writer.document, article.meta, when)
-    press.set_properties(writer.document, article.articles, context.theme)
-    package.embed_model(writer.document, article)
-    return package.saved(writer.document, when[1])
-
-
-def _packet(collection: model.Collection, context: RenderContext) -> bytes:
-    """A collection as one DOCX packet: a title page, a contents field, then per section a divider page and its
-    articles, each starting on a new page under a Heading 1 headline with its byline and dateline."""
-    created = reproducible.moment(collection.edition).replace(tzinfo=None)
-    writer = Writer(context, collection.language, packet=True)
-    page.set_up(writer, {"headline": collection.title, "source": collection.publisher or collection.title},
-                cover=True)
-    writer.heading_offset = 1
-    press.write_embargo_header(writer, collection.articles)
-    writer.title_page(collection)
-    layout = package.layout_program() if context.update_fields else None
-    contents = writer.contents(collection, numbered=layout is not None)
-    number = 0
-    for section in collection.sections:
-        if section.title:
-            writer.bookmark(writer.paragraph("Section Heading", section.title), contents.pop(0).target)
-        for article in section.articles:
-            number += 1
-            writer.article(article, f"a{number}", headline_style="Heading 1", contents_target=contents.pop(0).target)
-    package.set_collection_properties(writer.document, collection, created)
-    press.set_properties(writer.document, collection.articles, context.theme)
-    pages = package.laid_out_pages(layout, package.saved(writer.document, created),
-                                   [entry.target for entry in writer.entries]) if layout else None
-    for entry in writer.entries:
-        if entry.number is not None:
-            if pages is None:  # never a wrong number: without a layout, only the tab and placeholder go
-                for run in entry.number_runs:
-                    run.getparent().remove(run)
-            else:
-                entry.number.text = str(pages[entry.target])
-    if pages is None:  # Word fills in the contents' page numbers on opening
-        etree.SubElement(writer.document.settings.element, qn("w:updateFields")).set(W_VAL, "true")
-    return package.saved(writer.document, created)
