@@ -84,3 +84,67 @@ def test_fetcher_serves_only_allowed_folders(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="publish refused"):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 5
+
+
+LEADERS = """<html lang="en"><head><style>
+  @page { size: A6; margin: 1cm } body { font-family: FAMILY; font-size: 10pt } a { text-decoration: DECORATION }
+  a::after { content: leader(".") " " attr(data-page) }
+</style></head><body>
+  <p><a href="#one" data-page="3">Ministers agree on water</a></p>
+  <p><a href="#two" data-page="14">A longer headline that takes up most of its line</a></p>
+  <p><a href="#three" data-page="128">Short</a></p>
+  <p id="one">One</p><p id="two">Two</p><p id="three">Three</p>
+</body></html>"""
+
+
+@pytest.mark.parametrize(("family", "decoration", "merged"), [
+    ("sans-serif", "none", True),  # the default theme's contents: a dot 267.993/1000 em wide, drawn as one run
+    ("sans-serif", "underline", False),  # a line drawn per dot: the dots stay boxes of their own
+    ("serif", "none", None),  # 249.976/1000 em: one run where 40 dots or fewer drift at most a thousandth of an em
+])
+def test_leader_dots_are_drawn_as_one_run_and_look_the_same(family: str, decoration: str, merged: bool | None,
+                                                            monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """publish draws a leader's dots (the contents' dot leaders) as one run of text, not a text object per dot,
+    and the page looks as with WeasyPrint's own dots: the same pixels at 200 dpi where a dot's width is (nearly)
+    whole in thousandths of an em; otherwise a few edge pixels of a line's last dots shaded differently, as the
+    run moves them by at most a thousandth of an em. Underlined dots (a line per dot) stay as they are."""
+    import subprocess
+
+    import pikepdf
+    from PIL import Image
+    from weasyprint.layout import inline
+
+    html = LEADERS.replace("FAMILY", family).replace("DECORATION", decoration)
+
+    def drawn(name: str) -> tuple[list[bytes], int, str]:
+        pdf = pdfengine.weasyprint.HTML(string=html).write_pdf()
+        (tmp_path / f"{name}.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "200", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+                       check=True)
+        images = [Image.open(png).convert("L").tobytes() for png in sorted(tmp_path.glob(f"{name}-*.png"))]
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            shown = sum(1 for page in opened.pages for _, operator in pikepdf.parse_content_stream(page)
+                        if str(operator) in ("Tj", "TJ"))
+        text = subprocess.run(["pdftotext", str(tmp_path / f"{name}.pdf"), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        return images, shown, text
+
+    assert getattr(inline.handle_leader, "publish_wrapped", False), "the hook is installed when pdfengine loads"
+    ours, ours_shown, ours_text = drawn("ours")
+    monkeypatch.setattr(inline, "handle_leader", inline.handle_leader.publish_original)
+    dotted, dotted_shown, dotted_text = drawn("dotted")
+    if merged is None:
+        assert ours_shown < dotted_shown, "the short lines' dots are one run"
+        assert len(ours) == len(dotted)
+        for mine, theirs in zip(ours, dotted, strict=True):
+            shaded = [abs(a - b) for a, b in zip(mine, theirs, strict=True) if a != b]
+            assert len(shaded) < len(mine) / 1000 and max(shaded, default=0) < 96, "edge pixels only"
+        return
+    assert ours == dotted, "the dots are drawn where WeasyPrint draws them"
+    if merged:
+        assert ours_shown < dotted_shown / 10, (ours_shown, dotted_shown)
+    else:
+        assert ours_shown == dotted_shown
+    assert [line.replace(" ", "") for line in ours_text.splitlines()] == \
+        [line.replace(" ", "") for line in dotted_text.splitlines()]
+    assert "Ministers agree on water" in ours_text and "128" in ours_text

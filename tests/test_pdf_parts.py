@@ -443,3 +443,51 @@ def test_copyfit_decided_for_the_whole_document(tighter: bool, tmp_path: Path, m
     assert page_texts(stitched, tmp_path) == page_texts(single, tmp_path)
     assert page_images(stitched, tmp_path, "stitched") == page_images(single, tmp_path, "single")
     assert outline(stitched) == outline(single) and internal_links(stitched) == internal_links(single)
+
+
+def test_a_body_written_ahead_is_the_body_written_after(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A body part written ahead of its verdict (its pages without margin boxes, the furniture laid over later)
+    gives the bytes of one written after it, so a stitched brief does not depend on which parts found a core free;
+    and it still shows its running heads and "Page N of M" folios, as the single pass does."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1718150400")
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", "off")  # every part laid out and written, never taken from the cache
+    brief, context = _context(False, "")
+    html = pdf_backend.print_html(brief, context)
+    monkeypatch.setattr(pdfparts._Schedule, "_draft", lambda self: None)
+    after = pdfparts.render(brief, html, context)
+    asked: list[int] = []
+
+    def eager(self: Any) -> None:  # every body part writes ahead as soon as it is counted, whatever the cores
+        for index, part in enumerate(self.parts):
+            if (part.lead and part.counted and not (part.drafted or part.numbered or part.abandoning)
+                    and self.busy[part.worker] is None and not self.queued[part.worker]):
+                part.drafted = True
+                self.drafting.add(index)
+                self.busy[part.worker] = index
+                asked.append(index)
+                self.pool.send(part.worker, ("verdict", index, pdfparts._Draft()))
+
+    monkeypatch.setattr(pdfparts._Schedule, "_draft", eager)
+    ahead = pdfparts.render(brief, html, context)
+    assert asked, "no part was asked to write ahead"
+    assert after is not None and ahead == after
+    single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
+    assert page_texts(ahead, tmp_path) == page_texts(single, tmp_path)
+    assert page_images(ahead, tmp_path, "ahead") == page_images(single, tmp_path, "single")
+    with pikepdf.open(io.BytesIO(ahead)) as pdf:
+        forms = [name for page in pdf.pages for name in page.Resources.get("/XObject", {})
+                 if name.startswith("/PublishFurniture")]
+    assert forms, "the furniture is laid over the body pages as forms"
+
+
+def test_furniture_fonts_are_shared_with_the_body(tmp_path: Path) -> None:
+    """The folios' and running heads' font, written apart from the body, is merged with the body's subsets of
+    the same font: one embedded font per face."""
+    brief, context = _context(False, "")
+    stitched = pdfparts.render(brief, pdf_backend.print_html(brief, context), context)
+    assert stitched is not None
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(stitched)
+    listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    faces = [line.split()[0].split("+")[-1] for line in listing.splitlines()[2:] if line.strip()]
+    assert faces and len(faces) == len(set(faces)), listing

@@ -42,6 +42,7 @@ reflows with its real page numbers, the single pass runs.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import copy
 import dataclasses
 import io
@@ -51,6 +52,7 @@ import os
 import queue
 import re
 import signal
+import sys
 import threading
 import traceback
 import urllib.parse
@@ -453,11 +455,18 @@ class _Back:
 
 
 @dataclass(frozen=True, slots=True)
+class _Draft:
+    """The parent's word that a core is free: write the layout's body now (its pages without their margin boxes),
+    while it waits for its verdict; if the layout stands, only the furniture is left to write (see `_PartLayout
+    .draft`)."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Abandon:
     """The parent's verdict that the parted layout is given up (or that this layout was only counted)."""
 
 
-Verdict = _Furniture | _Again | _Back | _Abandon
+Verdict = _Furniture | _Again | _Back | _Draft | _Abandon
 
 
 class _Redo(Exception):
@@ -500,6 +509,15 @@ class _PartLayout:
         """The words whose hyphenation the current layout asked for (publish.present.hyphenation.consulted)."""
         self.furniture: _Furniture | None = None
         self.levels: list[int] = []
+        self.press: _Press | None = None
+        self.opened: Any = None
+        """The part's HTML as WeasyPrint opened it."""
+        self.profiles: dict[str, Any] = {}
+        """The colour profiles of the current layout's styles (WeasyPrint fills them in as it reads the styles)."""
+        self.laid: tuple[Any, list[Any]] | None = None
+        """The current layout's context and pages while it waits for its verdict (None for a cached report)."""
+        self.body: bytes | None = None
+        """The current layout's body written ahead of its verdict (`draft`), or None."""
 
     def make(self, press: _Press, html: str) -> bytes:
         """Lay the part out until the parent accepts a layout, and write it."""
@@ -512,6 +530,7 @@ class _PartLayout:
     def _make(self, press: _Press, html: str) -> bytes:
         from publish.backends import pdfengine
 
+        self.press = press
         with pdfengine.fonts_dated(reproducible.font_moment(press.collection)):
             document = None
             known = _cached_report(self.key)
@@ -526,20 +545,28 @@ class _PartLayout:
                     document = press.open(html)
                     self.pristine = False
                     self._prepare(verdict, document.etree_element)
-            document = document or press.open(html)
+            document = self.opened = document or press.open(html)
             while True:
-                self.furniture = None
+                self.furniture, self.body, self.profiles = None, None, {}
                 _local.part, _local.press = self, press
                 try:
                     with hyphenation.protected(self.kept), hyphenation.consulted() as self.consulted:
-                        laid = document.render(**press.options)
+                        laid = document.render(color_profiles=self.profiles, **press.options)
                 except _Redo as redo:
                     self.pristine = False
                     self._prepare(redo.verdict, document.etree_element)
                     continue
                 finally:
                     _local.part = None
-                written = pdfengine.write_laid_out(laid, press.collection, press.options)
+                body = self._body()
+                furniture = _furniture_only(laid) if body is not None else None
+                if body is not None and furniture is not None:
+                    under = self.body or pdfengine.write_laid_out(body, press.collection, press.options)
+                    over = pdfengine.write_laid_out(furniture, press.collection, press.options)
+                    written = _laid_over(under, over)
+                else:
+                    written = pdfengine.write_laid_out(laid, press.collection, press.options)
+                self.laid = self.body = None
                 if self.pristine and not self.warned and (furniture := self.numbered()) is not None:
                     cache.put("pages", _written_key(self.key, furniture), written)
                 return written
@@ -566,6 +593,7 @@ class _PartLayout:
     def settle(self, context: Any, pages: list[Any]) -> _Furniture:
         """Report this layout and wait for the parent's verdict: furniture (the layout stands), or another round, in
         which the layout stands unless the round can change it."""
+        self.laid = (context, pages)
         if self.preset is not None:
             return self.preset
         report = self._report(context, pages)
@@ -584,11 +612,69 @@ class _PartLayout:
             verdict = self.inbox.get()
             if isinstance(verdict, _Furniture):
                 return verdict
+            if isinstance(verdict, _Draft):
+                self.draft()
+                self.send(("drafted", self.index))
+                continue
             if isinstance(verdict, _Abandon):
                 raise _Fallback("abandoned")
             if isinstance(verdict, _Back) or not consulted_known or self._changes(verdict):
                 return verdict
             self.send(("counted", self.index, report))
+
+    def draft(self) -> None:
+        """Write the body of the layout waiting for its verdict ahead (`_Draft`), when its furniture can be laid
+        over it (`_body`)."""
+        if self.body is None and self.press is not None and (document := self._body()) is not None:
+            from publish.backends import pdfengine
+
+            press, written, failed = self.press, [], []
+
+            def write() -> None:  # in a thread of its own, which yields its core to any layout (see below)
+                _local.making = self
+                _behind_layouts()
+                try:
+                    written.append(pdfengine.write_laid_out(document, press.collection, press.options))
+                except BaseException as exc:  # raised again in the part's thread
+                    failed.append(exc)
+
+            thread = threading.Thread(target=contextvars.copy_context().run, args=(write,), daemon=True)
+            thread.start()
+            thread.join()
+            if failed:
+                raise failed[0]
+            self.body = written[0]
+
+    def _body(self) -> Any:
+        """The current layout's pages without their margin boxes, as a document to write, or None.
+
+        A body part is written in two layers: its pages without the margin boxes, which can be written before the
+        verdict (the page numbers and the total wait for the other parts: `draft`, on a core that would otherwise
+        wait for the last part's layout), and the margin boxes alone, written once numbered and laid over the pages
+        (`_laid_over`, a twentieth of the writing). Every body part is written so, drafted or not, so that its bytes
+        do not depend on the timing. Not for a PDF variant (a tagged one's furniture would stand outside the
+        structure tree), nor where pages hold fixed boxes (laid out with the margin boxes), a border or crop marks
+        (drawn with the page's background)."""
+        if not self.lead or self.laid is None or self.press is None or "pdf_variant" in self.press.options:
+            return None
+        from weasyprint.document import Document, Page
+        from weasyprint.formatting_structure import boxes
+        from weasyprint.html import get_html_metadata
+        from weasyprint.layout.background import layout_backgrounds
+        from weasyprint.pdf.metadata import DocumentMetadata
+
+        context, pages = self.laid
+        if any(page.fixed_boxes or _framed(page) for page in pages):
+            return None
+        body = []
+        for page in pages:
+            root, *areas = [child for child in page.children if not isinstance(child, boxes.MarginBox)]
+            alone = page.copy_with_children([root, *(area for area in areas if area.children)])
+            layout_backgrounds(alone, context.get_image_from_uri)
+            body.append(Page(alone))
+        html = self.opened
+        return Document(body, DocumentMetadata(**get_html_metadata(html)), html.url_fetcher, context.font_config,
+                        self.profiles, None)
 
     def _changes(self, verdict: _Again) -> bool:
         """Whether laying the part out again as `verdict` says could change its pages: set tighter or not, figures
@@ -613,6 +699,61 @@ class _PartLayout:
                        if box.bookmark_label and box.style["bookmark_level"] != "none"]
         return _Report(_anchors(context), _last_strings(context), self.levels, words, bool(self.pending),
                        pagination.last_page_near_empty(pages), inexact)
+
+
+DRAFT_NICENESS = 10
+"""How much lower a body written ahead runs than the layouts (Linux's nice scale: 10 gets about a tenth of a core
+that a layout wants): writing ahead is for a core that would be idle, and must not slow the layout the build
+waits for, nor the last part's writing."""
+
+
+def _behind_layouts() -> None:
+    """Lower the calling thread's priority (on Linux a thread has its own; elsewhere this would lower the whole
+    process, so it is left as it is). A thread never raises its priority again, so this is for a thread of its
+    own."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), DRAFT_NICENESS)
+
+
+def _framed(page: Any) -> bool:
+    """Whether a page box draws more than its background under the body: a border, crop or cross marks."""
+    style = page.style
+    return bool(style["marks"]) or any(style[f"border_{side}_width"] for side in ("top", "right", "bottom", "left"))
+
+
+def _furniture_only(laid: Any) -> Any:
+    """The laid-out document's margin boxes alone, on pages without their background (drawn with the body), or
+    None when a margin box holds a link, an anchor or a bookmark (which `_laid_over` would lose)."""
+    from weasyprint.document import Document, Page
+    from weasyprint.formatting_structure import boxes
+
+    pages = []
+    for page in laid.pages:
+        box = page._page_box
+        alone = box.copy_with_children([child for child in box.children if isinstance(child, boxes.MarginBox)])
+        alone.background = alone.canvas_background = None
+        furniture = Page(alone)
+        if furniture.links or furniture.anchors or furniture.bookmarks:
+            return None
+        pages.append(furniture)
+    return Document(pages, laid.metadata, laid.url_fetcher, laid.font_config, laid.color_profiles, laid.output_intent)
+
+
+def _laid_over(body: bytes, furniture: bytes) -> bytes:
+    """The body's pages with the furniture's pages drawn over them, each as a form, as WeasyPrint draws the margin
+    boxes after the page's content. The forms are named by page (pages may share one resource dictionary), not
+    at random: the bytes stay the same from build to build."""
+    with pikepdf.open(io.BytesIO(body)) as out, pikepdf.open(io.BytesIO(furniture)) as over:
+        save = out.make_stream(b"q\n")  # the body's graphics state, kept apart from the furniture's: one for all
+        for number, (page, top) in enumerate(zip(out.pages, over.pages, strict=True)):
+            name = pikepdf.Name(f"/PublishFurniture{number}")
+            page.add_resource(out.copy_foreign(top.as_form_xobject()), pikepdf.Name.XObject, name)
+            page.contents_add(save, prepend=True)
+            page.contents_add(out.make_stream(b"Q " + bytes(name.unparse()) + b" Do\n"))
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True)
+        return buffer.getvalue()
 
 
 def _make_all_pages_hook(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
@@ -753,6 +894,10 @@ class _Part:
     levels: list[int] = field(default_factory=list)
     """The level of each of its bookmarks, in order, as written."""
     abandoning: bool = False
+    drafted: bool = False
+    """Whether its current layout was asked to write its body ahead of its verdict (`_Draft`)."""
+    numbered: bool = False
+    """Whether it was told its furniture (it is being written)."""
 
     @property
     def pages(self) -> int:
@@ -839,6 +984,8 @@ class _Schedule:
         self.queued: list[list[tuple[int, Verdict]]] = [[] for _ in pool.connections]
         """Per worker, verdicts that start a layout, sent one at a time (a worker lays out one part at a time)."""
         self.busy: list[int | None] = [None] * len(pool.connections)
+        self.drafting: set[int] = set()
+        """The parts writing their body ahead of their verdict."""
         self.messages = pool.receive()
         self.rounds: list[tuple[frozenset[str], bool]] = []
         """Per round, what the parts found: the words hyphenated where a typesetter would not, and whether a
@@ -961,7 +1108,7 @@ class _Schedule:
         """Every part in `indexes` given the verdict (each laid out again or not, as it decides), and counted."""
         for index in indexes:
             part = self.parts[index]
-            part.counted = False
+            part.counted = part.drafted = False
             self.queued[part.worker].append((index, verdict))
         self._give_all()
         self._settle([*indexes, *also])
@@ -970,6 +1117,7 @@ class _Schedule:
         """A verdict that starts no layout: furniture (the part is written) or abandon."""
         part = self.parts[index]
         part.abandoning = isinstance(verdict, _Abandon)
+        part.numbered = isinstance(verdict, _Furniture)
         self.pool.send(part.worker, ("verdict", index, verdict))
 
     def _give_all(self) -> None:
@@ -992,6 +1140,25 @@ class _Schedule:
             self.holding[worker].add(index)
             key = self.keys.part(part.html, part.kept) if self.keys is not None else None
             self.pool.send(worker, ("part", index, part.html, part.lead, part.kept, key))
+        self._draft()
+
+    def _draft(self) -> None:
+        """While a core would be idle beside a layout, a body part counted and waiting for its verdict writes its
+        body ahead (the last part last: a copyfit may lay it out again). Not once no layout runs: the parent is
+        about to decide, and the front matter's last layout is next."""
+        while self._running() < self.active and any(busy is not None and busy not in self.drafting
+                                                    for busy in self.busy):
+            waiting = [index for index, part in enumerate(self.parts)
+                       if part.lead and part.counted and not (part.drafted or part.numbered or part.abandoning)
+                       and index != self.tighter and self.busy[part.worker] is None and not self.queued[part.worker]]
+            if not waiting:
+                return
+            index = min(waiting, key=lambda number: (number == self.last, number))
+            part = self.parts[index]
+            part.drafted = True
+            self.drafting.add(index)
+            self.busy[part.worker] = index
+            self.pool.send(part.worker, ("verdict", index, _Draft()))
 
     def _running(self) -> int:
         return sum(busy is not None for busy in self.busy)
@@ -1013,6 +1180,11 @@ class _Schedule:
             if (index == self.last and self.tighter is None and not self.rounds and part.report.near_empty
                     and not part.report.words and not part.report.fitted):  # the copyfit, started early
                 self.tighter = self._add(part_html(self.piece, len(self.piece.units) - 1, copyfit=True), lead=True)
+            if self.busy[worker] == index:
+                self.busy[worker] = None
+                self._give_all()
+        elif kind == "drafted":
+            self.drafting.discard(index)
             if self.busy[worker] == index:
                 self.busy[worker] = None
                 self._give_all()
@@ -1351,33 +1523,49 @@ def share_fonts(out: pikepdf.Pdf) -> None:
     union of the parts'. Fonts of another kind (not TrueType-based CID fonts with identity glyph mapping) stay as
     they are.
     """
+    dictionaries = _font_dictionaries(out)
     groups: dict[str, list[Any]] = {}
     seen: set[tuple[int, int]] = set()
-    for page in out.pages:
-        for font in _page_fonts(page).values():
-            if font.objgen not in seen and _shareable(font):
-                seen.add(font.objgen)
-                groups.setdefault(str(font.BaseFont), []).append(font)
+    for font in (font for fonts in dictionaries for font in fonts.values()):
+        if font.objgen not in seen and _shareable(font):
+            seen.add(font.objgen)
+            groups.setdefault(str(font.BaseFont), []).append(font)
     replacements: dict[tuple[int, int], Any] = {}
     for fonts in groups.values():
         if len(fonts) > 1:
             merged = _merged_font(out, fonts)
             if merged is not None:
                 replacements.update({font.objgen: merged for font in fonts})
-    if not replacements:
-        return
-    for page in out.pages:
-        fonts = _page_fonts(page)
+    for fonts in dictionaries:
         for name, font in list(fonts.items()):
             if font.objgen in replacements:
                 fonts[name] = replacements[font.objgen]
 
 
-def _page_fonts(page: pikepdf.Page) -> Any:
-    """The page's font resources (an empty dictionary when it has none)."""
-    resources = page.obj.get("/Resources")
-    fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
-    return fonts if isinstance(fonts, pikepdf.Dictionary) else pikepdf.Dictionary()
+def _font_dictionaries(out: pikepdf.Pdf) -> list[Any]:
+    """Every font resource dictionary of the pages and of the forms they draw (the furniture laid over a part's
+    pages), each once (a part's pages share theirs)."""
+    found: dict[Any, Any] = {}
+    forms: dict[Any, Any] = {}
+
+    def key(value: Any) -> Any:
+        return value.objgen if value.is_indirect else id(value)
+
+    def add(resources: Any) -> None:
+        fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
+        if isinstance(fonts, pikepdf.Dictionary):
+            found.setdefault(key(fonts), fonts)
+
+    for page in out.pages:
+        resources = page.obj.get("/Resources")
+        add(resources)
+        drawn = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        if isinstance(drawn, pikepdf.Dictionary) and key(drawn) not in forms:
+            forms[key(drawn)] = drawn
+            for form in drawn.values():
+                if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
+                    add(form.get("/Resources"))
+    return list(found.values())
 
 
 def _shareable(font: Any) -> bool:
