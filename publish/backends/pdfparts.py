@@ -1003,8 +1003,10 @@ class _Schedule:
         piece = self.piece
         units = len(piece.units)
         self.last = self._add(part_html(piece, units - 1), lead=True)  # first: its copyfit can start early
-        self.front = front = self._add(front_html(piece, None), lead=False)
         body = [*(self._add(part_html(piece, number), lead=True) for number in range(units - 1)), self.last]
+        # the front matter's count last, the shortest layout: the core that finishes its part first takes the next
+        # long part, and the other core the count (before, a core counted it and then started the last part late)
+        self.front = front = self._add(front_html(piece, None), lead=False)
         self._settle([front, *body])
         self._verdict(front, _Abandon())  # counted only
         kept: frozenset[str] = frozenset()  # the words kept whole from the next layout on
