@@ -189,8 +189,7 @@ def _leaders_in_one_run() -> None:
     inline.handle_leader = handle_leader
 
 
-if speedups.on("leader-run"):
-    _leaders_in_one_run()
+_leaders_in_one_run()
 URLFetcher: Any = weasyprint.urls.URLFetcher
 log = logging.getLogger("publish")
 MAX_FETCH_BYTES = 64 * 1024 * 1024

@@ -1546,27 +1546,33 @@ def share_fonts(out: pikepdf.Pdf) -> None:
 
 def _font_dictionaries(out: pikepdf.Pdf) -> list[Any]:
     """Every font resource dictionary of the pages and of the forms they draw (the furniture laid over a part's
-    pages), each once (a part's pages share theirs)."""
+    pages), each resource dictionary and form visited once (a part's pages share their resources, which name every
+    page's furniture form)."""
     found: dict[Any, Any] = {}
-    forms: dict[Any, Any] = {}
+    seen: set[tuple[int, int]] = set()
 
-    def key(value: Any) -> Any:
-        return value.objgen if value.is_indirect else id(value)
+    def first_time(value: Any) -> bool:
+        if not value.is_indirect:
+            return True
+        if value.objgen in seen:
+            return False
+        seen.add(value.objgen)
+        return True
 
     def add(resources: Any) -> None:
         fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
-        if isinstance(fonts, pikepdf.Dictionary):
-            found.setdefault(key(fonts), fonts)
+        if isinstance(fonts, pikepdf.Dictionary) and first_time(fonts):
+            found[fonts.objgen if fonts.is_indirect else id(fonts)] = fonts
 
     for page in out.pages:
         resources = page.obj.get("/Resources")
+        if not isinstance(resources, pikepdf.Dictionary) or not first_time(resources):
+            continue
         add(resources)
-        drawn = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
-        if isinstance(drawn, pikepdf.Dictionary) and key(drawn) not in forms:
-            forms[key(drawn)] = drawn
-            for form in drawn.values():
-                if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
-                    add(form.get("/Resources"))
+        drawn = resources.get("/XObject")
+        for form in drawn.values() if isinstance(drawn, pikepdf.Dictionary) else ():
+            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form" and first_time(form):
+                add(form.get("/Resources"))
     return list(found.values())
 
 

@@ -13,7 +13,6 @@ SPEEDUPS = {
     "cache": "the per-user cache of compiled templates and parsed hyphenation patterns (publish/build/cache.py)",
     "library-patch": "WeasyPrint's C libraries loaded by soname, without ctypes' search "
                      "(publish/backends/pdfengine.py)",
-    "leader-run": "a leader's dots drawn as one run of text, not a box per dot (publish/backends/pdfengine.py)",
 }
 ENV = "PUBLISH_SPEEDUPS_OFF"
 
