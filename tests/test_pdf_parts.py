@@ -468,8 +468,19 @@ def test_a_body_written_ahead_is_the_body_written_after(monkeypatch: pytest.Monk
                 self.pool.send(part.worker, ("verdict", index, pdfparts._Draft()))
 
     monkeypatch.setattr(pdfparts._Schedule, "_draft", eager)
+    drafts = tmp_path / "drafted"
+    draft = pdfparts._PartLayout.draft
+
+    def recorded(self: Any) -> None:  # in the worker processes: note each body really written ahead
+        draft(self)
+        if self.body is not None:
+            with drafts.open("a") as out:
+                out.write(f"{self.index}\n")
+
+    monkeypatch.setattr(pdfparts._PartLayout, "draft", recorded)
     ahead = pdfparts.render(brief, html, context)
     assert asked, "no part was asked to write ahead"
+    assert drafts.exists() and sorted(map(int, drafts.read_text().split())) == sorted(asked), "bodies written ahead"
     assert after is not None and ahead == after
     single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
     assert page_texts(ahead, tmp_path) == page_texts(single, tmp_path)
@@ -491,3 +502,23 @@ def test_furniture_fonts_are_shared_with_the_body(tmp_path: Path) -> None:
     listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     faces = [line.split()[0].split("+")[-1] for line in listing.splitlines()[2:] if line.strip()]
     assert faces and len(faces) == len(set(faces)), listing
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread of its own priority is Linux's")
+def test_a_body_written_ahead_yields_its_core_to_layouts() -> None:
+    """The thread that writes a body ahead runs at a lower priority than the layouts, and only that thread."""
+    import os
+    import threading
+
+    seen: list[int] = []
+
+    def writer() -> None:
+        pdfparts._behind_layouts()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    thread = threading.Thread(target=writer)
+    thread.start()
+    thread.join()
+    assert seen == [min(before + pdfparts.DRAFT_NICENESS, 19)]
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before, "the rest of the process keeps its priority"
