@@ -702,8 +702,8 @@ class _PartLayout:
 
 
 DRAFT_NICENESS = 10
-"""How much lower a body written ahead runs than the layouts (Linux's nice scale: 10 gets about a tenth of a core
-that a layout wants): writing ahead is for a core that would be idle, and must not slow the layout the build
+"""How much lower a body written ahead runs than the layouts (added to the process's niceness, at most 19: 10 more
+gets about a tenth of a core that a layout wants): writing ahead is for a core that would be idle, and must not slow the layout the build
 waits for, nor the last part's writing."""
 
 
@@ -713,7 +713,8 @@ def _behind_layouts() -> None:
     own."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), DRAFT_NICENESS)
+            thread = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + DRAFT_NICENESS, 19))
 
 
 def _framed(page: Any) -> bool:
