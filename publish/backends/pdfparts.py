@@ -703,8 +703,8 @@ class _PartLayout:
 
 DRAFT_NICENESS = 10
 """How much lower a body written ahead runs than the layouts (added to the process's niceness, at most 19: 10 more
-gets about a tenth of a core that a layout wants): writing ahead is for a core that would be idle, and must not slow the layout the build
-waits for, nor the last part's writing."""
+gets about a tenth of a core that a layout wants): writing ahead is for a core that would be idle, and must not
+slow the layout the build waits for, nor the last part's writing."""
 
 
 def _behind_layouts() -> None:
