@@ -15,7 +15,9 @@ collection's element structure (the other parts are left as empty, undisplayed e
    part alone is laid out again), or the layout stands. See "laying the parts out" below.
 2. **Furniture.** Once the layouts stand, the hook gives WeasyPrint the part's page numbers and the total, so
    "Page N of M", running heads and every margin box are WeasyPrint's own, as in a single pass, and the part is
-   written.
+   written: a body part in two layers, its pages without their margin boxes and the margin boxes alone laid over
+   them. The first layer needs no numbers, so a part may write it while another part is still laid out (see
+   `_PartLayout._body`).
 3. **Front matter last.** The cover and contents are laid out once with placeholder page numbers (to learn their
    length) and again, with the articles' real pages, when the body parts are done: each contents entry's target
    is a stub on a page whose counter is set to the article's page, so the theme's own `target-counter()` prints
