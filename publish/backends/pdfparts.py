@@ -459,8 +459,8 @@ class _Back:
 @dataclass(frozen=True, slots=True)
 class _Draft:
     """The parent's word that a core is free: write the layout's body now (its pages without their margin boxes),
-    while it waits for its verdict; if the layout stands, only the furniture is left to write (see `_PartLayout
-    .draft`)."""
+    while it waits for its verdict; if the layout stands, only the furniture is left to write
+    (`_PartLayout.draft`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1008,7 +1008,7 @@ class _Schedule:
         self.last = self._add(part_html(piece, units - 1), lead=True)  # first: its copyfit can start early
         body = [*(self._add(part_html(piece, number), lead=True) for number in range(units - 1)), self.last]
         # the front matter's count last, the shortest layout: the core that finishes its part first takes the next
-        # long part, and the other core the count (before, a core counted it and then started the last part late)
+        # long part at once, and the other core the count
         self.front = front = self._add(front_html(piece, None), lead=False)
         self._settle([front, *body])
         self._verdict(front, _Abandon())  # counted only
@@ -1551,7 +1551,7 @@ def _font_dictionaries(out: pikepdf.Pdf) -> list[Any]:
     """Every font resource dictionary of the pages and of the forms they draw (the furniture laid over a part's
     pages), each resource dictionary and form visited once (a part's pages share their resources, which name every
     page's furniture form)."""
-    found: dict[Any, Any] = {}
+    found: list[Any] = []
     seen: set[tuple[int, int]] = set()
 
     def first_time(value: Any) -> bool:
@@ -1565,7 +1565,7 @@ def _font_dictionaries(out: pikepdf.Pdf) -> list[Any]:
     def add(resources: Any) -> None:
         fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
         if isinstance(fonts, pikepdf.Dictionary) and first_time(fonts):
-            found[fonts.objgen if fonts.is_indirect else id(fonts)] = fonts
+            found.append(fonts)
 
     for page in out.pages:
         resources = page.obj.get("/Resources")
@@ -1576,7 +1576,7 @@ def _font_dictionaries(out: pikepdf.Pdf) -> list[Any]:
         for form in drawn.values() if isinstance(drawn, pikepdf.Dictionary) else ():
             if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form" and first_time(form):
                 add(form.get("/Resources"))
-    return list(found.values())
+    return found
 
 
 def _shareable(font: Any) -> bool:
