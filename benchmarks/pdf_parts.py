@@ -63,6 +63,7 @@ def main() -> int:
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_false")
     parser.add_argument("--keep", metavar="DIR", help="write inputs and outputs here and keep them")
     args = parser.parse_args()
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # publish runs as installed: bytecode compiled once, not every run
     publish = [sys.executable, "-m", "publish", "build"]
     print(f"{args.articles} articles, {os.cpu_count()} cores, {args.repeat} timed run(s) per command, "
           f"load average {os.getloadavg()[0]:.1f}")
