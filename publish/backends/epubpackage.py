@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import io
 import zipfile
 from typing import TYPE_CHECKING, Any
@@ -102,7 +103,6 @@ class _Package:
         self.direction = text.direction(language)
         self.images: dict[str, epub.EpubImage] = {}
         self.documents: list[epub.EpubItem] = []
-        self.theme_key: str | None = None
         css = html_backend.stylesheet(context.theme, paged=False, collection=True,
                                       languages=html_backend.document_languages(document))
         self.css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css.encode())
@@ -116,11 +116,14 @@ class _Package:
                                                media_type=found.media_type, content=found.data)
         return templating.ImageRef(url=href, width=found.width, height=found.height)
 
+    @functools.cached_property
+    def theme_key(self) -> str:
+        """The theme's and templates' part of the cached chapters' and cover's keys."""
+        return cache.theme_version(self.context.theme, present.builtin_templates_dir())
+
     def article_chapter(self, file_name: str, uid: str, article: model.Article) -> epub.EpubItem:
         """An article's chapter, reused from the cache when this article was rendered before with the same theme,
         templates, images and publish (see publish.build.cache.article_piece)."""
-        if self.theme_key is None:
-            self.theme_key = cache.theme_version(self.context.theme, templating.builtin_templates_dir())
         images = [f"{src}|{found.file_name}|{found.width}x{found.height}"
                   for src in _figure_sources(article) for found in (self.context.resources.image(src),)]
 
@@ -135,8 +138,6 @@ class _Package:
     def drawn_cover(self, collection: model.Collection) -> bytes:
         """The cover drawn from the collection's title, publisher, edition and logo (reused from the cache when
         these and the theme are unchanged: drawing it takes a few tenths of a second)."""
-        if self.theme_key is None:
-            self.theme_key = cache.theme_version(self.context.theme, templating.builtin_templates_dir())
         logo = self.context.resources.image(collection.logo).data if collection.logo else None
         key = cache.fingerprint("epub-cover", cache.code_version(), self.theme_key, collection.title,
                                 collection.subtitle, collection.publisher, str(collection.edition), logo or b"")

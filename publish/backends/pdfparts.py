@@ -69,7 +69,7 @@ import lxml.html
 import pikepdf
 from lxml import etree
 
-from publish import model
+from publish import model, present
 from publish.backends import RenderContext
 from publish.build import cache, processes, reproducible
 from publish.errors import PublishError, RenderError
@@ -550,7 +550,7 @@ class _PartLayout:
             document = self.opened = document or press.open(html)
             while True:
                 self.furniture, self.body, self.profiles = None, None, {}
-                _local.part, _local.press = self, press
+                _local.part = self
                 try:
                     with hyphenation.protected(self.kept), hyphenation.consulted() as self.consulted:
                         laid = document.render(color_profiles=self.profiles, **press.options)
@@ -560,7 +560,7 @@ class _PartLayout:
                     continue
                 finally:
                     _local.part = None
-                body = self._body()
+                body = self._body(backgrounds_laid=True)
                 furniture = _furniture_only(laid) if body is not None else None
                 if body is not None and furniture is not None:
                     under = self.body or pdfengine.write_laid_out(body, press.collection, press.options)
@@ -627,10 +627,12 @@ class _PartLayout:
     def draft(self) -> None:
         """Write the body of the layout waiting for its verdict ahead (`_Draft`), when its furniture can be laid
         over it (`_body`)."""
-        if self.body is None and self.press is not None and (document := self._body()) is not None:
+        document = self._body(backgrounds_laid=False) if self.body is None else None
+        if document is not None:
             from publish.backends import pdfengine
 
             press, written, failed = self.press, [], []
+            assert press is not None  # _body found it
 
             def write() -> None:  # in a thread of its own, which yields its core to any layout (see below)
                 _local.making = self
@@ -647,7 +649,7 @@ class _PartLayout:
                 raise failed[0]
             self.body = written[0]
 
-    def _body(self) -> Any:
+    def _body(self, *, backgrounds_laid: bool) -> Any:
         """The current layout's pages without their margin boxes, as a document to write, or None.
 
         A body part is written in two layers: its pages without the margin boxes, which can be written before the
@@ -656,7 +658,8 @@ class _PartLayout:
         (`_laid_over`, a twentieth of the writing). Every body part is written so, drafted or not, so that its bytes
         do not depend on the timing. Not for a PDF variant (a tagged one's furniture would stand outside the
         structure tree), nor where pages hold fixed boxes (laid out with the margin boxes), a border or crop marks
-        (drawn with the page's background)."""
+        (drawn with the page's background). `backgrounds_laid`: whether WeasyPrint laid out the pages' backgrounds
+        already (it does with the margin boxes, after the verdict)."""
         if not self.lead or self.laid is None or self.press is None or "pdf_variant" in self.press.options:
             return None
         from weasyprint.document import Document, Page
@@ -672,7 +675,8 @@ class _PartLayout:
         for page in pages:
             root, *areas = [child for child in page.children if not isinstance(child, boxes.MarginBox)]
             alone = page.copy_with_children([root, *(area for area in areas if area.children)])
-            layout_backgrounds(alone, context.get_image_from_uri)
+            if not backgrounds_laid:
+                layout_backgrounds(alone, context.get_image_from_uri)
             body.append(Page(alone))
         html = self.opened
         return Document(body, DocumentMetadata(**get_html_metadata(html)), html.url_fetcher, context.font_config,
@@ -687,7 +691,8 @@ class _PartLayout:
         return not (verdict.kept - self.kept).isdisjoint(self.consulted)
 
     def _report(self, context: Any, pages: list[Any]) -> _Report:
-        press: _Press = _local.press
+        press = self.press
+        assert press is not None  # set by _make, which lays the part out
         flow = pages[1:] if self.lead else pages  # the lead page is not the document's
         words = pagination.unwanted_breaks(flow) if press.hyphenate and self.adjust else frozenset()
         if self.adjust:
@@ -1228,11 +1233,9 @@ class _Keys:
     def of(collection: model.Collection, context: RenderContext, options: dict[str, Any]) -> _Keys | None:
         if cache.root() is None or context.allow_remote:
             return None
-        from publish.present import templating
-
         moment = reproducible.font_moment(collection)
         base = cache.fingerprint("pdf-part", cache.code_version(),
-                                 cache.theme_version(context.theme, templating.builtin_templates_dir()),
+                                 cache.theme_version(context.theme, present.builtin_templates_dir()),
                                  repr(sorted(options.items())), str(moment),
                                  os.environ.get("SOURCE_DATE_EPOCH", ""))
         return _Keys(base, context.resources.base_dir.resolve())

@@ -38,9 +38,6 @@ class ImageRef:
     """Height in pixels."""
 
 
-builtin_templates_dir = present.builtin_templates_dir
-
-
 class TemplateCache(jinja2.BytecodeCache):
     """Jinja2's compiled templates in publish's cache, each entry signed by the cache: a missing, damaged, stale or
     foreign entry means compiling again, never loading code the cache did not write."""
@@ -80,7 +77,7 @@ def environment(search_path: tuple[Path, ...]) -> jinja2.Environment:
     """One environment per template search path: the user's template folders, then the theme's folder and those
     of the themes it extends, then the built-in templates. "builtin/NAME" always reaches the shipped template, so
     an override can extend the template it replaces."""
-    builtin = jinja2.FileSystemLoader(builtin_templates_dir())
+    builtin = jinja2.FileSystemLoader(present.builtin_templates_dir())
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([
             *(jinja2.FileSystemLoader(folder) for folder in search_path),
@@ -174,12 +171,12 @@ def _loading(exc: BaseException) -> str | None:
 
 def _builtin(folder: Path) -> bool:
     """Whether a template folder is one shipped with publish (a built-in theme's), not the user's."""
-    return folder.resolve().is_relative_to(builtin_templates_dir().resolve())
+    return folder.resolve().is_relative_to(present.builtin_templates_dir().resolve())
 
 
 def _available(search_path: tuple[Path, ...]) -> str:
     """Where templates were looked for and which exist there, for an error message."""
-    folders = [*search_path, builtin_templates_dir()]
+    folders = [*search_path, present.builtin_templates_dir()]
     names = sorted({str(p.relative_to(folder)) for folder in folders for p in folder.rglob("*.j2")
                     if "themes" not in p.relative_to(folder).parts[:1]})
     where = ", ".join(str(f) for f in search_path)
