@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -84,6 +85,65 @@ def test_fetcher_serves_only_allowed_folders(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="publish refused"):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 5
+
+
+GLYPHS = """<html lang="LANG"><head><style>
+  @page { size: A5; margin: 1.5cm } body { font-family: FAMILY; font-size: 10.5pt; line-height: 1.35 }
+  p { text-align: justify; hyphens: auto } .spaced { letter-spacing: 0.07em; word-spacing: 0.2em }
+  .caps { font-variant: small-caps } .kern { font-size: 23pt } h1 { font-size: 17.3pt } code { font-family: monospace }
+</style></head><body>TEXT</body></html>"""
+
+LATIN = """<h1>AVAWAY, To Wa: “office” flights — the fjord’s affluent officials</h1>
+  <p>The ministry’s <b>water agreement</b> was <i>finalised</i> on Tuesday after months of negotiation between the
+  five riparian states, officials said, and affirmed that the <code>fn(x) -> 0x1F</code> quotas apply from 2027.</p>
+  <p class="spaced">Letter-spaced words, with <span class="caps">Small Capitals</span> and x<sup>2</sup> + y<sub>i</sub>
+  written with extra space between them: ½, ⅓, 10 km, €25, naïve café coöperate.</p>
+  <p class="kern">AV Wa Te LT Yo</p>"""
+
+WORLD = LATIN + """<p lang="ar" dir="rtl">اتفقت الدول على تقاسم المياهُ</p>
+  <p lang="he" dir="rtl">הסכם המים נחתם ביום שלישי</p>
+  <p lang="hi">जल समझौते पर हस्ताक्षर किए गए</p>
+  <p lang="vi">Việt Nam ký hiệp định về nước; à é ộ (combining marks)</p>
+  <p lang="zh">各国周二签署了水资源协议。</p><p lang="ja">水協定に署名した。</p>
+  <p>Emoji 🌊🤝 and a character no font has: 󰀀 .</p>"""
+
+
+@pytest.mark.parametrize(("language", "family", "text", "all_read_at_once"), [
+    ("en", "sans-serif", LATIN, True),  # the default theme's kind of page: every line read at once
+    ("en", "serif", LATIN, True),
+    ("en", "Charis SIL", LATIN, True),  # the digest theme's font, whose kerning and ligatures Pango applies
+    ("mul", "sans-serif", WORLD, False),  # right to left, marks placed by the shaper, CJK, emoji, missing glyphs
+], ids=["sans-serif", "serif", "charis", "scripts"])
+def test_glyphs_read_at_once_write_the_same_bytes(language: str, family: str, text: str, all_read_at_once: bool,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """publish reads a line's glyphs from Pango at once when WeasyPrint writes them (pdfengine
+    ._glyphs_read_at_once): the PDF is the same, byte for byte, as with WeasyPrint's own writer, for kerned,
+    letter-spaced, justified and hyphenated Latin text, and for every script and case it leaves to that writer
+    (glyphs moved up or down by the shaper, colour emoji, glyphs no font has)."""
+    from weasyprint.draw import text as drawn
+
+    hooked = drawn.draw_first_line
+    assert getattr(hooked, "publish_wrapped", False), "the hook is installed when pdfengine loads"
+    html = GLYPHS.replace("LANG", language).replace("FAMILY", family).replace("TEXT", text)
+    document = pdfengine.weasyprint.HTML(string=html).render()
+    left: list[str] = []
+    own = hooked.publish_original
+
+    def counted(stream: Any, textbox: Any, *rest: Any) -> Any:
+        left.append(textbox.text)
+        return own(stream, textbox, *rest)
+
+    monkeypatch.setattr(hooked, "publish_original", counted)
+    ours = document.write_pdf()
+    left_to_weasyprint = len(left)
+    monkeypatch.setattr(drawn, "draw_first_line", counted)
+    theirs = document.write_pdf()
+    assert ours == theirs
+    lines = len(left) - left_to_weasyprint
+    if all_read_at_once:
+        assert left_to_weasyprint == 0, left
+    else:
+        assert 0 < left_to_weasyprint < lines / 2, "most lines are read at once, the others written by WeasyPrint"
 
 
 LEADERS = """<html lang="en"><head><style>
