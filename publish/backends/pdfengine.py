@@ -212,7 +212,6 @@ def _glyphs_read_at_once() -> None:
     original: Any = drawn.draw_first_line
     if getattr(original, "publish_wrapped", False) or ffi.sizeof("PangoGlyphInfo") != 4 * _GLYPH_FIELDS:
         return
-    hexes = [f"{glyph:04x}" for glyph in range(1 << 16)]  # a glyph's id as written; above: empty or missing
 
     def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any, matrix: Any) -> Any:
         own = draw_first_line.publish_original  # type: ignore[attr-defined]  # WeasyPrint's (a test counts them)
@@ -233,7 +232,7 @@ def _glyphs_read_at_once() -> None:
             glyphs = data[0::_GLYPH_FIELDS]
             if font.bitmap or font.svg or font.png or font.colr or (glyphs and max(glyphs) > 0xFFFF) \
                     or any(data[3::_GLYPH_FIELDS]):
-                return own(stream, textbox, text_overflow, block_ellipsis, matrix)
+                return own(stream, textbox, text_overflow, block_ellipsis, matrix)  # above 0xFFFF: empty, missing
             runs.append((item, font, size, zip(glyphs, data[1::_GLYPH_FIELDS], data[2::_GLYPH_FIELDS], strict=True)))
         stream.set_text_matrix(*matrix.values)
         previous = None
@@ -271,7 +270,7 @@ def _glyphs_read_at_once() -> None:
                     logical = widths[glyph] = round(stream.logical_rect.width * 1000 * FROM_UNITS / font_size)
                 offset = x_offset / font_size
                 kerning = logical + offset - width * 1000 * FROM_UNITS / font_size  # as WeasyPrint rounds it
-                piece = hexes[glyph] + (f">{int(kerning)}<" if kerning else "")
+                piece = f"{glyph:04x}>{int(kerning)}<" if kerning else f"{glyph:04x}"
                 if offset:
                     pieces.append(f">{-offset}<{piece}")
                 else:
