@@ -795,14 +795,34 @@ def _margin_boxes_hook(original: Callable[..., Iterator[Any]]) -> Callable[..., 
     return margin_boxes
 
 
+def _backgrounds_hook(original: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    """WeasyPrint's background layout of a page with its margin boxes: in a part whose body was written ahead
+    (`_PartLayout.draft`, which laid out the body's backgrounds), the margin boxes' alone (the page's own is drawn
+    with the body, not with the furniture: `_furniture_only`)."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout.background import layout_box_backgrounds
+
+    def layout_backgrounds(page: Any, get_image_from_uri: Any) -> None:
+        part: _PartLayout | None = getattr(_local, "part", None)
+        if part is None or part.body is None:
+            return original(page, get_image_from_uri)
+        for child in page.children:
+            if isinstance(child, boxes.MarginBox):
+                layout_box_backgrounds(page, child, get_image_from_uri)
+        return None
+    return layout_backgrounds
+
+
 def _install_hooks() -> None:
     from publish.backends import pdfengine
     layout = pdfengine.weasyprint.layout
     if not getattr(layout.make_margin_boxes, "publish_parts", False):
         boxes_hook = _margin_boxes_hook(layout.make_margin_boxes)
         pages_hook = _make_all_pages_hook(layout.make_all_pages)
+        backgrounds_hook = _backgrounds_hook(layout.layout_backgrounds)
         boxes_hook.publish_parts = pages_hook.publish_parts = True  # type: ignore[attr-defined]
         layout.make_margin_boxes, layout.make_all_pages = boxes_hook, pages_hook
+        layout.layout_backgrounds = backgrounds_hook
 
 
 def _worker(connection: Connection, press: _Press, parent: int) -> None:
