@@ -6,10 +6,14 @@ HTML is needed, and a rebuild of an unchanged brief takes the time to read its a
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from publish import model
 from publish.backends import RenderContext, whole_collection
 from publish.backends import html as html_backend
 from publish.build import cache, processes, reproducible
+from publish.checks import conformance
 from publish.present import hyphenation
 
 LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "fonttools", "cffi", "pikepdf")
@@ -31,22 +35,32 @@ def render(article: model.Document, context: RenderContext) -> bytes:
 
 
 def _laid_out(article: model.Document, context: RenderContext) -> bytes:
-    html = print_html(article, context)
-    if context.theme.typography.hyphenate:
-        cache.load_hyphenation({a.meta.language for a in article.articles})
+    html = functools.cache(lambda: print_html(article, context))
     match article:
         case model.Collection() if context.pdf_parts != "off":  # in parts, in parallel, stitched
             from publish.backends import pdfparts
 
             if (stitched := pdfparts.render(article, html, context)) is not None:
                 return stitched
+    if context.theme.typography.hyphenate:
+        cache.load_hyphenation({a.meta.language for a in article.articles})
     from publish.backends import pdfengine
 
     fetcher = pdfengine.ContainedFetcher((context.resources.base_dir, *context.resources.roots,
                                           context.theme.folder), context.allow_remote)
-    document = pdfengine.weasyprint.HTML(string=html, base_url=context.resources.base_dir.resolve().as_uri() + "/",
+    document = pdfengine.weasyprint.HTML(string=html(), base_url=context.resources.base_dir.resolve().as_uri() + "/",
                                          url_fetcher=fetcher)
-    return pdfengine.write(document, article, article.uid, context.pdf_variant, context.theme.typography.hyphenate)
+    return pdfengine.write(document, article, layout_options(article.uid, context.pdf_variant),
+                           context.theme.typography.hyphenate)
+
+
+def layout_options(uid: str, variant_name: str) -> dict[str, Any]:
+    """WeasyPrint's options for a document: presentational hints, the identifier from the uid, the variant."""
+    variant = conformance.pdf_variant(variant_name)
+    options: dict[str, Any] = {"presentational_hints": True, "pdf_identifier": uid.encode("utf-8")}
+    if variant is not None:
+        options["pdf_variant"] = variant.name
+    return options
 
 
 def print_html(article: model.Document, context: RenderContext) -> str:

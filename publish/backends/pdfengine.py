@@ -23,7 +23,6 @@ from urllib.request import url2pathname
 
 from publish import model
 from publish.build import reproducible, speedups
-from publish.checks import conformance
 from publish.present import hyphenation, pagination
 
 
@@ -348,18 +347,13 @@ class ContainedFetcher(URLFetcher):  # type: ignore[misc]
         return None if stat.S_ISREG(mode) else "not a regular file (a device, pipe or socket)"
 
 
-LAYOUTS = 3
-"""The most layouts of one document: the second and third redo it with what publish.present.pagination found on the
-pages (words hyphenated where a typesetter would not, kept whole; figures that left a page too empty, scaled)."""
-
-
-def write(html: Any, source: model.Document, uid: str, variant_name: str, hyphenate: bool = False) -> bytes:
-    """Lay out and write the PDF reproducibly: the identifier from the uid, no "now" anywhere (the dates are the
-    document's own, else SOURCE_DATE_EPOCH's, else none), and the conformance level asked for declared."""
-    options = layout_options(uid, variant_name)
+def write(html: Any, source: model.Document, options: dict[str, Any], hyphenate: bool = False) -> bytes:
+    """Lay out and write the PDF reproducibly with WeasyPrint's `options` (publish.backends.pdf.layout_options: the
+    identifier from the uid, the conformance level asked for declared): no "now" anywhere (the dates are the
+    document's own, else SOURCE_DATE_EPOCH's, else none)."""
     with fonts_dated(reproducible.font_moment(source)):
         kept_whole: frozenset[str] = frozenset()
-        for _ in range(LAYOUTS):
+        for _ in range(pagination.LAYOUTS):
             with hyphenation.protected(kept_whole):
                 document = html.render(**options)
             more = pagination.unwanted_breaks(document.pages) - kept_whole if hyphenate else frozenset()
@@ -374,15 +368,6 @@ def write(html: Any, source: model.Document, uid: str, variant_name: str, hyphen
             if len(fitted.pages) < len(document.pages):
                 document = fitted
         return write_laid_out(document, source, options)
-
-
-def layout_options(uid: str, variant_name: str) -> dict[str, Any]:
-    """WeasyPrint's options for a document: presentational hints, the identifier from the uid, the variant."""
-    variant = conformance.pdf_variant(variant_name)
-    options: dict[str, Any] = {"presentational_hints": True, "pdf_identifier": uid.encode("utf-8")}
-    if variant is not None:
-        options["pdf_variant"] = variant.name
-    return options
 
 
 def write_laid_out(document: Any, source: model.Document, options: dict[str, Any]) -> bytes:

@@ -71,6 +71,7 @@ from lxml import etree
 
 from publish import model, present
 from publish.backends import RenderContext
+from publish.backends import pdf as pdf_backend
 from publish.build import cache, processes, reproducible
 from publish.errors import PublishError, RenderError
 from publish.present import hyphenation, pagination
@@ -347,32 +348,33 @@ def _serialise(tree: Any) -> str:
     return out
 
 
-def render(collection: model.Collection, html: str, context: RenderContext) -> bytes | None:
-    """The collection's PDF (of its print-ready `html`) laid out in parts and stitched, or None where that would
-    not match a single pass."""
-    if not usable(collection, context) or _flows_across_parts(html):
+def render(collection: model.Collection, html: str | Callable[[], str], context: RenderContext) -> bytes | None:
+    """The collection's PDF (of its print-ready `html`, or of what `html()` writes) laid out in parts and stitched,
+    or None where that would not match a single pass. The workers are started first: WeasyPrint is imported for
+    them while this process writes the HTML."""
+    if not usable(collection, context):
         return None
-    from publish.backends import pdfengine
-
-    hyphenate = context.theme.typography.hyphenate
-    if hyphenate:  # the patterns publish hyphenates with, loaded before the workers fork (they inherit them)
-        cache.load_hyphenation({article.meta.language for article in collection.articles})
     roots = (context.resources.base_dir, *context.resources.roots, context.theme.folder)
     base_url = context.resources.base_dir.resolve().as_uri() + "/"
 
-    def open_part(part: str) -> Any:
+    def open_part(part: str) -> Any:  # in a worker
+        from publish.backends import pdfengine
+
         fetcher = pdfengine.ContainedFetcher(roots, context.allow_remote)
         return pdfengine.weasyprint.HTML(string=part, base_url=base_url, url_fetcher=fetcher)
 
-    press = _Press(open_part, collection, pdfengine.layout_options(collection.uid, context.pdf_variant), hyphenate)
+    press = _Press(open_part, collection, pdf_backend.layout_options(collection.uid, context.pdf_variant),
+                   context.theme.typography.hyphenate)
     workers = min(_cores(), MAX_WORKERS)
     units = min(len(collection.articles) if context.article_break else len(collection.sections),
                 PARTS_PER_WORKER * workers)
-    # a process for each body part, the front matter's two layouts and the last part's tighter copy, forked before
-    # the HTML is parsed into a tree (the workers never need it)
+    # a process for each body part, the front matter's two layouts and the last part's tighter copy
     pool = _Pool(min(MAX_PROCESSES, max(workers, units + 3)), press)
     try:
-        piece = cut(html, context.article_break, PARTS_PER_WORKER * workers)
+        text = html if isinstance(html, str) else html()
+        if _flows_across_parts(text):
+            return None
+        piece = cut(text, context.article_break, PARTS_PER_WORKER * workers)
         if len(piece.units) < 2:
             return None
         laid = _Schedule(pool, piece, press.hyphenate, _Keys.of(collection, context, press.options), workers).run()
@@ -825,16 +827,50 @@ def _install_hooks() -> None:
         layout.layout_backgrounds = backgrounds_hook
 
 
-def _worker(connection: Connection, press: _Press, parent: int) -> None:
-    """A worker process: lays out each part it is sent in its own thread; the thread waits in the margin-box hook
-    for the parent's verdict on each layout, while the next part is laid out. It dies with its parent, even when the
-    parent is killed outright, and leaves Ctrl-C and SIGTERM to the parent, which stops it."""
+def _keeper(pipes: list[tuple[Connection, Connection]], press: _Press, parent: int) -> None:
+    """The process that forks the workers, one per pipe, and waits for them (so their CPU time counts as the
+    build's): it imports WeasyPrint with publish's hooks and loads the hyphenation patterns first, once for all the
+    workers, while the parent writes the HTML. It dies with the parent, and the workers with it."""
+    _held_by(parent)
+    for ours, _ in pipes:
+        ours.close()
+    _install_hooks()
+    if press.hyphenate:  # the patterns publish hyphenates with (the workers inherit them)
+        cache.load_hyphenation({article.meta.language for article in press.collection.articles})
+    keeper, children = os.getpid(), []
+    for index, (_, theirs) in enumerate(pipes):
+        child = os.fork()
+        if child == 0:
+            status = 1
+            try:
+                for other, (_, end) in enumerate(pipes):
+                    if other != index:
+                        end.close()  # the parent learns a worker died when its pipe's only other end closes
+                _worker(theirs, press, keeper)
+                status = 0
+            finally:
+                os._exit(status)
+        children.append(child)
+    for _, theirs in pipes:
+        theirs.close()
+    for child in children:
+        os.waitpid(child, 0)
+
+
+def _held_by(parent: int) -> None:
+    """Die with the parent, even when it is killed outright, and leave Ctrl-C and SIGTERM to it (it stops the
+    workers)."""
     processes.die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
     for name in ("SIGTERM", "SIGHUP"):  # the build's own handlers are not the worker's
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
-    _install_hooks()
+
+
+def _worker(connection: Connection, press: _Press, parent: int) -> None:
+    """A worker process: lays out each part it is sent in its own thread; the thread waits in the margin-box hook
+    for the parent's verdict on each layout, while the next part is laid out."""
+    _held_by(parent)
     sending = threading.Lock()
     inboxes: dict[int, queue.SimpleQueue[Verdict]] = {}
     threads: list[threading.Thread] = []
@@ -949,20 +985,18 @@ class Laid:
 
 
 class _Pool:
-    """Forked worker processes, each talking to the parent over its own pipe (a part's layouts must all reach the
-    same process, which a ProcessPoolExecutor cannot promise)."""
+    """Worker processes, each talking to the parent over its own pipe (a part's layouts must all reach the same
+    process, which a ProcessPoolExecutor cannot promise), forked by one keeper process (`_keeper`) that imports
+    WeasyPrint and loads the hyphenation patterns once for all of them, while the parent writes the HTML."""
 
     def __init__(self, size: int, press: _Press) -> None:
         context = mp.get_context("fork")
-        self.connections: list[Connection] = []
-        self.processes: list[Any] = []
-        for _ in range(size):
-            ours, theirs = context.Pipe()
-            process = context.Process(target=_worker, args=(theirs, press, os.getpid()), daemon=True)
-            process.start()
+        pipes = [context.Pipe() for _ in range(size)]
+        self.connections: list[Connection] = [ours for ours, _ in pipes]
+        self.keeper = context.Process(target=_keeper, args=(pipes, press, os.getpid()), daemon=True)
+        self.keeper.start()
+        for _, theirs in pipes:
             theirs.close()
-            self.connections.append(ours)
-            self.processes.append(process)
 
     def send(self, worker: int, message: tuple[Any, ...]) -> None:
         self.connections[worker].send(message)
@@ -979,14 +1013,15 @@ class _Pool:
                 yield self.connections.index(connection), message
 
     def close(self) -> None:
+        """Stop the workers: each ends once its parts' threads do; any still running after five seconds is killed
+        with the keeper (they die with it)."""
         for connection in self.connections:
             with contextlib.suppress(OSError):
                 connection.send(("stop",))
-        for process in self.processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
-                process.join()
+        self.keeper.join(timeout=5)
+        if self.keeper.is_alive():
+            self.keeper.kill()
+            self.keeper.join()
         for connection in self.connections:
             connection.close()
 
@@ -1026,8 +1061,6 @@ class _Schedule:
         ends on a near-empty page (beside the other parts' layouts): used if the rounds end with that layout."""
 
     def run(self) -> Laid:
-        from publish.backends.pdfengine import LAYOUTS
-
         piece = self.piece
         units = len(piece.units)
         self.last = self._add(part_html(piece, units - 1), lead=True)  # first: its copyfit can start early
@@ -1039,14 +1072,14 @@ class _Schedule:
         self._verdict(front, _Abandon())  # counted only
         kept: frozenset[str] = frozenset()  # the words kept whole from the next layout on
         laid_with = kept  # those the body parts' current layouts keep whole
-        for round_ in range(1, LAYOUTS + 1):  # as publish.backends.pdfengine.write
+        for round_ in range(1, pagination.LAYOUTS + 1):  # as publish.backends.pdfengine.write
             reports = self._reports(body)
             found = frozenset[str]().union(*(report.words for report in reports))
             fitted = any(report.fitted for report in reports)
             self.rounds.append((found, fitted))
             more = found - kept
             kept |= more
-            if round_ == LAYOUTS or (not more and not fitted):
+            if round_ == pagination.LAYOUTS or (not more and not fitted):
                 break
             self._again(body, _Again(kept))
             laid_with = kept

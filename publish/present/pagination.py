@@ -22,6 +22,10 @@ from publish.present.hyphenation import HYPHEN
 Restyled = list[tuple[Any, str | None]]
 """Pictures scaled by `fit_figures`: each picture's element and the style attribute it had before (None: none)."""
 
+LAYOUTS = 3
+"""The most layouts of one document: the second and third redo it with what these functions found on the pages
+(words hyphenated where a typesetter would not, kept whole; figures that left a page too empty, scaled)."""
+
 EMPTY_SHARE = 0.12
 """The share of a page left empty above a figure that moved on, from which the figure is scaled to fit instead.
 With print pictures at most 85 mm high (print.css) and scaled to no less than 40 per cent, a page is never left a fifth
