@@ -1644,11 +1644,16 @@ def _shareable(font: Any) -> bool:
 
 
 def _merged_font(out: pikepdf.Pdf, fonts: list[Any]) -> Any:
-    """One Type0 font holding the glyphs, widths and text mapping of all `fonts` (subsets of the same font)."""
+    """One Type0 font holding the glyphs, widths and text mapping of all `fonts` (subsets of the same font).
+
+    The subsets keep the whole font's bounding box and maxima (HarfBuzz leaves `head` and `maxp` as they were, bar
+    the glyph count), which hold for any union of its glyphs, and each glyph keeps its own box: nothing is measured
+    again, and a glyph is decoded only to be moved into the merged font."""
     from fontTools.ttLib import TTFont
 
     subsets = [TTFont(io.BytesIO(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()),
-                      recalcTimestamp=False) for font in fonts]  # the subsets' own date: reproducible
+                      recalcTimestamp=False, recalcBBoxes=False)  # the subsets' own date: reproducible
+               for font in fonts]
     if any("glyf" not in subset for subset in subsets):
         return None
     base = max(subsets, key=lambda subset: len(subset.getGlyphOrder()))
