@@ -522,3 +522,30 @@ def test_a_body_written_ahead_yields_its_core_to_layouts() -> None:
     thread.join()
     assert seen == [min(before + pdfparts.DRAFT_NICENESS, 19)]
     assert os.getpriority(os.PRIO_PROCESS, 0) == before, "the rest of the process keeps its priority"
+
+
+def test_the_parent_of_a_parted_build_never_imports_weasyprint(tmp_path: Path) -> None:
+    """The part workers' keeper imports WeasyPrint while the build writes the HTML: the build's own process lays
+    nothing out, and so never loads it."""
+    code = ("import sys\nfrom publish.cli import main\n"
+            f"rc = main(['build', {str(BRIEF)!r}, '--to', 'pdf', '--out', {str(tmp_path)!r}, '--pdf-parts', 'on',"
+            " '--no-cache'])\nprint('weasyprint' in sys.modules)\nsys.exit(rc)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "False"
+    assert PdfReader(tmp_path / f"{BRIEF.stem}.pdf").pages
+
+
+def test_a_worker_that_dies_ends_the_layout_with_one_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part worker that dies (killed, out of memory) ends the parted layout with one error, not a wait for ever,
+    and leaves no process behind."""
+    import multiprocessing
+    import os
+
+    from publish.errors import RenderError
+
+    brief, context = _context(False, "")
+    monkeypatch.setattr(pdfparts, "_worker", lambda connection, press, parent: os._exit(3))
+    with pytest.raises(RenderError, match="a PDF worker process ended unexpectedly"):
+        pdfparts.render(brief, lambda: pdf_backend.print_html(brief, context), context)
+    assert multiprocessing.active_children() == []

@@ -984,6 +984,9 @@ class Laid:
     """The bookmark levels of the front part, then of each body part."""
 
 
+_DIED = "a PDF worker process ended unexpectedly"
+
+
 class _Pool:
     """Worker processes, each talking to the parent over its own pipe (a part's layouts must all reach the same
     process, which a ProcessPoolExecutor cannot promise), forked by one keeper process (`_keeper`) that imports
@@ -999,7 +1002,10 @@ class _Pool:
             theirs.close()
 
     def send(self, worker: int, message: tuple[Any, ...]) -> None:
-        self.connections[worker].send(message)
+        try:
+            self.connections[worker].send(message)
+        except OSError:  # its end of the pipe closed: the worker died
+            raise RenderError(_DIED) from None
 
     def receive(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         """Messages as they arrive, with the worker each came from."""
@@ -1009,7 +1015,7 @@ class _Pool:
                 try:
                     message = connection.recv()
                 except EOFError:
-                    raise RenderError("a PDF worker process ended unexpectedly") from None
+                    raise RenderError(_DIED) from None
                 yield self.connections.index(connection), message
 
     def close(self) -> None:
