@@ -1014,7 +1014,7 @@ class _Pool:
                 assert isinstance(connection, Connection)
                 try:
                     message = connection.recv()
-                except EOFError:
+                except (EOFError, OSError):  # closed, or reset with data unread: the worker died
                     raise RenderError(_DIED) from None
                 yield self.connections.index(connection), message
 
