@@ -549,3 +549,4 @@ def test_a_worker_that_dies_ends_the_layout_with_one_error(monkeypatch: pytest.M
     with pytest.raises(RenderError, match="a PDF worker process ended unexpectedly"):
         pdfparts.render(brief, lambda: pdf_backend.print_html(brief, context), context)
     assert multiprocessing.active_children() == []
+

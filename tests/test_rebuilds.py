@@ -190,3 +190,44 @@ def test_a_rebuilt_brief_pdf_lays_out_only_the_changed_part(tmp_path: Path) -> N
     assert "One sentence added by the desk." in subprocess.run(
         ["pdftotext", str(tmp_path / "d" / "morning-brief.pdf"), "-"], capture_output=True, text=True,
         check=True).stdout
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
+def test_a_renumbered_brief_part_is_not_laid_out_again(tmp_path: Path) -> None:
+    """After an edit that changes its section's page count, the brief's other section is numbered anew (its pages
+    shift, the total grows) without being laid out again: its body comes from the cache, and its margin boxes
+    (folios, running heads) are made from its pages' record alone. The bytes are a build's without the cache."""
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    manifest, cache_dir, renumbered = folder / "morning-brief.yaml", tmp_path / "cache", tmp_path / "renumbered"
+    probe = ("import sys\nfrom publish.backends import pdfparts\nmade = pdfparts._PartLayout._renumbered\n"
+             "def recorded(self, *args):\n    written = made(self, *args)\n    if written is not None:\n"
+             "        with open(sys.argv[1], 'a') as out:\n            out.write(f'{self.index}\\n')\n"
+             "    return written\npdfparts._PartLayout._renumbered = recorded\nfrom publish.cli import main\n"
+             "sys.exit(main(sys.argv[2:]))")
+
+    def build(out: str, cache: Path | str) -> bytes:
+        environment = {**os.environ, "PUBLISH_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1700000000"}
+        done = subprocess.run([sys.executable, "-c", probe, str(renumbered), "build", str(manifest), "--to", "pdf",
+                               "--pdf-parts", "on", "--out", str(tmp_path / out)], env=environment,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        return (tmp_path / out / "morning-brief.pdf").read_bytes()
+
+    first = build("a", cache_dir)
+    story = folder / "brief" / "kyrgyz-textile-workers.md"  # in the first section
+    story.write_text(story.read_text(encoding="utf-8").rstrip() + "\n\n" + "\n\n".join(
+        f"Paragraph {number} added by the desk: the union said that talks would resume after the holiday, and "
+        "the ministry confirmed that its negotiators had been told to prepare a second offer." for number in range(24))
+        + "\n", encoding="utf-8")
+    assert not renumbered.exists()
+    changed = build("b", cache_dir)
+    assert renumbered.exists() and len(renumbered.read_text().split()) == 1, "the other section, numbered alone"
+    assert changed == build("c", "off"), "the bytes of a build that lays every part out"
+    pages = [int(subprocess.run(["pdfinfo", str(tmp_path / out / "morning-brief.pdf")], capture_output=True,
+                                text=True, check=True).stdout.split("Pages:")[1].split()[0]) for out in ("a", "b")]
+    assert pages[1] > pages[0], "the edit added pages: every page after it was numbered anew"
+    folios = subprocess.run(["pdftotext", str(tmp_path / "b" / "morning-brief.pdf"), "-"], capture_output=True,
+                            text=True, check=True).stdout
+    assert f"of {pages[1]}" in folios and f"of {pages[0]}" not in folios
+    assert first != changed

@@ -431,6 +431,20 @@ class _Report:
     """Whether its last page holds a few lines only (publish.present.pagination.last_page_near_empty)."""
     inexact: str
     """Why the parts cannot match the single pass here ("" when they can)."""
+    margins: list[_Margins] = field(default_factory=list)
+    """What each page's margin boxes are made of, besides the numbers (`_furniture_alone`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Margins:
+    """What a page's margin boxes show besides its number and the total: the page's name (`page`), whether it is
+    blank, the named strings assigned on it in order, and those assigned by the first box of the page
+    (`string(name, start)` reads them)."""
+
+    name: str
+    blank: bool
+    strings: dict[str, list[str]]
+    opening: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -544,6 +558,8 @@ class _PartLayout:
                 if isinstance(verdict, _Furniture):
                     if (written := cache.get("pages", _written_key(self.key, verdict))) is not None:
                         return written
+                    if (written := self._renumbered(html, known, verdict)) is not None:
+                        return written
                     self.preset = verdict  # the same layout again, numbered as the parent says
                 else:
                     document = press.open(html)
@@ -564,6 +580,7 @@ class _PartLayout:
                     _local.part = None
                 body = self._body(backgrounds_laid=True)
                 furniture = _furniture_only(laid) if body is not None else None
+                under = None
                 if body is not None and furniture is not None:
                     under = self.body or pdfengine.write_laid_out(body, press.collection, press.options)
                     over = pdfengine.write_laid_out(furniture, press.collection, press.options)
@@ -573,7 +590,37 @@ class _PartLayout:
                 self.laid = self.body = None
                 if self.pristine and not self.warned and (furniture := self.numbered()) is not None:
                     cache.put("pages", _written_key(self.key, furniture), written)
+                    if under is not None and self.key is not None:
+                        cache.put("pages", _body_key(self.key), under)
                 return written
+
+    def _renumbered(self, html: str, known: _Report, furniture: _Furniture) -> bytes | None:
+        """The part laid out before, numbered anew without laying it out again: its body from the cache, and its
+        furniture made alone (`_furniture_alone`), or None when either is missing."""
+        from publish.backends import pdfengine
+
+        press = self.press
+        if self.key is None or press is None or not known.margins:
+            return None
+        body = cache.get("pages", _body_key(self.key))
+        if body is None:
+            return None
+        alone = _furniture_alone(html, known.margins)
+        if alone is None:
+            return None
+        document = press.open(alone)
+        self.furniture, _local.part = furniture, self
+        try:
+            laid = document.render(**press.options)
+        finally:
+            _local.part = None
+        over = _furniture_only(laid) if len(laid.pages) == len(known.margins) else None
+        if over is None:
+            return None
+        written = _laid_over(body, pdfengine.write_laid_out(over, press.collection, press.options))
+        if not self.warned:
+            cache.put("pages", _written_key(self.key, furniture), written)
+        return written
 
     def numbered(self) -> _Furniture | None:
         """The furniture the current layout was numbered with (set by the margin-box hook), once it stands."""
@@ -707,7 +754,7 @@ class _PartLayout:
         self.levels = [box.style["bookmark_level"] for page in pages for box in page.descendants()
                        if box.bookmark_label and box.style["bookmark_level"] != "none"]
         return _Report(_anchors(context), _last_strings(context), self.levels, words, bool(self.pending),
-                       pagination.last_page_near_empty(pages), inexact)
+                       pagination.last_page_near_empty(pages), inexact, _margins(context, pages))
 
 
 DRAFT_NICENESS = 10
@@ -764,6 +811,57 @@ def _laid_over(body: bytes, furniture: bytes) -> bytes:
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True)
         return buffer.getvalue()
+
+
+def _margins(context: Any, pages: list[Any]) -> list[_Margins]:
+    """Per laid-out page, what its margin boxes show besides the numbers (as WeasyPrint resolves `string()`)."""
+    found = []
+    for number, page in enumerate(pages, 1):
+        opening: list[str] = []
+        box = page
+        while box is not None:  # the boxes that open the page, outermost first (WeasyPrint's `start`)
+            if box.style["string_set"] != "none":
+                opening += [name for name, _ in box.style["string_set"] if name not in opening]
+            box = box.children[0] if getattr(box, "children", None) else None
+        strings = {name: list(by_page[number]) for name, by_page in context.string_set.items() if by_page.get(number)}
+        found.append(_Margins(page.page_type.name or "", bool(page.page_type.blank), strings,
+                              [name for name in opening if name in strings]))
+    return found
+
+
+def _furniture_alone(html: str, margins: list[_Margins]) -> str | None:
+    """A document of the part's styles and one empty page per page of the part, each named and assigning the named
+    strings as the part's page did: laid out (numbered as the part) its margin boxes are the part's, and written
+    alone the same bytes (`tests/test_pdf_parts.py`). None where a page is blank (made by a break to a side) or the
+    root or body sets inline styles of its own."""
+    if any(page.blank for page in margins):
+        return None
+    tree = lxml.html.document_fromstring(html)
+    body = tree.find("body")
+    if body is None or tree.get("style") is not None or body.get("style") is not None:
+        return None
+    for element in (tree, body):  # what the styles assign there is in each page's record already
+        element.set("style", "string-set: none !important")
+    for child in list(body):
+        body.remove(child)
+    for number, page in enumerate(margins):
+        named = [f"page: {page.name}"] if page.name else []  # every box of the page, or a name would break it
+        steps: list[dict[str, str]] = [{name: page.strings[name][0] for name in page.opening}]  # the first box
+        rest = {name: values[1:] if name in page.opening else values for name, values in page.strings.items()}
+        for step in range(max((len(values) for values in rest.values()), default=0)):
+            steps.append({name: values[step] for name, values in rest.items() if len(values) > step})
+        for step, assigned in enumerate(steps):
+            style = [*(["break-before: page"] if number and not step else []), *named]
+            if assigned:
+                style.append("string-set: " + ", ".join(f"{name} {_css_string(value)}"
+                                                        for name, value in assigned.items()))
+            etree.SubElement(body, "div", style="; ".join(style))
+    return _serialise(tree)
+
+
+def _css_string(value: str) -> str:
+    """`value` as a CSS string."""
+    return '"' + "".join(f"\\{ord(c):x} " if c in '"\\' or ord(c) < 0x20 or c == "\x7f" else c for c in value) + '"'
 
 
 def _make_all_pages_hook(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
@@ -1328,9 +1426,18 @@ def _cached_report(key: str | None) -> _Report | None:
         return _Report(anchors=[list(map(str, names)) for names in data["anchors"]],
                        strings={str(k): str(v) for k, v in data["strings"].items()},
                        levels=[int(level) for level in data["levels"]], words=frozenset(map(str, data["words"])),
-                       fitted=bool(data["fitted"]), near_empty=bool(data["near_empty"]), inexact=str(data["inexact"]))
+                       fitted=bool(data["fitted"]), near_empty=bool(data["near_empty"]), inexact=str(data["inexact"]),
+                       margins=[_Margins(str(page["name"]), bool(page["blank"]),
+                                         {str(k): list(map(str, v)) for k, v in page["strings"].items()},
+                                         list(map(str, page["opening"]))) for page in data.get("margins", [])])
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
+
+
+def _body_key(key: str) -> str:
+    """Where the body of a part's first layout (its pages without margin boxes: `_PartLayout._body`) is kept: it
+    does not depend on the page numbers."""
+    return cache.fingerprint(key, "body")
 
 
 def _written_key(key: str | None, furniture: _Furniture) -> str:
