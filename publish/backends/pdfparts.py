@@ -832,7 +832,7 @@ def _margins(context: Any, pages: list[Any]) -> list[_Margins]:
 def _furniture_alone(html: str, margins: list[_Margins]) -> str | None:
     """A document of the part's styles and one empty page per page of the part, each named and assigning the named
     strings as the part's page did: laid out (numbered as the part) its margin boxes are the part's, and written
-    alone the same bytes (`tests/test_pdf_parts.py`). None where a page is blank (made by a break to a side) or the
+    alone the same bytes (`tests/test_rebuilds.py`). None where a page is blank (made by a break to a side) or the
     root or body sets inline styles of its own."""
     if any(page.blank for page in margins):
         return None
