@@ -11,6 +11,8 @@ interleaved, each as its own process, after one warm-up of each unless --no-warm
   parted, warm       the parted build again with the cache of the builds before (nothing changed: the whole PDF
                      comes from the cache)
   parted, 1 changed  the same after a sentence was added to the middle article (a new one before each run)
+  parted, 1 grown    the same after eight paragraphs were added to an article of the first section (eight more
+                     before each run): its section grows by a page or more, so every later part is numbered anew
 
 The last two columns set each row against the cold parted build (the rebuild after one change: goal 0.1).
 
@@ -87,17 +89,26 @@ def main() -> int:
             }
             commands["parted, warm"] = commands["parted"]
             commands["parted, 1 changed"] = commands["parted"]
+            commands["parted, 1 grown"] = commands["parted"]
             warm = work / f"{mode}-cache"
-            story = sorted((work / manifest.stem).glob("*.md"))[args.articles // 2]
+            stories = sorted((work / manifest.stem).glob("*.md"))
+            story, grown = stories[args.articles // 2], stories[args.articles // 8]  # grown: in the first section
             edits = iter(range(1, 1_000_000))
 
-            def environment(key: str, story: Path = story, warm: Path = warm, edits: Iterator[int] = edits,
-                            ) -> dict[str, str]:
+            def environment(key: str, story: Path = story, grown: Path = grown, warm: Path = warm,
+                            edits: Iterator[int] = edits) -> dict[str, str]:
                 """A new empty cache for the cold runs; one kept between runs for the warm and edited ones."""
                 if key.startswith("parted,"):
                     if key.endswith("changed"):  # a different sentence each run: exactly one article changed
                         with story.open("a", encoding="utf-8") as out:
                             out.write(f"\n\nThe desk added sentence number {next(edits)} here.\n")
+                    if key.endswith("grown"):  # eight paragraphs more each run: a page or more
+                        with grown.open("a", encoding="utf-8") as out:
+                            out.write("".join(
+                                f"\n\nThe desk added paragraph {next(edits)}: the council debated the proposal at "
+                                "length, with members raising questions about costs, timelines and the effect on "
+                                "neighbouring districts, before agreeing to return to it next month. " * 3
+                                for _ in range(8)) + "\n")
                     return {**os.environ, "PUBLISH_CACHE_DIR": str(warm)}
                 return {**os.environ, "PUBLISH_CACHE_DIR": tempfile.mkdtemp(prefix="cold-", dir=work)}
 
