@@ -578,14 +578,15 @@ class _PartLayout:
                     continue
                 finally:
                     _local.part = None
-                body = self._body(backgrounds_laid=True)
-                furniture = _furniture_only(laid) if body is not None else None
-                under = None
-                if body is not None and furniture is not None:
-                    under = self.body or pdfengine.write_laid_out(body, press.collection, press.options)
+                under = self.body  # written ahead: its pages were found fit for the two layers then
+                body = self._body(backgrounds_laid=True) if under is None else None
+                furniture = _furniture_only(laid) if under is not None or body is not None else None
+                if furniture is not None:
+                    under = under or pdfengine.write_laid_out(body, press.collection, press.options)
                     over = pdfengine.write_laid_out(furniture, press.collection, press.options)
                     written = _laid_over(under, over)
                 else:
+                    under = None
                     written = pdfengine.write_laid_out(laid, press.collection, press.options)
                 self.laid = self.body = None
                 if self.pristine and not self.warned and (furniture := self.numbered()) is not None:
@@ -708,7 +709,7 @@ class _PartLayout:
         do not depend on the timing. Not for a PDF variant (a tagged one's furniture would stand outside the
         structure tree), nor where pages hold fixed boxes (laid out with the margin boxes), a border or crop marks
         (drawn with the page's background). `backgrounds_laid`: whether WeasyPrint laid out the pages' backgrounds
-        already (it does with the margin boxes, after the verdict)."""
+        already (it does with the margin boxes, after the verdict, unless the body was written ahead)."""
         if not self.lead or self.laid is None or self.press is None or "pdf_variant" in self.press.options:
             return None
         from weasyprint.document import Document, Page
