@@ -58,22 +58,49 @@ def _brief_copy(tmp_path: Path) -> Path:
     return folder / "morning-brief.yaml"
 
 
-def test_one_changed_article_is_the_only_one_read_and_rendered_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["epub", "html"])
+def test_one_changed_article_is_the_only_one_read_and_rendered_again(tmp_path: Path, fmt: str) -> None:
+    """An EPUB's chapters and a collection HTML's articles are pieces: an edit renders the edited story's alone."""
     manifest = _brief_copy(tmp_path)
     cache_dir = tmp_path / "cache"
-    assert _publish("build", str(manifest), "--to", "epub", "--out", str(tmp_path / "a"),
+    assert _publish("build", str(manifest), "--to", fmt, "--out", str(tmp_path / "a"),
                     cache_dir=cache_dir).returncode == 0
     models, pieces = _entries(cache_dir, "models"), _entries(cache_dir, "pieces")
+    assert len(pieces) >= 7  # one per article (and the EPUB's cover)
     story = manifest.parent / "brief" / "casa-1000-power-line.md"
     story.write_text(story.read_text().replace("power", "electric power", 1))
-    assert _publish("build", str(manifest), "--to", "epub", "--out", str(tmp_path / "b"),
+    assert _publish("build", str(manifest), "--to", fmt, "--out", str(tmp_path / "b"),
                     cache_dir=cache_dir).returncode == 0
     assert len(_entries(cache_dir, "models") - models) == 1  # the edited article only
-    assert len(_entries(cache_dir, "pieces") - pieces) == 1  # its chapter only
-    assert _publish("build", str(manifest), "--to", "epub", "--out", str(tmp_path / "c"), "--no-cache",
+    assert len(_entries(cache_dir, "pieces") - pieces) == 1  # its chapter, or its part of the HTML, only
+    assert _publish("build", str(manifest), "--to", fmt, "--out", str(tmp_path / "c"), "--no-cache",
                     cache_dir=cache_dir).returncode == 0
-    assert (tmp_path / "b" / "morning-brief.epub").read_bytes() == (tmp_path / "c" / "morning-brief.epub").read_bytes()
-    assert (tmp_path / "a" / "morning-brief.epub").read_bytes() != (tmp_path / "b" / "morning-brief.epub").read_bytes()
+    output = f"morning-brief.{fmt}"
+    assert (tmp_path / "b" / output).read_bytes() == (tmp_path / "c" / output).read_bytes()
+    assert (tmp_path / "a" / output).read_bytes() != (tmp_path / "b" / output).read_bytes()
+
+
+def test_a_changed_inline_image_file_is_shown_from_the_cache(tmp_path: Path) -> None:
+    """An image inside a paragraph is part of a piece's key as a figure is: the file replaced under the same name,
+    the EPUB chapter points at the new image the package holds, and the HTML embeds the new bytes."""
+    import base64
+    import zipfile
+
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: Ferry schedule\n---\n\nThe ferry ![ferry](pic.png) sails at dawn every day.\n")
+    manifest = tmp_path / "brief.yaml"
+    manifest.write_text("title: Brief\nsections:\n  - title: Sea\n    articles:\n      - story.md\n")
+    for run, picture in (("a", "ferry-icon.png"), ("b", "logo.png")):
+        shutil.copyfile(SAMPLES / picture, tmp_path / "pic.png")
+        done = _publish("build", str(manifest), "--to", "epub,html", "--out", str(tmp_path / run),
+                        cache_dir=tmp_path / "cache")
+        assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / "b" / "brief.epub") as book:
+        held = {name.removeprefix("EPUB/") for name in book.namelist() if name.startswith("EPUB/images/pic-")}
+        chapter = book.read("EPUB/article-001.xhtml").decode()
+    assert len(held) == 1 and f'src="{held.pop()}"' in chapter
+    embedded = base64.b64encode((SAMPLES / "logo.png").read_bytes()).decode()
+    assert embedded in (tmp_path / "b" / "brief.html").read_text()
 
 
 def test_a_changed_template_renders_every_chapter_again(tmp_path: Path) -> None:

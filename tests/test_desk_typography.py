@@ -145,6 +145,14 @@ def test_japanese_headlines_break_between_phrases_and_no_headline_ends_on_one_sh
     page = pages(out / "dar-bishkek.pdf")[0]
     last_line = next(line for line in page if dar.endswith(line))
     assert " " in last_line.replace("\u00a0", " "), f"{theme}: {last_line!r} stands alone"
+    # the same story in the brief, a collection's article: its headline is set alike
+    brief = pages(out / "morning-brief.pdf")
+    broken = [(line, page[number + 1]) for page in brief
+              for number, line in enumerate(page[:-1]) if line != dar and dar.startswith(line)]
+    assert broken or any(line == dar for page in brief for line in page), f"{theme}: no headline in the brief"
+    for first, last_line in broken:  # (a headline on one line needs no check)
+        assert f"{first} {last_line}" == dar and " " in last_line.replace("\u00a0", " "), \
+            f"{theme}: {last_line!r} stands alone in the brief"
 
 
 def test_captions_and_credits_stand_apart(built: tuple[str, Path]) -> None:

@@ -56,17 +56,20 @@ def digest(collection: model.Collection, context: RenderContext) -> bytes:
     book = _collection_book(collection)
     declare_press(book, collection.articles)
     accessibility.declare_epub(book, accessibility.describe(collection.articles, cover=True))
-    cover_image = package.context.resources.image(collection.cover).data if collection.cover else \
-        package.drawn_cover(collection)
-    book.set_cover(f"{IMAGE_FOLDER}/cover.png", cover_image, create_page=False)
     spine: list[Any] = [package.chapter("cover.xhtml", "cover", "epub/cover.xhtml.j2", {
         "collection": collection, "image": f"{IMAGE_FOLDER}/cover.png", "direction": package.direction,
         "edition": present.collection(collection, context.theme).edition})]
     toc: list[Any] = []
     number = 0
-    made = ahead.in_order(  # a cold cache: the chapters rendered on every core
-        [(f"article-{n:03d}.xhtml", f"article-{n}", a) for n, a in enumerate(collection.articles, 1)],
-        lambda chapter: package.article_chapter(*chapter))
+    work: list[tuple[str, str, model.Article] | None] = [
+        (f"article-{n:03d}.xhtml", f"article-{n}", a) for n, a in enumerate(collection.articles, 1)]
+    if not collection.cover:
+        work.append(None)  # the cover to draw, last: with a cold cache, on another core than the first chapters
+
+    def make(item: tuple[str, str, model.Article] | None) -> Any:
+        return package.drawn_cover(collection) if item is None else package.article_chapter(*item)
+
+    made = ahead.in_order(work, make)  # a cold cache: the chapters rendered (and the cover drawn) on every core
     with contextlib.closing(made):
         for index, section in enumerate(collection.sections, 1):
             entries, chapters = [], []
@@ -88,6 +91,8 @@ def digest(collection: model.Collection, context: RenderContext) -> bytes:
             else:
                 toc.extend(e["link"] for e in entries)
             spine.extend(chapters)
+        cover = next(made) if not collection.cover else package.context.resources.image(collection.cover).data
+    book.set_cover(f"{IMAGE_FOLDER}/cover.png", cover, create_page=False)
     book.toc = toc
     return package.write(book, spine, modified_time(latest(collection)), nav_in_spine=True,
                          language=collection.language)
@@ -124,8 +129,9 @@ class _Package:
     def article_chapter(self, file_name: str, uid: str, article: model.Article) -> epub.EpubItem:
         """An article's chapter, reused from the cache when this article was rendered before with the same theme,
         templates, images and publish (see publish.build.cache.article_piece)."""
-        images = [f"{src}|{found.file_name}|{found.width}x{found.height}"
-                  for src in _figure_sources(article) for found in (self.context.resources.image(src),)]
+        images = [f"{src}|{found.file_name}|{found.width}x{found.height}"  # figures' and inline images' files
+                  for src in dict.fromkeys(model.image_sources(article.blocks))
+                  for found in (self.context.resources.image(src),)]
 
         def make(image: Any) -> str:
             return self.rendered("epub/chapter.xhtml.j2", templating.article_values(
@@ -276,10 +282,6 @@ def _ebooklib_toc(link: Any, children: list[Any]) -> Any:
     if not children:
         return link
     return (link, [_ebooklib_toc(child, grandchildren) for child, grandchildren in children])
-
-
-def _figure_sources(article: model.Article) -> list[str]:
-    return [block.src for block in model.iter_blocks(article.blocks) if isinstance(block, model.Figure)]
 
 
 def _check_well_formed(document: bytes, template: str) -> None:
