@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, assert_never
 
 from markupsafe import Markup
 
 from publish import __version__, model, present
 from publish.backends import RenderContext, whole_collection
-from publish.build import ahead, cache
+from publish.build import cache
 from publish.errors import RenderError
 from publish.model import text
 from publish.present import templating
@@ -59,15 +58,10 @@ def render_collection(collection: model.Collection, context: RenderContext, *, r
         return _embedded(src, context)
 
     theme_key = cache.theme_version(context.theme, present.builtin_templates_dir()) if cache.root() else ""
-    entries = [(f"a{number}", article) for number, article in enumerate(collection.articles, 1)]
-    made = ahead.in_order(entries, lambda entry: _collection_entry(*entry, context, theme_key,
-                                                                   remote_images=remote_images, for_pdf=for_pdf),
-                          ahead=lambda _: not remote_images)  # a page's images on the web are not fetched twice
-    sections = []
-    with contextlib.closing(made):
-        for index, section in enumerate(collection.sections, 1):
-            sections.append({"id": f"section-{index}", "title": section.title,
-                             "entries": [next(made) for _ in section.articles]})
+    made = (_collection_entry(f"a{number}", article, context, theme_key, remote_images=remote_images, for_pdf=for_pdf)
+            for number, article in enumerate(collection.articles, 1))
+    sections = [{"id": f"section-{index}", "title": section.title, "entries": [next(made) for _ in section.articles]}
+                for index, section in enumerate(collection.sections, 1)]
     keywords = list(dict.fromkeys(k for a in collection.articles for k in a.meta.keywords))
     return templating.render(
         context.theme,
@@ -180,23 +174,22 @@ def _collection_entry(article_id: str, article: model.Article, context: RenderCo
     `partials/article.html.j2` itself) and, as `html`, the partial rendered with them. The rendering is reused from
     the cache when this article was rendered before at the same place, with the same theme, templates, images,
     options and publish (publish.build.cache.article_piece): a rebuild after one story changed renders that one."""
-    def image(src: str) -> templating.ImageRef:
-        return _embedded(src, context)
+    values = templating.article_values(article, lambda src: _embedded(src, context), article_id=article_id,
+                                       heading_offset=2, remote_images=remote_images, theme=context.theme,
+                                       for_pdf=for_pdf)
 
-    def values(image: Callable[[str], templating.ImageRef]) -> dict[str, Any]:
-        return templating.article_values(article, image, article_id=article_id, heading_offset=2,
-                                         remote_images=remote_images, theme=context.theme, for_pdf=for_pdf)
-
-    def make(image: Callable[[str], templating.ImageRef]) -> str:
-        return templating.render(context.theme, "partials/article.html.j2", **values(image))
+    def make(_: object = None) -> str:  # images are embedded as data: a piece taken from the cache needs none
+        return templating.render(context.theme, "partials/article.html.j2", **values)
 
     if remote_images:  # an image on the web is fetched by WeasyPrint: nothing to key the piece by
-        return {**values(image), "html": Markup(make(image))}
-    images = [f"{src}|{found.media_type}|{hashlib.sha256(found.data).hexdigest()}"  # figures and inline images
-              for src in dict.fromkeys(model.image_sources(article.blocks))
-              for found in (context.resources.image(src),)]
-    html = cache.article_piece("html-article", article, theme_key, f"{article_id}|{for_pdf}", images, make, image)
-    return {**values(image), "html": Markup(html)}
+        html = make()
+    else:
+        images = [f"{src}|{found.media_type}|{hashlib.sha256(found.data).hexdigest()}"  # figures and inline images
+                  for src in dict.fromkeys(model.image_sources(article.blocks))
+                  for found in (context.resources.image(src),)]
+        html = cache.article_piece("html-article", article, theme_key, f"{article_id}|{for_pdf}", images, make,
+                                   lambda src: None)
+    return {**values, "anchor": templating.anchors(article_id), "html": Markup(html)}  # anchors counted anew
 
 
 def _embedded(src: str, context: RenderContext) -> templating.ImageRef:

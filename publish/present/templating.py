@@ -199,8 +199,6 @@ def article_values(article: model.Article, image: Callable[[str], ImageRef], *, 
     """
     if theme is not None and theme.typography.smart_quotes:
         article = quotes.curled(article)
-    numbers = itertools.count(1)
-    prefix = "" if article_id == "article" else f"{article_id}-"
     targets = links.Targets.of(article)
     furniture = present.article(article.meta, theme, lede_has_place=text.lede_has_dateline(article))
 
@@ -219,12 +217,19 @@ def article_values(article: model.Article, image: Callable[[str], ImageRef], *, 
         "furniture": furniture,
         "labels": furniture.labels,
         # Headings are numbered in rendering order, which is the order `headings` walks them in.
-        "anchor": lambda node: heading_anchor(next(numbers), prefix),
+        "anchor": anchors(article_id),
         "image": image,
         "inline_image": inline_image,
         "link_href": lambda url: targets.href(url, article_id=article_id, packaged=packaged),
         "version": __version__,
     }
+
+
+def anchors(article_id: str = "article") -> Callable[[Any], str]:
+    """The templates' `anchor(heading)`: the id of each heading of the article in turn (a new count per rendering)."""
+    numbers = itertools.count(1)
+    prefix = "" if article_id == "article" else f"{article_id}-"
+    return lambda heading: heading_anchor(next(numbers), prefix)
 
 
 def heading_anchor(number: int, prefix: str = "") -> str:
