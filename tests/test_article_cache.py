@@ -251,3 +251,27 @@ def test_an_article_read_from_the_cache_keeps_its_own_json_form(tmp_path: Path, 
     again = read_file(story).article  # from the cache
     expected = json.dumps(jsonform.to_data(again), ensure_ascii=False, separators=(",", ":"))
     assert again == first and cache.article_form(again) == expected
+
+
+def test_an_image_copied_beside_a_saved_page_shows_in_the_next_build(tmp_path: Path) -> None:
+    """A saved web page's figure whose file is missing keeps only its words; the reading that found it missing
+    is cached, and used again only while the file is still missing: copied beside the page, the image shows in
+    the next build (as without the cache), and removed again, it is gone again."""
+    page = tmp_path / "page.html"
+    paragraph = "<p>The harbour authority opened the new ferry pier on Monday, two years after work began there.</p>"
+    page.write_text("<!DOCTYPE html><html lang=\"en\"><head><title>Harbour opens new pier</title></head><body>"
+                    f"<article><h1>Harbour opens new pier</h1>{paragraph}<figure><img src=\"photo.png\" "
+                    f"alt=\"The pier at dawn\"><figcaption>The pier at dawn.</figcaption></figure>{paragraph * 2}"
+                    "</article></body></html>", encoding="utf-8")
+
+    def shown(run: str, *extra: str) -> bool:
+        done = _publish("build", str(page), "--to", "html", "--out", str(tmp_path / run), *extra,
+                        cache_dir=tmp_path / "cache")
+        assert done.returncode == 0, done.stderr
+        return "<img" in (tmp_path / run / "page.html").read_text(encoding="utf-8")
+
+    assert not shown("a")
+    shutil.copyfile(SAMPLES / "harbour-at-dawn.png", tmp_path / "photo.png")
+    assert shown("b") and shown("c") and shown("d", "--no-cache")
+    (tmp_path / "photo.png").unlink()
+    assert not shown("e")

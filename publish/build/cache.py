@@ -32,6 +32,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -551,24 +552,55 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
                               tuple(readers.Dropped(*row) for row in found["dropped"]),
                               tuple(readers.Inferred(*row) for row in found["inferred"]))
             said = [(str(name), int(level), str(message)) for name, level, message in found["said"]]
+            probed = [(str(path), bool(was)) for path, was in found.get("probed", [])]
         except (KeyError, TypeError, ValueError, ModelError):
             pass
         else:
+            if any(Path(path).is_file() != was for path, was in probed):  # a file it looked for came or went
+                return _read_and_store(key, read)
             for name, level, message in said:
                 logging.getLogger(name).log(level, "%s", message)
             if reading.article.meta.language == found["article"]["meta"]["language"]:  # the form read is its own
                 _remember_form(reading.article, _stored_form(payload) or _compact(found["article"]))
             return reading
+    return _read_and_store(key, read)
+
+
+def _read_and_store(key: str, read: Callable[[], Reading]) -> Reading:
+    from publish.model import jsonform
+
     _missed()
-    with recording() as recorder:
-        reading = read()
+    readings = _probed_by_thread.__dict__.setdefault("readings", [])
+    readings.append([])
+    try:
+        with recording() as recorder:
+            reading = read()
+    finally:
+        probed = readings.pop()
     article = jsonform.to_data(reading.article)
     _remember_form(reading.article, _compact(article))
     put_json("models", key, {"article": article,
                              "dropped": [[d.line, d.text, d.reason] for d in reading.dropped],
                              "inferred": [[i.line, i.text, i.role] for i in reading.inferred],
-                             "said": recorder.said})
+                             "said": recorder.said,
+                             "probed": [[path, was] for path, was in dict.fromkeys(probed)]})
     return reading
+
+
+_probed_by_thread = threading.local()
+"""`readings`: for each reading under way in this thread (the innermost last), the files it looked for and whether
+each was there."""
+
+
+def file_found(path: Path) -> bool:
+    """Whether `path` is a file, noted for the reading under way: its model is taken from the cache again only
+    while every file it looked for is still there, or still missing (an image copied beside a saved page after
+    the page was first read shows in the next build)."""
+    found = path.is_file()
+    readings: list[list[tuple[str, bool]]] = _probed_by_thread.__dict__.get("readings", [])
+    if readings:
+        readings[-1].append((str(path.absolute()), found))
+    return found
 
 
 def _stored_form(payload: bytes) -> str:

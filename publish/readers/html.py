@@ -27,6 +27,7 @@ import lxml.html
 from lxml import etree
 
 from publish import model
+from publish.build import cache
 from publish.build.resources import figure_words
 from publish.errors import InputError
 from publish.model import text
@@ -548,7 +549,8 @@ class _PageReader:
 
     def _beside_page(self, src: str) -> bool:
         folder = self.source.path.parent if self.source.path is not None else None
-        return folder is not None and not src.startswith("/") and (folder / unquote(urlsplit(src).path)).is_file()
+        return folder is not None and not src.startswith("/") and \
+            cache.file_found(folder / unquote(urlsplit(src).path))  # the cached reading depends on the answer
 
     def with_captions(self, blocks: list[model.Block]) -> list[model.Block]:
         """Each figure with the caption the page gives it in a <figcaption> (trafilatura keeps only the image)."""
