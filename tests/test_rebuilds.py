@@ -193,6 +193,36 @@ def test_a_rebuilt_brief_pdf_lays_out_only_the_changed_part(tmp_path: Path) -> N
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
+def test_a_rebuild_whose_parts_use_no_new_glyph_merges_no_font(tmp_path: Path) -> None:
+    """The stitched brief's fonts (each part's subsets merged into one) are kept in the cache by the subsets'
+    bytes: after an edit that uses no glyph the part did not use already, the rebuild does not load fontTools,
+    and writes the bytes of a build without the cache."""
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    manifest, cache_dir = folder / "morning-brief.yaml", tmp_path / "cache"
+    probe = ("import sys; from publish.cli import main; code = main(sys.argv[1:]); "
+             "print(code, 'fontTools.ttLib' in sys.modules)")
+
+    def build(out: str, cache: Path | str) -> tuple[list[str], bytes]:
+        environment = {**os.environ, "PUBLISH_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1700000000"}
+        done = subprocess.run([sys.executable, "-c", probe, "build", str(manifest), "--to", "pdf", "--pdf-parts", "on",
+                               "--out", str(tmp_path / out)], env=environment, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split(), (tmp_path / out / "morning-brief.pdf").read_bytes()
+
+    said, first = build("a", cache_dir)
+    assert said == ["0", "True"]  # a cold build merges the subsets
+    story = folder / "brief" / "casa-1000-power-line.md"
+    text = story.read_text(encoding="utf-8")
+    sentence = "The project, planned for more than a decade, would let the two Central Asian"
+    assert sentence in text
+    story.write_text(text.rstrip() + f"\n\n{sentence} republics sell power.\n", encoding="utf-8")  # its own glyphs
+    said, again = build("b", cache_dir)
+    assert said == ["0", "False"] and again != first and again == build("c", "off")[1]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
 def test_a_renumbered_brief_part_is_not_laid_out_again(tmp_path: Path) -> None:
     """After an edit that changes its section's page count, the brief's other section is numbered anew (its pages
     shift, the total grows) without being laid out again: its body comes from the cache, and its margin boxes

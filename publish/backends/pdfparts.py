@@ -1763,11 +1763,49 @@ def _merged_font(out: pikepdf.Pdf, fonts: list[Any]) -> Any:
     The subsets keep the whole font's bounding box and maxima (HarfBuzz leaves `head` and `maxp` as they were, bar
     the glyph count), which hold for any union of its glyphs, and each glyph keeps its own box: nothing is measured
     again, and a glyph is decoded only to be moved into the merged font."""
+    programs = [font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes() for font in fonts]
+    program = _merged_program(programs)
+    if program is None:
+        return None
+    first = fonts[0]
+    descendant = first.DescendantFonts[0]
+    descriptor = pikepdf.Dictionary({key: value for key, value in descendant.FontDescriptor.items()})
+    descriptor.FontFile2 = out.make_stream(program)
+    widths: dict[int, Any] = {}
+    mapping: dict[str, str] = {}
+    for font in fonts:
+        widths.update(_widths(font.DescendantFonts[0].get("/W", [])))
+        mapping.update(_unicode_map(font.ToUnicode.read_bytes()))
+    if "/CIDSet" in descriptor:
+        last = max(widths, default=0)
+        bits = bytearray(last // 8 + 1)
+        for cid in widths:
+            bits[cid // 8] |= 0x80 >> (cid % 8)
+        descriptor.CIDSet = out.make_stream(bytes(bits))
+    cid_font = pikepdf.Dictionary({key: value for key, value in descendant.items()})
+    cid_font.FontDescriptor = out.make_indirect(descriptor)
+    cid_font.W = pikepdf.Array([item for cid in sorted(widths) for item in (cid, pikepdf.Array([widths[cid]]))])
+    merged = pikepdf.Dictionary({key: value for key, value in first.items()})
+    merged.DescendantFonts = pikepdf.Array([out.make_indirect(cid_font)])
+    merged.ToUnicode = out.make_stream(_cmap(mapping))
+    return out.make_indirect(merged)
+
+
+def _merged_program(programs: list[bytes]) -> bytes | None:
+    """The font program holding every glyph of these subsets of one TrueType font, at their ids (None when one is
+    not TrueType-outlined). Kept in the cache by the subsets' bytes: a rebuild after an edit that used no new glyph
+    merges nothing (fontTools takes a quarter of a second for the brief's five faces)."""
+    import fontTools
+
+    key = cache.fingerprint("merged-font", cache.code_version(), fontTools.version, *programs) \
+        if cache.root() is not None else None
+    found = cache.get("documents", key) if key else None
+    if found is not None:
+        return found
     from fontTools.ttLib import TTFont
 
-    subsets = [TTFont(io.BytesIO(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()),
-                      recalcTimestamp=False, recalcBBoxes=False)  # the subsets' own date: reproducible
-               for font in fonts]
+    subsets = [TTFont(io.BytesIO(program), recalcTimestamp=False, recalcBBoxes=False)  # the subsets' own date
+               for program in programs]
     if any("glyf" not in subset for subset in subsets):
         return None
     base = max(subsets, key=lambda subset: len(subset.getGlyphOrder()))
@@ -1788,28 +1826,9 @@ def _merged_font(out: pikepdf.Pdf, fonts: list[Any]) -> Any:
             hmtx[order[gid]] = subset["hmtx"][name]
     data = io.BytesIO()
     base.save(data, reorderTables=False)
-    first = fonts[0]
-    descendant = first.DescendantFonts[0]
-    descriptor = pikepdf.Dictionary({key: value for key, value in descendant.FontDescriptor.items()})
-    descriptor.FontFile2 = out.make_stream(data.getvalue())
-    widths: dict[int, Any] = {}
-    mapping: dict[str, str] = {}
-    for font in fonts:
-        widths.update(_widths(font.DescendantFonts[0].get("/W", [])))
-        mapping.update(_unicode_map(font.ToUnicode.read_bytes()))
-    if "/CIDSet" in descriptor:
-        last = max(widths, default=0)
-        bits = bytearray(last // 8 + 1)
-        for cid in widths:
-            bits[cid // 8] |= 0x80 >> (cid % 8)
-        descriptor.CIDSet = out.make_stream(bytes(bits))
-    cid_font = pikepdf.Dictionary({key: value for key, value in descendant.items()})
-    cid_font.FontDescriptor = out.make_indirect(descriptor)
-    cid_font.W = pikepdf.Array([item for cid in sorted(widths) for item in (cid, pikepdf.Array([widths[cid]]))])
-    merged = pikepdf.Dictionary({key: value for key, value in first.items()})
-    merged.DescendantFonts = pikepdf.Array([out.make_indirect(cid_font)])
-    merged.ToUnicode = out.make_stream(_cmap(mapping))
-    return out.make_indirect(merged)
+    if key:
+        cache.put("documents", key, data.getvalue())
+    return data.getvalue()
 
 
 def _drawn(glyf: Any, name: str) -> bool:
