@@ -54,9 +54,6 @@ def render_article(article: model.Article, context: RenderContext, *, remote_ima
 def render_collection(collection: model.Collection, context: RenderContext, *, remote_images: bool = False,
                       for_pdf: bool = False) -> str:
     """A collection as one document: cover, linked contents (with page numbers in print), sections of articles."""
-    def image(src: str) -> templating.ImageRef:
-        return _embedded(src, context)
-
     theme_key = cache.theme_version(context.theme, present.builtin_templates_dir()) if cache.root() else ""
     made = (_collection_entry(f"a{number}", article, context, theme_key, remote_images=remote_images, for_pdf=for_pdf)
             for number, article in enumerate(collection.articles, 1))
@@ -70,7 +67,7 @@ def render_collection(collection: model.Collection, context: RenderContext, *, r
         collection_furniture=present.collection(collection, context.theme),
         sections=sections,
         keywords=keywords,
-        logo=image(collection.logo) if collection.logo else None,
+        logo=_embedded(collection.logo, context) if collection.logo else None,
         article_break=context.article_break,
         direction=text.direction(collection.language),
         version=__version__,

@@ -75,6 +75,7 @@ from publish.backends import pdf as pdf_backend
 from publish.build import cache, processes, reproducible
 from publish.errors import PublishError, RenderError
 from publish.present import hyphenation, pagination
+from publish.present.templating import css_string
 from publish.present.theme import Theme
 
 PLACEHOLDER_PAGE = 888
@@ -854,15 +855,10 @@ def _furniture_alone(html: str, margins: list[_Margins]) -> str | None:
         for step, assigned in enumerate(steps):
             style = [*(["break-before: page"] if number and not step else []), *named]
             if assigned:
-                style.append("string-set: " + ", ".join(f"{name} {_css_string(value)}"
+                style.append("string-set: " + ", ".join(f"{name} {css_string(value)}"
                                                         for name, value in assigned.items()))
             etree.SubElement(body, "div", style="; ".join(style))
     return _serialise(tree)
-
-
-def _css_string(value: str) -> str:
-    """`value` as a CSS string."""
-    return '"' + "".join(f"\\{ord(c):x} " if c in '"\\' or ord(c) < 0x20 or c == "\x7f" else c for c in value) + '"'
 
 
 def _make_all_pages_hook(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
