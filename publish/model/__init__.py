@@ -537,13 +537,24 @@ def _mapped_children(block: Block, change: BlockChange, inline: InlineChange) ->
 def image_sources(blocks: tuple[Block, ...]) -> Iterator[str]:
     """Where every image the outputs embed comes from: each figure's, and each inline image's that is not on the
     web (those are never fetched into an output; their alt text stands in)."""
-    for block in iter_blocks(blocks):
+    pending = list(reversed(blocks))  # a walk of its own, in reading order: it runs on every article of every
+    while pending:  # build, several times, and the generic walks' layers of generators cost more than the search
+        block = pending.pop()
         if isinstance(block, Figure):
             yield block.src
         for inlines in block_inlines(block):
-            for node in iter_inlines(inlines):
-                if isinstance(node, Image) and not is_remote(node.src):
-                    yield node.src
+            nodes = list(reversed(inlines))
+            while nodes:
+                node = nodes.pop()
+                if isinstance(node, Text):
+                    continue
+                if isinstance(node, Image):
+                    if not is_remote(node.src):
+                        yield node.src
+                else:
+                    nodes += reversed(inline_children(node))
+        for sequence in reversed(child_blocks(block)):
+            pending += reversed(sequence)
 
 
 def is_remote(src: str) -> bool:
