@@ -156,7 +156,7 @@ def _source_document(path: Path, input_format: str | None, track_changes: str = 
     from publish.readers.collection import from_feed, is_feed, is_manifest, load_manifest, without_duplicates
 
     if is_manifest(path):
-        loaded = load_manifest(path, input_format)
+        loaded = load_manifest(path, input_format, track_changes=track_changes)
         return (loaded if loaded.options.keep_duplicates else without_duplicates(loaded)).collection, None
     if is_feed(path, input_format):
         return without_duplicates(from_feed(path, input_format=input_format)).collection, None

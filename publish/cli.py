@@ -297,8 +297,9 @@ def _size(n: int) -> str:
 
 def _track_changes_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--track-changes", choices=TRACK_CHANGES, default="accept",
-                        help="a Word input's tracked changes, as Pandoc names them: accept (the default) or reject "
-                             "them, or all: keep them and the comments, for a review copy")
+                        help="a Word input's tracked changes (and Markdown's suggestions; a manifest's articles "
+                             "too), as Pandoc names them: accept (the default) or reject them, or all: keep them "
+                             "and the comments, for a review copy")
 
 
 class _Help(argparse.HelpFormatter):

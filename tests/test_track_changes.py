@@ -116,6 +116,31 @@ def test_review_copy_round_trip_keeps_every_change_and_comment(edited: Path, tmp
     assert notes[1] == "Desk Editor 2024-06-12: source?Amina Qureshi 2024-06-12: Port office statement, 11 June."
 
 
+def test_a_manifest_of_edited_files_gives_a_review_packet_when_asked(edited: Path, tmp_path: Path) -> None:
+    """--track-changes applies to a manifest's articles as to one file: with "all" the packet, the HTML and the EPUB
+    keep every change and comment (replies and resolved state too); by default the changes are accepted."""
+    shutil.copyfile(Path(__file__).resolve().parent.parent / "samples" / "press-release.md", tmp_path / "other.md")
+    manifest = tmp_path / "desk.yaml"
+    manifest.write_text("title: Desk\nsections:\n  - title: Today\n    articles:\n      - edited.docx\n"
+                        "      - other.md\n")
+    for mode in ("accept", "all"):
+        assert main(["build", str(manifest), "--to", "docx,html", "--track-changes", mode, "--out",
+                     str(tmp_path / mode)]) == 0
+    with zipfile.ZipFile(tmp_path / "all" / "desk.docx") as package:
+        body = etree.fromstring(package.read("word/document.xml"))
+        threads = etree.fromstring(package.read("word/commentsExtended.xml"))
+    insertions = [(e.get(f"{W}author"), "".join(e.itertext())) for e in body.iter(f"{W}ins")]
+    assert ("Desk Editor", "on Tuesday ") in insertions
+    comments = {c.text: (c.author, c.initials) for c in docx.Document(str(tmp_path / "all" / "desk.docx")).comments}
+    assert comments == {text: (author, initials) for _, author, initials, _, text in COMMENTS}
+    assert [e.get(f"{W15}done") for e in threads.iter(f"{W15}commentEx")] == ["1", "0", "0"]
+    assert lxml_html.parse(str(tmp_path / "all" / "desk.html")).getroot().find(".//ins") is not None
+    with zipfile.ZipFile(tmp_path / "accept" / "desk.docx") as package:
+        accepted = package.read("word/document.xml")
+        assert "word/comments.xml" not in package.namelist()
+    assert b"<w:ins " not in accepted and b"<w:del " not in accepted and b"on Tuesday" in accepted
+
+
 def test_accepted_and_rejected_builds_pass_word_parity(edited: Path, tmp_path: Path) -> None:
     """`publish check --source edited.docx` compares with the accepted text, or the rejected one when asked; a review
     copy's HTML passes too (its deletions and comment notes are not the article's words)."""

@@ -349,8 +349,8 @@ def _jobs(inputs: Sequence[Path | str], options: BuildOptions, theme_folder: Pat
     """Read every input: articles, manifests, or (with --collection) all inputs as one collection."""
     remote = FetchOptions(allow_remote=options.allow_remote, timeout=options.fetch_timeout)
     if options.collection is not None:  # files and feeds; URLs of feeds or pages, fetched with --allow-remote
-        return [_collection_job(from_inputs(options.collection, inputs, options.input_format, remote=remote),
-                                inputs[0], options, theme_folder)]
+        return [_collection_job(from_inputs(options.collection, inputs, options.input_format, remote=remote,
+                                            track_changes=options.track_changes), inputs[0], options, theme_folder)]
     jobs = []
     for path in inputs:
         if isinstance(path, str):  # an http(s) URL (the command line keeps URLs as text)
@@ -360,8 +360,8 @@ def _jobs(inputs: Sequence[Path | str], options: BuildOptions, theme_folder: Pat
                 jobs.append(_collection_job(from_feed(many.source, input_format=options.input_format, remote=remote),
                                             path, options, theme_folder))
         elif is_manifest(path):
-            jobs.append(_collection_job(load_manifest(path, options.input_format, remote=remote), path, options,
-                                        theme_folder))
+            loaded = load_manifest(path, options.input_format, remote=remote, track_changes=options.track_changes)
+            jobs.append(_collection_job(loaded, path, options, theme_folder))
         elif is_feed(path, options.input_format):  # a feed is many articles: a collection titled by the feed
             jobs.append(_collection_job(from_feed(path, input_format=options.input_format, remote=remote), path,
                                         options, theme_folder))

@@ -136,8 +136,9 @@ def from_feed(path: Path | Source, title: str | None = None, input_format: str |
 
 
 def load_manifest(path: Path, input_format: str | None = None, *, remote: FetchOptions | None = None,
-                  ) -> LoadedCollection:
+                  track_changes: str = "accept") -> LoadedCollection:
     """Read a manifest and every article it lists; any problem names the manifest (and its line) or the article.
+    `track_changes` is for its Word files and Markdown's suggestions, as for one article (--track-changes).
 
     Articles, logo and cover must lie inside the manifest's folder (symlinks followed): a manifest is often
     written by someone other than the person who builds it, and must not publish /proc/self/status or
@@ -213,7 +214,7 @@ def load_manifest(path: Path, input_format: str | None = None, *, remote: FetchO
     }
     press = _press_defaults(data, path)
     loaded = _assemble(meta, language, entries, folder, options, stem=path.stem, input_format=input_format,
-                       remote=remote)
+                       remote=remote, track_changes=track_changes)
     return dataclasses.replace(loaded, collection=with_press_defaults(loaded.collection, press)) if press else loaded
 
 
@@ -246,7 +247,7 @@ def with_press_defaults(collection: model.Collection, press: dict[str, Any]) -> 
 
 
 def from_inputs(title: str, paths: Sequence[Path | str], input_format: str | None = None, *,
-                remote: FetchOptions | None = None) -> LoadedCollection:
+                remote: FetchOptions | None = None, track_changes: str = "accept") -> LoadedCollection:
     """A collection of one untitled section holding the inputs in the order given (`--collection TITLE`)."""
     if not title.strip():
         raise InputError("--collection needs a title, for example --collection \"Morning brief\"")
@@ -254,12 +255,12 @@ def from_inputs(title: str, paths: Sequence[Path | str], input_format: str | Non
                            if is_feed(p, input_format) else (p, input_format) for p in paths]
     entries: list[tuple[str | None, list[Entry]]] = [(None, [entry]) for entry in listed]  # a feed: its own section
     return _assemble({"title": title.strip()}, "", entries, Path.cwd().resolve(), CollectionOptions(),
-                     stem=text.slug(title), input_format=input_format, remote=remote)
+                     stem=text.slug(title), input_format=input_format, remote=remote, track_changes=track_changes)
 
 
 def _assemble(meta: dict[str, Any], language: str, entries: Sequence[tuple[str | None, list[Entry]]],
               folder: Path, options: CollectionOptions, *, stem: str, input_format: str | None,
-              remote: FetchOptions | None = None) -> LoadedCollection:
+              remote: FetchOptions | None = None, track_changes: str = "accept") -> LoadedCollection:
     """Read every article, rebase its figures onto the collection's folder, and find near-duplicate stories.
 
     A section titled None (an input on the command line) takes the title of the feed it holds, or, holding an
@@ -270,7 +271,7 @@ def _assemble(meta: dict[str, Any], language: str, entries: Sequence[tuple[str |
     prefixes: dict[Path, str] = {}  # an article folder's path from the collection's folder, worked out once
     loose = False  # the last section is articles from the command line, untitled: more of them join it
     readings = ahead.in_order([entry for _, listed in entries for entry in listed],  # cold: on every core
-                              lambda entry: _read_entry(entry, input_format, remote),
+                              lambda entry: _read_entry(entry, input_format, remote, track_changes),
                               ahead=lambda entry: isinstance(entry, tuple))  # files only: nothing fetched twice
     with contextlib.closing(readings):
         for section_title, listed in entries:
@@ -306,14 +307,14 @@ Entry = tuple[Path, str | None] | FeedSource | str
 URL (an article or a feed, told apart once fetched)."""
 
 
-def _read_entry(entry: Entry, input_format: str | None, remote: FetchOptions | None,
+def _read_entry(entry: Entry, input_format: str | None, remote: FetchOptions | None, track_changes: str = "accept",
                 ) -> tuple[str | None, list[tuple[Path, model.Article]]]:
     """The article of a file (and None), or a feed's title and the articles of its items: each named by a path for
     messages ("world.rss item 3"), in the feed's folder. With remote fetching allowed, an item without full text
     is read from its linked page."""
     if isinstance(entry, tuple):
         file, fmt = entry
-        return None, [(file, read_file(file, fmt or input_format).article)]
+        return None, [(file, read_file(file, fmt or input_format, track_changes).article)]
     if isinstance(entry, str):
         from publish.readers.fetch import read_url
 

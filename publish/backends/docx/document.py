@@ -67,6 +67,8 @@ def packet(collection: model.Collection, context: RenderContext) -> bytes:
 
     for _ in ahead.in_order(items, write):  # a cold cache: a forked copy of this writer writes the later share
         pass  # of the articles to keep their pieces (publish.build.ahead), which this process then places
+    package.mark_changed_paragraphs(writer.document)  # a review packet's changes and comment threads, as an
+    writer.comment_threads()  # article's document has them
     package.set_collection_properties(writer.document, collection, created)
     press.set_properties(writer.document, collection.articles, context.theme)
     pages = package.laid_out_pages(layout, package.saved(writer.document, created),
