@@ -97,7 +97,8 @@ def test_a_packet_places_kept_articles_with_the_ids_of_the_rebuild(tmp_path: Pat
     draft, release = folder / "suggestions.md", folder / "press-release.md"
     release.write_text(release.read_text().replace(  # a later story with changes and a comment of its own
         "riders as it expected.", "riders as it expected{++ in June++}{author=\"Sara Malik\"}.{>>Source?<<}"
-        "{author=\"Sara Malik\" initials=\"SM\"}{>>The trial's count.<<}{.reply author=\"Daniel Osei\"}"))
+        "{author=\"Sara Malik\" initials=\"SM\"}{>>The trial's count.<<}{.reply author=\"Daniel Osei\"} "
+        "See [*the timetable*](https://harbour.example/times) and ***the fares***."))  # combined character styles
 
     def review_copy() -> None:  # as publish's JSON, which keeps the changes and comments a manifest's reading drops
         for story in (draft, release):
@@ -107,7 +108,8 @@ def test_a_packet_places_kept_articles_with_the_ids_of_the_rebuild(tmp_path: Pat
     manifest = folder / "packet.yaml"
     stories = ["suggestions.json", "feature-tour.md", "press-release.json", "dar-bishkek.txt", "urdu-library.md"]
     manifest.write_text("title: Review packet\nedition: 2024-06-14\nlanguage: en\nsections:\n  - title: One\n"
-                        "    articles:\n" + "".join(f"      - {name}\n" for name in stories))
+                        "    articles:\n" + "".join(f"      - {name}\n" for name in stories[:2])
+                        + "  - title: Two\n    articles:\n" + "".join(f"      - {name}\n" for name in stories[2:]))
     cache_dir = tmp_path / "cache"
     build = ["build", str(manifest), "--to", "docx"]
     done = _publish(*build, "--out", str(tmp_path / "a"), cache_dir=cache_dir)
@@ -117,7 +119,7 @@ def test_a_packet_places_kept_articles_with_the_ids_of_the_rebuild(tmp_path: Pat
     draft.write_text(draft.read_text().replace(
         "## What changes after the trial",
         "See the [harbour notice](https://harbour.example/notice){++ of Monday++}{author=\"Sara Malik\"} and "
-        "![ferry](ferry-icon.png){>>Which pier?<<}{author=\"Sara Malik\" initials=\"SM\"}:\n\n"
+        "![ferry](ferry-icon.png){>>Which pier?<<}{author=\"Sara Malik\" initials=\"SM\"} ***at once***:\n\n"
         "1. first\n2. second\n\n## What changes after the trial\n\n### Board dates"))
     review_copy()
     done = _publish(*build, "--out", str(tmp_path / "b"), cache_dir=cache_dir)
@@ -143,6 +145,9 @@ def test_a_packet_places_kept_articles_with_the_ids_of_the_rebuild(tmp_path: Pat
               for element in body.iter(f"{w}hyperlink") if element.get(
                   "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")]
     assert "https://harbour.example/notice" in linked and "https://news.example/timetable" in linked
+    with zipfile.ZipFile(tmp_path / "b" / "packet.docx") as docx:
+        styles = docx.read("word/styles.xml").decode()
+    assert "Emphasis + Hyperlink" in styles and "Strong + Emphasis" in styles
 
 
 def test_a_changed_inline_image_file_is_shown_from_the_cache(tmp_path: Path) -> None:
