@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from publish import __version__
 from publish.build import speedups
@@ -52,7 +52,6 @@ _KEY_NAME = "key"
 _KEY_BYTES = 32
 _turned_off = False
 _misses = 0
-T = TypeVar("T")
 
 
 def root() -> Path | None:
@@ -658,37 +657,24 @@ def article_piece(kind: str, article: Any, theme_key: str, options: str, images:
     on a cache hit, made again in the same order (so the package registers the same images in the same order)."""
     if root() is None:
         return make(image)
-    key, found = find_piece(kind, article, theme_key, options, images)
+    key = fingerprint("piece", kind, code_version(), theme_key, options, article_form(article), *images)
+    found = get_json("pieces", key)
     if isinstance(found, dict) and isinstance(found.get("text"), str) and isinstance(found.get("images"), list) \
             and all(isinstance(src, str) for src in found["images"]):
         for src in found["images"]:
             image(src)
         return str(found["text"])
+    _missed()
     called: list[str] = []
 
     def noted(src: str) -> Any:
         called.append(src)
         return image(src)
 
-    return keep_piece(key, lambda: make(noted), lambda made: {"text": made, "images": called})
-
-
-def find_piece(kind: str, article: Any, theme_key: str, options: str, images: list[str]) -> tuple[str, Any]:
-    """An article's piece of a kind (`article_piece`; a DOCX packet's article, publish.backends.docx.writer): its
-    key, and what the cache holds under it (JSON data, None when nothing; the caller checks its shape, and on a
-    miss makes the piece and keeps it with `keep_piece`). Asked only while there is a cache."""
-    key = fingerprint("piece", kind, code_version(), theme_key, options, article_form(article), *images)
-    return key, get_json("pieces", key)
-
-
-def keep_piece(key: str, make: Callable[[], T], data: Callable[[T], Any]) -> T:
-    """Make a piece (`find_piece` found none) and keep `data(made)`, its JSON form, under its key; a piece whose
-    making warned is not kept, so it is made again next time, and warns again."""
-    _missed()
     with recording() as recorder:
-        made = make()
-    if not recorder.said:
-        put_json("pieces", key, data(made))
+        made = make(noted)
+    if not recorder.said:  # a piece whose making warned is made again next time, and warns again
+        put_json("pieces", key, {"text": made, "images": called})
     return made
 
 

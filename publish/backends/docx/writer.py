@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
@@ -15,7 +15,6 @@ from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.oxml.numbering import CT_Num, CT_NumLvl
-from docx.oxml.parser import element_class_lookup
 from docx.oxml.shape import CT_Inline
 from docx.oxml.shared import CT_DecimalNumber, CT_String
 from docx.oxml.table import CT_Tbl
@@ -26,15 +25,11 @@ from docx.oxml.text.parfmt import CT_Jc
 from docx.oxml.text.run import CT_R, CT_Text
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Emu, Mm
-from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from publish import model, present
 from publish.backends import RenderContext, cannot_render
 from publish.backends.docx import bidi, package, press
 from publish.backends.docx.oxml import (
-    A_BLIP,
-    R_EMBED,
-    R_ID,
     W_BIDI,
     W_BOOKMARK_END,
     W_BOOKMARK_START,
@@ -47,7 +42,6 @@ from publish.backends.docx.oxml import (
     W_DRAWING,
     W_FLDCHAR,
     W_HYPERLINK,
-    W_ID,
     W_ILVL,
     W_INS,
     W_INSTRTEXT,
@@ -61,8 +55,6 @@ from publish.backends.docx.oxml import (
     W_RSTYLE,
     W_T,
     W_TAB,
-    W_VAL,
-    WP_DOCPR,
     CT_Bookmark,
     CT_FldChar,
     CT_Markup,
@@ -81,7 +73,6 @@ from publish.backends.docx.styles import (
     list_style,
     styled_document,
 )
-from publish.build.resources import Image
 from publish.errors import RenderError
 from publish.model import links
 from publish.model.text import direction as text_direction
@@ -173,13 +164,6 @@ class Writer:
         self._revision = 100_000  # revision ids apart from comment ids (0, 1, 2...): Word wants them unique
         self._comment_threads: list[tuple[BaseOxmlElement, int | None, bool]] = []
         """(w:comment element, parent comment's id or None, resolved) for commentsExtended.xml."""
-        self._opening: BaseOxmlElement | None = None
-        """The element before the current article's first (None at the start of the body)."""
-        self._events: list[list[Any]] | None = None
-        """While an article is written as a piece (`piece`): what it did beyond its own elements, in order (the
-        relationships, restarted numberings, combined character styles and comments it made or used)."""
-        self._piece_marks: set[tuple[str, ...]] = set()
-        """The marks whose character style the piece being written has named in its events."""
 
     def article(self, article: model.Article, article_id: str, headline_style: str = "Title",
                 contents_target: str = "") -> None:
@@ -208,7 +192,6 @@ class Writer:
         self.targets = links.Targets.of(article)
         self.article_id = article_id
         self._heading_number = 0
-        self._opening = self._end.getprevious()
 
     # --- the parts around the body ---------------------------------------------------------------------
 
@@ -273,12 +256,12 @@ class Writer:
             p = self.new_paragraph(self.style_ids["Original Link"])
             self.run(p, present.article(meta, self.theme).original + " ", ())
             link = cast(CT_Hyperlink, child(p, W_HYPERLINK))
-            link.rId = self._hyperlink(href)
+            link.rId = self.document.part.relate_to(href, RT.HYPERLINK, is_external=True)
             link.set(qn("w:history"), "1")  # written out: python-docx leaves its default ("on") unwritten
             self.run(link, meta.url, ("Hyperlink",))
         if meta.rights:
             self.paragraph("Rights", meta.rights)
-        foot = [last] if last is not None and last is not self._opening else []  # none of the story before
+        foot = [last] if last is not None else []
         while foot and (following := foot[-1].getnext()) is not self._end:
             foot.append(following)
         for p in foot[:-1]:
@@ -318,104 +301,6 @@ class Writer:
         _field_char(p, "end")
         return list(self.entries)
 
-
-    # --- a packet's article as a piece the cache keeps ------------------------------------------------------
-
-    @property
-    def previous_style(self) -> str | None:
-        """The style of the last paragraph written (None after a table or before any): how the next article's
-        headline and first paragraph are written depends on it, so a piece's key holds it."""
-        return self._previous_style
-
-    def piece(self, article: model.Article, article_id: str, contents_target: str) -> dict[str, Any]:
-        """Write a packet's article (as `article` does, under a Heading 1 headline) and return it as a piece that
-        `place` writes again, in this build or a later one, byte for byte as if written anew: the XML of its
-        elements, what it did beyond them in order (relationships, restarted numberings, combined character styles,
-        comments), the bookmark, drawing and revision ids it took, and the style of its last paragraph."""
-        ids = self._ids()
-        opening = self._end.getprevious()
-        self._events, self._piece_marks = [], set()
-        try:
-            self.article(article, article_id, headline_style="Heading 1", contents_target=contents_target)
-            events = self._events
-        finally:
-            self._events = None
-        elements = []
-        element = opening.getnext() if opening is not None else self._body[0]
-        while element is not self._end:
-            elements.append(etree.tostring(element, encoding="unicode", with_tail=False))
-            element = element.getnext()
-        return {"xml": f"<piece>{''.join(elements)}</piece>", "events": events, "ids": [ids, self._ids()],
-                "last_style": self._previous_style}
-
-    def place(self, piece: dict[str, Any]) -> None:
-        """Write an article kept by `piece` after the blocks so far: its events made again in order (so the
-        relationships, numberings, styles and comments get the ids they would get now), then its elements with
-        those ids and with its bookmark, drawing and revision ids moved to follow this document's."""
-        relationships: dict[str, str] = {}
-        numberings: dict[str, str] = {}
-        comments: dict[str, str] = {}
-        for event in piece["events"]:
-            match event:
-                case ["link", str(href), str(old)]:
-                    relationships[old] = self._hyperlink(href)
-                case ["image", str(src), str(old)]:
-                    relationships[old] = self._picture(src, self.resources.image(src))
-                case ["numbering", int(level), int(start), int(old)]:
-                    numberings[str(old)] = str(self._restarted_numbering(level, start))
-                case ["style", *names]:
-                    self._character_style(tuple(names))
-                case ["comment", str(text), str(author), str(initials), str(date), parent, bool(resolved), int(old)]:
-                    comments[str(old)] = str(self._add_comment(text, author, initials, date,
-                                                               None if parent is None else int(comments[str(parent)]),
-                                                               resolved))
-        then, after = piece["ids"]
-        bookmarks, shapes, revisions = (now - before for now, before in zip(self._ids(), then, strict=True))
-        root = etree.fromstring(piece["xml"], _PIECE_PARSER)
-        for element in root.iter(W_BOOKMARK_START, W_BOOKMARK_END, WP_DOCPR, W_INS, W_DEL, W_NUMID, W_HYPERLINK,
-                                 A_BLIP, W_COMMENT_RANGE_START, W_COMMENT_RANGE_END, W_COMMENT_REFERENCE):
-            tag = element.tag
-            if tag in (W_BOOKMARK_START, W_BOOKMARK_END):
-                element.set(W_ID, str(int(element.get(W_ID)) + bookmarks))
-            elif tag == WP_DOCPR:  # python-docx names a drawing after its id
-                shape = int(element.get("id"))
-                element.set("id", str(shape + shapes))
-                if element.get("name") == f"Picture {shape}":
-                    element.set("name", f"Picture {shape + shapes}")
-            elif tag in (W_INS, W_DEL):
-                element.set(W_ID, str(int(element.get(W_ID)) + revisions))
-            elif tag == W_NUMID:
-                element.set(W_VAL, numberings[element.get(W_VAL)])
-            elif tag == A_BLIP:
-                element.set(R_EMBED, relationships[element.get(R_EMBED)])
-            elif tag == W_HYPERLINK:
-                if element.get(R_ID) is not None:  # an internal link has a bookmark's name instead
-                    element.set(R_ID, relationships[element.get(R_ID)])
-            else:
-                element.set(W_ID, comments[element.get(W_ID)])
-        for element in list(root):
-            self._end.addprevious(element)
-        self._bookmark_id, self._shape_id, self._revision = (now + end - start for now, end, start in zip(
-            (self._bookmark_id, self._shape_id, self._revision), after, then, strict=True))
-        self._previous_style = piece["last_style"]
-
-    def _ids(self) -> list[int]:
-        """The last bookmark, drawing and revision ids taken."""
-        return [self._bookmark_id, self._shape_id, self._revision]
-
-    def _hyperlink(self, href: str) -> str:
-        """The relationship id of a link to an address outside the document (one per address)."""
-        r_id: str = self.document.part.relate_to(href, RT.HYPERLINK, is_external=True)
-        if self._events is not None:
-            self._events.append(["link", href, r_id])
-        return r_id
-
-    def _picture(self, src: str, image: Image) -> str:
-        """The relationship id of an image's part (one per image, however often it is shown)."""
-        r_id: str = self.document.part.get_or_add_image(io.BytesIO(image.data))[0]
-        if self._events is not None:
-            self._events.append(["image", src, r_id])
-        return r_id
 
     def block(self, block: model.Block, scope: _Scope) -> None:
         """Render one block; mypy proves every block type has its case."""
@@ -485,8 +370,6 @@ class Writer:
     def _restarted_numbering(self, level: int, start: int) -> int:
         """A new w:num on the List Number style's abstract numbering, starting again at `start`."""
         self._last_num_id += 1
-        if self._events is not None:
-            self._events.append(["numbering", level, start, self._last_num_id])
         num = cast(CT_Num, child(self._numbering, qn("w:num")))  # the w:num come last
         num.set(qn("w:numId"), str(self._last_num_id))  # python-docx's numbering attributes are not typed
         cast(CT_DecimalNumber, child(num, qn("w:abstractNumId"))).val = self._list_abstract[level]
@@ -505,8 +388,8 @@ class Writer:
         if height > self._max_figure_height:
             height = self._max_figure_height
             width = height * image.width // image.height
-        inline = CT_Inline.new_pic_inline(self.new_shape_id(), self._picture(block.src, image), image.file_name,
-                                          Emu(width), Emu(height))
+        r_id, _ = self.document.part.get_or_add_image(io.BytesIO(image.data))
+        inline = CT_Inline.new_pic_inline(self.new_shape_id(), r_id, image.file_name, Emu(width), Emu(height))
         inline.docPr.set("descr", block.alt)
         caption = plain(block.caption)
         if caption:
@@ -618,7 +501,7 @@ class Writer:
         if href.startswith("#"):  # a heading of the article: its bookmark
             link.anchor = bookmark_name(href[1:])
         else:
-            link.rId = self._hyperlink(href)
+            link.rId = self.document.part.relate_to(href, RT.HYPERLINK, is_external=True)
         if node.title:
             link.set(qn("w:tooltip"), node.title)
         link.set(qn("w:history"), "1")
@@ -680,8 +563,6 @@ class Writer:
         else:  # python-docx stamps "now"; a comment without a date keeps none, so builds stay reproducible
             element.attrib.pop(qn("w:date"), None)
         self._comment_threads.append((element, parent_id, resolved))
-        if self._events is not None:
-            self._events.append(["comment", text, author, initials, date, parent_id, resolved, comment.comment_id])
         return comment.comment_id
 
     def comment_threads(self) -> None:
@@ -697,8 +578,8 @@ class Writer:
         image = self.resources.image(node.src)
         width = min(image.width * EMU_PER_PIXEL, self._text_width)
         height = max(1, width * image.height // image.width)
-        inline = CT_Inline.new_pic_inline(self.new_shape_id(), self._picture(node.src, image), image.file_name,
-                                          Emu(width), Emu(height))
+        r_id, _ = self.document.part.get_or_add_image(io.BytesIO(image.data))
+        inline = CT_Inline.new_pic_inline(self.new_shape_id(), r_id, image.file_name, Emu(width), Emu(height))
         inline.docPr.set("descr", node.alt)
         if node.title:
             inline.docPr.set("title", node.title)
@@ -739,11 +620,6 @@ class Writer:
 
     def _character_style(self, marks: tuple[str, ...]) -> str | None:
         """The style id for nested marks: a built-in style for one, a combined style (created once) for several."""
-        if self._events is not None and len(marks) > 1 and marks not in self._piece_marks:
-            names = tuple(name for name in CHARACTER_LOOKS if name in marks)
-            if len(names) > 1 and names not in self._piece_marks:
-                self._events.append(["style", *names])
-            self._piece_marks.update((marks, names))
         if marks in self._character_ids:
             return self._character_ids[marks]
         names = tuple(name for name in CHARACTER_LOOKS if name in marks)
@@ -761,20 +637,6 @@ class Writer:
             style_id = style.style_id
         self._character_ids[marks] = self._character_ids[names] = style_id
         return style_id
-
-
-def is_piece(data: Any) -> bool:
-    """Whether the cache's data for a packet's article has the shape `Writer.piece` gives it."""
-    return isinstance(data, dict) and isinstance(data.get("xml"), str) and isinstance(data.get("events"), list) \
-        and all(isinstance(event, list) and event and event[0] in _EVENTS for event in data["events"]) \
-        and isinstance(data.get("ids"), list) and len(data["ids"]) == 2 and all(
-            isinstance(ids, list) and len(ids) == 3 and all(type(i) is int for i in ids) for ids in data["ids"]) \
-        and (data.get("last_style") is None or isinstance(data["last_style"], str))
-
-
-_EVENTS = ("link", "image", "numbering", "style", "comment")
-_PIECE_PARSER = etree.XMLParser(resolve_entities=False, huge_tree=True)
-_PIECE_PARSER.set_element_class_lookup(element_class_lookup)  # the elements are python-docx's classes, as written
 
 
 def bookmark_name(anchor: str) -> str:
