@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import zipfile
@@ -195,6 +196,42 @@ def test_similarity_separates_copies_from_stories_on_the_same_topic() -> None:
     found = list(find_duplicates(articles))
     assert [(d.kept.name, d.duplicate.name) for d in found] == [("wire-a.md", "wire-b.md")]
     assert found[0].similarity > 0.7
+
+
+def test_shingles_are_kept_with_readings_and_the_same_in_every_process(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A story's shingles are worked out when it is read and kept with its reading in the cache: a second reading
+    of the collection after one story changed works out that story's alone, and finds the same duplicate. The
+    numbers do not depend on the process's string-hash seed, or a kept story could never match a new one."""
+    import subprocess
+    import sys
+
+    from publish.readers import collection
+
+    folder = tmp_path / "wires"
+    shutil.copytree(DUPLICATES, folder)
+    (folder / "wires.yaml").write_text("title: Wires\nsections:\n  - title: All\n    articles:\n"
+                                      "      - wire-a.md\n      - other.md\n      - wire-b.md\n")
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    first = load_manifest(folder / "wires.yaml")
+    other = folder / "other.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\nOne more line for the rebuild.\n", encoding="utf-8")
+    worked_out: list[str] = []
+    shingles = collection._shingles
+
+    def counted(story: str) -> set[int]:
+        worked_out.append(story)
+        return shingles(story)
+
+    monkeypatch.setattr(collection, "_shingles", counted)
+    second = load_manifest(folder / "wires.yaml")
+    assert len(worked_out) == 1 and "One more line for the rebuild" in worked_out[0]
+    assert [(d.kept.name, d.duplicate.name) for d in second.duplicates] == \
+        [(d.kept.name, d.duplicate.name) for d in first.duplicates] == [("wire-a.md", "wire-b.md")]
+    program = "from publish.readers.collection import _shingles; print(sorted(_shingles('the ferry sails at dawn')))"
+    printed = {subprocess.run([sys.executable, "-c", program], env={**os.environ, "PYTHONHASHSEED": seed},
+                              capture_output=True, text=True, check=True).stdout for seed in ("1", "2")}
+    assert len(printed) == 1 and printed.pop().count(",") == 2  # three runs of three words, alike in both
 
 
 def test_quick_collection_from_inputs(tmp_path: Path) -> None:

@@ -562,6 +562,7 @@ def cached_reading(source_name: str, data: bytes, charset: str | None, reader: s
                 logging.getLogger(name).log(level, "%s", message)
             if reading.article.meta.language == found["article"]["meta"]["language"]:  # the form read is its own
                 _remember_form(reading.article, _stored_form(payload) or _compact(found["article"]))
+            _remember_extras(reading.article, found.get("extras"))
             return reading
     return _read_and_store(key, read)
 
@@ -579,12 +580,48 @@ def _read_and_store(key: str, read: Callable[[], Reading]) -> Reading:
         probed = readings.pop()
     article = jsonform.to_data(reading.article)
     _remember_form(reading.article, _compact(article))
+    extras = {name: make(reading.article) for name, make in _EXTRAS.items()}
+    _remember_extras(reading.article, extras)
     put_json("models", key, {"article": article,
                              "dropped": [[d.line, d.text, d.reason] for d in reading.dropped],
                              "inferred": [[i.line, i.text, i.role] for i in reading.inferred],
                              "said": recorder.said,
-                             "probed": [[path, was] for path, was in dict.fromkeys(probed)]})
+                             "probed": [[path, was] for path, was in dict.fromkeys(probed)],
+                             "extras": extras})
     return reading
+
+
+_EXTRAS: dict[str, Callable[[Any], str]] = {}
+"""What is worked out from each article read and kept in its models entry beside it, by name (see
+`keep_with_readings`)."""
+_KEPT: dict[int, tuple[Any, dict[str, str]]] = {}
+"""The extras of each article read in this process, by the article's identity (as `_FORMS`)."""
+
+
+def keep_with_readings(name: str, make: Callable[[Any], str]) -> None:
+    """From now on, work out `make(article)` for each article this process reads (a text; the name should change
+    with what it means) and keep it with the reading in the cache, so that an article read from the cache has it
+    without working it out again (`with_reading`). A collection's near-duplicate check registers its stories'
+    shingles so: a forked reader works them out beside the others, and a rebuild after one story changed works
+    out only that story's."""
+    _EXTRAS[name] = make
+
+
+def with_reading(article: Any, name: str) -> str | None:
+    """What `keep_with_readings` kept under `name` for an article read in this process (from the cache or not), or
+    None (read before the name was registered, or not read: then the caller works it out)."""
+    known = _KEPT.get(id(article))
+    if known is None or known[0] is not article:
+        return None
+    return known[1].get(name)
+
+
+def _remember_extras(article: Any, extras: Any) -> None:
+    if not isinstance(extras, dict) or not extras:
+        return
+    if len(_KEPT) >= MAX_FORMS:
+        _KEPT.clear()
+    _KEPT[id(article)] = (article, {str(name): value for name, value in extras.items() if isinstance(value, str)})
 
 
 _probed_by_thread = threading.local()

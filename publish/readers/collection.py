@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import datetime as dt
@@ -10,6 +11,8 @@ import os
 import posixpath
 import re
 import stat
+import sys
+import zlib
 from array import array
 from bisect import bisect_left
 from collections import Counter
@@ -390,7 +393,7 @@ def find_duplicates(articles: list[tuple[Path, model.Article]]) -> Iterator[Dupl
         if cache.root() is not None else ""  # the articles' JSON forms, known since they were read: the words
     found = _known_duplicates(key, len(articles)) if key else None  # are only gathered on a miss
     if found is None:
-        found = _duplicates([" ".join(text.block_texts(article.blocks)) for _, article in articles])
+        found = _duplicates([_story_shingles(article) for _, article in articles])
         if key:
             cache.put_json("documents", key, found)
     for first, later, similarity in found:
@@ -412,9 +415,9 @@ def _known_duplicates(key: str, count: int) -> list[tuple[int, int, float]] | No
     return found
 
 
-def _duplicates(texts: list[str]) -> list[tuple[int, int, float]]:
-    """(earlier, later, similarity) for each later story that repeats an earlier one, in order."""
-    stories = [array("q", _shingles(story)) for story in texts]
+def _duplicates(stories: list[array[int]]) -> list[tuple[int, int, float]]:
+    """(earlier, later, similarity) for each later story that repeats an earlier one, in order; each story given
+    as its shingles."""
     index: dict[int, int | list[int]] = {}  # a shingle's one holder, or its holders in reading order
     for number, story in enumerate(stories):
         for shingle in story:
@@ -446,9 +449,31 @@ _WORD = re.compile(r"\w+")
 
 
 def _shingles(story: str) -> set[int]:
-    """The story's three-word runs, hashed (64-bit)."""
-    words = _WORD.findall(story.lower())
+    """The story's three-word runs, hashed (64-bit), the same in every process: each word by its CRC-32, each run by
+    Python's hash of those numbers (a string's hash would change with each process's seed, and the shingles are
+    kept in the cache for the next build)."""
+    words = list(map(zlib.crc32, map(str.encode, _WORD.findall(story.lower()))))
     return set(map(hash, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)))
+
+
+def _story_shingles(article: model.Article) -> array[int]:
+    """An article's shingles: those kept with its reading (worked out by whichever process read it), else worked
+    out now."""
+    kept = cache.with_reading(article, _KEPT_SHINGLES)
+    if kept is not None:
+        with contextlib.suppress(ValueError):
+            return array("q", base64.b64decode(kept, validate=True))
+    return array("q", _shingles(" ".join(text.block_texts(article.blocks))))
+
+
+def _kept_shingles(article: model.Article) -> str:
+    return base64.b64encode(array("q", _shingles(" ".join(text.block_texts(article.blocks)))).tobytes()).decode()
+
+
+_KEPT_SHINGLES = f"shingles-{SHINGLE_WORDS}-python{sys.version_info[0]}.{sys.version_info[1]}-{sys.byteorder}"
+"""The name the shingles are kept under with each reading: it changes with what the numbers depend on (how many
+words a run has; Python's hash of a tuple of numbers; the byte order they are written in)."""
+cache.keep_with_readings(_KEPT_SHINGLES, _kept_shingles)
 
 
 # --- figures ------------------------------------------------------------------------------------------------
