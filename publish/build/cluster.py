@@ -21,9 +21,20 @@ from publish.errors import PublishError
 from publish.readers import load_bytes
 
 CONNECT_SECONDS = 20
-"""How long to wait for the scheduler to answer."""
+"""How long to wait for the scheduler to answer, unless Dask's own configuration (`distributed.comm.timeouts.connect`,
+in a Dask YAML file or DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT) says otherwise."""
+DASK_CONNECT_DEFAULT = "30s"
+"""distributed's own default for that setting: left as it is, publish waits CONNECT_SECONDS."""
 RETRIES = 2
 """How often a job that failed in Dask itself (not in publish: that is its outcome) is tried again."""
+
+
+def _connect_timeout() -> Any:
+    """How long to wait for the scheduler: Dask's configured connect timeout when one was set, else CONNECT_SECONDS."""
+    import dask.config
+
+    configured = dask.config.get("distributed.comm.timeouts.connect", None)
+    return CONNECT_SECONDS if configured in (None, DASK_CONNECT_DEFAULT) else configured
 
 
 def run(sources: list[Path], given: list[Path], options: BuildOptions, batch: BatchOptions,
@@ -35,7 +46,7 @@ def run(sources: list[Path], given: list[Path], options: BuildOptions, batch: Ba
         raise PublishError("--scheduler needs dask.distributed; install publish with the cluster extra "
                            "(pip install 'publish[cluster]')") from None
     try:
-        client = Client(batch.scheduler, timeout=CONNECT_SECONDS,  # type: ignore[no-untyped-call]
+        client = Client(batch.scheduler, timeout=_connect_timeout(),  # type: ignore[no-untyped-call]
                         set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise PublishError(f"cannot reach the Dask scheduler at {batch.scheduler}: {exc}") from None
