@@ -59,6 +59,17 @@ def test_a_cold_run_gives_a_loops_results_in_order_with_the_later_share_made_ahe
     assert again == results and not mp.active_children()
 
 
+@TWO_CORES
+def test_the_shares_are_cut_by_what_the_items_cost(cache_dir: Path) -> None:
+    """An item that costs more than all the others together (a digest's drawn cover) is a forked share of its own;
+    the others are done here, whatever the number of cores."""
+    items = list(range(40))
+    results = list(ahead.in_order(items, Work("costly"), cost=lambda item: 1000 if item == 39 else 1))
+    assert [int(result.split(":")[0]) for result in results] == items
+    here = [int(result.split(":")[0]) for result in results if int(result.split(":")[1]) == os.getpid()]
+    assert here == items[:39] and len(_pids(results)) == 2
+
+
 def test_nothing_forks_without_a_cache_few_items_or_in_a_threaded_process(cache_dir: Path) -> None:
     with cache.turned_off():
         assert _pids(list(ahead.in_order(range(40), Work("off")))) == {os.getpid()}

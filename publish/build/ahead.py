@@ -19,6 +19,7 @@ threads (`publish serve`), or a machine with one core.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import itertools
 import os
@@ -38,10 +39,11 @@ MAX_PROCESSES = 7
 
 
 def in_order(items: Sequence[T], work: Callable[[T], R], ahead: Callable[[T], bool] | None = None,
-             ) -> Generator[R, None, None]:
+             cost: Callable[[T], float] | None = None) -> Generator[R, None, None]:
     """`work(item)` for each item, in order; the later items' work done ahead by forked processes when the first
     item's misses the cache (see the module). `ahead(item)` says whether a forked process may do an item's work
-    (a remote page is not fetched twice, for example); by default every item may be."""
+    (a remote page is not fetched twice, for example); by default every item may be. `cost(item)` is how long an
+    item's work takes against the others' (1 by default): the shares are cut so that each has as much to do."""
     shares: list[tuple[int, Any]] = []  # (first index of a share, the process doing it), in order
     try:
         for index, item in enumerate(items):
@@ -50,7 +52,7 @@ def in_order(items: Sequence[T], work: Callable[[T], R], ahead: Callable[[T], bo
             missed = cache.misses()
             result = work(item)
             if index == 0 and cache.misses() > missed:
-                shares = _fork_shares(items, index + 1, work, ahead)
+                shares = _fork_shares(items, index + 1, work, ahead, cost)
             yield result
     finally:  # a failure here (or a consumer that stops) stops the processes still working
         for _, process in shares:
@@ -58,7 +60,7 @@ def in_order(items: Sequence[T], work: Callable[[T], R], ahead: Callable[[T], bo
 
 
 def _fork_shares(items: Sequence[T], start: int, work: Callable[[T], Any], ahead: Callable[[T], bool] | None,
-                 ) -> list[tuple[int, Any]]:
+                 cost: Callable[[T], float] | None = None) -> list[tuple[int, Any]]:
     left = len(items) - start
     count = min(processes.cores(), MAX_PROCESSES + 1, left // MINIMUM_LEFT)
     if count < 2 or not processes.can_fork() or cache.root() is None:
@@ -66,9 +68,11 @@ def _fork_shares(items: Sequence[T], start: int, work: Callable[[T], Any], ahead
     import multiprocessing as mp  # here: a warm build does not import it
 
     context = mp.get_context("fork")
-    bounds = [start + round(share * left / count) for share in range(count + 1)]
+    bounds = _balanced_bounds([1.0 if cost is None else cost(item) for item in items[start:]], start, count)
     shares = []
     for first, end in itertools.pairwise(bounds[1:]):  # this process keeps bounds[0]..bounds[1]
+        if first == end:
+            continue
         process = context.Process(target=_share, args=(items[first:end], work, ahead, os.getpid()), daemon=True)
         try:
             process.start()
@@ -76,6 +80,20 @@ def _fork_shares(items: Sequence[T], start: int, work: Callable[[T], Any], ahead
             break
         shares.append((first, process))
     return shares
+
+
+def _balanced_bounds(costs: list[float], start: int, count: int) -> list[int]:
+    """Where `count` consecutive shares of the items from `start` begin (and the last ends), each holding as near a
+    `count`th of the total cost as a cut between two items allows."""
+    totals = list(itertools.accumulate(costs, initial=0.0))
+    bounds = [0]
+    for share in range(1, count):
+        target = totals[-1] * share / count
+        after = bisect.bisect_left(totals, target, lo=bounds[-1])  # the first cut at or past the target
+        before = max(after - 1, bounds[-1])
+        after = min(after, len(costs))
+        bounds.append(before if target - totals[before] <= totals[after] - target else after)
+    return [start + bound for bound in (*bounds, len(costs))]
 
 
 def _share(items: Sequence[T], work: Callable[[T], Any], ahead: Callable[[T], bool] | None, parent: int) -> None:
