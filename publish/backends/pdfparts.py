@@ -1791,10 +1791,8 @@ def _merged_program(programs: list[bytes]) -> bytes | None:
     """The font program holding every glyph of these subsets of one TrueType font, at their ids (None when one is
     not TrueType-outlined). Kept in the cache by the subsets' bytes: a rebuild after an edit that used no new glyph
     merges nothing (fontTools takes a quarter of a second for the brief's five faces)."""
-    import fontTools
-
-    key = cache.fingerprint("merged-font", cache.code_version(), fontTools.version, *programs) \
-        if cache.root() is not None else None
+    key = cache.fingerprint("merged-font", cache.code_version(), *cache.installed(("fonttools",)), *programs) \
+        if cache.root() is not None else None  # fontTools itself is imported only to merge
     found = cache.get("documents", key) if key else None
     if found is not None:
         return found

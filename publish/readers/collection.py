@@ -463,11 +463,15 @@ def _story_shingles(article: model.Article) -> array[int]:
     if kept is not None:
         with contextlib.suppress(ValueError):
             return array("q", base64.b64decode(kept, validate=True))
+    return _article_shingles(article)
+
+
+def _article_shingles(article: model.Article) -> array[int]:
     return array("q", _shingles(" ".join(text.block_texts(article.blocks))))
 
 
 def _kept_shingles(article: model.Article) -> str:
-    return base64.b64encode(array("q", _shingles(" ".join(text.block_texts(article.blocks)))).tobytes()).decode()
+    return base64.b64encode(_article_shingles(article).tobytes()).decode()
 
 
 _KEPT_SHINGLES = f"shingles-{SHINGLE_WORDS}-python{sys.version_info[0]}.{sys.version_info[1]}-{sys.byteorder}"
