@@ -27,11 +27,11 @@ from publish.readers import collection
 from conftest import ROOT, SAMPLES
 
 BRIEF = SAMPLES / "morning-brief.yaml"
-BUILDS = [("sections", "default", False, "", 6), ("articles", "default", True, "", 6),
-          ("articles-ua", "default", True, "pdf/ua-1", 6), ("grouped-ua", "default", True, "pdf/ua-1", 1),
-          ("brief-sections", "brief", False, "", 6), ("brief-articles", "brief", True, "", 6)]
-"""Per build: name, theme (both built-in ones hyphenate), --article-break, --pdf-variant, parts per core (1: two
-parts of several articles each, one starting mid-section; 6: as many parts as articles)."""
+BUILDS = [("sections", "default", False, "", 12), ("articles", "default", True, "", 12),
+          ("articles-ua", "default", True, "pdf/ua-1", 12), ("grouped-ua", "default", True, "pdf/ua-1", 2),
+          ("brief-sections", "brief", False, "", 12), ("brief-articles", "brief", True, "", 12)]
+"""Per build: name, theme (both built-in ones hyphenate), --article-break, --pdf-variant, parts at most (2: two
+parts of several articles each, one starting mid-section; 12: as many parts as articles)."""
 
 
 def _context(article_break: bool, variant: str, theme: str = "default", templates: tuple[Path, ...] = (),
@@ -53,7 +53,7 @@ class Decisions:
     copyfit: bool | None = None
 
 
-def stitch_watched(brief: Any, context: RenderContext, per_core: int = pdfparts.PARTS_PER_WORKER,
+def stitch_watched(brief: Any, context: RenderContext, parts: int = pdfparts.PARTS,
                    ) -> tuple[bytes, Decisions]:
     """The brief laid out in parts and stitched, with the parent's decisions."""
     decisions = Decisions()
@@ -66,7 +66,7 @@ def stitch_watched(brief: Any, context: RenderContext, per_core: int = pdfparts.
             decisions.rounds, decisions.copyfit = self.rounds, self.copyfit
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pdfparts, "PARTS_PER_WORKER", per_core)
+        patch.setattr(pdfparts, "PARTS", parts)
         patch.setattr(pdfparts._Schedule, "run", watched)
         stitched = pdfparts.render(brief, pdf_backend.print_html(brief, context), context)
     assert stitched is not None, "the brief was not laid out in parts"
@@ -126,9 +126,9 @@ def _no_cache() -> Any:
 def both(request: pytest.FixtureRequest) -> tuple[bytes, bytes, str, Decisions, Decisions]:
     """The brief stitched from parts, and laid out in one pass: (stitched, single, variant, and the decisions of
     each)."""
-    _, theme, article_break, variant, per_core = request.param
+    _, theme, article_break, variant, parts = request.param
     brief, context = _context(article_break, variant, theme)
-    stitched, parted = stitch_watched(brief, context, per_core)
+    stitched, parted = stitch_watched(brief, context, parts)
     single, once = single_watched(brief, context)
     return stitched, single, variant, parted, once
 
@@ -338,6 +338,46 @@ def test_stitched_builds_are_byte_identical(monkeypatch: pytest.MonkeyPatch) -> 
     assert pdfparts.render(brief, html, context) == pdfparts.render(brief, html, context)
 
 
+def test_a_brief_is_cut_alike_and_its_pdf_the_same_bytes_whatever_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a brief is cut into parts shows in its PDF's bytes (each part's subsets and resources), so the cut does
+    not depend on the machine: built as if on two cores and on three, the brief is cut into the same parts and
+    stitched into the same bytes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1718150400")
+    monkeypatch.setattr(pdfparts, "PARTS", 3)
+    brief, context = _context(True, "")
+    html = html_backend.render(brief, context)
+    cut, parts, built = pdfparts.cut, [], []
+
+    def counted(*args: Any) -> pdfparts.Cut:
+        piece = cut(*args)
+        parts.append(len(piece.units))
+        return piece
+
+    monkeypatch.setattr(pdfparts, "cut", counted)
+    for cores in (2, 3):
+        monkeypatch.setattr(pdfparts, "_cores", lambda cores=cores: cores)
+        built.append(pdfparts.render(brief, html, context))
+    assert parts == [3, 3] and len(brief.articles) > 3
+    assert built[0] is not None and built[0] == built[1]
+
+
+def test_the_streams_around_each_page_are_one_object_each(both: Both) -> None:
+    """Each body page is drawn between two small streams that set its margin boxes apart (`_laid_over`): one
+    object each in the whole PDF, not one per page or per part, and each page names its margin boxes' form in
+    resources of its own."""
+    stitched, _, variant, _, _ = both
+    if variant:
+        pytest.skip("a PDF variant's pages are written with their margin boxes")
+    pdf = pikepdf.open(io.BytesIO(stitched))
+    wrapped = [page for page in pdf.pages if isinstance(page.obj.get("/Contents"), pikepdf.Array)]
+    assert len(wrapped) > len(pdf.pages) // 2
+    assert len({page.obj.Contents[0].objgen for page in wrapped}) == 1
+    assert len({page.obj.Contents[-1].objgen for page in wrapped}) == 1
+    assert wrapped[0].obj.Contents[-1].read_bytes() == b"Q /PublishFurniture Do\n"
+    assert all([name for name in page.obj.Resources.XObject if name.startswith("/PublishFurniture")]
+               == ["/PublishFurniture"] for page in wrapped)
+
+
 def test_a_theme_with_sided_pages_is_laid_out_in_one_pass() -> None:
     brief, context = _context(True, "", theme="digest")  # page numbers on the outside corners, wider outer margin
     assert not pdfparts.usable(brief, context)
@@ -411,6 +451,22 @@ def test_cut_gives_every_article_to_one_part() -> None:
         assert set(re.findall(r'<article class="article" id="(a\d+)"', part)) == shown
     assert pdfparts.part_html(piece, 0) != html and html_backend.render(brief, context) == html
     assert pdfparts._literal_numbers(piece), "the built-in contents' numbers are given literally"
+
+
+def test_a_grown_article_leaves_the_other_parts_as_they_were() -> None:
+    """Where the parts of a brief with --article-break end does not depend on the articles' lengths: after the
+    first article grows by several pages, every article is in the part it was in (so a rebuild lays out that
+    part again and only numbers the others anew)."""
+    brief, context = _context(True, "")
+    html = html_backend.render(brief, context)
+
+    def parts(text: str) -> list[list[str]]:
+        return [[e.get("id") for e in unit if e.tag == "article"] for unit in pdfparts.cut(text, True, 3).units]
+
+    paragraph = "<p>" + "The desk added a long paragraph of background to the first story. " * 12 + "</p>"
+    grown = html.replace("</article>", paragraph * 60 + "</article>", 1)
+    assert len(grown) > len(html) * 1.5
+    assert parts(grown) == parts(html) and len(parts(html)) == 3
 
 
 def test_publish_check_passes_on_a_stitched_brief(tmp_path: Path) -> None:

@@ -86,14 +86,19 @@ MAX_PROCESSES = 8
 """Processes in the pool at most. A part's layout stays in its process until the parent numbers it (when every part
 is counted), so each process holds one part while there are processes enough: the largest process holds one part's
 pages, not several (a 1,000-article brief's sections are some 370 pages each)."""
-PARTS_PER_WORKER = 6
-"""Body parts per core: enough that a long part does not leave the other cores idle at the end."""
+PARTS = 12
+"""Body parts at most: six per core on two cores, enough that a long part does not leave the other core idle at the
+end (each part lays out the collection's styles again: more cost a cold build more). Not a multiple of the cores:
+where a brief is cut shows in the PDF's bytes (each part's fonts and resources), so it is cut alike, and its PDF
+is the same bytes, on every machine."""
 AUTO_ARTICLES = 24
 """`--pdf-parts auto` lays out in parts from this many articles; below, starting the workers and laying out the
 theme's styles once per part cost more than they save."""
 STUB_CLASS = "publish-part-stub"
 LEAD_CLASS = "publish-part-lead"
 HIDDEN = "display: none"
+FURNITURE = "/PublishFurniture"
+"""The name a page's resources give the form of its margin boxes (`_laid_over`)."""
 
 
 class _Fallback(Exception):
@@ -159,8 +164,8 @@ class Cut:
 
 
 def cut(html: str, by_article: bool, parts: int) -> Cut:
-    """Parse the collection's HTML and cut it into at most `parts` body parts of similar length, each a run of
-    sections, or of articles when every article starts a page."""
+    """Parse the collection's HTML and cut it into at most `parts` body parts of about as many units each, each a
+    run of sections, or of articles when every article starts a page."""
     tree = lxml.html.document_fromstring(html)
     for script in tree.xpath("/html/head/script"):  # metadata for search engines (the whole collection's JSON-LD)
         script.getparent().remove(script)
@@ -180,23 +185,18 @@ def cut(html: str, by_article: bool, parts: int) -> Cut:
         first_unit[section] = len(units)
         for number, article in enumerate(articles):
             units.append((leading if number == 0 else []) + [article])
-    group_of = _groups([sum(len(e.text_content()) + 500 for e in unit) for unit in units], parts)
+    group_of = _groups(len(units), parts)
     grouped: list[list[Any]] = [[] for _ in range(max(group_of, default=-1) + 1)]
     for unit, group in zip(units, group_of, strict=True):
         grouped[group].extend(unit)
     return Cut(tree, grouped, {section: group_of[unit] for section, unit in first_unit.items()})
 
 
-def _groups(sizes: list[int], parts: int) -> list[int]:
-    """Each unit's group: consecutive units, at most `parts` groups, of about equal total size."""
-    total = sum(sizes) or 1
-    groups, group, filled = [], 0, 0
-    for size in sizes:
-        if filled and filled + size / 2 > total * (group + 1) / parts and group + 1 < parts:
-            group += 1
-        groups.append(group)
-        filled += size
-    return groups
+def _groups(count: int, parts: int) -> list[int]:
+    """Each of `count` units' group: consecutive units, at most `parts` groups of about as many units each. Where a
+    group ends depends on the count alone, not on the units' lengths: an article that grows or shrinks leaves the
+    other groups as they were, so a rebuild lays out its group again and only numbers the others anew."""
+    return [index * min(parts, count) // count for index in range(count)]
 
 
 def part_html(piece: Cut, index: int, copyfit: bool = False) -> str:
@@ -368,14 +368,14 @@ def render(collection: model.Collection, html: str | Callable[[], str], context:
                    context.theme.typography.hyphenate)
     workers = min(_cores(), MAX_WORKERS)
     units = min(len(collection.articles) if context.article_break else len(collection.sections),
-                PARTS_PER_WORKER * workers)
+                PARTS)
     # a process for each body part, the front matter's two layouts and the last part's tighter copy
     pool = _Pool(min(MAX_PROCESSES, max(workers, units + 3)), press)
     try:
         text = html if isinstance(html, str) else html()
         if _flows_across_parts(text):
             return None
-        piece = cut(text, context.article_break, PARTS_PER_WORKER * workers)
+        piece = cut(text, context.article_break, PARTS)
         if len(piece.units) < 2:
             return None
         laid = _Schedule(pool, piece, press.hyphenate, _Keys.of(collection, context, press.options), workers).run()
@@ -801,18 +801,50 @@ def _furniture_only(laid: Any) -> Any:
 
 def _laid_over(body: bytes, furniture: bytes) -> bytes:
     """The body's pages with the furniture's pages drawn over them, each as a form, as WeasyPrint draws the margin
-    boxes after the page's content. The forms are named by page (pages may share one resource dictionary), not
-    at random: the bytes stay the same from build to build."""
+    boxes after the page's content. Each page is given resources of its own (WeasyPrint's pages share one
+    dictionary), naming its form by one name: a page's bytes do not depend on its place in the part."""
     with pikepdf.open(io.BytesIO(body)) as out, pikepdf.open(io.BytesIO(furniture)) as over:
-        save = out.make_stream(b"q\n")  # the body's graphics state, kept apart from the furniture's: one for all
-        for number, (page, top) in enumerate(zip(out.pages, over.pages, strict=True)):
-            name = pikepdf.Name(f"/PublishFurniture{number}")
-            page.add_resource(out.copy_foreign(top.as_form_xobject()), pikepdf.Name.XObject, name)
+        save = out.make_stream(_SAVE)  # the body's graphics state, kept apart from the furniture's: one for all
+        name = pikepdf.Name(FURNITURE)
+        for page, top in zip(out.pages, over.pages, strict=True):
+            resources = _own_resources(page.obj)
+            if pikepdf.Name.XObject not in resources:
+                resources[pikepdf.Name.XObject] = pikepdf.Dictionary()
+            resources[pikepdf.Name.XObject][name] = out.copy_foreign(top.as_form_xobject())
             page.contents_add(save, prepend=True)
-            page.contents_add(out.make_stream(b"Q " + bytes(name.unparse()) + b" Do\n"))
+            page.contents_add(out.make_stream(_DRAW))
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True)
         return buffer.getvalue()
+
+
+_SAVE = b"q\n"
+_DRAW = b"Q " + FURNITURE.encode() + b" Do\n"
+
+
+def _share_wrappers(out: pikepdf.Pdf) -> None:
+    """One object for each of the two streams around every page's content that `_laid_over` adds (a part's pages
+    share them), so the stitched PDF's objects do not depend on where the brief was cut into parts."""
+    shared: dict[bytes, Any] = {}
+    for page in out.pages:
+        contents = page.obj.get("/Contents")
+        if not isinstance(contents, pikepdf.Array):
+            continue
+        for index, item in enumerate(contents):
+            if isinstance(item, pikepdf.Stream) and int(item.stream_dict.get("/Length", 0)) < 64 \
+                    and (data := item.read_bytes()) in (_SAVE, _DRAW):
+                contents[index] = shared.setdefault(data, out.make_stream(data))
+
+
+def _own_resources(holder: Any) -> Any:
+    """Give a page a resource dictionary of its own (direct, its kinds copied), naming what the shared one named."""
+    shared = holder.get("/Resources")
+    own = pikepdf.Dictionary()
+    if isinstance(shared, pikepdf.Dictionary):
+        for kind, value in shared.items():
+            own[kind] = pikepdf.Dictionary(dict(value.items())) if isinstance(value, pikepdf.Dictionary) else value
+    holder.Resources = own
+    return holder.Resources
 
 
 def _margins(context: Any, pages: list[Any]) -> list[_Margins]:
@@ -1490,6 +1522,7 @@ def stitch(laid: Laid) -> bytes:
     if tree is not None:
         _merge_structure(out, tree, parts_trees)
     share_fonts(out)
+    _share_wrappers(out)
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True, compress_streams=True,
              object_stream_mode=pikepdf.ObjectStreamMode.generate if out.pdf_version >= "1.5"
