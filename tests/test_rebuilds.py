@@ -144,7 +144,6 @@ def test_an_unchanged_brief_pdf_is_written_from_the_cache_without_weasyprint(tmp
     assert said == ["0", "True"] and changed != again and changed == build("g", "off")[1]
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
 def test_a_warning_from_a_pdf_part_is_said_by_every_build(tmp_path: Path) -> None:
     """A warning given while a part is laid out in a worker process (here a fetch refused for the cover's
     background) is said by the build, once; neither the part nor the whole PDF is kept in the cache, so a rebuild
@@ -165,7 +164,6 @@ def test_a_warning_from_a_pdf_part_is_said_by_every_build(tmp_path: Path) -> Non
     assert built[0] == built[1]
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
 def test_a_rebuilt_brief_pdf_lays_out_only_the_changed_part(tmp_path: Path) -> None:
     """Each part of a brief's PDF is kept in the cache (its layout's report and its written pages): a rebuild with
     nothing changed is the same bytes as a build without the cache, and after one article changes only its part is
@@ -192,7 +190,6 @@ def test_a_rebuilt_brief_pdf_lays_out_only_the_changed_part(tmp_path: Path) -> N
         check=True).stdout
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
 def test_a_rebuild_whose_parts_use_no_new_glyph_merges_no_font(tmp_path: Path) -> None:
     """The stitched brief's fonts (each part's subsets merged into one) are kept in the cache by the subsets'
     bytes: after an edit that uses no glyph the part did not use already, the rebuild does not load fontTools,
@@ -222,7 +219,6 @@ def test_a_rebuild_whose_parts_use_no_new_glyph_merges_no_font(tmp_path: Path) -
     assert said == ["0", "False"] and again != first and again == build("c", "off")[1]
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="a collection's PDF is laid out in parts on two cores")
 def test_a_renumbered_brief_part_is_not_laid_out_again(tmp_path: Path) -> None:
     """After an edit that changes its section's page count, the brief's other section is numbered anew (its pages
     shift, the total grows) without being laid out again: its body comes from the cache, and its margin boxes
