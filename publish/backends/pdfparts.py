@@ -99,6 +99,10 @@ LEAD_CLASS = "publish-part-lead"
 HIDDEN = "display: none"
 FURNITURE = "/PublishFurniture"
 """The name a page's resources give the form of its margin boxes (`_laid_over`)."""
+_SAVE = b"q\n"
+_DRAW = b"Q " + FURNITURE.encode() + b" Do\n"
+"""The streams before and after a body page's content: its graphics state kept apart from the furniture's, then the
+furniture drawn."""
 
 
 class _Fallback(Exception):
@@ -806,27 +810,22 @@ def _laid_over(body: bytes, furniture: bytes) -> bytes:
     boxes after the page's content. Each page is given resources of its own (WeasyPrint's pages share one
     dictionary), naming its form by one name: a page's bytes do not depend on its place in the part."""
     with pikepdf.open(io.BytesIO(body)) as out, pikepdf.open(io.BytesIO(furniture)) as over:
-        save = out.make_stream(_SAVE)  # the body's graphics state, kept apart from the furniture's: one for all
-        name = pikepdf.Name(FURNITURE)
+        save, draw, name = out.make_stream(_SAVE), out.make_stream(_DRAW), pikepdf.Name(FURNITURE)  # one for all
         for page, top in zip(out.pages, over.pages, strict=True):
             resources = _own_resources(page.obj)
             if pikepdf.Name.XObject not in resources:
                 resources[pikepdf.Name.XObject] = pikepdf.Dictionary()
             resources[pikepdf.Name.XObject][name] = out.copy_foreign(top.as_form_xobject())
             page.contents_add(save, prepend=True)
-            page.contents_add(out.make_stream(_DRAW))
+            page.contents_add(draw)
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True)
         return buffer.getvalue()
 
 
-_SAVE = b"q\n"
-_DRAW = b"Q " + FURNITURE.encode() + b" Do\n"
-
-
 def _share_wrappers(out: pikepdf.Pdf) -> None:
-    """One object for each of the two streams around every page's content that `_laid_over` adds (a part's pages
-    share them), so the stitched PDF's objects do not depend on where the brief was cut into parts."""
+    """One object in the whole PDF for each of the two streams `_laid_over` puts around every body page's content
+    (each part has its own)."""
     shared: dict[bytes, Any] = {}
     for page in out.pages:
         contents = page.obj.get("/Contents")
