@@ -20,7 +20,10 @@ Wall time is taken around the process; CPU time is its user + system time and th
 for (the part workers), from os.wait4. Medians are printed with ratios to WeasyPrint alone.
 
 Usage: python3 benchmarks/pdf_parts.py [--articles 200] [--repeat 1] [--modes sections,articles] [--no-warm-up]
-                                      [--keep DIR]
+                                      [--keep DIR] [--cpus LIST]
+
+With --cpus 0 every command runs on one CPU (taskset), as on a machine of one core: the brief is laid out in parts
+there too, one after another.
 """
 
 from __future__ import annotations
@@ -64,10 +67,14 @@ def main() -> int:
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_false")
     parser.add_argument("--keep", metavar="DIR", help="write inputs and outputs here and keep them")
+    parser.add_argument("--cpus", metavar="LIST",
+                        help="run every command on these CPUs alone (taskset -c LIST; 0: a machine of one core)")
     args = parser.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # publish runs as installed: bytecode compiled once, not every run
-    publish = [sys.executable, "-m", "publish", "build"]
-    print(f"{args.articles} articles, {os.cpu_count()} cores, {args.repeat} timed run(s) per command, "
+    pinned = ["taskset", "-c", args.cpus] if args.cpus else []
+    publish = [*pinned, sys.executable, "-m", "publish", "build"]
+    cores = len(os.sched_getaffinity(0)) if not args.cpus else f"CPUs {args.cpus} of {os.cpu_count()}"
+    print(f"{args.articles} articles, {cores} cores, {args.repeat} timed run(s) per command, "
           f"load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="publish-parts-") as tmp:
         work = Path(args.keep or tmp)
@@ -84,7 +91,7 @@ def main() -> int:
                            str(work / f"{mode}-parted"), *extra],
                 "single": [*publish, str(manifest), "--to", "pdf", "--pdf-parts", "off", "--out",
                            str(work / f"{mode}-single"), *extra],
-                "weasyprint": [sys.executable, "-m", "weasyprint", "--presentational-hints", str(html),
+                "weasyprint": [*pinned, sys.executable, "-m", "weasyprint", "--presentational-hints", str(html),
                                str(work / f"{mode}-weasyprint.pdf")],
             }
             commands["parted, warm"] = commands["parted"]
@@ -122,7 +129,7 @@ def main() -> int:
                     samples[key].append(timed(argv, environment(key)))
             base_wall = statistics.median(w for w, _ in samples["weasyprint"])
             base_cpu = statistics.median(c for _, c in samples["weasyprint"])
-            print(f"\n{mode}: {' '.join(commands['parted'][3:5])} {' '.join(extra)}")
+            print(f"\n{mode}: build {manifest.name} {' '.join(extra)}")
             cold_wall = statistics.median(w for w, _ in samples["parted"])
             cold_cpu = statistics.median(c for _, c in samples["parted"])
             print(f"{'command':<19}{'wall s':>9}{'cpu s':>9}{'wall ×WP':>10}{'cpu ×WP':>9}{'wall ×cold':>12}"

@@ -113,7 +113,7 @@ def usable(document: model.Document, context: RenderContext) -> bool:
     """Whether the parted path applies: a collection of more than one part, a theme whose pages are alike on both
     sides, and forking processes (not inside a daemonic process, which may not have children, nor a process
     running other threads). Whatever the cores: on one, the parts are laid out one after another, which costs a
-    brief of sections no more than the single pass (a brief cut by article about a sixth more), gives the bytes
+    brief of sections no more than the single pass (a brief cut by article a fifth or so more), gives the bytes
     a machine with more cores gives, and lets a rebuild take the unchanged parts from the cache."""
     match document:
         case model.Article():
