@@ -6,6 +6,8 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from pypdf import PdfReader
 
 from publish import present
 from publish.cli import main
+from publish.readers import collection as collection_module
 from publish.readers import read_file
 from publish.readers.collection import find_duplicates, load_manifest
 
@@ -203,11 +206,6 @@ def test_shingles_are_kept_with_readings_and_the_same_in_every_process(tmp_path:
     """A story's shingles are worked out when it is read and kept with its reading in the cache: a second reading
     of the collection after one story changed works out that story's alone, and finds the same duplicate. The
     numbers do not depend on the process's string-hash seed, or a kept story could never match a new one."""
-    import subprocess
-    import sys
-
-    from publish.readers import collection
-
     folder = tmp_path / "wires"
     shutil.copytree(DUPLICATES, folder)
     (folder / "wires.yaml").write_text("title: Wires\nsections:\n  - title: All\n    articles:\n"
@@ -217,13 +215,13 @@ def test_shingles_are_kept_with_readings_and_the_same_in_every_process(tmp_path:
     other = folder / "other.md"
     other.write_text(other.read_text(encoding="utf-8") + "\nOne more line for the rebuild.\n", encoding="utf-8")
     worked_out: list[str] = []
-    shingles = collection._shingles
+    shingles = collection_module._shingles
 
     def counted(story: str) -> set[int]:
         worked_out.append(story)
         return shingles(story)
 
-    monkeypatch.setattr(collection, "_shingles", counted)
+    monkeypatch.setattr(collection_module, "_shingles", counted)
     second = load_manifest(folder / "wires.yaml")
     assert len(worked_out) == 1 and "One more line for the rebuild" in worked_out[0]
     assert [(d.kept.name, d.duplicate.name) for d in second.duplicates] == \
