@@ -107,7 +107,7 @@ def _batch(args: argparse.Namespace, options: BuildOptions, scheduler: str) -> t
 
 def _cache(args: argparse.Namespace) -> int:
     if args.action == "clear":
-        print(f"removed {cache.clear()} cache files", file=sys.stderr)
+        print(f"removed {cache.clear()} cache entries", file=sys.stderr)
         return 0
     found = cache.info()
     if found.folder is None:
@@ -115,7 +115,7 @@ def _cache(args: argparse.Namespace) -> int:
         return 0
     print(f"folder: {found.folder}")
     for kind, (number, size) in sorted(found.entries.items()):
-        print(f"{kind}: {number} files, {_size(size)}")
+        print(f"{kind}: {number} entries, {_size(size)}")
     print(f"size cap of per-article entries: {_size(found.cap)} ({cache.CAP_ENV})")
     return 0
 

@@ -15,6 +15,8 @@ from publish.build import cache
 from publish.cli import main
 from publish.readers import read_file
 
+import cached
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 ALL_SAMPLES = ["dar-bishkek.txt", "feature-tour.md", "japanese-ferry.md", "urdu-library.md", "morning-brief.yaml"]
@@ -31,8 +33,8 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _entries(cache_dir: Path, kind: str) -> set[Path]:
-    return set(cache_dir.glob(f"{kind}-*/*/*.entry"))
+def _entries(cache_dir: Path, kind: str) -> set[str]:
+    return set(cached.entries(cache_dir, kind))
 
 
 def test_outputs_are_the_same_bytes_cold_warm_and_without_the_cache(tmp_path: Path) -> None:
@@ -130,11 +132,30 @@ def test_a_tampered_entry_is_never_used(tmp_path: Path, monkeypatch: pytest.Monk
     story = tmp_path / "story.md"
     story.write_text("---\ntitle: Harbour reopens\n---\n\nThe harbour reopened on Monday.\n")
     first = read_file(story).article
-    (entry,) = _entries(tmp_path / "cache", "models")
-    entry.write_bytes(entry.read_bytes().replace(b"Monday", b"Friday"))
+    ((key, stored),) = cached.entries(tmp_path / "cache", "models").items()
+    cached.change(tmp_path / "cache", "models", key, data=stored.replace(b"Monday", b"Friday"))
     again = read_file(story).article
     assert again == first and "Monday" in str(again.blocks)
-    assert b"Monday" in entry.read_bytes()  # stored again, signed
+    assert b"Monday" in cached.entries(tmp_path / "cache", "models")[key]  # stored again, signed
+
+
+@pytest.mark.parametrize("damage", ["not a database", "pages overwritten"])
+def test_a_damaged_database_costs_only_time(tmp_path: Path, damage: str) -> None:
+    """An entries database damaged behind the cache's back (a disk fault, another file copied over it) is removed
+    and made anew: the build writes the same bytes, says nothing about it, and keeps its entries again."""
+    cache_dir, story = tmp_path / "cache", str(SAMPLES / "feature-tour.md")
+    done = _publish("build", story, "--to", "html,epub", "--out", str(tmp_path / "a"), cache_dir=cache_dir)
+    assert done.returncode == 0, done.stderr
+    database = cache_dir / cache.DATABASE
+    data = database.read_bytes()
+    assert len(data) > 8192 and cached.entries(cache_dir, "models")
+    kept = 0 if damage == "not a database" else 100  # the header says SQLite; the pages after it are noise
+    database.write_bytes(data[:kept] + bytes(range(256)) * ((len(data) - kept) // 256))
+    done = _publish("build", story, "--to", "html,epub", "--out", str(tmp_path / "b"), cache_dir=cache_dir)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 2  # the two "wrote" lines
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert cached.entries(cache_dir, "models") and cached.entries(cache_dir, "pieces")
 
 
 def test_a_reader_warning_is_given_again_from_the_cache(tmp_path: Path) -> None:
@@ -149,13 +170,15 @@ def test_the_cache_stays_under_its_cap(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
     for number in range(40):
         cache.put("pieces", cache.fingerprint(str(number)), b"x" * 10_000)
-    entries = _entries(tmp_path / "cache", "pieces")
+    entries = cached.entries(tmp_path / "cache", "pieces")
     assert len(entries) == 40
-    oldest = sorted(entries, key=lambda p: p.stat().st_mtime_ns)[0]
-    os.utime(oldest, (1, 1))
+    oldest = sorted(entries)[7]
+    cached.change(tmp_path / "cache", "pieces", oldest, used=1.0)
+    size = (tmp_path / "cache" / cache.DATABASE).stat().st_size
     assert cache.prune(cap=200_000) > 0
-    left = _entries(tmp_path / "cache", "pieces")
-    assert sum(p.stat().st_size for p in left) <= 200_000 and oldest not in left
+    left = cached.entries(tmp_path / "cache", "pieces")
+    assert sum(map(len, left.values())) <= 200_000 and oldest not in left
+    assert (tmp_path / "cache" / cache.DATABASE).stat().st_size < size / 2  # the space given back
 
 
 def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -167,7 +190,7 @@ def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys.readouterr()
     assert main(["cache", "info"]) == 0
     shown = capsys.readouterr().out
-    assert f"folder: {tmp_path / 'cache'}" in shown and "models: 1 files" in shown and "pieces: 1 files" in shown
+    assert f"folder: {tmp_path / 'cache'}" in shown and "models: 1 entries" in shown and "pieces: 1 entries" in shown
     assert main(["cache", "clear"]) == 0
     assert not _entries(tmp_path / "cache", "models") and not _entries(tmp_path / "cache", "pieces")
 

@@ -21,6 +21,8 @@ from publish.backends.docx import render
 from publish.build.resources import Resources
 from publish.present.theme import Theme, load_theme
 
+import cached
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
@@ -108,14 +110,14 @@ def test_styled_template_is_kept_in_the_cache_and_gives_the_same_bytes(tmp_path:
     outputs = {}
     for run in ("cold", "warm", "damaged", "none"):
         if run == "damaged":
-            for entry in cache_dir.glob("pieces-*/*/*.entry"):
-                entry.write_bytes(entry.read_bytes()[:-100])
+            for key, stored in cached.entries(cache_dir, "pieces").items():
+                cached.change(cache_dir, "pieces", key, data=stored[:-100])
         extra = ("--no-cache",) if run == "none" else ()
         done = _publish("build", article, brief, "--to", "docx", "--out", str(tmp_path / run), *extra,
                         cache_dir=cache_dir)
         assert done.returncode == 0, done.stderr
         outputs[run] = {p.name: p.read_bytes() for p in (tmp_path / run).iterdir()}
         if run in ("cold", "warm"):  # one styled template per language and kind: the Urdu article, the English
-            assert len(list(cache_dir.glob("pieces-*/*/*.entry"))) == 2  # packet; the warm build adds none
+            assert len(cached.entries(cache_dir, "pieces")) == 2  # packet; the warm build adds none
     assert len(outputs["cold"]) == 2
     assert outputs["cold"] == outputs["warm"] == outputs["damaged"] == outputs["none"]

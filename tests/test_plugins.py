@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+import cached
+
 EXAMPLE = Path(__file__).parent / "plugin_example"
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 NOTE = "Harbour reopens after the storm\n\nThe harbour reopened on Tuesday\nafter three days of gales.\n\n" \
@@ -134,7 +136,7 @@ def test_the_entry_points_kept_in_the_cache_follow_the_installed_packages(plugin
         return done.stdout.split()
 
     assert names() == names() == ["plaintext"]  # read, then from the cache
-    assert list((tmp_path / "cache").glob("plugins-*/*/*.entry"))
+    assert cached.entries(tmp_path / "cache", "plugins")
     (listing,) = site.glob("*.dist-info/entry_points.txt")
     listing.write_text(listing.read_text(encoding="utf-8").replace("plaintext=", "plain-words="), encoding="utf-8")
     assert names() == ["plain-words"]

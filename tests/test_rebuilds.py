@@ -18,6 +18,8 @@ from publish.errors import ModelError, PublishError
 from publish.model import jsonform
 from publish.readers import read_file
 
+import cached
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 DUPLICATES = Path(__file__).parent / "fixtures" / "duplicates"
@@ -112,7 +114,7 @@ def _pdf(manifest: Path, out: Path, cache_dir: Path | str) -> bytes:
 
 
 def _entries(cache_dir: Path) -> set[str]:
-    return {str(path.relative_to(cache_dir)) for path in cache_dir.glob("pages-*/*/*.entry")}
+    return set(cached.entries(cache_dir, "pages"))
 
 
 def test_an_unchanged_brief_pdf_is_written_from_the_cache_without_weasyprint(tmp_path: Path) -> None:
@@ -182,8 +184,8 @@ def test_a_rebuilt_brief_pdf_lays_out_only_the_changed_part(tmp_path: Path) -> N
                      encoding="utf-8")
     changed = _pdf(manifest, tmp_path / "d", cache_dir)
     assert changed != first and changed == _pdf(manifest, tmp_path / "e", "off")
-    added = _entries(cache_dir) - kept
-    reports = [name for name in added if b"%PDF-" not in (cache_dir / name).read_bytes()[:128]]  # not pages
+    stored = cached.entries(cache_dir, "pages")
+    reports = [key for key in stored.keys() - kept if b"%PDF-" not in stored[key][:128]]  # not pages
     assert 1 <= len(reports) <= 2, "the changed part (and the contents, if its numbers moved) laid out again"
     assert "One sentence added by the desk." in subprocess.run(
         ["pdftotext", str(tmp_path / "d" / "morning-brief.pdf"), "-"], capture_output=True, text=True,

@@ -13,9 +13,11 @@ a secret file the cache creates for itself (readable by this user only), and an 
 signature is never loaded. Per-article entries are plain data (JSON, XHTML), signed the same way, keyed by a
 hash of everything they depend on (the input's bytes and the reader's code; the article's JSON form, the theme's
 tokens and files, the templates, the options and publish's code), and bounded in total size (least recently
-used first; PUBLISH_CACHE_MAX_MB). Every entry is written to a temporary file and renamed into place, so
-concurrent builds, on this machine or others sharing the folder, never see half of one. Any problem with the
-cache (a read-only home, a full disk, a damaged, foreign or stale entry) only costs the time it would have saved.
+used first; PUBLISH_CACHE_MAX_MB). They are rows of one SQLite database in the folder, each written in its own
+transaction; compiled templates and hyphenation patterns are files, written to a temporary file and renamed into
+place: concurrent builds, on this machine or others sharing the folder (on a file system with POSIX locks),
+never see half of an entry. Any problem with the cache (a read-only home, a full disk, a damaged database, a
+damaged, foreign or stale entry) only costs the time it would have saved.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import os
 import re
 import secrets
 import shutil
+import sqlite3
 import stat
 import tempfile
 import threading
@@ -149,26 +152,36 @@ def _signature(key: bytes, context: str, payload: bytes) -> bytes:
 
 
 def read_signed(entry: Path, context: str) -> bytes | None:
-    """An entry's payload if it was written by `write_signed` of this cache for the same context, else None."""
-    key = _key()
-    if key is None:
-        return None
+    """An entry file's payload if it was written by `write_signed` of this cache for the same context, else None."""
     try:
         data = entry.read_bytes()
     except OSError:
         return None
-    mac_end = len(_MAGIC) + hashlib.sha256().digest_size
-    if not data.startswith(_MAGIC) or len(data) < mac_end:
-        return None
-    payload = data[mac_end:]
-    return payload if hmac.compare_digest(data[len(_MAGIC):mac_end], _signature(key, context, payload)) else None
+    return _verified(data, context)
 
 
 def write_signed(entry: Path, context: str, payload: bytes) -> None:
-    """Store a payload with this cache's signature for `context`; quietly nothing if it cannot be stored."""
+    """Store a payload in a file with this cache's signature for `context`; quietly nothing if it cannot be
+    stored."""
+    data = _signed(context, payload)
+    if data is not None:
+        _store(entry, data)
+
+
+def _signed(context: str, payload: bytes) -> bytes | None:
+    """A payload with this cache's signature for `context` before it, or None without a signing key."""
     key = _key()
-    if key is not None:
-        _store(entry, _MAGIC + _signature(key, context, payload) + payload)
+    return None if key is None else _MAGIC + _signature(key, context, payload) + payload
+
+
+def _verified(data: bytes, context: str) -> bytes | None:
+    """The payload of `_signed`'s bytes if they are signed by this cache for `context`, else None."""
+    key = _key()
+    mac_end = len(_MAGIC) + hashlib.sha256().digest_size
+    if key is None or not data.startswith(_MAGIC) or len(data) < mac_end:
+        return None
+    payload = data[mac_end:]
+    return payload if hmac.compare_digest(data[len(_MAGIC):mac_end], _signature(key, context, payload)) else None
 
 
 def load_hyphenation(languages: set[str]) -> None:
@@ -251,7 +264,6 @@ def _store(entry: Path, data: bytes) -> None:
     try:  # a unique name: builds on other machines sharing the folder may have the same process id
         fd, name = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.{os.getpid()}.", suffix=".tmp")
     except FileNotFoundError:  # its folder removed meanwhile (`publish cache clear`): made again next time
-        _made.discard(entry.parent)
         _kind_folder.cache_clear()
         return
     except OSError:
@@ -364,53 +376,130 @@ def folder_contents(folders: tuple[Path, ...]) -> str:
     return fingerprint(*parts)
 
 
-SHARD = 1
-"""Hex digits of a key naming its entry's folder: 16 folders per kind (making a folder costs as much as writing
-several entries, and a folder of ten thousand entries is still quick to look up)."""
-_made: set[Path] = set()
-"""Shard folders this process made or found."""
+DATABASE = "entries.sqlite"
+"""The file in the cache folder holding every entry `get` and `put` keep (per-article models and pieces, whole
+documents, PDF pages, language tags, plugin tables): one SQLite database, not a file per entry. Making a file is
+the dearest thing a cold build asks of the file system (on the benchmark machine half a millisecond of kernel
+time each, more than reading and storing the entry), and a build of 200 articles made 400 of them."""
+BUSY_SECONDS = 10.0
+"""How long a statement waits for another process's transaction (each holds one entry: milliseconds) before the
+cache gives up on that entry: a miss, or an entry not kept."""
+TOUCH_AFTER = 600.0
+"""Seconds an entry's use time may lag before reading it refreshes it (for the size cap): a rebuild soon after
+a build reads without writing."""
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, data BLOB NOT NULL, "
+           "size INTEGER NOT NULL, used REAL NOT NULL, PRIMARY KEY (kind, key))")
+_held = threading.local()
+"""`database`: (cache folder, process id, connection) of this thread's connection to the entries' database."""
+_inherited: list[sqlite3.Connection] = []
+"""Connections a forked process found open in its parent: never used (SQLite forbids carrying one across fork)
+nor closed (closing could release what the parent holds), only kept from the garbage collector."""
 
 
-def _entry_path(kind: str, key: str, *, create: bool = False) -> Path | None:
-    """Where an entry is kept; with `create`, its shard folder is made (for storing it)."""
-    base = folder(kind)
+def _database() -> sqlite3.Connection | None:
+    """This thread's connection to the cache's entries database, opened (and the database made) on first use in
+    this process and cache folder; None when the cache is off or the database cannot be opened."""
+    base = root()
     if base is None:
         return None
-    shard = base / key[:SHARD]
-    if create and shard not in _made:
+    held = getattr(_held, "database", None)
+    if held is not None:
+        folder_of, pid, connection = held
+        if pid != os.getpid():
+            _inherited.append(connection)
+        elif folder_of == base:
+            return connection  # type: ignore[no-any-return]
+        else:  # another cache folder (PUBLISH_CACHE_DIR changed): one connection per thread at a time
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+        _held.database = None
+    connection = _connect(base / DATABASE)
+    if connection is not None:
+        _held.database = (base, os.getpid(), connection)
+    return connection
+
+
+def _connect(path: Path) -> sqlite3.Connection | None:
+    """A connection to the entries database at `path`, made private on creation; a damaged database is removed
+    and made anew (its entries were only time saved)."""
+    for attempt in range(2):
+        connection = None
         try:
-            shard.mkdir(exist_ok=True, mode=0o700)
-        except FileNotFoundError:  # the kind's folder removed meanwhile (`publish cache clear`): made again
-            _kind_folder.cache_clear()
-            if folder(kind) != base:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            info = os.fstat(fd)
+            os.close(fd)
+            if _unsafe(info) or not stat.S_ISREG(info.st_mode):
                 return None
-            try:
-                shard.mkdir(exist_ok=True, mode=0o700)
-            except OSError:
+            connection = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=TRUNCATE")  # the journal file is made once, not per write
+            connection.execute("PRAGMA synchronous=OFF")  # a cache: a crash of the machine costs it, no output
+            connection.execute("PRAGMA auto_vacuum=INCREMENTAL")  # (taken when the database is new) pruning frees space
+            connection.execute(_SCHEMA)
+            return connection
+        except (OSError, sqlite3.Error) as exc:
+            if connection is not None:
+                connection.close()
+            if attempt or not _damaged(exc, path):
                 return None
-        except OSError:
-            return None
-        _made.add(shard)
-    return shard / f"{key[SHARD:]}.entry"
+    return None
+
+
+def _damaged(exc: BaseException, path: Path | None = None) -> bool:
+    """Whether an error says the entries database is damaged (not a database, or malformed); if so, it is removed
+    (this process's connection closed), to be made anew by the next connection."""
+    if getattr(exc, "sqlite_errorcode", None) not in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return False
+    held = getattr(_held, "database", None)
+    if held is not None and held[1] == os.getpid():
+        with contextlib.suppress(sqlite3.Error):
+            held[2].close()
+        path = path or held[0] / DATABASE
+    _held.database = None
+    if path is not None:
+        for name in (path, path.with_name(path.name + "-journal")):
+            with contextlib.suppress(OSError):
+                name.unlink()
+    return True
+
+
+def _versioned(kind: str) -> str:
+    return f"{kind}-{__version__}"
 
 
 def get(kind: str, key: str) -> bytes | None:
-    """A signed entry's payload (its use time refreshed, for the size cap), or None."""
-    entry = _entry_path(kind, key)
-    if entry is None:
+    """A signed entry's payload (its use time refreshed now and then, for the size cap), or None."""
+    database = _database()
+    if database is None:
         return None
-    payload = read_signed(entry, f"{kind}|{key}")
-    if payload is not None:
-        with contextlib.suppress(OSError):
-            os.utime(entry)
+    kind = _versioned(kind)
+    try:
+        rows = database.execute("SELECT data, used FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchall()
+    except sqlite3.Error as exc:  # (every statement is stepped to its end: no lock is held after it, nor at a fork)
+        _damaged(exc)
+        return None
+    if not rows or not isinstance(rows[0][0], bytes):
+        return None
+    row = rows[0]
+    payload = _verified(row[0], f"{kind}|{key}")
+    now = time.time()
+    if payload is not None and not now - TOUCH_AFTER < row[1] <= now:
+        with contextlib.suppress(sqlite3.Error):
+            database.execute("UPDATE entries SET used = ? WHERE kind = ? AND key = ?", (now, kind, key))
     return payload
 
 
 def put(kind: str, key: str, payload: bytes) -> None:
-    """Store a signed entry (through a temporary file and a rename: concurrent builds never see half of one)."""
-    entry = _entry_path(kind, key, create=True)
-    if entry is not None:
-        write_signed(entry, f"{kind}|{key}", payload)
+    """Store a signed entry (in one transaction: concurrent builds never see half of one); quietly nothing if it
+    cannot be stored."""
+    database = _database()
+    data = _signed(f"{_versioned(kind)}|{key}", payload)
+    if database is None or data is None:
+        return
+    try:
+        database.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
+                         (_versioned(kind), key, data, len(data), time.time()))
+    except sqlite3.Error as exc:  # busy past BUSY_SECONDS, a full disk, a read-only folder...
+        _damaged(exc)
 
 
 def get_json(kind: str, key: str) -> Any:
@@ -439,38 +528,34 @@ def cap_bytes() -> int:
     return max(0, int(megabytes * 1024 * 1024))
 
 
-def _entries() -> list[tuple[float, int, Path]]:
-    """Every per-article entry: (last used, size, path)."""
-    base = root()
-    if base is None:
-        return []
-    found = []
-    for kind in ARTICLE_KINDS:
-        for entry in base.glob(f"{kind}-*/*/*.entry"):
-            with contextlib.suppress(OSError):
-                info = entry.stat()
-                found.append((max(info.st_atime, info.st_mtime), info.st_size, entry))
-    return found
-
-
 def prune(cap: int | None = None) -> int:
     """Remove the least recently used per-article entries until the cache is under its cap (to 80% of it, so
-    builds do not prune on every run); the number removed. Another build's entries in use are safe to remove:
-    a missing entry is only a miss."""
+    builds do not prune on every run), and give the space they held back to the file system; the number removed.
+    Another build's entries in use are safe to remove: a missing entry is only a miss."""
     limit = cap_bytes() if cap is None else cap
-    entries = _entries()
-    total = sum(size for _, size, _ in entries)
-    if total <= limit:
+    database = _database()
+    if database is None:
         return 0
-    removed = 0
-    for _, size, entry in sorted(entries):
-        if total <= limit * 0.8:
-            break
-        with contextlib.suppress(OSError):
-            entry.unlink()
-            removed += 1
+    capped = f"substr(kind, 1, instr(kind, '-') - 1) IN ({', '.join('?' * len(ARTICLE_KINDS))})"
+    try:
+        ((total,),) = database.execute(f"SELECT coalesce(sum(size), 0) FROM entries WHERE {capped}",
+                                       ARTICLE_KINDS).fetchall()
+        if total <= limit:
+            return 0
+        doomed = []
+        for kind, key, size in database.execute(f"SELECT kind, key, size FROM entries WHERE {capped} ORDER BY used",
+                                                ARTICLE_KINDS).fetchall():
+            if total <= limit * 0.8:
+                break
+            doomed.append((kind, key))
             total -= size
-    return removed
+        with database:  # one transaction
+            database.execute("BEGIN IMMEDIATE")
+            database.executemany("DELETE FROM entries WHERE kind = ? AND key = ?", doomed)
+        database.executescript("PRAGMA incremental_vacuum;")  # (execute() would free one page)
+    except sqlite3.Error:
+        return 0
+    return len(doomed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,26 +581,38 @@ def info() -> CacheInfo:
                 kind = path.name.rsplit("-", 1)[0]
                 number, size = counts.get(kind, (0, 0))
                 counts[kind] = (number + len(files), size + sum(p.stat().st_size for p in files))
+        database = _database()
+        with contextlib.suppress(sqlite3.Error):
+            for kind, number, size in (() if database is None else database.execute(
+                    "SELECT kind, count(*), sum(size) FROM entries GROUP BY kind").fetchall()):
+                kind = kind.rsplit("-", 1)[0]
+                before = counts.get(kind, (0, 0))
+                counts[kind] = (before[0] + number, before[1] + size)
     return CacheInfo(base, counts, cap_bytes())
 
 
 def clear() -> int:
-    """Remove every entry (and the signing key, made anew on next use); the number of files removed."""
+    """Remove every entry (and the signing key, made anew on next use); the number of entries removed."""
     base = root()
     if base is None:
         return 0
     removed = 0
+    database = _database()
+    with contextlib.suppress(sqlite3.Error):
+        if database is not None:
+            ((removed,),) = database.execute("SELECT count(*) FROM entries").fetchall()
+            database.close()
+    _held.database = None
     for path in list(base.iterdir()):
         if path.is_dir() and not path.is_symlink():
             removed += sum(1 for p in path.rglob("*") if p.is_file())
             shutil.rmtree(path, ignore_errors=True)
-        elif path.name in (_KEY_NAME, "pruned") or path.name.endswith(".tmp"):
+        elif path.name in (_KEY_NAME, "pruned", DATABASE, f"{DATABASE}-journal") or path.name.endswith(".tmp"):
             with contextlib.suppress(OSError):
                 path.unlink()
-                removed += 1
+                removed += path.name not in (DATABASE, f"{DATABASE}-journal")
     _key_in.cache_clear()
     _kind_folder.cache_clear()
-    _made.clear()
     return removed
 
 
