@@ -431,7 +431,8 @@ def _connect(path: Path) -> sqlite3.Connection | None:
             if _unsafe(info) or not stat.S_ISREG(info.st_mode):
                 return None
             connection = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=TRUNCATE")  # the journal file is made once, not per write
+            connection.execute("PRAGMA journal_mode=PERSIST")  # the journal file made once, not per write, and
+            connection.execute("PRAGMA journal_size_limit=1048576")  # cut back after a large transaction (a prune)
             connection.execute("PRAGMA synchronous=OFF")  # a cache: a crash of the machine costs it, no output
             connection.execute("PRAGMA auto_vacuum=INCREMENTAL")  # (taken when the database is new) pruning frees space
             connection.execute(_SCHEMA)
