@@ -389,6 +389,8 @@ TOUCH_AFTER = 600.0
 a build reads without writing."""
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, data BLOB NOT NULL, "
            "size INTEGER NOT NULL, used REAL NOT NULL, PRIMARY KEY (kind, key))")
+_BY_USE = "CREATE INDEX IF NOT EXISTS entries_by_use ON entries (used, kind, size)"
+"""What pruning reads (the total size, then the least recently used first): the index alone, not every entry."""
 _held = threading.local()
 """`database`: (cache folder, process id, connection) of this thread's connection to the entries' database."""
 _inherited: list[sqlite3.Connection] = []
@@ -436,6 +438,7 @@ def _connect(path: Path) -> sqlite3.Connection | None:
             connection.execute("PRAGMA synchronous=OFF")  # a cache: a crash of the machine costs it, no output
             connection.execute("PRAGMA auto_vacuum=INCREMENTAL")  # (taken when the database is new) pruning frees space
             connection.execute(_SCHEMA)
+            connection.execute(_BY_USE)
             return connection
         except (OSError, sqlite3.Error) as exc:
             if connection is not None:
