@@ -3,8 +3,10 @@ bounded in size, and `publish cache info|clear` and `--no-cache`."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -156,6 +158,23 @@ def test_a_damaged_database_costs_only_time(tmp_path: Path, damage: str) -> None
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 2  # the two "wrote" lines
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
     assert cached.entries(cache_dir, "models") and cached.entries(cache_dir, "pieces")
+
+
+def test_a_database_of_another_layout_is_left_alone(tmp_path: Path) -> None:
+    """A later publish's entries database (another layout, its `user_version`) is neither used nor removed: the
+    build works without it, and writes what it would have."""
+    cache_dir, story = tmp_path / "cache", str(SAMPLES / "dar-bishkek.txt")
+    cache_dir.mkdir(mode=0o700)
+    with contextlib.closing(sqlite3.connect(cache_dir / cache.DATABASE)) as database:
+        database.execute("CREATE TABLE entries (name TEXT, value BLOB)")
+        database.execute("PRAGMA user_version = 99")
+        database.commit()
+    before = (cache_dir / cache.DATABASE).read_bytes()
+    done = _publish("build", story, "--to", "epub", "--out", str(tmp_path / "a"), cache_dir=cache_dir)
+    assert done.returncode == 0 and len(done.stderr.splitlines()) == 1, done.stderr  # "wrote ..."
+    assert (cache_dir / cache.DATABASE).read_bytes() == before
+    done = _publish("build", story, "--to", "epub", "--out", str(tmp_path / "b"), "--no-cache", cache_dir="off")
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
 
 
 def test_a_reader_warning_is_given_again_from_the_cache(tmp_path: Path) -> None:

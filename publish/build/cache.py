@@ -389,6 +389,9 @@ TOUCH_AFTER = 600.0
 a build reads without writing."""
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS entries (kind TEXT NOT NULL, key TEXT NOT NULL, data BLOB NOT NULL, "
            "size INTEGER NOT NULL, used REAL NOT NULL, PRIMARY KEY (kind, key))")
+LAYOUT = 1
+"""The database's layout (its `user_version`): a publish finding another layout leaves that database alone and
+works without the cache."""
 _BY_USE = "CREATE INDEX IF NOT EXISTS entries_by_use ON entries (used, kind, size)"
 """What pruning reads (the total size, then the least recently used first): the index alone, not every entry."""
 _held = threading.local()
@@ -439,6 +442,12 @@ def _connect(path: Path) -> sqlite3.Connection | None:
             connection.execute("PRAGMA auto_vacuum=INCREMENTAL")  # (taken when the database is new) pruning frees space
             connection.execute(_SCHEMA)
             connection.execute(_BY_USE)
+            ((layout,),) = connection.execute("PRAGMA user_version").fetchall()
+            if layout == 0:
+                connection.execute(f"PRAGMA user_version = {LAYOUT}")
+            elif layout != LAYOUT:  # a later publish's database: its entries are not for this one, nor removed
+                connection.close()
+                return None
             return connection
         except (OSError, sqlite3.Error) as exc:
             if connection is not None:
