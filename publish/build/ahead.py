@@ -106,10 +106,11 @@ def _share(items: Sequence[T], work: Callable[[T], Any], ahead: Callable[[T], bo
     silent = os.open(os.devnull, os.O_WRONLY)  # the cache's recorder still hears a reader's warnings
     os.dup2(silent, 1)
     os.dup2(silent, 2)
-    for item in items:
-        if ahead is None or ahead(item):
-            with contextlib.suppress(Exception):
-                work(item)
+    with cache.deferred():  # all written as one when the share is done, which is when the build reads them
+        for item in items:
+            if ahead is None or ahead(item):
+                with contextlib.suppress(Exception):
+                    work(item)
 
 
 def _stop(process: Any) -> None:

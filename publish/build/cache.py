@@ -485,6 +485,8 @@ def get(kind: str, key: str) -> bytes | None:
     if database is None:
         return None
     kind = _versioned(kind)
+    if _deferring() and (kind, key) in _deferred:
+        return _verified(_deferred[kind, key], f"{kind}|{key}")
     try:
         rows = database.execute("SELECT data, used FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchall()
     except sqlite3.Error as exc:  # (every statement is stepped to its end: no lock is held after it, nor at a fork)
@@ -508,11 +510,64 @@ def put(kind: str, key: str, payload: bytes) -> None:
     data = _signed(f"{_versioned(kind)}|{key}", payload)
     if database is None or data is None:
         return
+    if _deferring():
+        _deferred[_versioned(kind), key] = data
+        global _deferred_bytes
+        _deferred_bytes += len(data)
+        if _deferred_bytes > DEFER_BYTES:  # written now, to keep this process's memory bounded
+            _insert(database, [(kind, key, data) for (kind, key), data in _deferred.items()])
+            _deferred.clear()
+            _deferred_bytes = 0
+        return
+    _insert(database, [(_versioned(kind), key, data)])
+
+
+def _insert(database: sqlite3.Connection, rows: list[tuple[str, str, bytes]]) -> None:
+    now = time.time()
     try:
-        database.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
-                         (_versioned(kind), key, data, len(data), time.time()))
+        with database:  # one transaction
+            database.execute("BEGIN IMMEDIATE")
+            database.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
+                                 [(kind, key, data, len(data), now) for kind, key, data in rows])
     except sqlite3.Error as exc:  # busy past BUSY_SECONDS, a full disk, a read-only folder...
         _damaged(exc)
+
+
+_deferred: dict[tuple[str, str], bytes] = {}
+"""While `deferred` runs: the entries stored meanwhile, by kind and key, to be written at its end."""
+_deferred_bytes = 0
+_deferred_by = 0
+"""The process deferring (0: none): a process forked meanwhile writes its own entries as they come."""
+DEFER_BYTES = 16 * 1024 * 1024
+"""The most entries' bytes a process keeps waiting to be written: past it, they are written at once."""
+
+
+def _deferring() -> bool:
+    return _deferred_by == os.getpid()
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Entries stored while the block runs are written when it ends (or every DEFER_BYTES), in one transaction:
+    one lock taken, not one per entry. For a process whose entries no other process reads until it has finished:
+    a build (read by the next build), a forked share of publish.build.ahead (read by the build once the share has
+    exited; a share writing each entry in turn while the build wrote its own made each wait for the other's
+    lock). Meanwhile this process finds them as if they were written; a process it forks does not."""
+    global _deferred_by, _deferred_bytes
+    if _deferring():  # already deferring: the outer block writes them
+        yield
+        return
+    _deferred.clear()
+    _deferred_by, _deferred_bytes = os.getpid(), 0
+    try:
+        yield
+    finally:
+        pending = list(_deferred.items())
+        _deferred.clear()
+        _deferred_by, _deferred_bytes = 0, 0
+        database = _database()
+        if pending and database is not None:
+            _insert(database, [(kind, key, data) for (kind, key), data in pending])
 
 
 def get_json(kind: str, key: str) -> Any:

@@ -132,7 +132,7 @@ def build(inputs: Sequence[Path | str], options: BuildOptions, progress: Callabl
     specs = backends_for(list(options.formats))
     speedups.turned_off()  # a bad switch is one line before anything runs
     cache.root()  # decided (and any warning given) once, before anything is read
-    with processes.stop_on_signals():
+    with processes.stop_on_signals(), cache.deferred():  # the entries it stores are written as one, at its end
         written = _build(inputs, options, specs, progress)
     cache.prune_now_and_then()
     return written
