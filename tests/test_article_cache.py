@@ -200,6 +200,32 @@ def test_the_cache_stays_under_its_cap(tmp_path: Path, monkeypatch: pytest.Monke
     assert (tmp_path / "cache" / cache.DATABASE).stat().st_size < size / 2  # the space given back
 
 
+def test_entries_stored_while_deferring_are_written_together_at_the_end(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build (and a forked share of its cold work) writes the entries it stores in one transaction at its end:
+    meanwhile it finds them itself, a process it forks neither finds nor writes them, and past DEFER_BYTES they are
+    written at once."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(folder))
+    with cache.deferred():
+        cache.put("pieces", "a", b"first")
+        with cache.deferred():  # nested: the outer block writes
+            cache.put("pieces", "b", b"second")
+        assert cache.get("pieces", "a") == b"first" and cache.get("pieces", "b") == b"second"
+        assert not cached.entries(folder, "pieces")
+        child = os.fork()
+        if child == 0:  # pragma: no cover (the forked process)
+            os._exit(0 if cache.get("pieces", "a") is None else 1)
+        assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+    assert set(cached.entries(folder, "pieces")) == {"a", "b"}
+    monkeypatch.setattr(cache, "DEFER_BYTES", 1000)
+    with cache.deferred():
+        cache.put("pieces", "c", b"x" * 400)
+        assert "c" not in cached.entries(folder, "pieces")
+        cache.put("pieces", "d", b"x" * 700)
+        assert {"c", "d"} <= set(cached.entries(folder, "pieces"))
+
+
 def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                               capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))

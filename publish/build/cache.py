@@ -6,18 +6,18 @@ It lives in $PUBLISH_CACHE_DIR, else $XDG_CACHE_HOME/publish, else ~/.cache/publ
 turns it off. Entries are keyed by their sources (a template's checksum, a dictionary file's path, size and
 modification time, and the library versions), so a stale entry is never used.
 
-Nothing read from the cache can run code unless the cache made it: the folder is used only when it belongs to
-this user and no one else can write in it (else it is ignored, with one warning); hyphenation patterns are
-stored as JSON, plain data; compiled templates are code by nature, so each entry carries an HMAC-SHA256 keyed by
-a secret file the cache creates for itself (readable by this user only), and an entry without the right
-signature is never loaded. Per-article entries are plain data (JSON, XHTML), signed the same way, keyed by a
-hash of everything they depend on (the input's bytes and the reader's code; the article's JSON form, the theme's
-tokens and files, the templates, the options and publish's code), and bounded in total size (least recently
-used first; PUBLISH_CACHE_MAX_MB). They are rows of one SQLite database in the folder, each written in its own
-transaction; compiled templates and hyphenation patterns are files, written to a temporary file and renamed into
-place: concurrent builds, on this machine or others sharing the folder (on a file system with POSIX locks),
-never see half of an entry. Any problem with the cache (a read-only home, a full disk, a damaged database, a
-damaged, foreign or stale entry) only costs the time it would have saved.
+Nothing read from the cache can run code unless the cache made it: the folder is used only when it belongs to this
+user and no one else can write in it (else it is ignored, with one warning); hyphenation patterns are stored as
+JSON, plain data; compiled templates are code by nature, so each entry carries an HMAC-SHA256 keyed by a secret file
+the cache creates for itself (readable by this user only), and an entry without the right signature is never loaded.
+Per-article entries are plain data (JSON, XHTML), signed the same way, keyed by a hash of everything they depend on
+(the input's bytes and the reader's code; the article's JSON form, the theme's tokens and files, the templates, the
+options and publish's code), and bounded in total size (least recently used first; PUBLISH_CACHE_MAX_MB). They are
+rows of one SQLite database in the folder, written in transactions (a build's all at its end); compiled templates
+and hyphenation patterns are files, written to a temporary file and renamed into place: concurrent builds, on this
+machine or others sharing the folder (on a file system with POSIX locks), never see half of an entry. Any problem
+with the cache (a read-only home, a full disk, a damaged database, a damaged, foreign or stale entry) only costs the
+time it would have saved.
 """
 
 from __future__ import annotations
@@ -378,9 +378,9 @@ def folder_contents(folders: tuple[Path, ...]) -> str:
 
 DATABASE = "entries.sqlite"
 """The file in the cache folder holding every entry `get` and `put` keep (per-article models and pieces, whole
-documents, PDF pages, language tags, plugin tables): one SQLite database, not a file per entry. Making a file is
-the dearest thing a cold build asks of the file system (on the benchmark machine half a millisecond of kernel
-time each, more than reading and storing the entry), and a build of 200 articles made 400 of them."""
+documents, PDF pages, language tags, plugin tables): one SQLite database, not a file per entry. A file each cost
+its making (on the benchmark machine 0.02-0.5 ms of kernel time, with the folder; a cold build of 200 articles
+made 400) and a look at every file to learn the cache's size (benchmarks/cache_scale.py)."""
 BUSY_SECONDS = 10.0
 """How long a statement waits for another process's transaction (each holds one entry: milliseconds) before the
 cache gives up on that entry: a miss, or an entry not kept."""
@@ -485,8 +485,9 @@ def get(kind: str, key: str) -> bytes | None:
     if database is None:
         return None
     kind = _versioned(kind)
-    if _deferring() and (kind, key) in _deferred:
-        return _verified(_deferred[kind, key], f"{kind}|{key}")
+    waiting = _waiting()
+    if waiting is not None and (kind, key) in waiting:
+        return _verified(waiting[kind, key], f"{kind}|{key}")
     try:
         rows = database.execute("SELECT data, used FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchall()
     except sqlite3.Error as exc:  # (every statement is stepped to its end: no lock is held after it, nor at a fork)
@@ -510,16 +511,16 @@ def put(kind: str, key: str, payload: bytes) -> None:
     data = _signed(f"{_versioned(kind)}|{key}", payload)
     if database is None or data is None:
         return
-    if _deferring():
-        _deferred[_versioned(kind), key] = data
-        global _deferred_bytes
-        _deferred_bytes += len(data)
-        if _deferred_bytes > DEFER_BYTES:  # written now, to keep this process's memory bounded
-            _insert(database, [(kind, key, data) for (kind, key), data in _deferred.items()])
-            _deferred.clear()
-            _deferred_bytes = 0
+    waiting = _waiting()
+    if waiting is None:
+        _insert(database, [(_versioned(kind), key, data)])
         return
-    _insert(database, [(_versioned(kind), key, data)])
+    waiting[_versioned(kind), key] = data
+    _deferred.size += len(data)
+    if _deferred.size > DEFER_BYTES:  # written now, to keep this process's memory bounded
+        _insert(database, [(kind, key, data) for (kind, key), data in waiting.items()])
+        waiting.clear()
+        _deferred.size = 0
 
 
 def _insert(database: sqlite3.Connection, rows: list[tuple[str, str, bytes]]) -> None:
@@ -533,41 +534,40 @@ def _insert(database: sqlite3.Connection, rows: list[tuple[str, str, bytes]]) ->
         _damaged(exc)
 
 
-_deferred: dict[tuple[str, str], bytes] = {}
-"""While `deferred` runs: the entries stored meanwhile, by kind and key, to be written at its end."""
-_deferred_bytes = 0
-_deferred_by = 0
-"""The process deferring (0: none): a process forked meanwhile writes its own entries as they come."""
+_deferred = threading.local()
+"""While `deferred` runs in a thread: `entries` stored meanwhile (by kind and key, to be written at its end), their
+`size`, and the process deferring (`by`): a process forked meanwhile writes its own entries as they come."""
 DEFER_BYTES = 16 * 1024 * 1024
-"""The most entries' bytes a process keeps waiting to be written: past it, they are written at once."""
+"""The most entries' bytes a thread keeps waiting to be written: past it, they are written at once."""
 
 
-def _deferring() -> bool:
-    return _deferred_by == os.getpid()
+def _waiting() -> dict[tuple[str, str], bytes] | None:
+    """The entries waiting to be written by this thread's `deferred`, or None when it is not deferring."""
+    if getattr(_deferred, "by", 0) != os.getpid():
+        return None
+    entries: dict[tuple[str, str], bytes] = _deferred.entries
+    return entries
 
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Entries stored while the block runs are written when it ends (or every DEFER_BYTES), in one transaction:
-    one lock taken, not one per entry. For a process whose entries no other process reads until it has finished:
-    a build (read by the next build), a forked share of publish.build.ahead (read by the build once the share has
-    exited; a share writing each entry in turn while the build wrote its own made each wait for the other's
-    lock). Meanwhile this process finds them as if they were written; a process it forks does not."""
-    global _deferred_by, _deferred_bytes
-    if _deferring():  # already deferring: the outer block writes them
+    """Entries stored in this thread while the block runs are written when it ends (or every DEFER_BYTES), in one
+    transaction: one lock taken, not one per entry. For work whose entries no other process reads until it has
+    finished: a build (read by the next build), a forked share of publish.build.ahead (read by the build once the
+    share has exited; a share writing each entry in turn while the build wrote its own made each wait for the
+    other's lock). Meanwhile this thread finds them as if they were written; a process it forks does not."""
+    if _waiting() is not None:  # already deferring: the outer block writes them
         yield
         return
-    _deferred.clear()
-    _deferred_by, _deferred_bytes = os.getpid(), 0
+    _deferred.entries, _deferred.size, _deferred.by = {}, 0, os.getpid()
     try:
         yield
     finally:
-        pending = list(_deferred.items())
-        _deferred.clear()
-        _deferred_by, _deferred_bytes = 0, 0
+        pending = _deferred.entries
+        _deferred.entries, _deferred.size, _deferred.by = {}, 0, 0
         database = _database()
         if pending and database is not None:
-            _insert(database, [(kind, key, data) for (kind, key), data in pending])
+            _insert(database, [(kind, key, data) for (kind, key), data in pending.items()])
 
 
 def get_json(kind: str, key: str) -> Any:
