@@ -226,6 +226,24 @@ def test_entries_stored_while_deferring_are_written_together_at_the_end(tmp_path
         assert {"c", "d"} <= set(cached.entries(folder, "pieces"))
 
 
+def test_entry_files_of_a_cache_made_before_the_database_are_removed(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache folder from a publish that kept each entry in a file (`models-0.1.0/a/<key>.entry`...) loses those
+    files when the cache is next pruned: nothing reads them any more. Compiled templates and hyphenation patterns,
+    still files, stay."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(folder))
+    for kind in ("models", "pieces", "plugins"):
+        (folder / f"{kind}-0.1.0" / "a").mkdir(parents=True)
+        (folder / f"{kind}-0.1.0" / "a" / "0123.entry").write_bytes(b"x" * 100)
+    (folder / "templates-0.1.0").mkdir()
+    (folder / "templates-0.1.0" / "kept.code").write_bytes(b"code")
+    folder.chmod(0o700)
+    assert cache.prune() == 0
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["templates-0.1.0"]
+    assert (folder / "templates-0.1.0" / "kept.code").is_file()
+
+
 def test_cache_info_and_clear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                               capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))

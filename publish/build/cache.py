@@ -596,14 +596,33 @@ def cap_bytes() -> int:
     return max(0, int(megabytes * 1024 * 1024))
 
 
+STORED_KINDS = (*ARTICLE_KINDS, "plugins")
+"""The kinds of entry kept in the database (`get` and `put`); before it, each was a file under a folder of the
+kind's name and publish's version."""
+
+
+def _remove_entry_files() -> None:
+    """Remove the folders where the database's kinds of entry were files (a cache made by publish before the
+    database): nothing reads them, and nothing else would ever remove them."""
+    base = root()
+    if base is None:
+        return
+    for kind in STORED_KINDS:
+        for path in base.glob(f"{kind}-*"):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+
+
 def prune(cap: int | None = None) -> int:
     """Remove the least recently used per-article entries until the cache is under its cap (to 80% of it, so
     builds do not prune on every run), and give the space they held back to the file system; the number removed.
-    Another build's entries in use are safe to remove: a missing entry is only a miss."""
+    Another build's entries in use are safe to remove: a missing entry is only a miss. Entry files of a cache made
+    before the database are removed too."""
     limit = cap_bytes() if cap is None else cap
     database = _database()
     if database is None:
         return 0
+    _remove_entry_files()
     capped = f"substr(kind, 1, instr(kind, '-') - 1) IN ({', '.join('?' * len(ARTICLE_KINDS))})"
     try:
         ((total,),) = database.execute(f"SELECT coalesce(sum(size), 0) FROM entries WHERE {capped}",
