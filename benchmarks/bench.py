@@ -874,15 +874,20 @@ package maps to publish.templates), whatever publish is installed."""
 
 def with_baseline(case: Case, tools: Tools, folder: Path) -> Case:
     """The case with every publish command also run from the checkout in `folder`, just before the command it
-    mirrors, and a row "..., before" beside each row (against the same Pandoc runs)."""
+    mirrors, and a row "..., before" beside each row (against the same Pandoc runs). Both sides start through
+    the same launcher (this checkout's command from this checkout), so neither pays for an import hook the other
+    does not (an editable install's finder looks up every module of publish)."""
     schedule: list[Command] = []
     twins: dict[str, str] = {}
     for command in case.schedule:
         if command.argv[:len(tools.publish)] == tools.publish:
+            arguments = command.argv[len(tools.publish):]
             twin = dataclasses.replace(command, key=f"{command.key} before", argv=(
-                sys.executable, "-c", BASELINE_LAUNCHER, str(folder), *command.argv[len(tools.publish):]))
+                sys.executable, "-c", BASELINE_LAUNCHER, str(folder), *arguments))
             twins[command.key] = twin.key
             schedule.append(twin)
+            command = dataclasses.replace(command, argv=(sys.executable, "-c", BASELINE_LAUNCHER, str(REPO),
+                                                         *arguments))
         schedule.append(command)
     rows: list[Row] = []
     for row in case.rows:
