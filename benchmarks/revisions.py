@@ -6,7 +6,8 @@
 The revision is checked out into a temporary git worktree and handed to `bench.py --baseline`, which runs every
 publish command of the chosen cases with that checkout's code too, just before the command it mirrors
 (interleaved, so a busy moment of a shared machine falls on both sides alike), on a row of its own marked
-"before", against the same Pandoc runs; CPU time stands beside wall time. Every other option is bench.py's.
+"before", against the same Pandoc runs; both sides start through the same launcher, from their own checkouts.
+CPU time stands beside wall time. Every other option is bench.py's.
 """
 
 from __future__ import annotations
