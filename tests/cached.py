@@ -29,6 +29,14 @@ def change(cache_dir: Path, kind: str, key: str, *, data: bytes | None = None, u
             database.execute("UPDATE entries SET used = ? WHERE kind LIKE ? AND key = ?", (used, f"{kind}-%", key))
 
 
+def used(cache_dir: Path, kind: str, key: str) -> float:
+    """When an entry was last used, as the database says."""
+    with contextlib.closing(sqlite3.connect(cache_dir / cache.DATABASE)) as database:
+        ((when,),) = database.execute("SELECT used FROM entries WHERE kind LIKE ? AND key = ?",
+                                      (f"{kind}-%", key)).fetchall()
+    return float(when)
+
+
 def kinds(cache_dir: Path) -> set[str]:
     """The kinds of entry a cache folder holds: its folders' (compiled templates, hyphenation patterns) and its
     database's."""

@@ -202,9 +202,9 @@ def test_the_cache_stays_under_its_cap(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_entries_stored_while_deferring_are_written_together_at_the_end(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A build (and a forked share of its cold work) writes the entries it stores in one transaction at its end:
-    meanwhile it finds them itself, a process it forks neither finds nor writes them, and past DEFER_BYTES they are
-    written at once."""
+    """A build (and a forked share of its cold work) writes the entries it stores in one transaction at its end,
+    with the use times of those it read: meanwhile it finds them itself, a process it forks neither finds nor
+    writes them, and past DEFER_BYTES they are written at once."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("PUBLISH_CACHE_DIR", str(folder))
     with cache.deferred():
@@ -218,6 +218,11 @@ def test_entries_stored_while_deferring_are_written_together_at_the_end(tmp_path
             os._exit(0 if cache.get("pieces", "a") is None else 1)
         assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
     assert set(cached.entries(folder, "pieces")) == {"a", "b"}
+    cached.change(folder, "pieces", "a", used=1.0)  # read long ago: its use time is refreshed at the end too
+    with cache.deferred():
+        assert cache.get("pieces", "a") == b"first"
+        assert cached.used(folder, "pieces", "a") == 1.0
+    assert cached.used(folder, "pieces", "a") > 1.0
     monkeypatch.setattr(cache, "DEFER_BYTES", 1000)
     with cache.deferred():
         cache.put("pieces", "c", b"x" * 400)

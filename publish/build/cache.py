@@ -499,8 +499,11 @@ def get(kind: str, key: str) -> bytes | None:
     payload = _verified(row[0], f"{kind}|{key}")
     now = time.time()
     if payload is not None and not now - TOUCH_AFTER < row[1] <= now:
-        with contextlib.suppress(sqlite3.Error):
-            database.execute("UPDATE entries SET used = ? WHERE kind = ? AND key = ?", (now, kind, key))
+        if waiting is not None:  # refreshed with the entries written at the end
+            _deferred.touched.add((kind, key))
+        else:
+            with contextlib.suppress(sqlite3.Error):
+                database.execute("UPDATE entries SET used = ? WHERE kind = ? AND key = ?", (now, kind, key))
     return payload
 
 
@@ -523,20 +526,25 @@ def put(kind: str, key: str, payload: bytes) -> None:
         _deferred.size = 0
 
 
-def _insert(database: sqlite3.Connection, rows: list[tuple[str, str, bytes]]) -> None:
+def _insert(database: sqlite3.Connection, rows: list[tuple[str, str, bytes]],
+            touched: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> None:
+    """Store entries, and refresh the use time of those `touched`, in one transaction."""
     now = time.time()
     try:
         with database:  # one transaction
             database.execute("BEGIN IMMEDIATE")
             database.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
                                  [(kind, key, data, len(data), now) for kind, key, data in rows])
+            database.executemany("UPDATE entries SET used = ? WHERE kind = ? AND key = ?",
+                                 [(now, kind, key) for kind, key in touched])
     except sqlite3.Error as exc:  # busy past BUSY_SECONDS, a full disk, a read-only folder...
         _damaged(exc)
 
 
 _deferred = threading.local()
 """While `deferred` runs in a thread: `entries` stored meanwhile (by kind and key, to be written at its end), their
-`size`, and the process deferring (`by`): a process forked meanwhile writes its own entries as they come."""
+`size`, the entries read whose use time is to be refreshed (`touched`), and the process deferring (`by`): a
+process forked meanwhile writes its own entries as they come."""
 DEFER_BYTES = 16 * 1024 * 1024
 """The most entries' bytes a thread keeps waiting to be written: past it, they are written at once."""
 
@@ -551,23 +559,24 @@ def _waiting() -> dict[tuple[str, str], bytes] | None:
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Entries stored in this thread while the block runs are written when it ends (or every DEFER_BYTES), in one
-    transaction: one lock taken, not one per entry. For work whose entries no other process reads until it has
-    finished: a build (read by the next build), a forked share of publish.build.ahead (read by the build once the
-    share has exited; a share writing each entry in turn while the build wrote its own made each wait for the
-    other's lock). Meanwhile this thread finds them as if they were written; a process it forks does not."""
+    """Entries stored in this thread while the block runs are written when it ends (or every DEFER_BYTES), in
+    one transaction with the use times of the entries it read: one lock taken, not one per entry. For work whose
+    entries no other process reads until it has finished: a build (read by the next build), a forked share of
+    publish.build.ahead (read by the build once the share has exited; a share writing each entry in turn while
+    the build wrote its own made each wait for the other's lock). Meanwhile this thread finds them as if they
+    were written; a process it forks does not."""
     if _waiting() is not None:  # already deferring: the outer block writes them
         yield
         return
-    _deferred.entries, _deferred.size, _deferred.by = {}, 0, os.getpid()
+    _deferred.entries, _deferred.size, _deferred.touched, _deferred.by = {}, 0, set(), os.getpid()
     try:
         yield
     finally:
-        pending = _deferred.entries
-        _deferred.entries, _deferred.size, _deferred.by = {}, 0, 0
+        pending, touched = _deferred.entries, _deferred.touched
+        _deferred.entries, _deferred.size, _deferred.touched, _deferred.by = {}, 0, set(), 0
         database = _database()
-        if pending and database is not None:
-            _insert(database, [(kind, key, data) for (kind, key), data in pending.items()])
+        if (pending or touched) and database is not None:
+            _insert(database, [(kind, key, data) for (kind, key), data in pending.items()], touched)
 
 
 def get_json(kind: str, key: str) -> Any:
