@@ -382,8 +382,8 @@ documents, PDF pages, language tags, plugin tables): one SQLite database, not a 
 its making (on the benchmark machine 0.02-0.5 ms of kernel time, with the folder; a cold build of 200 articles
 made 400) and a look at every file to learn the cache's size (benchmarks/cache_scale.py)."""
 BUSY_SECONDS = 10.0
-"""How long a statement waits for another process's transaction (each holds one entry: milliseconds) before the
-cache gives up on that entry: a miss, or an entry not kept."""
+"""How long a statement waits for another process's transaction (one entry, or a build's entries up to DEFER_BYTES:
+milliseconds to tens of them) before the cache gives up on it: a miss, or entries not kept."""
 TOUCH_AFTER = 600.0
 """Seconds an entry's use time may lag before reading it refreshes it (for the size cap): a rebuild soon after
 a build reads without writing."""
@@ -508,17 +508,18 @@ def get(kind: str, key: str) -> bytes | None:
 
 
 def put(kind: str, key: str, payload: bytes) -> None:
-    """Store a signed entry (in one transaction: concurrent builds never see half of one); quietly nothing if it
-    cannot be stored."""
+    """Store a signed entry in a transaction (concurrent builds never see half of one): now, or while `deferred`
+    runs, with the others at its end; quietly nothing if it cannot be stored."""
     database = _database()
-    data = _signed(f"{_versioned(kind)}|{key}", payload)
+    kind = _versioned(kind)
+    data = _signed(f"{kind}|{key}", payload)
     if database is None or data is None:
         return
     waiting = _waiting()
     if waiting is None:
-        _insert(database, [(_versioned(kind), key, data)])
+        _insert(database, [(kind, key, data)])
         return
-    waiting[_versioned(kind), key] = data
+    waiting[kind, key] = data
     _deferred.size += len(data)
     if _deferred.size > DEFER_BYTES:  # written now, to keep this process's memory bounded
         _insert(database, [(kind, key, data) for (kind, key), data in waiting.items()])
