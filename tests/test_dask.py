@@ -60,11 +60,10 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
         yield address, started[1:]
-    finally:
-        for process in reversed(started):
+    finally:  # the workers first, one by one, while the scheduler still answers their goodbye (a worker that
+        for process in reversed(started):  # finds it gone retries for Dask's connect timeout, 30 s, then stops)
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in started:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
