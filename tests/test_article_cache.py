@@ -160,13 +160,15 @@ def test_a_damaged_database_costs_only_time(tmp_path: Path, damage: str) -> None
     assert cached.entries(cache_dir, "models") and cached.entries(cache_dir, "pieces")
 
 
-def test_a_database_of_another_layout_is_left_alone(tmp_path: Path) -> None:
-    """A later publish's entries database (another layout, its `user_version`) is neither used nor removed: the
-    build works without it, and writes what it would have."""
+@pytest.mark.parametrize("table", ["entries (name TEXT, value BLOB)",  # a table of other columns, and one of
+                                   "entries (kind TEXT, key TEXT, data BLOB, size INTEGER, used REAL)"])  # these
+def test_a_database_of_another_layout_is_left_alone(tmp_path: Path, table: str) -> None:
+    """A later publish's entries database (another layout, its `user_version`) is neither used, changed nor
+    removed: the build works without it, and writes what it would have."""
     cache_dir, story = tmp_path / "cache", str(SAMPLES / "dar-bishkek.txt")
     cache_dir.mkdir(mode=0o700)
     with contextlib.closing(sqlite3.connect(cache_dir / cache.DATABASE)) as database:
-        database.execute("CREATE TABLE entries (name TEXT, value BLOB)")
+        database.execute(f"CREATE TABLE {table}")
         database.execute("PRAGMA user_version = 99")
         database.commit()
     before = (cache_dir / cache.DATABASE).read_bytes()

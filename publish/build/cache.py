@@ -440,14 +440,14 @@ def _connect(path: Path) -> sqlite3.Connection | None:
             connection.execute("PRAGMA journal_size_limit=1048576")  # cut back after a large transaction (a prune)
             connection.execute("PRAGMA synchronous=OFF")  # a cache: a crash of the machine costs it, no output
             connection.execute("PRAGMA auto_vacuum=INCREMENTAL")  # (taken when the database is new) pruning frees space
+            ((layout,),) = connection.execute("PRAGMA user_version").fetchall()
+            if layout not in (0, LAYOUT):  # a later publish's database: its entries are not for this one, nor is
+                connection.close()        # anything of this one's added to it
+                return None
             connection.execute(_SCHEMA)
             connection.execute(_BY_USE)
-            ((layout,),) = connection.execute("PRAGMA user_version").fetchall()
             if layout == 0:
                 connection.execute(f"PRAGMA user_version = {LAYOUT}")
-            elif layout != LAYOUT:  # a later publish's database: its entries are not for this one, nor removed
-                connection.close()
-                return None
             return connection
         except (OSError, sqlite3.Error) as exc:
             if connection is not None:
