@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from test_bad_inputs import _parses
 
+from publish import readers
 from publish.cli import main
+from publish.errors import InputError
 from publish.readers import read_file
 
 from catalogue import EARLIER
@@ -151,3 +153,17 @@ def test_marks_are_capped_in_subheads_and_table_cells_too(tmp_path: Path, monkey
     html = (tmp_path / "out" / "places.html").read_text(encoding="utf-8")
     assert html.count("<em>a</em>") == 300 and "ab" * 200 in html  # 100 marks kept in each, the rest plain
     assert_same_words(read_file(Path("places.md")).article, tmp_path / "out" / "places.html")
+
+
+def test_a_file_whose_size_stat_does_not_know_is_read_to_its_end_and_to_the_limit(monkeypatch: pytest.MonkeyPatch
+                                                                                   ) -> None:
+    """An input is read as far as stat said and a byte more; one that holds more (it grew meanwhile, or stat gives no
+    size, as for /proc's files) is read on, to the limit, and refused past it as any large input is."""
+    status = Path("/proc/self/status")
+    if not status.is_file() or status.stat().st_size:
+        pytest.skip("needs Linux's /proc, whose files stat as empty")
+    data = readers.load_bytes(status)
+    assert data.startswith(b"Name:") and b"\nVmPeak:" in data and data.endswith(b"\n")  # every line, not one byte
+    monkeypatch.setattr(readers, "MAX_INPUT_BYTES", 64)
+    with pytest.raises(InputError, match=r"/proc/self/status: grew past 0 MiB while being read"):
+        readers.load_bytes(status)
