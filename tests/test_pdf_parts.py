@@ -338,10 +338,10 @@ def test_stitched_builds_are_byte_identical(monkeypatch: pytest.MonkeyPatch) -> 
     assert pdfparts.render(brief, html, context) == pdfparts.render(brief, html, context)
 
 
-def test_a_brief_is_cut_alike_and_its_pdf_the_same_bytes_whatever_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where a brief is cut into parts shows in its PDF's bytes (each part's subsets and resources), so the cut does
-    not depend on the machine: built as if on one core and on three, the brief is laid out in the same parts and
-    stitched into the same bytes."""
+def test_a_brief_is_cut_alike_whatever_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part's layout is kept in the cache under its HTML, so the cut does not depend on the machine (machines
+    sharing a cache folder find each other's parts): built as if on one core and on three, the brief is laid out in
+    the same parts, and stitched into the same bytes."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1718150400")
     monkeypatch.setattr(pdfparts, "PARTS", 3)
     brief, context = _context(True, "")
@@ -359,6 +359,55 @@ def test_a_brief_is_cut_alike_and_its_pdf_the_same_bytes_whatever_the_cores(monk
         built.append(pdfparts.render(brief, html, context))
     assert parts == [3, 3] and len(brief.articles) > 3
     assert built[0] is not None and built[0] == built[1]
+
+
+GROUPS_AND_GRADIENTS = (
+    '{% include "builtin/collection-print.css.j2" %}\n'
+    ".article h2 { opacity: 0.85; }\n"
+    ".article-header { background: linear-gradient(#ffffff, #e8eef4); }\n"
+    "blockquote { background: radial-gradient(#ffffff, #f0f0f0); }\n")
+"""Styles for which WeasyPrint draws groups, patterns, shadings and graphics states, which it names by a count
+through the document (through the part, when laid out in parts)."""
+
+
+@pytest.mark.parametrize("variant", ["", "pdf/ua-1"])
+@pytest.mark.parametrize("styles", ["theme", "gradients"])
+def test_a_briefs_pdf_is_the_same_bytes_however_it_is_cut(variant: str, styles: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the brief is cut into parts leaves no trace in its PDF: each page names only the fonts, images and
+    graphics states it uses, each font is one program made from the union of its subsets, each image, form and
+    pattern is embedded once, and the objects, the resources WeasyPrint counts, the structure tree's keys and its
+    table cells' IDs are numbered in the document's order. So a rebuild may lay out the articles in other groups
+    than the build before and still write its bytes. Built in two, three and seven parts (one per article), the
+    brief is the same bytes, and draws the single pass's pages."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1718150400")
+    templates: tuple[Path, ...] = ()
+    if styles == "gradients":
+        (tmp_path / "collection-print.css.j2").write_text(GROUPS_AND_GRADIENTS, encoding="utf-8")
+        templates = (tmp_path,)
+    brief, context = _context(True, variant, templates=templates)
+    html = pdf_backend.print_html(brief, context)
+    built = {}
+    for parts in (2, 3, len(brief.articles)):
+        monkeypatch.setattr(pdfparts, "PARTS", parts)
+        built[parts] = pdfparts.render(brief, html, context)
+    assert len(brief.articles) == 7 and all(data is not None for data in built.values())
+    assert len(set(built.values())) == 1, {parts: len(data or b"") for parts, data in built.items()}
+    with pikepdf.open(io.BytesIO(built[2])) as pdf:
+        if styles == "gradients":
+            assert any("/Pattern" in page.obj.Resources for page in pdf.pages), "the styles drew no pattern"
+        drawn = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") in ("/Image", "/Form")]
+        assert len({pdfparts._content_key(o) for o in drawn}) == len(drawn)  # none twice
+        for page in pdf.pages:
+            fonts = page.obj.Resources.get("/Font", {})
+            content = b"".join(s.read_bytes() for s in page.obj.Contents) \
+                if isinstance(page.obj.Contents, pikepdf.Array) else page.obj.Contents.read_bytes()
+            assert all(name.encode() in content for name in fonts)  # only what the page uses
+    if styles == "gradients" and not variant:
+        single = pdf_backend.render(brief, dataclasses.replace(context, pdf_parts="off"))
+        mine, theirs = page_images(built[2], tmp_path, "stitched"), page_images(single, tmp_path, "single")
+        assert len(mine) == len(theirs)
+        assert [n for n, (a, b) in enumerate(zip(mine, theirs, strict=True), 1) if a != b] == []
 
 
 def test_the_streams_around_each_page_are_one_object_each(both: Both) -> None:

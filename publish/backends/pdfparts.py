@@ -27,7 +27,9 @@ collection's element structure (the other parts are left as empty, undisplayed e
    from the layout that stands), the front part's document metadata, XMP, language, viewer preferences and output
    intents, and for tagged variants (PDF/UA, PDF/A-a) one structure tree: each part's tree under one document
    element, its parent tree renumbered, /StructParents per page, role maps merged. Each font's per-part subsets
-   become one embedded font (`share_fonts`).
+   become one embedded font (`share_fonts`). Nothing of the cut shows in the bytes: each page names only the
+   resources it uses, each image is embedded once, and the objects, the parent tree's keys and the table cells'
+   IDs are numbered in the document's order, so the PDF is the same bytes however its pages were laid out together.
 
 Named strings (`string-set`, the running heads) carry from part to part: each part reports the last values it
 set, and the next part starts from them.
@@ -47,6 +49,7 @@ import contextlib
 import contextvars
 import copy
 import dataclasses
+import hashlib
 import io
 import logging
 import multiprocessing as mp
@@ -89,8 +92,8 @@ pages, not several (a 1,000-article brief's sections are some 370 pages each).""
 PARTS = 12
 """Body parts at most: six per core on two cores, enough that a long part does not leave the other core idle at the
 end (each part lays out the collection's styles again: more cost a cold build more). Not a multiple of the cores:
-where a brief is cut shows in the PDF's bytes (each part's fonts and resources), so it is cut alike, and its PDF
-is the same bytes, on every machine."""
+the PDF's bytes do not depend on the cut (`stitch`), but a part's layout is kept in the cache under its HTML, so
+machines that share a cache folder find each other's parts only if they cut a brief alike."""
 AUTO_ARTICLES = 24
 """`--pdf-parts auto` lays out in parts from this many articles; below, starting the workers and laying out the
 theme's styles once per part cost more than they save."""
@@ -837,6 +840,119 @@ def _share_wrappers(out: pikepdf.Pdf) -> None:
                 contents[index] = shared.setdefault(data, out.make_stream(data))
 
 
+_NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
+
+
+_NUMBERED = re.compile(r"/[spx]\d+")
+"""The names WeasyPrint gives graphics states, groups, patterns and shadings: counted through a document, so the
+same page laid out in another part names them otherwise."""
+_NAMED_BY = {"gs": "/ExtGState", "Do": "/XObject", "sh": "/Shading", "scn": "/Pattern", "SCN": "/Pattern"}
+"""The operators that name a resource, as their last operand, and its kind."""
+
+
+def _canonical_resources(out: pikepdf.Pdf) -> None:
+    """Make every page's resources what its own content alone gives, whatever part it was laid out in.
+
+    A part's pages share one resource dictionary naming all of the part's fonts, graphics states and images, and
+    WeasyPrint embeds an image, a pattern or a group once per part and names groups, patterns and shadings by a
+    count through the part: kept so, a page's bytes, and the numbering of every object after it, would depend on
+    which pages were laid out together. So each page, and each form or tiling pattern it draws, is given resources
+    naming only what its content uses; names counted through the part are numbered again in the order its content
+    uses them; and each object so made (an image, a form, a pattern, a shading) is kept once for the whole PDF.
+    Fonts are left to `share_fonts`."""
+    shared: dict[bytes, Any] = {}
+    done: dict[tuple[int, int], Any] = {}
+
+    def canonical(item: Any) -> Any:
+        if not isinstance(item, pikepdf.Object) or not item.is_indirect:
+            return item
+        if item.objgen not in done:
+            if isinstance(item, pikepdf.Stream) and "/Resources" in item and (
+                    item.get("/Subtype") == "/Form" or item.get("/PatternType") == 1):
+                holder(item, [item])
+            done[item.objgen] = shared.setdefault(_content_key(item), item)
+        return done[item.objgen]
+
+    def holder(obj: Any, streams: list[Any]) -> None:
+        resources = obj.get("/Resources")
+        if not isinstance(resources, pikepdf.Dictionary):
+            return
+        content = [stream.read_bytes() for stream in streams]
+        used = {b"/" + _unescaped(name) for data in content for name in _NAME.findall(data)}
+        own = pikepdf.Dictionary()
+        for kind, value in resources.items():
+            if isinstance(value, pikepdf.Dictionary):
+                named = {key: item if kind == "/Font" else canonical(item)
+                         for key, item in value.items() if key.encode() in used}
+                if named:
+                    own[kind] = pikepdf.Dictionary(named)
+            else:
+                own[kind] = value
+        numbered = {kind: [name for name in own[kind] if _NUMBERED.fullmatch(name)]
+                    for kind in sorted(set(_NAMED_BY.values())) if kind in own}
+        if any(numbered.values()):
+            renamed = _numbered_in_order(streams, content, {kind: set(names) for kind, names in numbered.items()})
+            for kind, names in renamed.items():
+                own[kind] = pikepdf.Dictionary({names.get(key, key): item for key, item in own[kind].items()})
+        obj.Resources = own
+
+    for page in out.pages:
+        contents = page.obj.get("/Contents")
+        holder(page.obj, list(contents) if isinstance(contents, pikepdf.Array) else
+               [contents] if contents is not None else [])
+
+
+def _numbered_in_order(streams: list[Any], content: list[bytes], names: dict[str, set[str]],
+                       ) -> dict[str, dict[str, str]]:
+    """Number the counted resource `names` (per kind) again in the order the content streams use them, rewriting
+    the streams that use them; return each kind's old name to new."""
+    renamed: dict[str, dict[str, str]] = {kind: {} for kind in names}
+    for stream, data in zip(streams, content, strict=True):
+        if not re.search(rb"/[spx]\d", data):
+            continue
+        instructions = list(pikepdf.parse_content_stream(stream))
+        for index, instruction in enumerate(instructions):
+            if not isinstance(instruction, pikepdf.ContentStreamInstruction):
+                continue
+            kind = _NAMED_BY.get(str(instruction.operator))
+            operands = list(instruction.operands)
+            if kind not in names or not operands or str(operands[-1]) not in names[kind]:
+                continue
+            old = str(operands[-1])
+            new = renamed[kind].setdefault(old, f"{old[:2]}{len(renamed[kind])}")
+            operands[-1] = pikepdf.Name(new)
+            instructions[index] = pikepdf.ContentStreamInstruction(operands, instruction.operator)
+        # written again even where no name changed: its bytes must not depend on whether one did
+        stream.write(pikepdf.unparse_content_stream(instructions))
+    return renamed
+
+
+def _content_key(value: Any, depth: int = 0) -> bytes:
+    """A digest of what an object holds, whatever its objects' numbers: equal for the same image, form or pattern
+    embedded by two parts."""
+    digest = hashlib.sha256()
+    if depth > 32:
+        raise _Fallback("resources nested too deep to compare")
+    if isinstance(value, pikepdf.Stream):
+        digest.update(b"stream" + _content_key(pikepdf.Dictionary(
+            {name: item for name, item in value.stream_dict.items() if name != "/Length"}), depth + 1))
+        digest.update(value.read_raw_bytes())
+    elif isinstance(value, pikepdf.Dictionary):
+        for name, item in sorted(value.items()):
+            digest.update(name.encode() + b" " + _content_key(item, depth + 1))
+    elif isinstance(value, pikepdf.Array):
+        for item in value:
+            digest.update(b"[" + _content_key(item, depth + 1))
+    else:
+        digest.update(repr(value.unparse() if isinstance(value, pikepdf.Object) else value).encode())
+    return digest.digest()
+
+
+def _unescaped(name: bytes) -> bytes:
+    """A name token's characters, its `#xx` escapes decoded."""
+    return re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name) if b"#" in name else name
+
+
 def _own_resources(holder: Any) -> Any:
     """Give a page a resource dictionary of its own (direct, its kinds copied), naming what the shared one named."""
     shared = holder.get("/Resources")
@@ -1523,11 +1639,18 @@ def stitch(laid: Laid) -> bytes:
     if tree is not None:
         _merge_structure(out, tree, parts_trees)
     share_fonts(out)
+    _canonical_resources(out)
     _share_wrappers(out)
+    # Saved once to number its objects in the order they are reached (in memory they are numbered as they were
+    # copied from the parts), then packed: the bytes do not depend on how the pages were shared out.
+    numbered = io.BytesIO()
+    out.save(numbered, object_stream_mode=pikepdf.ObjectStreamMode.disable, compress_streams=False,
+             stream_decode_level=pikepdf.StreamDecodeLevel.none)
     buffer = io.BytesIO()
-    out.save(buffer, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate if out.pdf_version >= "1.5"
-             else pikepdf.ObjectStreamMode.disable)
+    with pikepdf.open(numbered) as again:
+        again.save(buffer, deterministic_id=True, compress_streams=True,
+                   object_stream_mode=pikepdf.ObjectStreamMode.generate if again.pdf_version >= "1.5"
+                   else pikepdf.ObjectStreamMode.disable)
     return buffer.getvalue()
 
 
@@ -1659,6 +1782,10 @@ def _merge_structure(out: pikepdf.Pdf, tree: Any, parts: list[tuple[pikepdf.Pdf,
     kids = list(document.get("/K", []))
     for source, first in parts:
         source_tree = source.Root.StructTreeRoot
+        source_document = _document_element(source_tree)
+        for kid in source_document.get("/K", []):  # its parent is the stitched document's, not the part's (which
+            if isinstance(kid, pikepdf.Dictionary) and "/P" in kid:  # holds the part's hollow elements): nothing
+                del kid.P  # copied from the part brings the part's own tree along
         count = len(source.pages) - 1
         renumber: dict[int, int] = {}
         for index, page in enumerate(list(source.pages)[1:]):
@@ -1680,7 +1807,6 @@ def _merge_structure(out: pikepdf.Pdf, tree: Any, parts: list[tuple[pikepdf.Pdf,
                         merged[next_key] = _copied(out, source_nums[old])
                     next_key += 1
         kept = {page.obj.objgen for page in list(source.pages)[1:]}
-        source_document = _document_element(source_tree)
         for kid in source_document.get("/K", []):
             pages = _pages_in(kid, set())
             if pages and not pages & kept:
@@ -1690,11 +1816,87 @@ def _merge_structure(out: pikepdf.Pdf, tree: Any, parts: list[tuple[pikepdf.Pdf,
             kids.append(copied)
         roles.update(dict(source_tree.get("/RoleMap", {}).items()) if "/RoleMap" in source_tree else {})
     document.K = pikepdf.Array(kids)
+    # numbered again in the document's order, a page's content before its annotations: the keys do not depend on
+    # how the pages were shared out among the parts
+    numbered: dict[int, Any] = {}
+    for page in out.pages:
+        holders = [(page.obj, "/StructParents"), *((annotation, "/StructParent")
+                                                   for annotation in page.obj.get("/Annots", []))]
+        for holder, name in holders:
+            if name in holder:
+                numbered[len(numbered)] = merged.get(int(holder[name]))
+                holder[name] = len(numbered) - 1
+    merged = {key: value for key, value in numbered.items() if value is not None}
+    _number_ids(document)
+    in_tree = _parents_named(document)
+    for value in merged.values():  # marked content WeasyPrint tags outside the tree (a NonStruct around a margin
+        for element in value if isinstance(value, pikepdf.Array) else [value]:  # box's text) keeps the document
+            climbed = 0  # as its parent, as in a single pass: not the part's own document element
+            while isinstance(element, pikepdf.Dictionary) and element.objgen not in in_tree and climbed < 64:
+                parent = element.get("/P")
+                if isinstance(parent, pikepdf.Dictionary) and parent.get("/S") == "/Document":
+                    element.P = document
+                    break
+                element, climbed = parent, climbed + 1
+    next_key = len(numbered)
     tree.ParentTree = out.make_indirect(pikepdf.Dictionary(
         Nums=pikepdf.Array([item for key in sorted(merged) for item in (key, merged[key])])))
     tree.ParentTreeNextKey = next_key
     if roles:
         tree.RoleMap = pikepdf.Dictionary(roles)
+
+
+def _parents_named(document: Any) -> set[tuple[int, int]]:
+    """Point each structure element's /P at the element whose /K holds it (a part's top elements at the stitched
+    document element), and return the elements of the tree."""
+    seen: set[tuple[int, int]] = set()
+    pending = [document]
+    while pending:
+        element = pending.pop()
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid and kid.is_indirect and kid.objgen not in seen:
+                seen.add(kid.objgen)
+                if kid.get("/P") is None or kid.P.objgen != element.objgen:
+                    kid.P = element
+                pending.append(kid)
+    return seen
+
+
+def _number_ids(document: Any) -> None:
+    """Name the structure elements' IDs (a table's header cells, which its data cells' /Headers name) after their
+    table's place in the document: WeasyPrint names them after an object of its own, which differs from part to
+    part, and the stitched PDF must not depend on how the pages were shared out among the parts."""
+    tables: dict[str, str] = {}
+    renamed: dict[str, str] = {}
+
+    def name(old: str) -> str:
+        if old not in renamed:
+            table, _, rest = old.partition("-")
+            number = tables.setdefault(table, str(len(tables) + 1))
+            renamed[old] = f"{number}-{rest}" if rest else number
+        return renamed[old]
+
+    seen: set[tuple[int, int]] = set()
+    pending = [document]
+    while pending:
+        element = pending.pop()
+        if not isinstance(element, pikepdf.Dictionary) or (element.is_indirect and element.objgen in seen):
+            continue
+        if element.is_indirect:
+            seen.add(element.objgen)
+        if isinstance(element.get("/ID"), pikepdf.String):
+            element.ID = pikepdf.String(name(str(element.ID)))
+        headers = element.get("/A")
+        for attributes in (headers if isinstance(headers, pikepdf.Array) else [headers]):
+            if isinstance(attributes, pikepdf.Dictionary) and attributes.is_indirect:
+                if attributes.objgen in seen:
+                    continue
+                seen.add(attributes.objgen)
+            if isinstance(attributes, pikepdf.Dictionary) and isinstance(attributes.get("/Headers"), pikepdf.Array):
+                attributes.Headers = pikepdf.Array([pikepdf.String(name(str(item))) for item in attributes.Headers])
+        kids = element.get("/K")
+        pending += reversed(list(kids)) if isinstance(kids, pikepdf.Array) else [kids]
 
 
 def _parent_tree(tree: Any) -> dict[int, Any]:
@@ -1725,8 +1927,9 @@ def share_fonts(out: pikepdf.Pdf) -> None:
     WeasyPrint subsets each part's fonts to the glyphs it uses, keeping glyph ids (HarfBuzz's retain-gids) and
     naming a subset after its source font, so each part's subset of one font has the same name and the same ids:
     the merged font holds every part's glyphs at their ids, and the widths and the text mapping (ToUnicode) are the
-    union of the parts'. Fonts of another kind (not TrueType-based CID fonts with identity glyph mapping) stay as
-    they are.
+    union of the parts'. A font only one part uses is made again the same way, so that its program is the one a
+    cut sharing it among parts would give. Fonts of another kind (not TrueType-based CID fonts with identity glyph
+    mapping) stay as they are.
     """
     dictionaries = _font_dictionaries(out)
     groups: dict[str, list[Any]] = {}
@@ -1736,11 +1939,10 @@ def share_fonts(out: pikepdf.Pdf) -> None:
             seen.add(font.objgen)
             groups.setdefault(str(font.BaseFont), []).append(font)
     replacements: dict[tuple[int, int], Any] = {}
-    for fonts in groups.values():
-        if len(fonts) > 1:
-            merged = _merged_font(out, fonts)
-            if merged is not None:
-                replacements.update({font.objgen: merged for font in fonts})
+    for fonts in groups.values():  # a font of one part too: its program is the same bytes however the parts fell
+        merged = _merged_font(out, fonts)
+        if merged is not None:
+            replacements.update({font.objgen: merged for font in fonts})
     for fonts in dictionaries:
         for name, font in list(fonts.items()):
             if font.objgen in replacements:
@@ -1824,7 +2026,14 @@ def _merged_font(out: pikepdf.Pdf, fonts: list[Any]) -> Any:
 def _merged_program(programs: list[bytes]) -> bytes | None:
     """The font program holding every glyph of these subsets of one TrueType font, at their ids (None when one is
     not TrueType-outlined). Kept in the cache by the subsets' bytes: a rebuild after an edit that used no new glyph
-    merges nothing (fontTools takes a quarter of a second for the brief's five faces)."""
+    merges nothing (fontTools takes a quarter of a second for the brief's five faces).
+
+    The program depends on the union of the subsets' glyphs, not on how they were shared out: whatever the parts, a
+    glyph is taken as its subset has it (its bytes, not decoded), its metrics are the subsets' (a glyph a subset
+    lacks is empty there, without width), and what HarfBuzz computes for a subset from its characters is computed
+    again for the union (`cmap`, the character ranges in `OS/2`, and the maxima of `hhea` and `maxp`); the layout
+    tables (`GDEF`, `GSUB`, `GPOS`), which a PDF's glyph ids never consult, are left out. So a brief's PDF is the
+    same bytes however its pages were laid out together (`_canonical_resources`)."""
     key = cache.fingerprint("merged-font", cache.code_version(), *cache.installed(("fonttools",)), *programs) \
         if cache.root() is not None else None  # fontTools itself is imported only to merge
     found = cache.get("documents", key) if key else None
@@ -1838,25 +2047,65 @@ def _merged_program(programs: list[bytes]) -> bytes | None:
         return None
     base = max(subsets, key=lambda subset: len(subset.getGlyphOrder()))
     order = base.getGlyphOrder()
-    glyf, hmtx = base["glyf"], base["hmtx"]
+    glyf = base["glyf"]
+    metrics: dict[str, tuple[int, int]] = {}
+    characters: dict[tuple[int, int], dict[int, str]] = {}
     for subset in subsets:
-        if subset is base:
-            continue
-        their_order, theirs = subset.getGlyphOrder(), subset["glyf"]
+        their_order, theirs, their_metrics = subset.getGlyphOrder(), subset["glyf"], subset["hmtx"].metrics
         for gid, name in enumerate(their_order):
-            if not _drawn(theirs, name) or _drawn(glyf, order[gid]):
-                continue  # nothing to add: their glyph is empty, or ours is drawn already
-            glyph = theirs[name]
-            if glyph.isComposite():
-                for component in glyph.components:
-                    component.glyphName = order[their_order.index(component.glyphName)]
-            glyf[order[gid]] = glyph
-            hmtx[order[gid]] = subset["hmtx"][name]
+            ours = order[gid]
+            metrics[ours] = max(metrics.get(ours, (0, 0)), tuple(their_metrics[name]))
+            if subset is not base and _drawn(theirs, name) and not _drawn(glyf, ours):
+                glyf.glyphs[ours] = theirs.glyphs[name]  # as the subset has it: component ids are kept ids
+        for table in subset["cmap"].tables:
+            characters.setdefault((table.platformID, table.platEncID), {}).update(
+                (code, order[subset.getGlyphID(name)]) for code, name in table.cmap.items())
+    base["hmtx"].metrics = {name: metrics.get(name, (0, 0)) for name in order}
+    _union_cmap(base, characters)
+    for tag in ("GDEF", "GSUB", "GPOS", "DSIG"):
+        if tag in base:
+            del base[tag]
+    for tag, field_names, pick in (("hhea", ("advanceWidthMax", "xMaxExtent"), max),
+                                   ("hhea", ("minLeftSideBearing", "minRightSideBearing"), min),
+                                   ("head", ("xMax", "yMax"), max), ("head", ("xMin", "yMin"), min),
+                                   ("maxp", _MAXP_MAXIMA, max), ("OS/2", ("usMaxContext",), max)):
+        for name in field_names:
+            values = [getattr(subset[tag], name) for subset in subsets if hasattr(subset[tag], name)]
+            if values:
+                setattr(base[tag], name, pick(values))
+    if "OS/2" in base:
+        os2, codes = base["OS/2"], [code for table in characters.values() for code in table]
+        os2.usFirstCharIndex, os2.usLastCharIndex = min(min(codes, default=0), 0xFFFF), min(max(codes, default=0),
+                                                                                           0xFFFF)
+        os2.recalcUnicodeRanges(base)
+        os2.recalcAvgCharWidth(base)
     data = io.BytesIO()
     base.save(data, reorderTables=False)
     if key:
         cache.put("documents", key, data.getvalue())
     return data.getvalue()
+
+
+_MAXP_MAXIMA = ("maxPoints", "maxContours", "maxCompositePoints", "maxCompositeContours", "maxZones",
+                "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs", "maxStackElements",
+                "maxSizeOfInstructions", "maxComponentElements", "maxComponentDepth")
+
+
+def _union_cmap(font: Any, characters: dict[tuple[int, int], dict[int, str]]) -> None:
+    """Give `font` a `cmap` of every character of its subsets, one subtable per platform and encoding they had:
+    format 4 for the basic plane, 12 where a character lies beyond it."""
+    from fontTools.ttLib import newTable
+    from fontTools.ttLib.tables._c_m_a_p import cmap_classes
+
+    table = newTable("cmap")
+    table.tableVersion, table.tables = 0, []
+    for (platform, encoding), mapping in sorted(characters.items()):
+        kind = 12 if max(mapping, default=0) > 0xFFFF else 4
+        subtable = cmap_classes[kind](kind)
+        subtable.platformID, subtable.platEncID, subtable.language = platform, encoding, 0
+        subtable.cmap = dict(sorted(mapping.items()))
+        table.tables.append(subtable)
+    font["cmap"] = table
 
 
 def _drawn(glyf: Any, name: str) -> bool:
