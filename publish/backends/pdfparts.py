@@ -888,7 +888,7 @@ def _canonical_resources(out: pikepdf.Pdf) -> None:
                     own[kind] = pikepdf.Dictionary(named)
             else:
                 own[kind] = value
-        numbered = {kind: [name for name in own[kind] if _NUMBERED.fullmatch(name)]
+        numbered = {kind: [name for name in own[kind].keys() if _NUMBERED.fullmatch(name)]  # noqa: SIM118
                     for kind in sorted(set(_NAMED_BY.values())) if kind in own}
         if any(numbered.values()):
             renamed = _numbered_in_order(streams, content, {kind: set(names) for kind, names in numbered.items()})
