@@ -397,7 +397,7 @@ def test_a_briefs_pdf_is_the_same_bytes_however_it_is_cut(variant: str, styles: 
         if styles == "gradients":
             assert any("/Pattern" in page.obj.Resources for page in pdf.pages), "the styles drew no pattern"
         drawn = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") in ("/Image", "/Form")]
-        assert len({pdfparts._content_key(o) for o in drawn}) == len(drawn)  # none twice
+        assert len({pdfparts._content_key(o, {}) for o in drawn}) == len(drawn)  # none twice
         for page in pdf.pages:
             fonts = page.obj.Resources.get("/Font", {})
             content = b"".join(s.read_bytes() for s in page.obj.Contents) \

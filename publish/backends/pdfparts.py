@@ -862,6 +862,7 @@ def _canonical_resources(out: pikepdf.Pdf) -> None:
     Fonts are left to `share_fonts`."""
     shared: dict[bytes, Any] = {}
     done: dict[tuple[int, int], Any] = {}
+    known: dict[tuple[int, int], bytes] = {}
 
     def canonical(item: Any) -> Any:
         if not isinstance(item, pikepdf.Object) or not item.is_indirect:
@@ -870,7 +871,7 @@ def _canonical_resources(out: pikepdf.Pdf) -> None:
             if isinstance(item, pikepdf.Stream) and "/Resources" in item and (
                     item.get("/Subtype") == "/Form" or item.get("/PatternType") == 1):
                 holder(item, [item])
-            done[item.objgen] = shared.setdefault(_content_key(item), item)
+            done[item.objgen] = shared.setdefault(_content_key(item, known), item)
         return done[item.objgen]
 
     def holder(obj: Any, streams: list[Any]) -> None:
@@ -927,24 +928,29 @@ def _numbered_in_order(streams: list[Any], content: list[bytes], names: dict[str
     return renamed
 
 
-def _content_key(value: Any, depth: int = 0) -> bytes:
+def _content_key(value: Any, known: dict[tuple[int, int], bytes], depth: int = 0) -> bytes:
     """A digest of what an object holds, whatever its objects' numbers: equal for the same image, form or pattern
-    embedded by two parts."""
-    digest = hashlib.sha256()
+    embedded by two parts. Each indirect object is read once (`known`: a font that every page's furniture names is
+    not read again for every page)."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect and value.objgen in known:
+        return known[value.objgen]
     if depth > 32:
         raise _Fallback("resources nested too deep to compare")
+    digest = hashlib.sha256()
     if isinstance(value, pikepdf.Stream):
         digest.update(b"stream" + _content_key(pikepdf.Dictionary(
-            {name: item for name, item in value.stream_dict.items() if name != "/Length"}), depth + 1))
+            {name: item for name, item in value.stream_dict.items() if name != "/Length"}), known, depth + 1))
         digest.update(value.read_raw_bytes())
     elif isinstance(value, pikepdf.Dictionary):
         for name, item in sorted(value.items()):
-            digest.update(name.encode() + b" " + _content_key(item, depth + 1))
+            digest.update(name.encode() + b" " + _content_key(item, known, depth + 1))
     elif isinstance(value, pikepdf.Array):
         for item in value:
-            digest.update(b"[" + _content_key(item, depth + 1))
+            digest.update(b"[" + _content_key(item, known, depth + 1))
     else:
         digest.update(repr(value.unparse() if isinstance(value, pikepdf.Object) else value).encode())
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        known[value.objgen] = digest.digest()
     return digest.digest()
 
 
