@@ -259,3 +259,54 @@ def test_a_renumbered_brief_part_is_not_laid_out_again(tmp_path: Path) -> None:
                             text=True, check=True).stdout
     assert f"of {pages[1]}" in folios and f"of {pages[0]}" not in folios
     assert first != changed
+
+
+def test_a_changed_article_is_laid_out_alone_and_the_others_pages_borrowed(tmp_path: Path) -> None:
+    """With --article-break a run of articles laid out before lends its pages: after one article of a run of four
+    changes, that article alone is laid out, its neighbours' pages are taken from the run (only their margin boxes
+    laid out anew), and the PDF is the bytes of a build that lays every run out. Again after a second edit of the
+    same article, and after another article grows by pages (every later page numbered anew)."""
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    manifest, cache_dir, log = folder / "morning-brief.yaml", tmp_path / "cache", tmp_path / "laid"
+    probe = ("import sys\nfrom publish.backends import pdfparts\npdfparts.PARTS = 2\n"
+             "settle = pdfparts._PartLayout.settle\n"
+             "def recorded(self, context, pages):\n"
+             "    ids = [n for names in pdfparts._anchors(context) for n in names if n.endswith('-headline')]\n"
+             "    with open(sys.argv[1], 'a') as out:\n        out.write(' '.join(ids) + '\\n')\n"
+             "    return settle(self, context, pages)\n"
+             "pdfparts._PartLayout.settle = recorded\nfrom publish.cli import main\nsys.exit(main(sys.argv[2:]))")
+
+    def build(out: str, cache: Path | str) -> tuple[bytes, list[list[str]]]:
+        log.unlink(missing_ok=True)
+        environment = {**os.environ, "PUBLISH_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1700000000"}
+        done = subprocess.run([sys.executable, "-c", probe, str(log), "build", str(manifest), "--to", "pdf",
+                               "--pdf-parts", "on", "--article-break", "--out", str(tmp_path / out)],
+                              env=environment, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        laid = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+        return (tmp_path / out / "morning-brief.pdf").read_bytes(), laid
+
+    def edit(name: str, text: str) -> None:
+        story = folder / "brief" / name
+        story.write_text(story.read_text(encoding="utf-8").rstrip() + f"\n\n{text}\n", encoding="utf-8")
+
+    _, laid = build("a", cache_dir)
+    runs = [ids for ids in laid if len(ids) < 7]  # the body runs (the front matter's layouts hold every headline)
+    assert sorted(len(ids) for ids in runs) == [3, 4]
+    edit("casa-1000-power-line.md", "One sentence added by the desk.")  # the third article, in the run of four
+    changed, laid = build("b", cache_dir)
+    assert laid == [["a3-headline"]], "the changed article alone was laid out"
+    assert changed == build("b-off", "off")[0]
+    edit("casa-1000-power-line.md", "A second sentence from the desk.")
+    changed, laid = build("c", cache_dir)
+    assert laid == [["a3-headline"]] and changed == build("c-off", "off")[0]
+    edit("kyrgyz-textile-workers.md", "\n\n".join(
+        f"Paragraph {number} added by the desk: the union said that talks would resume after the holiday, and "
+        "the ministry confirmed that its negotiators had been told to prepare a second offer." for number in range(24)))
+    grown, laid = build("d", cache_dir)
+    assert [ids for ids in laid if len(ids) < 7] == [["a2-headline"]], "the grown article alone (and the contents)"
+    assert grown == build("d-off", "off")[0]
+    pages = [int(subprocess.run(["pdfinfo", str(tmp_path / out / "morning-brief.pdf")], capture_output=True,
+                                text=True, check=True).stdout.split("Pages:")[1].split()[0]) for out in ("c", "d")]
+    assert pages[1] > pages[0]

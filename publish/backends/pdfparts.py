@@ -51,6 +51,7 @@ import copy
 import dataclasses
 import hashlib
 import io
+import itertools
 import logging
 import multiprocessing as mp
 import os
@@ -170,6 +171,11 @@ class Cut:
     with its first article)."""
     owners: dict[Any, int] = field(default_factory=dict)
     """Containers (sections around articles) and the part whose copy keeps their id."""
+    members: list[list[list[Any]]] = field(default_factory=list)
+    """Per body part, its units (a section, or an article with the elements before it in its section), each as its
+    elements."""
+    firsts: dict[Any, Any] = field(default_factory=dict)
+    """Each container's first article (`owners` follows it)."""
 
 
 def cut(html: str, by_article: bool, parts: int) -> Cut:
@@ -184,21 +190,30 @@ def cut(html: str, by_article: bool, parts: int) -> Cut:
             or main.getnext() is not None:
         raise _Fallback("a collection template whose main element is not a list of sections")
     units: list[list[Any]] = []
-    first_unit: dict[Any, int] = {}
+    firsts: dict[Any, Any] = {}
     for section in sections:
         articles = [child for child in section if child.tag == "article"]
         if not by_article or not articles:
             units.append([section])
             continue
         leading = [child for child in section[:section.index(articles[0])] if isinstance(child.tag, str)]
-        first_unit[section] = len(units)
+        firsts[section] = articles[0]
         for number, article in enumerate(articles):
             units.append((leading if number == 0 else []) + [article])
     group_of = _groups(len(units), parts)
-    grouped: list[list[Any]] = [[] for _ in range(max(group_of, default=-1) + 1)]
+    grouped: list[list[list[Any]]] = [[] for _ in range(max(group_of, default=-1) + 1)]
     for unit, group in zip(units, group_of, strict=True):
-        grouped[group].extend(unit)
-    return Cut(tree, grouped, {section: group_of[unit] for section, unit in first_unit.items()})
+        grouped[group].append(unit)
+    return regroup(Cut(tree, [], firsts=firsts), grouped)
+
+
+def regroup(piece: Cut, members: list[list[list[Any]]]) -> Cut:
+    """The cut with its units grouped into body parts as `members` says (each part a list of units)."""
+    piece.members = members
+    piece.units = [[element for unit in group for element in unit] for group in members]
+    part_of = {id(element): number for number, group in enumerate(piece.units) for element in group}
+    piece.owners = {section: part_of[id(first)] for section, first in piece.firsts.items()}
+    return piece
 
 
 def _groups(count: int, parts: int) -> list[int]:
@@ -387,7 +402,9 @@ def render(collection: model.Collection, html: str | Callable[[], str], context:
         piece = cut(text, context.article_break, PARTS)
         if len(piece.units) < 2:
             return None
-        laid = _Schedule(pool, piece, press.hyphenate, _Keys.of(collection, context, press.options), workers).run()
+        keys = _Keys.of(collection, context, press.options)
+        plan = _borrowing(piece, keys) if keys is not None and piece.firsts and not context.pdf_variant else None
+        laid = _Schedule(pool, piece, press.hyphenate, keys, workers, plan).run()
         return stitch(laid)
     except _Fallback:
         return None
@@ -513,9 +530,12 @@ class _PartLayout:
     until the parent's verdict."""
 
     def __init__(self, index: int, lead: bool, kept: frozenset[str], inbox: queue.SimpleQueue[Verdict],
-                 send: Callable[[tuple[Any, ...]], None], key: str | None = None) -> None:
+                 send: Callable[[tuple[Any, ...]], None], key: str | None = None,
+                 borrow: _Borrow | None = None) -> None:
         self.index, self.lead, self.inbox, self.send = index, lead, inbox, send
         self.key = key
+        self.borrow = borrow
+        """Pages of a part laid out before that this part's first layout would give (`_Borrow`), or None."""
         """The part's cache key (publish.build.cache, kind "pages"), or None: its first layout's report is kept
         under it, and each PDF written from that layout under it and the furniture."""
         self.pristine = True
@@ -562,6 +582,8 @@ class _PartLayout:
         with pdfengine.fonts_dated(reproducible.font_moment(press.collection)):
             document = None
             known = _cached_report(self.key)
+            if known is None and self.borrow is not None:
+                known = _borrowed_report(self.borrow)
             if known is not None:  # laid out before: the parent decides from the report kept then
                 self.levels = known.levels
                 verdict = self._wait(known, consulted_known=False)
@@ -614,6 +636,10 @@ class _PartLayout:
         if self.key is None or press is None or not known.margins:
             return None
         body = cache.get("pages", _body_key(self.key))
+        borrowed = body is None and self.borrow is not None
+        if borrowed:
+            assert self.borrow is not None
+            body = _borrowed_body(self.borrow, len(known.anchors))
         if body is None:
             return None
         alone = _furniture_alone(html, known.margins)
@@ -631,6 +657,9 @@ class _PartLayout:
         written = _laid_over(body, pdfengine.write_laid_out(over, press.collection, press.options))
         if not self.warned:
             cache.put("pages", _written_key(self.key, furniture), written)
+            if borrowed:  # kept as this part's own: the next build takes them without the run they came from
+                cache.put_json("pages", self.key, _report_json(known))
+                cache.put("pages", _body_key(self.key), body)
         return written
 
     def numbered(self) -> _Furniture | None:
@@ -660,7 +689,7 @@ class _PartLayout:
             return self.preset
         report = self._report(context, pages)
         if self.pristine and not self.warned and self.key is not None and not report.fitted:
-            cache.put_json("pages", self.key, dataclasses.asdict(report) | {"words": sorted(report.words)})
+            cache.put_json("pages", self.key, _report_json(report))
         verdict = self._wait(report, consulted_known=True)
         if isinstance(verdict, _Furniture):
             return verdict
@@ -669,7 +698,7 @@ class _PartLayout:
     def _wait(self, report: _Report, consulted_known: bool) -> _Furniture | _Again | _Back:
         """Report a layout and wait for the parent's verdict: furniture (the layout stands), or another round that
         can change it (any round, when the words the layout asked pyphen about are not known: a cached report)."""
-        self.send(("counted", self.index, report))
+        self.send(("counted", self.index, report, consulted_known))
         while True:
             verdict = self.inbox.get()
             if isinstance(verdict, _Furniture):
@@ -682,7 +711,7 @@ class _PartLayout:
                 raise _Fallback("abandoned")
             if isinstance(verdict, _Back) or not consulted_known or self._changes(verdict):
                 return verdict
-            self.send(("counted", self.index, report))
+            self.send(("counted", self.index, report, consulted_known))
 
     def draft(self) -> None:
         """Write the body of the layout waiting for its verdict ahead (`_Draft`), when its furniture can be laid
@@ -1148,9 +1177,9 @@ def _worker(connection: Connection, press: _Press, parent: int) -> None:
     while True:
         message = connection.recv()
         if message[0] == "part":
-            _, index, html, lead, kept, key = message
+            _, index, html, lead, kept, key, borrow = message
             inboxes[index] = queue.SimpleQueue()
-            part = _PartLayout(index, lead, kept, inboxes[index], send, key)
+            part = _PartLayout(index, lead, kept, inboxes[index], send, key, borrow)
             thread = threading.Thread(target=run, args=(part, html), daemon=True)
             threads.append(thread)
             thread.start()
@@ -1212,6 +1241,11 @@ class _Part:
     """Whether its current layout was asked to write its body ahead of its verdict (`_Draft`)."""
     numbered: bool = False
     """Whether it was told its furniture (it is being written)."""
+    units: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    """Its units' keys and the ids in each (`_units`), where its layout may be indexed for later builds."""
+    borrow: _Borrow | None = None
+    """Pages it takes from a run laid out before (`_borrowing`)."""
+    key: str | None = None
 
     @property
     def pages(self) -> int:
@@ -1293,8 +1327,11 @@ class _Schedule:
     fewest parts (none while there are processes enough), a part's later layouts to the process holding it,
     decides each round as the single pass would, and numbers the parts once the last round is done."""
 
-    def __init__(self, pool: _Pool, piece: Cut, hyphenate: bool, keys: _Keys | None = None, active: int = 2) -> None:
+    def __init__(self, pool: _Pool, piece: Cut, hyphenate: bool, keys: _Keys | None = None, active: int = 2,
+                 plan: _Plan | None = None) -> None:
         self.pool, self.piece, self.hyphenate, self.keys, self.active = pool, piece, hyphenate, keys, active
+        self.plan = plan
+        """Per body part, its units' keys and the pages it borrows (`_borrowing`), or None (not by article)."""
         self.holding: list[set[int]] = [set() for _ in pool.connections]
         """Per process, the parts whose layouts it holds (until written or abandoned)."""
         self.parts: list[_Part] = []
@@ -1319,8 +1356,8 @@ class _Schedule:
     def run(self) -> Laid:
         piece = self.piece
         units = len(piece.units)
-        self.last = self._add(part_html(piece, units - 1), lead=True)  # first: its copyfit can start early
-        body = [*(self._add(part_html(piece, number), lead=True) for number in range(units - 1)), self.last]
+        self.last = self._body_part(units - 1)  # first: its copyfit can start early
+        body = [*(self._body_part(number) for number in range(units - 1)), self.last]
         # the front matter's count last, the shortest layout: the core that finishes its part first takes the next
         # long part at once, and the other core the count
         self.front = front = self._add(front_html(piece, None), lead=False)
@@ -1416,8 +1453,16 @@ class _Schedule:
                 raise _Fallback(report.inexact)
         return reports  # type: ignore[return-value]
 
-    def _add(self, html: str, lead: bool, kept: frozenset[str] = frozenset()) -> int:
-        self.parts.append(_Part(html, lead, kept))
+    def _body_part(self, number: int) -> int:
+        """Add body part `number` of the cut, with what the plan says of it."""
+        plan = self.plan
+        return self._add(part_html(self.piece, number), lead=True,
+                         units=plan.units[number] if plan is not None else [],
+                         borrow=plan.borrows[number] if plan is not None else None)
+
+    def _add(self, html: str, lead: bool, kept: frozenset[str] = frozenset(),
+             units: list[tuple[str, frozenset[str]]] | None = None, borrow: _Borrow | None = None) -> int:
+        self.parts.append(_Part(html, lead, kept, units=units or [], borrow=borrow))
         index = len(self.parts) - 1
         self.fresh.append(index)
         self._give_all()
@@ -1457,8 +1502,8 @@ class _Schedule:
             part.worker, part.counted = worker, False
             self.busy[worker] = index
             self.holding[worker].add(index)
-            key = self.keys.part(part.html, part.kept) if self.keys is not None else None
-            self.pool.send(worker, ("part", index, part.html, part.lead, part.kept, key))
+            key = part.key = self.keys.part(part.html, part.kept) if self.keys is not None else None
+            self.pool.send(worker, ("part", index, part.html, part.lead, part.kept, key, part.borrow))
         self._draft()
 
     def _draft(self) -> None:
@@ -1496,6 +1541,8 @@ class _Schedule:
         part = self.parts[index]
         if kind == "counted":
             part.report, part.counted = message[2], True
+            if message[3] and not self.rounds and part.units and part.borrow is None and not part.kept:
+                _index(part, message[2])
             if (index == self.last and self.tighter is None and not self.rounds and part.report.near_empty
                     and not part.report.words and not part.report.fitted):  # the copyfit, started early
                 self.tighter = self._add(part_html(self.piece, len(self.piece.units) - 1, copyfit=True), lead=True)
@@ -1586,6 +1633,82 @@ def _cached_report(key: str | None) -> _Report | None:
         return None
 
 
+def _report_json(report: _Report) -> dict[str, Any]:
+    return dataclasses.asdict(report) | {"words": sorted(report.words)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Borrow:
+    """Pages a part takes from a run of articles laid out before (`_borrowing`): the run's cache key, and the first
+    and last of its pages taken (counted from 1; page 0 is the lead page)."""
+
+    run: str
+    first: int
+    last: int
+
+
+def _borrowed_report(borrow: _Borrow) -> _Report | None:
+    """What a part's first layout would report, read from the run it borrows from: its pages' anchors and margin
+    records, the named strings those pages leave, the run's bookmark levels (its PDF's outline is kept whole, each
+    entry on a page left out pointing nowhere), and a near-empty last page only if it is the run's last. None when
+    the run's report is not kept, or it found words or figures to change (a new layout could differ)."""
+    run = _cached_report(borrow.run)
+    if run is None or run.words or run.fitted or run.inexact or len(run.margins) != len(run.anchors) \
+            or not 1 <= borrow.first <= borrow.last < len(run.anchors):
+        return None
+    pages = range(borrow.first, borrow.last + 1)
+    strings: dict[str, str] = {}
+    for page in pages:
+        strings.update({name: values[-1] for name, values in run.margins[page].strings.items() if values})
+    return _Report(anchors=[run.anchors[0], *(run.anchors[page] for page in pages)], strings=strings,
+                   levels=run.levels, words=frozenset(), fitted=False,
+                   near_empty=run.near_empty and borrow.last == len(run.anchors) - 1, inexact="",
+                   margins=[run.margins[0], *(run.margins[page] for page in pages)])
+
+
+def _borrowed_body(borrow: _Borrow, count: int) -> bytes | None:
+    """The borrowed pages of the run's body (without margin boxes), after the run's lead page; outline entries and
+    named destinations on the pages left out point nowhere (the stitcher skips them), so none of those pages is
+    kept with them."""
+    data = cache.get("pages", _body_key(borrow.run))
+    if data is None:
+        return None
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if len(pdf.pages) < borrow.last + 1 or count != borrow.last - borrow.first + 2:
+            return None
+        dropped = {page.objgen for index, page in enumerate(pdf.pages) if index and not
+                   borrow.first <= index <= borrow.last}
+        del pdf.pages[borrow.last + 1:]
+        del pdf.pages[1:borrow.first]
+        outlines = pdf.Root.get("/Outlines")
+        pending = [outlines.get("/First")] if outlines is not None else []
+        while pending:
+            item = pending.pop()
+            if not isinstance(item, pikepdf.Dictionary):
+                continue
+            target = item.get("/Dest")
+            if target is None and "/A" in item:
+                target = item.A.get("/D")
+            if isinstance(target, pikepdf.Array) and len(target) and isinstance(target[0], pikepdf.Dictionary) \
+                    and target[0].objgen in dropped:
+                item.Dest = pikepdf.Array()
+                if "/A" in item:
+                    del item.A
+            pending += [item.get("/First"), item.get("/Next")]
+        names = pdf.Root.get("/Names")
+        if names is not None and "/Dests" in names:
+            kept = {name: target for name, target in _named_destinations(pdf)
+                    if not (len(target) and isinstance(target[0], pikepdf.Dictionary)
+                            and target[0].objgen in dropped)}
+            tree = pikepdf.NameTree.new(pdf)
+            for name in sorted(kept):
+                tree[name] = kept[name]
+            names.Dests = tree.obj
+        buffer = io.BytesIO()
+        pdf.save(buffer, deterministic_id=True)
+        return buffer.getvalue()
+
+
 def _body_key(key: str) -> str:
     """Where the body of a part's first layout (its pages without margin boxes: `_PartLayout._body`) is kept: it
     does not depend on the page numbers."""
@@ -1596,6 +1719,112 @@ def _written_key(key: str | None, furniture: _Furniture) -> str:
     """Where the PDF written from a part's first layout, numbered as `furniture` says, is kept."""
     return cache.fingerprint(key or "", str(furniture.shift), str(furniture.total),
                              *(f"{name}={value}" for name, value in sorted(furniture.strings.items())))
+
+
+# --- a changed article laid out alone ------------------------------------------------------------------------
+#
+# With --article-break every article starts a page, so its pages depend on the article, the styles and the
+# document's skeleton (the elements' names and attributes), not on the articles laid out with it: a run laid out
+# before holds, page for page, what a run of other articles around the same ones would give, and the stitched
+# bytes do not depend on how the pages were grouped (`_canonical_resources`). So each article's pages in a run
+# whose first layout found nothing to change (no words to keep whole, no figure to scale) are indexed in the
+# cache under a key of the article (`_units`); a later build splits a run whose articles changed into segments:
+# the articles indexed as consecutive pages of one earlier run borrow those pages (`_Borrow`: no layout, only
+# their margin boxes laid out anew from the record), and the others are laid out as a part of their own. An edit
+# to one article of a run of seventeen lays out that article alone.
+
+MAX_SEGMENTS = 5
+"""A run is split into this many parts at most: each part laid out costs its styles again, each one borrowed its
+margin boxes."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    units: list[list[tuple[str, frozenset[str]]]]
+    """Per body part, its units' keys and ids."""
+    borrows: list[_Borrow | None]
+    """Per body part, the pages it borrows, or None."""
+
+
+def _units(piece: Cut, keys: _Keys) -> list[list[tuple[str, frozenset[str]]]]:
+    """Per body part, each unit's key (what its pages depend on when every article starts a page: its own HTML,
+    the document's head, the skeleton of its elements and attributes, the files it names) and the ids in it (the
+    section's too, for a unit that opens the section)."""
+    tree = piece.tree
+    main = tree.find("body/main")
+    skeleton = repr([sorted(tree.attrib.items()), sorted(tree.find("body").attrib.items()),
+                     *([element.tag, sorted(element.attrib.items()),
+                        [(child.tag, sorted(child.attrib.items())) for child in element if isinstance(child.tag, str)]]
+                       for element in main if isinstance(element.tag, str))])
+    base = cache.fingerprint(keys.base, "unit-pages", lxml.html.tostring(tree.find("head"), encoding="unicode"),
+                             skeleton)
+    found = []
+    for group in piece.members:
+        keyed = []
+        for unit in group:
+            html = "".join(lxml.html.tostring(element, encoding="unicode", with_tail=False) for element in unit)
+            names = sorted(set(_NAMED_FILE.findall(html)))
+            ids = {element.get("id") for top in unit for element in top.iter()
+                   if isinstance(element.tag, str) and element.get("id")}
+            section = unit[0].getparent()
+            if len(unit) > 1 and section is not None and section.get("id"):
+                ids.add(section.get("id"))
+            keyed.append((cache.fingerprint(base, html, *(f"{name}|{keys._file(name)}" for name in names)),
+                          frozenset(ids)))
+        found.append(keyed)
+    return found
+
+
+def _index(part: _Part, report: _Report) -> None:
+    """Keep where each of a freshly laid-out body part's units lies among its pages, for later builds to borrow;
+    nothing when the layout found something to change, or the pages cannot be told apart by the units' ids."""
+    if part.key is None or report.words or report.fitted or report.inexact or len(report.margins) != len(
+            report.anchors):
+        return
+    where = {name: page for page, names in enumerate(report.anchors) if page for name in names}
+    firsts = [min((where[name] for name in ids if name in where), default=0) for _, ids in part.units]
+    pages = len(report.anchors) - 1
+    if not firsts or firsts[0] != 1 or any(later <= earlier for earlier, later in itertools.pairwise(firsts)):
+        return
+    for (key, _), first, following in zip(part.units, firsts, [*firsts[1:], pages + 1], strict=True):
+        cache.put_json("pages", key, {"run": part.key, "first": first, "last": following - 1, "pages": pages})
+
+
+def _borrowing(piece: Cut, keys: _Keys) -> _Plan:
+    """Split each run into segments (at most MAX_SEGMENTS): articles indexed as consecutive pages of one earlier
+    run borrow them, the others are laid out together; the cut is regrouped so. The last part borrows only pages
+    that end their run (whether its last page is near empty is known only there)."""
+    units = _units(piece, keys)
+    members: list[list[list[Any]]] = []
+    keyed: list[list[tuple[str, frozenset[str]]]] = []
+    borrows: list[_Borrow | None] = []
+    for number, (group, found) in enumerate(zip(piece.members, units, strict=True)):
+        segments: list[list[Any]] = []  # [run or None, first, last, pages, [unit indexes]]
+        for position, (key, _) in enumerate(found):
+            entry = cache.get_json("pages", key)
+            if not (isinstance(entry, dict) and isinstance(entry.get("run"), str)
+                    and all(isinstance(entry.get(name), int) for name in ("first", "last", "pages"))):
+                entry = None
+            last = segments[-1] if segments else None
+            if entry is None and last is not None and last[0] is None:
+                last[4].append(position)
+            elif entry is not None and last is not None and last[0] == entry["run"] and last[2] + 1 == entry["first"]:
+                last[2] = entry["last"]
+                last[4].append(position)
+            elif entry is None:
+                segments.append([None, 0, 0, 0, [position]])
+            else:
+                segments.append([entry["run"], entry["first"], entry["last"], entry["pages"], [position]])
+        if number == len(piece.members) - 1 and segments[-1][0] is not None and segments[-1][2] != segments[-1][3]:
+            segments[-1][0] = None
+        if len(segments) > MAX_SEGMENTS or all(segment[0] is None for segment in segments):
+            segments = [[None, 0, 0, 0, list(range(len(group)))]]
+        for run, first, last, _, positions in segments:
+            members.append([group[position] for position in positions])
+            keyed.append([found[position] for position in positions])
+            borrows.append(_Borrow(run, first, last) if run is not None else None)
+    regroup(piece, members)
+    return _Plan(keyed, borrows)
 
 
 # --- stitching ----------------------------------------------------------------------------------------------
