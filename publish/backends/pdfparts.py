@@ -2231,18 +2231,18 @@ def _merged_font(out: pikepdf.Pdf, fonts: list[Any]) -> Any:
     the glyph count), which hold for any union of its glyphs, and each glyph keeps its own box: nothing is measured
     again, and a glyph is decoded only to be moved into the merged font."""
     programs = [font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes() for font in fonts]
-    program = _merged_program(programs)
+    widths: dict[int, Any] = {}
+    mapping: dict[str, str] = {}
+    for font in fonts:
+        widths.update(_widths(font.DescendantFonts[0].get("/W", [])))
+        mapping.update(_unicode_map(font.ToUnicode.read_bytes()))
+    program = _merged_program(programs, _union_key(fonts[0], programs, widths, mapping))
     if program is None:
         return None
     first = fonts[0]
     descendant = first.DescendantFonts[0]
     descriptor = pikepdf.Dictionary({key: value for key, value in descendant.FontDescriptor.items()})
     descriptor.FontFile2 = out.make_stream(program)
-    widths: dict[int, Any] = {}
-    mapping: dict[str, str] = {}
-    for font in fonts:
-        widths.update(_widths(font.DescendantFonts[0].get("/W", [])))
-        mapping.update(_unicode_map(font.ToUnicode.read_bytes()))
     if "/CIDSet" in descriptor:
         last = max(widths, default=0)
         bits = bytearray(last // 8 + 1)
@@ -2258,7 +2258,45 @@ def _merged_font(out: pikepdf.Pdf, fonts: list[Any]) -> Any:
     return out.make_indirect(merged)
 
 
-def _merged_program(programs: list[bytes]) -> bytes | None:
+def _union_key(font: Any, programs: list[bytes], widths: dict[int, Any], mapping: dict[str, str]) -> str | None:
+    """What the merged program depends on besides the subsets' bytes: the font (its name, its descriptor, and the
+    `name` table's checksum and `head` version of every subset), the glyph ids the subsets draw (those the PDF
+    gives widths for: HarfBuzz adds their components) and the characters they map. The merged program is a
+    function of these (`_merged_program`), so a rebuild whose new subsets (an article laid out alone, a run split
+    anew) hold no glyph and no character the build before held finds it in the cache though their bytes are new.
+    None when a program's table directory cannot be read."""
+    identity: set[bytes] = set()
+    for program in programs:
+        tables = _table_directory(program)
+        if tables is None or "name" not in tables or "head" not in tables:
+            return None
+        name_checksum = tables["name"][0]
+        head_offset = tables["head"][1]
+        identity.add(name_checksum + program[head_offset:head_offset + 8] + program[head_offset + 18:head_offset + 20])
+    descriptor = font.DescendantFonts[0].FontDescriptor
+    return cache.fingerprint("merged-font-union", cache.code_version(),
+                             *cache.installed(("fonttools", "weasyprint")), str(font.BaseFont),
+                             repr(sorted((key, repr(value)) for key, value in descriptor.items() if key != "/FontFile2"
+                                         and key != "/CIDSet")),
+                             *sorted(identity), ",".join(map(str, sorted(widths))),
+                             ",".join(f"{code}:{text}" for code, text in sorted(mapping.items())))
+
+
+def _table_directory(program: bytes) -> dict[str, tuple[bytes, int]] | None:
+    """A TrueType program's tables: each tag's checksum (as bytes) and offset."""
+    if len(program) < 12:
+        return None
+    count = int.from_bytes(program[4:6], "big")
+    if len(program) < 12 + 16 * count:
+        return None
+    tables = {}
+    for index in range(count):
+        record = program[12 + 16 * index:28 + 16 * index]
+        tables[record[:4].decode("latin-1").strip()] = (record[4:8], int.from_bytes(record[8:12], "big"))
+    return tables
+
+
+def _merged_program(programs: list[bytes], union: str | None = None) -> bytes | None:
     """The font program holding every glyph of these subsets of one TrueType font, at their ids (None when one is
     not TrueType-outlined). Kept in the cache by the subsets' bytes: a rebuild after an edit that used no new glyph
     merges nothing (fontTools takes a quarter of a second for the brief's five faces).
@@ -2272,6 +2310,10 @@ def _merged_program(programs: list[bytes]) -> bytes | None:
     key = cache.fingerprint("merged-font", cache.code_version(), *cache.installed(("fonttools",)), *programs) \
         if cache.root() is not None else None  # fontTools itself is imported only to merge
     found = cache.get("documents", key) if key else None
+    if found is None and key and union:
+        found = cache.get("documents", union)
+        if found is not None:
+            cache.put("documents", key, found)
     if found is not None:
         return found
     from fontTools.ttLib import TTFont
@@ -2318,6 +2360,8 @@ def _merged_program(programs: list[bytes]) -> bytes | None:
     base.save(data, reorderTables=False)
     if key:
         cache.put("documents", key, data.getvalue())
+        if union:
+            cache.put("documents", union, data.getvalue())
     return data.getvalue()
 
 
