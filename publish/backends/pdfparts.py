@@ -1331,6 +1331,7 @@ class _Schedule:
                  plan: _Plan | None = None) -> None:
         self.pool, self.piece, self.hyphenate, self.keys, self.active = pool, piece, hyphenate, keys, active
         self.plan = plan
+        self.htmls: dict[int, str] = {}
         """Per body part, its units' keys and the pages it borrows (`_borrowing`), or None (not by article)."""
         self.holding: list[set[int]] = [set() for _ in pool.connections]
         """Per process, the parts whose layouts it holds (until written or abandoned)."""
@@ -1356,8 +1357,12 @@ class _Schedule:
     def run(self) -> Laid:
         piece = self.piece
         units = len(piece.units)
-        self.last = self._body_part(units - 1)  # first: its copyfit can start early
-        body = [*(self._body_part(number) for number in range(units - 1)), self.last]
+        # the parts to lay out first, the last of them first (its copyfit can start early); then those whose report
+        # the cache or an earlier run holds, which only wait for their numbers
+        order = sorted(range(units), key=lambda number: (self._known(number), number != units - 1, number))
+        added = {number: self._body_part(number) for number in order}
+        body = [added[number] for number in range(units)]
+        self.last = body[-1]
         # the front matter's count last, the shortest layout: the core that finishes its part first takes the next
         # long part at once, and the other core the count
         self.front = front = self._add(front_html(piece, None), lead=False)
@@ -1453,10 +1458,24 @@ class _Schedule:
                 raise _Fallback(report.inexact)
         return reports  # type: ignore[return-value]
 
+    def _known(self, number: int) -> bool:
+        """Whether body part `number`'s first report is known without laying it out (kept in the cache, or
+        borrowed from an earlier run)."""
+        if self.plan is not None and self.plan.borrows[number] is not None:
+            return True
+        return self.keys is not None and cache.get_json("pages", self.keys.part(self._html(number),
+                                                                                frozenset())) is not None
+
+    def _html(self, number: int) -> str:
+        """Body part `number`'s HTML (`part_html`), made once."""
+        if number not in self.htmls:
+            self.htmls[number] = part_html(self.piece, number)
+        return self.htmls[number]
+
     def _body_part(self, number: int) -> int:
         """Add body part `number` of the cut, with what the plan says of it."""
         plan = self.plan
-        return self._add(part_html(self.piece, number), lead=True,
+        return self._add(self._html(number), lead=True,
                          units=plan.units[number] if plan is not None else [],
                          borrow=plan.borrows[number] if plan is not None else None)
 
@@ -1584,6 +1603,7 @@ class _Keys:
     base: str
     folder: Path
     files: dict[str, str] = field(default_factory=dict)
+    parts: dict[tuple[str, frozenset[str]], str] = field(default_factory=dict)
 
     @staticmethod
     def of(collection: model.Collection, context: RenderContext, options: dict[str, Any]) -> _Keys | None:
@@ -1597,8 +1617,11 @@ class _Keys:
         return _Keys(base, context.resources.base_dir.resolve())
 
     def part(self, html: str, kept: frozenset[str]) -> str:
-        names = sorted(set(_NAMED_FILE.findall(html)))
-        return cache.fingerprint(self.base, html, *sorted(kept), *(f"{name}|{self._file(name)}" for name in names))
+        if (html, kept) not in self.parts:  # asked again when the part is handed out
+            names = sorted(set(_NAMED_FILE.findall(html)))
+            self.parts[html, kept] = cache.fingerprint(self.base, html, *sorted(kept),
+                                                       *(f"{name}|{self._file(name)}" for name in names))
+        return self.parts[html, kept]
 
     def _file(self, name: str) -> str:
         if name not in self.files:
