@@ -658,3 +658,37 @@ def test_a_worker_that_dies_ends_the_layout_with_one_error(monkeypatch: pytest.M
         pdfparts.render(brief, lambda: pdf_backend.print_html(brief, context), context)
     assert multiprocessing.active_children() == []
 
+
+
+def test_a_changed_run_is_split_into_borrowed_and_new_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               ) -> None:
+    """A run's articles indexed as consecutive pages of one earlier run borrow them; the others are laid out
+    together; pages that are not consecutive, or of another run, start a new segment; the last part borrows only
+    pages that end their run (whether its last page is near empty is known only there)."""
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "_turned_off", False)  # this module's builds use none; this test's index does
+    brief, context = _context(True, "")
+    piece = pdfparts.cut(html_backend.render(brief, context), True, 2)
+    keys = pdfparts._Keys.of(brief, context, pdf_backend.layout_options(brief.uid, ""))
+    assert keys is not None and [len(group) for group in piece.members] == [4, 3]
+    first, second = pdfparts._units(piece, keys)
+
+    def index(key: str, run: str, pages: tuple[int, int], of: int) -> None:
+        cache.put_json("pages", key, {"run": run, "first": pages[0], "last": pages[1], "pages": of})
+
+    index(first[0][0], "R", (1, 1), 6)  # the first article: page 1 of run R
+    index(first[2][0], "R", (3, 4), 6)  # the second is new; the third and fourth follow each other in R
+    index(first[3][0], "R", (5, 6), 6)
+    index(second[0][0], "S", (1, 2), 9)
+    index(second[1][0], "S", (3, 5), 9)
+    index(second[2][0], "S", (7, 8), 9)  # not after page 5, and not the end of S: laid out
+    articles = [[e.get("id") for group in piece.members for unit in group for e in unit if e.tag == "article"]]
+    plan = pdfparts._borrowing(piece, keys)
+    assert plan.borrows == [pdfparts._Borrow("R", 1, 1), None, pdfparts._Borrow("R", 3, 6),
+                            pdfparts._Borrow("S", 1, 5), None]
+    assert [len(group) for group in piece.members] == [1, 1, 2, 2, 1]
+    assert [e.get("id") for group in piece.members for unit in group for e in unit if e.tag == "article"] \
+        == articles[0], "the articles in their order"
+    assert [[key for key, _ in units] for units in plan.units] == [
+        [first[0][0]], [first[1][0]], [first[2][0], first[3][0]], [second[0][0], second[1][0]], [second[2][0]]]
+    assert piece.owners and all(piece.firsts[section] in piece.units[owner] for section, owner in piece.owners.items())
