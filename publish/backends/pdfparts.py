@@ -949,7 +949,7 @@ def _numbered_in_order(streams: list[Any], content: list[bytes], names: dict[str
             if kind not in names or not operands or str(operands[-1]) not in names[kind]:
                 continue
             old = str(operands[-1])
-            new = renamed[kind].setdefault(old, f"{old[:2]}{len(renamed[kind])}")
+            new = renamed[kind].setdefault(old, f"{old[:2]}n{len(renamed[kind])}")  # never one of WeasyPrint's
             operands[-1] = pikepdf.Name(new)
             instructions[index] = pikepdf.ContentStreamInstruction(operands, instruction.operator)
         # written again even where no name changed: its bytes must not depend on whether one did
