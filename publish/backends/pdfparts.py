@@ -903,6 +903,13 @@ def _canonical_resources(out: pikepdf.Pdf) -> None:
             done[item.objgen] = shared.setdefault(_content_key(item, known), item)
         return done[item.objgen]
 
+    def alone(form: Any) -> Any:
+        """A page's furniture form: its own (its folio differs from every other page's), so not compared."""
+        if form.objgen not in done:
+            holder(form, [form])
+            done[form.objgen] = form
+        return form
+
     def holder(obj: Any, streams: list[Any]) -> None:
         resources = obj.get("/Resources")
         if not isinstance(resources, pikepdf.Dictionary):
@@ -912,7 +919,7 @@ def _canonical_resources(out: pikepdf.Pdf) -> None:
         own = pikepdf.Dictionary()
         for kind, value in resources.items():
             if isinstance(value, pikepdf.Dictionary):
-                named = {key: item if kind == "/Font" else canonical(item)
+                named = {key: item if kind == "/Font" else alone(item) if key == FURNITURE else canonical(item)
                          for key, item in value.items() if key.encode() in used}
                 if named:
                     own[kind] = pikepdf.Dictionary(named)
