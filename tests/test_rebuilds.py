@@ -261,6 +261,36 @@ def test_a_renumbered_brief_part_is_not_laid_out_again(tmp_path: Path) -> None:
     assert first != changed
 
 
+_LAID_PROBE = ("import sys\nfrom publish.backends import pdfparts\npdfparts.PARTS = 2\n"
+               "settle = pdfparts._PartLayout.settle\n"
+               "def recorded(self, context, pages):\n"
+               "    ids = [n for names in pdfparts._anchors(context) for n in names if n.endswith('-headline')]\n"
+               "    with open(sys.argv[1], 'a') as out:\n        out.write(' '.join(ids) + '\\n')\n"
+               "    return settle(self, context, pages)\n"
+               "pdfparts._PartLayout.settle = recorded\nfrom publish.cli import main\nsys.exit(main(sys.argv[2:]))")
+"""`publish` with the brief cut into two runs (of four articles and three), writing the headlines of every layout
+a worker makes, one line per layout, to the file named first."""
+
+
+def _laid_build(tmp_path: Path, manifest: Path, out: str, cache: Path | str, *extra: str,
+                ) -> tuple[bytes, list[list[str]]]:
+    """The brief's PDF with --article-break, and the headlines each layout of the build held."""
+    log = tmp_path / "laid"
+    log.unlink(missing_ok=True)
+    environment = {**os.environ, "PUBLISH_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1700000000"}
+    done = subprocess.run([sys.executable, "-c", _LAID_PROBE, str(log), "build", str(manifest), "--to", "pdf",
+                           "--pdf-parts", "on", "--article-break", "--out", str(tmp_path / out), *extra],
+                          env=environment, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    laid = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+    return (tmp_path / out / "morning-brief.pdf").read_bytes(), laid
+
+
+def _add_to(folder: Path, name: str, text: str) -> None:
+    story = folder / "brief" / name
+    story.write_text(story.read_text(encoding="utf-8").rstrip() + f"\n\n{text}\n", encoding="utf-8")
+
+
 def test_a_changed_article_is_laid_out_alone_and_the_others_pages_borrowed(tmp_path: Path) -> None:
     """With --article-break a run of articles laid out before lends its pages: after one article of a run of four
     changes, that article alone is laid out, its neighbours' pages are taken from the run (only their margin boxes
@@ -268,40 +298,22 @@ def test_a_changed_article_is_laid_out_alone_and_the_others_pages_borrowed(tmp_p
     same article, and after another article grows by pages (every later page numbered anew)."""
     folder = tmp_path / "samples"
     shutil.copytree(SAMPLES, folder)
-    manifest, cache_dir, log = folder / "morning-brief.yaml", tmp_path / "cache", tmp_path / "laid"
-    probe = ("import sys\nfrom publish.backends import pdfparts\npdfparts.PARTS = 2\n"
-             "settle = pdfparts._PartLayout.settle\n"
-             "def recorded(self, context, pages):\n"
-             "    ids = [n for names in pdfparts._anchors(context) for n in names if n.endswith('-headline')]\n"
-             "    with open(sys.argv[1], 'a') as out:\n        out.write(' '.join(ids) + '\\n')\n"
-             "    return settle(self, context, pages)\n"
-             "pdfparts._PartLayout.settle = recorded\nfrom publish.cli import main\nsys.exit(main(sys.argv[2:]))")
+    manifest, cache_dir = folder / "morning-brief.yaml", tmp_path / "cache"
 
     def build(out: str, cache: Path | str) -> tuple[bytes, list[list[str]]]:
-        log.unlink(missing_ok=True)
-        environment = {**os.environ, "PUBLISH_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1700000000"}
-        done = subprocess.run([sys.executable, "-c", probe, str(log), "build", str(manifest), "--to", "pdf",
-                               "--pdf-parts", "on", "--article-break", "--out", str(tmp_path / out)],
-                              env=environment, capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr
-        laid = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
-        return (tmp_path / out / "morning-brief.pdf").read_bytes(), laid
-
-    def edit(name: str, text: str) -> None:
-        story = folder / "brief" / name
-        story.write_text(story.read_text(encoding="utf-8").rstrip() + f"\n\n{text}\n", encoding="utf-8")
+        return _laid_build(tmp_path, manifest, out, cache)
 
     _, laid = build("a", cache_dir)
     runs = [ids for ids in laid if len(ids) < 7]  # the body runs (the front matter's layouts hold every headline)
     assert sorted(len(ids) for ids in runs) == [3, 4]
-    edit("casa-1000-power-line.md", "One sentence added by the desk.")  # the third article, in the run of four
+    _add_to(folder, "casa-1000-power-line.md", "One sentence added by the desk.")  # the third, in the run of four
     changed, laid = build("b", cache_dir)
     assert laid == [["a3-headline"]], "the changed article alone was laid out"
     assert changed == build("b-off", "off")[0]
-    edit("casa-1000-power-line.md", "A second sentence from the desk.")
+    _add_to(folder, "casa-1000-power-line.md", "A second sentence from the desk.")
     changed, laid = build("c", cache_dir)
     assert laid == [["a3-headline"]] and changed == build("c-off", "off")[0]
-    edit("kyrgyz-textile-workers.md", "\n\n".join(
+    _add_to(folder, "kyrgyz-textile-workers.md", "\n\n".join(
         f"Paragraph {number} added by the desk: the union said that talks would resume after the holiday, and "
         "the ministry confirmed that its negotiators had been told to prepare a second offer." for number in range(24)))
     grown, laid = build("d", cache_dir)
@@ -310,3 +322,21 @@ def test_a_changed_article_is_laid_out_alone_and_the_others_pages_borrowed(tmp_p
     pages = [int(subprocess.run(["pdfinfo", str(tmp_path / out / "morning-brief.pdf")], capture_output=True,
                                 text=True, check=True).stdout.split("Pages:")[1].split()[0]) for out in ("c", "d")]
     assert pages[1] > pages[0]
+
+
+def test_a_second_round_does_not_lay_out_what_the_cache_holds(tmp_path: Path) -> None:
+    """The brief theme's last run finds a word to keep whole, so every build takes a second round. A part whose
+    layout the cache holds knows the words its layout asked about, and none of them is that word: it keeps its
+    pages (before, it was laid out again, so a rebuild laid out the whole brief). After an edit to the fourth
+    article, the rebuild lays out that article and the last run, whose own layout the word changes, and writes
+    the bytes of a build without the cache."""
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    manifest, cache_dir = folder / "morning-brief.yaml", tmp_path / "cache"
+    _, laid = _laid_build(tmp_path, manifest, "a", cache_dir, "--theme", "brief")
+    last = ["a5-headline", "a6-headline", "a7-headline"]
+    assert laid.count(last) == 2, "the last run laid out again in a second round"
+    _add_to(folder, "sco-ministers-astana.md", "One sentence added by the desk.")  # the fourth article
+    changed, laid = _laid_build(tmp_path, manifest, "b", cache_dir, "--theme", "brief")
+    assert sorted(laid) == sorted([["a4-headline"], last, last])
+    assert changed == _laid_build(tmp_path, manifest, "b-off", "off", "--theme", "brief")[0]

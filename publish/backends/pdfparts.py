@@ -460,6 +460,9 @@ class _Report:
     """Why the parts cannot match the single pass here ("" when they can)."""
     margins: list[_Margins] = field(default_factory=list)
     """What each page's margin boxes are made of, besides the numbers (`_furniture_alone`)."""
+    consulted: frozenset[str] | None = None
+    """The words whose hyphenation the layout asked for (None: not known): a later build that keeps other words
+    whole takes the part from the cache without laying it out again (`_PartLayout._changes`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -586,7 +589,9 @@ class _PartLayout:
                 known = _borrowed_report(self.borrow)
             if known is not None:  # laid out before: the parent decides from the report kept then
                 self.levels = known.levels
-                verdict = self._wait(known, consulted_known=False)
+                if known.consulted is not None:
+                    self.consulted = set(known.consulted)
+                verdict = self._wait(known, consulted_known=known.consulted is not None, fresh=False)
                 if isinstance(verdict, _Furniture):
                     if (written := cache.get("pages", _written_key(self.key, verdict))) is not None:
                         return written
@@ -690,15 +695,16 @@ class _PartLayout:
         report = self._report(context, pages)
         if self.pristine and not self.warned and self.key is not None and not report.fitted:
             cache.put_json("pages", self.key, _report_json(report))
-        verdict = self._wait(report, consulted_known=True)
+        verdict = self._wait(report, consulted_known=True, fresh=True)
         if isinstance(verdict, _Furniture):
             return verdict
         raise _Redo(verdict)
 
-    def _wait(self, report: _Report, consulted_known: bool) -> _Furniture | _Again | _Back:
-        """Report a layout and wait for the parent's verdict: furniture (the layout stands), or another round that
-        can change it (any round, when the words the layout asked pyphen about are not known: a cached report)."""
-        self.send(("counted", self.index, report, consulted_known))
+    def _wait(self, report: _Report, consulted_known: bool, fresh: bool) -> _Furniture | _Again | _Back:
+        """Report a layout (`fresh`: laid out now, not a report kept before) and wait for the parent's verdict:
+        furniture (the layout stands), or another round that can change it (any round, when the words the layout
+        asked pyphen about are not known: a report kept by an earlier publish)."""
+        self.send(("counted", self.index, report, fresh))
         while True:
             verdict = self.inbox.get()
             if isinstance(verdict, _Furniture):
@@ -711,7 +717,7 @@ class _PartLayout:
                 raise _Fallback("abandoned")
             if isinstance(verdict, _Back) or not consulted_known or self._changes(verdict):
                 return verdict
-            self.send(("counted", self.index, report, consulted_known))
+            self.send(("counted", self.index, report, fresh))
 
     def draft(self) -> None:
         """Write the body of the layout waiting for its verdict ahead (`_Draft`), when its furniture can be laid
@@ -794,7 +800,8 @@ class _PartLayout:
         self.levels = [box.style["bookmark_level"] for page in pages for box in page.descendants()
                        if box.bookmark_label and box.style["bookmark_level"] != "none"]
         return _Report(_anchors(context), _last_strings(context), self.levels, words, bool(self.pending),
-                       pagination.last_page_near_empty(pages), inexact, _margins(context, pages))
+                       pagination.last_page_near_empty(pages), inexact, _margins(context, pages),
+                       frozenset(self.consulted))
 
 
 DRAFT_NICENESS = 10
@@ -1658,13 +1665,15 @@ def _cached_report(key: str | None) -> _Report | None:
                        fitted=bool(data["fitted"]), near_empty=bool(data["near_empty"]), inexact=str(data["inexact"]),
                        margins=[_Margins(str(page["name"]), bool(page["blank"]),
                                          {str(k): list(map(str, v)) for k, v in page["strings"].items()},
-                                         list(map(str, page["opening"]))) for page in data.get("margins", [])])
+                                         list(map(str, page["opening"]))) for page in data.get("margins", [])],
+                       consulted=None if data.get("consulted") is None else frozenset(map(str, data["consulted"])))
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 
 def _report_json(report: _Report) -> dict[str, Any]:
-    return dataclasses.asdict(report) | {"words": sorted(report.words)}
+    return dataclasses.asdict(report) | {"words": sorted(report.words), "consulted": None if report.consulted is None
+                                         else sorted(report.consulted)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -1693,7 +1702,8 @@ def _borrowed_report(borrow: _Borrow) -> _Report | None:
     return _Report(anchors=[run.anchors[0], *(run.anchors[page] for page in pages)], strings=strings,
                    levels=run.levels, words=frozenset(), fitted=False,
                    near_empty=run.near_empty and borrow.last == len(run.anchors) - 1, inexact="",
-                   margins=[run.margins[0], *(run.margins[page] for page in pages)])
+                   margins=[run.margins[0], *(run.margins[page] for page in pages)],
+                   consulted=run.consulted)  # the run's: more than its pages asked about, never fewer
 
 
 def _borrowed_body(borrow: _Borrow, count: int) -> bytes | None:
