@@ -692,3 +692,35 @@ def test_a_changed_run_is_split_into_borrowed_and_new_segments(tmp_path: Path, m
     assert [[key for key, _ in units] for units in plan.units] == [
         [first[0][0]], [first[1][0]], [first[2][0], first[3][0]], [second[0][0], second[1][0]], [second[2][0]]]
     assert piece.owners and all(piece.firsts[section] in piece.units[owner] for section, owner in piece.owners.items())
+
+
+def test_a_runs_articles_are_indexed_only_where_their_ids_tell_their_pages_apart(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each article of a run is indexed with the pages from the first holding one of its ids to the page before the
+    next article's; nothing is indexed when an id is on two pages, in two articles, or among another article's
+    pages (a raw HTML block repeating an id), nor when the layout found something to change."""
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "_turned_off", False)
+    margins = [pdfparts._Margins("", False, {}, [])] * 6
+
+    def indexed(anchors: list[list[str]], units: list[frozenset[str]], **found: Any) -> list[Any]:
+        keys = [cache.fingerprint(str(anchors), str(units), str(found), str(n)) for n in range(len(units))]
+        part = pdfparts._Part("", True, units=list(zip(keys, units, strict=True)))
+        part.key = "run"
+        report = pdfparts._Report(anchors, {}, [], found.get("words", frozenset()), False, False, "",
+                                  margins[:len(anchors)])
+        pdfparts._index(part, report)
+        return [cache.get_json("pages", key) for key in keys]
+
+    good = [[], ["a", "a-headline"], [], ["b"], ["c", "c-note"], []]
+    units = [frozenset({"a", "a-headline"}), frozenset({"b"}), frozenset({"c", "c-note"})]
+    assert indexed(good, units) == [{"run": "run", "first": 1, "last": 2, "pages": 5},
+                                    {"run": "run", "first": 3, "last": 3, "pages": 5},
+                                    {"run": "run", "first": 4, "last": 5, "pages": 5}]
+    assert indexed(good, units, words=frozenset({"harbour"})) == [None] * 3
+    assert indexed([[], ["a"], ["b"], ["a"], ["c"], []], [frozenset({"a"}), frozenset({"b"}), frozenset({"c"})]) \
+        == [None] * 3  # an id on two pages
+    assert indexed([[], ["a"], ["b", "x"], [], ["c"], []], [frozenset({"a", "x"}), frozenset({"b", "x"}),
+                                                           frozenset({"c"})]) == [None] * 3  # in two articles
+    assert indexed([[], ["a"], ["b"], [], ["c", "z"], []], [frozenset({"a", "z"}), frozenset({"b"}),
+                                                           frozenset({"c"})]) == [None] * 3  # among c's pages

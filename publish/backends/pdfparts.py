@@ -1821,13 +1821,25 @@ def _index(part: _Part, report: _Report) -> None:
     if part.key is None or report.words or report.fitted or report.inexact or len(report.margins) != len(
             report.anchors):
         return
-    where = {name: page for page, names in enumerate(report.anchors) if page for name in names}
+    owned = frozenset[str]().union(*(ids for _, ids in part.units))
+    if sum(len(ids) for _, ids in part.units) != len(owned) or not owned.isdisjoint(report.anchors[0]):
+        return  # an id in two units, or on the lead page
+    where: dict[str, int] = {}
+    for page, names in enumerate(report.anchors[1:], 1):
+        for name in names:
+            if name in where:
+                return  # an id on two pages: the pages cannot be told apart by ids
+            where[name] = page
     firsts = [min((where[name] for name in ids if name in where), default=0) for _, ids in part.units]
     pages = len(report.anchors) - 1
     if not firsts or firsts[0] != 1 or any(later <= earlier for earlier, later in itertools.pairwise(firsts)):
         return
-    for (key, _), first, following in zip(part.units, firsts, [*firsts[1:], pages + 1], strict=True):
-        cache.put_json("pages", key, {"run": part.key, "first": first, "last": following - 1, "pages": pages})
+    ranges = list(zip(firsts, [following - 1 for following in [*firsts[1:], pages + 1]], strict=True))
+    if any(not first <= where[name] <= last for (_, ids), (first, last) in zip(part.units, ranges, strict=True)
+           for name in ids if name in where):
+        return  # a unit's id found among another unit's pages
+    for (key, _), (first, last) in zip(part.units, ranges, strict=True):
+        cache.put_json("pages", key, {"run": part.key, "first": first, "last": last, "pages": pages})
 
 
 def _borrowing(piece: Cut, keys: _Keys) -> _Plan:
