@@ -537,10 +537,10 @@ class _PartLayout:
                  borrow: _Borrow | None = None) -> None:
         self.index, self.lead, self.inbox, self.send = index, lead, inbox, send
         self.key = key
-        self.borrow = borrow
-        """Pages of a part laid out before that this part's first layout would give (`_Borrow`), or None."""
         """The part's cache key (publish.build.cache, kind "pages"), or None: its first layout's report is kept
         under it, and each PDF written from that layout under it and the furniture."""
+        self.borrow = borrow
+        """Pages of a part laid out before that this part's first layout would give (`_Borrow`), or None."""
         self.pristine = True
         """Whether the current layout is the part's first, as sent (what the cache keeps)."""
         self.warned = False
@@ -877,11 +877,11 @@ def _share_wrappers(out: pikepdf.Pdf) -> None:
 
 
 _NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
-
-
+"""A name token in a content stream."""
 _NUMBERED = re.compile(r"/[spx]\d+")
 """The names WeasyPrint gives graphics states, groups, patterns and shadings: counted through a document, so the
 same page laid out in another part names them otherwise."""
+_HAS_NUMBERED = re.compile(rb"/[spx]\d")
 _NAMED_BY = {"gs": "/ExtGState", "Do": "/XObject", "sh": "/Shading", "scn": "/Pattern", "SCN": "/Pattern"}
 """The operators that name a resource, as their last operand, and its kind."""
 
@@ -952,7 +952,7 @@ def _numbered_in_order(streams: list[Any], content: list[bytes], names: dict[str
     the streams that use them; return each kind's old name to new."""
     renamed: dict[str, dict[str, str]] = {kind: {} for kind in names}
     for stream, data in zip(streams, content, strict=True):
-        if not re.search(rb"/[spx]\d", data):
+        if not _HAS_NUMBERED.search(data):
             continue
         instructions = list(pikepdf.parse_content_stream(stream))
         for index, instruction in enumerate(instructions):
@@ -1260,6 +1260,7 @@ class _Part:
     borrow: _Borrow | None = None
     """Pages it takes from a run laid out before (`_borrowing`)."""
     key: str | None = None
+    """Its cache key, once handed out (`_Keys.part`)."""
 
     @property
     def pages(self) -> int:
@@ -1345,8 +1346,9 @@ class _Schedule:
                  plan: _Plan | None = None) -> None:
         self.pool, self.piece, self.hyphenate, self.keys, self.active = pool, piece, hyphenate, keys, active
         self.plan = plan
-        self.htmls: dict[int, str] = {}
         """Per body part, its units' keys and the pages it borrows (`_borrowing`), or None (not by article)."""
+        self.htmls: dict[int, str] = {}
+        """Per body part, its HTML, once made (`_html`)."""
         self.holding: list[set[int]] = [set() for _ in pool.connections]
         """Per process, the parts whose layouts it holds (until written or abandoned)."""
         self.parts: list[_Part] = []
@@ -1842,6 +1844,19 @@ def _index(part: _Part, report: _Report) -> None:
         cache.put_json("pages", key, {"run": part.key, "first": first, "last": last, "pages": pages})
 
 
+@dataclass(slots=True)
+class _Segment:
+    """Consecutive units of a run: borrowed pages `first` to `last` of an earlier run of `pages` pages (`run` its
+    key), or, with `run` None, units to lay out."""
+
+    run: str | None
+    first: int
+    last: int
+    pages: int
+    positions: list[int]
+    """The units' places in their run."""
+
+
 def _borrowing(piece: Cut, keys: _Keys) -> _Plan:
     """Split each run into segments (at most MAX_SEGMENTS): articles indexed as consecutive pages of one earlier
     run borrow them, the others are laid out together; the cut is regrouped so. The last part borrows only pages
@@ -1851,30 +1866,29 @@ def _borrowing(piece: Cut, keys: _Keys) -> _Plan:
     keyed: list[list[tuple[str, frozenset[str]]]] = []
     borrows: list[_Borrow | None] = []
     for number, (group, found) in enumerate(zip(piece.members, units, strict=True)):
-        segments: list[list[Any]] = []  # [run or None, first, last, pages, [unit indexes]]
+        segments: list[_Segment] = []
         for position, (key, _) in enumerate(found):
             entry = cache.get_json("pages", key)
             if not (isinstance(entry, dict) and isinstance(entry.get("run"), str)
                     and all(isinstance(entry.get(name), int) for name in ("first", "last", "pages"))):
                 entry = None
             last = segments[-1] if segments else None
-            if entry is None and last is not None and last[0] is None:
-                last[4].append(position)
-            elif entry is not None and last is not None and last[0] == entry["run"] and last[2] + 1 == entry["first"]:
-                last[2] = entry["last"]
-                last[4].append(position)
+            if last is not None and (last.run is None if entry is None else
+                                     last.run == entry["run"] and last.last + 1 == entry["first"]):
+                last.positions.append(position)
+                last.last = entry["last"] if entry is not None else 0
             elif entry is None:
-                segments.append([None, 0, 0, 0, [position]])
+                segments.append(_Segment(None, 0, 0, 0, [position]))
             else:
-                segments.append([entry["run"], entry["first"], entry["last"], entry["pages"], [position]])
-        if number == len(piece.members) - 1 and segments[-1][0] is not None and segments[-1][2] != segments[-1][3]:
-            segments[-1][0] = None
-        if len(segments) > MAX_SEGMENTS or all(segment[0] is None for segment in segments):
-            segments = [[None, 0, 0, 0, list(range(len(group)))]]
-        for run, first, last, _, positions in segments:
-            members.append([group[position] for position in positions])
-            keyed.append([found[position] for position in positions])
-            borrows.append(_Borrow(run, first, last) if run is not None else None)
+                segments.append(_Segment(entry["run"], entry["first"], entry["last"], entry["pages"], [position]))
+        if number == len(piece.members) - 1 and segments[-1].last != segments[-1].pages:
+            segments[-1].run = None
+        if len(segments) > MAX_SEGMENTS or all(segment.run is None for segment in segments):
+            segments = [_Segment(None, 0, 0, 0, list(range(len(group))))]
+        for segment in segments:
+            members.append([group[position] for position in segment.positions])
+            keyed.append([found[position] for position in segment.positions])
+            borrows.append(_Borrow(segment.run, segment.first, segment.last) if segment.run is not None else None)
     regroup(piece, members)
     return _Plan(keyed, borrows)
 
