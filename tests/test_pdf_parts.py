@@ -361,6 +361,49 @@ def test_a_brief_is_cut_alike_whatever_the_cores(monkeypatch: pytest.MonkeyPatch
     assert built[0] is not None and built[0] == built[1]
 
 
+def _subset(font: Path, text: str, order: list[str] | None = None) -> bytes:
+    """A subset of `font` holding `text`'s glyphs at their ids, as WeasyPrint's subsets do; its tables in `order`
+    (HarfBuzz writes a subset's tables smallest first, so their order changes with the glyphs it holds)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont, ttFont
+
+    options = subset.Options()
+    options.retain_gids = True
+    options.layout_features = []
+    with TTFont(font, recalcTimestamp=False) as whole:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=text)
+        subsetter.subset(whole)
+        saved = io.BytesIO()
+        whole.save(saved)
+    if order is None:
+        return saved.getvalue()
+    reordered = io.BytesIO()
+    ttFont.reorderFontTables(io.BytesIO(saved.getvalue()), reordered, order)
+    return reordered.getvalue()
+
+
+def test_a_merged_font_is_the_same_bytes_whatever_order_its_subsets_tables_came_in(tmp_path: Path) -> None:
+    """A rebuild found a merged font in the cache that a cut of other subsets had made: same glyphs, but the
+    largest subset's tables (whose order the merged program kept) came in another order, so the PDF differed from
+    a cold build's by its font. The merged program must be a function of the union of glyphs alone."""
+    found = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans"], capture_output=True, text=True,
+                           check=True).stdout
+    font = Path(found)
+    assert font.suffix == ".ttf" and font.is_file(), found
+    text = "The quick brown fox jumps over the lazy dog"
+    glyf_first = _subset(font, text, ["head", "glyf", "loca", "cmap"])
+    loca_first = _subset(font, text, ["head", "loca", "glyf", "cmap"])
+    tables = [sorted(pdfparts._table_directory(program) or {}, key=lambda tag, program=program:
+                     (pdfparts._table_directory(program) or {})[tag][1]) for program in (glyf_first, loca_first)]
+    assert tables[0] != tables[1] and set(tables[0]) == set(tables[1])
+    other = _subset(font, "Hello")
+    merged = {pdfparts._merged_program([largest, other]) for largest in (glyf_first, loca_first)}
+    merged |= {pdfparts._merged_program([other, largest]) for largest in (glyf_first, loca_first)}
+    assert None not in merged
+    assert len(merged) == 1
+
+
 GROUPS_AND_GRADIENTS = (
     '{% include "builtin/collection-print.css.j2" %}\n'
     ".article h2 { opacity: 0.85; }\n"

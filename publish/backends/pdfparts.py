@@ -2371,8 +2371,10 @@ def _merged_program(programs: list[bytes], union: str | None = None) -> bytes | 
     glyph is taken as its subset has it (its bytes, not decoded), its metrics are the subsets' (a glyph a subset
     lacks is empty there, without width), and what HarfBuzz computes for a subset from its characters is computed
     again for the union (`cmap`, the character ranges in `OS/2`, and the maxima of `hhea` and `maxp`); the layout
-    tables (`GDEF`, `GSUB`, `GPOS`), which a PDF's glyph ids never consult, are left out. So a brief's PDF is the
-    same bytes however its pages were laid out together (`_canonical_resources`)."""
+    tables (`GDEF`, `GSUB`, `GPOS`), which a PDF's glyph ids never consult, are left out; and the tables are
+    written in the order OpenType recommends, not the largest subset's. So a brief's PDF is the same bytes however
+    its pages were laid out together (`_canonical_resources`), and a merged font found in the cache by its union
+    (`_union_key`) is the one these subsets would make."""
     key = cache.fingerprint("merged-font", cache.code_version(), *cache.installed(("fonttools",)), *programs) \
         if cache.root() is not None else None  # fontTools itself is imported only to merge
     found = cache.get("documents", key) if key else None
@@ -2423,7 +2425,9 @@ def _merged_program(programs: list[bytes], union: str | None = None) -> bytes | 
         os2.recalcUnicodeRanges(base)
         os2.recalcAvgCharWidth(base)
     data = io.BytesIO()
-    base.save(data, reorderTables=False)
+    # tables in the order OpenType recommends: HarfBuzz writes a subset's smallest first, so the order of the
+    # largest subset's (kept with reorderTables=False) changes with the glyphs it holds
+    base.save(data, reorderTables=True)
     if key:
         cache.put("documents", key, data.getvalue())
         if union:
