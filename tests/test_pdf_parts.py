@@ -404,6 +404,22 @@ def test_a_merged_font_is_the_same_bytes_whatever_order_its_subsets_tables_came_
     assert len(merged) == 1
 
 
+@pytest.mark.parametrize("family", ["Noto Sans", "DejaVu Sans"])  # DejaVu's subsets keep a MATH table
+def test_a_merged_font_is_the_same_bytes_however_its_glyphs_were_shared_out(family: str) -> None:
+    """The subsets of one cut merged give what the subsets of another cut with the same glyphs give, and what one
+    subset of all of them gives: no table of the merged program may be the largest subset's own."""
+    found = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True,
+                           check=True).stdout
+    font = Path(found)
+    assert font.suffix == ".ttf" and font.is_file(), found
+    whole = _subset(font, "Headlines (of) the morning: ∑ ∫ √ quick brown fox")  # sum, integral, root: in MATH
+    cuts = [[whole], [_subset(font, "Headlines (of) the"), _subset(font, "morning: ∑ ∫ √ quick brown fox")],
+            [_subset(font, "Hd∑("), _subset(font, "eadlines of) the morning: ∫ √ quick brown fox")]]
+    merged = {pdfparts._merged_program(programs) for cut in cuts for programs in (cut, cut[::-1])}
+    assert None not in merged
+    assert len(merged) == 1
+
+
 GROUPS_AND_GRADIENTS = (
     '{% include "builtin/collection-print.css.j2" %}\n'
     ".article h2 { opacity: 0.85; }\n"

@@ -2370,8 +2370,9 @@ def _merged_program(programs: list[bytes], union: str | None = None) -> bytes | 
     The program depends on the union of the subsets' glyphs, not on how they were shared out: whatever the parts, a
     glyph is taken as its subset has it (its bytes, not decoded), its metrics are the subsets' (a glyph a subset
     lacks is empty there, without width), and what HarfBuzz computes for a subset from its characters is computed
-    again for the union (`cmap`, the character ranges in `OS/2`, and the maxima of `hhea` and `maxp`); the layout
-    tables (`GDEF`, `GSUB`, `GPOS`), which a PDF's glyph ids never consult, are left out; and the tables are
+    again for the union (`cmap`, the character ranges in `OS/2`, and the maxima of `hhea` and `maxp`); tables that
+    would be the largest subset's alone (`GDEF`, `GSUB`, `GPOS`, `MATH`, `kern`..., see `_PROGRAM_TABLES`), which a
+    PDF's glyph ids never consult, are left out, and `post` keeps no glyph names; and the tables are
     written in the order OpenType recommends, not the largest subset's. So a brief's PDF is the same bytes however
     its pages were laid out together (`_canonical_resources`), and a merged font found in the cache by its union
     (`_union_key`) is the one these subsets would make."""
@@ -2407,9 +2408,10 @@ def _merged_program(programs: list[bytes], union: str | None = None) -> bytes | 
                 (code, order[subset.getGlyphID(name)]) for code, name in table.cmap.items())
     base["hmtx"].metrics = {name: metrics.get(name, (0, 0)) for name in order}
     _union_cmap(base, characters)
-    for tag in ("GDEF", "GSUB", "GPOS", "DSIG"):
-        if tag in base:
-            del base[tag]
+    for tag in [tag for tag in base.keys() if tag not in _PROGRAM_TABLES and tag != "GlyphOrder"]:  # noqa: SIM118
+        del base[tag]
+    if "post" in base and base["post"].formatType != 3.0:  # the glyph names of the base subset's glyphs alone
+        base["post"].formatType = 3.0
     for tag, field_names, pick in (("hhea", ("advanceWidthMax", "xMaxExtent"), max),
                                    ("hhea", ("minLeftSideBearing", "minRightSideBearing"), min),
                                    ("head", ("xMax", "yMax"), max), ("head", ("xMin", "yMin"), min),
@@ -2435,6 +2437,13 @@ def _merged_program(programs: list[bytes], union: str | None = None) -> bytes | 
     return data.getvalue()
 
 
+_PROGRAM_TABLES = frozenset({"head", "hhea", "maxp", "OS/2", "hmtx", "cmap", "loca", "glyf", "name", "post", "gasp",
+                             "cvt ", "fpgm", "prep"})
+"""The tables a merged program keeps: those a PDF's TrueType font needs (ISO 32000-1, 9.9: `head`, `hhea`, `loca`,
+`maxp`, `cvt `, `prep`, `glyf`, `hmtx`, `fpgm`) and `cmap`, `OS/2`, `name`, `post`, `gasp`, each either the same in
+every subset of a font or made again for the union. Any other (the layout tables, `MATH`, `kern`, device metrics)
+would be the base subset's alone, describing its glyphs only: its bytes would depend on the cut, and a PDF, which
+places every glyph by id, never reads it."""
 _MAXP_MAXIMA = ("maxPoints", "maxContours", "maxCompositePoints", "maxCompositeContours", "maxZones",
                 "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs", "maxStackElements",
                 "maxSizeOfInstructions", "maxComponentElements", "maxComponentDepth")
