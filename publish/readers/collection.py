@@ -417,28 +417,31 @@ def _known_duplicates(key: str, count: int) -> list[tuple[int, int, float]] | No
 
 def _duplicates(stories: list[array[int]]) -> list[tuple[int, int, float]]:
     """(earlier, later, similarity) for each later story that repeats an earlier one, in order; each story given
-    as its shingles."""
-    index: dict[int, int | list[int]] = {}  # a shingle's one holder, or its holders in reading order
+    as its shingles (each once).
+
+    Only a shingle that two stories or more hold, and not more than COMMON_SHINGLE, is evidence of a copy, so
+    those are found first (counted in C) and only they are indexed: in a collection of distinct stories they are
+    few, and the index and the counting through it stay small."""
+    holders = Counter(chain.from_iterable(stories))  # how many stories hold each shingle (counted in C)
+    evidence = {shingle for shingle, count in holders.items() if 1 < count <= COMMON_SHINGLE}
+    del holders
+    index: dict[int, list[int]] = {}  # such a shingle's holders, in reading order
+    held: list[set[int]] = []  # each story's such shingles
     for number, story in enumerate(stories):
-        for shingle in story:
-            holders = index.setdefault(shingle, number)
-            if holders == number:
-                continue
-            if isinstance(holders, int):
-                index[shingle] = [holders, number]
-            else:
-                holders.append(number)
+        own = evidence.intersection(story)
+        held.append(own)
+        for shingle in own:
+            index.setdefault(shingle, []).append(number)
     found: list[tuple[int, int, float]] = []
-    for later, story in enumerate(stories):
+    for later, own in enumerate(held):
         earlier = []  # per shared shingle, the stories before this one that hold it (sliced and counted in C)
-        for shingle in story:
-            holders = index[shingle]
-            if type(holders) is list and len(holders) <= COMMON_SHINGLE:
-                earlier.append(holders[:bisect_left(holders, later)])
+        for shingle in own:
+            sharing = index[shingle]
+            earlier.append(sharing[:bisect_left(sharing, later)])
         shared = Counter(chain.from_iterable(earlier))
         for first in sorted(shared):
             count = shared[first]
-            similarity = count / (len(stories[first]) + len(story) - count)
+            similarity = count / (len(stories[first]) + len(stories[later]) - count)
             if similarity >= DUPLICATE_SIMILARITY:
                 found.append((first, later, similarity))
                 break
