@@ -340,3 +340,57 @@ def test_a_second_round_does_not_lay_out_what_the_cache_holds(tmp_path: Path) ->
     changed, laid = _laid_build(tmp_path, manifest, "b", cache_dir, "--theme", "brief")
     assert sorted(laid) == sorted([["a4-headline"], last, last])
     assert changed == _laid_build(tmp_path, manifest, "b-off", "off", "--theme", "brief")[0]
+
+
+_PRESTART_PROBE = ("import sys\nfrom publish.backends import pdfparts\n"
+                   "def logged(name, function, said):\n"
+                   "    def wrapper(*args):\n"
+                   "        before = pdfparts._early is not None\n"
+                   "        result = function(*args)\n"
+                   "        with open(sys.argv[1], 'a') as out:\n"
+                   "            out.write(name + ' ' + str(said(before, result)) + '\\n')\n"
+                   "        return result\n"
+                   "    return wrapper\n"
+                   "running = lambda before, result: pdfparts._early is not None\n"
+                   "pdfparts.prestart = logged('prestart', pdfparts.prestart, running)\n"
+                   "pdfparts._take_prestarted = logged('take', pdfparts._take_prestarted, lambda b, r: r is not None)\n"
+                   "pdfparts.stop_prestarted = logged('stop', pdfparts.stop_prestarted, lambda b, r: b)\n"
+                   "from publish.cli import main\nsys.exit(main(sys.argv[2:]))")
+"""`publish`, writing to the file named first a line for each start of the PDF's keeper before reading (and
+whether one is running), for each pool that asks for it (and whether it got it), and for each stop (and whether
+one was still running)."""
+
+
+def _prestart_build(tmp_path: Path, manifest: Path, out: str, cache: Path | str) -> tuple[bytes, list[str]]:
+    log = tmp_path / "prestarts"
+    log.unlink(missing_ok=True)
+    environment = {**os.environ, "PUBLISH_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1700000000"}
+    done = subprocess.run([sys.executable, "-c", _PRESTART_PROBE, str(log), "build", str(manifest), "--to", "pdf",
+                           "--pdf-parts", "on", "--article-break", "--out", str(tmp_path / out)],
+                          env=environment, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    said = log.read_text().splitlines() if log.exists() else []
+    return (tmp_path / out / "morning-brief.pdf").read_bytes(), said
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the keeper starts early only with a core to spare")
+def test_a_rebuild_after_an_edit_starts_the_pdf_workers_before_reading(tmp_path: Path) -> None:
+    """A build of the brief whose files changed since its last build, which was laid out in parts, starts the
+    keeper of the PDF's workers before it reads the articles, and the pool takes it; an unchanged brief's, whose
+    PDF comes from the cache whole, does not; a file touched but not changed starts it, and it is stopped unused.
+    The PDF is the bytes of a build without the cache each time."""
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder)
+    manifest, cache_dir = folder / "morning-brief.yaml", tmp_path / "cache"
+    first, said = _prestart_build(tmp_path, manifest, "a", cache_dir)
+    assert said == ["take False"], "a first build has no earlier build to go by: its pool forks its own keeper"
+    again, said = _prestart_build(tmp_path, manifest, "b", cache_dir)
+    assert again == first and said == []
+    _add_to(folder, "casa-1000-power-line.md", "One sentence added by the desk.")
+    changed, said = _prestart_build(tmp_path, manifest, "c", cache_dir)
+    assert said == ["prestart True", "take True", "stop False"]
+    assert changed != first and changed == _prestart_build(tmp_path, manifest, "c-off", "off")[0]
+    story = folder / "brief" / "casa-1000-power-line.md"
+    os.utime(story, ns=(story.stat().st_atime_ns, story.stat().st_mtime_ns + 10**9))
+    touched, said = _prestart_build(tmp_path, manifest, "d", cache_dir)
+    assert touched == changed and said == ["prestart True", "stop True"]

@@ -7,6 +7,10 @@ HTML is needed, and a rebuild of an unchanged brief takes the time to read its a
 from __future__ import annotations
 
 import functools
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from publish import model
@@ -71,3 +75,71 @@ def print_html(article: model.Document, context: RenderContext) -> str:
     if not typography.hyphenate:
         return html
     return hyphenation.last_words_kept_whole(html, typography.hyphenate_before + typography.hyphenate_after)
+
+
+# --- starting the part workers early, for a rebuild -----------------------------------------------------------
+#
+# The parted PDF's workers are forked by a keeper process that imports WeasyPrint first (a third of a second). When
+# it starts as the collection's PDF is rendered, a rebuild after one article changed waits for it: the articles
+# come from the cache faster than that. So a build of a manifest whose inputs changed since its last build, which
+# was laid out in parts, starts the keeper before reading (publish.backends.pdfparts.prestart). A guess, from the
+# files' sizes and times, never from what they hold: a wrong one costs the keeper's import on another core, or the
+# wait it saves; the PDF is the same either way.
+
+
+def prestart_if_expected(manifest: Path, hint: str) -> bool:
+    """Start the PDF's part workers now if this build of `manifest` is expected to lay pages out in parts: its
+    last build did, and a file it read has changed since (`remember_inputs`); whether it did. `hint` names the
+    options that choose the layout."""
+    if not processes.can_fork() or processes.cores() < 2:
+        return False
+    record = cache.get_json("documents", _inputs_key(manifest, hint))
+    if not (isinstance(record, dict) and record.get("parts") is True and isinstance(record.get("files"), list)
+            and all(isinstance(name, str) for name in record["files"])):
+        return False
+    if record.get("stamp") == _stamp([Path(name) for name in record["files"]]):
+        return False  # nothing changed: the PDF comes from the cache whole
+    from publish.backends import pdfparts
+
+    pdfparts.prestart()
+    return True
+
+
+def stop_prestarted() -> None:
+    """End the part workers started early if the PDF did not need them."""
+    pdfparts = sys.modules.get("publish.backends.pdfparts")
+    if pdfparts is not None:
+        pdfparts.stop_prestarted()
+
+
+def remember_inputs(manifest: Path, hint: str, files: Sequence[Path], document: model.Document,
+                    context: RenderContext) -> None:
+    """Note, after a build of `manifest` with a PDF, the files it read and whether its PDF was laid out in parts,
+    for the next build's guess (`prestart_if_expected`)."""
+    key = _inputs_key(manifest, hint)
+    names = [str(path.absolute()) for path in (manifest, *files)]
+    stamp = _stamp([Path(name) for name in names])
+    pdfparts = sys.modules.get("publish.backends.pdfparts")  # imported when the PDF was laid out, not when cached
+    if pdfparts is not None:
+        parts = pdfparts.usable(document, context)
+    else:
+        known = cache.get_json("documents", key)
+        parts = isinstance(known, dict) and known.get("parts") is True
+    cache.put_json("documents", key, {"files": names, "stamp": stamp, "parts": parts})
+
+
+def _inputs_key(manifest: Path, hint: str) -> str:
+    return cache.fingerprint("pdf-inputs", str(manifest.absolute()), hint)
+
+
+def _stamp(paths: Sequence[Path]) -> str:
+    """What the files' sizes and modification times are now (a file gone counts too)."""
+    seen = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            seen.append("-")
+        else:
+            seen.append(f"{info.st_ino}|{info.st_size}|{info.st_mtime_ns}")
+    return cache.fingerprint(*seen)

@@ -379,16 +379,9 @@ def render(collection: model.Collection, html: str | Callable[[], str], context:
     them while this process writes the HTML."""
     if not usable(collection, context):
         return None
-    roots = (context.resources.base_dir, *context.resources.roots, context.theme.folder)
-    base_url = context.resources.base_dir.resolve().as_uri() + "/"
-
-    def open_part(part: str) -> Any:  # in a worker
-        from publish.backends import pdfengine
-
-        fetcher = pdfengine.ContainedFetcher(roots, context.allow_remote)
-        return pdfengine.weasyprint.HTML(string=part, base_url=base_url, url_fetcher=fetcher)
-
-    press = _Press(open_part, collection, pdf_backend.layout_options(collection.uid, context.pdf_variant),
+    press = _Press(_Opener((context.resources.base_dir, *context.resources.roots, context.theme.folder),
+                           context.resources.base_dir.resolve().as_uri() + "/", context.allow_remote),
+                   _outline(collection), pdf_backend.layout_options(collection.uid, context.pdf_variant),
                    context.theme.typography.hyphenate)
     workers = min(_cores(), MAX_WORKERS)
     units = min(len(collection.articles) if context.article_break else len(collection.sections),
@@ -432,12 +425,37 @@ def render(collection: model.Collection, html: str | Callable[[], str], context:
 @dataclass(frozen=True, slots=True)
 class _Press:
     """How a part becomes a PDF in a worker: opened as WeasyPrint's document (fetching only what the single pass
-    may), laid out with WeasyPrint's options until the parent accepts a layout, and written."""
+    may), laid out with WeasyPrint's options until the parent accepts a layout, and written. Plain data, sent to a
+    keeper started before the collection was read (`prestart`)."""
 
-    open: Callable[[str], Any]
+    open: _Opener
     collection: model.Collection
+    """The collection's outline (`_outline`): what dates the PDF and its fonts, and the languages hyphenated."""
     options: dict[str, Any]
     hyphenate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Opener:
+    """Opens a part's HTML as WeasyPrint's document, fetching only from the folders the single pass may."""
+
+    roots: tuple[Path, ...]
+    base_url: str
+    allow_remote: bool
+
+    def __call__(self, part: str) -> Any:  # in a worker
+        from publish.backends import pdfengine
+
+        fetcher = pdfengine.ContainedFetcher(self.roots, self.allow_remote)
+        return pdfengine.weasyprint.HTML(string=part, base_url=self.base_url, url_fetcher=fetcher)
+
+
+def _outline(collection: model.Collection) -> model.Collection:
+    """The collection without its articles' bodies: its and their metadata are all a worker reads from it."""
+    return dataclasses.replace(collection, sections=tuple(
+        dataclasses.replace(section, articles=tuple(dataclasses.replace(article, blocks=())
+                                                    for article in section.articles))
+        for section in collection.sections))
 
 
 @dataclass(frozen=True, slots=True)
@@ -1150,6 +1168,95 @@ def _keeper(pipes: list[tuple[Connection, Connection]], press: _Press, parent: i
         os.waitpid(child, 0)
 
 
+@dataclass(slots=True)
+class _Early:
+    """A keeper started before the collection was read (`prestart`), waiting to be told what its workers lay out."""
+
+    keeper: Any
+    control: Connection
+    """The parent's end of the pipe the keeper waits on."""
+    connections: list[Connection]
+    """The parent's ends of the workers' pipes, MAX_PROCESSES of them."""
+
+
+_early: _Early | None = None
+"""This process's prestarted keeper, until a pool takes it or the build stops it."""
+
+
+def prestart() -> None:
+    """Start the keeper now, for a build expected to lay pages out (a rebuild after an article changed:
+    publish.backends.pdf.prestart_if_expected): it imports WeasyPrint, a third of a second, while this process
+    reads the articles, rather than after, while this process writes the HTML, which takes less. The first pool
+    made takes it (`_Pool`); `stop_prestarted` ends it unused. Nothing when this process may not fork workers."""
+    global _early
+    if _early is not None or _cores() < 2 or not processes.can_fork():
+        return
+    context = mp.get_context("fork")
+    pipes = [context.Pipe() for _ in range(MAX_PROCESSES)]
+    control, theirs = context.Pipe()
+    keeper = context.Process(target=_prestarted_keeper, args=(pipes, control, theirs, os.getpid()), daemon=True)
+    keeper.start()
+    theirs.close()
+    for _, end in pipes:
+        end.close()
+    _early = _Early(keeper, control, [ours for ours, _ in pipes])
+
+
+def stop_prestarted() -> None:
+    """End the prestarted keeper if no pool took it (the PDF came from the cache, or the single pass ran)."""
+    global _early
+    early, _early = _early, None
+    if early is None:
+        return
+    with contextlib.suppress(OSError):
+        early.control.send(("stop",))
+    for connection in (early.control, *early.connections):
+        connection.close()
+    early.keeper.join(timeout=5)
+    if early.keeper.is_alive():
+        early.keeper.kill()
+        early.keeper.join()
+
+
+def _take_prestarted(size: int, press: _Press) -> _Early | None:
+    """The prestarted keeper, told to fork `size` workers for `press`; None if there is none or it died."""
+    global _early
+    early, _early = _early, None
+    if early is None:
+        return None
+    try:
+        early.control.send(("go", size, press))
+    except OSError:  # it died: a keeper of its own is forked instead
+        _early = early
+        stop_prestarted()
+        return None
+    for connection in (early.control, *early.connections[size:]):
+        connection.close()
+    return early
+
+
+def _prestarted_keeper(pipes: list[tuple[Connection, Connection]], control: Connection, theirs: Connection,
+                       parent: int) -> None:
+    """A keeper started early: WeasyPrint imported with publish's hooks, it waits for the pool's size and press,
+    then is the keeper (`_keeper`) of that many of its pipes; it ends at once when told to stop."""
+    _held_by(parent)
+    control.close()
+    _install_hooks()
+    try:
+        message = theirs.recv()
+    except (EOFError, OSError):
+        return
+    finally:
+        theirs.close()
+    if message[0] != "go":
+        return
+    _, size, press = message
+    for ours, end in pipes[size:]:
+        ours.close()
+        end.close()
+    _keeper(pipes[:size], press, parent)
+
+
 def _held_by(parent: int) -> None:
     """Die with the parent, even when it is killed outright, and leave Ctrl-C and SIGTERM to it (it stops the
     workers)."""
@@ -1292,9 +1399,14 @@ class _Pool:
     WeasyPrint and loads the hyphenation patterns once for all of them, while the parent writes the HTML."""
 
     def __init__(self, size: int, press: _Press) -> None:
+        early = _take_prestarted(size, press)
+        if early is not None:  # its keeper has imported WeasyPrint already, while this process read the articles
+            self.connections: list[Connection] = early.connections[:size]
+            self.keeper = early.keeper
+            return
         context = mp.get_context("fork")
         pipes = [context.Pipe() for _ in range(size)]
-        self.connections: list[Connection] = [ours for ours, _ in pipes]
+        self.connections = [ours for ours, _ in pipes]
         self.keeper = context.Process(target=_keeper, args=(pipes, press, os.getpid()), daemon=True)
         self.keeper.start()
         for _, theirs in pipes:

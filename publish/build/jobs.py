@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from publish.backends import BACKENDS, BackendSpec, RenderContext, backends_for
 from publish.build import cache, processes, speedups
@@ -122,6 +123,8 @@ class _Job:
     """Where its images are found."""
     options: CollectionOptions
     """How a collection is rendered (defaults for a single article)."""
+    files: tuple[Path, ...] = ()
+    """The article files a manifest's collection was read from."""
 
 
 def build(inputs: Sequence[Path | str], options: BuildOptions, progress: Callable[[Written], None] = lambda w: None,
@@ -141,6 +144,37 @@ def build(inputs: Sequence[Path | str], options: BuildOptions, progress: Callabl
 def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[BackendSpec],
            progress: Callable[[Written], None]) -> list[Written]:
     theme = options.load_theme()
+    manifest = _pdf_manifest(inputs, options, specs)
+    prestarted = manifest is not None and _pdf_backend().prestart_if_expected(manifest, _layout_hint(options))
+    try:
+        return _build_jobs(inputs, options, specs, progress, theme, manifest)
+    finally:
+        if prestarted:
+            _pdf_backend().stop_prestarted()
+
+
+def _pdf_manifest(inputs: Sequence[Path | str], options: BuildOptions, specs: list[BackendSpec]) -> Path | None:
+    """The manifest this build renders, in parts, into a PDF (and other formats); None for any other build."""
+    if (len(inputs) != 1 or not isinstance(inputs[0], Path) or options.collection is not None
+            or options.pdf_parts == "off" or "pdf" not in {spec.name for spec in specs} or cache.root() is None
+            or options.allow_remote or not is_manifest(inputs[0])):
+        return None
+    return inputs[0]
+
+
+def _layout_hint(options: BuildOptions) -> str:
+    return f"{options.article_break}|{options.pdf_variant}|{options.pdf_parts}"
+
+
+def _pdf_backend() -> Any:
+    """The PDF backend's module, imported when a build needs it."""
+    from publish.backends import pdf
+
+    return pdf
+
+
+def _build_jobs(inputs: Sequence[Path | str], options: BuildOptions, specs: list[BackendSpec],
+                progress: Callable[[Written], None], theme: Theme, manifest: Path | None) -> list[Written]:
     jobs = _jobs(inputs, options, theme.folder)
     _check_embargoes(jobs, strict=options.strict)
     _check_distinct_stems(jobs)
@@ -168,6 +202,8 @@ def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[Back
                 raise
             for output, (data, seconds) in zip(targets, rendered, strict=True):
                 staged.append(_stage(output.path, data, seconds, output.document))
+            if manifest is not None and job.source == manifest:  # for the next build's guess
+                _pdf_backend().remember_inputs(manifest, _layout_hint(options), job.files, job.document, context)
         with processes.signals_held():  # all rendered and stored: now put them all in place, uninterrupted
             for item in staged:
                 assert item.temporary is not None
@@ -442,7 +478,7 @@ def _collection_job(loaded: LoadedCollection, source: Path | str, options: Build
     resources = Resources(base_dir=loaded.folder, roots=(theme_folder, *loaded.article_folders),
                           remote=FetchOptions(allow_remote=options.allow_remote, timeout=options.fetch_timeout))
     _check_images(list(zip(loaded.files, loaded.collection.articles, strict=True)), resources)
-    return _Job(loaded.stem, source, loaded.collection, resources, chosen)
+    return _Job(loaded.stem, source, loaded.collection, resources, chosen, loaded.files)
 
 
 def _capped(article: Article, path: Path | str) -> Article:
