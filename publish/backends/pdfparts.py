@@ -904,7 +904,8 @@ _NAMED_BY = {"gs": "/ExtGState", "Do": "/XObject", "sh": "/Shading", "scn": "/Pa
 """The operators that name a resource, as their last operand, and its kind."""
 
 
-def _canonical_resources(out: pikepdf.Pdf) -> None:
+def _canonical_resources(out: pikepdf.Pdf, read: dict[tuple[int, int], tuple[list[bytes], set[bytes]]] | None = None,
+                         ) -> None:
     """Make every page's resources what its own content alone gives, whatever part it was laid out in.
 
     A part's pages share one resource dictionary naming all of the part's fonts, graphics states and images, and
@@ -913,7 +914,8 @@ def _canonical_resources(out: pikepdf.Pdf) -> None:
     which pages were laid out together. So each page, and each form or tiling pattern it draws, is given resources
     naming only what its content uses; names counted through the part are numbered again in the order its content
     uses them; and each object so made (an image, a form, a pattern, a shading) is kept once for the whole PDF.
-    Fonts are left to `share_fonts`."""
+    Fonts are left to `share_fonts`. `read`: pages whose content and names were read already (`Opened`), by
+    object."""
     shared: dict[bytes, Any] = {}
     done: dict[tuple[int, int], Any] = {}
     known: dict[tuple[int, int], bytes] = {}
@@ -939,8 +941,7 @@ def _canonical_resources(out: pikepdf.Pdf) -> None:
         resources = obj.get("/Resources")
         if not isinstance(resources, pikepdf.Dictionary):
             return
-        content = [stream.read_bytes() for stream in streams]
-        used = {b"/" + _unescaped(name) for data in content for name in _NAME.findall(data)}
+        content, used = (read or {}).get(obj.objgen) or _used(streams)
         own = pikepdf.Dictionary()
         for kind, value in resources.items():
             if isinstance(value, pikepdf.Dictionary):
@@ -959,9 +960,18 @@ def _canonical_resources(out: pikepdf.Pdf) -> None:
         obj.Resources = own
 
     for page in out.pages:
-        contents = page.obj.get("/Contents")
-        holder(page.obj, list(contents) if isinstance(contents, pikepdf.Array) else
-               [contents] if contents is not None else [])
+        holder(page.obj, _content_streams(page.obj))
+
+
+def _content_streams(page: Any) -> list[Any]:
+    contents = page.get("/Contents")
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+
+
+def _used(streams: list[Any]) -> tuple[list[bytes], set[bytes]]:
+    """The streams' bytes, and the resource names they use."""
+    content = [stream.read_bytes() for stream in streams]
+    return content, {b"/" + _unescaped(name) for data in content for name in _NAME.findall(data)}
 
 
 def _numbered_in_order(streams: list[Any], content: list[bytes], names: dict[str, set[str]],
@@ -1388,6 +1398,24 @@ class Laid:
     """Each body part's PDF; its first page is the lead page to drop."""
     levels: tuple[list[int], ...]
     """The bookmark levels of the front part, then of each body part."""
+    opened: tuple[Opened | None, ...] = ()
+    """The front part, then each body part, opened and read for the stitch as it came (`Opened`), if it was."""
+
+
+@dataclass(slots=True)
+class Opened:
+    """A part's PDF opened, and each page's content read with the resource names it uses (what `stitch` reads of
+    it), done while the parts after it are still laid out. The stitch copies the pages as they are: copies hold
+    the same content."""
+
+    pdf: pikepdf.Pdf
+    pages: list[tuple[list[bytes], set[bytes]]]
+    """Per page, its content streams' bytes and the names they use."""
+
+    @classmethod
+    def of(cls, data: bytes) -> Opened:
+        pdf = pikepdf.open(io.BytesIO(data))
+        return cls(pdf, [_used(_content_streams(page.obj)) for page in pdf.pages])
 
 
 _DIED = "a PDF worker process ended unexpectedly"
@@ -1573,10 +1601,16 @@ class _Schedule:
             raise _Fallback("the cover or contents scales a figure or breaks a word badly: the single pass redoes it")
         self._verdict(real, _Furniture(0, total, {}))
         written = [real, *body]
+        opened: dict[int, Opened] = {}
         while any(self.parts[index].pdf is None for index in written):
             self._next()
+            for index in written:  # each part opened for the stitch while the others are still being made
+                data = self.parts[index].pdf
+                if data is not None and index not in opened:
+                    opened[index] = Opened.of(data)
         return Laid(self.parts[real].pdf or b"", front_pages, tuple(self.parts[index].pdf or b"" for index in body),
-                    tuple(self.parts[index].levels for index in written))
+                    tuple(self.parts[index].levels for index in written),
+                    tuple(opened.get(index) for index in written))
 
     def _reports(self, indexes: list[int]) -> list[_Report]:
         reports = [self.parts[index].report for index in indexes]
@@ -2022,8 +2056,11 @@ class _Mark:
 def stitch(laid: Laid) -> bytes:
     """One PDF from the parts: the front part's pages up to its stubs, then each body part without its lead page;
     named destinations, outline, document metadata and (when tagged) the structure tree made whole."""
-    out = pikepdf.open(io.BytesIO(laid.front))
-    sources = [pikepdf.open(io.BytesIO(data)) for data in laid.body]
+    opened = [given or Opened.of(data) for data, given in
+              itertools.zip_longest((laid.front, *laid.body), laid.opened[:len(laid.body) + 1])]
+    out = opened[0].pdf
+    sources = [part.pdf for part in opened[1:]]
+    read = {page.obj.objgen: found for page, found in zip(out.pages, opened[0].pages, strict=True)}
     front_kept = laid.front_pages
     marks: list[_Mark] = []
     destinations: dict[str, pikepdf.Array] = {}
@@ -2040,6 +2077,7 @@ def stitch(laid: Laid) -> bytes:
         out.pages.extend(pages)
         copies = list(out.pages)[first:]
         mapping = {page.obj.objgen: copy_.obj for page, copy_ in zip(pages, copies, strict=True)}
+        read.update((copy_.obj.objgen, found) for copy_, found in zip(copies, opened[number].pages[1:], strict=True))
         _collect_marks(source, mapping, first, marks, levels[number])
         for name, target in _named_destinations(source):
             page = target[0] if len(target) else None
@@ -2052,7 +2090,7 @@ def stitch(laid: Laid) -> bytes:
     if tree is not None:
         _merge_structure(out, tree, parts_trees)
     share_fonts(out)
-    _canonical_resources(out)
+    _canonical_resources(out, read)
     _share_wrappers(out)
     # Saved once to number its objects in the order they are reached (in memory they are numbered as they were
     # copied from the parts), then packed: the bytes do not depend on how the pages were shared out.
