@@ -1601,16 +1601,17 @@ class _Schedule:
             raise _Fallback("the cover or contents scales a figure or breaks a word badly: the single pass redoes it")
         self._verdict(real, _Furniture(0, total, {}))
         written = [real, *body]
-        opened: dict[int, Opened] = {}
+        opened: dict[int, tuple[bytes, Opened]] = {}  # each part's PDF as it was opened (a part may send another)
         while any(self.parts[index].pdf is None for index in written):
             self._next()
             for index in written:  # each part opened for the stitch while the others are still being made
                 data = self.parts[index].pdf
-                if data is not None and index not in opened:
-                    opened[index] = Opened.of(data)
+                if data is not None and (index not in opened or opened[index][0] is not data):
+                    opened[index] = (data, Opened.of(data))
         return Laid(self.parts[real].pdf or b"", front_pages, tuple(self.parts[index].pdf or b"" for index in body),
                     tuple(self.parts[index].levels for index in written),
-                    tuple(opened.get(index) for index in written))
+                    tuple(found[1] if (found := opened.get(index)) and found[0] is self.parts[index].pdf else None
+                          for index in written))
 
     def _reports(self, indexes: list[int]) -> list[_Report]:
         reports = [self.parts[index].report for index in indexes]
