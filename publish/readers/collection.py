@@ -14,7 +14,6 @@ import stat
 import sys
 import zlib
 from array import array
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -419,32 +418,37 @@ def _duplicates(stories: list[array[int]]) -> list[tuple[int, int, float]]:
     """(earlier, later, similarity) for each later story that repeats an earlier one, in order; each story given
     as its shingles (each once).
 
-    Only a shingle that two stories or more hold, and not more than COMMON_SHINGLE, is evidence of a copy, so
-    those are found first (counted in C) and only they are indexed: in a collection of distinct stories they are
-    few, and the index and the counting through it stay small."""
+    Two stories share evidence of a copy in the shingles that both hold and that are not stock phrasing (held by
+    more than COMMON_SHINGLE stories); their similarity is the count of those over the shingles either holds.
+    Only such shingles are looked at (found by counting every shingle in C), and only pairs that can reach
+    DUPLICATE_SIMILARITY are compared (prefix filtering, as in similarity joins): a story of `n` shingles must
+    share at least DUPLICATE_SIMILARITY * n of them with a copy, so with the shingles in one order (the rarest
+    first), a copy holds one of the first `len(evidence) - that + 1` of its evidence, and each story is compared
+    only with the earlier ones whose first shingles so counted meet its own. The pairs are those that comparing
+    every pair gives; the time grows with the shingles, plus the pairs that are nearly copies."""
     holders = Counter(chain.from_iterable(stories))  # how many stories hold each shingle (counted in C)
-    evidence = {shingle for shingle, count in holders.items() if 1 < count <= COMMON_SHINGLE}
+    evidence = {shingle: count for shingle, count in holders.items() if 1 < count <= COMMON_SHINGLE}
     del holders
-    index: dict[int, list[int]] = {}  # such a shingle's holders, in reading order
-    held: list[set[int]] = []  # each story's such shingles
-    for number, story in enumerate(stories):
-        own = evidence.intersection(story)
-        held.append(own)
-        for shingle in own:
-            index.setdefault(shingle, []).append(number)
+    index: dict[int, list[int]] = {}  # a shingle's earlier holders that have it among their first shingles
+    held: list[set[int]] = []
     found: list[tuple[int, int, float]] = []
-    for later, own in enumerate(held):
-        earlier = []  # per shared shingle, the stories before this one that hold it (sliced and counted in C)
-        for shingle in own:
-            sharing = index[shingle]
-            earlier.append(sharing[:bisect_left(sharing, later)])
-        shared = Counter(chain.from_iterable(earlier))
-        for first in sorted(shared):
-            count = shared[first]
-            similarity = count / (len(stories[first]) + len(stories[later]) - count)
+    for later, story in enumerate(stories):
+        own = evidence.keys() & story  # (in C)
+        held.append(own)
+        needed = int(DUPLICATE_SIMILARITY * len(story))  # at most the shared shingles a copy has (rounded down)
+        first = len(own) - needed + 1
+        if first <= 0 or not own:
+            continue
+        prefix = sorted(own, key=lambda shingle: (evidence[shingle], shingle))[:first]
+        candidates = sorted({earlier for shingle in prefix for earlier in index.get(shingle, ())})
+        for earlier in candidates:
+            count = len(held[earlier] & own)
+            similarity = count / (len(stories[earlier]) + len(story) - count)
             if similarity >= DUPLICATE_SIMILARITY:
-                found.append((first, later, similarity))
+                found.append((earlier, later, similarity))
                 break
+        for shingle in prefix:
+            index.setdefault(shingle, []).append(later)
     return sorted(found)
 
 
