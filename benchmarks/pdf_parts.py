@@ -16,11 +16,16 @@ interleaved, each as its own process, after one warm-up of each unless --no-warm
 
 The last two columns set each row against the cold parted build (the rebuild after one change: goal 0.1).
 
+With --baseline DIR (another checkout's folder, holding its `publish/` and `templates/`, such as
+`git worktree add /tmp/before main`), each parted command also runs with that checkout's code just before it
+(rows "..., before", with a cache of their own; "×cold" against the baseline's cold build), and both sides start
+through bench.py's launcher, each from its own checkout: before and after, side by side, interleaved.
+
 Wall time is taken around the process; CPU time is its user + system time and that of every descendant it waited
 for (the part workers), from os.wait4. Medians are printed with ratios to WeasyPrint alone.
 
 Usage: python3 benchmarks/pdf_parts.py [--articles 200] [--repeat 1] [--modes sections,articles] [--no-warm-up]
-                                      [--keep DIR] [--cpus LIST]
+                                      [--keep DIR] [--cpus LIST] [--baseline DIR]
 
 With --cpus 0 every command runs on one CPU (taskset), as on a machine of one core: the brief is laid out in parts
 there too, one after another.
@@ -41,7 +46,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import write_digest  # noqa: E402  (the same generated articles as bench.py's digest cases)
+from bench import BASELINE_LAUNCHER, REPO, write_digest  # noqa: E402  (bench.py's generated articles)
 
 MODES = {"sections": [], "articles": ["--article-break"]}
 
@@ -69,10 +74,15 @@ def main() -> int:
     parser.add_argument("--keep", metavar="DIR", help="write inputs and outputs here and keep them")
     parser.add_argument("--cpus", metavar="LIST",
                         help="run every command on these CPUs alone (taskset -c LIST; 0: a machine of one core)")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="run each parted command with this checkout's code too, just before it")
     args = parser.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # publish runs as installed: bytecode compiled once, not every run
     pinned = ["taskset", "-c", args.cpus] if args.cpus else []
     publish = [*pinned, sys.executable, "-m", "publish", "build"]
+    if args.baseline is not None:  # both sides through the same launcher, each from its own checkout
+        publish = [*pinned, sys.executable, "-c", BASELINE_LAUNCHER, str(REPO), "build"]
+        before = [*pinned, sys.executable, "-c", BASELINE_LAUNCHER, str(args.baseline.resolve()), "build"]
     cores = len(os.sched_getaffinity(0)) if not args.cpus else f"CPUs {args.cpus} of {os.cpu_count()}"
     print(f"{args.articles} articles, {cores} cores, {args.repeat} timed run(s) per command, "
           f"load average {os.getloadavg()[0]:.1f}")
@@ -97,6 +107,10 @@ def main() -> int:
             commands["parted, warm"] = commands["parted"]
             commands["parted, 1 changed"] = commands["parted"]
             commands["parted, 1 grown"] = commands["parted"]
+            if args.baseline is not None:  # each parted command's twin with the baseline's code, just before it
+                commands = {name: argv for key, argv in commands.items() for name, argv in (
+                    ((f"{key}, before", [*before, *argv[len(publish):]]), (key, argv)) if key.startswith("parted")
+                    else ((key, argv),))}
             warm = work / f"{mode}-cache"
             stories = sorted((work / manifest.stem).glob("*.md"))
             story, grown = stories[args.articles // 2], stories[args.articles // 8]  # grown: in the first section
@@ -104,7 +118,11 @@ def main() -> int:
 
             def environment(key: str, story: Path = story, grown: Path = grown, warm: Path = warm,
                             edits: Iterator[int] = edits) -> dict[str, str]:
-                """A new empty cache for the cold runs; one kept between runs for the warm and edited ones."""
+                """A new empty cache for the cold runs; one kept between runs for the warm and edited ones (one for
+                each side with --baseline)."""
+                if key.endswith(", before"):
+                    warm = warm.with_name(warm.name + "-before")
+                    key = key.removesuffix(", before")
                 if key.startswith("parted,"):
                     if key.endswith("changed"):  # a different sentence each run: exactly one article changed
                         with story.open("a", encoding="utf-8") as out:
@@ -120,6 +138,8 @@ def main() -> int:
                 return {**os.environ, "PUBLISH_CACHE_DIR": tempfile.mkdtemp(prefix="cold-", dir=work)}
 
             timed(commands["parted"], environment("parted, warm"))  # fills the warm cache
+            if args.baseline is not None:
+                timed(commands["parted, before"], environment("parted, warm, before"))
             if args.warm_up:
                 for key, argv in commands.items():
                     timed(argv, environment(key))
@@ -130,14 +150,15 @@ def main() -> int:
             base_wall = statistics.median(w for w, _ in samples["weasyprint"])
             base_cpu = statistics.median(c for _, c in samples["weasyprint"])
             print(f"\n{mode}: build {manifest.name} {' '.join(extra)}")
-            cold_wall = statistics.median(w for w, _ in samples["parted"])
-            cold_cpu = statistics.median(c for _, c in samples["parted"])
-            print(f"{'command':<19}{'wall s':>9}{'cpu s':>9}{'wall ×WP':>10}{'cpu ×WP':>9}{'wall ×cold':>12}"
+            print(f"{'command':<27}{'wall s':>9}{'cpu s':>9}{'wall ×WP':>10}{'cpu ×WP':>9}{'wall ×cold':>12}"
                   f"{'cpu ×cold':>11}")
             for key, runs in samples.items():
                 wall = statistics.median(w for w, _ in runs)
                 cpu = statistics.median(c for _, c in runs)
-                print(f"{key:<19}{wall:>9.2f}{cpu:>9.2f}{wall / base_wall:>10.2f}{cpu / base_cpu:>9.2f}"
+                cold = samples["parted, before"] if key.endswith(", before") else samples["parted"]
+                cold_wall = statistics.median(w for w, _ in cold)
+                cold_cpu = statistics.median(c for _, c in cold)
+                print(f"{key:<27}{wall:>9.2f}{cpu:>9.2f}{wall / base_wall:>10.2f}{cpu / base_cpu:>9.2f}"
                       f"{wall / cold_wall:>12.2f}{cpu / cold_cpu:>11.2f}")
     return 0
 

@@ -338,6 +338,27 @@ def test_stitched_builds_are_byte_identical(monkeypatch: pytest.MonkeyPatch) -> 
     assert pdfparts.render(brief, html, context) == pdfparts.render(brief, html, context)
 
 
+@pytest.mark.parametrize("variant", ["", "pdf/ua-1"])
+def test_parts_opened_as_they_come_stitch_to_the_bytes_of_parts_opened_after(variant: str,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent opens each part's PDF and reads its pages as soon as the part comes back, while the others are
+    still made; the stitch from those is the stitch from the parts' bytes alone (tagged or not)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1718150400")
+    brief, context = _context(True, variant)
+    laid_out: list[pdfparts.Laid] = []
+    stitch = pdfparts.stitch
+
+    def kept(laid: pdfparts.Laid) -> bytes:
+        laid_out.append(laid)
+        return stitch(laid)
+
+    monkeypatch.setattr(pdfparts, "stitch", kept)
+    stitched = pdfparts.render(brief, html_backend.render(brief, context, for_pdf=True), context)
+    (laid,) = laid_out
+    assert len(laid.opened) == len(laid.body) + 1 and all(part is not None for part in laid.opened)
+    assert stitched == stitch(pdfparts.Laid(laid.front, laid.front_pages, laid.body, laid.levels))
+
+
 def test_a_brief_is_cut_alike_whatever_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     """A part's layout is kept in the cache under its HTML, so the cut does not depend on the machine (machines
     sharing a cache folder find each other's parts): built as if on one core and on three, the brief is laid out in
