@@ -18,8 +18,9 @@ The last two columns set each row against the cold parted build (the rebuild aft
 
 With --baseline DIR (another checkout's folder, holding its `publish/` and `templates/`, such as
 `git worktree add /tmp/before main`), each parted command also runs with that checkout's code just before it
-(rows "..., before", with a cache of their own; "×cold" against the baseline's cold build), and both sides start
-through bench.py's launcher, each from its own checkout: before and after, side by side, interleaved.
+(rows "..., before", with a cache and a copy of the inputs of their own, edited as this side's are; "×cold" against
+the baseline's cold build), and both sides start through bench.py's launcher, each from its own checkout: before
+and after, side by side, interleaved.
 
 Wall time is taken around the process; CPU time is its user + system time and that of every descendant it waited
 for (the part workers), from os.wait4. Medians are printed with ratios to WeasyPrint alone.
@@ -90,6 +91,8 @@ def main() -> int:
         work = Path(args.keep or tmp)
         work.mkdir(parents=True, exist_ok=True)
         manifest, _ = write_digest(work, args.articles, seed=7)
+        if args.baseline is not None:  # the baseline's own copy of the inputs, edited as this side's are
+            theirs, _ = write_digest(work / "before", args.articles, seed=7)
         for mode in args.modes.split(","):
             extra = MODES[mode]
             html_dir = work / f"{mode}-html"
@@ -107,10 +110,13 @@ def main() -> int:
             commands["parted, warm"] = commands["parted"]
             commands["parted, 1 changed"] = commands["parted"]
             commands["parted, 1 grown"] = commands["parted"]
-            if args.baseline is not None:  # each parted command's twin with the baseline's code, just before it
+            if args.baseline is not None:  # each parted command's twin with the baseline's code, just before it,
+                def twin(argv: list[str], mode: str = mode) -> list[str]:  # its own copy of the inputs, own folder
+                    return [*before, *(str(theirs) if arg == str(manifest) else f"{arg}-before"
+                                       if arg.startswith(str(work / mode)) else arg for arg in argv[len(publish):])]
+
                 commands = {name: argv for key, argv in commands.items() for name, argv in (
-                    ((f"{key}, before", [*before, *argv[len(publish):]]), (key, argv)) if key.startswith("parted")
-                    else ((key, argv),))}
+                    ((f"{key}, before", twin(argv)), (key, argv)) if key.startswith("parted") else ((key, argv),))}
             warm = work / f"{mode}-cache"
             stories = sorted((work / manifest.stem).glob("*.md"))
             story, grown = stories[args.articles // 2], stories[args.articles // 8]  # grown: in the first section
@@ -122,6 +128,7 @@ def main() -> int:
                 each side with --baseline)."""
                 if key.endswith(", before"):
                     warm = warm.with_name(warm.name + "-before")
+                    story, grown = (work / "before" / path.relative_to(work) for path in (story, grown))
                     key = key.removesuffix(", before")
                 if key.startswith("parted,"):
                     if key.endswith("changed"):  # a different sentence each run: exactly one article changed
