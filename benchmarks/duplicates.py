@@ -38,7 +38,7 @@ from bench import write_digest  # noqa: E402  (bench.py's generated articles)
 from publish.build import cache  # noqa: E402
 from publish.readers import collection, read_file  # noqa: E402
 
-Check = Callable[[list[array[int]]], list[tuple[int, int, float]]]
+Check = Callable[[list["array[int]"]], list[tuple[int, int, float]]]
 
 
 def digest(count: int) -> list[array[int]]:
