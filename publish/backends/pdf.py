@@ -97,7 +97,7 @@ def prestart_if_expected(manifest: Path, hint: str) -> bool:
     if not (isinstance(record, dict) and record.get("parts") is True and isinstance(record.get("files"), list)
             and all(isinstance(name, str) for name in record["files"])):
         return False
-    if record.get("stamp") == _stamp([Path(name) for name in record["files"]]):
+    if record.get("stamp") == _stamp(record["files"]):
         return False  # nothing changed: the PDF comes from the cache whole
     from publish.backends import pdfparts
 
@@ -118,7 +118,7 @@ def remember_inputs(manifest: Path, hint: str, files: Sequence[Path], document: 
     for the next build's guess (`prestart_if_expected`)."""
     key = _inputs_key(manifest, hint)
     names = [str(path.absolute()) for path in (manifest, *files)]
-    stamp = _stamp([Path(name) for name in names])
+    stamp = _stamp(names)
     pdfparts = sys.modules.get("publish.backends.pdfparts")  # imported when the PDF was laid out, not when cached
     if pdfparts is not None:
         parts = pdfparts.usable(document, context)
@@ -132,12 +132,12 @@ def _inputs_key(manifest: Path, hint: str) -> str:
     return cache.fingerprint("pdf-inputs", str(manifest.absolute()), hint)
 
 
-def _stamp(paths: Sequence[Path]) -> str:
-    """What the files' sizes and modification times are now (a file gone counts too)."""
+def _stamp(names: Sequence[str]) -> str:
+    """What the named files' sizes and modification times are now (a file gone counts too)."""
     seen = []
-    for path in paths:
+    for name in names:
         try:
-            info = os.stat(path)
+            info = os.stat(name)
         except OSError:
             seen.append("-")
         else:

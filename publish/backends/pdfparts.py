@@ -1216,8 +1216,11 @@ def stop_prestarted() -> None:
     """End the prestarted keeper if no pool took it (the PDF came from the cache, or the single pass ran)."""
     global _early
     early, _early = _early, None
-    if early is None:
-        return
+    if early is not None:
+        _stop_early(early)
+
+
+def _stop_early(early: _Early) -> None:
     with contextlib.suppress(OSError):
         early.control.send(("stop",))
     for connection in (early.control, *early.connections):
@@ -1237,8 +1240,7 @@ def _take_prestarted(size: int, press: _Press) -> _Early | None:
     try:
         early.control.send(("go", size, press))
     except OSError:  # it died: a keeper of its own is forked instead
-        _early = early
-        stop_prestarted()
+        _stop_early(early)
         return None
     for connection in (early.control, *early.connections[size:]):
         connection.close()
@@ -1408,6 +1410,8 @@ class Opened:
     it), done while the parts after it are still laid out. The stitch copies the pages as they are: copies hold
     the same content."""
 
+    data: bytes
+    """The part's PDF as it was sent."""
     pdf: pikepdf.Pdf
     pages: list[tuple[list[bytes], set[bytes]]]
     """Per page, its content streams' bytes and the names they use."""
@@ -1415,7 +1419,7 @@ class Opened:
     @classmethod
     def of(cls, data: bytes) -> Opened:
         pdf = pikepdf.open(io.BytesIO(data))
-        return cls(pdf, [_used(_content_streams(page.obj)) for page in pdf.pages])
+        return cls(data, pdf, [_used(_content_streams(page.obj)) for page in pdf.pages])
 
 
 _DIED = "a PDF worker process ended unexpectedly"
@@ -1601,17 +1605,15 @@ class _Schedule:
             raise _Fallback("the cover or contents scales a figure or breaks a word badly: the single pass redoes it")
         self._verdict(real, _Furniture(0, total, {}))
         written = [real, *body]
-        opened: dict[int, tuple[bytes, Opened]] = {}  # each part's PDF as it was opened (a part may send another)
+        opened: dict[int, Opened] = {}
         while any(self.parts[index].pdf is None for index in written):
             self._next()
             for index in written:  # each part opened for the stitch while the others are still being made
                 data = self.parts[index].pdf
-                if data is not None and (index not in opened or opened[index][0] is not data):
-                    opened[index] = (data, Opened.of(data))
+                if data is not None and (index not in opened or opened[index].data is not data):  # or sent again
+                    opened[index] = Opened.of(data)
         return Laid(self.parts[real].pdf or b"", front_pages, tuple(self.parts[index].pdf or b"" for index in body),
-                    tuple(self.parts[index].levels for index in written),
-                    tuple(found[1] if (found := opened.get(index)) and found[0] is self.parts[index].pdf else None
-                          for index in written))
+                    tuple(self.parts[index].levels for index in written), tuple(map(opened.get, written)))
 
     def _reports(self, indexes: list[int]) -> list[_Report]:
         reports = [self.parts[index].report for index in indexes]
