@@ -1,7 +1,5 @@
 """`python -m publish` runs the command line."""
 
-import sys
+from publish.cli import run
 
-from publish.cli import main
-
-sys.exit(main())
+run()

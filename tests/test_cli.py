@@ -140,3 +140,24 @@ def test_parallel_pdf_matches_a_pdf_built_alone(tmp_path: Path, monkeypatch: pyt
     assert main(["build", source, "--to", "html,pdf,docx", "--out", str(tmp_path / "together")]) == 0
     assert (tmp_path / "alone" / "feature-tour.pdf").read_bytes() == (tmp_path / "together" / "feature-tour.pdf"
                                                                       ).read_bytes()
+
+
+@pytest.mark.parametrize(("argv", "code"), [(["formats"], 0), (["build", "missing.md"], 1)])
+def test_the_command_ends_at_once_yet_runs_exit_handlers_and_flushes_its_output(tmp_path: Path, argv: list[str],
+                                                                                code: int) -> None:
+    """`publish` (cli.run) skips Python's teardown, not what a normal exit does for others: the exit code, every
+    line written to a pipe, the exit handlers (multiprocessing's, logging's, a temporary folder's) run once."""
+    program = ("import atexit, sys, tempfile\n"
+               "from publish.cli import run\n"
+               f"folder = tempfile.TemporaryDirectory(dir={str(tmp_path)!r})\n"
+               "atexit.register(lambda: print('handler ran', flush=True))\n"
+               f"sys.argv = ['publish', *{argv!r}]\n"
+               "run()\n")
+    done = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == code, done.stderr
+    assert done.stdout.count("handler ran") == 1 and done.stdout.rstrip().endswith("handler ran")
+    if code == 0:
+        assert "Input formats" in done.stdout and "Output formats" in done.stdout
+    else:
+        assert done.stderr.strip() == "publish: error: missing.md: no such file"
+    assert list(tmp_path.iterdir()) == [], "the temporary folder is removed at exit"

@@ -398,6 +398,7 @@ def render(collection: model.Collection, html: str | Callable[[], str], context:
         keys = _Keys.of(collection, context, press.options)
         plan = _borrowing(piece, keys) if keys is not None and piece.firsts and not context.pdf_variant else None
         laid = _Schedule(pool, piece, press.hyphenate, keys, workers, plan).run()
+        pool.stop()  # every part is written: the workers end (a twentieth of a second) while the parts are stitched
         return stitch(laid)
     except _Fallback:
         return None
@@ -1431,6 +1432,7 @@ class _Pool:
     WeasyPrint and loads the hyphenation patterns once for all of them, while the parent writes the HTML."""
 
     def __init__(self, size: int, press: _Press) -> None:
+        self.stopping = False
         early = _take_prestarted(size, press)
         if early is not None:  # its keeper has imported WeasyPrint already, while this process read the articles
             self.connections: list[Connection] = early.connections[:size]
@@ -1461,12 +1463,19 @@ class _Pool:
                     raise RenderError(_DIED) from None
                 yield self.connections.index(connection), message
 
+    def stop(self) -> None:
+        """Tell the workers to stop (each ends once its parts' threads do), without waiting for them: the parent
+        stitches while they end."""
+        if not self.stopping:
+            self.stopping = True
+            for connection in self.connections:
+                with contextlib.suppress(OSError):
+                    connection.send(("stop",))
+
     def close(self) -> None:
-        """Stop the workers: each ends once its parts' threads do; any still running after five seconds is killed
-        with the keeper (they die with it)."""
-        for connection in self.connections:
-            with contextlib.suppress(OSError):
-                connection.send(("stop",))
+        """Stop the workers and wait for them to end: any still running after five seconds is killed with the
+        keeper (they die with it)."""
+        self.stop()
         self.keeper.join(timeout=5)
         if self.keeper.is_alive():
             self.keeper.kill()
