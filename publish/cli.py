@@ -39,9 +39,10 @@ def run() -> NoReturn:
     exit handlers run: multiprocessing's, logging's, temporary folders'; the output streams are flushed), but not
     Python's teardown of every object the run made, which takes a few hundredths of a second after a large build
     (pikepdf's documents, WeasyPrint's and lxml's trees) and changes nothing outside the process. A run that leaves
-    other threads behind (none does) exits as usual, after waiting for them."""
+    other threads behind (none does) exits as usual, after waiting for them; so does one under a profiler, a
+    debugger or a coverage tracer, which may write what it found after the program ends (`python -m cProfile`)."""
     code = main()
-    if threading.active_count() > 1:
+    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

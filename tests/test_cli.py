@@ -161,3 +161,13 @@ def test_the_command_ends_at_once_yet_runs_exit_handlers_and_flushes_its_output(
     else:
         assert done.stderr.strip() == "publish: error: missing.md: no such file"
     assert list(tmp_path.iterdir()) == [], "the temporary folder is removed at exit"
+
+
+def test_the_command_under_a_profiler_exits_as_usual_so_that_the_profile_is_written(tmp_path: Path) -> None:
+    profile = tmp_path / "formats.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "publish", "formats"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    import pstats
+
+    assert any(name == "main" and file.endswith("cli.py") for file, _, name in pstats.Stats(str(profile)).stats)
