@@ -62,7 +62,6 @@ import sys
 import threading
 import traceback
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -1800,7 +1799,7 @@ class _Keys:
     def _file(self, name: str) -> str:
         if name not in self.files:
             address = urllib.parse.urlsplit(name)
-            path = (Path(urllib.request.url2pathname(address.path)) if address.scheme == "file"
+            path = (Path(_url2pathname(address.path)) if address.scheme == "file"
                     else self.folder / urllib.parse.unquote(address.path))
             try:
                 self.files[name] = cache.fingerprint(path.read_bytes()) if path.is_file() else ""
@@ -2681,3 +2680,11 @@ def _cmap(mapping: dict[str, str]) -> bytes:
         lines.append("endbfchar")
     lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
     return "\n".join(lines).encode("ascii")
+
+
+def _url2pathname(path: str) -> str:
+    """A file: URL's path as a local path (urllib.request, imported when a part names a file: a build that
+    names none saves its import, a hundredth of a second)."""
+    import urllib.request
+
+    return urllib.request.url2pathname(path)
