@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from publish import __version__, api
 from publish.backends import BACKENDS
-from publish.build import cache
+from publish.build import cache, processes
 from publish.build.config import CONFIG_NAME, SCHEDULER_ENV, load_config
 from publish.build.jobs import DEFAULT_FORMATS, BuildOptions, Written
 from publish.build.processes import DEFAULT_TIMEOUT
@@ -41,6 +41,7 @@ def run() -> NoReturn:
     (pikepdf's documents, WeasyPrint's and lxml's trees) and changes nothing outside the process. A run that leaves
     other threads behind (none does) exits as usual, after waiting for them; so does one under a profiler, a
     debugger or a coverage tracer, which may write what it found after the program ends (`python -m cProfile`)."""
+    processes.end_at_once()
     code = main()
     if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)

@@ -206,7 +206,8 @@ def test_parts_decide_as_the_single_pass_does(both: Both) -> None:
 
 def test_parts_keep_words_whole_as_the_single_pass_does(tmp_path: Path) -> None:
     """With the rules that keep words whole before and during the layout off (a paragraph's last word marked
-    beforehand, a page's hyphenated last line moved on: publish.present.hyphenation.last_words_kept_whole,
+    beforehand, a page's hyphenated last line moved on: publish.present.hyphenation.last_words_kept_whole and
+    last_words_kept_whole_in_piece,
     publish.backends.pdfengine.MOVE_HYPHENATED_LINES), the single pass lays the brief out again to keep whole the words
     it hyphenated across a page or as a paragraph's last word; the parts find the same words in the same rounds,
     decided for the whole document, and the stitched pages are the single pass's. (This is the path a break moved
@@ -215,6 +216,7 @@ def test_parts_keep_words_whole_as_the_single_pass_does(tmp_path: Path) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pdfengine, "MOVE_HYPHENATED_LINES", False)
         patch.setattr(hyphenation, "last_words_kept_whole", lambda html, shortest: html)
+        patch.setattr(hyphenation, "last_words_kept_whole_in_piece", lambda html, shortest: html)  # a collection's
         stitched, parted = stitch_watched(brief, context)
         single, once = single_watched(brief, context)
     assert len(once.rounds) > 1 and once.rounds[0][0], "the single pass kept words whole in a second layout"

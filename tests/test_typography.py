@@ -19,6 +19,7 @@ from publish import model as m
 from publish.backends import RenderContext
 from publish.backends import docx as docx_backend
 from publish.backends import html as html_backend
+from publish.build import cache
 from publish.build.resources import Resources
 from publish.present.theme import load_theme
 
@@ -174,3 +175,36 @@ def test_a_paragraphs_last_word_is_marked_whole_before_the_layout() -> None:
     assert kept == ["drains", ".", "stations", "harbourside", "neighbourhoods"]  # "so." is too short to break
     assert re.sub(r"<[^>]+>", "", marked).strip() == re.sub(r"<[^>]+>", "", html)  # the same words, in order
     assert marked.startswith("<!DOCTYPE html>") and "unmarked paragraph</p>" in marked
+
+
+@pytest.mark.parametrize("theme_name", ["default", "brief"])
+def test_a_collections_pieces_mark_the_words_marking_the_whole_document_marks(monkeypatch: pytest.MonkeyPatch,
+                                                                            theme_name: str) -> None:
+    """A collection's print HTML marks each article's last words in the article's own piece
+    (last_words_kept_whole_in_piece, cached with the piece: a rebuild marks only what changed): the same words,
+    in the same order, as marking the whole document at once, and the same text."""
+    from publish.backends import pdf as pdf_backend
+    from publish.present import hyphenation
+    from publish.readers.collection import load_manifest
+
+    loaded = load_manifest(SAMPLES / "morning-brief.yaml")
+    theme = load_theme(theme_name)
+    assert theme.typography.hyphenate
+    context = RenderContext(theme=theme, resources=Resources(base_dir=loaded.folder, roots=(*loaded.article_folders,
+                                                                                           theme.folder)))
+    with cache.turned_off():
+        pieces = pdf_backend.print_html(loaded.collection, context)
+        with monkeypatch.context() as patch:
+            patch.setattr(hyphenation, "last_words_kept_whole_in_piece", lambda html, shortest: html)
+            unmarked = html_backend.render(loaded.collection, context, for_pdf=True)
+    whole = hyphenation.last_words_kept_whole(unmarked, theme.typography.hyphenate_before
+                                              + theme.typography.hyphenate_after)
+
+    def kept(html: str) -> list[str]:
+        tree = lxml_html.document_fromstring(html)
+        return [span.text_content() for span in tree.iter("span") if span.get("style") == hyphenation.KEEP_WHOLE]
+
+    assert unmarked != pieces and len(kept(pieces)) > 20
+    assert kept(pieces) == kept(whole)
+    text = [lxml_html.document_fromstring(html).text_content().split() for html in (pieces, whole)]
+    assert text[0] == text[1]

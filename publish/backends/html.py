@@ -175,8 +175,17 @@ def _collection_entry(article_id: str, article: model.Article, context: RenderCo
                                        heading_offset=2, remote_images=remote_images, theme=context.theme,
                                        for_pdf=for_pdf)
 
+    typography = context.theme.typography
+    keep_whole = for_pdf and typography.hyphenate  # for print: each paragraph's last word kept whole, in the piece
+
     def make(_: object = None) -> str:  # images are embedded as data: a piece taken from the cache needs none
-        return templating.render(context.theme, "partials/article.html.j2", **values)
+        html = templating.render(context.theme, "partials/article.html.j2", **values)
+        if not keep_whole:
+            return html
+        from publish.present import hyphenation  # with pyphen: for print only
+
+        shortest = typography.hyphenate_before + typography.hyphenate_after
+        return hyphenation.last_words_kept_whole_in_piece(html, shortest)
 
     if remote_images:  # an image on the web is fetched by WeasyPrint: nothing to key the piece by
         html = make()

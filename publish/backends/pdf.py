@@ -69,10 +69,11 @@ def layout_options(uid: str, variant_name: str) -> dict[str, Any]:
 
 def print_html(article: model.Document, context: RenderContext) -> str:
     """The print-ready HTML WeasyPrint lays out: the HTML backend's, for the PDF, with every paragraph's last word
-    kept whole where the theme hyphenates (publish.present.hyphenation)."""
+    kept whole where the theme hyphenates (publish.present.hyphenation; in a collection's, each article's piece
+    comes so from the HTML backend, from the cache when it is unchanged)."""
     html = html_backend.render(article, context, remote_images=context.allow_remote, for_pdf=True)
     typography = context.theme.typography
-    if not typography.hyphenate:
+    if not typography.hyphenate or isinstance(article, model.Collection):
         return html
     return hyphenation.last_words_kept_whole(html, typography.hyphenate_before + typography.hyphenate_after)
 

@@ -398,7 +398,9 @@ def render(collection: model.Collection, html: str | Callable[[], str], context:
         plan = _borrowing(piece, keys) if keys is not None and piece.firsts and not context.pdf_variant else None
         laid = _Schedule(pool, piece, press.hyphenate, keys, workers, plan).run()
         pool.stop()  # every part is written: the workers end (a twentieth of a second) while the parts are stitched
-        return stitch(laid)
+        stitched = stitch(laid)
+        processes.outlive((laid, piece))  # the parts' documents: never freed by a command that ends at once
+        return stitched
     except _Fallback:
         return None
     finally:
@@ -2186,19 +2188,42 @@ def _collect_marks(pdf: pikepdf.Pdf, mapping: dict[tuple[int, int], Any], first:
 
 def _write_outline(out: pikepdf.Pdf, marks: list[_Mark]) -> None:
     """The whole document's outline, nested as WeasyPrint nests bookmarks: each under the last one of a lower
-    level."""
+    level; every entry open, pointing at its place on its page (/XYZ left top, zoom kept). Written as the outline
+    dictionaries themselves, as pikepdf's outline API writes them (which took four times as long)."""
     if "/Outlines" in out.Root:
         del out.Root["/Outlines"]
     if not marks:
         return
-    with out.open_outline() as outline:
-        stack: list[tuple[int, list[pikepdf.OutlineItem]]] = [(0, outline.root)]
-        for mark in marks:
-            while stack[-1][0] >= mark.level:
-                stack.pop()
-            item = pikepdf.OutlineItem(mark.title, mark.page, "XYZ", left=mark.left, top=mark.top)
-            stack[-1][1].append(item)
-            stack.append((mark.level, item.children))
+    pages = out.pages
+    top: list[tuple[pikepdf.Dictionary, list[Any]]] = []
+    stack: list[tuple[int, list[tuple[pikepdf.Dictionary, list[Any]]]]] = [(0, top)]
+    for mark in marks:
+        while stack[-1][0] >= mark.level:
+            stack.pop()
+        item = out.make_indirect(pikepdf.Dictionary(
+            Title=pikepdf.String(mark.title),
+            Dest=pikepdf.Array([pages[mark.page].obj, pikepdf.Name.XYZ, mark.left, mark.top, 0])))
+        children: list[tuple[pikepdf.Dictionary, list[Any]]] = []
+        stack[-1][1].append((item, children))
+        stack.append((mark.level, children))
+
+    def linked(parent: pikepdf.Dictionary, entries: list[tuple[pikepdf.Dictionary, list[Any]]]) -> int:
+        """Link the entries under their parent; how many entries are below it (its /Count: all are open)."""
+        count = 0
+        for index, (item, children) in enumerate(entries):
+            item.Parent = parent
+            if index:
+                item.Prev = entries[index - 1][0]
+                entries[index - 1][0].Next = item
+            count += 1 + linked(item, children)
+        if entries:
+            parent.First, parent.Last = entries[0][0], entries[-1][0]
+        parent.Count = count
+        return count
+
+    root = out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
+    linked(root, top)
+    out.Root.Outlines = root
 
 
 def _pages_in(element: Any, seen: set[tuple[int, int]]) -> set[tuple[int, int]]:

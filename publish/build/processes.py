@@ -131,3 +131,27 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(0.5)
     os._exit(1)
+
+
+# --- ending at once ---------------------------------------------------------------------------------------------
+
+_ending_at_once = 0
+"""The process that will end without Python's teardown of its objects (`publish.cli.run`), or 0."""
+_kept: object = None
+
+
+def end_at_once() -> None:
+    """Say that this process ends without Python's teardown of its objects (`publish.cli.run`): `outlive` keeps
+    what it is given until then (a process forked from this one frees its objects as usual)."""
+    global _ending_at_once
+    _ending_at_once = os.getpid()
+
+
+def outlive(done_with: object) -> None:
+    """Keep a large object that a build is done with (a stitched PDF's parts: freeing their pikepdf documents
+    takes a few hundredths of a second) until this process ends, when it ends at once and so never frees it. One
+    at a time: the one kept before is freed now, so a process that builds many documents holds one more at most.
+    Anywhere else, nothing: the object is freed as usual."""
+    global _kept
+    if _ending_at_once == os.getpid():
+        _kept = done_with

@@ -24,6 +24,7 @@ import contextlib
 import contextvars
 import re
 from collections.abc import Iterator
+from html import escape
 
 import lxml.html
 import pyphen  # type: ignore[import-untyped]
@@ -109,6 +110,23 @@ def last_words_kept_whole(html: str, shortest: int = 0, scope: str = "article-bo
     letters (the fewest the theme hyphenates). A typesetter never breaks a paragraph's last word: the last line
     would hold only the end of it. Marked before the layout, so that no layout has to be redone for it."""
     tree = lxml.html.document_fromstring(html)
+    _mark_last_words(tree, shortest, scope)
+    return str(lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>"))  # publish writes HTML5
+
+
+def last_words_kept_whole_in_piece(html: str, shortest: int = 0, scope: str = "article-body") -> str:
+    """`last_words_kept_whole` for a piece of a document that holds its `scope` elements whole (an article of a
+    collection, rendered and cached as one piece: a rebuild marks the pieces that changed, not the whole
+    document): the same words marked, the piece's markup as lxml writes it."""
+    if scope not in html:
+        return html
+    holder = lxml.html.fragment_fromstring(html, create_parent="div")
+    _mark_last_words(holder, shortest, scope)
+    return escape(holder.text or "", quote=False) + "".join(
+        str(lxml.html.tostring(child, encoding="unicode")) for child in holder)
+
+
+def _mark_last_words(tree: lxml.html.HtmlElement, shortest: int, scope: str) -> None:
     runs: list[list[Slot]] = []
     for body in tree.find_class(scope):
         for element in body.iter():
@@ -116,7 +134,6 @@ def last_words_kept_whole(html: str, shortest: int = 0, scope: str = "article-bo
                 runs += _inline_runs(element)
     for run in runs:
         _keep_last_word(run, shortest)
-    return str(lxml.html.tostring(tree, encoding="unicode", doctype="<!DOCTYPE html>"))  # publish writes HTML5
 
 
 def _inline_runs(block: object) -> list[list[Slot]]:
