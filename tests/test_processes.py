@@ -297,3 +297,38 @@ def test_the_speed_hacks_switched_off_give_the_same_files(tmp_path: Path) -> Non
                           env={**base, "PUBLISH_SPEEDUPS_OFF": "turbo"}, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr) == (1, "publish: error: PUBLISH_SPEEDUPS_OFF: unknown speed hack 'turbo'; "
                                                  "known: cache, library-patch\n")
+
+
+def test_a_process_that_ends_at_once_keeps_one_finished_object_and_no_other_process_does(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """processes.outlive (a stitched PDF's parts): kept until the end only by the process that ends without
+    Python's teardown (cli.run), one at a time; anywhere else freed as usual."""
+    import weakref
+
+    from publish.build import processes
+
+    class Parts:
+        pass
+
+    monkeypatch.setattr(processes, "_ending_at_once", 0)
+    monkeypatch.setattr(processes, "_kept", None)
+    first = Parts()
+    gone = weakref.ref(first)
+    processes.outlive(first)
+    del first
+    assert gone() is None
+    processes.end_at_once()
+    second, third = Parts(), Parts()
+    kept, then = weakref.ref(second), weakref.ref(third)
+    processes.outlive(second)
+    del second
+    assert kept() is not None
+    processes.outlive(third)
+    del third
+    assert kept() is None and then() is not None
+    monkeypatch.setattr(processes, "_ending_at_once", os.getpid() + 1)  # a process forked from it
+    fourth = Parts()
+    other = weakref.ref(fourth)
+    processes.outlive(fourth)
+    del fourth
+    assert other() is None and then() is not None
