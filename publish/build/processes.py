@@ -34,12 +34,19 @@ class _Expired(BaseException):
     """Raised by the limit's alarm; a BaseException, so no `except Exception` inside the renderer swallows it."""
 
 
+EXPIRED_AGAIN = 1.0
+"""Seconds between the time limit's later rings, while the block has not stopped: long enough for the cleanup the
+first one starts (a PDF's worker processes stopped) to end before the next."""
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Stop the block with a RenderError after `seconds` of wall time (0: no limit).
 
     An interval timer's SIGALRM interrupts the layout between two Python steps; it works in a process's main
-    thread only, so elsewhere the block runs without a limit.
+    thread only, so elsewhere the block runs without a limit. Once the time is up it rings again every
+    EXPIRED_AGAIN seconds: CPython ignores an exception raised where nothing can receive it (a garbage collector's
+    callback, a `__del__`), and a limit that rang there once would never stop the block.
     """
     if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
@@ -49,7 +56,7 @@ def time_limit(seconds: float) -> Iterator[None]:
         raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, EXPIRED_AGAIN)
     try:
         yield
     except _Expired:
