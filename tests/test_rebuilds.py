@@ -376,14 +376,16 @@ def _prestart_build(tmp_path: Path, manifest: Path, out: str, cache: Path | str)
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="the keeper starts early only with a core to spare")
 def test_a_rebuild_after_an_edit_starts_the_pdf_workers_before_reading(tmp_path: Path) -> None:
     """A build of the brief whose files changed since its last build, which was laid out in parts, starts the
-    keeper of the PDF's workers before it reads the articles, and the pool takes it; an unchanged brief's, whose
-    PDF comes from the cache whole, does not; a file touched but not changed starts it, and it is stopped unused.
-    The PDF is the bytes of a build without the cache each time."""
+    keeper of the PDF's workers before it reads the articles, and the pool takes it; so does its first build
+    (nothing of it is cached); an unchanged brief's, whose PDF comes from the cache whole, does not; a file touched
+    but not changed starts it, and it is stopped unused. The PDF is the bytes of a build without the cache each
+    time."""
     folder = tmp_path / "samples"
     shutil.copytree(SAMPLES, folder)
     manifest, cache_dir = folder / "morning-brief.yaml", tmp_path / "cache"
     first, said = _prestart_build(tmp_path, manifest, "a", cache_dir)
-    assert said == ["take False"], "a first build has no earlier build to go by: its pool forks its own keeper"
+    assert said == ["prestart True", "take True", "stop False"], "a first build lays its pages out: started early"
+    assert first == _prestart_build(tmp_path, manifest, "a-off", "off")[0]
     again, said = _prestart_build(tmp_path, manifest, "b", cache_dir)
     assert again == first and said == []
     _add_to(folder, "casa-1000-power-line.md", "One sentence added by the desk.")

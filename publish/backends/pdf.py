@@ -90,16 +90,19 @@ def print_html(article: model.Document, context: RenderContext) -> str:
 
 def prestart_if_expected(manifest: Path, hint: str) -> bool:
     """Start the PDF's part workers now if this build of `manifest` is expected to lay pages out in parts: its
-    last build did, and a file it read has changed since (`remember_inputs`); whether it did. `hint` names the
-    options that choose the layout."""
+    last build did, and a file it read has changed since (`remember_inputs`), or it has not been built with these
+    options (nothing of it is in the cache); whether it did. `hint` names the options that choose the layout.
+    Started before the articles are read, the workers also do not hold a copy of them (a 1,000-article brief's
+    build holds a third of a GiB by the time it lays pages out: a worker forked then counted it in its own)."""
     if not processes.can_fork() or processes.cores() < 2:
         return False
     record = cache.get_json("documents", _inputs_key(manifest, hint))
-    if not (isinstance(record, dict) and record.get("parts") is True and isinstance(record.get("files"), list)
-            and all(isinstance(name, str) for name in record["files"])):
-        return False
-    if record.get("stamp") == _stamp(record["files"]):
-        return False  # nothing changed: the PDF comes from the cache whole
+    if record is not None:
+        if not (isinstance(record, dict) and record.get("parts") is True and isinstance(record.get("files"), list)
+                and all(isinstance(name, str) for name in record["files"])):
+            return False
+        if record.get("stamp") == _stamp(record["files"]):
+            return False  # nothing changed: the PDF comes from the cache whole
     from publish.backends import pdfparts
 
     pdfparts.prestart()
