@@ -350,3 +350,20 @@ def test_the_time_limit_stops_a_block_even_when_its_first_ring_was_lost() -> Non
         time.sleep(10)
     assert time.monotonic() - started < 5
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_time_limit_lets_the_blocks_cleanup_finish() -> None:
+    """The limit's later rings never cut short what runs on the way out (a PDF's worker processes stopped and
+    waited for, in a `finally`), even when it takes longer than the time between rings."""
+    from publish.build import processes
+    from publish.errors import RenderError
+
+    cleaned = []
+    with pytest.raises(RenderError, match=r"longer than 0\.2 s"), processes.time_limit(0.2):
+        try:
+            time.sleep(10)
+        finally:
+            time.sleep(processes.EXPIRED_AGAIN * 1.5)
+            cleaned.append(True)
+    assert cleaned == [True]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

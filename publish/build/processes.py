@@ -35,8 +35,7 @@ class _Expired(BaseException):
 
 
 EXPIRED_AGAIN = 1.0
-"""Seconds between the time limit's later rings, while the block has not stopped: long enough for the cleanup the
-first one starts (a PDF's worker processes stopped) to end before the next."""
+"""Seconds between the time limit's later rings, while the block has not stopped."""
 
 
 @contextlib.contextmanager
@@ -46,14 +45,17 @@ def time_limit(seconds: float) -> Iterator[None]:
     An interval timer's SIGALRM interrupts the layout between two Python steps; it works in a process's main
     thread only, so elsewhere the block runs without a limit. Once the time is up it rings again every
     EXPIRED_AGAIN seconds: CPython ignores an exception raised where nothing can receive it (a garbage collector's
-    callback, a `__del__`), and a limit that rang there once would never stop the block.
+    callback, a `__del__`), and a limit that rang there once would never stop the block. A ring that comes while
+    the first one's exception is still on its way out (through the block's `finally` clauses: a PDF's worker
+    processes stopped and waited for) lets that cleanup finish.
     """
     if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def expire(signum: int, frame: FrameType | None) -> None:
-        raise _Expired
+        if not isinstance(sys.exc_info()[1], _Expired):  # else a cleanup runs on the way out: not cut short
+            raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds, EXPIRED_AGAIN)
