@@ -15,6 +15,7 @@ import pytest
 
 from publish.build import cache
 from publish.cli import main
+from publish.model import iter_blocks, limits
 from publish.readers import read_file
 
 import cached
@@ -368,3 +369,41 @@ def test_an_image_copied_beside_a_saved_page_shows_in_the_next_build(tmp_path: P
     assert shown("b") and shown("c") and shown("d", "--no-cache")
     (tmp_path / "photo.png").unlink()
     assert not shown("e")
+
+
+def test_an_articles_layout_shape_is_kept_with_its_reading(tmp_path: Path) -> None:
+    """What the layout limits count in each article (publish.model.limits.Shape) is kept with its reading: a build
+    reading a collection from the cache caps the same marks and says the same warnings, and writes the same bytes,
+    as the first build and one without the cache."""
+    runs = "*a*b" * 150
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    (folder / "plain.md").write_text("---\ntitle: Harbour reopens\n---\n\nThe harbour reopened on Monday.\n")
+    (folder / "marked.md").write_text(f"---\ntitle: Places\n---\n\n- A list\n\n  > {runs}\n\n## {'*c*d' * 120}\n")
+    (folder / "brief.yaml").write_text("title: Brief\nsections:\n  - title: News\n"
+                                       "    articles: [plain.md, marked.md]\n")
+    said = []
+    for run, cache_dir in (("cold", tmp_path / "cache"), ("warm", tmp_path / "cache"), ("none", "off")):
+        done = _publish("build", "brief.yaml", "--to", "html,docx", "--out", str(tmp_path / run), cache_dir=cache_dir,
+                        cwd=folder)
+        assert done.returncode == 0, done.stderr
+        said.append([line for line in done.stderr.splitlines() if not line.startswith("wrote ")])
+    assert said[0] == said[1] == said[2] == [
+        f"publish: warning: {folder / 'marked.md'}: {count} emphasis, strong, code and link marks; past the first "
+        "100 they are set as plain text (every word kept), as laying out so many takes minutes"
+        for count in ("a paragraph holds 150", "a subhead holds 120")]
+    assert _files(tmp_path / "cold") == _files(tmp_path / "warm") == _files(tmp_path / "none")
+    html = (tmp_path / "warm" / "brief.html").read_text(encoding="utf-8")
+    assert html.count("<em>a</em>") == 100 and html.count("<em>c</em>") == 100  # 100 marks kept in each
+
+
+def test_a_shape_counts_what_capping_and_the_layout_warnings_look_at() -> None:
+    """`limits.shape` walks every block (in quotes and lists too) and counts the marks of the containers `capped`
+    caps: given the shape, `capped` decides as it does without it."""
+    for sample in ("feature-tour.md", "japanese-ferry.md", "urdu-library.md", "dar-bishkek.txt"):
+        article = read_file(SAMPLES / sample).article
+        found = limits.shape(article)
+        assert found == limits.Shape.from_text(found.text())
+        assert found.blocks == sum(1 for _ in iter_blocks(article.blocks)) and found.longest > 0
+        assert limits.capped(article, found) == limits.capped(article)
+    assert limits.Shape.from_text("12 40") is None and limits.Shape.from_text("a b c") is None

@@ -13,6 +13,8 @@ from typing import Any
 
 import pikepdf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from publish.backends import RenderContext, pdfengine, pdfparts
@@ -806,3 +808,17 @@ def test_a_runs_articles_are_indexed_only_where_their_ids_tell_their_pages_apart
                                                            frozenset({"c"})]) == [None] * 3  # in two articles
     assert indexed([[], ["a"], ["b"], [], ["c", "z"], []], [frozenset({"a", "z"}), frozenset({"b"}),
                                                            frozenset({"c"})]) == [None] * 3  # among c's pages
+
+
+_ONE_PATTERN = re.compile(r"""(?:\ssrc=|\shref=|url\()["']?(?!data:|#|(?!file:)[a-z][a-z0-9+.-]*:)([^"')\s]+)""")
+"""The files a part names, as one pattern (slow: it tries three alternatives at every character of a part)."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([" ", "\t", "\n", "\u2003", "x", "-", "=", "src=", "href=", "url(", '"', "'", ")",
+                                 "a.png", "data:", "#top", "file:///f.css", "http://h/p", "data-src="]), max_size=24))
+def test_the_files_a_part_names_are_found_as_one_pattern_finds_them(pieces: list[str]) -> None:
+    """`_named_files` searches for each `src=`, `href=` and `url(` and checks the whitespace before an attribute
+    itself: the names it finds are those of the one pattern, in every arrangement of the pieces of such markup."""
+    html = "".join(pieces)
+    assert pdfparts._named_files(html) == sorted(set(_ONE_PATTERN.findall(html)))

@@ -191,7 +191,7 @@ def _build_jobs(inputs: Sequence[Path | str], options: BuildOptions, specs: list
                                     article_break=job.options.article_break, pdf_variant=options.pdf_variant,
                                     pdf_parts=options.pdf_parts, update_fields=options.update_fields)
             if "pdf" in {spec.name for spec in specs}:
-                for warning in limits.layout_warnings(job.document, options.timeout):
+                for warning in limits.layout_warnings(job.document, options.timeout, _shape):
                     log.warning("%s: %s", job.source, warning)
             try:
                 rendered = [render_timed(output.backend, output.document, context, str(job.source), options.timeout)
@@ -483,10 +483,23 @@ def _collection_job(loaded: LoadedCollection, source: Path | str, options: Build
 
 def _capped(article: Article, path: Path | str) -> Article:
     """The article with the inline runs that make layout explode set as plain text, each change warned about."""
-    article, warnings = limits.capped(article)
+    article, warnings = limits.capped(article, _shape(article))
     for warning in warnings:
         log.warning("%s: %s", path, warning)
     return article
+
+
+def _shape(article: Article) -> limits.Shape:
+    """The article's shape (publish.model.limits): the one kept with its reading, else counted now."""
+    kept = cache.with_reading(article, _KEPT_SHAPE)
+    known = limits.Shape.from_text(kept) if kept is not None else None
+    return known if known is not None else limits.shape(article)
+
+
+_KEPT_SHAPE = "limits-shape-1"
+"""The name each reading's shape is kept under (publish.build.cache.keep_with_readings): counted by whichever
+process reads the article, so a rebuild counts only the articles that changed."""
+cache.keep_with_readings(_KEPT_SHAPE, lambda article: limits.shape(article).text())
 
 
 def _check_images(articles: list[tuple[Path | str, Article]], resources: Resources) -> None:

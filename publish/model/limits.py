@@ -5,7 +5,7 @@ every word can be kept, else warned about)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from publish import model
 from publish.errors import InputError
@@ -62,9 +62,51 @@ def block_depth(blocks: Iterable[model.Block]) -> int:
     return model.nesting_depth(blocks, MAX_DEPTH)
 
 
-def capped(article: model.Article) -> tuple[model.Article, list[str]]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class Shape:
+    """What the layout limits look at in an article, counted in one walk: its blocks (every paragraph, heading and
+    other block, nested ones too), its longest paragraph's characters, and the most marks one paragraph, subhead
+    or table cell holds (what `capped` caps). A build keeps it with each reading (publish.build.jobs), so an
+    article read from the cache is not walked again."""
+
+    blocks: int
+    longest: int
+    marks: int
+
+    def text(self) -> str:
+        return f"{self.blocks} {self.longest} {self.marks}"
+
+    @staticmethod
+    def from_text(text: str) -> Shape | None:
+        numbers = text.split()
+        if len(numbers) != 3 or not all(number.isdigit() for number in numbers):
+            return None
+        return Shape(*map(int, numbers))
+
+
+def shape(article: model.Article) -> Shape:
+    """The article's `Shape`."""
+    blocks = longest = marks = 0
+    for block in model.iter_blocks(article.blocks):
+        blocks += 1
+        match block:
+            case model.Paragraph():
+                longest = max(longest, sum(len(_text(node)) for node in block.content))
+                marks = max(marks, sum(_marks(node) for node in block.content))
+            case model.Heading():
+                marks = max(marks, sum(_marks(node) for node in block.content))
+            case model.Table():
+                for cell in (*block.header, *(cell for row in block.rows for cell in row)):
+                    marks = max(marks, sum(_marks(node) for node in cell))
+    return Shape(blocks, longest, marks)
+
+
+def capped(article: model.Article, known: Shape | None = None) -> tuple[model.Article, list[str]]:
     """The article with the marks past MAX_MARKS of every paragraph, subhead and table cell set as plain text
-    (every word kept, in order), and a warning for each one changed."""
+    (every word kept, in order), and a warning for each one changed. `known`, the article's shape, says at once
+    that nothing needs capping (nearly every story)."""
+    if known is not None and known.marks <= MAX_MARKS:
+        return article, []
     found: list[tuple[str, int]] = []
     blocks = _capped_blocks(article.blocks, found)
     if not found:
@@ -79,16 +121,14 @@ def capped(article: model.Article) -> tuple[model.Article, list[str]]:
     return dataclasses.replace(article, blocks=blocks), warnings
 
 
-def layout_warnings(document: model.Document, timeout: float) -> list[str]:
-    """Warnings for a document whose PDF will take minutes to lay out: very many blocks, or a huge paragraph."""
+def layout_warnings(document: model.Document, timeout: float,
+                    shape_of: Callable[[model.Article], Shape] = shape) -> list[str]:
+    """Warnings for a document whose PDF will take minutes to lay out: very many blocks, or a huge paragraph
+    (each article's shape from `shape_of`)."""
     articles = document.articles
-    blocks = 0
-    longest = 0
-    for article in articles:
-        for block in model.iter_blocks(article.blocks):
-            blocks += 1
-            if isinstance(block, model.Paragraph):
-                longest = max(longest, sum(len(_text(node)) for node in block.content))
+    shapes = [shape_of(article) for article in articles]
+    blocks = sum(found.blocks for found in shapes)
+    longest = max((found.longest for found in shapes), default=0)
     stops = f"--timeout stops it after {timeout:g} s" if timeout > 0 else "no --timeout is set"
     warnings = []
     if len(articles) > MANY_ARTICLES:
