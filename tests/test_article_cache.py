@@ -407,3 +407,28 @@ def test_a_shape_counts_what_capping_and_the_layout_warnings_look_at() -> None:
         assert found.blocks == sum(1 for _ in iter_blocks(article.blocks)) and found.longest > 0
         assert limits.capped(article, found) == limits.capped(article)
     assert limits.Shape.from_text("12 40") is None and limits.Shape.from_text("a b c") is None
+
+
+def test_an_articles_link_targets_are_kept_with_its_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The link targets every backend asks for (publish.model.links.Targets) are worked out when an article is read
+    and kept with the reading: an article read from the cache has the same targets, in the same order, without its
+    headings walked again."""
+    from publish.model import links
+
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    worked_out = []
+    original = links.Targets._of
+    monkeypatch.setattr(links.Targets, "_of", classmethod(lambda cls, article: worked_out.append(article)
+                                                          or original.__func__(cls, article)))
+    for sample in ("feature-tour.md", "japanese-ferry.md", "urdu-library.md", "dar-bishkek.txt"):
+        first = read_file(SAMPLES / sample).article
+        assert worked_out[-1] is first
+        targets = links.Targets.of(first)
+        assert len(targets.anchors) > 2
+        again = read_file(SAMPLES / sample).article  # from the cache: another object, the same targets
+        kept = links.Targets.of(again)
+        assert again is not first and again == first and worked_out[-1] is first
+        assert list(kept.anchors.items()) == list(targets.anchors.items()) and kept.base == targets.base
+        assert links.Targets.from_text(targets.text()) == targets
+    for damaged in ("", "[1, 2]", '[{"a": 1}, ""]', '[{"a": "s1"}]', "{}"):
+        assert links.Targets.from_text(damaged) is None

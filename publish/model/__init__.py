@@ -536,7 +536,25 @@ def _mapped_children(block: Block, change: BlockChange, inline: InlineChange) ->
 
 def image_sources(blocks: tuple[Block, ...]) -> Iterator[str]:
     """Where every image the outputs embed comes from: each figure's, and each inline image's that is not on the
-    web (those are never fetched into an output; their alt text stands in)."""
+    web (those are never fetched into an output; their alt text stands in). Found once per blocks (they are
+    frozen): a build asks for an article's several times (its figures' paths, their check, the cache's keys)."""
+    known = _SOURCES.get(id(blocks))
+    if known is not None and known[0] is blocks:
+        return iter(known[1])
+    found = tuple(_image_sources(blocks))
+    if len(_SOURCES) >= MAX_SOURCES:
+        _SOURCES.clear()
+    _SOURCES[id(blocks)] = (blocks, found)
+    return iter(found)
+
+
+_SOURCES: dict[int, tuple[tuple[Block, ...], tuple[str, ...]]] = {}
+"""The image sources of the blocks asked about, by the blocks' identity (kept with them, so it stays theirs)."""
+MAX_SOURCES = 2_000
+"""The most blocks whose sources are remembered: a long-running process forgets them all at this count."""
+
+
+def _image_sources(blocks: tuple[Block, ...]) -> Iterator[str]:
     pending = list(reversed(blocks))  # a walk of its own, in reading order: it runs on every article of every
     while pending:  # build, several times, and the generic walks' layers of generators cost more than the search
         block = pending.pop()

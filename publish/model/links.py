@@ -4,6 +4,7 @@ fragment cannot hold."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -94,10 +95,38 @@ class Targets:
         if known is not None and known[0] is article:
             return known[1]
         targets = cls._of(article)
+        cls.remember(article, targets)
+        return targets
+
+    @staticmethod
+    def known(article: model.Article) -> bool:
+        """Whether the article's targets are worked out (or remembered) already."""
+        found = _KNOWN.get(id(article))
+        return found is not None and found[0] is article
+
+    @staticmethod
+    def remember(article: model.Article, targets: Targets) -> None:
+        """Take `targets` as the article's (`of` gives them without working them out): those worked out when it was
+        read, kept with its reading (publish.readers)."""
         if len(_KNOWN) >= MAX_KNOWN:
             _KNOWN.clear()
         _KNOWN[id(article)] = (article, targets)
-        return targets
+
+    def text(self) -> str:
+        """The targets as JSON text (`from_text` reads them back)."""
+        return json.dumps([self.anchors, self.base], ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_text(cls, written: str) -> Targets | None:
+        """Targets from `text`'s JSON, or None if it is not of that shape."""
+        try:
+            anchors, base = json.loads(written)
+        except (ValueError, TypeError, RecursionError):
+            return None
+        if not isinstance(anchors, dict) or not isinstance(base, str) or not all(
+                isinstance(key, str) and isinstance(value, str) for key, value in anchors.items()):
+            return None
+        return cls(anchors, base)
 
     @classmethod
     def _of(cls, article: model.Article) -> Targets:

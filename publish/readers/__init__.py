@@ -11,7 +11,7 @@ from typing import Protocol
 
 from publish.build import cache
 from publish.errors import FormatError, InputError
-from publish.model import Article, limits
+from publish.model import Article, limits, links
 from publish.plugins import Registry
 from publish.readers import sanitise
 
@@ -217,4 +217,14 @@ def read_source(source: Source, fmt: str | None = None) -> Reading:
     except RecursionError:  # a JSON model nested thousands deep: the parser runs out of stack before any check
         raise InputError(f"nests far too deeply to read; publish renders at most {limits.MAX_DEPTH} levels of "
                          "lists, quotes and marks", path=path) from None
+    kept = cache.with_reading(reading.article, _KEPT_TARGETS)
+    if kept is not None and not links.Targets.known(reading.article) and (
+            targets := links.Targets.from_text(kept)) is not None:
+        links.Targets.remember(reading.article, targets)
     return reading
+
+
+_KEPT_TARGETS = "link-targets-1"
+"""The name each reading's link targets (publish.model.links.Targets) are kept under with it in the cache: every
+backend asks for them, and an article read from the cache has them without walking its headings again."""
+cache.keep_with_readings(_KEPT_TARGETS, lambda article: links.Targets.of(article).text())
