@@ -62,6 +62,7 @@ import sys
 import threading
 import traceback
 import urllib.parse
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -2121,17 +2122,32 @@ def stitch(laid: Laid) -> bytes:
     share_fonts(out)
     _canonical_resources(out, read)
     _share_wrappers(out)
-    # Saved once to number its objects in the order they are reached (in memory they are numbered as they were
-    # copied from the parts), then packed: the bytes do not depend on how the pages were shared out.
-    numbered = io.BytesIO()
-    out.save(numbered, object_stream_mode=pikepdf.ObjectStreamMode.disable, compress_streams=False,
-             stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    whole = _numbered_by_copy(out)
     buffer = io.BytesIO()
-    with pikepdf.open(numbered) as again:
-        again.save(buffer, deterministic_id=True, compress_streams=True,
-                   object_stream_mode=pikepdf.ObjectStreamMode.generate if again.pdf_version >= "1.5"
-                   else pikepdf.ObjectStreamMode.disable)
+    whole.save(buffer, deterministic_id=True, compress_streams=True, min_version=out.pdf_version,
+               object_stream_mode=pikepdf.ObjectStreamMode.generate if out.pdf_version >= "1.5"
+               else pikepdf.ObjectStreamMode.disable)
     return buffer.getvalue()
+
+
+def _numbered_by_copy(out: pikepdf.Pdf) -> pikepdf.Pdf:
+    """The stitched document copied into a new PDF: its pages in order, then the rest of its catalogue and its
+    document information. In `out` the objects are numbered as they were copied from the parts, so how the pages were
+    shared out (a rebuild regroups them) would show in the packed file's object streams; in the copy they are
+    numbered in the order the copy reaches them, which only the document decides. (A save and a second reading did
+    the same in twice the time.) qpdf copies no pages tree with a catalogue: the pages are added first, and the
+    catalogue's links, outline and structure tree then point to their copies."""
+    whole = pikepdf.new()
+    with warnings.catch_warnings():  # the named destinations are copied below, with the rest of the catalogue
+        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+        whole.pages.extend(out.pages)
+    rest = out.make_indirect(pikepdf.Dictionary({key: value for key, value in out.Root.items()
+                                                 if key not in ("/Pages", "/Type")}))
+    for key, value in whole.copy_foreign(rest).items():
+        whole.Root[key] = value
+    if "/Info" in out.trailer:
+        whole.trailer.Info = whole.copy_foreign(out.trailer.Info)
+    return whole
 
 
 def _named_destinations(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Array]]:
