@@ -352,6 +352,42 @@ def test_the_time_limit_stops_a_block_even_when_its_first_ring_was_lost() -> Non
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
+def test_a_ring_lost_in_a_garbage_collector_callback_is_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ring that lands in a garbage collector's callback, where CPython ignores the exception and reports it as
+    "Exception ignored in ..." on stderr, is not reported while the limit runs (the next ring stops the block);
+    what else goes unraisable meanwhile still is, and the hook is the caller's again afterwards."""
+    import gc
+
+    from publish.build import processes
+    from publish.errors import RenderError
+
+    reported: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda info: reported.append(info.exc_value))
+    own = sys.unraisablehook
+    slowed: list[bool] = []
+
+    def slow_once(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and not slowed:
+            slowed.append(True)
+            time.sleep(3)  # the first ring lands here
+
+    class Loud:
+        def __del__(self) -> None:
+            raise ValueError("not the limit's")
+
+    gc.callbacks.append(slow_once)
+    try:
+        with pytest.raises(RenderError, match=r"longer than 0\.2 s"), processes.time_limit(0.2):
+            gc.collect()
+            Loud()
+            time.sleep(10)
+    finally:
+        gc.callbacks.remove(slow_once)
+    assert slowed == [True]
+    assert len(reported) == 1 and isinstance(reported[0], ValueError)
+    assert sys.unraisablehook is own
+
+
 def test_the_time_limit_lets_the_blocks_cleanup_finish() -> None:
     """The limit's later rings never cut short what runs on the way out (a PDF's worker processes stopped and
     waited for, in a `finally`), even when it takes longer than the time between rings."""

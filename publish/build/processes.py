@@ -57,7 +57,14 @@ def time_limit(seconds: float) -> Iterator[None]:
         if not isinstance(sys.exc_info()[1], _Expired):  # else a cleanup runs on the way out: not cut short
             raise _Expired
 
+    reported = sys.unraisablehook
+
+    def unraisable(info: sys.UnraisableHookArgs) -> None:  # a ring lost where nothing could receive it is not
+        if not isinstance(info.exc_value, _Expired):       # printed as "Exception ignored in ...": the next one
+            reported(info)                                  # stops the block
+
     previous = signal.signal(signal.SIGALRM, expire)
+    sys.unraisablehook = unraisable
     signal.setitimer(signal.ITIMER_REAL, seconds, EXPIRED_AGAIN)
     try:
         yield
@@ -66,6 +73,8 @@ def time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if sys.unraisablehook is unraisable:
+            sys.unraisablehook = reported
 
 
 class Stopped(KeyboardInterrupt):
