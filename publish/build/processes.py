@@ -59,9 +59,11 @@ def time_limit(seconds: float) -> Iterator[None]:
 
     reported = sys.unraisablehook
 
-    def unraisable(info: sys.UnraisableHookArgs) -> None:  # a ring lost where nothing could receive it is not
-        if not isinstance(info.exc_value, _Expired):       # printed as "Exception ignored in ...": the next one
-            reported(info)                                  # stops the block
+    def unraisable(info: sys.UnraisableHookArgs) -> None:
+        """A ring lost where nothing could receive it is not printed as "Exception ignored in ...": the next
+        ring stops the block. Anything else goes to the hook that was there."""
+        if not isinstance(info.exc_value, _Expired):
+            reported(info)
 
     previous = signal.signal(signal.SIGALRM, expire)
     sys.unraisablehook = unraisable

@@ -91,18 +91,17 @@ class Targets:
     def of(cls, article: model.Article) -> Targets:
         """The targets of one article: its headline and headings, under our ids and the usual slugs. Worked out
         once per article (the model is frozen): the limits check and each backend ask for them."""
-        known = _KNOWN.get(id(article))
-        if known is not None and known[0] is article:
-            return known[1]
-        targets = cls._of(article)
-        cls.remember(article, targets)
+        targets = cls.remembered(article)
+        if targets is None:
+            targets = cls._of(article)
+            cls.remember(article, targets)
         return targets
 
     @staticmethod
-    def known(article: model.Article) -> bool:
-        """Whether the article's targets are worked out (or remembered) already."""
+    def remembered(article: model.Article) -> Targets | None:
+        """The article's targets if they are worked out (or remembered) already, else None."""
         found = _KNOWN.get(id(article))
-        return found is not None and found[0] is article
+        return found[1] if found is not None and found[0] is article else None
 
     @staticmethod
     def remember(article: model.Article, targets: Targets) -> None:

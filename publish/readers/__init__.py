@@ -218,7 +218,7 @@ def read_source(source: Source, fmt: str | None = None) -> Reading:
         raise InputError(f"nests far too deeply to read; publish renders at most {limits.MAX_DEPTH} levels of "
                          "lists, quotes and marks", path=path) from None
     kept = cache.with_reading(reading.article, _KEPT_TARGETS)
-    if kept is not None and not links.Targets.known(reading.article) and (
+    if kept is not None and links.Targets.remembered(reading.article) is None and (
             targets := links.Targets.from_text(kept)) is not None:
         links.Targets.remember(reading.article, targets)
     return reading
