@@ -1,4 +1,5 @@
-"""The per-user cache: compiled templates and parsed hyphenation patterns are reused, and never required."""
+"""The per-user cache: compiled templates and parsed hyphenation patterns are reused, and never required; the
+built-in templates' compiled code is kept beside them."""
 
 from __future__ import annotations
 
@@ -21,10 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _build(tmp_path: Path, cache_dir: str, out: str) -> subprocess.CompletedProcess[str]:
+    """Build the sample's HTML and PDF with a user's template folder, whose compiled code the cache keeps (the
+    built-in templates' is kept beside them): it overrides the article partial with one extending the built-in."""
+    override = tmp_path / "user-templates" / "partials"
+    override.mkdir(parents=True, exist_ok=True)
+    (override / "article.html.j2").write_text('{% extends "builtin/partials/article.html.j2" %}\n', encoding="utf-8")
     env = {**os.environ, "PUBLISH_CACHE_DIR": cache_dir, "SOURCE_DATE_EPOCH": "1700000000"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the built-in templates compiled beside them if they are not yet
     return subprocess.run([sys.executable, "-m", "publish", "build", str(ROOT / "samples" / "dar-bishkek.txt"),
-                           "--to", "html,pdf", "--out", str(tmp_path / out)], env=env, capture_output=True,
-                          text=True, timeout=120)
+                           "--to", "html,pdf", "--templates", str(override.parent), "--out", str(tmp_path / out)],
+                          env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_a_second_build_uses_the_cache_and_writes_the_same_files(tmp_path: Path) -> None:
@@ -32,7 +39,9 @@ def test_a_second_build_uses_the_cache_and_writes_the_same_files(tmp_path: Path)
     assert _build(tmp_path, str(cache_dir), "first").returncode == 0
     templates = list(cache_dir.glob("templates-*/*.code"))
     patterns = list(cache_dir.glob("hyphenation-*/en*.json"))
-    assert templates and patterns
+    assert len(templates) == 1 and patterns  # the user's template; the built-in ones are compiled beside them
+    beside = ROOT / "templates" / templating.BESIDE
+    assert {"partials/article.html.j2", "print.css.j2"} <= {_compiled_template(p) for p in beside.glob("*.j2c")}
     stamps = {p: p.stat().st_mtime_ns for p in [*templates, *patterns]}
     assert _build(tmp_path, str(cache_dir), "second").returncode == 0
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # read, not written again
@@ -124,6 +133,103 @@ def test_only_code_the_cache_signed_is_loaded(tmp_path: Path, monkeypatch: pytes
         entry.write_bytes(entry.read_bytes()[:55] + planted)  # the genuine header and signature, other code
     environment.cache = None  # type: ignore[assignment]  # forget the compiled template: load it from the cache
     assert environment.get_template("page.html").render(words="kept") == ("planted" if signed else "<p>kept</p>")
+
+
+def _compiled_template(compiled: Path) -> str:
+    """The name a compiled file beside the built-in templates was compiled from (its code's file name)."""
+    import jinja2
+
+    bucket = jinja2.bccache.Bucket(jinja2.Environment(), "", "")
+    with compiled.open("rb") as handle:
+        handle.read(len(jinja2.bccache.bc_magic))
+        pickle.load(handle)  # the source's checksum
+        bucket.code = marshal.load(handle)
+    assert bucket.code is not None
+    return Path(bucket.code.co_filename).relative_to(ROOT / "templates").as_posix()
+
+
+def _environment(builtin: Path) -> tuple[object, templating.TemplateCache]:
+    import jinja2
+
+    bytecode = templating.TemplateCache(cache.folder("templates"), builtin)
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(builtin), bytecode_cache=bytecode,
+                              autoescape=True), bytecode
+
+
+def test_built_in_templates_are_compiled_beside_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A built-in template's code is written beside it, and loaded from there by a build with a new cache folder
+    (planted code with Jinja2's genuine header runs, so the file is what is loaded), unless the file or its folder
+    is writable by others; a template changed since is compiled again."""
+    import jinja2
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    (builtin / "page.html").write_text("<p>{{ words }}</p>", encoding="utf-8")
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "first-cache"))
+    environment, bytecode = _environment(builtin)
+    assert isinstance(environment, jinja2.Environment)
+    assert environment.get_template("page.html").render(words="kept") == "<p>kept</p>"
+    compiled = list((builtin / templating.BESIDE).glob("*.j2c"))
+    assert len(compiled) == 1 and not list(tmp_path.glob("first-cache/templates-*/*.code"))
+    assert compiled[0].stat().st_mode & 0o777 == 0o644
+    source, filename, _ = environment.loader.get_source(environment, "page.html")  # type: ignore[union-attr]
+    bucket = bytecode.get_bucket(environment, "page.html", filename, source)
+    assert bucket.code is not None  # read back from beside the template
+    bucket.code = environment.compile("planted", name="page.html", filename=filename)
+    compiled[0].write_bytes(bucket.bytecode_to_string())
+
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "second-cache"))
+    environment, _ = _environment(builtin)
+    assert isinstance(environment, jinja2.Environment)
+    assert environment.get_template("page.html").render(words="kept") == "planted"
+
+    compiled[0].chmod(0o664)  # writable by its group: not trusted, compiled again and written anew
+    environment, _ = _environment(builtin)
+    assert isinstance(environment, jinja2.Environment)
+    assert environment.get_template("page.html").render(words="kept") == "<p>kept</p>"
+    assert compiled[0].stat().st_mode & 0o777 == 0o644
+
+    (builtin / "page.html").write_text("<p>{{ words }}!</p>", encoding="utf-8")  # changed since it was compiled
+    environment, _ = _environment(builtin)
+    assert isinstance(environment, jinja2.Environment)
+    assert environment.get_template("page.html").render(words="new") == "<p>new!</p>"
+    assert len(list((builtin / templating.BESIDE).glob("*.j2c"))) == 1
+
+
+@pytest.mark.parametrize("why", ["a file in the way", "PYTHONDONTWRITEBYTECODE"])
+def test_built_in_templates_not_written_beside_them_are_kept_in_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, why: str) -> None:
+    import jinja2
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", why == "PYTHONDONTWRITEBYTECODE")
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    (builtin / "page.html").write_text("<p>{{ words }}</p>", encoding="utf-8")
+    if why == "a file in the way":
+        (builtin / templating.BESIDE).write_text("a file where the folder would be", encoding="utf-8")
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    for _ in range(2):
+        environment, _ = _environment(builtin)
+        assert isinstance(environment, jinja2.Environment)
+        assert environment.get_template("page.html").render(words="kept") == "<p>kept</p>"
+        assert len(list(tmp_path.glob("cache/templates-*/*.code"))) == 1
+    assert not list(builtin.glob(f"{templating.BESIDE}/*.j2c"))
+
+
+def test_setup_compiles_every_built_in_template_beside_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `scripts/setup` runs leaves a compiled file beside the built-in templates for each one a build asks for
+    (it only reads those already compiled by this code), and so does it with PYTHONDONTWRITEBYTECODE."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    for path in (ROOT / "templates" / templating.BESIDE).glob("*.j2c"):
+        path.unlink(missing_ok=True)  # a build running meanwhile compiles what it needs again, or keeps its copy
+    count = templating.compile_builtin_templates()
+    names = {path.relative_to(ROOT / "templates").as_posix() for path in (ROOT / "templates").rglob("*.j2")
+             if "themes" not in path.relative_to(ROOT / "templates").parts}
+    assert count == len(names) > 10
+    compiled = {_compiled_template(path) for path in (ROOT / "templates" / templating.BESIDE).glob(
+        f"*.{templating._compiled_tag()}.j2c")}
+    assert names <= compiled
 
 
 @pytest.mark.parametrize("damage", ["truncated", "wrong type", "bad signature", "empty"])

@@ -1,4 +1,5 @@
-"""A per-user cache of work that is the same from run to run: compiled templates, parsed hyphenation patterns,
+"""A per-user cache of work that is the same from run to run: compiled templates (the user's and the themes'; the
+built-in templates' are kept beside them, publish.present.templating.TemplateCache), parsed hyphenation patterns,
 per article its parsed model and its rendered pieces (an EPUB chapter), and per document what needs the whole of
 it (a collection's near-duplicate verdict, a digest's EPUB), so a rebuild redoes only what changed.
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
 import marshal
+import os
+import stat
+import sys
+import tempfile
 import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -39,16 +44,45 @@ class ImageRef:
 
 
 class TemplateCache(jinja2.BytecodeCache):
-    """Jinja2's compiled templates in publish's cache, each entry signed by the cache: a missing, damaged, stale or
-    foreign entry means compiling again, never loading code the cache did not write."""
+    """Jinja2's compiled templates: a built-in template's beside the built-in templates, as Python keeps a module's
+    compiled code beside it, and every other one in publish's cache, signed by the cache.
 
-    def __init__(self, directory: Path) -> None:
+    The built-in templates' code goes in their folder's `__pycache__` (`BESIDE`), written by the first build that
+    compiles them where that folder can be written (a checkout, or an install the user owns), and read where it is
+    trusted as the package's own modules are: owned by this user or root, and writable by no one else. So a build
+    with a new cache folder (a container, a CI job, `publish cache clear`) does not compile them again, a tenth of a
+    second or more of a cold build. A file's name holds the template's key, publish's code version, Jinja2's and
+    Python's (a build of other code never reads it), and its header Jinja2's check of the template's source. A
+    user's or a theme's template, or a built-in one whose folder cannot be written, is kept in the cache, where a
+    missing, damaged, stale or foreign entry means compiling again, never loading code the cache did not write."""
+
+    def __init__(self, directory: Path | None, builtin: Path | None = None) -> None:
         self.directory = directory
+        self.builtin = builtin
+        self.write_beside = not sys.dont_write_bytecode  # PYTHONDONTWRITEBYTECODE: nothing written beside, as Python
+        self._beside: dict[str, Path] = {}  # a built-in template's bucket key -> its compiled file beside it
+
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
+                   source: str) -> jinja2.bccache.Bucket:
+        if self.builtin is not None and filename is not None and filename.startswith(f"{self.builtin}{os.sep}"):
+            # as the built-in templates' loader names its files (not resolved: a link to them is not beside them)
+            key = self.get_cache_key(name, filename)
+            self._beside[key] = self.builtin / BESIDE / f"{key}.{_compiled_tag()}.j2c"
+        return super().get_bucket(environment, name, filename, source)
 
     def _entry(self, bucket: jinja2.bccache.Bucket) -> tuple[Path, str]:
+        assert self.directory is not None
         return self.directory / f"{bucket.key}.code", f"template|{bucket.key}|{bucket.checksum}"
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        beside = self._beside.get(bucket.key)
+        if beside is not None and _trusted(beside):
+            with contextlib.suppress(OSError), beside.open("rb") as handle:
+                bucket.load_bytecode(handle)  # Jinja2's header: its format, Python's, and the source's checksum
+            if bucket.code is not None:
+                return
+        if self.directory is None:
+            return
         entry, context = self._entry(bucket)
         payload = cache.read_signed(entry, context)
         if payload is None:
@@ -61,15 +95,88 @@ class TemplateCache(jinja2.BytecodeCache):
             bucket.code = code
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.code is not None:
+        if bucket.code is None:
+            return
+        beside = self._beside.get(bucket.key)
+        if beside is not None and self.write_beside and _write_beside(beside, bucket.bytecode_to_string()):
+            return
+        if self.directory is not None:
             entry, context = self._entry(bucket)
             cache.write_signed(entry, context, marshal.dumps(bucket.code))
 
 
+BESIDE = "__pycache__"
+"""The built-in templates' folder for their compiled code (ignored by git, and by the templates' cache keys)."""
+
+
+@functools.cache
+def _compiled_tag() -> str:
+    """What a built-in template's compiled file is valid for: publish's code (which sets the environment's options),
+    Jinja2 and Python."""
+    return cache.fingerprint(cache.code_version(), jinja2.__version__, sys.implementation.cache_tag)[:20]
+
+
+def _trusted(path: Path) -> bool:
+    """Whether a compiled file beside the built-in templates, and its folder, are as safe as publish's modules: owned
+    by this user or root, and writable by no one else."""
+    try:
+        return all(_safe(os.stat(item)) for item in (path.parent, path))
+    except OSError:
+        return False
+
+
+def _safe(info: os.stat_result) -> bool:
+    owner = not hasattr(os, "geteuid") or info.st_uid in (0, os.geteuid())
+    return owner and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _write_beside(path: Path, data: bytes) -> bool:
+    """Keep a built-in template's compiled code beside it (through a temporary file and a rename, so a concurrent
+    build never reads half of it), removing what older code compiled of the same template; False where the folder
+    cannot be written or is not trusted."""
+    folder = path.parent
+    try:
+        folder.mkdir(mode=0o755, exist_ok=True)
+        if not _safe(os.stat(folder)) or not os.access(folder, os.W_OK):
+            return False
+        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError:
+        return False
+    temporary = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        return False
+    key = path.name.split(".", 1)[0]
+    for older in folder.glob(f"{key}.*.j2c"):
+        if older != path:
+            older.unlink(missing_ok=True)
+    return True
+
+
+def compile_builtin_templates() -> int:
+    """Compile every built-in template beside it, as `python -m compileall` does publish's modules, even with
+    PYTHONDONTWRITEBYTECODE (`scripts/setup` runs this after installing); return how many there are. One already
+    compiled by this code is only read."""
+    env = environment.__wrapped__(())  # its own: no template this process compiled before is taken from memory
+    names = env.list_templates(filter_func=lambda name: name.endswith(".j2") and
+                               not name.startswith(("builtin/", "themes/")))  # what a build asks for by these names
+    if isinstance(env.bytecode_cache, TemplateCache):  # else the cache speed-up is turned off
+        env.bytecode_cache.write_beside = True
+        for name in names:
+            env.get_template(name)
+    return len(names)
+
+
 def template_cache() -> TemplateCache | None:
-    """The bytecode cache for the Jinja2 environment, or None without a usable cache folder."""
-    path = cache.folder("templates") if speedups.on("cache") else None
-    return TemplateCache(path) if path is not None else None
+    """The bytecode cache for the Jinja2 environment (see TemplateCache), or None when the cache speed-up is off."""
+    if not speedups.on("cache"):
+        return None
+    return TemplateCache(cache.folder("templates"), Path(os.path.normpath(present.builtin_templates_dir())))
 
 
 @functools.lru_cache(maxsize=16)
