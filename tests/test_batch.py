@@ -173,3 +173,31 @@ def test_a_terminal_sees_a_progress_bar_with_counts(tmp_path: Path) -> None:
     assert "3/3" in text and "building" in text  # the bar, with its counts
     assert "wrote " not in text  # on a terminal the bar replaces the per-file lines
     assert "publish: built 3 of 3 inputs (3 files)" in text
+
+
+def test_the_warm_up_loads_what_every_worker_would_and_leaves_nothing(tmp_path: Path) -> None:
+    """Before a pool forks its workers, the batch's process builds a small article (`warm_up`): the reader's and
+    the backends' libraries, the compiled templates and the DOCX's styled template are loaded once, in it, for
+    every worker. It writes nothing outside its temporary folder, keeps nothing in the cache, says nothing, and
+    leaves WeasyPrint unloaded (a PDF is not built in a process that will fork)."""
+    probe = """
+import sys, tempfile
+from pathlib import Path
+from publish.build import batch, jobs
+before = set(sys.modules)
+batch.warm_up(jobs.BuildOptions(formats=("html", "pdf", "docx", "epub"), out_dir=Path("out")))
+loaded = set(sys.modules) - before
+print(sorted(name for name in ("docx", "ebooklib", "markdown_it", "langcodes", "jinja2", "weasyprint")
+             if name in loaded))
+from publish.backends.docx import styles
+print(len(styles._styled))
+print(list(Path(tempfile.gettempdir()).glob("publish-warm-up-*")))
+"""
+    environment = {**os.environ, "PUBLISH_CACHE_DIR": str(tmp_path / "cache"), "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=environment, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["['docx', 'ebooklib', 'jinja2', 'langcodes', 'markdown_it']", "1", "[]"]
+    assert done.stderr == ""
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "cache").exists() or not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]

@@ -273,6 +273,8 @@ def _run_local(sources: list[Path], options: BuildOptions, batch: BatchOptions,
     # thread, and the display draws without one, so nothing is forked mid-lock.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if context.get_start_method() == "fork":
+        warm_up(options)
     total = len(sources)
     outcomes: list[Outcome] = []
     pending = list(sources)
@@ -307,6 +309,44 @@ def _run_local(sources: list[Path], options: BuildOptions, batch: BatchOptions,
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     return outcomes
+
+
+WARM_UP = """---
+title: Warm-up
+author: publish
+date: 2024-06-12
+language: en
+---
+
+A paragraph with *emphasis*, **strong** words, a [link](https://example.org/) and a quotation:
+
+> Words said.
+
+## A subhead
+
+- one
+- two
+"""
+"""The article `warm_up` builds: a little of what every article holds."""
+
+
+def warm_up(options: BuildOptions) -> None:
+    """Build a small article in this process, in a temporary folder, before a pool forks its workers from it: each
+    worker then starts with what any build loads once (the Markdown reader and the backends' libraries, the theme,
+    the compiled templates, the DOCX's styled template, langcodes' tables) instead of loading it again for its first
+    input, a third of a second a worker, and twenty workers in a batch of 1,000 (benchmarks/README.md). Nothing is
+    written outside that folder, nothing is said and nothing is kept in the cache; a failure only leaves more to
+    load. A PDF is not built: WeasyPrint's C libraries are not loaded in a process that will fork."""
+    formats = tuple(name for name in options.formats if name != "pdf")
+    if not formats:
+        return
+    with tempfile.TemporaryDirectory(prefix="publish-warm-up-") as folder, _recorded(), cache.turned_off():
+        source = Path(folder) / "warm-up.md"
+        source.write_text(WARM_UP, encoding="utf-8")
+        warm = dataclasses.replace(_one_of_many(options), formats=formats, out_dir=Path(folder) / "out",
+                                   input_format=None, collection=None, docx_per_article=None)
+        with contextlib.suppress(Exception):  # a strict build's warning, a theme's template error: met again later
+            build([source], warm)
 
 
 def write_shipped(outcome: Outcome, out_dir: Path) -> Outcome:
