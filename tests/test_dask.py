@@ -71,9 +71,12 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
                 process.wait()
 
 
-def test_a_batch_survives_a_killed_worker(tmp_path: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]]) -> None:
+@pytest.mark.parametrize("count", [12, 40], ids=["one input a job", "two inputs a job"])
+def test_a_batch_survives_a_killed_worker(tmp_path: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]],
+                                          count: int) -> None:
     address, workers = cluster
-    stories = _stories(tmp_path, 12)
+    assert cluster_jobs(count) == (1 if count == 12 else 2)
+    stories = _stories(tmp_path, count)
     out = tmp_path / "cluster"
     run = subprocess.Popen([sys.executable, "-m", "publish", "build", *map(str, stories), "--to", "html,docx,epub",
                             "--scheduler", address, "--out", str(out)], env=ENVIRONMENT, stderr=subprocess.PIPE,
@@ -98,6 +101,17 @@ def test_a_batch_survives_a_killed_worker(tmp_path: Path, cluster: tuple[str, li
     assert local.returncode == 0, local.stderr
     for path in (tmp_path / "local").iterdir():
         assert (out / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def cluster_jobs(count: int, workers: int = 2) -> int:
+    from publish.build import cluster
+
+    return cluster._job_size(count, workers)
+
+
+def test_a_large_batch_goes_in_jobs_of_several_inputs() -> None:
+    assert [cluster_jobs(count) for count in (1, 15, 16, 40, 100, 128, 1000, 100_000)] == [1, 1, 1, 2, 6, 8, 8, 8]
+    assert cluster_jobs(1000, workers=0) == 8 and cluster_jobs(100, workers=8) == 1
 
 
 def test_shipped_inputs_come_back_as_files(tmp_path: Path, cluster: tuple[str, list[subprocess.Popen[bytes]]]

@@ -179,6 +179,12 @@ def build_one(source: str, options: BuildOptions, keep_documents: bool = False, 
     return Outcome(path, tuple(written), said=tuple(recorder.said), outputs=outputs)
 
 
+def build_each(inputs: Sequence[tuple[str, bytes | None]], options: BuildOptions, keep_documents: bool = False,
+               use_cache: bool = True) -> list[Outcome]:
+    """`build_one` for each input (a path, and its bytes when shipped), in order: one Dask job of several inputs."""
+    return [build_one(source, options, keep_documents, use_cache, shipped) for source, shipped in inputs]
+
+
 def _build_shipped(name: str, data: bytes, options: BuildOptions,
                    ) -> tuple[list[Written], tuple[tuple[str, bytes], ...]]:
     """Build an input sent as bytes in a private folder; errors name the input as the client knows it."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from publish.build.batch import BatchOptions, Outcome, build_one, new_token, write_shipped
+from publish.build.batch import BatchOptions, Outcome, build_each, new_token, write_shipped
 from publish.build.jobs import BuildOptions
 from publish.errors import PublishError
 from publish.readers import load_bytes
@@ -27,6 +27,16 @@ DASK_CONNECT_DEFAULT = "30s"
 """distributed's own default for that setting: left as it is, publish waits CONNECT_SECONDS."""
 RETRIES = 2
 """How often a job that failed in Dask itself (not in publish: that is its outcome) is tried again."""
+JOB_INPUTS = 8
+"""Inputs one Dask job builds at most. Each job costs the cluster's scheduler, workers and client some milliseconds
+of their own (7 ms of CPU for a job that does nothing, on the benchmark machine: benchmarks/README.md), as much as
+a small article's build, so a large batch sends its inputs in jobs of up to this many: fewer only when that would
+leave a worker fewer than JOB_INPUTS jobs, so the work still spreads evenly and ends together."""
+
+
+def _job_size(total: int, workers: int) -> int:
+    """How many inputs each job of a batch of `total` builds on `workers` workers."""
+    return max(1, min(JOB_INPUTS, total // (max(1, workers) * JOB_INPUTS)))
 
 
 def _connect_timeout() -> Any:
@@ -54,9 +64,9 @@ def run(sources: list[Path], given: list[Path], options: BuildOptions, batch: Ba
     total = len(sources)
     with client:
         token = new_token()
-        futures: dict[Any, Path] = {}
         given_names = dict(zip(sources, given, strict=True))
-        for number, (source, name) in enumerate(zip(sources, given, strict=True)):
+        jobs: list[tuple[str, bytes | None]] = []
+        for source, name in zip(sources, given, strict=True):
             shipped = None
             if batch.ship:
                 try:
@@ -66,21 +76,27 @@ def run(sources: list[Path], given: list[Path], options: BuildOptions, batch: Ba
                     outcomes.append(outcome)
                     on_outcome(outcome, len(outcomes), total)
                     continue
-            future = client.submit(build_one, str(source), options, batch.keep_documents, batch.use_cache, shipped,
+            jobs.append((str(source), shipped))
+        size = _job_size(len(jobs), len(client.scheduler_info().get("workers", {})))
+        futures: dict[Any, list[Path]] = {}
+        for number, first in enumerate(range(0, len(jobs), size)):
+            part = jobs[first:first + size]
+            future = client.submit(build_each, part, options, batch.keep_documents, batch.use_cache,
                                    key=f"publish-build-{token}-{number}", pure=False, retries=RETRIES)
-            futures[future] = source
+            futures[future] = [Path(source) for source, _ in part]
         for future in as_completed(list(futures), loop=client.loop):  # type: ignore[no-untyped-call]
-            source = futures[future]
             try:
-                outcome = future.result()
-            except Exception as exc:  # a worker killed too often, a cluster gone: this input failed
-                outcome = Outcome(source, error=f"{source}: the cluster could not build it ({type(exc).__name__}: "
-                                                f"{exc})")
-            if outcome.outputs:
-                outcome = write_shipped(outcome, options.out_dir)
-            if outcome.error.startswith(str(source)):  # named as the user gave it, not as sent to the workers
-                rest = outcome.error[len(str(source)):]
-                outcome = dataclasses.replace(outcome, error=f"{given_names[source]}{rest}")
-            outcomes.append(outcome)
-            on_outcome(outcome, len(outcomes), total)
+                built = future.result()
+            except Exception as exc:  # a worker killed too often, a cluster gone: these inputs failed
+                built = [Outcome(source, error=f"{source}: the cluster could not build it ({type(exc).__name__}: "
+                                               f"{exc})") for source in futures[future]]
+            for outcome in built:
+                source = outcome.source
+                if outcome.outputs:
+                    outcome = write_shipped(outcome, options.out_dir)
+                if outcome.error.startswith(str(source)):  # named as the user gave it, not as sent to the workers
+                    rest = outcome.error[len(str(source)):]
+                    outcome = dataclasses.replace(outcome, error=f"{given_names[source]}{rest}")
+                outcomes.append(outcome)
+                on_outcome(outcome, len(outcomes), total)
     return outcomes
