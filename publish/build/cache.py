@@ -87,17 +87,18 @@ def _checked(path: Path) -> Path | None:
         info = path.stat()
     except OSError:
         return None
-    unsafe = _unsafe(info)
-    if unsafe:
+    why = unsafe(info)
+    if why:
         log.warning("the cache folder %s is %s, so it is not used (an entry planted there could run code); make "
-                    "it yours and private (chmod go-w), or point PUBLISH_CACHE_DIR elsewhere", path, unsafe)
+                    "it yours and private (chmod go-w), or point PUBLISH_CACHE_DIR elsewhere", path, why)
         return None
     return path if os.access(path, os.W_OK) else None
 
 
-def _unsafe(info: os.stat_result) -> str:
-    """Why a cache folder or file is not safe to trust, or ""."""
-    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+def unsafe(info: os.stat_result, *, root_may_own: bool = False) -> str:
+    """Why a cache folder or file is not safe to trust, or "". `root_may_own`: a file root owns is trusted too (as
+    an installed package's own files are: the built-in templates' compiled code)."""
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid() and not (root_may_own and info.st_uid == 0):
         return "owned by another user"
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return "writable by other users"
@@ -116,7 +117,7 @@ def _kind_folder(base: Path, kind: str) -> Path | None:
     path = base / f"{kind}-{__version__}"
     try:
         path.mkdir(exist_ok=True, mode=0o700)
-        if _unsafe(path.stat()):
+        if unsafe(path.stat()):
             return None
     except OSError:
         return None
@@ -143,7 +144,7 @@ def _key_in(base: Path) -> bytes | None:
             key = handle.read(_KEY_BYTES + 1)
     except OSError:
         return None
-    if _unsafe(info) or info.st_mode & 0o077 or not stat.S_ISREG(info.st_mode) or len(key) != _KEY_BYTES:
+    if unsafe(info) or info.st_mode & 0o077 or not stat.S_ISREG(info.st_mode) or len(key) != _KEY_BYTES:
         return None
     return key
 
@@ -261,21 +262,31 @@ def _read_json(entry: Path) -> Any:
 
 
 def _store(entry: Path, data: bytes) -> None:
-    """Write an entry through a temporary file and a rename, so a reader never sees half of it."""
-    try:  # a unique name: builds on other machines sharing the folder may have the same process id
-        fd, name = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.{os.getpid()}.", suffix=".tmp")
+    """Write an entry so a reader never sees half of it (`write_atomically`)."""
+    try:
+        write_atomically(entry, data)
     except FileNotFoundError:  # its folder removed meanwhile (`publish cache clear`): made again next time
         _kind_folder.cache_clear()
-        return
     except OSError:
-        return
+        pass
+
+
+def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write a file through a temporary file beside it and a rename, so a reader never sees half of it (with `mode`,
+    the file's permissions; else the temporary file's, readable by this user only). OSError if it cannot be written;
+    no temporary file is left."""
+    # a unique name: builds on other machines sharing the folder may have the same process id
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     temporary = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(temporary, entry)
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, path)
     except OSError:
         temporary.unlink(missing_ok=True)
+        raise
 
 
 # --- per-article entries: parsed models and rendered pieces ---------------------------------------------------
@@ -434,7 +445,7 @@ def _connect(path: Path) -> sqlite3.Connection | None:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
             info = os.fstat(fd)
             os.close(fd)
-            if _unsafe(info) or not stat.S_ISREG(info.st_mode):
+            if unsafe(info) or not stat.S_ISREG(info.st_mode):
                 return None
             connection = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
             connection.execute("PRAGMA journal_mode=PERSIST")  # the journal file made once, not per write, and

@@ -8,9 +8,7 @@ import functools
 import itertools
 import marshal
 import os
-import stat
 import sys
-import tempfile
 import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -120,36 +118,22 @@ def _trusted(path: Path) -> bool:
     """Whether a compiled file beside the built-in templates, and its folder, are as safe as publish's modules: owned
     by this user or root, and writable by no one else."""
     try:
-        return all(_safe(os.stat(item)) for item in (path.parent, path))
+        return not any(cache.unsafe(os.stat(item), root_may_own=True) for item in (path.parent, path))
     except OSError:
         return False
-
-
-def _safe(info: os.stat_result) -> bool:
-    owner = not hasattr(os, "geteuid") or info.st_uid in (0, os.geteuid())
-    return owner and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _write_beside(path: Path, data: bytes) -> bool:
-    """Keep a built-in template's compiled code beside it (through a temporary file and a rename, so a concurrent
-    build never reads half of it), removing what older code compiled of the same template; False where the folder
-    cannot be written or is not trusted."""
+    """Keep a built-in template's compiled code beside it (readable by all, as a module's; a concurrent build never
+    reads half of it), removing what older code compiled of the same template; False where the folder cannot be
+    written or is not trusted."""
     folder = path.parent
     try:
         folder.mkdir(mode=0o755, exist_ok=True)
-        if not _safe(os.stat(folder)) or not os.access(folder, os.W_OK):
+        if cache.unsafe(os.stat(folder), root_may_own=True) or not os.access(folder, os.W_OK):
             return False
-        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        cache.write_atomically(path, data, mode=0o644)
     except OSError:
-        return False
-    temporary = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
         return False
     key = path.name.split(".", 1)[0]
     for older in folder.glob(f"{key}.*.j2c"):
