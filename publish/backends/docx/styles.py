@@ -8,17 +8,18 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypedDict, cast
+from typing import Any, TypedDict, cast
 
 import docx
 from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml.ns import qn
-from docx.oxml.styles import CT_Styles
+from docx.oxml.styles import CT_Style, CT_Styles
 from docx.oxml.text.font import CT_RPr
 from docx.shared import Mm, Pt, RGBColor
-from docx.styles.style import CharacterStyle, ParagraphStyle
+from docx.styles import BabelFish
+from docx.styles.style import CharacterStyle, ParagraphStyle, StyleFactory
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from publish.backends.docx import package
@@ -360,20 +361,20 @@ def _new_template(theme: Theme, language: str, packet: bool) -> tuple[Document, 
 
 def define_styles(document: Document, theme: Theme, language: str, *, packet: bool = False) -> dict[str, str]:
     """Restyle the template's built-in styles and add ours from the theme; the style ids by name."""
-    styles = document.styles
+    styles = StylesByName(document)
     normal = styles["Normal"]
     for name in (*OWN_PARAGRAPH_STYLES, *THEME_PARAGRAPH_STYLES):
-        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style = styles.add(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
         style.next_paragraph_style = normal
         style.quick_style = True
     if "Hyperlink" not in styles:  # the default template lacks it; Word knows it as built-in
-        hyperlink = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER, builtin=True)
+        hyperlink = styles.add("Hyperlink", WD_STYLE_TYPE.CHARACTER, builtin=True)
         hyperlink.base_style = styles["Default Paragraph Font"]
         hyperlink.unhide_when_used = True
     for name in ("Verbatim Char", "Letterhead Label", "Letterhead Publisher"):
         if name not in styles:
-            character = styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
+            character = styles.add(name, WD_STYLE_TYPE.CHARACTER)
             character.base_style = styles["Default Paragraph Font"]
             character.quick_style = name == "Verbatim Char"
     looks = paragraph_looks(theme, language, packet=packet)
@@ -395,6 +396,40 @@ def define_styles(document: Document, theme: Theme, language: str, *, packet: bo
     names = [*looks, *CHARACTER_LOOKS, "Table Grid", "List Continue", "List Continue 2", "List Continue 3",
              *(list_style(ordered, level) for ordered in (False, True) for level in range(1, LIST_LEVELS + 1))]
     return {name: styles[name].style_id for name in names}
+
+
+class StylesByName:
+    """A document's styles found by name through one table. python-docx's `styles[name]` runs an XPath query over
+    every style, and `name in styles` and `add_style` read every style's name: restyling the template's 160-odd
+    styles that way took most of the time a document's styles took. Names are python-docx's (its UI names, such
+    as "Heading 1"); the first style of a name wins, as in python-docx. Only styles added through `add` are
+    known besides the document's own."""
+
+    def __init__(self, document: Document) -> None:
+        self.element = cast(CT_Styles, document.styles.element)
+        self._by_name: dict[str, CT_Style] = {}
+        for style in self.element.style_lst:
+            name = style.name_val
+            if name is not None:
+                self._by_name.setdefault(name, style)
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return StyleFactory(self._by_name[BabelFish.ui2internal(name)])
+        except KeyError:
+            raise KeyError(f"no style with name '{name}'") from None
+
+    def __contains__(self, name: str) -> bool:
+        return BabelFish.ui2internal(name) in self._by_name
+
+    def add(self, name: str, style_type: WD_STYLE_TYPE, builtin: bool = False) -> Any:
+        """A new style of `style_type` named `name` (a ValueError if the document has one), as `add_style`."""
+        internal = BabelFish.ui2internal(name)
+        if internal in self._by_name:
+            raise ValueError(f"document already contains style '{name}'")
+        style = self.element.add_style_of_type(internal, style_type, builtin)
+        self._by_name[internal] = style
+        return StyleFactory(style)
 
 
 def _drop_letter_spacing(styles_element: CT_Styles) -> None:
