@@ -8,10 +8,12 @@ import io
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import docx
 import pytest
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
 
@@ -121,3 +123,31 @@ def test_styled_template_is_kept_in_the_cache_and_gives_the_same_bytes(tmp_path:
             assert len(cached.entries(cache_dir, "pieces")) == 2  # packet; the warm build adds none
     assert len(outputs["cold"]) == 2
     assert outputs["cold"] == outputs["warm"] == outputs["damaged"] == outputs["none"]
+
+
+def test_a_document_holds_the_styles_it_uses_once_and_every_style_it_names(tour_article: m.Article) -> None:
+    """python-docx's template carries 100 table styles and Word 2010's copy of its styles part: 0.79 MB of the 0.85 MB
+    every document parsed, wrote and compressed again. A document keeps the default table style and the one the
+    writer uses, no copy, and defines every style its body, headers and footers name (including a table's)."""
+    data = render(tour_article, context_for(load_theme("default")))
+    document = docx.Document(io.BytesIO(data))
+    styles = document.styles.element
+    assert "word/stylesWithEffects.xml" not in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert not [rel for rel in document.part.rels.values() if rel.reltype.endswith("/stylesWithEffects")]
+    tables = [style for style in styles.style_lst if style.type == WD_STYLE_TYPE.TABLE]
+    assert sorted(style.name_val for style in tables) == ["Normal Table", "Table Grid"]
+    assert document.tables and all(table.style.name == "Table Grid" for table in document.tables)
+    defined = {style.styleId for style in styles.style_lst}
+    named = set()
+    parts = [document.element, *(section.header._element for section in document.sections),
+             *(section.footer._element for section in document.sections)]
+    for part in parts:
+        for tag in ("w:pStyle", "w:rStyle", "w:tblStyle"):
+            named.update(element.get(qn("w:val")) for element in part.iter(qn(tag)))
+    for style in styles.style_lst:  # and every style another is based on, follows or links to
+        for tag in ("w:basedOn", "w:next", "w:link"):
+            found = style.find(qn(tag))
+            if found is not None:
+                named.add(found.get(qn("w:val")))
+    assert named and named <= defined, sorted(named - defined)
+    assert len(data) < 40_000  # was 46 KiB with the table styles and the copy
