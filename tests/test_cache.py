@@ -217,10 +217,18 @@ def test_built_in_templates_not_written_beside_them_are_kept_in_the_cache(
     assert not list(builtin.glob(f"{templating.BESIDE}/*.j2c"))
 
 
-def test_setup_compiles_every_built_in_template_beside_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_setup_compiles_every_built_in_template_beside_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """What `scripts/setup` runs leaves a compiled file beside the built-in templates for each one a build asks for
-    (it only reads those already compiled by this code), and so does it with PYTHONDONTWRITEBYTECODE."""
+    (it only reads those already compiled beside them by this code), and so does it with PYTHONDONTWRITEBYTECODE,
+    even when the per-user cache holds their code (a build with PYTHONDONTWRITEBYTECODE kept it there)."""
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setenv("PUBLISH_CACHE_DIR", str(tmp_path / "cache"))
+    for path in (ROOT / "templates" / templating.BESIDE).glob("*.j2c"):
+        path.unlink(missing_ok=True)
+    build = templating.environment.__wrapped__(())  # a build with PYTHONDONTWRITEBYTECODE: its code in the cache
+    for name in ("theme.css.j2", "article.html.j2"):
+        build.get_template(name)
+    assert len(list(tmp_path.glob("cache/templates-*/*.code"))) >= 2
     for path in (ROOT / "templates" / templating.BESIDE).glob("*.j2c"):
         path.unlink(missing_ok=True)  # a build running meanwhile compiles what it needs again, or keeps its copy
     count = templating.compile_builtin_templates()

@@ -195,3 +195,22 @@ def test_the_gallery_shows_every_theme_on_the_seed_and_the_urdu_sample() -> None
             with Image.open(gallery / name) as picture:
                 assert picture.format == "PNG" and picture.height > 400  # a page at 40 dpi, or two side by side
     assert sum(p.stat().st_size for p in gallery.glob("*.png")) < 600_000
+
+
+def test_a_theme_is_read_again_when_its_file_or_logo_changes_in_one_process(tmp_path: Path) -> None:
+    """A process keeps each theme file's checked tokens (a batch loads the theme once per input), by the file's
+    text: an edited theme.toml is read anew, a logo removed since is refused, and one load's tokens never reach
+    another's."""
+    folder = write_theme(tmp_path / "mine", '[colors]\naccent = "#112233"\n')
+    assert load_theme(str(folder)).colors.accent == "#112233"
+    write_theme(folder, '[colors]\naccent = "#445566"\n')
+    assert load_theme(str(folder)).colors.accent == "#445566"
+    (folder / "logo.png").write_bytes((SAMPLES / "logo.png").read_bytes())
+    write_theme(folder, '[brand]\nlogo = "logo.png"\n')
+    first = load_theme(str(folder))
+    assert first.brand.logo == (folder / "logo.png").resolve()
+    (folder / "logo.png").unlink()
+    with pytest.raises(PublishError, match=r"logo 'logo\.png' not found"):
+        load_theme(str(folder))
+    write_theme(folder, '[colors]\naccent = "#445566"\n')
+    assert load_theme(str(folder)).brand.logo != first.brand.logo

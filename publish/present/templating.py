@@ -145,11 +145,13 @@ def _write_beside(path: Path, data: bytes) -> bool:
 def compile_builtin_templates() -> int:
     """Compile every built-in template beside it, as `python -m compileall` does publish's modules, even with
     PYTHONDONTWRITEBYTECODE (`scripts/setup` runs this after installing); return how many there are. One already
-    compiled by this code is only read."""
+    compiled beside it by this code is only read; one the per-user cache holds (a build with PYTHONDONTWRITEBYTECODE
+    kept it there) is compiled again, to be written beside."""
     env = environment.__wrapped__(())  # its own: no template this process compiled before is taken from memory
     names = env.list_templates(filter_func=lambda name: name.endswith(".j2") and
                                not name.startswith(("builtin/", "themes/")))  # what a build asks for by these names
     if isinstance(env.bytecode_cache, TemplateCache):  # else the cache speed-up is turned off
+        env.bytecode_cache.directory = None
         env.bytecode_cache.write_beside = True
         for name in names:
             env.get_template(name)
@@ -373,8 +375,13 @@ def css_families(families: Iterable[str]) -> str:
 def css_string(value: str) -> str:
     """A CSS string literal holding `value` exactly: quotes, backslashes and line breaks escaped, and nothing that
     could close a <style> element (the HTML backend refuses "</")."""
-    escaped = "".join(c if c.isprintable() and c not in '"\\<>' else f"\\{ord(c):x} " for c in value)
+    if value.isprintable() and not _CSS_ESCAPED.intersection(value):  # a font's name, a label: nothing to escape
+        return f'"{value}"'
+    escaped = "".join(c if c.isprintable() and c not in _CSS_ESCAPED else f"\\{ord(c):x} " for c in value)
     return f'"{escaped}"'
+
+
+_CSS_ESCAPED = frozenset('"\\<>')
 
 
 def css_content(parts: Iterable[str]) -> str:
