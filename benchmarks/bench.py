@@ -295,6 +295,10 @@ class Tools:
     """The environment every process gets (weasyprint on PATH)."""
     started: list[subprocess.Popen[bytes]] = field(default_factory=list)
     """Long-running helpers (a Dask cluster) to stop at the end."""
+    baseline: Path | None = None
+    """The checkout of --baseline, if any."""
+    baseline_cluster: tuple[str, tuple[int, ...]] | None = None
+    """A Dask cluster whose workers run the baseline's code (address, process ids), for the batch case's twin."""
 
 
 def publish_command(tools: Tools, key: str, source: Path, formats: Sequence[str], fail_if_logged: str = "",
@@ -428,9 +432,12 @@ def batch_case(tools: Tools, files: Sequence[Path], formats: Sequence[str], sche
     return Case(BATCH_CASE, tuple(schedule), tuple(rows))
 
 
-def start_cluster(tools: Tools) -> tuple[str, tuple[int, ...]]:
-    """A Dask scheduler and two one-thread workers on 127.0.0.1, for the batch case; stopped at the end."""
-    info = tools.work / "scheduler.json"
+def start_cluster(tools: Tools, checkout: Path | None = None) -> tuple[str, tuple[int, ...]]:
+    """A Dask scheduler and two one-thread workers on 127.0.0.1, for the batch case; stopped at the end. With
+    `checkout`, the workers import publish from that checkout (the baseline's cluster: a worker runs the jobs with
+    its own code, whichever client sent them)."""
+    first = len(tools.started)
+    info = tools.work / f"scheduler{'-baseline' if checkout else ''}.json"
     env = {**tools.env, "PUBLISH_CACHE_DIR": "off"}
     dask = (sys.executable, "-m", "dask")
     scheduler = subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
@@ -443,15 +450,16 @@ def start_cluster(tools: Tools) -> tuple[str, tuple[int, ...]]:
             raise BenchError("the Dask scheduler did not start (pip install 'dask[distributed]')")
         time.sleep(0.2)
     address = json.loads(info.read_text())["address"]
+    worker = (*dask, "worker") if checkout is None else (sys.executable, "-c", WORKER_LAUNCHER, str(checkout))
     for number in (1, 2):
-        tools.started.append(subprocess.Popen([*dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
+        tools.started.append(subprocess.Popen([*worker, address, "--host", "127.0.0.1", "--nthreads", "1",
                                                "--no-nanny", "--no-dashboard", "--name", f"bench-{number}"],
                                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     from distributed import Client
 
     with Client(address, timeout=60) as client:  # type: ignore[no-untyped-call]
         client.wait_for_workers(2, timeout=120)
-    return address, tuple(process.pid for process in tools.started)
+    return address, tuple(process.pid for process in tools.started[first:])
 
 
 # --- inputs: the seed as Markdown, and the generated 200 articles ------------------------------------------
@@ -848,6 +856,8 @@ def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quic
             _, files = digest(sized(BATCH_DOCUMENTS, quick))
             chosen = [f for f in formats if f != "pdf" or batch_pdf]
             address, pids = start_cluster(tools)
+            if tools.baseline is not None:
+                tools.baseline_cluster = start_cluster(tools, tools.baseline)
             cases.append(batch_case(tools, files, chosen, address, pids))
         elif name == SPEEDUPS_CASE:
             large = not quick and "200-articles" in speedups_inputs
@@ -870,13 +880,21 @@ runpy.run_module("publish", run_name="__main__", alter_sys=True)
 """
 """Runs `python -m publish` from the checkout in argv[1] (its publish/ and templates/, which the installed
 package maps to publish.templates), whatever publish is installed."""
+WORKER_LAUNCHER = BASELINE_LAUNCHER.split("sys.argv[0] = ")[0] + """\
+sys.argv[0] = "dask-worker"
+from distributed.cli.dask_worker import main
+main()
+"""
+"""Runs a Dask worker (`dask worker ARGS`) whose jobs import publish from the checkout in argv[1]."""
 
 
 def with_baseline(case: Case, tools: Tools, folder: Path) -> Case:
     """The case with every publish command also run from the checkout in `folder`, just before the command it
-    mirrors, and a row "..., before" beside each row (against the same Pandoc runs). Both sides start through
-    the same launcher (this checkout's command from this checkout), so neither pays for an import hook the other
-    does not (an editable install's finder looks up every module of publish)."""
+    mirrors, and a row "..., before" beside each row (against the same Pandoc runs; where the right side is
+    another publish command, as in the batch case, against the baseline's). Both sides start through the same
+    launcher (this checkout's command from this checkout), so neither pays for an import hook the other does not
+    (an editable install's finder looks up every module of publish). A Dask command's twin sends its jobs to a
+    cluster whose workers run the baseline's code (`Tools.baseline_cluster`)."""
     schedule: list[Command] = []
     twins: dict[str, str] = {}
     for command in case.schedule:
@@ -884,6 +902,12 @@ def with_baseline(case: Case, tools: Tools, folder: Path) -> Case:
             arguments = command.argv[len(tools.publish):]
             twin = dataclasses.replace(command, key=f"{command.key} before", argv=(
                 sys.executable, "-c", BASELINE_LAUNCHER, str(folder), *arguments))
+            if "--scheduler" in arguments:  # the baseline's own cluster: its workers run the baseline's code
+                if tools.baseline_cluster is None:
+                    raise BenchError("no Dask cluster runs the baseline's code")
+                at = 4 + arguments.index("--scheduler") + 1  # (python, -c, launcher, folder, *arguments)
+                address, pids = tools.baseline_cluster
+                twin = dataclasses.replace(twin, argv=(*twin.argv[:at], address, *twin.argv[at + 1:]), cluster=pids)
             twins[command.key] = twin.key
             schedule.append(twin)
             command = dataclasses.replace(command, argv=(sys.executable, "-c", BASELINE_LAUNCHER, str(REPO),
@@ -893,7 +917,9 @@ def with_baseline(case: Case, tools: Tools, folder: Path) -> Case:
     for row in case.rows:
         if row.publish and all(key in twins for key in row.publish):
             rows.append(dataclasses.replace(row, case=f"{row.case}, before",
-                                            publish=tuple(twins[key] for key in row.publish)))
+                                            publish=tuple(twins[key] for key in row.publish),
+                                            pandoc=tuple(twins.get(key, key) for key in row.pandoc)))  # (a batch's
+            # right side is another publish command: the baseline's against the baseline's)
         rows.append(row)
     once = case.once | {twins[key] for key in case.once if key in twins}
     return dataclasses.replace(case, schedule=tuple(schedule), rows=tuple(rows), once=frozenset(once))
@@ -1100,7 +1126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             else ""  # publish-only cases
         env = environment()
         with tempfile.TemporaryDirectory(prefix="publish-bench-") as tmp:
-            tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env)
+            tools = Tools(publish=(sys.executable, "-m", "publish"), pandoc=pandoc, work=Path(tmp), env=env,
+                          baseline=None if args.baseline is None else args.baseline.resolve())
             try:
                 cases = build_cases(args.cases, tools, args.formats, quick=args.quick, batch_pdf=args.batch_pdf,
                                     speedups_inputs=args.speedups_inputs)

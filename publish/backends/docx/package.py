@@ -21,7 +21,7 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from publish import model
-from publish.backends.docx.oxml import MC_NS, W14_NS, W15_NS, W_HYPERLINK, W_P, W_PPR, W_R, W_RPR
+from publish.backends.docx.oxml import MC_NS, W14_NS, W15_NS, W_DEL, W_HYPERLINK, W_INS, W_P, W_PPR, W_R, W_RPR
 from publish.build import reproducible
 from publish.readers.ooxml import MODEL_NAMESPACE, paragraph_text
 
@@ -168,12 +168,15 @@ def set_collection_properties(document: Document, collection: model.Collection, 
 # place for (exact dates, the URL, a code block's language).
 
 
+_CHANGES = (W_INS, W_DEL)
+
+
 def mark_changed_paragraphs(document: Document) -> None:
     """A paragraph whose whole text is one pending insertion or deletion gets its paragraph mark inserted or deleted
     too (w:pPr/w:rPr/w:ins|w:del), as Word records a paragraph added or removed: accepting or rejecting it in Word
     then leaves no empty paragraph behind."""
     for p in document.element.body.iter(W_P):
-        changes = [child for child in p if child.tag in (qn("w:ins"), qn("w:del"))]
+        changes = [child for child in p if child.tag in _CHANGES]
         if not changes or any(child.tag in (W_R, W_HYPERLINK) for child in p):
             continue
         kinds = {child.tag for child in changes}

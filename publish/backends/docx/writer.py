@@ -55,6 +55,7 @@ from publish.backends.docx.oxml import (
     W_RSTYLE,
     W_T,
     W_TAB,
+    W_VAL,
     CT_Bookmark,
     CT_FldChar,
     CT_Markup,
@@ -449,11 +450,11 @@ class Writer:
         """A new w:pPr, first in a paragraph that has none."""
         ppr = cast(CT_PPr, p.makeelement(W_PPR))
         p.insert(0, ppr)
-        cast(CT_String, child(ppr, W_PSTYLE)).val = style_id
+        child(ppr, W_PSTYLE).set(W_VAL, style_id)  # (set, not python-docx's typed setter: 4 times as fast)
         if num_id is not None:
             numbering = child(ppr, W_NUMPR)
-            cast(CT_DecimalNumber, child(numbering, W_ILVL)).val = 0
-            cast(CT_DecimalNumber, child(numbering, W_NUMID)).val = num_id
+            child(numbering, W_ILVL).set(W_VAL, "0")
+            child(numbering, W_NUMID).set(W_VAL, str(num_id))
         if self.right_to_left:
             child(ppr, W_BIDI)
         if alignment:
@@ -597,7 +598,7 @@ class Writer:
                 if style_id is not None or right_to_left:
                     properties = cast(CT_RPr, child(run, W_RPR))
                     if style_id is not None:
-                        cast(CT_String, child(properties, W_RSTYLE)).val = style_id
+                        child(properties, W_RSTYLE).set(W_VAL, style_id)
                     if right_to_left:
                         properties.get_or_add_rtl()
                 for piece in pieces:
