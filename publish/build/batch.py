@@ -30,7 +30,7 @@ from typing import Any
 
 from publish.backends import backends_for
 from publish.build import cache, speedups
-from publish.build.jobs import BuildOptions, Written, build
+from publish.build.jobs import BuildOptions, Written, build, remove_stale
 from publish.errors import InputError, PublishError
 
 log = logging.getLogger("publish")
@@ -163,7 +163,7 @@ def build_one(source: str, options: BuildOptions, keep_documents: bool = False, 
     with _recorded() as recorder:
         try:
             if shipped is None:
-                written = build([path], _one_of_many(options))
+                written = build([path], _one_of_many(options), swept=frozenset({options.out_dir}))  # (by build_many)
                 outputs: tuple[tuple[str, bytes], ...] = ()
             else:
                 written, outputs = _build_shipped(source, shipped, options)
@@ -253,6 +253,8 @@ def build_many(inputs: Sequence[str | os.PathLike[str]], options: BuildOptions, 
     options.load_theme()
     _check_distinct_names(paths)
     started = time.perf_counter()
+    if not batch.ship:  # the outputs' folder, where every worker writes (shared storage, for a cluster)
+        remove_stale(options.out_dir)
     if batch.scheduler:  # workers elsewhere: every path made absolute
         from publish.build import cluster
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import glob
 import logging
 import os
+import re
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,26 +128,28 @@ class _Job:
 
 
 def build(inputs: Sequence[Path | str], options: BuildOptions, progress: Callable[[Written], None] = lambda w: None,
-          ) -> list[Written]:
+          *, swept: frozenset[Path] = frozenset()) -> list[Written]:
     """Read all inputs first (a bad one stops the build before anything is written), render every output into a
     temporary file beside its target, and only when all are done rename them into place: a failure, a full disk
-    or a signal leaves the earlier outputs as they were."""
+    or a signal leaves the earlier outputs as they were. The temporary files a killed earlier build left beside the
+    targets are removed first (`remove_stale`), but for the folders in `swept`: a batch sweeps its output folder
+    once, not once per input."""
     specs = backends_for(list(options.formats))
     speedups.turned_off()  # a bad switch is one line before anything runs
     cache.root()  # decided (and any warning given) once, before anything is read
     with processes.stop_on_signals(), cache.deferred():  # the entries it stores are written as one, at its end
-        written = _build(inputs, options, specs, progress)
+        written = _build(inputs, options, specs, progress, swept)
     cache.prune_now_and_then()
     return written
 
 
 def _build(inputs: Sequence[Path | str], options: BuildOptions, specs: list[BackendSpec],
-           progress: Callable[[Written], None]) -> list[Written]:
+           progress: Callable[[Written], None], swept: frozenset[Path] = frozenset()) -> list[Written]:
     theme = options.load_theme()
     manifest = _pdf_manifest(inputs, options, specs)
     prestarted = manifest is not None and _pdf_backend().prestart_if_expected(manifest, _layout_hint(options))
     try:
-        return _build_jobs(inputs, options, specs, progress, theme, manifest)
+        return _build_jobs(inputs, options, specs, progress, theme, manifest, swept)
     finally:
         if prestarted:
             _pdf_backend().stop_prestarted()
@@ -174,7 +176,8 @@ def _pdf_backend() -> Any:
 
 
 def _build_jobs(inputs: Sequence[Path | str], options: BuildOptions, specs: list[BackendSpec],
-                progress: Callable[[Written], None], theme: Theme, manifest: Path | None) -> list[Written]:
+                progress: Callable[[Written], None], theme: Theme, manifest: Path | None,
+                swept: frozenset[Path] = frozenset()) -> list[Written]:
     jobs = _jobs(inputs, options, theme.folder)
     _check_embargoes(jobs, strict=options.strict)
     _check_distinct_stems(jobs)
@@ -183,7 +186,13 @@ def _build_jobs(inputs: Sequence[Path | str], options: BuildOptions, specs: list
     _check_not_inputs([output.path for _, targets in plans for output in targets], inputs)
     staged: list[_Staged] = []
     new_folders = _missing_folders([output.path for _, targets in plans for output in targets])
-    _remove_stale([output.path for _, targets in plans for output in targets])
+    folders: dict[Path, set[str]] = {}
+    for _, targets in plans:
+        for output in targets:
+            if output.path.parent not in swept:
+                folders.setdefault(output.path.parent, set()).add(output.path.name)
+    for folder, names in folders.items():
+        remove_stale(folder, names)
     done = False
     try:
         for job, targets in plans:
@@ -324,17 +333,25 @@ def _stage(target: Path, data: bytes | str, seconds: float, document: Document) 
     return _Staged(target, temporary, len(payload), seconds, document)
 
 
-def _remove_stale(targets: list[Path]) -> None:
-    """Remove the temporary files an earlier build of these targets left when it was killed (SIGKILL, a power
-    cut): ".NAME.PID.XXXX.tmp" whose process is gone. Another build's, still running, are left alone."""
-    for target in targets:
-        if not target.parent.is_dir():
-            continue
-        for temporary in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-            pid = temporary.name[len(target.name) + 2:].split(".", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
-                with contextlib.suppress(OSError):
-                    temporary.unlink()
+def remove_stale(folder: Path, names: Container[str] | None = None) -> None:
+    """Remove the temporary files an earlier build left in `folder` when it was killed (SIGKILL, a power cut):
+    ".NAME.PID.XXXX.tmp" (as `_stage` names them) whose process is gone, for the targets `names` (any target's
+    when None). Another build's, still running, are left alone. One listing of the folder, however many targets:
+    a listing per target and per input made a batch's time grow with the square of its inputs (3,000 outputs in
+    one folder: 2 ms a listing)."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [(entry.path, match) for entry in entries if (match := _TEMPORARY.fullmatch(entry.name))]
+    except OSError:  # no folder yet: nothing left there
+        return
+    for path, match in found:
+        if (names is None or match["target"] in names) and not _alive(int(match["pid"])):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+_TEMPORARY = re.compile(r"\.(?P<target>.+)\.(?P<pid>[0-9]+)\.[^.]+\.tmp")
+"""A temporary output's name: `tempfile.mkstemp(prefix=".NAME.PID.", suffix=".tmp")` (its random part has no dot)."""
 
 
 def _alive(pid: int) -> bool:
