@@ -186,13 +186,7 @@ def _build_jobs(inputs: Sequence[Path | str], options: BuildOptions, specs: list
     _check_not_inputs([output.path for _, targets in plans for output in targets], inputs)
     staged: list[_Staged] = []
     new_folders = _missing_folders([output.path for _, targets in plans for output in targets])
-    folders: dict[Path, set[str]] = {}
-    for _, targets in plans:
-        for output in targets:
-            if output.path.parent not in swept:
-                folders.setdefault(output.path.parent, set()).add(output.path.name)
-    for folder, names in folders.items():
-        remove_stale(folder, names)
+    _remove_stale([output.path for _, targets in plans for output in targets], swept)
     done = False
     try:
         for job, targets in plans:
@@ -331,6 +325,16 @@ def _stage(target: Path, data: bytes | str, seconds: float, document: Document) 
         temporary.unlink(missing_ok=True)
         raise
     return _Staged(target, temporary, len(payload), seconds, document)
+
+
+def _remove_stale(targets: list[Path], swept: frozenset[Path]) -> None:
+    """`remove_stale` for the targets' folders, each listed once, but for those already `swept`."""
+    folders: dict[Path, set[str]] = {}
+    for target in targets:
+        if target.parent not in swept:
+            folders.setdefault(target.parent, set()).add(target.name)
+    for folder, names in folders.items():
+        remove_stale(folder, names)
 
 
 def remove_stale(folder: Path, names: Container[str] | None = None) -> None:

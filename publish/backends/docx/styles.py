@@ -423,10 +423,10 @@ def define_styles(document: Document, theme: Theme, language: str, *, packet: bo
 
 class StylesByName:
     """A document's styles found by name through one table. python-docx's `styles[name]` runs an XPath query over
-    every style, and `name in styles` and `add_style` read every style's name: restyling the template's 160-odd
-    styles that way took most of the time a document's styles took. Names are python-docx's (its UI names, such
-    as "Heading 1"); the first style of a name wins, as in python-docx. Only styles added through `add` are
-    known besides the document's own."""
+    every style, and `name in styles` and `add_style` read every style's name: restyling the template that way took
+    0.10-0.13 s, three times what it takes now. Names are python-docx's (its UI names, such as "Heading 1"); the
+    first style of a name wins, as in python-docx. Only styles added through `add` are known besides the
+    document's own."""
 
     def __init__(self, document: Document) -> None:
         self.element = cast(CT_Styles, document.styles.element)
