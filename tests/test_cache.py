@@ -279,3 +279,41 @@ def test_an_unsafe_cache_folder_is_ignored_with_one_warning(tmp_path: Path, unsa
         f"publish: warning: the cache folder {cache_dir} is {unsafe}, so it is not used (an entry planted there "
         "could run code); make it yours and private (chmod go-w), or point PUBLISH_CACHE_DIR elsewhere"]
     assert list(cache_dir.iterdir()) == []
+
+
+def test_a_folders_hash_is_worked_out_again_only_when_a_file_under_it_changes(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process keeps the templates' hash (a piece's key) while no file under them changes: an edit of the same
+    size, a new file, a removed one and a replaced one each give the hash of the files as they are now; compiled
+    templates written beside them do not count."""
+    (tmp_path / "partials").mkdir()
+    page, partial = tmp_path / "page.html.j2", tmp_path / "partials" / "a.j2"
+    page.write_text("one", encoding="utf-8")
+    partial.write_text("two", encoding="utf-8")
+    folders = (tmp_path,)
+    worked_out = []
+    real = cache._folder_contents
+    monkeypatch.setattr(cache, "_folder_contents", lambda f: worked_out.append(f) or real(f))
+
+    first = cache.folder_contents(folders)
+    assert cache.folder_contents(folders) == first and len(worked_out) == 1
+    (tmp_path / templating.BESIDE).mkdir()
+    (tmp_path / templating.BESIDE / "x.j2c").write_bytes(b"code")
+    assert cache.folder_contents(folders) == first and len(worked_out) == 1
+    seen = {first}
+    def edit() -> None:  # the same size, a later time (set: two writes may fall in one tick of the file clock)
+        later = partial.stat().st_mtime_ns + 1_000_000_000
+        partial.write_text("TWO", encoding="utf-8")
+        os.utime(partial, ns=(later, later))
+
+    for change in (edit,
+                   lambda: (tmp_path / "new.j2").write_text("new", encoding="utf-8"),
+                   lambda: (tmp_path / "new.j2").unlink(),
+                   lambda: os.replace(tmp_path / "partials" / "a.j2", page)):
+        before = len(worked_out)
+        change()
+        now = cache.folder_contents(folders)
+        assert len(worked_out) == before + 1
+        assert now == real(folders)
+        seen.add(now)
+    assert len(seen) == 4  # removing the new file gives back the hash before it came
