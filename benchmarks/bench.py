@@ -888,7 +888,7 @@ def build_cases(names: Sequence[str], tools: Tools, formats: Sequence[str], quic
     return cases
 
 
-BASELINE_LAUNCHER = """\
+_FROM_CHECKOUT = """\
 import importlib.util, runpy, sys
 folder = sys.argv.pop(1)
 sys.meta_path[:] = [finder for finder in sys.meta_path if "editable" not in repr(finder).lower()]
@@ -898,12 +898,15 @@ spec = importlib.util.spec_from_file_location("publish.templates", f"{folder}/te
                                               submodule_search_locations=[f"{folder}/templates"])
 sys.modules["publish.templates"] = templates = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(templates)
+"""
+"""publish imported from the checkout in argv[1] (its publish/ and templates/, which the installed package maps to
+publish.templates), whatever publish is installed: the start of each launcher below."""
+BASELINE_LAUNCHER = _FROM_CHECKOUT + """\
 sys.argv[0] = "publish"
 runpy.run_module("publish", run_name="__main__", alter_sys=True)
 """
-"""Runs `python -m publish` from the checkout in argv[1] (its publish/ and templates/, which the installed
-package maps to publish.templates), whatever publish is installed."""
-WORKER_LAUNCHER = BASELINE_LAUNCHER.split("sys.argv[0] = ")[0] + """\
+"""Runs `python -m publish` from the checkout in argv[1]."""
+WORKER_LAUNCHER = _FROM_CHECKOUT + """\
 sys.argv[0] = "dask-worker"
 from distributed.cli.dask_worker import main
 main()
@@ -923,14 +926,15 @@ def with_baseline(case: Case, tools: Tools, folder: Path) -> Case:
     for command in case.schedule:
         if command.argv[:len(tools.publish)] == tools.publish:
             arguments = command.argv[len(tools.publish):]
-            twin = dataclasses.replace(command, key=f"{command.key} before", argv=(
-                sys.executable, "-c", BASELINE_LAUNCHER, str(folder), *arguments))
+            twin_arguments, cluster = arguments, command.cluster
             if "--scheduler" in arguments:  # the baseline's own cluster: its workers run the baseline's code
                 if tools.baseline_cluster is None:
                     raise BenchError("no Dask cluster runs the baseline's code")
-                at = 4 + arguments.index("--scheduler") + 1  # (python, -c, launcher, folder, *arguments)
-                address, pids = tools.baseline_cluster
-                twin = dataclasses.replace(twin, argv=(*twin.argv[:at], address, *twin.argv[at + 1:]), cluster=pids)
+                at = arguments.index("--scheduler") + 1
+                address, cluster = tools.baseline_cluster
+                twin_arguments = (*arguments[:at], address, *arguments[at + 1:])
+            twin = dataclasses.replace(command, key=f"{command.key} before", cluster=cluster, argv=(
+                sys.executable, "-c", BASELINE_LAUNCHER, str(folder), *twin_arguments))
             twins[command.key] = twin.key
             schedule.append(twin)
             command = dataclasses.replace(command, argv=(sys.executable, "-c", BASELINE_LAUNCHER, str(REPO),
@@ -941,8 +945,7 @@ def with_baseline(case: Case, tools: Tools, folder: Path) -> Case:
         if row.publish and all(key in twins for key in row.publish):
             rows.append(dataclasses.replace(row, case=f"{row.case}, before",
                                             publish=tuple(twins[key] for key in row.publish),
-                                            pandoc=tuple(twins.get(key, key) for key in row.pandoc)))  # (a batch's
-            # right side is another publish command: the baseline's against the baseline's)
+                                            pandoc=tuple(twins.get(key, key) for key in row.pandoc)))
         rows.append(row)
     once = case.once | {twins[key] for key in case.once if key in twins}
     return dataclasses.replace(case, schedule=tuple(schedule), rows=tuple(rows), once=frozenset(once))
